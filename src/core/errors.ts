@@ -1,0 +1,33 @@
+/**
+ * Typed errors. Every message names the thing concerned (file, tensor, key) and, where one exists, the fix.
+ * The CLI prints `error: <message>` and exits with code 2 for any {@link PrunekitError}.
+ */
+export class PrunekitError extends Error {
+  /** Path, tensor name or key the error concerns, when there is one. */
+  readonly subject: string | undefined;
+  constructor(message: string, subject?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.subject = subject;
+  }
+}
+
+/** The bytes of a model or checkpoint are not what their format requires (truncated, corrupt, wrong format). */
+export class ModelFormatError extends PrunekitError {}
+
+/** A model uses an operator, dtype or construct prunekit cannot handle for the requested operation. */
+export class UnsupportedOpError extends PrunekitError {}
+
+/** The user asked for something impossible or inconsistent: bad flag, bad value, bad config file. */
+export class UsageError extends PrunekitError {}
+
+/** A dataset (yaml, label files, images, COCO json) is missing or malformed. */
+export class DatasetError extends PrunekitError {}
+
+/** Reading or writing a file failed (missing, a directory, permission, exists without --force). */
+export class FileError extends PrunekitError {}
+
+/** True for errors prunekit raised on purpose (as opposed to bugs). */
+export function isPrunekitError(e: unknown): e is PrunekitError {
+  return e instanceof PrunekitError;
+}

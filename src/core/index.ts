@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './dtype.js';
+export * from './half.js';
+export * from './convert.js';

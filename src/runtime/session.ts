@@ -1,0 +1,101 @@
+/**
+ * The runtime seam: the only module that imports onnxruntime-node. Everything else exchanges our own
+ * {@link Tensor} values with it, so the core stays testable (and portable to onnxruntime-web) without the binary.
+ */
+import * as ort from 'onnxruntime-node';
+import type { DType, Tensor } from '../core/dtype.js';
+import { ModelFormatError } from '../core/errors.js';
+
+export type GraphOptimization = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface SessionOptions {
+  /** Intra-op threads (default: onnxruntime's choice, i.e. all cores). */
+  threads?: number;
+  graphOptimization?: GraphOptimization;
+}
+
+export interface IoSpec {
+  name: string;
+  /** Element type as onnxruntime reports it (e.g. 'float32'); undefined for non-tensor values. */
+  dtype: string | undefined;
+  /** Shape with symbolic dims as strings, unknown as undefined-free -1. */
+  shape: readonly (number | string)[];
+}
+
+export interface RuntimeSession {
+  readonly inputs: readonly IoSpec[];
+  readonly outputs: readonly IoSpec[];
+  /** Run once; inputs by name. Returns every output by name. */
+  run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
+  /** Run with prepared feeds (see {@link prepareFeeds}): for latency measurement with no conversion per call. */
+  runPrepared(feeds: PreparedFeeds): Promise<void>;
+  release(): Promise<void>;
+}
+
+/** Opaque, runtime-native inputs built once and reused across runs. */
+export interface PreparedFeeds { readonly __prepared: true; readonly feeds: Record<string, ort.Tensor> }
+
+const ORT_TYPES: Partial<Record<DType, ort.Tensor.Type>> = {
+  float32: 'float32', float16: 'float16', float64: 'float64', int8: 'int8', uint8: 'uint8', int16: 'int16',
+  int32: 'int32', int64: 'int64', bool: 'bool',
+};
+
+function toOrt(t: Tensor): ort.Tensor {
+  const type = ORT_TYPES[t.dtype];
+  if (!type) throw new ModelFormatError(`input dtype ${t.dtype} is not supported by onnxruntime-node`);
+  return new ort.Tensor(type, t.data as never, t.dims as number[]);
+}
+
+function fromOrt(t: ort.Tensor): Tensor {
+  const dtype = (t.type === 'float16' ? 'float16' : t.type) as DType;
+  return { dtype, dims: [...t.dims], data: t.data as never };
+}
+
+function specs(meta: readonly ort.InferenceSession.ValueMetadata[]): IoSpec[] {
+  return meta.map((m) =>
+    m.isTensor
+      ? { name: m.name, dtype: m.type, shape: m.shape.map((d) => (typeof d === 'number' ? d : String(d))) }
+      : { name: m.name, dtype: undefined, shape: [] },
+  );
+}
+
+export function prepareFeeds(feeds: Readonly<Record<string, Tensor>>): PreparedFeeds {
+  const out: Record<string, ort.Tensor> = {};
+  for (const [k, v] of Object.entries(feeds)) out[k] = toOrt(v);
+  return { __prepared: true, feeds: out };
+}
+
+/** Create a CPU inference session from a file path or model bytes. */
+export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
+  const opts: ort.InferenceSession.SessionOptions = {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: options.graphOptimization ?? 'all',
+    logSeverityLevel: 3,
+  };
+  if (options.threads !== undefined) {
+    opts.intraOpNumThreads = options.threads;
+    opts.interOpNumThreads = 1;
+  }
+  let session: ort.InferenceSession;
+  try {
+    session = typeof model === 'string' ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(model, opts);
+  } catch (e) {
+    const what = typeof model === 'string' ? model : 'model bytes';
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw new ModelFormatError(`${what}: onnxruntime could not load the model: ${msg}`, typeof model === 'string' ? model : undefined, { cause: e });
+  }
+  return {
+    inputs: specs(session.inputMetadata),
+    outputs: specs(session.outputMetadata),
+    async run(feeds) {
+      const res = await session.run(prepareFeeds(feeds).feeds);
+      const out: Record<string, Tensor> = {};
+      for (const [k, v] of Object.entries(res)) out[k] = fromOrt(v);
+      return out;
+    },
+    async runPrepared(feeds) {
+      await session.run(feeds.feeds);
+    },
+    release: () => session.release(),
+  };
+}
