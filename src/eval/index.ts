@@ -1,0 +1,1 @@
+export type { ClassMetrics, CocoStats, DetectionMetrics, ImageDetections, ImageLabels } from './contract.js';

@@ -1,0 +1,1 @@
+export type { ClassSource, ClassSourceKind } from './class-source.js';
