@@ -1,3 +1,5 @@
 /** prunekit library entry. */
 export * from './core/index.js';
+export * from './io/index.js';
+export * from './graph/index.js';
 export * from './runtime/index.js';

@@ -1,0 +1,133 @@
+/**
+ * The layer inventory of an ONNX model: every weight-bearing node (Conv incl. grouped/depthwise,
+ * ConvTranspose, Gemm, MatMul with a constant operand) with its weight tensor, module path, shape, groups,
+ * parameter and non-zero counts. A weight shared by several nodes (directly or through Identity) is one layer.
+ */
+import type { NodeProto } from 'onnx-buf';
+import type { DType, Tensor } from '../core/dtype.js';
+import { isFloatDType, numel } from '../core/dtype.js';
+import type { OnnxModel } from '../io/onnx/index.js';
+import { readTensor, tensorDims, tensorDType } from '../io/onnx/index.js';
+import { modulePathFromNodeName, modulePathFromTensorName } from './module-path.js';
+import { constantOf, indexGraph, intAttr, type GraphIndex } from './onnx-graph.js';
+
+export type LayerOp = 'Conv' | 'ConvTranspose' | 'Gemm' | 'MatMul';
+
+/**
+ * How the weight is laid out, which fixes the output and reduction axes:
+ * - `conv`: [O, I/groups, k…] — output axis 0, reduction over axes 1..
+ * - `convtranspose`: [I, O/groups, k…] — output axis 1, reduction over axis 0 and kernel
+ * - `kn`: […, K, N] (MatMul B operand, Gemm with transB=0) — output axis last, reduction axis -2
+ * - `nk`: [N, K] (Gemm with transB=1) — output axis 0, reduction axis 1
+ * - `mk`: […, M, K] (MatMul A operand is the constant) — reduction axis last
+ */
+export type WeightLayout = 'conv' | 'convtranspose' | 'kn' | 'nk' | 'mk';
+
+export interface WeightLayer {
+  /** Stable key: the weight tensor's name in the file. */
+  id: string;
+  /** Names of the nodes using this weight (several when the exporter shares it). */
+  nodeNames: string[];
+  /** Module path, e.g. `model.9.branch1.m.cv1.conv` ('' when nothing names it). */
+  modulePath: string;
+  /** Where the module path came from. */
+  pathSource: 'node-name' | 'tensor-name' | 'none';
+  opType: LayerOp;
+  layout: WeightLayout;
+  dims: readonly number[];
+  dtype: DType;
+  groups: number;
+  /** groups > 1 and one input channel per group. */
+  depthwise: boolean;
+  /** Name of the bias tensor, when the node has a constant bias. */
+  biasId: string | undefined;
+  params: number;
+  nonZero: number;
+  /** Multiply-accumulates per inference at the model's input size; undefined when shapes are unknown. */
+  macs: number | undefined;
+}
+
+/** Count of non-zero elements (float16/bfloat16: -0 counts as zero). */
+export function countNonZero(t: Tensor): number {
+  let n = 0;
+  const d = t.data;
+  if (t.dtype === 'float16' || t.dtype === 'bfloat16') {
+    const u = d as Uint16Array;
+    for (let i = 0; i < u.length; i++) if ((u[i]! & 0x7fff) !== 0) n++;
+  } else if (t.dtype === 'int64') {
+    const b = d as BigInt64Array;
+    for (let i = 0; i < b.length; i++) if (b[i] !== 0n) n++;
+  } else {
+    const a = d as Exclude<Tensor['data'], BigInt64Array>;
+    for (let i = 0; i < a.length; i++) if (a[i] !== 0) n++;
+  }
+  return n;
+}
+
+interface Candidate { node: NodeProto; weight: string; op: LayerOp; layout: WeightLayout; bias: string | undefined }
+
+function candidate(g: GraphIndex, node: NodeProto): Candidate | undefined {
+  const op = node.opType;
+  const input = (i: number) => node.input[i] || undefined;
+  const constName = (i: number) => {
+    const v = input(i);
+    return v === undefined ? undefined : constantOf(g, v)?.name;
+  };
+  if (op === 'Conv' || op === 'ConvTranspose') {
+    const weight = constName(1);
+    if (!weight) return undefined;
+    return { node, weight, op, layout: op === 'Conv' ? 'conv' : 'convtranspose', bias: constName(2) };
+  }
+  if (op === 'Gemm') {
+    const weight = constName(1);
+    if (!weight) return undefined;
+    return { node, weight, op, layout: intAttr(node, 'transB', 0) ? 'nk' : 'kn', bias: constName(2) };
+  }
+  if (op === 'MatMul') {
+    const b = constName(1);
+    if (b && g.constants.get(b)!.proto.dims.length >= 2) return { node, weight: b, op, layout: 'kn', bias: undefined };
+    const a = constName(0);
+    if (a && g.constants.get(a)!.proto.dims.length >= 2) return { node, weight: a, op, layout: 'mk', bias: undefined };
+  }
+  return undefined;
+}
+
+/** Weight layers of a model, in graph order, one per distinct weight tensor. */
+export function listLayers(model: OnnxModel, g: GraphIndex = indexGraph(model)): WeightLayer[] {
+  const byWeight = new Map<string, WeightLayer>();
+  for (const node of g.nodes) {
+    const c = candidate(g, node);
+    if (!c) continue;
+    const existing = byWeight.get(c.weight);
+    if (existing) {
+      existing.nodeNames.push(node.name);
+      continue;
+    }
+    const ref = g.constants.get(c.weight)!;
+    const dims = tensorDims(ref.proto);
+    const dtype = tensorDType(ref.proto, `weight '${c.weight}' of node '${node.name}'`);
+    const nodePath = modulePathFromNodeName(node.name);
+    const tensorPath = modulePathFromTensorName(c.weight);
+    const groups = c.op === 'Conv' || c.op === 'ConvTranspose' ? intAttr(node, 'group', 1) : 1;
+    const inPerGroup = c.layout === 'conv' ? (dims[1] ?? 0) : c.layout === 'convtranspose' ? 1 : 0;
+    const params = numel(dims);
+    const nonZero = isFloatDType(dtype) || dtype.startsWith('int') || dtype === 'uint8' ? countNonZero(readTensor(ref.proto, model.external)) : params;
+    byWeight.set(c.weight, {
+      id: c.weight,
+      nodeNames: [node.name],
+      modulePath: nodePath ?? tensorPath ?? '',
+      pathSource: nodePath ? 'node-name' : tensorPath ? 'tensor-name' : 'none',
+      opType: c.op,
+      layout: c.layout,
+      dims,
+      dtype,
+      groups,
+      depthwise: groups > 1 && inPerGroup === 1,
+      biasId: c.bias,
+      params,
+      nonZero,
+      macs: undefined,
+    });
+  }
+  return [...byWeight.values()];
+}

@@ -1,0 +1,155 @@
+/**
+ * ONNX files on disk (the I/O edge): read with external data resolved relative to the model file; write
+ * atomically (temp file + rename), inline or with external data (on request, and automatically past 2 GB).
+ */
+import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import { StringStringEntryProtoSchema, type ModelProto } from 'onnx-buf';
+import { FileError, ModelFormatError } from '../../core/errors.js';
+import { parseOnnx, serializeOnnx, withProto, type OnnxModel } from './model.js';
+import { shallowCopy } from './proto-util.js';
+import { isExternal, readTensor, withValues, type ExternalReader } from './tensor.js';
+
+/** Protobuf's hard limit for a single message. */
+export const PROTOBUF_LIMIT = 2 ** 31 - 1;
+
+/** Read a whole input file, turning fs failures into FileError with the path and the problem. */
+export async function readInputFile(file: string, kind = 'model'): Promise<Uint8Array> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    throw new FileError(`'${file}': ${kind} file not found`, file);
+  }
+  if (info.isDirectory()) throw new FileError(`'${file}': is a directory, expected a ${kind} file`, file);
+  try {
+    return await readFile(file);
+  } catch (e) {
+    throw new FileError(`'${file}': cannot read ${kind} file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
+  }
+}
+
+function externalReader(modelPath: string): ExternalReader {
+  const dir = path.dirname(modelPath);
+  return (location, offset, length) => {
+    const file = path.resolve(dir, location);
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      throw new FileError(`'${modelPath}': external data file '${location}' not found (looked in ${dir}); keep it beside the model`, file);
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const len = length ?? size - offset;
+      if (offset < 0 || offset + len > size) {
+        throw new ModelFormatError(`'${modelPath}': external data file '${location}' is too short (needs bytes ${offset}..${offset + len}, has ${size})`, file);
+      }
+      const buf = new Uint8Array(len);
+      readSync(fd, buf, 0, len, offset);
+      return buf;
+    } finally {
+      closeSync(fd);
+    }
+  };
+}
+
+/** Load an ONNX model from a file; external data files are checked now and read when tensors are accessed. */
+export async function loadOnnx(file: string): Promise<OnnxModel> {
+  const bytes = await readInputFile(file);
+  const model = parseOnnx(bytes, { path: file, external: externalReader(file) });
+  for (const t of model.proto.graph!.initializer) if (isExternal(t)) readTensor(t, model.external);
+  return model;
+}
+
+export interface SaveOptions {
+  /** Overwrite an existing file. */
+  force?: boolean;
+  /** Store tensors ≥ `externalThreshold` bytes in this file (relative to the model's folder). Default: inline,
+   * or `<model>.data` automatically when the inline model would exceed 2 GB. */
+  externalData?: string;
+  /** Minimum tensor size moved to external data, bytes (default 1024). */
+  externalThreshold?: number;
+}
+
+export interface SavedFile { path: string; bytes: number; externalDataPath?: string; externalDataBytes?: number }
+
+async function atomicWrite(file: string, data: Uint8Array): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw new FileError(`'${file}': cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
+  }
+}
+
+async function refuseOverwrite(file: string, force: boolean | undefined): Promise<void> {
+  if (force) return;
+  const exists = await stat(file).then(() => true, () => false);
+  if (exists) throw new FileError(`'${file}' already exists; pass --force to overwrite it`, file);
+}
+
+/** Inline every externally stored tensor (so the model no longer depends on files beside the source). */
+function inlineExternal(model: OnnxModel): OnnxModel {
+  const graph = model.proto.graph!;
+  if (!graph.initializer.some(isExternal)) return model;
+  const g = shallowCopy(graph);
+  g.initializer = graph.initializer.map((t) => (isExternal(t) ? withValues(t, readTensor(t, model.external)) : t));
+  const proto = shallowCopy(model.proto);
+  proto.graph = g;
+  return withProto(model, proto);
+}
+
+/** Move large initializers into one external data file; returns the new proto and the data bytes. */
+function externalise(proto: ModelProto, location: string, threshold: number): { proto: ModelProto; data: Uint8Array } {
+  const graph = proto.graph!;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const g = shallowCopy(graph);
+  g.initializer = graph.initializer.map((t) => {
+    if (t.rawData.length < threshold) return t;
+    const pad = (4096 - (size % 4096)) % 4096;
+    if (pad) { chunks.push(new Uint8Array(pad)); size += pad; }
+    const entry = (key: string, value: string) => create(StringStringEntryProtoSchema, { key, value });
+    const out = shallowCopy(t);
+    out.externalData = [entry('location', location), entry('offset', String(size)), entry('length', String(t.rawData.length))];
+    out.dataLocation = 1;
+    out.rawData = new Uint8Array(0);
+    chunks.push(t.rawData);
+    size += t.rawData.length;
+    return out;
+  });
+  const data = new Uint8Array(size);
+  let o = 0;
+  for (const c of chunks) { data.set(c, o); o += c.length; }
+  const p = shallowCopy(proto);
+  p.graph = g;
+  return { proto: p, data };
+}
+
+/** Write a model atomically. The input file of the model is never the target unless `force` is set. */
+export async function saveOnnx(model: OnnxModel, file: string, options: SaveOptions = {}): Promise<SavedFile> {
+  await refuseOverwrite(file, options.force);
+  const inline = inlineExternal(model);
+  let location = options.externalData;
+  let bytes: Uint8Array | undefined;
+  if (!location) {
+    bytes = serializeOnnx(inline);
+    if (bytes.length > PROTOBUF_LIMIT) location = `${path.basename(file)}.data`;
+  }
+  if (!location) {
+    await atomicWrite(file, bytes!);
+    return { path: file, bytes: bytes!.length };
+  }
+  const { proto, data } = externalise(inline.proto, location, options.externalThreshold ?? 1024);
+  const dataPath = path.resolve(path.dirname(file), location);
+  await refuseOverwrite(dataPath, options.force);
+  await atomicWrite(dataPath, data);
+  const modelBytes = serializeOnnx(withProto(inline, proto));
+  await atomicWrite(file, modelBytes);
+  return { path: file, bytes: modelBytes.length, externalDataPath: dataPath, externalDataBytes: data.length };
+}

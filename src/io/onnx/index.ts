@@ -1,0 +1,12 @@
+export { parseOnnx, serializeOnnx, tensorRefs, getTensor, withTensorValues, withProto } from './model.js';
+export type { BytePatch, OnnxModel, TensorRef } from './model.js';
+export { loadOnnx, saveOnnx, readInputFile, PROTOBUF_LIMIT } from './file.js';
+export type { SaveOptions, SavedFile } from './file.js';
+export { readTensor, withValues, makeTensorProto, tensorDims, tensorDType, isExternal } from './tensor.js';
+export type { ExternalReader } from './tensor.js';
+export { parseUltralyticsMetadata, modelInputs, modelOutputs, valueSpecs } from './metadata.js';
+export type { UltralyticsMetadata, ValueSpec } from './metadata.js';
+export { parsePyLiteral, PyLiteralError } from './pyliteral.js';
+export type { PyValue } from './pyliteral.js';
+export { shallowCopy } from './proto-util.js';
+export { ONNX_DTYPE, DTYPE_ONNX, onnxDTypeName } from './dtypes.js';
