@@ -3,6 +3,8 @@
  * Add one line here per command.
  */
 import type { CommandModule } from './context.js';
+import { benchCommand } from './bench.js';
 
 export const COMMANDS: readonly CommandModule[] = [
+  benchCommand,
 ];

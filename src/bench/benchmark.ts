@@ -1,0 +1,178 @@
+/**
+ * Side-by-side latency benchmark of ONNX models on onnxruntime CPU sessions, all in this process.
+ *
+ * Sessions are created one after another (load time and resident-memory growth are measured per model), each
+ * gets synthetic fixed-seed inputs from its own input spec, then all are timed in interleaved rounds
+ * ({@link measureInterleaved}). Every model after the first is compared with the first by the paired bootstrap
+ * of the ratio of medians ({@link pairedRatioOfMedians}).
+ */
+import { statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FileError, UsageError, type Tensor } from '../core/index.js';
+import { createSession, prepareFeeds, type GraphOptimization, type RuntimeSession } from '../runtime/index.js';
+import { syntheticFeeds, type InputShapeOptions } from './inputs.js';
+import { measureInterleaved, type LoopProgress } from './loop.js';
+import { pairedRatioOfMedians, ratioVerdict, summarizeLatency, type LatencySummary, type RatioEstimate } from './stats.js';
+
+export interface BenchModelSpec {
+  /** Path of the .onnx file. */
+  path: string;
+  /** Display name (default: file name, numbered when two are the same). */
+  label?: string;
+}
+
+export interface BenchOptions extends InputShapeOptions {
+  /** Intra-op threads per session (default: onnxruntime's choice). */
+  threads?: number;
+  graphOptimization?: GraphOptimization;
+  /** Warm-up rounds (default 20). */
+  warmup?: number;
+  /** Measured rounds (default 200); ignored when `seconds` is set. */
+  runs?: number;
+  /** Measure for this many seconds instead of a fixed number of rounds. */
+  seconds?: number;
+  /** Seed of the round order and of the bootstrap (default 1). */
+  seed?: number;
+  /** Bootstrap resamples (default 2000). */
+  resamples?: number;
+  onProgress?: (p: LoopProgress) => void;
+}
+
+export interface ModelBench {
+  label: string;
+  path: string;
+  fileBytes: number;
+  inputs: { name: string; dtype: string; dims: number[] }[];
+  /** Session creation time (parse + graph optimisation + allocation), ms. */
+  loadMs: number;
+  /**
+   * Growth of the process resident set while this model's session was created and ran one first inference
+   * (bytes). Sessions load one after another, so the growth belongs to this model; it is approximate (the
+   * allocator may reuse freed pages or keep them) and can be negative.
+   */
+  rssDeltaBytes: number;
+  latency: LatencySummary;
+  /** Raw latencies (ms) by round, paired with the other models' samples of the same round. */
+  samplesMs: number[];
+}
+
+export interface BenchComparison extends RatioEstimate {
+  base: string;
+  candidate: string;
+  /** e.g. `1.31× faster (95% CI 1.27–1.35)` or `no significant difference (95% CI 0.98–1.03)`. */
+  verdict: string;
+}
+
+export interface BenchResult {
+  schema: 'prunekit.bench/1';
+  config: {
+    threads: number | null; graphOptimization: GraphOptimization; warmup: number; runs: number | null;
+    seconds: number | null; batch: number; seed: number; resamples: number;
+  };
+  environment: { node: string; platform: string; arch: string; cpus: number; cpuModel: string };
+  models: ModelBench[];
+  /** Every model after the first against the first. */
+  comparisons: BenchComparison[];
+  rounds: number;
+  /** Times each model ran first in a round. */
+  firstInRound: number[];
+  /** Peak resident set of the whole process at the end (bytes): shared by all sessions, not per model. */
+  processPeakRssBytes: number;
+  /** Wall time of the measured rounds, ms. */
+  wallMs: number;
+}
+
+/** Display labels: file names, made unique with `#2`, `#3` … when the same name appears twice. */
+export function benchLabels(models: readonly BenchModelSpec[]): string[] {
+  const seen = new Map<string, number>();
+  return models.map((m) => {
+    const base = m.label ?? path.basename(m.path);
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base} #${n}`;
+  });
+}
+
+function validate(models: readonly BenchModelSpec[], o: BenchOptions): void {
+  if (models.length === 0) throw new UsageError('bench: give at least one model');
+  const positive = (name: string, v: number | undefined, allowZero = false): void => {
+    if (v !== undefined && (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0))) throw new UsageError(`--${name} ${v}: expected a ${allowZero ? 'non-negative' : 'positive'} number`);
+  };
+  positive('threads', o.threads);
+  positive('warmup', o.warmup, true);
+  positive('runs', o.runs);
+  positive('seconds', o.seconds);
+  positive('batch', o.batch);
+  if (o.runs !== undefined && o.runs < 2) throw new UsageError(`--runs ${o.runs}: need at least 2 runs for an interval`);
+}
+
+/** Benchmark `models` side by side. The first model is the baseline of the comparisons. */
+export async function benchmarkModels(models: readonly BenchModelSpec[], options: BenchOptions = {}): Promise<BenchResult> {
+  validate(models, options);
+  const labels = benchLabels(models);
+  const graphOptimization = options.graphOptimization ?? 'all';
+  const seed = options.seed ?? 1;
+  const resamples = options.resamples ?? 2000;
+  const sessions: RuntimeSession[] = [];
+  try {
+    const loaded: { spec: BenchModelSpec; loadMs: number; rssDeltaBytes: number; feeds: Record<string, Tensor> }[] = [];
+    for (const spec of models) {
+      const st = statSync(spec.path, { throwIfNoEntry: false });
+      if (!st || !st.isFile()) throw new FileError(`${spec.path}: model file not found (give the path of an .onnx file)`, spec.path);
+      const rssBefore = process.memoryUsage.rss();
+      const t0 = process.hrtime.bigint();
+      const session = await createSession(spec.path, { threads: options.threads, graphOptimization });
+      const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      sessions.push(session);
+      const feeds = syntheticFeeds(session.inputs, options);
+      const prepared = prepareFeeds(feeds);
+      await session.runPrepared(prepared);
+      loaded.push({ spec, loadMs, rssDeltaBytes: process.memoryUsage.rss() - rssBefore, feeds });
+    }
+    const runners = sessions.map((s, i) => {
+      const prepared = prepareFeeds(loaded[i]!.feeds);
+      return { run: () => s.runPrepared(prepared) };
+    });
+    const loop = await measureInterleaved(runners, {
+      warmup: options.warmup, runs: options.runs, seconds: options.seconds, seed, onProgress: options.onProgress,
+    });
+    const batch = options.batch ?? 1;
+    const results: ModelBench[] = loaded.map((l, i) => {
+      const samplesMs = loop.samplesMs[i]!;
+      return {
+        label: labels[i]!,
+        path: l.spec.path,
+        fileBytes: statSync(l.spec.path).size,
+        inputs: Object.entries(l.feeds).map(([name, t]) => ({ name, dtype: t.dtype, dims: [...t.dims] })),
+        loadMs: l.loadMs,
+        rssDeltaBytes: l.rssDeltaBytes,
+        latency: summarizeLatency(samplesMs, batch),
+        samplesMs,
+      };
+    });
+    const base = results[0]!;
+    const comparisons = results.slice(1).map((cand, k): BenchComparison => {
+      const est = pairedRatioOfMedians(base.samplesMs, cand.samplesMs, { resamples, seed: seed + k });
+      return { base: base.label, candidate: cand.label, ...est, verdict: ratioVerdict(est) };
+    });
+    const cpus = os.cpus();
+    return {
+      schema: 'prunekit.bench/1',
+      config: {
+        threads: options.threads ?? null, graphOptimization, warmup: options.warmup ?? 20,
+        runs: options.seconds !== undefined ? null : (options.runs ?? 200), seconds: options.seconds ?? null,
+        batch, seed, resamples,
+      },
+      environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown' },
+      models: results,
+      comparisons,
+      rounds: loop.rounds,
+      firstInRound: loop.firstInRound,
+      processPeakRssBytes: process.resourceUsage().maxRSS * 1024,
+      wallMs: loop.wallMs,
+    };
+  } finally {
+    for (const s of sessions) await s.release();
+  }
+}

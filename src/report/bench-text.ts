@@ -1,0 +1,51 @@
+/** Plain-text rendering of a {@link BenchResult} for the terminal. Pure: data in, string out. */
+import type { BenchResult } from '../bench/index.js';
+
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  if (ms >= 100) return ms.toFixed(1);
+  if (ms >= 10) return ms.toFixed(2);
+  return ms.toFixed(3);
+}
+
+export function formatBytes(bytes: number): string {
+  const abs = Math.abs(bytes);
+  const sign = bytes < 0 ? '-' : '';
+  if (abs >= 1024 ** 3) return `${sign}${(abs / 1024 ** 3).toFixed(2)} GiB`;
+  if (abs >= 1024 ** 2) return `${sign}${(abs / 1024 ** 2).toFixed(1)} MiB`;
+  if (abs >= 1024) return `${sign}${(abs / 1024).toFixed(1)} KiB`;
+  return `${sign}${abs} B`;
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
+}
+
+/** Multi-line summary: settings, one row per model, then each comparison with its interval. */
+export function formatBenchText(r: BenchResult): string {
+  const c = r.config;
+  const lines: string[] = [];
+  const runs = c.seconds !== null ? `${r.rounds} rounds in ${c.seconds}s` : `${r.rounds} rounds`;
+  lines.push(
+    `onnxruntime CPU, threads ${c.threads ?? 'default'}, graph-opt ${c.graphOptimization}, batch ${c.batch}, ` +
+      `warm-up ${c.warmup}, ${runs} interleaved (random order per round)`,
+  );
+  lines.push('');
+  const rows: string[][] = [['model', 'median ms', 'mean', 'p90', 'p99', 'min', 'FPS', 'load ms', 'RSS +']];
+  for (const m of r.models) {
+    const l = m.latency;
+    rows.push([
+      m.label, formatMs(l.medianMs), formatMs(l.meanMs), formatMs(l.p90Ms), formatMs(l.p99Ms), formatMs(l.minMs),
+      l.fps.toFixed(1), m.loadMs.toFixed(0), formatBytes(m.rssDeltaBytes),
+    ]);
+  }
+  lines.push(table(rows));
+  lines.push(`process peak RSS ${formatBytes(r.processPeakRssBytes)} (all sessions together)`);
+  if (r.comparisons.length) lines.push('');
+  for (const cmp of r.comparisons) {
+    lines.push(`${cmp.candidate} vs ${cmp.base}: ${cmp.verdict}  [median ratio ${cmp.ratio.toFixed(3)}, paired bootstrap ×${cmp.resamples}]`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,1 @@
+export { formatBenchText, formatBytes, formatMs } from './bench-text.js';
