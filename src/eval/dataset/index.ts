@@ -1,0 +1,11 @@
+export type { Dataset, DatasetImage, ImageGroundTruth, NormalizedLabels, PixelLabels, SkippedImage } from './types.js';
+export { parseYoloLabels, labelPathFor, COORD_TOLERANCE } from './yolo-labels.js';
+export type { LabelParseResult, YoloLabelRows } from './yolo-labels.js';
+export { parseDataYaml } from './yolo-yaml.js';
+export type { YoloDataSpec } from './yolo-yaml.js';
+export { listImages, isImageFile, IMAGE_EXTENSIONS } from './image-files.js';
+export { openYoloDataset } from './yolo-dataset.js';
+export { openCocoDataset } from './coco-dataset.js';
+export type { CocoDatasetOptions, OpenedCocoDataset } from './coco-dataset.js';
+export { openDataset } from './open.js';
+export type { OpenDatasetOptions } from './open.js';

@@ -1,0 +1,36 @@
+/**
+ * Image decoding (the I/O edge of preprocessing): sharp, EXIF orientation applied (as cv2.imread does),
+ * embedded ICC profiles ignored (OpenCV ignores them; converting them shifts pixels by up to 24/255), alpha
+ * dropped, grey expanded to RGB, 8 bits per channel. Truncated or corrupt files are errors (sharp's
+ * `failOn: 'warning'`), which the pipeline turns into skipped images.
+ */
+import sharp, { type OutputInfo } from 'sharp';
+import type { Image8 } from './resize-linear.js';
+
+/** Ultralytics rejects images with a side under 10 px. */
+export const MIN_IMAGE_SIDE = 10;
+
+export class ImageDecodeError extends Error {}
+
+/** Decode an image file to interleaved RGB bytes. Throws ImageDecodeError with a one-line reason. */
+export async function decodeImageRgb(file: string): Promise<Image8> {
+  let result: { data: Buffer; info: OutputInfo };
+  try {
+    result = await sharp(file, { failOn: 'warning', ignoreIcc: true }).rotate().removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    throw new ImageDecodeError(`cannot decode image (${msg})`);
+  }
+  const { data, info } = result;
+  if (info.width < MIN_IMAGE_SIDE || info.height < MIN_IMAGE_SIDE) throw new ImageDecodeError(`image size ${info.width}x${info.height} is under ${MIN_IMAGE_SIDE} pixels`);
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (info.channels === 3) return { data: bytes, width: info.width, height: info.height, channels: 3 };
+  const n = info.width * info.height;
+  const rgb = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const v = bytes[i * info.channels]!;
+    if (info.channels === 1) { rgb[i * 3] = v; rgb[i * 3 + 1] = v; rgb[i * 3 + 2] = v; }
+    else { rgb[i * 3] = v; rgb[i * 3 + 1] = bytes[i * info.channels + 1]!; rgb[i * 3 + 2] = bytes[i * info.channels + 2]!; }
+  }
+  return { data: rgb, width: info.width, height: info.height, channels: 3 };
+}

@@ -1,0 +1,5 @@
+export { resizeBilinearCv } from './resize-linear.js';
+export type { Image8 } from './resize-linear.js';
+export { letterbox, letterboxGeometry, scaleBoxesToOriginal, labelsToOriginal, PAD_VALUE } from './letterbox.js';
+export type { LetterboxGeometry } from './letterbox.js';
+export { decodeImageRgb, ImageDecodeError, MIN_IMAGE_SIDE } from './decode-image.js';
