@@ -1,0 +1,142 @@
+/**
+ * pycocotools `computeIoU` + `evaluateImg` for one category over all images, written as flat loops.
+ * For each area range, IoU threshold and detection it records one state: true positive, false positive,
+ * or ignored (matched to a crowd / out-of-range ground truth, or unmatched and itself out of range).
+ */
+import type { PreparedCoco } from './prepare.js';
+
+export const DT_FP = 0;
+export const DT_TP = 1;
+export const DT_IGNORED = 2;
+
+export interface CocoParams {
+  /** [T] IoU thresholds. */
+  iouThrs: Float64Array;
+  /** [R] recall thresholds. */
+  recThrs: Float64Array;
+  /** [A] area ranges [lo, hi] px². */
+  areaRng: readonly (readonly [number, number])[];
+  /** Ascending. */
+  maxDets: readonly number[];
+}
+
+export interface CategoryMatches {
+  /** [A, T, nk] detection states of the category (nk = its detections, in prepared order). */
+  states: Uint8Array;
+  /** [A] ground truths not ignored for each area range. */
+  npig: Int32Array;
+  /** True when some image has a ground truth or a detection of this category (pycocotools `E` non-empty). */
+  present: boolean;
+}
+
+/** Grows-on-demand scratch buffers shared across categories. */
+export class MatchScratch {
+  ious = new Float64Array(64);
+  order = new Int32Array(16);
+  ignore = new Uint8Array(16);
+  gtm = new Uint8Array(160);
+  dtOut = new Uint8Array(16);
+  ensure(d: number, g: number, t: number): void {
+    if (this.ious.length < d * g) this.ious = new Float64Array(d * g * 2);
+    if (this.order.length < g) {
+      this.order = new Int32Array(g * 2);
+      this.ignore = new Uint8Array(g * 2);
+    }
+    if (this.gtm.length < g * t) this.gtm = new Uint8Array(g * t * 2);
+    if (this.dtOut.length < d) this.dtOut = new Uint8Array(d * 2);
+  }
+}
+
+/** pycocotools `bbIou`: boxes x y w h; for a crowd ground truth the union is the detection's own area. */
+function boxIou(db: Float64Array, d: number, gb: Float64Array, g: number, crowd: boolean): number {
+  const dx = db[d * 4]!, dy = db[d * 4 + 1]!, dw = db[d * 4 + 2]!, dh = db[d * 4 + 3]!;
+  const gx = gb[g * 4]!, gy = gb[g * 4 + 1]!, gw = gb[g * 4 + 2]!, gh = gb[g * 4 + 3]!;
+  const w = Math.min(dw + dx, gw + gx) - Math.max(dx, gx);
+  if (w <= 0) return 0;
+  const h = Math.min(dh + dy, gh + gy) - Math.max(dy, gy);
+  if (h <= 0) return 0;
+  const i = w * h;
+  const da = dw * dh;
+  return i / (crowd ? da : da + gw * gh - i);
+}
+
+export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scratch: MatchScratch): CategoryMatches {
+  const { gt, dt } = prep;
+  const T = p.iouThrs.length;
+  const A = p.areaRng.length;
+  const gStart = gt.catOffsets[k]!, gEnd = gt.catOffsets[k + 1]!;
+  const dStart = dt.catOffsets[k]!, dEnd = dt.catOffsets[k + 1]!;
+  const nk = dEnd - dStart;
+  const states = new Uint8Array(A * T * nk);
+  const npig = new Int32Array(A);
+  const thr = p.iouThrs.map((t) => Math.min(t, 1 - 1e-10));
+  let gi = gStart;
+  let di = dStart;
+  while (gi < gEnd || di < dEnd) {
+    const img = Math.min(gi < gEnd ? gt.img[gi]! : Infinity, di < dEnd ? dt.img[di]! : Infinity);
+    const g0 = gi, d0 = di;
+    while (gi < gEnd && gt.img[gi] === img) gi++;
+    while (di < dEnd && dt.img[di] === img) di++;
+    const G = gi - g0, D = di - d0;
+    scratch.ensure(D, G, T);
+    const { ious, order, ignore, gtm, dtOut } = scratch;
+    for (let d = 0; d < D; d++) {
+      for (let g = 0; g < G; g++) ious[d * G + g] = boxIou(dt.box, d0 + d, gt.box, g0 + g, gt.crowd[g0 + g] === 1);
+    }
+    for (let a = 0; a < A; a++) {
+      const [lo, hi] = p.areaRng[a]!;
+      // Ground truths ignored (crowd or area outside the range) go last, stable.
+      let n = 0;
+      for (let g = 0; g < G; g++) {
+        const ar = gt.area[g0 + g]!;
+        if (!(gt.crowd[g0 + g] || ar < lo || ar > hi)) order[n++] = g;
+      }
+      npig[a] = npig[a]! + n;
+      for (let g = 0; g < G; g++) {
+        const ar = gt.area[g0 + g]!;
+        if (gt.crowd[g0 + g] || ar < lo || ar > hi) order[n++] = g;
+      }
+      for (let j = 0; j < G; j++) {
+        const g = order[j]!;
+        const ar = gt.area[g0 + g]!;
+        ignore[j] = gt.crowd[g0 + g] || ar < lo || ar > hi ? 1 : 0;
+      }
+      for (let d = 0; d < D; d++) {
+        const ar = dt.area[d0 + d]!;
+        dtOut[d] = ar < lo || ar > hi ? 1 : 0;
+      }
+      gtm.fill(0, 0, T * G);
+      for (let t = 0; t < T; t++) {
+        const base = (a * T + t) * nk + (d0 - dStart);
+        const gtmT = t * G;
+        for (let d = 0; d < D; d++) {
+          let best = thr[t]!;
+          let m = -1;
+          const row = d * G;
+          if (G > 0) {
+            for (let j = 0; j < G; j++) {
+              const g = order[j]!;
+              if (gtm[gtmT + j] && !gt.crowd[g0 + g]) continue;
+              if (m > -1 && ignore[m] === 0 && ignore[j] === 1) break;
+              const v = ious[row + g]!;
+              if (v < best) continue;
+              best = v;
+              m = j;
+            }
+          }
+          let state: number;
+          if (m === -1) {
+            state = dtOut[d] ? DT_IGNORED : DT_FP;
+          } else {
+            gtm[gtmT + m] = 1;
+            const matchedId = gt.idNonZero[g0 + order[m]!] === 1;
+            const ig = ignore[m] === 1 || (!matchedId && dtOut[d] === 1);
+            state = ig ? DT_IGNORED : matchedId ? DT_TP : DT_FP;
+          }
+          states[base + d] = state;
+        }
+      }
+    }
+  }
+  return { states, npig, present: gEnd > gStart || dEnd > dStart };
+}
