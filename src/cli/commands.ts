@@ -4,7 +4,9 @@
  */
 import type { CommandModule } from './context.js';
 import { benchCommand } from './bench.js';
+import { evalCommand } from './eval.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   benchCommand,
+  evalCommand,
 ];
