@@ -1,21 +1,6 @@
 /** Plain-text rendering of a {@link BenchResult} for the terminal. Pure: data in, string out. */
 import type { BenchResult } from '../bench/index.js';
-
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return '–';
-  if (ms >= 100) return ms.toFixed(1);
-  if (ms >= 10) return ms.toFixed(2);
-  return ms.toFixed(3);
-}
-
-export function formatBytes(bytes: number): string {
-  const abs = Math.abs(bytes);
-  const sign = bytes < 0 ? '-' : '';
-  if (abs >= 1024 ** 3) return `${sign}${(abs / 1024 ** 3).toFixed(2)} GiB`;
-  if (abs >= 1024 ** 2) return `${sign}${(abs / 1024 ** 2).toFixed(1)} MiB`;
-  if (abs >= 1024) return `${sign}${(abs / 1024).toFixed(1)} KiB`;
-  return `${sign}${abs} B`;
-}
+import { formatBytes, formatMs } from './format.js';
 
 function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];

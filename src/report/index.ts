@@ -1,1 +1,15 @@
-export { formatBenchText, formatBytes, formatMs } from './bench-text.js';
+export { formatBenchText } from './bench-text.js';
+export {
+  formatBytes, formatCompact, formatCount, formatCountDelta, formatMetric, formatMetricDelta, formatMs, formatRelative, formatSparsity,
+} from './format.js';
+export { checkBudget, metricName, parseMaxDrop } from './budget.js';
+export { honestyNotes } from './notes.js';
+export { markdownTable, renderMarkdown, summaryLines } from './markdown.js';
+export { renderHtml, REPORT_SECTIONS } from './html.js';
+export { distributionChart, esc, groupedBarChart, lineChart, niceTicks } from './svg.js';
+export type { BarGroup, LineSeries, SampleSeries, Series } from './svg.js';
+export type { TableData } from './tables.js';
+export type {
+  AccuracyMetric, AccuracySection, AccuracyValues, BudgetCheck, BudgetRule, BudgetSection, ClassRow, ComparisonReport, LatencySection,
+  LatencySide, PrCurve, ReportModel, SizeSection, SizeValues, SparsityLayer, SparsitySection,
+} from './types.js';

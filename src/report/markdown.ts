@@ -1,0 +1,59 @@
+/** Markdown rendering of a {@link ComparisonReport}: tables only (charts live in the HTML report). Pure. */
+import { formatBytes, formatMetric, formatMetricDelta, formatMs } from './format.js';
+import { accuracyTable, budgetTable, latencyTable, perClassTable, sizeTable, sparsityTable, type TableData } from './tables.js';
+import type { ComparisonReport } from './types.js';
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function markdownTable(t: TableData): string {
+  const align = t.header.map((_, i) => (t.numeric.includes(i) ? '---:' : ':---'));
+  return [
+    `| ${t.header.map(cell).join(' | ')} |`,
+    `| ${align.join(' | ')} |`,
+    ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+function section(title: string, body: string | null, missing: string): string {
+  return `## ${title}\n\n${body ?? `_${missing}_`}\n`;
+}
+
+/** The summary lines: accuracy, speed, size, budget. */
+export function summaryLines(r: ComparisonReport): string[] {
+  const lines: string[] = [];
+  if (r.accuracy) {
+    const a = r.accuracy;
+    lines.push(`**mAP50-95** ${formatMetric(a.base.map5095)} → ${formatMetric(a.candidate.map5095)} (${formatMetricDelta(a.base.map5095, a.candidate.map5095)})`);
+    lines.push(`**mAP50** ${formatMetric(a.base.map50)} → ${formatMetric(a.candidate.map50)} (${formatMetricDelta(a.base.map50, a.candidate.map50)})`);
+  } else lines.push('**Accuracy** not measured');
+  if (r.latency) {
+    const l = r.latency;
+    lines.push(`**Latency** median ${formatMs(l.base.medianMs)} → ${formatMs(l.candidate.medianMs)} ms: ${l.comparison.verdict}`);
+  } else lines.push('**Latency** not measured');
+  const s = r.size;
+  lines.push(`**Size** ${formatBytes(s.base.fileBytes)} → ${formatBytes(s.candidate.fileBytes)}` +
+    (s.base.nonZeroParams !== null && s.candidate.nonZeroParams !== null ? `; non-zero params ${s.base.nonZeroParams.toLocaleString('en-US')} → ${s.candidate.nonZeroParams.toLocaleString('en-US')}` : ''));
+  if (r.budget) lines.push(`**Accuracy budget** ${r.budget.ok ? 'holds' : 'BROKEN'} (${r.budget.checks.map((c) => c.rule.text).join(', ')})`);
+  return lines;
+}
+
+export function renderMarkdown(r: ComparisonReport): string {
+  const t = (x: TableData | null): string | null => (x ? markdownTable(x) : null);
+  const parts = [
+    `# ${r.title}\n`,
+    `Base: \`${r.base.path}\`  \nCandidate: \`${r.candidate.path}\`  \nCreated: ${r.createdAt}\n`,
+    section('Summary', summaryLines(r).map((l) => `- ${l}`).join('\n'), ''),
+  ];
+  if (r.budget) parts.push(section('Accuracy budget', t(budgetTable(r)), ''));
+  parts.push(
+    section('Size', markdownTable(sizeTable(r)), ''),
+    section(`Accuracy${r.accuracy ? ` (${r.accuracy.dataset}, ${r.accuracy.images} images)` : ''}`, t(accuracyTable(r)), 'not measured in this run'),
+    section('Per-class AP', t(perClassTable(r)), 'not measured in this run'),
+    section('Latency', r.latency ? `${r.latency.settings}; ${r.latency.environment}\n\n${markdownTable(latencyTable(r)!)}\n\n**${r.latency.comparison.verdict}**` : null, 'not measured in this run'),
+    section(`Sparsity by category${r.sparsity ? ` (${r.sparsity.categorySource})` : ''}`, t(sparsityTable(r)), 'no layer inventory'),
+    section('Notes', r.notes.map((n) => `- ${n}`).join('\n') || null, 'none'),
+  );
+  return parts.join('\n');
+}

@@ -1,0 +1,113 @@
+/**
+ * The report's tables as plain rows of strings, shared by the Markdown and HTML renderers. Pure.
+ */
+import { metricName } from './budget.js';
+import {
+  formatBytes, formatCompact, formatCount, formatCountDelta, formatMetric, formatMetricDelta, formatMs, formatRelative, formatSparsity,
+} from './format.js';
+import type { AccuracyMetric, ComparisonReport, SparsityLayer } from './types.js';
+
+export interface TableData {
+  header: string[];
+  rows: string[][];
+  /** Column indexes aligned right (numbers). */
+  numeric: number[];
+}
+
+const METRICS: readonly AccuracyMetric[] = ['precision', 'recall', 'map50', 'map5095'];
+
+export function accuracyTable(r: ComparisonReport): TableData | null {
+  const a = r.accuracy;
+  if (!a) return null;
+  return {
+    header: ['metric (%)', 'base', 'candidate', 'change'],
+    rows: METRICS.map((m) => [metricName(m), formatMetric(a.base[m]), formatMetric(a.candidate[m]), formatMetricDelta(a.base[m], a.candidate[m])]),
+    numeric: [1, 2, 3],
+  };
+}
+
+export function perClassTable(r: ComparisonReport): TableData | null {
+  const a = r.accuracy;
+  if (!a) return null;
+  return {
+    header: ['class', 'images', 'instances', 'AP50 base', 'AP50 cand', 'ΔAP50 pts', 'AP50-95 base', 'AP50-95 cand', 'ΔAP50-95 pts'],
+    rows: a.perClass.map((c) => [
+      c.name, String(c.images), String(c.instances),
+      formatMetric(c.base.map50), formatMetric(c.candidate.map50), ((c.candidate.map50 - c.base.map50) * 100).toFixed(1),
+      formatMetric(c.base.map5095), formatMetric(c.candidate.map5095), ((c.candidate.map5095 - c.base.map5095) * 100).toFixed(1),
+    ]),
+    numeric: [1, 2, 3, 4, 5, 6, 7, 8],
+  };
+}
+
+export function sizeTable(r: ComparisonReport): TableData {
+  const { base: b, candidate: c } = r.size;
+  return {
+    header: ['', 'base', 'candidate', 'change'],
+    rows: [
+      ['file size', formatBytes(b.fileBytes), formatBytes(c.fileBytes), formatCountDelta(b.fileBytes, c.fileBytes, formatBytes)],
+      ['weight params', formatCount(b.params), formatCount(c.params), formatCountDelta(b.params, c.params)],
+      ['non-zero params', formatCount(b.nonZeroParams), formatCount(c.nonZeroParams), formatCountDelta(b.nonZeroParams, c.nonZeroParams)],
+      ['sparsity', formatSparsity(b.params, b.nonZeroParams), formatSparsity(c.params, c.nonZeroParams), ''],
+      ['MACs', formatCompact(b.macs), formatCompact(c.macs), formatCountDelta(b.macs, c.macs, formatCompact)],
+    ],
+    numeric: [1, 2, 3],
+  };
+}
+
+export function latencyTable(r: ComparisonReport): TableData | null {
+  const l = r.latency;
+  if (!l) return null;
+  const row = (name: string, f: (s: typeof l.base) => number, fmt: (v: number) => string = formatMs): string[] => [
+    name, fmt(f(l.base)), fmt(f(l.candidate)), formatRelative(f(l.base), f(l.candidate)),
+  ];
+  return {
+    header: ['', 'base', 'candidate', 'change'],
+    rows: [
+      row('median ms', (s) => s.medianMs), row('mean ms', (s) => s.meanMs), row('p90 ms', (s) => s.p90Ms),
+      row('p99 ms', (s) => s.p99Ms), row('min ms', (s) => s.minMs), row('FPS (at median)', (s) => s.fps, (v) => v.toFixed(1)),
+      row('session load ms', (s) => s.loadMs, (v) => v.toFixed(0)),
+      ['RSS growth at load', formatBytes(l.base.rssDeltaBytes), formatBytes(l.candidate.rssDeltaBytes), ''],
+    ],
+    numeric: [1, 2, 3],
+  };
+}
+
+export function budgetTable(r: ComparisonReport): TableData | null {
+  const b = r.budget;
+  if (!b) return null;
+  return {
+    header: ['rule', 'base', 'candidate', 'drop', 'allowed drop', 'result'],
+    rows: b.checks.map((c) => [
+      c.rule.text, formatMetric(c.base), formatMetric(c.candidate), `${(c.drop * 100).toFixed(2)} pts`,
+      `${(c.allowedDrop * 100).toFixed(2)} pts`, c.ok ? 'holds' : 'BROKEN',
+    ]),
+    numeric: [1, 2, 3, 4],
+  };
+}
+
+/** Layers grouped by category, in first-seen order. */
+export function layersByCategory(layers: readonly SparsityLayer[]): { category: string; layers: SparsityLayer[] }[] {
+  const groups = new Map<string, SparsityLayer[]>();
+  for (const l of layers) {
+    const g = groups.get(l.category);
+    if (g) g.push(l);
+    else groups.set(l.category, [l]);
+  }
+  return [...groups.entries()].map(([category, ls]) => ({ category, layers: ls }));
+}
+
+export function sparsityTable(r: ComparisonReport): TableData | null {
+  const s = r.sparsity;
+  if (!s) return null;
+  return {
+    header: ['category', 'layers', 'params', 'base sparsity', 'candidate sparsity'],
+    rows: layersByCategory(s.layers).map((g) => {
+      const params = g.layers.reduce((n, l) => n + l.params, 0);
+      const bnz = g.layers.reduce((n, l) => n + l.baseNonZero, 0);
+      const cnz = g.layers.reduce((n, l) => n + l.candidateNonZero, 0);
+      return [g.category, String(g.layers.length), formatCount(params), formatSparsity(params, bnz), formatSparsity(params, cnz)];
+    }),
+    numeric: [1, 2, 3, 4],
+  };
+}

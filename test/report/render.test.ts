@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { REPORT_SECTIONS, renderHtml, renderMarkdown } from '../../src/report/index.js';
+import { syntheticReport } from './synthetic.js';
+
+describe('renderHtml', () => {
+  it('has every section, inline charts, no scripts and no external references', () => {
+    const r = syntheticReport({ budget: 'map50=5%' });
+    const html = renderHtml(r);
+    for (const id of REPORT_SECTIONS) expect(html).toContain(`<section id="${id}">`);
+    expect(html.match(/<svg /g)?.length).toBe(3);
+    expect(html).not.toMatch(/<script|https?:\/\/|<link |src=/i);
+    expect(html).toContain('dog &amp; cat');
+    expect(html).toContain('coco128.yaml &lt;script&gt;');
+    expect(html).toContain('accuracy budget');
+    expect(html).toContain(r.latency!.comparison.verdict);
+  });
+
+  it('is pure: the same data gives the same page and the data is not modified', () => {
+    const r = syntheticReport();
+    const before = JSON.stringify(r);
+    expect(renderHtml(r)).toBe(renderHtml(JSON.parse(before)));
+    expect(JSON.stringify(r)).toBe(before);
+  });
+
+  it('keeps every section when accuracy, latency and sparsity were not measured', () => {
+    const r = { ...syntheticReport(), accuracy: null, latency: null, sparsity: null, budget: null, notes: [] };
+    const html = renderHtml(r);
+    for (const id of REPORT_SECTIONS) expect(html).toContain(`<section id="${id}">`);
+    expect(html).toContain('Not measured in this run.');
+  });
+});
+
+describe('renderMarkdown', () => {
+  it('renders summary, tables and notes', () => {
+    const md = renderMarkdown(syntheticReport({ budget: 'map50=0.001' }));
+    expect(md).toMatch(/^# prunekit comparison/);
+    expect(md).toContain('**mAP50-95** 40.0 → 38.5 (−1.5 pts (−3.8%))');
+    expect(md).toContain('| dog & cat | 12 | 22 |');
+    expect(md).toContain('**Accuracy budget** BROKEN');
+    expect(md).toContain('| head (protected) | 4 |');
+    expect(md).toMatch(/## Notes\n\n- The candidate differs from the base only by weights set to zero/);
+  });
+});
+
+describe('honesty notes', () => {
+  it('says ≈1.0× is expected when only zeroed weights differ and the difference is not significant', () => {
+    const r = syntheticReport({ speedup: 1, zeroedOnly: true });
+    expect(r.latency!.comparison.significant).toBe(false);
+    expect(r.notes[0]).toMatch(/only by weights set to zero.*about 1\.0× is expected.*no significant difference \(95% CI/);
+    expect(r.notes.join(' ')).toMatch(/file size is unchanged/);
+  });
+
+  it('never states a speedup without its interval', () => {
+    const r = syntheticReport({ speedup: 1.3, zeroedOnly: false, images: 8 });
+    expect(r.latency!.comparison.verdict).toMatch(/^1\.\d+× faster \(95% CI \d\.\d+–\d\.\d+\)$/);
+    const text = renderMarkdown(r) + renderHtml(r);
+    for (const m of text.matchAll(/× faster/g)) expect(text.slice(m.index, m.index + 40)).toMatch(/× faster \(95% CI/);
+    expect(r.notes.join(' ')).toMatch(/8 images only/);
+  });
+});
