@@ -45,6 +45,7 @@ function signed(v: number, digits: number): string {
 /** Relative change `(candidate − base) / base` as `+3.2%`; `–` when the base is 0. */
 export function formatRelative(base: number, candidate: number): string {
   if (base === 0 || !Number.isFinite(base) || !Number.isFinite(candidate)) return '–';
+  if (candidate === base) return '±0%';
   return `${signed(((candidate - base) / base) * 100, 1)}%`;
 }
 

@@ -5,7 +5,7 @@ import { metricName } from './budget.js';
 import {
   formatBytes, formatCompact, formatCount, formatCountDelta, formatMetric, formatMetricDelta, formatMs, formatRelative, formatSparsity,
 } from './format.js';
-import type { AccuracyMetric, ComparisonReport, SparsityLayer } from './types.js';
+import type { AccuracyMetric, ComparisonReport, LatencySide, SparsityLayer } from './types.js';
 
 export interface TableData {
   header: string[];
@@ -58,7 +58,7 @@ export function sizeTable(r: ComparisonReport): TableData {
 export function latencyTable(r: ComparisonReport): TableData | null {
   const l = r.latency;
   if (!l) return null;
-  const row = (name: string, f: (s: typeof l.base) => number, fmt: (v: number) => string = formatMs): string[] => [
+  const row = (name: string, f: (s: LatencySide) => number, fmt: (v: number) => string = formatMs): string[] => [
     name, fmt(f(l.base)), fmt(f(l.candidate)), formatRelative(f(l.base), f(l.candidate)),
   ];
   return {

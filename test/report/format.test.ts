@@ -5,10 +5,10 @@ import { niceTicks, esc } from '../../src/report/svg.js';
 describe('formatting', () => {
   it('formats deltas absolute and relative', () => {
     expect(formatMetricDelta(0.5, 0.48)).toBe('−2.0 pts (−4.0%)');
-    expect(formatMetricDelta(0.5, 0.5)).toBe('0.0 pts (0.0%)');
+    expect(formatMetricDelta(0.5, 0.5)).toBe('0.0 pts (±0%)');
     expect(formatRelative(0, 3)).toBe('–');
     expect(formatCountDelta(1000, 900)).toBe('−100 (−10.0%)');
-    expect(formatCountDelta(1000, 1000)).toBe('±0 (0.0%)');
+    expect(formatCountDelta(1000, 1000)).toBe('±0 (±0%)');
     expect(formatCountDelta(null, 5)).toBe('–');
     expect(formatSparsity(1000, 900)).toBe('10.0%');
     expect(formatBytes(3 * 2 ** 20)).toBe('3.0 MiB');
