@@ -1,0 +1,3 @@
+export { analyzeChannels, traceChannels, groupChannels, detectHeadPath, opsetOf } from './trace.js';
+export type { TraceOptions } from './trace.js';
+export type { Barrier, ChannelMember, ChannelRoot, ChannelTrace, DependencyGraph, DependencyGroup, MemberRole, NodeEdit } from './types.js';

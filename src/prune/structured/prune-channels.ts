@@ -1,0 +1,139 @@
+/**
+ * Structured channel pruning of an ONNX model: trace dependency groups, score channels, choose what to remove
+ * (per-group ratio or a global params/MACs target), apply, and report. Pure: returns a new model.
+ */
+import { UsageError } from '../../core/errors.js';
+import type { ChannelRoot, DependencyGraph, DependencyGroup, TraceOptions } from '../../graph/deps/index.js';
+import { groupChannels, traceChannels } from '../../graph/deps/index.js';
+import { indexGraph, listLayers } from '../../graph/index.js';
+import type { OnnxModel } from '../../io/onnx/index.js';
+import { applyChannelRemoval } from './apply.js';
+import { removedWeights, weightShrinks } from './estimate.js';
+import { channelImportance, type ImportanceOptions } from './importance.js';
+import { keptCount, selectRemoval } from './policy.js';
+
+export interface StructuredOptions extends TraceOptions, ImportanceOptions {
+  /** Fraction of each group's channels to remove (default 0.3 unless `ratioOf` or `target` is given). */
+  ratio?: number;
+  /** Per-layer ratio (e.g. from a category preset); a group takes the smallest ratio of its roots. */
+  ratioOf?: (root: ChannelRoot) => number | undefined;
+  /** Remove this fraction of the model's weight parameters (or MACs) instead of a per-group ratio. */
+  target?: number;
+  targetKind?: 'params' | 'macs';
+  /** Conv output spatial size (H·W) by weight tensor name; needed for `targetKind: 'macs'` and MAC totals. */
+  spatialOf?: ReadonlyMap<string, number>;
+  /** Kept channel counts stay multiples of this (default 1). */
+  roundTo?: number;
+}
+
+export interface GroupReport {
+  id: number;
+  /** Module path (or node name) of the first root conv. */
+  root: string;
+  roots: string[];
+  members: number;
+  channelsBefore: number;
+  channelsAfter: number;
+  /** Channels that cannot be removed (pinned by a barrier). */
+  pinned: number;
+  barriers: string[];
+}
+
+export interface StructuredReport {
+  groups: GroupReport[];
+  /** Every barrier met, `op 'node': reason`, once. */
+  barriers: string[];
+  params: { before: number; after: number };
+  macs: { before: number; after: number } | undefined;
+  channels: { before: number; after: number };
+  /** Ratio used (the searched uniform ratio in target mode). */
+  ratio: number | undefined;
+  /** Set when nothing could be pruned (the model is returned unchanged). */
+  message: string | undefined;
+}
+
+export interface StructuredResult { model: OnnxModel; report: StructuredReport; graph: DependencyGraph }
+
+const rootName = (r: ChannelRoot) => r.modulePath || r.nodeName || r.weight;
+
+function weightTotals(model: OnnxModel, spatialOf: ReadonlyMap<string, number> | undefined): { params: number; macs: number | undefined } {
+  let params = 0, macs = 0;
+  for (const l of listLayers(model)) {
+    params += l.params;
+    const s = spatialOf?.get(l.id) ?? spatialOf?.get(l.id.replace(/__pk\d+$/, ''));
+    if (s !== undefined) macs += l.params * s * l.nodeNames.length;
+  }
+  return { params, macs: spatialOf ? macs : undefined };
+}
+
+function searchTarget(model: OnnxModel, dg: DependencyGraph, importance: Float64Array, options: StructuredOptions, base: (g: DependencyGroup) => number) {
+  const kind = options.targetKind ?? 'params';
+  if (kind === 'macs' && !options.spatialOf) throw new UsageError('--target-kind macs needs shape information for the model (spatialOf); use --target-kind params');
+  const shrinks = weightShrinks(model, dg);
+  const weight = (t: string) => (kind === 'macs' ? options.spatialOf!.get(t) ?? 0 : 1);
+  const total = kind === 'macs' ? weightTotals(model, options.spatialOf).macs! : weightTotals(model, undefined).params;
+  const fractionAt = (s: number) => {
+    const removed = selectRemoval(dg, importance, { ratioOf: (g) => Math.min(0.95, s * base(g)), roundTo: options.roundTo });
+    let r = 0;
+    for (const [t, n] of removedWeights(shrinks, dg, removed)) r += n * weight(t);
+    return { removed, fraction: total > 0 ? r / total : 0 };
+  };
+  let lo = 0, hi = 1;
+  let best = fractionAt(0);
+  for (let k = 0; k < 24; k++) {
+    const mid = (lo + hi) / 2;
+    const at = fractionAt(mid);
+    if (at.fraction <= options.target!) { lo = mid; best = at; } else hi = mid;
+  }
+  return { removed: best.removed, ratio: lo };
+}
+
+/** Prune whole channels. Never throws for unprunable graphs: returns the model unchanged with a message. */
+export function pruneChannels(model: OnnxModel, options: StructuredOptions = {}): StructuredResult {
+  const ratio = options.ratio ?? (options.ratioOf || options.target !== undefined ? undefined : 0.3);
+  for (const [flag, v] of [['ratio', ratio], ['target', options.target]] as const) {
+    if (v !== undefined && !(v >= 0 && v < 1)) throw new UsageError(`--${flag} ${v}: expected a fraction in [0, 1)`);
+  }
+  if (options.roundTo !== undefined && !(Number.isInteger(options.roundTo) && options.roundTo >= 1)) throw new UsageError(`--round-to ${options.roundTo}: expected a positive integer`);
+  const g = indexGraph(model);
+  const dg = groupChannels(traceChannels(model, options, g));
+  const { trace } = dg;
+  const importance = channelImportance(model, dg, options);
+  const base = (gr: DependencyGroup) => {
+    if (!options.ratioOf) return ratio ?? 1;
+    const rs = gr.roots.map((r) => options.ratioOf!(trace.roots[r]!) ?? ratio ?? 0);
+    return Math.min(...rs);
+  };
+  let removed: Uint8Array;
+  let used = ratio;
+  if (options.target !== undefined) ({ removed, ratio: used } = searchTarget(model, dg, importance, options, options.ratioOf ? base : () => 1));
+  else removed = selectRemoval(dg, importance, { ratioOf: base, roundTo: options.roundTo });
+  const before = weightTotals(model, options.spatialOf);
+  const anyRemoved = removed.some((x) => x === 1);
+  const prunableGroups = dg.groups.filter((gr) => gr.prunable > 0).length;
+  const out = anyRemoved ? applyChannelRemoval(model, dg, removed, g) : model;
+  const after = anyRemoved ? weightTotals(out, options.spatialOf) : before;
+  const groups: GroupReport[] = dg.groups.map((gr) => {
+    const kept = gr.classes.filter((c) => !removed[c]).length;
+    return {
+      id: gr.id, root: rootName(trace.roots[gr.roots[0]!]!), roots: gr.roots.map((r) => rootName(trace.roots[r]!)),
+      members: gr.members.length, channelsBefore: gr.classes.length, channelsAfter: kept,
+      pinned: gr.classes.length - gr.prunable, barriers: gr.barriers,
+    };
+  });
+  const barriers = [...new Set(trace.barriers.map((b) => `${b.opType} '${b.nodeName}': ${b.reason}`))];
+  let message: string | undefined;
+  if (prunableGroups === 0) message = 'no prunable channel group: every channel reaches a barrier (see the barrier list); the model is unchanged';
+  else if (!anyRemoved) message = 'nothing to remove at this ratio/target (groups too small or ratio 0); the model is unchanged';
+  return {
+    model: out, graph: dg,
+    report: {
+      groups, barriers, message, ratio: used,
+      params: { before: before.params, after: after.params },
+      macs: before.macs !== undefined ? { before: before.macs, after: after.macs! } : undefined,
+      channels: { before: trace.classCount, after: trace.classCount - removed.reduce((a, b) => a + b, 0) },
+    },
+  };
+}
+
+export { keptCount };
