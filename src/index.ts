@@ -3,3 +3,5 @@ export * from './core/index.js';
 export * from './io/index.js';
 export * from './graph/index.js';
 export * from './runtime/index.js';
+export * from './graph/module-tree.js';
+export * from './graph/checkpoint-summary.js';

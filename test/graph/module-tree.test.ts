@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { readCheckpoint } from '../../src/io/pytorch/checkpoint.js';
+import { classChainOf, classCounts, classSourceFromModuleTree, moduleTreeFromCheckpoint, moduleTreeTsv } from '../../src/graph/module-tree.js';
+import { describeFixtures, fixture } from '../helpers/fixtures.js';
+import { REFERENCE_CHECKPOINTS, referenceModules } from '../io/pytorch/reference.js';
+
+function treeOf(file: string) {
+  return moduleTreeFromCheckpoint(readCheckpoint(readFileSync(fixture('models', file)), file));
+}
+
+describeFixtures('module tree of fixture checkpoints', () => {
+  for (const { file, ref } of REFERENCE_CHECKPOINTS) {
+    it(`${file} equals ${ref}.modules.tsv line for line`, () => {
+      const lines = moduleTreeTsv(treeOf(file)).trimEnd().split('\n');
+      expect(lines).toEqual(referenceModules(ref));
+    });
+  }
+
+  it('says which object was used: model when ema is None or absent', () => {
+    const le = treeOf('LeYOLONano.pt');
+    expect(le.source).toBe('model');
+    expect(le.note).toMatch(/'ema' is None/);
+    expect(le.hasClasses).toBe(true);
+    // README: LeYOLONano has 1,120,480 parameters.
+    expect(le.modules.reduce((a, m) => a + m.ownParams, 0)).toBe(1_120_480);
+  });
+
+  it('class chains of the TokenC3 + LSNet model, containers left out', () => {
+    const tree = treeOf('yolov13n-tokenc3-lsnet-random.pt');
+    expect(classChainOf(tree, 'model.2.cv1.large_branch.0')).toEqual(['TokenC3', 'LSConv', 'Conv2d']);
+    expect(classChainOf(tree, 'model.2.cv2.conv')).toEqual(['TokenC3', 'Conv', 'Conv2d']);
+    expect(classChainOf(tree, 'model.0.conv')).toEqual(['Conv', 'Conv2d']);
+    // A node inside a module's forward (not a module itself) gets its enclosing module's chain.
+    expect(classChainOf(tree, 'model.2.cv1.large_branch.0.Conv_output')).toEqual(['TokenC3', 'LSConv', 'Conv2d']);
+    expect(classChainOf(tree, 'nothing.here')).toBeUndefined();
+    const source = classSourceFromModuleTree(tree, 'yolov13n-tokenc3-lsnet-random.pt');
+    expect(source.kind).toBe('pt');
+    expect(source.description).toMatch(/yolov13n-tokenc3-lsnet-random\.pt.*970 modules, 33 layers/);
+    expect(source.classChain('model.32.cv2.0.0.conv')?.[0]).toBe('Detect');
+    const counts = classCounts(tree);
+    expect(counts.find((c) => c.qualifiedClass === 'ultralytics.nn.modules.block.TokenC3')?.count).toBe(8);
+  });
+
+  it('yolov13n: HyperACE chain and AAttn under A2C2f', () => {
+    const tree = treeOf('yolov13n-random.pt');
+    expect(classChainOf(tree, 'model.9.m.0.m.0.cv1.dw')).toEqual(['HyperACE', 'DSC3k', 'DSBottleneck', 'DSConv', 'Conv2d']);
+    const attn = tree.modules.find((m) => m.className === 'AAttn');
+    expect(attn).toBeDefined();
+    expect(classChainOf(tree, attn!.path)).toContain('A2C2f');
+  });
+});
