@@ -3,13 +3,15 @@
  * ConvTranspose, Gemm, MatMul with a constant operand) with its weight tensor, module path, shape, groups,
  * parameter and non-zero counts. A weight shared by several nodes (directly or through Identity) is one layer.
  */
-import type { NodeProto } from 'onnx-buf';
+import type { NodeProto, TensorProto } from 'onnx-buf';
 import type { DType, Tensor } from '../core/dtype.js';
-import { isFloatDType, numel } from '../core/dtype.js';
-import type { OnnxModel } from '../io/onnx/index.js';
-import { readTensor, tensorDims, tensorDType } from '../io/onnx/index.js';
+import { BYTES_PER_ELEMENT, isFloatDType, numel } from '../core/dtype.js';
+import type { ExternalReader, OnnxModel } from '../io/onnx/index.js';
+import { readTensor, tensorDims, tensorDType, tensorRawBytes } from '../io/onnx/index.js';
 import { modulePathFromNodeName, modulePathFromTensorName } from './module-path.js';
+import { nodeMacs } from './macs.js';
 import { constantOf, indexGraph, intAttr, type GraphIndex } from './onnx-graph.js';
+import { inferShapes, type ShapeInfo, type ShapeOptions } from './shapes.js';
 
 export type LayerOp = 'Conv' | 'ConvTranspose' | 'Gemm' | 'MatMul';
 
@@ -64,6 +66,40 @@ export function countNonZero(t: Tensor): number {
   return n;
 }
 
+/**
+ * Count of non-zero elements of little-endian tensor bytes, without copying (raw_data is often unaligned).
+ * Floats: ±0 count as zero (NaN counts as non-zero), as in {@link countNonZero}.
+ */
+export function countNonZeroBytes(dtype: DType, bytes: Uint8Array, count: number): number {
+  const size = BYTES_PER_ELEMENT[dtype];
+  const top = isFloatDType(dtype) ? 0x7f : 0xff;
+  let n = 0;
+  if (size === 1) {
+    for (let i = 0; i < count; i++) if (bytes[i] !== 0) n++;
+  } else if (size === 4 && bytes.byteOffset % 4 === 0) {
+    const a = new Uint32Array(bytes.buffer, bytes.byteOffset, count);
+    const mask = top === 0x7f ? 0x7fffffff : 0xffffffff;
+    for (let i = 0; i < count; i++) if ((a[i]! & mask) !== 0) n++;
+  } else if (size === 4) {
+    for (let i = 0, o = 0; i < count; i++, o += 4) if ((bytes[o]! | bytes[o + 1]! | bytes[o + 2]! | (bytes[o + 3]! & top)) !== 0) n++;
+  } else if (size === 2) {
+    for (let i = 0, o = 0; i < count; i++, o += 2) if ((bytes[o]! | (bytes[o + 1]! & top)) !== 0) n++;
+  } else {
+    for (let i = 0, o = 0; i < count; i++, o += size) {
+      let v = bytes[o + size - 1]! & top;
+      for (let k = 0; k < size - 1; k++) v |= bytes[o + k]!;
+      if (v !== 0) n++;
+    }
+  }
+  return n;
+}
+
+/** Non-zero count of a tensor proto's values, reading raw bytes in place when it can. */
+function nonZeroOf(proto: TensorProto, dtype: DType, count: number, external: ExternalReader | undefined): number {
+  const raw = tensorRawBytes(proto, external);
+  return raw ? countNonZeroBytes(dtype, raw, count) : countNonZero(readTensor(proto, external));
+}
+
 interface Candidate { node: NodeProto; weight: string; op: LayerOp; layout: WeightLayout; bias: string | undefined }
 
 function candidate(g: GraphIndex, node: NodeProto): Candidate | undefined {
@@ -92,15 +128,30 @@ function candidate(g: GraphIndex, node: NodeProto): Candidate | undefined {
   return undefined;
 }
 
+export interface ListLayersOptions {
+  /** Shapes to compute MACs from (default: {@link inferShapes} with `imgsz`/`batch`). */
+  shapes?: ShapeInfo;
+  /** Image size for dynamic input dims when shapes are inferred here (default: metadata imgsz, else 640). */
+  imgsz?: ShapeOptions['imgsz'];
+  batch?: number;
+  /** Compute MACs (default true; false skips shape inference). */
+  macs?: boolean;
+}
+
+const addMacs = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a + b);
+
 /** Weight layers of a model, in graph order, one per distinct weight tensor. */
-export function listLayers(model: OnnxModel, g: GraphIndex = indexGraph(model)): WeightLayer[] {
+export function listLayers(model: OnnxModel, g: GraphIndex = indexGraph(model), options: ListLayersOptions = {}): WeightLayer[] {
   const byWeight = new Map<string, WeightLayer>();
+  const shapes = options.macs === false ? undefined : (options.shapes ?? inferShapes(model, g, options)).shapes;
+  const macsOf = (node: NodeProto) => (shapes ? nodeMacs(node, (v) => (v ? shapes.get(v) : undefined)) : undefined);
   for (const node of g.nodes) {
     const c = candidate(g, node);
     if (!c) continue;
     const existing = byWeight.get(c.weight);
     if (existing) {
       existing.nodeNames.push(node.name);
+      existing.macs = addMacs(existing.macs, macsOf(node));
       continue;
     }
     const ref = g.constants.get(c.weight)!;
@@ -111,7 +162,7 @@ export function listLayers(model: OnnxModel, g: GraphIndex = indexGraph(model)):
     const groups = c.op === 'Conv' || c.op === 'ConvTranspose' ? intAttr(node, 'group', 1) : 1;
     const inPerGroup = c.layout === 'conv' ? (dims[1] ?? 0) : c.layout === 'convtranspose' ? 1 : 0;
     const params = numel(dims);
-    const nonZero = isFloatDType(dtype) || dtype.startsWith('int') || dtype === 'uint8' ? countNonZero(readTensor(ref.proto, model.external)) : params;
+    const nonZero = nonZeroOf(ref.proto, dtype, params, model.external);
     byWeight.set(c.weight, {
       id: c.weight,
       nodeNames: [node.name],
@@ -126,7 +177,7 @@ export function listLayers(model: OnnxModel, g: GraphIndex = indexGraph(model)):
       biasId: c.bias,
       params,
       nonZero,
-      macs: undefined,
+      macs: macsOf(node),
     });
   }
   return [...byWeight.values()];

@@ -2,7 +2,7 @@ export { parseOnnx, serializeOnnx, tensorRefs, getTensor, withTensorValues, with
 export type { BytePatch, OnnxModel, TensorRef } from './model.js';
 export { loadOnnx, saveOnnx, readInputFile, PROTOBUF_LIMIT } from './file.js';
 export type { SaveOptions, SavedFile } from './file.js';
-export { readTensor, withValues, makeTensorProto, tensorDims, tensorDType, isExternal } from './tensor.js';
+export { readTensor, withValues, makeTensorProto, tensorDims, tensorDType, isExternal, tensorRawBytes, checkedDims, typedField } from './tensor.js';
 export type { ExternalReader } from './tensor.js';
 export { parseUltralyticsMetadata, modelInputs, modelOutputs, valueSpecs } from './metadata.js';
 export type { UltralyticsMetadata, ValueSpec } from './metadata.js';

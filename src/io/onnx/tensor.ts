@@ -34,12 +34,26 @@ function externalEntry(t: TensorProto, key: string): string | undefined {
   return t.externalData.find((e) => e.key === key)?.value;
 }
 
-/** Decode a TensorProto into a typed tensor. */
-export function readTensor(t: TensorProto, external?: ExternalReader): Tensor {
-  const dtype = tensorDType(t);
+/** Validated dims of a TensorProto: non-negative safe integers with a safe element count. */
+export function checkedDims(t: TensorProto): number[] {
   const dims = tensorDims(t);
-  const count = numel(dims);
-  const size = BYTES_PER_ELEMENT[dtype];
+  let count = 1;
+  for (const d of dims) {
+    if (!Number.isSafeInteger(d) || d < 0) throw new ModelFormatError(`tensor '${t.name}': invalid dimension ${d} in shape [${dims.join(',')}]; the file is corrupt`, t.name);
+    count *= d;
+  }
+  if (!Number.isSafeInteger(count)) throw new ModelFormatError(`tensor '${t.name}': shape [${dims.join(',')}] has too many elements; the file is corrupt`, t.name);
+  return dims;
+}
+
+/**
+ * The little-endian bytes behind a tensor stored in raw_data or an external file (a view, no copy; external
+ * data is read now), or undefined when the values sit in the typed repeated fields. Checks the byte count.
+ */
+export function tensorRawBytes(t: TensorProto, external?: ExternalReader): Uint8Array | undefined {
+  const dtype = tensorDType(t);
+  const dims = checkedDims(t);
+  const need = numel(dims) * BYTES_PER_ELEMENT[dtype];
   let raw: Uint8Array | undefined;
   if (isExternal(t)) {
     const location = externalEntry(t, 'location');
@@ -47,26 +61,41 @@ export function readTensor(t: TensorProto, external?: ExternalReader): Tensor {
     if (!external) throw new ModelFormatError(`tensor '${t.name}': stored in external file '${location}', but the model was read from bytes; load it from its path`, t.name);
     const offset = Number(externalEntry(t, 'offset') ?? 0);
     const lenText = externalEntry(t, 'length');
-    raw = external(location, offset, lenText === undefined ? count * size : Number(lenText));
-  } else if (t.rawData.length > 0 || count === 0) {
+    const length = lenText === undefined ? need : Number(lenText);
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw new ModelFormatError(`tensor '${t.name}': invalid external data offset/length (${offset}/${length})`, t.name);
+    }
+    raw = external(location, offset, length);
+  } else if (t.rawData.length > 0 || need === 0) {
     raw = t.rawData;
   }
-  if (raw) {
-    if (raw.length < count * size) {
-      throw new ModelFormatError(`tensor '${t.name}': ${raw.length} data bytes for shape [${dims.join(',')}] ${dtype} (needs ${count * size}); the file is truncated or corrupt`, t.name);
-    }
-    return { dtype, dims, data: viewAs(dtype, raw, count) };
+  if (raw && raw.length < need) {
+    throw new ModelFormatError(`tensor '${t.name}': ${raw.length} data bytes for shape [${dims.join(',')}] ${dtype} (needs ${need}); the file is truncated or corrupt`, t.name);
   }
+  return raw;
+}
+
+/** Decode a TensorProto into a typed tensor (zero-copy from raw_data when aligned). */
+export function readTensor(t: TensorProto, external?: ExternalReader): Tensor {
+  const dtype = tensorDType(t);
+  const dims = checkedDims(t);
+  const count = numel(dims);
+  const raw = tensorRawBytes(t, external);
+  if (raw) return { dtype, dims, data: viewAs(dtype, raw, count) };
   return { dtype, dims, data: fromTypedFields(t, dtype, count) };
 }
 
+/** The typed repeated field that holds a tensor's values when raw_data is empty. */
+export function typedField(t: TensorProto, dtype: DType): ArrayLike<number | bigint> {
+  return dtype === 'float32' ? t.floatData : dtype === 'float64' ? t.doubleData : dtype === 'int64' ? t.int64Data : t.int32Data;
+}
+
 function fromTypedFields(t: TensorProto, dtype: DType, count: number): Tensor['data'] {
-  const out = allocate(dtype, count);
-  const src: ArrayLike<number | bigint> =
-    dtype === 'float32' ? t.floatData : dtype === 'float64' ? t.doubleData : dtype === 'int64' ? t.int64Data : t.int32Data;
+  const src = typedField(t, dtype);
   if (src.length !== count) {
     throw new ModelFormatError(`tensor '${t.name}': ${src.length} values for ${count} elements; the file is corrupt`, t.name);
   }
+  const out = allocate(dtype, count);
   if (dtype === 'int64') {
     const o = out as BigInt64Array;
     for (let i = 0; i < count; i++) o[i] = BigInt(src[i]!);
