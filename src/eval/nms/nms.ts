@@ -37,7 +37,8 @@ function orderByScore(scores: Float32Array, n: number): Int32Array {
 }
 
 export function nonMaxSuppression(c: DenseCandidates, options: NmsOptions = {}): Detections {
-  const o = { ...NMS_DEFAULTS, ...options };
+  const o = { ...NMS_DEFAULTS };
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
   const nc = c.numClasses;
   const multi = o.multiLabel && nc > 1;
   // 1. (box, class, score) pairs, box-major like torch.where on the score matrix.

@@ -1,0 +1,189 @@
+/**
+ * `validate`: accuracy of a detection model on a dataset, as Ultralytics' validator measures it (or, with
+ * `metric: 'coco'`, as pycocotools does). Streams the dataset: a small queue of async image decodes runs ahead
+ * of inference (sharp decodes on libuv threads while the session runs), so at most `prefetch` decoded images
+ * are held at once.
+ */
+import { performance } from 'node:perf_hooks';
+import { DatasetError, UsageError } from '../core/errors.js';
+import { cocoEvaluate, type CocoEvaluation } from './coco/cocoeval.js';
+import type { DetectionMetrics, ImageDetections, ImageLabels } from './contract.js';
+import { openDataset } from './dataset/open.js';
+import type { Dataset, DatasetImage, SkippedImage } from './dataset/types.js';
+import type { OutputLayout } from './decode/layouts.js';
+import { computeDetectionMetrics } from './metrics/detection-metrics.js';
+import { decodeImageRgb } from './preprocess/decode-image.js';
+import { labelsToOriginal, type LetterboxGeometry } from './preprocess/letterbox.js';
+import type { Image8 } from './preprocess/resize-linear.js';
+import { createPredictor, readModelInfo } from './predictor.js';
+import { cocoEvaluationInput, toCocoResults, type CocoPrediction } from './coco-results.js';
+
+export type MetricMode = 'ultralytics' | 'coco';
+
+export interface ValidateProgress { done: number; total: number; label?: string }
+
+export interface ValidateOptions {
+  /** ONNX model file. */
+  model: string;
+  /** Ultralytics data.yaml or COCO instances json. */
+  data: string;
+  /** Image folder for a COCO json. */
+  images?: string;
+  /** Split of a yaml (default 'val'). */
+  split?: string;
+  /** Square input size (default: the model's static input, else its metadata, else 640). */
+  imgsz?: number;
+  conf?: number;
+  iou?: number;
+  maxDet?: number;
+  agnostic?: boolean;
+  metric?: MetricMode;
+  layout?: OutputLayout;
+  threads?: number;
+  /** Decoded images queued ahead of inference (default 3). */
+  prefetch?: number;
+  /** Keep COCO-format predictions in the result (for --save-predictions). */
+  keepPredictions?: boolean;
+  onProgress?: (p: ValidateProgress) => void;
+}
+
+export interface StageSpeed {
+  /** Decode + letterbox time not hidden behind inference, ms per image. */
+  preprocessMs: number;
+  inferenceMs: number;
+  /** Decode of the output, NMS, box mapping, ms per image. */
+  postprocessMs: number;
+}
+
+export interface ValidationResult {
+  model: string;
+  data: string;
+  datasetKind: Dataset['kind'];
+  metric: MetricMode;
+  imgsz: number;
+  layout: OutputLayout;
+  names: string[];
+  /** Images evaluated. */
+  images: number;
+  /** Non-crowd ground-truth boxes of the evaluated images. */
+  instances: number;
+  /** Ultralytics metrics (metric 'ultralytics'). */
+  metrics?: DetectionMetrics;
+  /** pycocotools metrics (metric 'coco'). */
+  coco?: Pick<CocoEvaluation, 'stats' | 'perCategory' | 'images' | 'detections'>;
+  speed: StageSpeed;
+  /** Whole run, ms (images/s = images / wallMs × 1000). */
+  wallMs: number;
+  skipped: SkippedImage[];
+  warnings: string[];
+  predictions?: CocoPrediction[];
+}
+
+function namesWarning(model: readonly string[], data: readonly string[]): string | undefined {
+  if (model.length !== data.length) return `the model has ${model.length} classes but the dataset ${data.length}; class indices are compared as they are`;
+  const i = model.findIndex((n, k) => n !== data[k]);
+  if (i >= 0) return `model class names differ from the dataset's (first at index ${i}: model '${model[i]}', dataset '${data[i]}'); class indices are compared as they are`;
+  return undefined;
+}
+
+function groundTruth(image: DatasetImage, g: LetterboxGeometry): ImageLabels {
+  const l = image.labels;
+  const base = { imageId: image.imageId, width: g.originalWidth, height: g.originalHeight };
+  if (l.kind === 'normalized') return { ...base, boxesXyxy: labelsToOriginal(l.boxesCxcywh, g), classes: l.classes };
+  return { ...base, boxesXyxy: l.boxesXyxy, classes: l.classes, crowd: l.crowd, areas: l.areas };
+}
+
+type Decoded = { ok: true; image: Image8 } | { ok: false; reason: string };
+
+async function decodeSafe(file: string): Promise<Decoded> {
+  try {
+    return { ok: true, image: await decodeImageRgb(file) };
+  } catch (e) {
+    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export async function validate(options: ValidateOptions): Promise<ValidationResult> {
+  const started = performance.now();
+  const metric = options.metric ?? 'ultralytics';
+  if (metric !== 'ultralytics' && metric !== 'coco') throw new UsageError(`unknown metric '${String(metric)}'; use ultralytics or coco`);
+  const info = await readModelInfo(options.model);
+  const dataset = await openDataset(options.data, { split: options.split, images: options.images, modelNames: info.names });
+  const warnings = [...dataset.warnings];
+  const names = info.names ?? dataset.names;
+  if (info.names && dataset.kind === 'yolo') {
+    const w = namesWarning(info.names, dataset.names);
+    if (w) warnings.push(w);
+  }
+  if (!info.names) warnings.push(`the model has no 'names' metadata; using the dataset's ${dataset.names.length} class names`);
+  if (options.imgsz !== undefined && info.inputSize !== undefined && options.imgsz !== info.inputSize) {
+    throw new UsageError(`--imgsz ${options.imgsz} does not match the model's fixed input size ${info.inputSize}; omit --imgsz or re-export the model`);
+  }
+  const imgsz = options.imgsz ?? info.inputSize ?? 640;
+  const predictor = await createPredictor(options.model, info, {
+    imgsz, numClasses: names.length, layout: options.layout, threads: options.threads,
+    conf: options.conf, iou: options.iou, maxDet: options.maxDet, agnostic: options.agnostic,
+  });
+  if (predictor.layout.layout !== 'e2e' && predictor.layout.numClasses !== names.length) {
+    warnings.push(`the output carries ${predictor.layout.numClasses} classes but ${names.length} names are known`);
+    while (names.length < predictor.layout.numClasses) names.push(`class_${names.length}`);
+  }
+  const skipped = [...dataset.skipped];
+  const labels: ImageLabels[] = [];
+  const detections: ImageDetections[] = [];
+  const evaluated: DatasetImage[] = [];
+  const total = dataset.images.length;
+  const depth = Math.max(1, options.prefetch ?? 3);
+  const queue: Promise<Decoded>[] = [];
+  let next = 0;
+  const fill = (): void => {
+    while (queue.length < depth && next < total) queue.push(decodeSafe(dataset.images[next++]!.path));
+  };
+  let pre = 0, inf = 0, post = 0;
+  try {
+    fill();
+    for (let i = 0; i < total; i++) {
+      const item = dataset.images[i]!;
+      const t0 = performance.now();
+      const decoded = await queue.shift()!;
+      fill();
+      if (!decoded.ok) {
+        skipped.push({ path: item.path, reason: decoded.reason });
+        options.onProgress?.({ done: i + 1, total, label: item.imageId });
+        continue;
+      }
+      const input = predictor.prepare(decoded.image);
+      pre += performance.now() - t0;
+      const p = await predictor.run(input);
+      inf += p.inferenceMs;
+      const t2 = performance.now();
+      labels.push(groundTruth(item, p.geometry));
+      detections.push({ imageId: item.imageId, ...p.detections });
+      evaluated.push(item);
+      post += p.postprocessMs + (performance.now() - t2);
+      options.onProgress?.({ done: i + 1, total, label: item.imageId });
+    }
+  } finally {
+    await predictor.release();
+  }
+  if (evaluated.length === 0) throw new DatasetError(`${dataset.source}: no image could be evaluated (${skipped.length} skipped; first: ${skipped[0]?.path}: ${skipped[0]?.reason})`, dataset.source);
+  const decodeFailures = skipped.length - dataset.skipped.length;
+  if (skipped.length > 0) warnings.push(`${skipped.length} image(s) skipped (${dataset.skipped.length} for labels or missing files, ${decodeFailures} unreadable)`);
+  const instances = labels.reduce((s, l) => s + l.classes.filter((_, g) => !l.crowd?.[g]).length, 0);
+  const result: ValidationResult = {
+    model: options.model, data: dataset.source, datasetKind: dataset.kind, metric, imgsz, layout: predictor.layout.layout, names,
+    images: evaluated.length, instances,
+    speed: { preprocessMs: pre / evaluated.length, inferenceMs: inf / evaluated.length, postprocessMs: post / evaluated.length },
+    wallMs: 0, skipped, warnings,
+  };
+  if (metric === 'ultralytics') {
+    result.metrics = computeDetectionMetrics({ labels, detections, names });
+  } else {
+    const { gt, results } = cocoEvaluationInput(dataset, evaluated, labels, detections, names);
+    const ev = cocoEvaluate({ dataset: gt, results });
+    result.coco = { stats: ev.stats, perCategory: ev.perCategory, images: ev.images, detections: ev.detections };
+  }
+  if (options.keepPredictions) result.predictions = toCocoResults(evaluated, detections, dataset.categoryIds);
+  result.wallMs = performance.now() - started;
+  return result;
+}
