@@ -5,3 +5,6 @@ export * from './graph/index.js';
 export * from './runtime/index.js';
 export * from './graph/module-tree.js';
 export * from './graph/checkpoint-summary.js';
+export * from './prune/index.js';
+export * from './graph/yaml-source.js';
+export * from './graph/name-rules.js';

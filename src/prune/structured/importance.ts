@@ -51,7 +51,7 @@ export function channelImportance(model: OnnxModel, dg: DependencyGraph, options
     let s = cache.get(key);
     if (!s) {
       const t = readTensor(ref.proto, model.external);
-      const v = isFloatDType(t.dtype) ? toFloat32(t) : new Float32Array(t.data.length);
+      const v = t.dtype === 'float32' ? (t.data as Float32Array) : isFloatDType(t.dtype) ? toFloat32(t) : new Float32Array(t.data.length);
       s = m.role === 'bn-scale' ? Float64Array.from(v, Math.abs) : sliceNorms(v, t.dims, m.axis, l2);
       cache.set(key, s);
     }

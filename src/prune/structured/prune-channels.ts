@@ -5,12 +5,13 @@
 import { UsageError } from '../../core/errors.js';
 import type { ChannelRoot, DependencyGraph, DependencyGroup, TraceOptions } from '../../graph/deps/index.js';
 import { groupChannels, traceChannels } from '../../graph/deps/index.js';
-import { indexGraph, listLayers } from '../../graph/index.js';
+import { indexGraph, type ShapeOptions } from '../../graph/index.js';
 import type { OnnxModel } from '../../io/onnx/index.js';
 import { applyChannelRemoval } from './apply.js';
 import { removedWeights, weightShrinks } from './estimate.js';
 import { channelImportance, type ImportanceOptions } from './importance.js';
 import { keptCount, selectRemoval } from './policy.js';
+import { modelMacs, weightParams, type MacsInfo } from './weights.js';
 
 export interface StructuredOptions extends TraceOptions, ImportanceOptions {
   /** Fraction of each group's channels to remove (default 0.3 unless `ratioOf` or `target` is given). */
@@ -20,8 +21,8 @@ export interface StructuredOptions extends TraceOptions, ImportanceOptions {
   /** Remove this fraction of the model's weight parameters (or MACs) instead of a per-group ratio. */
   target?: number;
   targetKind?: 'params' | 'macs';
-  /** Conv output spatial size (H·W) by weight tensor name; needed for `targetKind: 'macs'` and MAC totals. */
-  spatialOf?: ReadonlyMap<string, number>;
+  /** Sizes for dynamic input dims when computing MACs (default: model metadata, else 640, batch 1). */
+  shapes?: ShapeOptions;
   /** Kept channel counts stay multiples of this (default 1). */
   roundTo?: number;
 }
@@ -44,7 +45,7 @@ export interface StructuredReport {
   /** Every barrier met, `op 'node': reason`, once. */
   barriers: string[];
   params: { before: number; after: number };
-  macs: { before: number; after: number } | undefined;
+  macs: { before: number; after: number };
   channels: { before: number; after: number };
   /** Ratio used (the searched uniform ratio in target mode). */
   ratio: number | undefined;
@@ -56,22 +57,11 @@ export interface StructuredResult { model: OnnxModel; report: StructuredReport; 
 
 const rootName = (r: ChannelRoot) => r.modulePath || r.nodeName || r.weight;
 
-function weightTotals(model: OnnxModel, spatialOf: ReadonlyMap<string, number> | undefined): { params: number; macs: number | undefined } {
-  let params = 0, macs = 0;
-  for (const l of listLayers(model)) {
-    params += l.params;
-    const s = spatialOf?.get(l.id) ?? spatialOf?.get(l.id.replace(/__pk\d+$/, ''));
-    if (s !== undefined) macs += l.params * s * l.nodeNames.length;
-  }
-  return { params, macs: spatialOf ? macs : undefined };
-}
-
-function searchTarget(model: OnnxModel, dg: DependencyGraph, importance: Float64Array, options: StructuredOptions, base: (g: DependencyGroup) => number) {
+function searchTarget(model: OnnxModel, dg: DependencyGraph, importance: Float64Array, options: StructuredOptions, base: (g: DependencyGroup) => number, macs: MacsInfo) {
   const kind = options.targetKind ?? 'params';
-  if (kind === 'macs' && !options.spatialOf) throw new UsageError('--target-kind macs needs shape information for the model (spatialOf); use --target-kind params');
   const shrinks = weightShrinks(model, dg);
-  const weight = (t: string) => (kind === 'macs' ? options.spatialOf!.get(t) ?? 0 : 1);
-  const total = kind === 'macs' ? weightTotals(model, options.spatialOf).macs! : weightTotals(model, undefined).params;
+  const weight = (t: string) => (kind === 'macs' ? macs.perWeightElement.get(t) ?? 0 : 1);
+  const total = kind === 'macs' ? macs.total : weightParams(model);
   const fractionAt = (s: number) => {
     const removed = selectRemoval(dg, importance, { ratioOf: (g) => Math.min(0.95, s * base(g)), roundTo: options.roundTo });
     let r = 0;
@@ -80,7 +70,7 @@ function searchTarget(model: OnnxModel, dg: DependencyGraph, importance: Float64
   };
   let lo = 0, hi = 1;
   let best = fractionAt(0);
-  for (let k = 0; k < 24; k++) {
+  for (let k = 0; k < 20; k++) {
     const mid = (lo + hi) / 2;
     const at = fractionAt(mid);
     if (at.fraction <= options.target!) { lo = mid; best = at; } else hi = mid;
@@ -106,13 +96,16 @@ export function pruneChannels(model: OnnxModel, options: StructuredOptions = {})
   };
   let removed: Uint8Array;
   let used = ratio;
-  if (options.target !== undefined) ({ removed, ratio: used } = searchTarget(model, dg, importance, options, options.ratioOf ? base : () => 1));
+  const macsBefore = modelMacs(model, g, options.shapes);
+  if (options.target !== undefined) ({ removed, ratio: used } = searchTarget(model, dg, importance, options, options.ratioOf ? base : () => 1, macsBefore));
   else removed = selectRemoval(dg, importance, { ratioOf: base, roundTo: options.roundTo });
-  const before = weightTotals(model, options.spatialOf);
   const anyRemoved = removed.some((x) => x === 1);
   const prunableGroups = dg.groups.filter((gr) => gr.prunable > 0).length;
   const out = anyRemoved ? applyChannelRemoval(model, dg, removed, g) : model;
-  const after = anyRemoved ? weightTotals(out, options.spatialOf) : before;
+  const paramsBefore = weightParams(model, g);
+  const outIndex = anyRemoved ? indexGraph(out) : g;
+  const paramsAfter = anyRemoved ? weightParams(out, outIndex) : paramsBefore;
+  const macsAfter = anyRemoved ? modelMacs(out, outIndex, options.shapes).total : macsBefore.total;
   const groups: GroupReport[] = dg.groups.map((gr) => {
     const kept = gr.classes.filter((c) => !removed[c]).length;
     return {
@@ -129,8 +122,8 @@ export function pruneChannels(model: OnnxModel, options: StructuredOptions = {})
     model: out, graph: dg,
     report: {
       groups, barriers, message, ratio: used,
-      params: { before: before.params, after: after.params },
-      macs: before.macs !== undefined ? { before: before.macs, after: after.macs! } : undefined,
+      params: { before: paramsBefore, after: paramsAfter },
+      macs: { before: macsBefore.total, after: macsAfter },
       channels: { before: trace.classCount, after: trace.classCount - removed.reduce((a, b) => a + b, 0) },
     },
   };

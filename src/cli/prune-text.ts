@@ -1,0 +1,68 @@
+/** Console text of a prune result: plan header, category table, totals (and the per-layer table on request). */
+import type { PruneFileResult, PruneLayerRow } from '../prune/index.js';
+import type { VerifyResult } from '../prune/index.js';
+
+/** A plain text table; numeric columns right-aligned. */
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[], numeric: ReadonlySet<number>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const pct = (x: number, digits = 2) => `${(100 * x).toFixed(digits)}%`;
+const int = (x: number) => x.toLocaleString('en-US');
+export const formatBytes = (b: number) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(2)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
+
+export function planHeader(r: PruneFileResult): string {
+  const o = r.options;
+  const mode = o.nm ? `N:M ${o.nm}` : o.target !== undefined ? `target ${pct(o.target)} over prunable weights` : 'preset ratios';
+  const lines = [
+    `preset: ${o.preset}   criterion: ${o.criterion}   scope: ${o.scope}   mode: ${mode}${r.factor !== undefined && o.target !== undefined ? ` (ratios x ${r.factor.toFixed(4)})` : ''}`,
+    `class source: ${r.plan.classSources[0]!.kind === 'name-rules' ? '' : `${r.plan.classSources[0]!.kind}: `}${r.plan.classSources[0]!.description}`,
+    `head: ${r.plan.head.detail}${r.plan.head.pruned ? ' (pruned: --prune-head)' : ' (protected)'}`,
+  ];
+  const unknown = r.layers.filter((l) => l.classChain.length === 0).length;
+  if (unknown > 0) lines.push(`note: ${unknown} of ${r.layers.length} layers have no known module class (categorised by path/op rules or the default)`);
+  return lines.join('\n');
+}
+
+export function categoryTable(r: PruneFileResult): string {
+  const rows = r.categories.map((c) => [
+    c.category, String(c.layers), int(c.params), c.protected ? 'protected' : pct(c.presetRatio, 0), int(c.zerosBefore), int(c.zerosAfter), pct(c.sparsity),
+  ]);
+  return textTable(['category', 'layers', 'params', 'preset', 'zeros before', 'zeros after', 'sparsity'], rows, new Set([1, 2, 3, 4, 5, 6]));
+}
+
+export function layerTable(rows: readonly PruneLayerRow[]): string {
+  return textTable(
+    ['module', 'classes', 'category', 'ratio', 'params', 'zeros before', 'zeros after'],
+    rows.map((l) => [
+      l.modulePath || l.id, l.classChain.join(' > ') || '?', l.category + (l.skipped ? ` (skipped: ${l.skipped})` : ''),
+      l.protected ? '-' : pct(l.ratio), int(l.params), int(l.zerosBefore), int(l.zerosAfter),
+    ]),
+    new Set([3, 4, 5, 6]),
+  );
+}
+
+export function totalsText(r: PruneFileResult): string {
+  const t = r.totals;
+  const lines = [
+    `parameters: ${int(t.allParams)} float (${int(t.weightParams)} in weight layers, ${int(t.prunableParams)} prunable)`,
+    `non-zero prunable: ${int(t.nonZeroBefore)} -> ${int(t.nonZeroAfter)} (zeroed ${int(t.zeroed)})`,
+    `sparsity: ${pct(t.sparsityPrunable)} of prunable weights (before ${pct(t.sparsityPrunableBefore)}), ${pct(t.sparsityAll)} of all parameters`,
+  ];
+  if (t.target !== undefined) lines.push(`target: ${pct(t.target)}   achieved: ${pct(t.achieved, 4)}`);
+  if (r.skipped.length > 0) lines.push(`skipped by N:M: ${r.skipped.length} layer(s) (${r.skipped[0]!.reason}${r.skipped.length > 1 ? ', …' : ''})`);
+  const f = r.files;
+  lines.push(`files: ${f.input.path} ${formatBytes(f.input.bytes)}${f.output ? ` -> ${f.output.path} ${formatBytes(f.output.bytes)}` : ' (dry run: nothing written)'}`);
+  return lines.join('\n');
+}
+
+export function verifyText(v: VerifyResult, compared: boolean): string {
+  const outs = v.outputs.map((o) => {
+    const dev = compared && o.maxAbsDiff !== undefined ? `, max |diff| ${o.maxAbsDiff.toPrecision(4)}, cosine ${o.cosine!.toFixed(6)}` : '';
+    return `${o.name} [${o.dims.join(',')}]${dev}`;
+  });
+  return `verify: runs in onnxruntime on ${v.input} (${v.seconds.toFixed(2)} s): ${outs.join('; ')}`;
+}

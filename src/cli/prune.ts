@@ -1,0 +1,135 @@
+/**
+ * `prunekit prune MODEL -o OUT`: module-aware unstructured pruning (see src/prune). Prints the plan, a category
+ * table and totals; `--json` writes everything including per-layer rows; `--dry-run` writes no model.
+ */
+import { UsageError, isPrunekitError, type Tensor } from '../core/index.js';
+import { modelInputs } from '../io/onnx/index.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FileError } from '../core/index.js';
+import { parseCriterion, parseNm, pruneFile, verifyModel, type PruneFileResult, type VerifyResult } from '../prune/index.js';
+import type { CliContext, CommandModule } from './context.js';
+import { ExitCode } from './io.js';
+import { progressBar } from './progress.js';
+import { categoryTable, layerTable, planHeader, totalsText, verifyText } from './prune-text.js';
+
+interface PruneFlags {
+  output?: string; preset?: string; arch?: string; config?: string; target?: string; criterion?: string; alpha?: string;
+  scope?: string; nm?: string; pruneHead?: boolean; verify?: boolean; image?: string; dryRun?: boolean; json?: string;
+  force?: boolean; layers?: boolean;
+}
+
+function parseFraction(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${flag} ${text}: expected a number in [0, 1)`);
+  if (v < 0 || v >= 1) throw new UsageError(`--${flag} ${text} is outside [0, 1)`);
+  return v;
+}
+
+/** Letterboxed image feeds for the model's first input (square side from its shape, else 640). */
+async function imageFeeds(result: PruneFileResult, image: string): Promise<Record<string, Tensor>> {
+  const { decodeImageRgb, letterbox } = await import('../eval/preprocess/index.js');
+  const input = modelInputs(result.model.proto)[0];
+  if (!input) throw new UsageError(`${result.files.input.path}: the model has no inputs to feed --image to`);
+  const side = typeof input.shape[2] === 'number' && input.shape[2] > 0 ? input.shape[2] : 640;
+  let img;
+  try {
+    img = await decodeImageRgb(image);
+  } catch (e) {
+    throw new UsageError(`--image ${image}: ${e instanceof Error ? e.message : String(e)}`, image);
+  }
+  const { data } = letterbox(img, side);
+  return { [input.name]: { dtype: 'float32', dims: [1, 3, side, side], data } };
+}
+
+async function runVerify(ctx: CliContext, result: PruneFileResult, flags: PruneFlags): Promise<VerifyResult | undefined> {
+  if (flags.verify === false || flags.dryRun || !result.files.output) return undefined;
+  const compare = flags.verify === true;
+  const feeds = flags.image ? await imageFeeds(result, flags.image) : undefined;
+  try {
+    const v = await verifyModel(result.files.output.path, {
+      ...(compare ? { original: result.files.input.path } : {}),
+      ...(feeds ? { feeds, inputLabel: `image ${flags.image} (letterboxed)` } : { inputLabel: 'a fixed-seed random input (uniform [0,1); pass --image for a real one)' }),
+    });
+    ctx.io.out(verifyText(v, compare));
+    return v;
+  } catch (e) {
+    if (!isPrunekitError(e)) throw e;
+    ctx.io.err(`error: verification failed: ${e.message}`);
+    throw new ExitCode(1);
+  }
+}
+
+async function writeJson(file: string, value: unknown): Promise<void> {
+  try {
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await writeFile(file, JSON.stringify(value, null, 2) + '\n');
+  } catch (e) {
+    throw new FileError(`'${file}': cannot write JSON (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file, { cause: e });
+  }
+}
+
+/** JSON form: the result without the in-memory model, plan entries by layer id. */
+function jsonOf(r: PruneFileResult, verify: VerifyResult | undefined): unknown {
+  const { model: _model, plan, ...rest } = r;
+  const entries = plan.entries.map(({ layer, ...e }) => ({ id: layer.id, modulePath: layer.modulePath, ...e }));
+  return { ...rest, plan: { ...plan, entries }, verify };
+}
+
+export const pruneCommand: CommandModule = {
+  name: 'prune',
+  register(program, ctx) {
+    program
+      .command('prune')
+      .description('zero the least important weights, a ratio per module class, head protected (unstructured)')
+      .argument('<model>', 'ONNX model to prune (never modified)')
+      .option('-o, --output <file>', 'where to write the pruned model (required unless --dry-run)')
+      .option('--preset <name>', 'built-in preset: tokenc3-lsnet, yolov13, yolo11, yolov8, uniform (default uniform); see `prunekit presets`')
+      .option('--arch <file>', 'Ultralytics model yaml the model was built from (gives each layer its module class)')
+      .option('--config <file>', 'custom preset (YAML/JSON); overrides --preset')
+      .option('--target <S>', 'reach sparsity S over prunable weights by scaling the preset ratios, e.g. 0.10')
+      .option('--criterion <c>', 'importance: l1 | l2 | l1l2 | lamp (default l1; they differ only with --scope global)')
+      .option('--alpha <a>', 'α of l1l2 (default 0.7)')
+      .option('--scope <s>', 'layer (ratio per layer, default) | global (one threshold over all prunable layers)')
+      .option('--nm <N:M>', 'N:M sparsity along the reduction axis (e.g. 2:4) instead of ratios')
+      .option('--prune-head', 'prune the detection head too (protected by default)')
+      .option('--verify', 'also compare outputs with the original (max |diff|, cosine) on --image or a random input')
+      .option('--no-verify', 'skip the onnxruntime check of the written model')
+      .option('--image <file>', 'image for --verify (letterboxed to the model input)')
+      .option('--dry-run', 'print the plan and counts; write nothing')
+      .option('--json <file>', 'write the full result (plan, per-layer and per-category rows, totals) as JSON')
+      .option('--layers', 'print the per-layer table too')
+      .option('--force', 'overwrite an existing output file')
+      .action(async (model: string, flags: PruneFlags) => {
+        if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
+        const scope = flags.scope ?? 'layer';
+        if (scope !== 'layer' && scope !== 'global') throw new UsageError(`--scope ${scope}: expected layer or global`);
+        const alpha = flags.alpha === undefined ? undefined : Number(flags.alpha);
+        if (alpha !== undefined && !(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha ${flags.alpha}: expected a number in [0, 1]`);
+        const bar = progressBar(ctx.io, 'prune');
+        let result: PruneFileResult;
+        try {
+          result = await pruneFile(model, flags.output, {
+            preset: flags.preset, config: flags.config, arch: flags.arch, target: parseFraction('target', flags.target),
+            criterion: flags.criterion === undefined ? undefined : parseCriterion(flags.criterion), alpha, scope,
+            nm: flags.nm === undefined ? undefined : parseNm(flags.nm), pruneHead: flags.pruneHead, dryRun: flags.dryRun,
+            force: flags.force, onProgress: bar.onProgress,
+          });
+        } finally {
+          bar.stop();
+        }
+        ctx.io.out(planHeader(result));
+        ctx.io.out('');
+        if (flags.layers || flags.dryRun) ctx.io.out(layerTable(result.layers) + '\n');
+        ctx.io.out(categoryTable(result));
+        ctx.io.out('');
+        ctx.io.out(totalsText(result));
+        const v = await runVerify(ctx, result, flags);
+        if (flags.json) {
+          await writeJson(flags.json, jsonOf(result, v));
+          ctx.io.out(`wrote ${flags.json}`);
+        }
+      });
+  },
+};

@@ -1,0 +1,37 @@
+/**
+ * The dispatch point from an `--arch` path to a ClassSource (the I/O edge). One loader per file kind: a model
+ * yaml today; the `.pt` module tree plugs in here (add a loader to LOADERS).
+ */
+import { readInputFile } from '../io/onnx/index.js';
+import { UsageError } from '../core/errors.js';
+import type { ClassSource } from '../graph/index.js';
+import { parseModelYaml, yamlClassSource } from '../graph/yaml-source.js';
+
+export interface ClassSourceLoader {
+  /** What the loader reads, for messages (`model yaml (.yaml/.yml)`). */
+  what: string;
+  accepts(file: string): boolean;
+  load(file: string): Promise<ClassSource>;
+}
+
+const yamlLoader: ClassSourceLoader = {
+  what: 'Ultralytics model yaml (.yaml, .yml)',
+  accepts: (file) => /\.ya?ml$/i.test(file),
+  async load(file) {
+    const bytes = await readInputFile(file, 'model yaml');
+    return yamlClassSource(parseModelYaml(new TextDecoder().decode(bytes), file), file);
+  },
+};
+
+/** Loaders tried in order; the first that accepts the path loads it. */
+export const LOADERS: ClassSourceLoader[] = [yamlLoader];
+
+/** Load the class source an `--arch` path names. UsageError when no loader takes the file kind. */
+export async function loadClassSource(file: string): Promise<ClassSource> {
+  const loader = LOADERS.find((l) => l.accepts(file));
+  if (!loader) {
+    const hint = /\.pt$/i.test(file) ? ' (.pt module trees are not wired in yet)' : '';
+    throw new UsageError(`--arch ${file}: unsupported architecture file${hint}; give one of: ${LOADERS.map((l) => l.what).join('; ')}`, file);
+  }
+  return loader.load(file);
+}
