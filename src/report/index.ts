@@ -13,3 +13,8 @@ export type {
   AccuracyMetric, AccuracySection, AccuracyValues, BudgetCheck, BudgetRule, BudgetSection, ClassRow, ComparisonReport, LatencySection,
   LatencySide, PrCurve, ReportModel, SizeSection, SizeValues, SparsityLayer, SparsitySection,
 } from './types.js';
+export { accuracySection, assembleReport, latencySection } from './assemble.js';
+export type { ComparisonParts } from './assemble.js';
+export { differsOnlyByZeros, opKind, sizeOf, sparsityLayers } from './model-diff.js';
+export { compareModels } from './compare.js';
+export type { CompareOptions, CompareOutcome, CompareProgress } from './compare.js';
