@@ -6,17 +6,17 @@ import type { CommandModule } from './context.js';
 import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
 import { evalCommand } from './eval.js';
-import { inspectCommand } from './inspect.js';
 import { pruneCommand } from './prune.js';
 import { presetsCommand } from './presets.js';
+import { valCommand } from './val.js';
 import { valCommand } from './val.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   benchCommand,
   compareCommand,
   evalCommand,
-  inspectCommand,
   pruneCommand,
   presetsCommand,
+  valCommand,
   valCommand,
 ];

@@ -75,6 +75,8 @@ export interface Predictor {
   prepare(image: Image8): { data: Float32Array; geometry: LetterboxGeometry };
   /** Run the model on a prepared tensor and postprocess. */
   run(input: { data: Float32Array; geometry: LetterboxGeometry }): Promise<Prediction>;
+  /** One untimed run on a grey image (first runs are slow), as Ultralytics warms up before validating. */
+  warmup(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -100,6 +102,9 @@ export async function createPredictor(file: string, info: ModelInfo, options: Pr
       const det = decoded.kind === 'final' ? decoded.detections : nonMaxSuppression(decoded.candidates, options);
       const detections = { ...det, boxesXyxy: scaleBoxesToOriginal(det.boxesXyxy, geometry) };
       return { detections, geometry, inferenceMs: t1 - t0, postprocessMs: performance.now() - t1 };
+    },
+    async warmup() {
+      await session.run({ [info.inputName]: { dtype: 'float32', dims: [1, 3, size, size], data: new Float32Array(3 * size * size).fill(114 / 255) } });
     },
     release: () => session.release(),
   };

@@ -142,6 +142,7 @@ export async function validate(options: ValidateOptions): Promise<ValidationResu
   let pre = 0, inf = 0, post = 0;
   try {
     fill();
+    await predictor.warmup();
     for (let i = 0; i < total; i++) {
       const item = dataset.images[i]!;
       const t0 = performance.now();
