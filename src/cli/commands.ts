@@ -9,7 +9,6 @@ import { evalCommand } from './eval.js';
 import { pruneCommand } from './prune.js';
 import { presetsCommand } from './presets.js';
 import { valCommand } from './val.js';
-import { valCommand } from './val.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   benchCommand,
@@ -17,6 +16,5 @@ export const COMMANDS: readonly CommandModule[] = [
   evalCommand,
   pruneCommand,
   presetsCommand,
-  valCommand,
   valCommand,
 ];
