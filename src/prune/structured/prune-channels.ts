@@ -68,7 +68,8 @@ function searchTarget(model: OnnxModel, dg: DependencyGraph, importance: Float64
     for (const [t, n] of removedWeights(shrinks, dg, removed)) r += n * weight(t);
     return { removed, fraction: total > 0 ? r / total : 0 };
   };
-  let lo = 0, hi = 1;
+  const positive = dg.groups.map(base).filter((b) => b > 0);
+  let lo = 0, hi = positive.length > 0 ? 0.95 / Math.min(...positive) : 1;
   let best = fractionAt(0);
   for (let k = 0; k < 20; k++) {
     const mid = (lo + hi) / 2;

@@ -1,0 +1,11 @@
+export { pruneChannels } from './prune-channels.js';
+export type { GroupReport, StructuredOptions, StructuredReport, StructuredResult } from './prune-channels.js';
+export { pruneChannelsFile } from './prune-file.js';
+export type { StructuredFileOptions, StructuredFileResult } from './prune-file.js';
+export { channelImportance } from './importance.js';
+export type { ImportanceOptions } from './importance.js';
+export { keptCount, selectRemoval } from './policy.js';
+export type { SelectOptions } from './policy.js';
+export { applyChannelRemoval } from './apply.js';
+export { modelMacs, weightParams } from './weights.js';
+export type { MacsInfo } from './weights.js';

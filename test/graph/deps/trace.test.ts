@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeChannels, checkChannelConsistency, detectHeadPath } from '../../../src/graph/deps/index.js';
+import { indexGraph } from '../../../src/graph/index.js';
+import { toOnnx } from '../../helpers/onnx-builder.js';
+import { barrierNet, bnNet, c2fNet, depthwiseNet, residualNet, sharedWeightNet } from './graphs.js';
+
+const noHead = { headPath: null };
+
+describe('channel dependency groups', () => {
+  it('couples the two producers of a residual Add into one group with one class per channel', () => {
+    const dg = analyzeChannels(toOnnx(residualNet()), noHead);
+    const roots = dg.trace.roots.map((r) => r.weight);
+    expect(roots).toEqual(['w0', 'w1', 'w2']);
+    const g = dg.groups.find((x) => x.roots.includes(0))!;
+    expect(g.roots).toEqual([0, 1]);
+    expect(g.classes).toHaveLength(8);
+    for (let c = 0; c < 8; c++) expect(dg.trace.classOf[c]).toBe(dg.trace.classOf[8 + c]);
+    // conv2 consumes the sum on its input axis; conv1 consumes conv0 on its input axis
+    const ins = dg.trace.members.filter((m) => m.role === 'in').map((m) => m.tensor).sort();
+    expect(ins).toEqual(['w1', 'w2']);
+    // the output conv's channels reach the graph output: pinned
+    const out = dg.groups.find((x) => x.roots.includes(2))!;
+    expect(out.prunable).toBe(0);
+    expect(out.barriers.join()).toContain('graph output');
+  });
+
+  it('maps Split outputs and Concat inputs by channel offset (C2f)', () => {
+    for (const opset of [12, 13]) {
+      const dg = analyzeChannels(toOnnx(c2fNet(opset)), noHead);
+      const cat = dg.trace.maps.get('cat')!;
+      expect(cat).toHaveLength(24);
+      expect(Array.from(cat.slice(0, 16))).toEqual(Array.from({ length: 16 }, (_, i) => i)); // a then b = conv0's 16
+      expect(cat[16]).toBe(dg.trace.roots[1]!.base); // then conv1's 8
+      const split = dg.trace.edits.find((e) => e.kind === 'split');
+      expect(split?.kind === 'split' && split.source).toBe(opset < 13 ? 'attribute' : 'input');
+    }
+  });
+
+  it('passes channels through a depthwise conv and records its group attribute', () => {
+    const dg = analyzeChannels(toOnnx(depthwiseNet()), noHead);
+    expect(dg.trace.roots.map((r) => r.weight)).toEqual(['w0', 'w2']);
+    const g = dg.groups[0]!;
+    const tensors = g.members.map((k) => dg.trace.members[k]!).map((m) => `${m.role}:${m.tensor}@${m.axis}`).sort();
+    expect(tensors).toEqual(['in:w2@1', 'out:w0@0', 'out:wd@0', 'param:b0@0', 'param:bd@0']);
+    expect(dg.trace.edits.map((e) => e.kind)).toEqual(['group']);
+  });
+
+  it('makes BatchNormalization parameters members, γ as bn-scale', () => {
+    const dg = analyzeChannels(toOnnx(bnNet()), noHead);
+    const bn = dg.trace.members.filter((m) => m.tensor === 'g' || m.tensor === 'be' || m.tensor === 'mu' || m.tensor === 'var');
+    expect(bn.map((m) => m.role).sort()).toEqual(['bn-scale', 'param', 'param', 'param']);
+  });
+
+  it('pins channels that reach a barrier and lists it', () => {
+    const dg = analyzeChannels(toOnnx(barrierNet()), noHead);
+    expect(dg.groups).toHaveLength(1);
+    expect(dg.groups[0]!.prunable).toBe(0);
+    expect(dg.groups[0]!.barriers[0]).toMatch(/Transpose .*barrier/);
+  });
+
+  it('sees a weight shared through Identity as two roots', () => {
+    const dg = analyzeChannels(toOnnx(sharedWeightNet()), noHead);
+    const shared = dg.trace.roots.filter((r) => r.weight === 'ws');
+    expect(shared).toHaveLength(2);
+    const [a, b] = shared.map((r) => dg.groups.find((g) => g.roots.includes(r.id))!);
+    expect(a!.prunable).toBe(8);
+    expect(b!.prunable).toBe(0);
+  });
+
+  it('detects the Ultralytics head as the last model.<i> and pins what feeds it', () => {
+    const m = toOnnx(residualNet());
+    expect(detectHeadPath(indexGraph(m))).toBe('model.2');
+    const dg = analyzeChannels(m);
+    expect(dg.trace.roots.map((r) => r.weight)).toEqual(['w0', 'w1']);
+    expect(dg.groups[0]!.prunable).toBe(0);
+    expect(dg.groups[0]!.barriers.join()).toContain('protected layer');
+  });
+
+  it('honours an ignore list', () => {
+    const dg = analyzeChannels(toOnnx(residualNet()), { headPath: null, ignore: ['model.1'] });
+    expect(dg.groups[0]!.prunable).toBe(0);
+    expect(dg.groups[0]!.barriers.join()).toContain('ignored layer');
+  });
+});
+
+describe('checkChannelConsistency', () => {
+  it('accepts the hand-built models', () => {
+    for (const m of [residualNet(), c2fNet(12), c2fNet(13), depthwiseNet(), bnNet(), sharedWeightNet()]) {
+      expect(checkChannelConsistency(toOnnx(m)).violations).toEqual([]);
+    }
+  });
+
+  it('reports a conv whose weight no longer matches its input', () => {
+    const m = residualNet();
+    const w2 = m.graph!.initializer.find((t) => t.name === 'w2')!;
+    w2.dims = [4n, 6n, 1n, 1n];
+    w2.rawData = w2.rawData.slice(0, 4 * 24);
+    const r = checkChannelConsistency(toOnnx(m));
+    expect(r.ok).toBe(false);
+    expect(r.violations.join()).toMatch(/input has 8 channels/);
+  });
+});

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { checkChannelConsistency } from '../../../src/graph/deps/index.js';
+import { serializeOnnx, tensorDims, type OnnxModel } from '../../../src/io/onnx/index.js';
+import { pruneChannels, type StructuredOptions } from '../../../src/prune/structured/index.js';
+import { createSession } from '../../../src/runtime/index.js';
+import { randomFloats, toOnnx } from '../../helpers/onnx-builder.js';
+import { barrierNet, bnNet, c2fNet, deadChannelNet, depthwiseNet, residualNet, sharedWeightNet } from '../../graph/deps/graphs.js';
+
+const x = { dtype: 'float32' as const, dims: [1, 3, 8, 8], data: randomFloats(192, 42) };
+
+async function run(model: OnnxModel): Promise<Record<string, Float32Array>> {
+  const s = await createSession(serializeOnnx(model));
+  try {
+    const out = await s.run({ x });
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]));
+  } finally {
+    await s.release();
+  }
+}
+
+const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+const dims = (m: OnnxModel, name: string) => tensorDims(m.proto.graph!.initializer.find((t) => t.name === name)!);
+
+async function prune(model: OnnxModel, options: StructuredOptions) {
+  const r = pruneChannels(model, { headPath: null, ...options });
+  expect(checkChannelConsistency(r.model).violations).toEqual([]);
+  const [before, after] = [await run(model), await run(r.model)];
+  for (const k of Object.keys(before)) expect(after[k]).toHaveLength(before[k]!.length);
+  return { ...r, before, after };
+}
+
+describe('pruneChannels', () => {
+  it('at ratio 0 returns the model unchanged, outputs identical', async () => {
+    const m = toOnnx(c2fNet());
+    const r = await prune(m, { ratio: 0 });
+    expect(r.model).toBe(m);
+    expect(r.after.y).toEqual(r.before.y);
+    expect(r.report.message).toMatch(/unchanged/);
+  });
+
+  it('removes a dead channel (zero filter and bias) with outputs equal up to rounding', async () => {
+    const r = await prune(toOnnx(deadChannelNet()), { ratio: 1 / 8 });
+    expect(dims(r.model, 'w0')).toEqual([7, 3, 1, 1]);
+    expect(dims(r.model, 'b0')).toEqual([7]);
+    expect(dims(r.model, 'w1')).toEqual([4, 7, 1, 1]);
+    expect(maxDiff(r.before.y!, r.after.y!)).toBeLessThan(1e-5);
+  });
+
+  it('removes a channel killed by BatchNormalization (γ = β = 0) in conv → BN → SiLU → conv', async () => {
+    const r = await prune(toOnnx(bnNet(true)), { ratio: 1 / 8 });
+    for (const p of ['g', 'be', 'mu', 'var']) expect(dims(r.model, p)).toEqual([7]);
+    expect(maxDiff(r.before.y!, r.after.y!)).toBeLessThan(1e-5);
+  });
+
+  it('shrinks both producers of a residual Add together', async () => {
+    const r = await prune(toOnnx(residualNet()), { ratio: 0.5 });
+    expect(dims(r.model, 'w0')).toEqual([4, 3, 1, 1]);
+    expect(dims(r.model, 'w1')).toEqual([4, 4, 1, 1]);
+    expect(dims(r.model, 'w2')).toEqual([4, 4, 1, 1]);
+    expect(r.report.groups.find((g) => g.roots.length === 2)).toMatchObject({ channelsBefore: 8, channelsAfter: 4 });
+  });
+
+  it('rewrites Split sizes (attribute and constant input) and the Concat consumer (C2f)', async () => {
+    for (const opset of [12, 13]) {
+      const r = await prune(toOnnx(c2fNet(opset)), { ratio: 0.5 });
+      expect(dims(r.model, 'w0')[0]).toBe(8);
+      expect(dims(r.model, 'w2')).toEqual([4, 12, 1, 1]);
+      const split = r.model.proto.graph!.node.find((n) => n.opType === 'Split')!;
+      if (opset < 13) expect(split.attribute.find((a) => a.name === 'split')!.ints.map(Number).reduce((a, b) => a + b)).toBe(8);
+    }
+  });
+
+  it('keeps channel counts multiples of --round-to', async () => {
+    const r = await prune(toOnnx(c2fNet()), { ratio: 0.3, roundTo: 4 });
+    for (const g of r.report.groups) expect(g.channelsAfter % 4 === 0 || g.channelsAfter === g.channelsBefore).toBe(true);
+  });
+
+  it('updates the group of a depthwise conv', async () => {
+    const r = await prune(toOnnx(depthwiseNet()), { ratio: 0.25 });
+    const dw = r.model.proto.graph!.node.find((n) => n.name === '/model.1/Conv')!;
+    expect(Number(dw.attribute.find((a) => a.name === 'group')!.i)).toBe(6);
+    expect(dims(r.model, 'wd')).toEqual([6, 1, 3, 3]);
+    expect(dims(r.model, 'bd')).toEqual([6]);
+  });
+
+  it('gives a shared initializer its own copy when only one user shrinks', async () => {
+    const r = await prune(toOnnx(sharedWeightNet()), { ratio: 0.5 });
+    const inits = r.model.proto.graph!.initializer.map((t) => `${t.name}:${tensorDims(t).join('x')}`).sort();
+    expect(inits).toEqual(['w2:4x4x1x1', 'ws:8x3x1x1', 'ws__pk0:4x3x1x1']);
+    expect(r.after.z).toEqual(r.before.z); // the pinned user still sees the full weight
+  });
+
+  it('leaves a graph without prunable groups unchanged, with a message', () => {
+    const m = toOnnx(barrierNet());
+    const r = pruneChannels(m, { ratio: 0.5, headPath: null });
+    expect(r.model).toBe(m);
+    expect(r.report.message).toMatch(/no prunable channel group/);
+    expect(r.report.barriers.join()).toMatch(/Transpose/);
+  });
+
+  it('reaches a params target', () => {
+    const r = pruneChannels(toOnnx(residualNet()), { target: 0.3, targetKind: 'params', headPath: null });
+    const removed = 1 - r.report.params.after / r.report.params.before;
+    expect(removed).toBeGreaterThan(0.1);
+    expect(removed).toBeLessThanOrEqual(0.3 + 1e-9);
+  });
+
+  it('rejects bad ratios', () => {
+    expect(() => pruneChannels(toOnnx(residualNet()), { ratio: 1 })).toThrow(/\[0, 1\)/);
+    expect(() => pruneChannels(toOnnx(residualNet()), { ratio: 0.2, roundTo: 0 })).toThrow(/round-to/);
+  });
+});
