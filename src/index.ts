@@ -8,3 +8,5 @@ export * from './graph/checkpoint-summary.js';
 export * from './prune/index.js';
 export * from './graph/yaml-source.js';
 export * from './graph/name-rules.js';
+export * from './graph/deps/index.js';
+export * from './prune/structured/index.js';
