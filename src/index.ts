@@ -10,3 +10,4 @@ export * from './graph/yaml-source.js';
 export * from './graph/name-rules.js';
 export * from './graph/deps/index.js';
 export * from './prune/structured/index.js';
+export * from './eval/index.js';

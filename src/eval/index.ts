@@ -1,3 +1,10 @@
 export type { ClassMetrics, CocoStats, DetectionMetrics, ImageDetections, ImageLabels } from './contract.js';
 export * from './metrics/index.js';
 export * from './coco/index.js';
+export * from './dataset/index.js';
+export * from './preprocess/index.js';
+export * from './decode/index.js';
+export * from './nms/index.js';
+export { readModelInfo, createPredictor, type ModelInfo, type Predictor, type PredictorOptions, type Prediction } from './predictor.js';
+export { toCocoResults, cocoEvaluationInput, type CocoPrediction } from './coco-results.js';
+export { validate, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';
