@@ -42,6 +42,7 @@ export interface CheckpointSummary {
     modules: number;
     perClass: Array<{ qualifiedClass: string; count: number; params: number }>;
   };
+  /** `total`: parameters (named_modules, own, deduplicated); `byDType`: values of all state_dict tensors (buffers too). */
   parameters: { total: number; buffers: number; stateDictTensors: number; byDType: Partial<Record<DType | 'unknown', number>> };
   storages: { count: number; bytes: number };
   /** Every global the pickle names (count), and the ones torch.load would have executed dangerously. */

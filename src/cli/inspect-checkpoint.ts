@@ -1,0 +1,109 @@
+/**
+ * `inspect` for PyTorch checkpoints and safetensors files: read (never executing the pickle), summarise, render.
+ * The `inspect` command calls {@link inspectWeightsFile} for `.pt` / `.pth` / `.safetensors` paths.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FileError } from '../core/errors.js';
+import { inspectCheckpoint, type CheckpointSummary } from '../graph/checkpoint-summary.js';
+import { summarizeSafetensors, type SafetensorsSummary } from '../io/safetensors/summary.js';
+
+/** File extensions handled here. */
+export const WEIGHTS_EXTENSIONS = ['.pt', '.pth', '.safetensors'] as const;
+
+export function isWeightsFile(file: string): boolean {
+  return (WEIGHTS_EXTENSIONS as readonly string[]).includes(path.extname(file).toLowerCase());
+}
+
+function fmtInt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function fmtBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
+}
+
+function dtypes(byDType: Partial<Record<string, number>>): string {
+  return Object.entries(byDType).map(([d, n]) => `${d} ${fmtInt(n ?? 0)}`).join(', ');
+}
+
+/** Text lines for a checkpoint summary. `top` limits the per-class table. */
+export function renderCheckpointSummary(s: CheckpointSummary, top = 25): string[] {
+  const out: string[] = [];
+  out.push(`${s.file}: PyTorch checkpoint (zip, archive '${s.archiveName}'${s.formatVersion ? `, format v${s.formatVersion}` : ''}), ${fmtBytes(s.bytes)}`);
+  if (s.globals.suspicious.length > 0) {
+    out.push(`WARNING: the pickle names ${s.globals.suspicious.length} suspicious global(s); torch.load would execute them (prunekit never does):`);
+    for (const g of s.globals.suspicious) out.push(`  ${g.name}  (${g.reason})`);
+  }
+  out.push('keys:');
+  for (const k of s.keys) out.push(`  ${k.key}: ${k.type}`);
+  const u = s.ultralytics;
+  const meta = [
+    u.version !== undefined ? `version ${u.version}` : '', u.date !== undefined ? `date ${u.date}` : '',
+    u.epoch !== undefined ? `epoch ${u.epoch}` : '', u.bestFitness !== undefined ? `best_fitness ${u.bestFitness}` : '',
+  ].filter(Boolean);
+  if (meta.length) out.push(`ultralytics: ${meta.join(', ')}`);
+  if (u.names) {
+    const names = Object.entries(u.names);
+    out.push(`names (${names.length}): ${names.slice(0, 20).map(([i, n]) => `${i}:${n}`).join(' ')}${names.length > 20 ? ' …' : ''}`);
+  }
+  if (u.trainArgs && typeof u.trainArgs === 'object' && !Array.isArray(u.trainArgs)) {
+    const args = Object.entries(u.trainArgs);
+    const pick = ['task', 'model', 'data', 'epochs', 'imgsz', 'batch', 'optimizer', 'lr0'];
+    const shown = args.filter(([k]) => pick.includes(k)).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    out.push(`train args (${args.length}): ${shown.join(' ') || '(none of the usual keys)'}`);
+  }
+  out.push(`model: ${s.model.note}${s.model.rootClass ? ` — ${s.model.rootClass}` : ''}`);
+  out.push(`modules: ${fmtInt(s.model.modules)}${s.model.hasClasses ? '' : ' (no module classes in this file: prune by name rules, or pass --arch)'}`);
+  out.push(`parameters: ${fmtInt(s.parameters.total)}, buffers ${fmtInt(s.parameters.buffers)}; state_dict: ${s.parameters.stateDictTensors} tensors (${dtypes(s.parameters.byDType)})`);
+  out.push(`storages: ${s.storages.count} (${fmtBytes(s.storages.bytes)}); pickle globals: ${s.globals.count}`);
+  if (s.model.hasClasses) {
+    out.push('modules per class:');
+    for (const c of s.model.perClass.slice(0, top)) out.push(`  ${String(c.count).padStart(5)}  ${c.qualifiedClass}${c.params ? `  (${fmtInt(c.params)} params)` : ''}`);
+    if (s.model.perClass.length > top) out.push(`  … ${s.model.perClass.length - top} more classes`);
+  }
+  return out;
+}
+
+export function renderSafetensorsSummary(s: SafetensorsSummary): string[] {
+  const out = [`${s.file}: safetensors, ${fmtBytes(s.bytes)}, ${s.tensors} tensors, ${fmtInt(s.parameters.total)} values (${dtypes(s.parameters.byDType)})`];
+  if (s.metadata) for (const [k, v] of Object.entries(s.metadata)) out.push(`  metadata ${k}: ${v.length > 100 ? v.slice(0, 97) + '...' : v}`);
+  out.push(`  ${s.note}`);
+  for (const p of s.prefixes.slice(0, 40)) out.push(`  ${p.prefix}: ${p.tensors} tensors, ${fmtInt(p.params)} values`);
+  if (s.prefixes.length > 40) out.push(`  … ${s.prefixes.length - 40} more`);
+  return out;
+}
+
+export type WeightsSummary = CheckpointSummary | SafetensorsSummary;
+
+/** Read and summarise a `.pt`/`.pth`/`.safetensors` file. */
+export async function summarizeWeightsFile(file: string): Promise<WeightsSummary> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new FileError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file, { cause: e });
+  }
+  const label = path.basename(file);
+  return path.extname(file).toLowerCase() === '.safetensors' ? summarizeSafetensors(bytes, label) : inspectCheckpoint(bytes, label);
+}
+
+/** JSON-friendly form (the module tree itself is left out: it is large and has its own TSV form). */
+export function summaryJson(s: WeightsSummary): unknown {
+  if (s.format === 'safetensors') return s;
+  const { tree: _tree, ...rest } = s;
+  return rest;
+}
+
+/** Lines to print for a weights file summary. */
+export function renderWeightsSummary(s: WeightsSummary): string[] {
+  return s.format === 'safetensors' ? renderSafetensorsSummary(s) : renderCheckpointSummary(s);
+}
+
+/**
+ * What `prunekit inspect <file.pt|.safetensors>` prints: the summary lines, or JSON when `json` is set.
+ */
+export async function inspectWeightsFile(file: string, options: { json?: boolean } = {}): Promise<string> {
+  const s = await summarizeWeightsFile(file);
+  return options.json ? JSON.stringify(summaryJson(s), null, 2) : renderWeightsSummary(s).join('\n');
+}
