@@ -1,0 +1,188 @@
+/**
+ * `prunekit run MODEL --data data.yaml --preset P [--target S] -o OUT [--config pipeline.yaml]`: the one-command
+ * pipeline — prune → validate both → (budget check) → bench both → report. OUT is a folder; it receives the
+ * pruned model `<stem>.pruned.onnx`, `report.html`, `report.md` and `report.json`. When the accuracy budget
+ * (`--max-drop`) is broken the pipeline stops before the benchmark, still writes the reports, and exits 1.
+ *
+ * `--config pipeline.yaml` holds the same settings as the flags (flags win), e.g.:
+ * ```yaml
+ * model: LeYOLONano-640.onnx      # relative paths are relative to the yaml's folder
+ * data: coco128.yaml
+ * preset: yolov8
+ * target: 0.10
+ * out: runs/leyolo-10
+ * max-drop: map50=2%,map50-95=3%
+ * bench: { threads: 1, warmup: 20, runs: 200 }
+ * ```
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { FileError, UsageError } from '../core/index.js';
+import { parseCriterion, pruneFile, type PruneFileResult } from '../prune/index.js';
+import { parseMaxDrop } from '../report/index.js';
+import { addLatencyFlags, benchOptionsFromFlags, type LatencyFlags } from './bench.js';
+import { finishComparison, runCompare } from './compare.js';
+import type { CliContext, CommandModule } from './context.js';
+import { progressBar } from './progress.js';
+
+/** Settings of a pipeline run (flags and pipeline.yaml keys share these names, yaml in kebab-case). */
+export interface PipelineSettings {
+  model?: string;
+  data?: string;
+  preset?: string;
+  /** Custom preset file (the prune command's `--config`). */
+  presetConfig?: string;
+  arch?: string;
+  target?: string;
+  criterion?: string;
+  out?: string;
+  maxDrop?: string;
+  force?: boolean;
+  bench: LatencyFlags;
+}
+
+const TOP_KEYS = ['model', 'data', 'preset', 'preset-config', 'arch', 'target', 'criterion', 'out', 'max-drop', 'force', 'bench'] as const;
+const BENCH_KEYS = ['imgsz', 'batch', 'threads', 'graph-opt', 'warmup', 'runs', 'seconds', 'seed'] as const;
+const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function scalar(file: string, key: string, v: unknown): string {
+  if (typeof v === 'string' || typeof v === 'number') return String(v);
+  throw new UsageError(`${file}: '${key}' must be a string or number`, file);
+}
+
+/** Parse a pipeline yaml; paths are resolved against the yaml's folder. */
+export function parsePipelineConfig(text: string, file: string): PipelineSettings {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not valid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, file);
+  }
+  if (doc === null || doc === undefined) doc = {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${file}: expected a mapping of settings (model, data, preset, …)`, file);
+  const dir = path.dirname(file);
+  const out: PipelineSettings = { bench: {} };
+  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+    if (!(TOP_KEYS as readonly string[]).includes(key)) throw new UsageError(`${file}: unknown key '${key}'; allowed: ${TOP_KEYS.join(', ')}`, file);
+    if (key === 'bench') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${file}: 'bench' must be a mapping (${BENCH_KEYS.join(', ')})`, file);
+      for (const [bk, bv] of Object.entries(value as Record<string, unknown>)) {
+        if (!(BENCH_KEYS as readonly string[]).includes(bk)) throw new UsageError(`${file}: unknown key 'bench.${bk}'; allowed: ${BENCH_KEYS.join(', ')}`, file);
+        (out.bench as Record<string, string>)[camel(bk)] = scalar(file, `bench.${bk}`, bv);
+      }
+    } else if (key === 'force') {
+      if (typeof value !== 'boolean') throw new UsageError(`${file}: 'force' must be true or false`, file);
+      out.force = value;
+    } else {
+      const v = scalar(file, key, value);
+      const isPath = key === 'model' || key === 'data' || key === 'preset-config' || key === 'arch' || key === 'out';
+      (out as unknown as Record<string, string>)[camel(key)] = isPath ? path.resolve(dir, v) : v;
+    }
+  }
+  return out;
+}
+
+/** Flags win over the config file. */
+export function mergeSettings(config: PipelineSettings, flags: PipelineSettings): PipelineSettings {
+  const merged: PipelineSettings = { ...config, bench: { ...config.bench } };
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined && k !== 'bench') (merged as unknown as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(flags.bench)) if (v !== undefined) (merged.bench as Record<string, unknown>)[k] = v;
+  return merged;
+}
+
+function parseTarget(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1) throw new UsageError(`--target ${text}: expected a fraction in [0, 1), e.g. 0.10`);
+  return v;
+}
+
+async function prune(ctx: CliContext, s: PipelineSettings & { model: string }, output: string): Promise<PruneFileResult> {
+  const bar = progressBar(ctx.io, 'prune');
+  try {
+    return await pruneFile(s.model, output, {
+      preset: s.preset, config: s.presetConfig, arch: s.arch, target: parseTarget(s.target),
+      criterion: s.criterion === undefined ? undefined : parseCriterion(s.criterion), force: s.force, onProgress: bar.onProgress,
+    });
+  } finally {
+    bar.stop();
+  }
+}
+
+/** The whole pipeline for merged settings. */
+export async function runPipeline(ctx: CliContext, s: PipelineSettings): Promise<void> {
+  if (!s.model) throw new UsageError('run: give the model (MODEL argument or `model:` in --config)');
+  if (!s.data) throw new UsageError('run: give the dataset (--data data.yaml or `data:` in --config)');
+  if (!s.out) throw new UsageError('run: give the output folder (-o OUT or `out:` in --config)');
+  if (!s.preset && !s.presetConfig) throw new UsageError('run: give a preset (--preset P, see `prunekit presets`) or --preset-config FILE');
+  const budget = s.maxDrop !== undefined ? parseMaxDrop(s.maxDrop) : undefined;
+  const bench = benchOptionsFromFlags(s.bench);
+  const stem = path.basename(s.model).replace(/\.onnx$/i, '');
+  const pruned = path.join(s.out, `${stem}.pruned.onnx`);
+  await mkdir(s.out, { recursive: true }).catch((e: unknown) => {
+    throw new FileError(`${s.out}: cannot create the output folder (${e instanceof Error ? e.message : String(e)})`, s.out);
+  });
+
+  ctx.io.out(`[1/3] prune ${s.model} (${s.presetConfig ?? `preset ${s.preset}`}${s.target ? `, target ${s.target}` : ''}) → ${pruned}`);
+  const p = await prune(ctx, { ...s, model: s.model }, pruned);
+  ctx.io.out(`      sparsity ${(p.totals.achieved * 100).toFixed(2)}% of prunable weights (${p.totals.zeroed.toLocaleString('en-US')} weights zeroed)`);
+
+  ctx.io.out(`[2/3] validate base and pruned on ${s.data}, then [3/3] bench both`);
+  const imgsz = bench.imgsz && bench.imgsz.height === bench.imgsz.width ? bench.imgsz.height : undefined;
+  const outcome = await runCompare(ctx, {
+    base: s.model, candidate: pruned, data: s.data, budget, stopOnBrokenBudget: true, bench,
+    validation: imgsz !== undefined ? { imgsz } : {},
+    categories: { byId: new Map(p.layers.map((l) => [l.id, l.category])), source: `pruning plan, preset ${p.plan.preset}` },
+    title: `prunekit run: ${path.basename(s.model)} pruned with ${p.plan.preset}${s.target ? ` to ${s.target}` : ''}`,
+  });
+  if (outcome.stoppedEarly) ctx.io.out(`stopped: the accuracy budget is broken, so the benchmark was skipped; the pruned model is kept at ${pruned} for inspection`);
+  await finishComparison(ctx, outcome, {
+    report: path.join(s.out, 'report.html'), md: path.join(s.out, 'report.md'), json: path.join(s.out, 'report.json'),
+  });
+}
+
+type RunFlags = LatencyFlags & {
+  data?: string; preset?: string; presetConfig?: string; arch?: string; target?: string; criterion?: string;
+  output?: string; config?: string; maxDrop?: string; force?: boolean;
+};
+
+export const runCommand: CommandModule = {
+  name: 'run',
+  register(program, ctx) {
+    addLatencyFlags(
+      program
+        .command('run')
+        .description('pipeline: prune → validate both → bench both → report (stops with exit 1 when the accuracy budget is broken)')
+        .argument('[model]', 'ONNX model to compress (or `model:` in --config)'),
+    )
+      .option('--data <file>', 'dataset: Ultralytics data.yaml (or COCO json)')
+      .option('--preset <name>', 'pruning preset (see `prunekit presets`)')
+      .option('--preset-config <file>', 'custom preset file (YAML/JSON) instead of --preset')
+      .option('--arch <file>', 'Ultralytics model yaml the model was built from')
+      .option('--target <S>', 'sparsity over prunable weights, e.g. 0.10')
+      .option('--criterion <c>', 'importance: l1 | l2 | l1l2 | lamp')
+      .option('-o, --output <dir>', 'output folder: pruned model, report.html, report.md, report.json')
+      .option('--max-drop <rules>', 'accuracy budget, e.g. map50=2%,map50-95=0.03')
+      .option('--config <file>', 'pipeline.yaml with the same settings (flags win)')
+      .option('--force', 'overwrite an existing pruned model in the output folder')
+      .action(async (model: string | undefined, flags: RunFlags) => {
+        let config: PipelineSettings = { bench: {} };
+        if (flags.config) {
+          const text = await readFile(flags.config, 'utf8').catch(() => {
+            throw new FileError(`${flags.config}: pipeline config not found`, flags.config);
+          });
+          config = parsePipelineConfig(text, flags.config);
+        }
+        const fromFlags: PipelineSettings = {
+          model, data: flags.data, preset: flags.preset, presetConfig: flags.presetConfig, arch: flags.arch, target: flags.target,
+          criterion: flags.criterion, out: flags.output, maxDrop: flags.maxDrop, force: flags.force,
+          bench: {
+            imgsz: flags.imgsz, batch: flags.batch, threads: flags.threads, graphOpt: flags.graphOpt, warmup: flags.warmup,
+            runs: flags.runs, seconds: flags.seconds, seed: flags.seed,
+          },
+        };
+        await runPipeline(ctx, mergeSettings(config, fromFlags));
+      });
+  },
+};
