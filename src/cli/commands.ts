@@ -7,6 +7,7 @@ import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
 import { evalCommand } from './eval.js';
 import { pruneCommand } from './prune.js';
+import { runCommand } from './run.js';
 import { presetsCommand } from './presets.js';
 import { valCommand } from './val.js';
 
@@ -15,6 +16,7 @@ export const COMMANDS: readonly CommandModule[] = [
   compareCommand,
   evalCommand,
   pruneCommand,
+  runCommand,
   presetsCommand,
   valCommand,
 ];
