@@ -1,0 +1,100 @@
+/**
+ * `prunekit prune MODEL --structured -o OUT`: remove whole channels (see src/prune/structured). Prints the
+ * policy, the dependency groups (largest cuts first; all with --layers), barriers, and params/MACs/file size
+ * before → after; the written model has passed the channel-consistency check and an onnxruntime run.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FileError, UsageError, type Tensor } from '../core/index.js';
+import { loadOnnx, modelInputs } from '../io/onnx/index.js';
+import { pruneChannelsFile, type StructuredFileResult } from '../prune/structured/index.js';
+import type { CliContext } from './context.js';
+import { formatBytes, textTable, verifyText } from './prune-text.js';
+
+export interface StructuredFlags {
+  output?: string; preset?: string; config?: string; arch?: string; target?: string; targetKind?: string;
+  channelRatio?: string; roundTo?: string; ignore?: string; importance?: string; pruneHead?: boolean;
+  verify?: boolean; image?: string; dryRun?: boolean; json?: string; force?: boolean; layers?: boolean;
+}
+
+function fraction(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === '' || !(v >= 0 && v < 1)) throw new UsageError(`--${flag} ${text}: expected a number in [0, 1)`);
+  return v;
+}
+
+async function imageFeeds(model: string, image: string): Promise<Record<string, Tensor>> {
+  const { decodeImageRgb, letterbox } = await import('../eval/preprocess/index.js');
+  const input = modelInputs((await loadOnnx(model)).proto)[0];
+  if (!input) throw new UsageError(`${model}: the model has no inputs to feed --image to`);
+  const side = typeof input.shape[2] === 'number' && input.shape[2] > 0 ? input.shape[2] : 640;
+  let img;
+  try {
+    img = await decodeImageRgb(image);
+  } catch (e) {
+    throw new UsageError(`--image ${image}: ${e instanceof Error ? e.message : String(e)}`, image);
+  }
+  return { [input.name]: { dtype: 'float32', dims: [1, 3, side, side], data: letterbox(img, side).data } };
+}
+
+const pct = (before: number, after: number) => (before > 0 ? ` (−${(100 * (1 - after / before)).toFixed(1)}%)` : '');
+const big = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(3)} G` : n >= 1e5 ? `${(n / 1e6).toFixed(3)} M` : String(n));
+
+export function structuredText(r: StructuredFileResult, all: boolean): string {
+  const { report } = r;
+  const lines = [`structured pruning of ${r.files.input.path}: ${r.policy}${report.ratio !== undefined ? ` (ratio ${report.ratio.toFixed(3)})` : ''}`];
+  const prunable = report.groups.filter((g) => g.pinned < g.channelsBefore);
+  lines.push(`groups: ${report.groups.length} (${prunable.length} prunable); channels ${report.channels.before} → ${report.channels.after}`);
+  const shown = [...report.groups].filter((g) => all || g.channelsAfter < g.channelsBefore)
+    .sort((a, b) => (b.channelsBefore - b.channelsAfter) - (a.channelsBefore - a.channelsAfter) || a.id - b.id);
+  const rows = (all ? shown : shown.slice(0, 15)).map((g) => [String(g.id), g.root, String(g.roots.length), String(g.members), `${g.channelsBefore} → ${g.channelsAfter}`, String(g.pinned)]);
+  if (rows.length > 0) lines.push('', textTable(['group', 'root layer', 'roots', 'members', 'channels', 'pinned'], rows, new Set([0, 2, 3, 5])));
+  if (!all && shown.length > rows.length) lines.push(`… ${shown.length - rows.length} more groups (--layers shows all)`);
+  if (report.barriers.length > 0) {
+    lines.push('', `barriers (${report.barriers.length}; channels reaching them are kept):`);
+    for (const b of all ? report.barriers : report.barriers.slice(0, 8)) lines.push(`  ${b}`);
+    if (!all && report.barriers.length > 8) lines.push(`  … ${report.barriers.length - 8} more (--layers shows all)`);
+  }
+  lines.push('', `params: ${big(report.params.before)} → ${big(report.params.after)}${pct(report.params.before, report.params.after)}`);
+  lines.push(`MACs:   ${big(report.macs.before)} → ${big(report.macs.after)}${pct(report.macs.before, report.macs.after)}`);
+  const out = r.files.output;
+  lines.push(`file:   ${formatBytes(r.files.input.bytes)} → ${out ? `${formatBytes(out.bytes)}${pct(r.files.input.bytes, out.bytes)} (${out.path})` : 'not written (dry run)'}`);
+  lines.push(`checks: channel consistency ok; analyse + apply ${r.seconds.prune.toFixed(2)} s`);
+  if (report.message) lines.push(`note: ${report.message}`);
+  return lines.join('\n');
+}
+
+async function writeJson(file: string, value: unknown): Promise<void> {
+  try {
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await writeFile(file, JSON.stringify(value, null, 2) + '\n');
+  } catch (e) {
+    throw new FileError(`'${file}': cannot write JSON (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file, { cause: e });
+  }
+}
+
+export async function runStructured(ctx: CliContext, model: string, flags: StructuredFlags): Promise<void> {
+  if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
+  const kind = flags.targetKind ?? 'params';
+  if (kind !== 'params' && kind !== 'macs') throw new UsageError(`--target-kind ${kind}: expected params or macs`);
+  const roundTo = flags.roundTo === undefined ? undefined : Number(flags.roundTo);
+  if (roundTo !== undefined && !(Number.isInteger(roundTo) && roundTo >= 1)) throw new UsageError(`--round-to ${flags.roundTo}: expected a positive integer`);
+  const imp = flags.importance ?? 'l1';
+  if (imp !== 'l1' && imp !== 'l2') throw new UsageError(`--importance ${imp}: expected l1 or l2`);
+  const feeds = flags.image ? await imageFeeds(model, flags.image) : undefined;
+  const r = await pruneChannelsFile(model, flags.output, {
+    preset: flags.preset, config: flags.config, arch: flags.arch, pruneHead: flags.pruneHead,
+    ratio: fraction('channel-ratio', flags.channelRatio), target: fraction('target', flags.target), targetKind: kind, roundTo,
+    ignore: flags.ignore?.split(',').map((s) => s.trim()).filter(Boolean), norm: imp,
+    compare: flags.verify === true, feeds, inputLabel: flags.image ? `image ${flags.image} (letterboxed)` : undefined,
+    dryRun: flags.dryRun, force: flags.force,
+  });
+  ctx.io.out(structuredText(r, flags.layers === true));
+  if (r.verify) ctx.io.out(verifyText(r.verify, flags.verify === true));
+  if (flags.json) {
+    const { model: _m, graph: _g, ...rest } = r;
+    await writeJson(flags.json, rest);
+    ctx.io.out(`wrote ${flags.json}`);
+  }
+}
