@@ -6,6 +6,7 @@ import { readInputFile } from '../io/onnx/index.js';
 import { UsageError } from '../core/errors.js';
 import type { ClassSource } from '../graph/index.js';
 import { parseModelYaml, yamlClassSource } from '../graph/yaml-source.js';
+import { classSourceFromCheckpointBytes } from '../graph/module-tree.js';
 
 export interface ClassSourceLoader {
   /** What the loader reads, for messages (`model yaml (.yaml/.yml)`). */
@@ -23,15 +24,22 @@ const yamlLoader: ClassSourceLoader = {
   },
 };
 
+const ptLoader: ClassSourceLoader = {
+  what: 'Ultralytics checkpoint (.pt, .pth: the module class tree, read without executing the pickle)',
+  accepts: (file) => /\.pth?$/i.test(file),
+  async load(file) {
+    return classSourceFromCheckpointBytes(await readInputFile(file, 'checkpoint'), file);
+  },
+};
+
 /** Loaders tried in order; the first that accepts the path loads it. */
-export const LOADERS: ClassSourceLoader[] = [yamlLoader];
+export const LOADERS: ClassSourceLoader[] = [yamlLoader, ptLoader];
 
 /** Load the class source an `--arch` path names. UsageError when no loader takes the file kind. */
 export async function loadClassSource(file: string): Promise<ClassSource> {
   const loader = LOADERS.find((l) => l.accepts(file));
   if (!loader) {
-    const hint = /\.pt$/i.test(file) ? ' (.pt module trees are not wired in yet)' : '';
-    throw new UsageError(`--arch ${file}: unsupported architecture file${hint}; give one of: ${LOADERS.map((l) => l.what).join('; ')}`, file);
+    throw new UsageError(`--arch ${file}: unsupported architecture file; give one of: ${LOADERS.map((l) => l.what).join('; ')}`, file);
   }
   return loader.load(file);
 }

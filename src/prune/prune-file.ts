@@ -5,13 +5,14 @@
 import path from 'node:path';
 import { FileError } from '../core/errors.js';
 import type { ClassSource } from '../graph/index.js';
-import { loadOnnx, saveOnnx, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
+import { loadOnnx, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
 import { loadPresetConfig } from './config-file.js';
 import { loadClassSource } from './load-class-source.js';
 import type { Preset } from './preset.js';
 import { getPreset } from './presets.js';
 import { pruneModel, type PruneOptions } from './prune.js';
 import type { PruneResult } from './result.js';
+import { writePatchedOnnx } from './write.js';
 
 export interface PruneFileOptions extends Omit<PruneOptions, 'preset' | 'classSources'> {
   /** Built-in preset name (default `uniform` when neither preset nor config is given). */
@@ -51,7 +52,7 @@ export async function pruneFile(input: string, output: string | undefined, optio
   const { model: pruned, result } = pruneModel(model, { ...options, preset, classSources: sources });
   let out: { path: string; bytes: number } | undefined;
   if (!options.dryRun && output !== undefined) {
-    const saved = await saveOnnx(pruned, output, { force: options.force });
+    const saved = await writePatchedOnnx(pruned, output, { force: options.force });
     out = { path: saved.path, bytes: saved.bytes + (saved.externalDataBytes ?? 0) };
   }
   return { ...result, files: { input: { path: input, bytes: inputBytes }, output: out }, model: pruned };

@@ -18,7 +18,7 @@ import { DEFAULT_ALPHA, scoreLayer, type Criterion } from './importance.js';
 import { nmMask, type NmPattern } from './nm.js';
 import type { Preset } from './preset.js';
 import { categoryRows, totalsOf, type PruneLayerRow, type PruneResult } from './result.js';
-import { applyMask, selectSmallest } from './select.js';
+import { applyMask, selectSmallest, zeroInPlace } from './select.js';
 
 export interface PruneProgress { done: number; total: number; label?: string }
 
@@ -49,12 +49,19 @@ function isYaml(s: ClassSource): s is YamlClassSource {
   return (s.kind === 'yaml' || s.kind === 'onnx-metadata') && 'spec' in s;
 }
 
-/** Every float element of the model and how many are zero. */
-function floatCensus(g: GraphIndex, model: OnnxModel): { params: number; zeros: number } {
+/** Every float element of the model and how many are zero (weight layers from the inventory's counts). */
+function floatCensus(g: GraphIndex, model: OnnxModel, layers: readonly WeightLayer[]): { params: number; zeros: number } {
   let params = 0, zeros = 0;
+  const seen = new Set<string>();
+  for (const l of layers) {
+    seen.add(l.id);
+    if (!isFloatDType(l.dtype)) continue;
+    params += l.params;
+    zeros += l.params - l.nonZero;
+  }
   for (const ref of g.constants.values()) {
     const t = ref.proto;
-    if (t.dataType !== 1 && t.dataType !== 10 && t.dataType !== 11 && t.dataType !== 16) continue;
+    if (seen.has(ref.name) || (t.dataType !== 1 && t.dataType !== 10 && t.dataType !== 11 && t.dataType !== 16)) continue;
     const v = readTensor(t, model.external);
     params += v.data.length;
     zeros += v.data.length - countNonZero(v);
@@ -150,7 +157,10 @@ export function pruneModel(model: OnnxModel, options: PruneOptions): PruneOutcom
       if (options.dryRun) { row.zerosAfter = k; return; }
       mask = selectSmallest(tensorOf(l), k);
     }
-    const pruned = applyMask(tensorOf(l), mask);
+    const t = tensorOf(l);
+    // Zero in place when the decoded values are already a private copy (unaligned raw_data), else copy first.
+    const owned = !model.source || t.data.buffer !== model.source.buffer;
+    const pruned = owned ? zeroInPlace(t, mask) : applyMask(t, mask);
     row.zerosAfter = l.params - countNonZero(pruned);
     tensors.delete(l.id);
     if (options.dryRun) return;
@@ -167,7 +177,7 @@ export function pruneModel(model: OnnxModel, options: PruneOptions): PruneOutcom
     factor,
     layers: rows,
     categories: categoryRows(rows),
-    totals: totalsOf(rows, floatCensus(g, model), options.target),
+    totals: totalsOf(rows, floatCensus(g, model, layers), options.target),
     skipped,
   };
   return { model: out, result };

@@ -113,6 +113,14 @@ export function applyMask(t: Tensor, mask: Uint8Array): Tensor {
   return { dtype: t.dtype, dims: t.dims, data };
 }
 
+/** Set masked elements of `t` (a private copy the caller owns) to +0, in place; returns `t`. */
+export function zeroInPlace(t: Tensor, mask: Uint8Array): Tensor {
+  const data = t.data;
+  if (data instanceof BigInt64Array) throw new Error('zeroInPlace: int64 weights are not pruned');
+  for (let i = 0; i < mask.length; i++) if (mask[i]) data[i] = 0;
+  return t;
+}
+
 /** Number of set entries of a mask. */
 export function maskCount(mask: Uint8Array): number {
   let c = 0;

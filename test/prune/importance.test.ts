@@ -1,0 +1,45 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/core/index.js';
+import { argsortMagnitude, parseCriterion, scoreLayer } from '../../src/prune/importance.js';
+
+const t = (vals: number[]) => ({ dtype: 'float32' as const, dims: [vals.length], data: Float32Array.from(vals) });
+
+describe('importance', () => {
+  it('argsortMagnitude is a stable sort by |w|', () => {
+    fc.assert(fc.property(fc.array(fc.float({ noNaN: true }), { maxLength: 200 }), (vals) => {
+      const f = Float32Array.from(vals);
+      const ref = Array.from(f.keys()).sort((a, b) => Math.abs(f[a]!) - Math.abs(f[b]!) || a - b);
+      expect(Array.from(argsortMagnitude(f))).toEqual(ref);
+    }));
+  });
+
+  it('l1, l2, l1l2 and lamp all order a layer like |w|', () => {
+    fc.assert(fc.property(fc.array(fc.float({ min: -10, max: 10, noNaN: true, noDefaultInfinity: true }), { minLength: 2, maxLength: 100 }), (vals) => {
+      const abs = vals.map((v) => Math.abs(Math.fround(v)));
+      for (const c of ['l1', 'l2', 'l1l2', 'lamp'] as const) {
+        const s = scoreLayer(t(vals), c);
+        for (let i = 0; i < abs.length; i++) for (let j = 0; j < abs.length; j++) if (abs[i]! < abs[j]!) expect(s[i]!).toBeLessThanOrEqual(s[j]!);
+      }
+    }), { numRuns: 100 });
+  });
+
+  it('lamp matches its definition w_u² / Σ_{v≥u} w_v²', () => {
+    const s = scoreLayer(t([3, -1, 2]), 'lamp');
+    expect(s[1]).toBeCloseTo(1 / 14);
+    expect(s[2]).toBeCloseTo(4 / 13);
+    expect(s[0]).toBeCloseTo(1);
+  });
+
+  it('l1l2 normalises per layer (scale-free) with α = 0.7', () => {
+    const a = scoreLayer(t([1, 2, 3]), 'l1l2');
+    const b = scoreLayer(t([10, 20, 30]), 'l1l2');
+    for (let i = 0; i < 3; i++) expect(a[i]).toBeCloseTo(b[i]!, 5);
+    expect(a[0]).toBeCloseTo(0.7 * (1 / 2) + 0.3 * (1 / (14 / 3)), 5);
+  });
+
+  it('rejects unknown criteria', () => {
+    expect(() => parseCriterion('l3')).toThrow(UsageError);
+    expect(parseCriterion('lamp')).toBe('lamp');
+  });
+});

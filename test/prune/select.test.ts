@@ -1,0 +1,105 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bf16ToFloat, floatToBf16, floatToHalf, halfToFloat, type Tensor } from '../../src/core/index.js';
+import { indexGraph, listLayers } from '../../src/graph/index.js';
+import { loadOnnx, readTensor } from '../../src/io/onnx/index.js';
+import { applyMask, maskCount, selectSmallest, thresholdU32, zeroInPlace } from '../../src/prune/select.js';
+import { describeFixtures, fixture } from '../helpers/fixtures.js';
+
+/** Brute force: indices sorted by (|w|, index), first k. */
+function reference(mags: ArrayLike<number>, k: number): Uint8Array {
+  const order = Array.from({ length: mags.length }, (_, i) => i).sort((a, b) => {
+    const x = mags[a]!, y = mags[b]!;
+    const xn = Number.isNaN(x), yn = Number.isNaN(y);
+    if (xn !== yn) return xn ? 1 : -1;
+    return x === y || (xn && yn) ? a - b : x - y;
+  });
+  const mask = new Uint8Array(mags.length);
+  for (let j = 0; j < k; j++) mask[order[j]!] = 1;
+  return mask;
+}
+
+/** Values with many ties, zeros (both signs) and negatives. */
+const floats = fc.array(fc.oneof(fc.constantFrom(0, -0, 1, -1, 0.5, -0.5, 1e-40, -1e-40), fc.float({ noNaN: true })), { minLength: 1, maxLength: 300 });
+
+describe('selectSmallest (exact, ties lowest index first)', () => {
+  it('equals the full-sort reference for float32', () => {
+    fc.assert(fc.property(floats, fc.double({ min: 0, max: 1, noNaN: true }), (vals, r) => {
+      const data = Float32Array.from(vals);
+      const k = Math.round(r * data.length);
+      const mask = selectSmallest({ dtype: 'float32', dims: [data.length], data }, k);
+      expect(mask).toEqual(reference(Array.from(data, Math.abs), k));
+      expect(maskCount(mask)).toBe(k);
+    }), { numRuns: 300 });
+  });
+
+  it('equals the reference for float16 and bfloat16 bit patterns', () => {
+    fc.assert(fc.property(floats, fc.double({ min: 0, max: 1, noNaN: true }), (vals, r) => {
+      const k = Math.round(r * vals.length);
+      const h = Uint16Array.from(vals, floatToHalf);
+      expect(selectSmallest({ dtype: 'float16', dims: [h.length], data: h }, k)).toEqual(reference(Array.from(h, (x) => Math.abs(halfToFloat(x))), k));
+      const b = Uint16Array.from(vals, floatToBf16);
+      expect(selectSmallest({ dtype: 'bfloat16', dims: [b.length], data: b }, k)).toEqual(reference(Array.from(b, (x) => Math.abs(bf16ToFloat(x))), k));
+    }), { numRuns: 200 });
+  });
+
+  it('float64 uses an exact sort with the same tie rule', () => {
+    const data = Float64Array.from([3, -1, 0, 1, -0, 2, 1]);
+    expect(Array.from(selectSmallest({ dtype: 'float64', dims: [7], data }, 4))).toEqual([0, 1, 1, 1, 1, 0, 0]);
+  });
+
+  it('ranks NaN above everything and handles k = 0 and k = n', () => {
+    const data = Float32Array.from([NaN, 5, -7, 0]);
+    const t: Tensor = { dtype: 'float32', dims: [4], data };
+    expect(Array.from(selectSmallest(t, 3))).toEqual([0, 1, 1, 1]);
+    expect(maskCount(selectSmallest(t, 0))).toBe(0);
+    expect(maskCount(selectSmallest(t, 4))).toBe(4);
+  });
+
+  it('thresholdU32 over several arrays treats them as one sequence', () => {
+    const a = Uint32Array.from([5, 1, 3]), b = Uint32Array.from([3, 0, 3]);
+    expect(thresholdU32([a, b], 3)).toEqual({ key: 3, takeEqual: 1 });
+    expect(thresholdU32([a, b], 6)).toEqual({ key: 5, takeEqual: 1 });
+  });
+
+  it('applyMask copies, zeroInPlace mutates only its argument', () => {
+    const data = Float32Array.from([1, -2, 3]);
+    const t: Tensor = { dtype: 'float32', dims: [3], data };
+    const mask = Uint8Array.from([0, 1, 0]);
+    expect(Array.from(applyMask(t, mask).data as Float32Array)).toEqual([1, 0, 3]);
+    expect(Array.from(data)).toEqual([1, -2, 3]);
+    zeroInPlace(t, mask);
+    expect(Array.from(data)).toEqual([1, 0, 3]);
+  });
+});
+
+/** Full-sort reference with a native numeric sort: key = |w| bits · 2^21 + index (layers under 2^21 weights). */
+function sortReference(t: Tensor, k: number): Uint8Array {
+  const f = t.dtype === 'float32' ? (t.data as Float32Array) : Float32Array.from(t.data as ArrayLike<number>);
+  const bits = new Uint32Array(f.buffer, f.byteOffset, f.length);
+  const keys = new Float64Array(f.length);
+  for (let i = 0; i < f.length; i++) keys[i] = (bits[i]! & 0x7fffffff) * 2 ** 21 + i;
+  keys.sort();
+  const mask = new Uint8Array(f.length);
+  for (let j = 0; j < k; j++) mask[keys[j]! % 2 ** 21] = 1;
+  return mask;
+}
+
+describeFixtures('l1 masks on every fixture layer equal a full-sort reference', () => {
+  for (const name of ['LeYOLONano-640.onnx', 'yolov13n-random.onnx', 'yolov13n-tokenc3-lsnet-random.onnx']) {
+    it(name, async () => {
+      const model = await loadOnnx(fixture('models', name));
+      const g = indexGraph(model);
+      const layers = listLayers(model, g);
+      expect(layers.length).toBeGreaterThan(50);
+      layers.forEach((l, i) => {
+        expect(l.params).toBeLessThan(2 ** 21);
+        const t = readTensor(g.constants.get(l.id)!.proto, model.external);
+        const k = Math.round((((i * 7) % 19) / 20) * l.params);
+        const mask = selectSmallest(t, k);
+        const ref = sortReference(t, k);
+        if (!mask.every((m, j) => m === ref[j])) throw new Error(`${name} ${l.id}: mask differs from the reference at k=${k}`);
+      });
+    });
+  }
+});
