@@ -13,7 +13,7 @@ import { formatBytes, textTable, verifyText } from './prune-text.js';
 
 export interface StructuredFlags {
   output?: string; preset?: string; config?: string; arch?: string; target?: string; targetKind?: string;
-  channelRatio?: string; roundTo?: string; ignore?: string; importance?: string; pruneHead?: boolean;
+  channelRatio?: string; roundTo?: string; ignore?: string; criterion?: string; pruneHead?: boolean;
   verify?: boolean; image?: string; dryRun?: boolean; json?: string; force?: boolean; layers?: boolean;
 }
 
@@ -80,8 +80,8 @@ export async function runStructured(ctx: CliContext, model: string, flags: Struc
   if (kind !== 'params' && kind !== 'macs') throw new UsageError(`--target-kind ${kind}: expected params or macs`);
   const roundTo = flags.roundTo === undefined ? undefined : Number(flags.roundTo);
   if (roundTo !== undefined && !(Number.isInteger(roundTo) && roundTo >= 1)) throw new UsageError(`--round-to ${flags.roundTo}: expected a positive integer`);
-  const imp = flags.importance ?? 'l1';
-  if (imp !== 'l1' && imp !== 'l2') throw new UsageError(`--importance ${imp}: expected l1 or l2`);
+  const imp = flags.criterion ?? 'l1';
+  if (imp !== 'l1' && imp !== 'l2') throw new UsageError(`--criterion ${imp}: structured pruning supports l1 or l2`);
   const feeds = flags.image ? await imageFeeds(model, flags.image) : undefined;
   const r = await pruneChannelsFile(model, flags.output, {
     preset: flags.preset, config: flags.config, arch: flags.arch, pruneHead: flags.pruneHead,

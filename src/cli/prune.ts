@@ -12,6 +12,7 @@ import type { CliContext, CommandModule } from './context.js';
 import { ExitCode } from './io.js';
 import { progressBar } from './progress.js';
 import { categoryTable, layerTable, planHeader, totalsText, verifyText } from './prune-text.js';
+import { runStructured, type StructuredFlags } from './prune-structured.js';
 
 interface PruneFlags {
   output?: string; preset?: string; arch?: string; config?: string; target?: string; criterion?: string; alpha?: string;
@@ -101,7 +102,13 @@ export const pruneCommand: CommandModule = {
       .option('--json <file>', 'write the full result (plan, per-layer and per-category rows, totals) as JSON')
       .option('--layers', 'print the per-layer table too')
       .option('--force', 'overwrite an existing output file')
+      .option('--structured', 'remove whole channels (smaller, faster dense model) instead of zeroing weights')
+      .option('--channel-ratio <r>', 'structured: remove this fraction of every prunable channel group (overrides the preset)')
+      .option('--target-kind <k>', 'structured: --target is a fraction of params (default) or macs removed')
+      .option('--round-to <n>', 'structured: kept channel counts stay multiples of N (e.g. 8)')
+      .option('--ignore <layers>', 'structured: comma-separated module paths or weight names whose output channels are kept')
       .action(async (model: string, flags: PruneFlags) => {
+        if ((flags as { structured?: boolean }).structured) return runStructured(ctx, model, flags as StructuredFlags);
         if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
         const scope = flags.scope ?? 'layer';
         if (scope !== 'layer' && scope !== 'global') throw new UsageError(`--scope ${scope}: expected layer or global`);
