@@ -11,3 +11,5 @@ export * from './graph/name-rules.js';
 export * from './graph/deps/index.js';
 export * from './prune/structured/index.js';
 export * from './eval/index.js';
+export * from './bench/index.js';
+export * from './report/index.js';

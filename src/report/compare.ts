@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { benchmarkModels, type BenchOptions, type BenchResult } from '../bench/index.js';
 import { FileError, UsageError } from '../core/index.js';
-import { validate, type ValidateOptions, type ValidationResult } from '../eval/validate.js';
+import { validate, type ValidateOptions, type ValidationResult } from '../eval/index.js';
 import { listLayers, type WeightLayer } from '../graph/index.js';
 import { loadOnnx, type OnnxModel } from '../io/onnx/index.js';
 import { accuracySection, assembleReport, latencySection } from './assemble.js';
