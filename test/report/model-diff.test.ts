@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { listLayers } from '../../src/graph/index.js';
+import { getTensor, withTensorValues } from '../../src/io/onnx/index.js';
+import { differsOnlyByZeros, opKind, sizeOf, sparsityLayers } from '../../src/report/model-diff.js';
+import { node, tinyConvNet, toOnnx } from '../helpers/onnx-builder.js';
+
+function zeroed(name: string, every: number) {
+  const base = toOnnx(tinyConvNet());
+  const t = getTensor(base, name);
+  const data = Float32Array.from(t.data as Float32Array, (v, i) => (i % every === 0 ? 0 : v));
+  return { base, candidate: withTensorValues(base, new Map([[name, { ...t, data }]])) };
+}
+
+describe('differsOnlyByZeros', () => {
+  it('is true for a copy and for weights set to zero', () => {
+    const { base, candidate } = zeroed('model.0.conv.weight', 3);
+    expect(differsOnlyByZeros(base, toOnnx(tinyConvNet()))).toBe(true);
+    expect(differsOnlyByZeros(base, candidate)).toBe(true);
+  });
+
+  it('is false when a value changed to something else than zero, or the graph differs', () => {
+    const base = toOnnx(tinyConvNet());
+    const t = getTensor(base, 'model.2.conv.weight');
+    const data = Float32Array.from(t.data as Float32Array, (v, i) => (i === 5 ? v + 1 : v));
+    expect(differsOnlyByZeros(base, withTensorValues(base, new Map([['model.2.conv.weight', { ...t, data }]])))).toBe(false);
+    const other = tinyConvNet();
+    other.graph!.node.push(node('Relu', ['logits'], ['out2']));
+    expect(differsOnlyByZeros(base, toOnnx(other))).toBe(false);
+  });
+});
+
+describe('size and sparsity rows', () => {
+  it('sums params and non-zeros of the inventory and groups by plan category or op kind', () => {
+    const { base, candidate } = zeroed('model.0.conv.weight', 2);
+    const lb = listLayers(base);
+    const lc = listLayers(candidate);
+    const sb = sizeOf(1000, lb);
+    const sc = sizeOf(1000, lc);
+    expect(sb.params).toBe(216 + 72 + 32 + 2560);
+    expect(sb.nonZeroParams).toBe(sb.params);
+    expect(sc.nonZeroParams).toBe(sb.params! - 108);
+    expect(lb.map(opKind)).toEqual(['Conv 3×3', 'Conv depthwise', 'Conv 1×1', 'Gemm']);
+    const rows = sparsityLayers(lb, lc, (id) => (id === 'model.3.linear.weight' ? 'head' : undefined));
+    expect(rows.map((r) => r.category)).toEqual(['Conv 3×3', 'Conv depthwise', 'Conv 1×1', 'head']);
+    expect(rows[0]).toMatchObject({ id: 'model.0.conv.weight', modulePath: 'model.0.conv', params: 216, baseNonZero: 216, candidateNonZero: 108 });
+  });
+});
