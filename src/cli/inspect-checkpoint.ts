@@ -107,3 +107,21 @@ export async function inspectWeightsFile(file: string, options: { json?: boolean
   const s = await summarizeWeightsFile(file);
   return options.json ? JSON.stringify(summaryJson(s), null, 2) : renderWeightsSummary(s).join('\n');
 }
+
+/** The module tree as text rows (`--layers` for a checkpoint): path, class, own params. */
+export function renderModuleTree(s: CheckpointSummary): string[] {
+  if (!s.tree.hasClasses) return ['(no module tree: the file holds a plain state_dict)'];
+  return s.tree.modules.map((m) => `  ${(m.path || '<root>').padEnd(48)} ${m.qualifiedClass}${m.ownParams ? `  ${fmtInt(m.ownParams)}` : ''}`);
+}
+
+/**
+ * The `inspect` command's view of a `.pt`/`.pth`/`.safetensors` file: `json` for `--json`, `text` for the terminal
+ * (`layers` adds the full module tree). Shaped like the `Inspection` of src/cli/inspect.ts.
+ */
+export async function weightsInspection(file: string): Promise<{ json: unknown; text(options: { layers: boolean }): string[] }> {
+  const s = await summarizeWeightsFile(file);
+  return {
+    json: summaryJson(s),
+    text: ({ layers }) => [...renderWeightsSummary(s), ...(layers && s.format !== 'safetensors' ? ['module tree:', ...renderModuleTree(s)] : [])],
+  };
+}

@@ -3,7 +3,8 @@
  * own parameter count, and a {@link ClassSource} answering "which classes enclose this path" from it.
  */
 import { numel } from '../core/dtype.js';
-import type { PtCheckpoint } from '../io/pytorch/checkpoint.js';
+import { ModelFormatError } from '../core/errors.js';
+import { readCheckpoint, type PtCheckpoint } from '../io/pytorch/checkpoint.js';
 import { selectModel, selectedStateDict, walkModules, type ModelSource } from '../io/pytorch/modules.js';
 import type { ClassSource } from './class-source.js';
 
@@ -97,18 +98,52 @@ export function classCounts(tree: ModuleTree): Array<{ qualifiedClass: string; c
 }
 
 /**
+ * The checkpoint module path an ONNX-derived path names, resolved as deep as the tree allows. torch.onnx names a
+ * Sequential's children after the Sequential again (`/model.2/cv1/large_branch/large_branch.0/Conv` gives
+ * `model.2.cv1.large_branch.large_branch.0` for the module `model.2.cv1.large_branch.0`), so repeated trailing
+ * segments are skipped when the direct child does not exist. Returns the deepest module found ('' if none) and
+ * whether the whole path resolved.
+ */
+export function resolveModulePath(tree: ModuleTree, modulePath: string): { path: string; exact: boolean } {
+  const parts = modulePath.split('.');
+  let current: string[] = [];
+  let i = 0;
+  outer: while (i < parts.length) {
+    const direct = [...current, parts[i]!].join('.');
+    if (tree.byPath.has(direct)) {
+      current = [...current, parts[i]!];
+      i++;
+      continue;
+    }
+    // Skip a repetition of the last k segments of the current path (the ONNX scope of a container's child).
+    for (let k = Math.min(current.length, parts.length - i); k >= 1; k--) {
+      const tail = current.slice(current.length - k);
+      if (tail.every((seg, j) => parts[i + j] === seg)) {
+        const next = parts[i + k];
+        if (next === undefined || tree.byPath.has([...current, next].join('.'))) {
+          i += k;
+          continue outer;
+        }
+      }
+    }
+    break;
+  }
+  return { path: current.join('.'), exact: i === parts.length };
+}
+
+/**
  * Class chain of the module at `modulePath` (or of its nearest enclosing module in the tree), outermost first:
  * the root model and pure containers (Sequential, ModuleList, ModuleDict) are left out.
- * `model.2.cv1.large_branch.0` → `['TokenC3', 'LSConv', 'Conv2d']`. Undefined when no prefix is in the tree.
+ * `model.2.cv1.large_branch.0` → `['TokenC3', 'LSConv', 'Conv2d']`. ONNX scope paths resolve as in
+ * {@link resolveModulePath}. Undefined when no prefix is in the tree.
  */
 export function classChainOf(tree: ModuleTree, modulePath: string): readonly string[] | undefined {
   if (!tree.hasClasses) return undefined;
-  const parts = modulePath.split('.');
-  let depth = parts.length;
-  while (depth > 0 && !tree.byPath.has(parts.slice(0, depth).join('.'))) depth--;
-  if (depth === 0) return undefined;
+  const resolved = resolveModulePath(tree, modulePath).path;
+  if (resolved === '') return undefined;
+  const parts = resolved.split('.');
   const chain: string[] = [];
-  for (let i = 1; i <= depth; i++) {
+  for (let i = 1; i <= parts.length; i++) {
     const m = tree.byPath.get(parts.slice(0, i).join('.'));
     if (m && m.className && !CONTAINERS.has(m.qualifiedClass)) chain.push(m.className);
   }
@@ -126,4 +161,13 @@ export function classSourceFromModuleTree(tree: ModuleTree, file = 'checkpoint')
     description: `pt ${file} (${tree.note}; ${tree.modules.length} modules, ${top} layers)`,
     classChain: (modulePath) => classChainOf(tree, modulePath),
   };
+}
+
+/** Class source straight from checkpoint bytes (`--arch best.pt`). ModelFormatError when the file has no classes. */
+export function classSourceFromCheckpointBytes(bytes: Uint8Array, file = 'checkpoint'): ClassSource {
+  const tree = moduleTreeFromCheckpoint(readCheckpoint(bytes, file));
+  if (!tree.hasClasses) {
+    throw new ModelFormatError(`--arch ${file}: ${tree.note}; give the Ultralytics checkpoint with 'model'/'ema' or the model yaml`, file);
+  }
+  return classSourceFromModuleTree(tree, file);
 }

@@ -50,3 +50,15 @@ describeFixtures('module tree of fixture checkpoints', () => {
     expect(classChainOf(tree, attn!.path)).toContain('A2C2f');
   });
 });
+
+describeFixtures('ONNX scope paths resolve to checkpoint module paths', () => {
+  it('Sequential children named twice by torch.onnx resolve to the real module', async () => {
+    const { resolveModulePath } = await import('../../src/graph/module-tree.js');
+    const tree = treeOf('yolov13n-tokenc3-lsnet-random.pt');
+    expect(resolveModulePath(tree, 'model.2.cv1.large_branch.large_branch.0')).toEqual({ path: 'model.2.cv1.large_branch.0', exact: true });
+    expect(resolveModulePath(tree, 'model.2.ls_bottlenecks.0.dllm.weight_gen.weight_gen.1')).toEqual({ path: 'model.2.ls_bottlenecks.0.dllm.weight_gen.1', exact: true });
+    expect(resolveModulePath(tree, 'model.2.cv2.conv')).toEqual({ path: 'model.2.cv2.conv', exact: true });
+    expect(resolveModulePath(tree, 'model.2.cv2.MatMul_thing')).toEqual({ path: 'model.2.cv2', exact: false });
+    expect(classChainOf(tree, 'model.2.cv1.large_branch.large_branch.0')).toEqual(['TokenC3', 'LSConv', 'Conv2d']);
+  });
+});
