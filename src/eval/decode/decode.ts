@@ -91,7 +91,8 @@ function decodeE2e(data: Float32Array, k: number, minScore: number): Detections 
  * Decode the first image of a float32 output `data` with layout `l`. Only boxes with a score above
  * `minScore` (the confidence threshold) are kept: for v8/v5 this is NMS's own first filter, moved here.
  */
-export function decodeOutput(data: Float32Array, l: ResolvedLayout, minScore: number): DecodedOutput {
+export function decodeOutput(data: Float32Array, l: ResolvedLayout, threshold: number): DecodedOutput {
+  const minScore = f(threshold); // compared in float32, as torch does
   switch (l.layout) {
     case 'v8':
       return { kind: 'dense', candidates: decodeV8(data, l.numClasses, l.count, minScore) };

@@ -41,6 +41,7 @@ export function nonMaxSuppression(c: DenseCandidates, options: NmsOptions = {}):
   for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
   const nc = c.numClasses;
   const multi = o.multiLabel && nc > 1;
+  const conf = f(o.conf); // torch compares float32 scores with the threshold cast to float32
   // 1. (box, class, score) pairs, box-major like torch.where on the score matrix.
   const pb: number[] = [], pc: number[] = [], ps: number[] = [];
   for (let i = 0; i < c.count; i++) {
@@ -48,12 +49,12 @@ export function nonMaxSuppression(c: DenseCandidates, options: NmsOptions = {}):
     if (multi) {
       for (let j = 0; j < nc; j++) {
         const s = c.classScores[row + j]!;
-        if (s > o.conf) { pb.push(i); pc.push(j); ps.push(s); }
+        if (s > conf) { pb.push(i); pc.push(j); ps.push(s); }
       }
     } else {
       let bj = 0, bs = c.classScores[row]!;
       for (let j = 1; j < nc; j++) if (c.classScores[row + j]! > bs) { bs = c.classScores[row + j]!; bj = j; }
-      if (bs > o.conf) { pb.push(i); pc.push(bj); ps.push(bs); }
+      if (bs > conf) { pb.push(i); pc.push(bj); ps.push(bs); }
     }
   }
   let n = ps.length;

@@ -42,7 +42,7 @@ export function letterboxGeometry(width: number, height: number, size: number): 
   const dw = (size - uw) / 2, dh = (size - uh) / 2;
   return {
     originalWidth: width, originalHeight: height, resizedWidth: uw, resizedHeight: uh,
-    padLeft: Math.round(dw - 0.1), padTop: Math.round(dh - 0.1), size, gain: rh / height,
+    padLeft: Math.round(dw - 0.1) + 0, padTop: Math.round(dh - 0.1) + 0, size, gain: rh / height, // + 0: no -0
   };
 }
 
