@@ -6,6 +6,7 @@ import type { CommandModule } from './context.js';
 import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
 import { evalCommand } from './eval.js';
+import { inspectCommand } from './inspect.js';
 import { pruneCommand } from './prune.js';
 import { runCommand } from './run.js';
 import { presetsCommand } from './presets.js';
@@ -15,6 +16,7 @@ export const COMMANDS: readonly CommandModule[] = [
   benchCommand,
   compareCommand,
   evalCommand,
+  inspectCommand,
   pruneCommand,
   runCommand,
   presetsCommand,

@@ -7,3 +7,5 @@ export { nodeMacs } from './macs.js';
 export { indexGraph, resolveIdentity, constantOf, intAttr, intsAttr } from './onnx-graph.js';
 export type { GraphIndex } from './onnx-graph.js';
 export { modulePathFromNodeName, modulePathFromTensorName, layerIndexOf, isWithin } from './module-path.js';
+export { inspectOnnx, INSPECT_SCHEMA_VERSION } from './summary.js';
+export type { InspectLayer, InspectMetadata, InspectOptions, InspectReport, InspectTotals } from './summary.js';

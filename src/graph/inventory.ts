@@ -7,7 +7,7 @@ import type { NodeProto, TensorProto } from 'onnx-buf';
 import type { DType, Tensor } from '../core/dtype.js';
 import { BYTES_PER_ELEMENT, isFloatDType, numel } from '../core/dtype.js';
 import type { ExternalReader, OnnxModel } from '../io/onnx/index.js';
-import { readTensor, tensorDims, tensorDType, tensorRawBytes } from '../io/onnx/index.js';
+import { inFile, readTensor, tensorDims, tensorDType, tensorRawBytes } from '../io/onnx/index.js';
 import { modulePathFromNodeName, modulePathFromTensorName } from './module-path.js';
 import { nodeMacs } from './macs.js';
 import { constantOf, indexGraph, intAttr, type GraphIndex } from './onnx-graph.js';
@@ -140,8 +140,15 @@ export interface ListLayersOptions {
 
 const addMacs = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a + b);
 
-/** Weight layers of a model, in graph order, one per distinct weight tensor. */
+/**
+ * Weight layers of a model, in graph order, one per distinct weight tensor. Typed errors (an unsupported
+ * weight dtype, a truncated tensor) name the model file.
+ */
 export function listLayers(model: OnnxModel, g: GraphIndex = indexGraph(model), options: ListLayersOptions = {}): WeightLayer[] {
+  return inFile(model.path, () => collectLayers(model, g, options));
+}
+
+function collectLayers(model: OnnxModel, g: GraphIndex, options: ListLayersOptions): WeightLayer[] {
   const byWeight = new Map<string, WeightLayer>();
   const shapes = options.macs === false ? undefined : (options.shapes ?? inferShapes(model, g, options)).shapes;
   const macsOf = (node: NodeProto) => (shapes ? nodeMacs(node, (v) => (v ? shapes.get(v) : undefined)) : undefined);

@@ -2,7 +2,7 @@
  * The runtime seam: the only module that imports onnxruntime-node. Everything else exchanges our own
  * {@link Tensor} values with it, so the core stays testable (and portable to onnxruntime-web) without the binary.
  */
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import type { DType, Tensor } from '../core/dtype.js';
 import { ModelFormatError } from '../core/errors.js';
 
@@ -33,25 +33,39 @@ export interface RuntimeSession {
 }
 
 /** Opaque, runtime-native inputs built once and reused across runs. */
-export interface PreparedFeeds { readonly __prepared: true; readonly feeds: Record<string, ort.Tensor> }
+export interface PreparedFeeds { readonly __prepared: true; readonly feeds: Record<string, Ort.Tensor> }
 
-const ORT_TYPES: Partial<Record<DType, ort.Tensor.Type>> = {
+// onnxruntime-node is loaded on first use: commands that never run a model (inspect, prune) do not pay for
+// loading the native binding at startup.
+let ortLib: typeof Ort | undefined;
+
+async function loadOrt(): Promise<typeof Ort> {
+  ortLib ??= await import('onnxruntime-node');
+  return ortLib;
+}
+
+function ortLoaded(): typeof Ort {
+  if (!ortLib) throw new Error('onnxruntime-node is not loaded yet: create a session before preparing feeds');
+  return ortLib;
+}
+
+const ORT_TYPES: Partial<Record<DType, Ort.Tensor.Type>> = {
   float32: 'float32', float16: 'float16', float64: 'float64', int8: 'int8', uint8: 'uint8', int16: 'int16',
   int32: 'int32', int64: 'int64', bool: 'bool',
 };
 
-function toOrt(t: Tensor): ort.Tensor {
+function toOrt(t: Tensor): Ort.Tensor {
   const type = ORT_TYPES[t.dtype];
   if (!type) throw new ModelFormatError(`input dtype ${t.dtype} is not supported by onnxruntime-node`);
-  return new ort.Tensor(type, t.data as never, t.dims as number[]);
+  return new (ortLoaded().Tensor)(type, t.data as never, t.dims as number[]);
 }
 
-function fromOrt(t: ort.Tensor): Tensor {
+function fromOrt(t: Ort.Tensor): Tensor {
   const dtype = (t.type === 'float16' ? 'float16' : t.type) as DType;
   return { dtype, dims: [...t.dims], data: t.data as never };
 }
 
-function specs(meta: readonly ort.InferenceSession.ValueMetadata[]): IoSpec[] {
+function specs(meta: readonly Ort.InferenceSession.ValueMetadata[]): IoSpec[] {
   return meta.map((m) =>
     m.isTensor
       ? { name: m.name, dtype: m.type, shape: m.shape.map((d) => (typeof d === 'number' ? d : String(d))) }
@@ -60,14 +74,15 @@ function specs(meta: readonly ort.InferenceSession.ValueMetadata[]): IoSpec[] {
 }
 
 export function prepareFeeds(feeds: Readonly<Record<string, Tensor>>): PreparedFeeds {
-  const out: Record<string, ort.Tensor> = {};
+  const out: Record<string, Ort.Tensor> = {};
   for (const [k, v] of Object.entries(feeds)) out[k] = toOrt(v);
   return { __prepared: true, feeds: out };
 }
 
 /** Create a CPU inference session from a file path or model bytes. */
 export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
-  const opts: ort.InferenceSession.SessionOptions = {
+  const ort = await loadOrt();
+  const opts: Ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: options.graphOptimization ?? 'all',
     logSeverityLevel: 3,
@@ -76,7 +91,7 @@ export async function createSession(model: string | Uint8Array, options: Session
     opts.intraOpNumThreads = options.threads;
     opts.interOpNumThreads = 1;
   }
-  let session: ort.InferenceSession;
+  let session: Ort.InferenceSession;
   try {
     session = typeof model === 'string' ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(model, opts);
   } catch (e) {

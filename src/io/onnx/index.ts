@@ -10,3 +10,4 @@ export { parsePyLiteral, PyLiteralError } from './pyliteral.js';
 export type { PyValue } from './pyliteral.js';
 export { shallowCopy } from './proto-util.js';
 export { ONNX_DTYPE, DTYPE_ONNX, onnxDTypeName } from './dtypes.js';
+export { inFile } from './errors.js';

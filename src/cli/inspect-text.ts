@@ -1,0 +1,68 @@
+/** Plain-text rendering of an {@link InspectReport} for `prunekit inspect`. */
+import path from 'node:path';
+import type { InspectReport } from '../graph/index.js';
+
+/** 1234567 → '1,234,567' (toLocaleString is slow when called for every table cell). */
+const int = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+export function humanBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+export function humanCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return String(n);
+}
+
+const shape = (s: readonly (number | string)[]) => `[${s.join(',')}]`;
+
+function classesLine(names: Record<string, string>): string {
+  const list = Object.entries(names).map(([k, v]) => `${k}:${v}`);
+  const shown = list.slice(0, 8).join(', ');
+  return list.length > 8 ? `${shown}, … (${list.length - 8} more)` : shown;
+}
+
+/** The summary lines (and the per-layer table when `layers` is set). */
+export function formatInspectText(r: InspectReport, options: { layers?: boolean } = {}): string[] {
+  const t = r.totals;
+  const md = r.metadata;
+  const lines: string[] = [];
+  const row = (k: string, v: string) => lines.push(`${k.padEnd(10)} ${v}`);
+  row('model', `${r.file.path ? path.basename(r.file.path) : '(bytes)'} (${humanBytes(r.file.bytes)})`);
+  const opsets = r.opsets.map((o) => `${o.domain} ${o.version}`).join(', ');
+  row('format', `ONNX IR ${r.irVersion}, opset ${opsets}, producer ${[r.producer.name, r.producer.version].filter(Boolean).join(' ') || '-'}`);
+  for (const i of r.inputs) row('input', `${i.name} ${i.dtype ?? '?'} ${shape(i.shape)}`);
+  for (const o of r.outputs) row('output', `${o.name} ${o.dtype ?? '?'} ${shape(o.shape)}`);
+  const mdParts = [
+    md.task && `task ${md.task}`, md.version && `version ${md.version}`, md.stride !== null && `stride ${md.stride}`,
+    md.imgsz && `imgsz ${md.imgsz[0]}x${md.imgsz[1]}`, md.batch !== null && `batch ${md.batch}`,
+  ].filter(Boolean);
+  row('metadata', mdParts.length ? mdParts.join(', ') : Object.keys(md.raw).length ? `${Object.keys(md.raw).length} entries (not Ultralytics)` : 'none');
+  if (md.names) row('classes', `${md.nc} — ${classesLine(md.names)}`);
+  for (const [k, why] of Object.entries(md.problems)) row('warning', `metadata '${k}' not parsed: ${why}`);
+  const byOp = Object.entries(t.layersByOp).map(([op, n]) => `${op} ${n}`).join(', ');
+  row('layers', `${t.layers}${byOp ? ` (${byOp})` : ''} of ${int(t.nodes)} nodes`);
+  row('weights', `${int(t.weightParams)} params, ${int(t.nonZeroWeights)} non-zero, ${int(t.zeroWeights)} zero (${(t.sparsity * 100).toFixed(2)}% sparse), ${humanBytes(t.weightBytes)}`);
+  row('all params', `${int(t.floatParams)} float (incl. biases, BN, other learned tensors), ${humanBytes(t.initializerBytes)} of initializers`);
+  const at = r.shapeInputs.map((i) => `${i.name} ${shape(i.dims)}`).join(', ');
+  row('MACs', t.macs !== null ? `${humanCount(t.macs)} (${int(t.macs)}) at ${at}` : `unknown for ${t.layersWithoutMacs} layer(s); shapes could not be derived${r.shapeProblems[0] ? ` (first: ${r.shapeProblems[0].opType} '${r.shapeProblems[0].node}': ${r.shapeProblems[0].reason})` : ''}`);
+  if (options.layers) lines.push('', ...layerTable(r));
+  return lines;
+}
+
+function layerTable(r: InspectReport): string[] {
+  const head = ['#', 'module', 'op', 'weight shape', 'groups', 'params', 'non-zero', 'MACs'];
+  const rows = r.layers.map((l, i) => [
+    String(i), l.modulePath || `(${l.id})`, l.depthwise ? `${l.opType} dw` : l.opType, shape(l.dims), String(l.groups),
+    int(l.params), int(l.nonZero), l.macs === null ? '?' : humanCount(l.macs),
+  ]);
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((x) => x[c]!.length)));
+  const right = new Set([0, 4, 5, 6, 7]);
+  const fmt = (cells: string[]) => cells.map((x, c) => (right.has(c) ? x.padStart(widths[c]!) : x.padEnd(widths[c]!))).join('  ').trimEnd();
+  return [fmt(head), ...rows.map(fmt)];
+}

@@ -1,0 +1,110 @@
+/**
+ * `prunekit inspect MODEL [--layers] [--json FILE] [--imgsz N]`: what a model file holds — format, inputs and
+ * outputs, Ultralytics metadata, weight layers with params / non-zero / MACs, totals. The JSON written by
+ * `--json` is the {@link InspectReport} (schema documented in README, versioned by `schemaVersion`).
+ *
+ * Formats are dispatched in one place, {@link INSPECTORS}: add a format by adding an entry there.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { FileError, UsageError } from '../core/errors.js';
+import { inspectOnnx, type ImageSize, type InspectReport } from '../graph/index.js';
+import { loadOnnx } from '../io/onnx/index.js';
+import type { CliContext, CommandModule } from './context.js';
+import { formatInspectText } from './inspect-text.js';
+
+export type ModelFormat = 'onnx' | 'pytorch' | 'safetensors';
+
+export interface InspectFileOptions {
+  imgsz?: ImageSize;
+}
+
+/** Model format from the file name (`.pt`/`.pth` → pytorch, `.safetensors`, anything else → onnx). */
+export function detectFormat(file: string): ModelFormat {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.pt' || ext === '.pth') return 'pytorch';
+  if (ext === '.safetensors') return 'safetensors';
+  return 'onnx';
+}
+
+/** What an inspector gives back: the JSON report (`--json`) and its text rendering. */
+export interface Inspection {
+  /** JSON-ready report; for ONNX an {@link InspectReport}. */
+  json: unknown;
+  text(options: { layers: boolean }): string[];
+}
+
+export type Inspector = (file: string, options: InspectFileOptions) => Promise<Inspection>;
+
+const notYet = (format: string): Inspector => async (file) => {
+  throw new UsageError(`'${file}': inspecting ${format} files is not supported yet; export the model to ONNX and inspect that`, file);
+};
+
+/** ONNX: the full report (layers, MACs, metadata). */
+export async function inspectOnnxFile(file: string, options: InspectFileOptions = {}): Promise<InspectReport> {
+  return inspectOnnx(await loadOnnx(file), { imgsz: options.imgsz });
+}
+
+/** One inspector per format (load heavy format readers lazily inside the entry, to keep startup fast). */
+export const INSPECTORS: Readonly<Record<ModelFormat, Inspector>> = {
+  onnx: async (file, options) => {
+    const report = await inspectOnnxFile(file, options);
+    return { json: report, text: ({ layers }) => formatInspectText(report, { layers }) };
+  },
+  pytorch: notYet('PyTorch .pt'),
+  safetensors: notYet('safetensors'),
+};
+
+/** Inspect a model file of any supported format. */
+export function inspectFile(file: string, options: InspectFileOptions = {}): Promise<Inspection> {
+  return INSPECTORS[detectFormat(file)](file, options);
+}
+
+/** `640` or `480x640` (height x width) → ImageSize; UsageError otherwise. */
+export function parseImageSize(text: string): ImageSize {
+  const m = /^(\d+)(?:[x,](\d+))?$/i.exec(text.trim());
+  const h = m ? Number(m[1]) : NaN;
+  const w = m?.[2] !== undefined ? Number(m[2]) : h;
+  if (!m || !(h > 0) || !(w > 0) || h > 65536 || w > 65536) throw new UsageError(`--imgsz ${text}: expected a size like 640 or 480x640`);
+  return { height: h, width: w };
+}
+
+interface InspectFlags { layers?: boolean; json?: string; imgsz?: string }
+
+async function writeJson(file: string, report: unknown): Promise<void> {
+  try {
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  } catch (e) {
+    throw new FileError(`'${file}': cannot write the JSON report (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
+  }
+}
+
+async function run(ctx: CliContext, model: string, flags: InspectFlags): Promise<void> {
+  const imgsz = flags.imgsz !== undefined ? parseImageSize(flags.imgsz) : undefined;
+  const inspection = await inspectFile(model, { imgsz });
+  if (flags.json === '-') {
+    ctx.io.out(JSON.stringify(inspection.json, null, 2));
+    return;
+  }
+  for (const line of inspection.text({ layers: flags.layers ?? false })) ctx.io.out(line);
+  if (flags.json) {
+    await writeJson(flags.json, inspection.json);
+    ctx.io.out(`wrote ${flags.json}`);
+  }
+}
+
+export const inspectCommand: CommandModule = {
+  name: 'inspect',
+  register(program: Command, ctx: CliContext) {
+    program
+      .command('inspect')
+      .description('summarise a model: inputs/outputs, metadata, weight layers, params, non-zero, MACs')
+      .argument('<model>', 'model file (.onnx)')
+      .option('--layers', 'print the per-layer table')
+      .option('--json <file>', "write the full report as JSON ('-' prints it instead of the text summary)")
+      .option('--imgsz <size>', 'image size for dynamic input dims when computing MACs: 640 or HEIGHTxWIDTH (default: model metadata, else 640)')
+      .action((model: string, flags: InspectFlags) => run(ctx, model, flags));
+  },
+};
