@@ -4,12 +4,31 @@
  * (exporters rename about one in six to `onnx::Conv_123`), so node names are the primary source.
  */
 
-/** Module path of a node from its name, or undefined when the name carries no scope. */
+/**
+ * Module path of a node from its name, or undefined when the name carries no scope.
+ *
+ * torch.onnx names every called module's scope by the tail of its qualified name: the last non-numeric atom
+ * and the indices after it (`model.2.layers.0` → `layers.0`, `model.6.m.0.0` → `m.0.0`). When a container is
+ * itself called (a Sequential), its scope (`layers`) precedes the child's (`layers.0`), which repeats it;
+ * merging that overlap gives the real path: `/model.2/layers/layers.0/c/Conv` → `model.2.layers.0.c`,
+ * `/model.6/m.0/m.0.0/attn/qk/conv/Conv` → `model.6.m.0.0.attn.qk.conv`.
+ */
 export function modulePathFromNodeName(nodeName: string): string | undefined {
   if (!nodeName.startsWith('/')) return undefined;
-  const parts = nodeName.slice(1).split('/');
-  parts.pop();
-  const path = parts.join('.');
+  const segments = nodeName.slice(1).split('/');
+  segments.pop();
+  const atoms: string[] = [];
+  for (const segment of segments) {
+    if (!segment) continue;
+    const parts = segment.split('.');
+    // An indexed scope (`name.0…`) may repeat the tail of the path so far (`…name` or `…name.0`).
+    if (parts.length > 1 && parts.slice(1).every((p) => /^\d+$/.test(p))) {
+      const head = atoms.lastIndexOf(parts[0]!);
+      if (head >= 0 && head >= atoms.length - parts.length && atoms.slice(head).every((a, i) => a === parts[i])) atoms.length = head;
+    }
+    atoms.push(...parts);
+  }
+  const path = atoms.join('.');
   return path.length > 0 ? path : undefined;
 }
 
