@@ -71,7 +71,7 @@ export interface Prediction {
 export interface Predictor {
   readonly layout: ResolvedLayout;
   readonly session: RuntimeSession;
-  /** Letterbox (returns the tensor and geometry; timed by the caller as preprocessing). */
+  /** Letterbox into the predictor's reusable input buffer (valid until the next prepare; timed by the caller). */
   prepare(image: Image8): { data: Float32Array; geometry: LetterboxGeometry };
   /** Run the model on a prepared tensor and postprocess. */
   run(input: { data: Float32Array; geometry: LetterboxGeometry }): Promise<Prediction>;
@@ -86,10 +86,11 @@ export async function createPredictor(file: string, info: ModelInfo, options: Pr
   const layout = resolveLayout(outSpec.shape.length ? outSpec.shape : info.outputShape, { numClasses: options.numClasses, override: options.layout, output: outSpec.name });
   const size = options.imgsz;
   const conf = options.conf ?? 0.001;
+  const inputBuffer = new Float32Array(3 * size * size);
   return {
     layout,
     session,
-    prepare: (image) => letterbox(image, size),
+    prepare: (image) => letterbox(image, size, inputBuffer),
     async run({ data, geometry }) {
       const t0 = performance.now();
       const outputs = await session.run({ [info.inputName]: { dtype: 'float32', dims: [1, 3, size, size], data } });

@@ -30,10 +30,24 @@ export const MAX_WH = 7680;
 
 const f = Math.fround;
 
-/** Indices 0..n-1 sorted by descending score, ties kept in index order. */
+const bits = new Uint32Array(1);
+const bitsF = new Float32Array(bits.buffer);
+
+/**
+ * Indices 0..n-1 sorted by descending score, ties kept in index order. Scores are non-negative float32, whose
+ * bit patterns order like their values: key = bits·2^21 + index sorts natively (no comparator) and exactly.
+ */
 function orderByScore(scores: Float32Array, n: number): Int32Array {
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  return order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  if (n >= 2 ** 21) return Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    bitsF[0] = scores[i]!;
+    keys[i] = (0x7f800000 - bits[0]!) * 2 ** 21 + i;
+  }
+  keys.sort();
+  const order = new Int32Array(n);
+  for (let r = 0; r < n; r++) order[r] = keys[r]! % 2 ** 21;
+  return order;
 }
 
 export function nonMaxSuppression(c: DenseCandidates, options: NmsOptions = {}): Detections {

@@ -50,23 +50,32 @@ const INV255 = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 
 /**
  * Letterbox an RGB image into a [1,3,size,size] float32 tensor (values /255). Returns the tensor data and
- * the geometry for mapping boxes back.
+ * the geometry for mapping boxes back. `out` (3·size² floats) is filled and returned instead of a new array,
+ * to spare a 5 MB allocation per image.
  */
-export function letterbox(image: Image8, size: number): { data: Float32Array; geometry: LetterboxGeometry } {
+export function letterbox(image: Image8, size: number, out?: Float32Array): { data: Float32Array; geometry: LetterboxGeometry } {
   if (image.channels !== 3) throw new RangeError(`letterbox expects 3 channels, got ${image.channels}`);
   const g = letterboxGeometry(image.width, image.height, size);
   const resized = g.resizedWidth === image.width && g.resizedHeight === image.height ? image : resizeBilinearCv(image, g.resizedWidth, g.resizedHeight);
   const plane = size * size;
-  const data = new Float32Array(3 * plane).fill(INV255[PAD_VALUE]!);
+  if (out && out.length !== 3 * plane) throw new RangeError(`letterbox: out has ${out.length} floats, expected ${3 * plane}`);
+  const data = out ?? new Float32Array(3 * plane);
+  const grey = INV255[PAD_VALUE]!;
   const src = resized.data;
-  const w = resized.width;
-  for (let y = 0; y < resized.height; y++) {
-    let s = y * w * 3;
-    let o = (y + g.padTop) * size + g.padLeft;
-    for (let x = 0; x < w; x++, s += 3, o++) {
-      data[o] = INV255[src[s]!]!;
-      data[o + plane] = INV255[src[s + 1]!]!;
-      data[o + 2 * plane] = INV255[src[s + 2]!]!;
+  const w = resized.width, h = resized.height;
+  const right = g.padLeft + w;
+  // One channel plane at a time: sequential writes, grey only where the image is not.
+  for (let c = 0; c < 3; c++) {
+    const base = c * plane;
+    data.fill(grey, base, base + g.padTop * size);
+    data.fill(grey, base + (g.padTop + h) * size, base + plane);
+    for (let y = 0; y < h; y++) {
+      const row = base + (y + g.padTop) * size;
+      if (g.padLeft > 0) data.fill(grey, row, row + g.padLeft);
+      if (right < size) data.fill(grey, row + right, row + size);
+      let s = y * w * 3 + c;
+      const o = row + g.padLeft;
+      for (let x = 0; x < w; x++, s += 3) data[o + x] = INV255[src[s]!]!;
     }
   }
   return { data, geometry: g };

@@ -40,6 +40,14 @@ describe('letterbox', () => {
     expect(data[(32 - 9) * 32]).toBe(1);
   });
 
+  it('fills a given output buffer completely (reuse leaves no stale pixels)', () => {
+    const out = new Float32Array(3 * 16 * 16).fill(7);
+    const r = letterbox(solid(16, 8, [0, 0, 0]), 16, out);
+    expect(r.data).toBe(out);
+    expect(out.every((v) => v === 0 || v === Math.fround(114 / 255))).toBe(true);
+    expect(() => letterbox(solid(16, 8, [0, 0, 0]), 32, out)).toThrow(/expected 3072/);
+  });
+
   it('does not modify its input', () => {
     const img = solid(20, 10, [1, 2, 3]);
     const copy = img.data.slice();
