@@ -1,6 +1,6 @@
 /** Console text of a prune result: plan header, category table, totals (and the per-layer table on request). */
 import type { PruneFileResult, PruneLayerRow } from '../prune/index.js';
-import type { VerifyResult } from '../prune/index.js';
+import type { PruneVerifyResult } from '../prune/index.js';
 
 /** A plain text table; numeric columns right-aligned. */
 export function textTable(header: readonly string[], rows: readonly (readonly string[])[], numeric: ReadonlySet<number>): string {
@@ -59,7 +59,7 @@ export function totalsText(r: PruneFileResult): string {
   return lines.join('\n');
 }
 
-export function verifyText(v: VerifyResult, compared: boolean): string {
+export function verifyText(v: PruneVerifyResult, compared: boolean): string {
   const outs = v.outputs.map((o) => {
     const dev = compared && o.maxAbsDiff !== undefined ? `, max |diff| ${o.maxAbsDiff.toPrecision(4)}, cosine ${o.cosine!.toFixed(6)}` : '';
     return `${o.name} [${o.dims.join(',')}]${dev}`;

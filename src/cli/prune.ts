@@ -7,7 +7,7 @@ import { modelInputs } from '../io/onnx/index.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FileError } from '../core/index.js';
-import { parseCriterion, parseNm, pruneFile, verifyModel, type PruneFileResult, type VerifyResult } from '../prune/index.js';
+import { parseCriterion, parseNm, pruneFile, verifyModel, type PruneFileResult, type PruneVerifyResult } from '../prune/index.js';
 import type { CliContext, CommandModule } from './context.js';
 import { ExitCode } from './io.js';
 import { progressBar } from './progress.js';
@@ -44,7 +44,7 @@ async function imageFeeds(result: PruneFileResult, image: string): Promise<Recor
   return { [input.name]: { dtype: 'float32', dims: [1, 3, side, side], data } };
 }
 
-async function runVerify(ctx: CliContext, result: PruneFileResult, flags: PruneFlags): Promise<VerifyResult | undefined> {
+async function runVerify(ctx: CliContext, result: PruneFileResult, flags: PruneFlags): Promise<PruneVerifyResult | undefined> {
   if (flags.verify === false || flags.dryRun || !result.files.output) return undefined;
   const compare = flags.verify === true;
   const feeds = flags.image ? await imageFeeds(result, flags.image) : undefined;
@@ -72,7 +72,7 @@ async function writeJson(file: string, value: unknown): Promise<void> {
 }
 
 /** JSON form: the result without the in-memory model, plan entries by layer id. */
-function jsonOf(r: PruneFileResult, verify: VerifyResult | undefined): unknown {
+function jsonOf(r: PruneFileResult, verify: PruneVerifyResult | undefined): unknown {
   const { model: _model, plan, ...rest } = r;
   const entries = plan.entries.map(({ layer, ...e }) => ({ id: layer.id, modulePath: layer.modulePath, ...e }));
   return { ...rest, plan: { ...plan, entries }, verify };

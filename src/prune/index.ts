@@ -25,4 +25,4 @@ export type { ClassSourceLoader } from './load-class-source.js';
 export { pruneFile, resolvePreset } from './prune-file.js';
 export type { PruneFileOptions, PruneFileResult } from './prune-file.js';
 export { randomFeeds, verifyModel } from './verify.js';
-export type { OutputCheck, VerifyOptions, VerifyResult } from './verify.js';
+export type { OutputCheck, PruneVerifyOptions, PruneVerifyResult } from './verify.js';

@@ -85,7 +85,24 @@ export function planPrune(model: OnnxModel, layers: readonly WeightLayer[], g: G
   return categorise(layers, options.preset, { sources, head, pruneHead: options.pruneHead ?? false });
 }
 
-export function pruneModel(model: OnnxModel, options: PruneOptions): PruneOutcome {
+/** Everything decided before any weight is cut: plan, counts, and a reader for the weights. */
+export interface PreparedPrune {
+  graph: GraphIndex;
+  layers: WeightLayer[];
+  plan: Plan;
+  /** Elements to zero per plan entry (unused with N:M). */
+  counts: number[];
+  factor: number | undefined;
+  scope: 'layer' | 'global';
+  criterion: Criterion;
+  /** Decoded weights of a layer (cached for global scores, read on demand otherwise). */
+  tensorOf(layer: WeightLayer): Tensor;
+  /** Drop a cached tensor once its layer is cut. */
+  release(layer: WeightLayer): void;
+}
+
+/** Categorise and allocate (no weight is modified). */
+export function preparePrune(model: OnnxModel, options: PruneOptions): PreparedPrune {
   const scope = options.scope ?? 'layer';
   const criterion = options.criterion ?? 'l1';
   if (options.target !== undefined) checkFraction(options.target, '--target');
@@ -99,29 +116,91 @@ export function pruneModel(model: OnnxModel, options: PruneOptions): PruneOutcom
   }
   const plan = planPrune(model, layers, g, options);
   const tensors = new Map<string, Tensor>();
-  const tensorOf = (l: WeightLayer) => {
-    let t = tensors.get(l.id);
-    if (!t) tensors.set(l.id, (t = readTensor(g.constants.get(l.id)!.proto, model.external)));
-    return t;
-  };
+  const tensorOf = (l: WeightLayer) => tensors.get(l.id) ?? readTensor(g.constants.get(l.id)!.proto, model.external);
   const budgets: Budget[] = plan.entries.map((e) => ({ n: e.layer.params, zeros: e.layer.params - e.layer.nonZero, ratio: e.ratio, max: e.max, protected: e.protected }));
   let counts: number[];
   let factor: number | undefined;
   if (options.nm) {
     counts = budgets.map(() => 0);
-    factor = undefined;
   } else if (scope === 'global') {
     const want = options.target !== undefined ? Math.round(options.target * budgets.reduce((s, b) => s + (b.protected ? 0 : b.n), 0)) : presetAllocation(budgets).zerosAfter;
-    const scores = plan.entries.map((e) => (e.protected || e.ratio <= 0 ? undefined : scoreLayer(tensorOf(e.layer), criterion, options.alpha ?? DEFAULT_ALPHA)));
+    const scores = plan.entries.map((e) => {
+      if (e.protected || e.ratio <= 0) return undefined;
+      const t = tensorOf(e.layer);
+      tensors.set(e.layer.id, t);
+      return scoreLayer(t, criterion, options.alpha ?? DEFAULT_ALPHA);
+    });
     counts = globalCounts(budgets, scores, want);
-    factor = undefined;
   } else {
     const alloc = options.target !== undefined ? targetAllocation(budgets, options.target) : presetAllocation(budgets);
     counts = alloc.counts;
     factor = alloc.factor;
   }
+  return { graph: g, layers, plan, counts, factor, scope, criterion, tensorOf, release: (l) => void tensors.delete(l.id) };
+}
+
+export interface LayerCut {
+  row: PruneLayerRow;
+  /** New values, when the layer changes (not for protected/skipped layers or dry runs). */
+  values: Tensor | undefined;
+}
+
+/** Cut one plan entry: the layer's new values and its report row. `owned`: the decoded tensor may be mutated. */
+export function cutLayer(prep: PreparedPrune, index: number, options: Pick<PruneOptions, 'nm' | 'dryRun'>, owned: (t: Tensor) => boolean): LayerCut {
+  const e = prep.plan.entries[index]!;
+  const l = e.layer;
+  const zerosBefore = l.params - l.nonZero;
+  const row: PruneLayerRow = {
+    id: l.id, modulePath: l.modulePath, classChain: e.classChain, classSource: e.classSource, category: e.category, rule: e.rule,
+    opType: l.opType, dtype: l.dtype, dims: l.dims, protected: e.protected, presetRatio: e.ratio, ratio: 0, params: l.params,
+    zerosBefore, zerosAfter: zerosBefore,
+  };
+  if (e.protected) return { row, values: undefined };
+  let mask: Uint8Array | undefined;
+  if (options.nm) {
+    mask = nmMask(prep.tensorOf(l), l, options.nm);
+    if (!mask) {
+      row.skipped = `reduction size not a multiple of ${options.nm.m}`;
+      return { row, values: undefined };
+    }
+    row.ratio = (options.nm.m - options.nm.n) / options.nm.m;
+  } else {
+    const k = prep.counts[index]!;
+    row.ratio = k / l.params;
+    // The k smallest |w| include every existing zero when k ≥ zeros, so the layer ends with max(k, zeros) zeros.
+    if (k <= zerosBefore || options.dryRun) { row.zerosAfter = Math.max(k, zerosBefore); return { row, values: undefined }; }
+    mask = selectSmallest(prep.tensorOf(l), k);
+  }
+  const t = prep.tensorOf(l);
+  const values = owned(t) ? zeroInPlace(t, mask) : applyMask(t, mask);
+  prep.release(l);
+  row.zerosAfter = l.params - countNonZero(values);
+  return { row, values: options.dryRun ? undefined : values };
+}
+
+/** The named result from the report rows. */
+export function pruneResult(model: OnnxModel, prep: PreparedPrune, rows: PruneLayerRow[], options: PruneOptions): PruneResult {
+  return {
+    plan: prep.plan,
+    options: { preset: options.preset.name, criterion: prep.criterion, scope: prep.scope, target: options.target, nm: options.nm ? `${options.nm.n}:${options.nm.m}` : undefined, pruneHead: options.pruneHead ?? false },
+    factor: prep.factor,
+    layers: rows,
+    categories: categoryRows(rows),
+    totals: totalsOf(rows, floatCensus(prep.graph, model, prep.layers), options.target),
+    skipped: rows.filter((r) => r.skipped !== undefined).map((r) => ({ id: r.id, reason: r.skipped! })),
+  };
+}
+
+/** True when a decoded tensor is a private copy (not a view into the model's source bytes). */
+export function ownedBy(model: OnnxModel): (t: Tensor) => boolean {
+  return (t) => !model.source || t.data.buffer !== model.source.buffer;
+}
+
+export function pruneModel(model: OnnxModel, options: PruneOptions): PruneOutcome {
+  const prep = preparePrune(model, options);
+  const entries = prep.plan.entries;
   const rows: PruneLayerRow[] = [];
-  const skipped: { id: string; reason: string }[] = [];
+  const owned = ownedBy(model);
   let out = model;
   let batch = new Map<string, Tensor>();
   let batchBytes = 0;
@@ -130,55 +209,16 @@ export function pruneModel(model: OnnxModel, options: PruneOptions): PruneOutcom
     batch = new Map();
     batchBytes = 0;
   };
-  plan.entries.forEach((e, i) => {
-    const l = e.layer;
-    const zerosBefore = l.params - l.nonZero;
-    const row: PruneLayerRow = {
-      id: l.id, modulePath: l.modulePath, classChain: e.classChain, classSource: e.classSource, category: e.category, rule: e.rule,
-      opType: l.opType, dtype: l.dtype, dims: l.dims, protected: e.protected, presetRatio: e.ratio, ratio: 0, params: l.params,
-      zerosBefore, zerosAfter: zerosBefore,
-    };
+  entries.forEach((e, i) => {
+    const { row, values } = cutLayer(prep, i, options, owned);
     rows.push(row);
-    if (e.protected) return;
-    let mask: Uint8Array | undefined;
-    if (options.nm) {
-      mask = nmMask(tensorOf(l), l, options.nm);
-      if (!mask) {
-        const reason = `reduction size not a multiple of ${options.nm.m}`;
-        row.skipped = reason;
-        skipped.push({ id: l.id, reason });
-        return;
-      }
-      row.ratio = (options.nm.m - options.nm.n) / options.nm.m;
-    } else {
-      const k = counts[i]!;
-      row.ratio = k / l.params;
-      if (k <= zerosBefore) { row.zerosAfter = zerosBefore; return; }
-      if (options.dryRun) { row.zerosAfter = k; return; }
-      mask = selectSmallest(tensorOf(l), k);
+    if (values) {
+      batch.set(e.layer.id, values);
+      batchBytes += values.data.byteLength;
+      if (batchBytes > 8 << 20) flush();
     }
-    const t = tensorOf(l);
-    // Zero in place when the decoded values are already a private copy (unaligned raw_data), else copy first.
-    const owned = !model.source || t.data.buffer !== model.source.buffer;
-    const pruned = owned ? zeroInPlace(t, mask) : applyMask(t, mask);
-    row.zerosAfter = l.params - countNonZero(pruned);
-    tensors.delete(l.id);
-    if (options.dryRun) return;
-    batch.set(l.id, pruned);
-    batchBytes += pruned.data.byteLength;
-    if (batchBytes > 8 << 20) flush();
-    options.onProgress?.({ done: i + 1, total: plan.entries.length, label: l.modulePath });
+    options.onProgress?.({ done: i + 1, total: entries.length, label: e.layer.modulePath });
   });
   flush();
-  options.onProgress?.({ done: plan.entries.length, total: plan.entries.length });
-  const result: PruneResult = {
-    plan,
-    options: { preset: options.preset.name, criterion, scope, target: options.target, nm: options.nm ? `${options.nm.n}:${options.nm.m}` : undefined, pruneHead: options.pruneHead ?? false },
-    factor,
-    layers: rows,
-    categories: categoryRows(rows),
-    totals: totalsOf(rows, floatCensus(g, model, layers), options.target),
-    skipped,
-  };
-  return { model: out, result };
+  return { model: out, result: pruneResult(model, prep, rows, options) };
 }

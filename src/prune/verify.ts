@@ -16,7 +16,7 @@ export interface OutputCheck {
   cosine?: number;
 }
 
-export interface VerifyResult {
+export interface PruneVerifyResult {
   /** What the input was: `image <path>` or `random (seed 0, uniform [0,1))`. */
   input: string;
   outputs: OutputCheck[];
@@ -53,7 +53,7 @@ function compare(a: Tensor, b: Tensor): { maxAbsDiff: number; cosine: number } {
   return { maxAbsDiff: max, cosine };
 }
 
-export interface VerifyOptions {
+export interface PruneVerifyOptions {
   /** Original model (path or bytes) to compare against; omitted: only run the pruned model. */
   original?: string | Uint8Array;
   /** Input feeds; default {@link randomFeeds}. */
@@ -63,7 +63,7 @@ export interface VerifyOptions {
 }
 
 /** Load and run the pruned model once; ModelFormatError when it fails or an output changes shape. */
-export async function verifyModel(pruned: string | Uint8Array, options: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyModel(pruned: string | Uint8Array, options: PruneVerifyOptions = {}): Promise<PruneVerifyResult> {
   const started = performance.now();
   const { createSession } = await import('../runtime/index.js');
   const session = await createSession(pruned, { threads: 2 });
@@ -98,3 +98,7 @@ export async function verifyModel(pruned: string | Uint8Array, options: VerifyOp
     await session.release();
   }
 }
+
+/** Short names for modules inside src/prune (not re-exported: src/runtime has its own VerifyResult). */
+export type VerifyResult = PruneVerifyResult;
+export type VerifyOptions = PruneVerifyOptions;

@@ -1,34 +1,49 @@
 /**
- * Writing a value-edited model without materialising it (the I/O edge): the source bytes and the patched weight
- * bytes are streamed to a temp file beside the target, which is then renamed over it (atomic). Peak memory
- * stays at the source plus the patches, instead of also holding a full serialised copy. Models edited
- * structurally (no patches) go through saveOnnx.
+ * Writing value-edited models without materialising them (the I/O edge). The source bytes and the replaced
+ * weight bytes are streamed to a temp file beside the target, which is then renamed over it (atomic); no
+ * existing file is replaced without `force`. Replacements may be produced lazily (a generator), so a prune
+ * holds the source plus one layer at a time, never a second copy of the model.
  */
 import { open, rename, stat, unlink } from 'node:fs/promises';
+import type { TensorProto } from 'onnx-buf';
 import { FileError } from '../core/errors.js';
-import { saveOnnx, type OnnxModel, type SavedFile } from '../io/onnx/index.js';
+import { isExternal, saveOnnx, type OnnxModel, type SavedFile } from '../io/onnx/index.js';
 
-export async function writePatchedOnnx(model: OnnxModel, file: string, options: { force?: boolean } = {}): Promise<SavedFile> {
-  const source = model.source;
-  const patches = model.patches;
-  if (!source || !patches) return saveOnnx(model, file, options);
-  if (!options.force && (await stat(file).then(() => true, () => false))) {
-    throw new FileError(`'${file}' already exists; pass --force to overwrite it`, file);
-  }
-  const sorted = [...patches.values()].sort((a, b) => a.offset - b.offset);
+/** Bytes to put at `offset` of the source (same length as what they replace). */
+export interface Replacement { offset: number; bytes: Uint8Array }
+
+/** Byte offset of a tensor's raw_data inside the model's source, or undefined when it is stored elsewhere. */
+export function rawDataOffset(model: OnnxModel, t: TensorProto): number | undefined {
+  const src = model.source;
+  if (!src || isExternal(t) || t.rawData.length === 0 || t.rawData.buffer !== src.buffer) return undefined;
+  const offset = t.rawData.byteOffset - src.byteOffset;
+  return offset >= 0 && offset + t.rawData.length <= src.length ? offset : undefined;
+}
+
+async function refuseOverwrite(file: string, force: boolean | undefined): Promise<void> {
+  if (!force && (await stat(file).then(() => true, () => false))) throw new FileError(`'${file}' already exists; pass --force to overwrite it`, file);
+}
+
+/**
+ * Write `source` with replacements (ascending, non-overlapping offsets) to `file`, atomically. The
+ * replacements are consumed one at a time.
+ */
+export async function writeReplaced(source: Uint8Array, file: string, replacements: Iterable<Replacement>, options: { force?: boolean } = {}): Promise<SavedFile> {
+  await refuseOverwrite(file, options.force);
   const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     const fh = await open(tmp, 'w');
     try {
-      let pos = 0;
       const write = async (bytes: Uint8Array) => {
         let done = 0;
         while (done < bytes.length) done += (await fh.write(bytes, done, bytes.length - done)).bytesWritten;
       };
-      for (const p of sorted) {
-        if (p.offset > pos) await write(source.subarray(pos, p.offset));
-        await write(p.bytes);
-        pos = p.offset + p.bytes.length;
+      let pos = 0;
+      for (const r of replacements) {
+        if (r.offset < pos || r.offset + r.bytes.length > source.length) throw new Error(`writeReplaced: replacement at ${r.offset} out of order or range (bug)`);
+        if (r.offset > pos) await write(source.subarray(pos, r.offset));
+        await write(r.bytes);
+        pos = r.offset + r.bytes.length;
       }
       if (pos < source.length) await write(source.subarray(pos));
     } finally {
@@ -41,4 +56,11 @@ export async function writePatchedOnnx(model: OnnxModel, file: string, options: 
     throw new FileError(`'${file}': cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file, { cause: e });
   }
   return { path: file, bytes: source.length };
+}
+
+/** Write a model whose edits are value patches by streaming (else through saveOnnx). */
+export async function writePatchedOnnx(model: OnnxModel, file: string, options: { force?: boolean } = {}): Promise<SavedFile> {
+  if (!model.source || !model.patches) return saveOnnx(model, file, options);
+  const sorted = [...model.patches.values()].sort((a, b) => a.offset - b.offset);
+  return writeReplaced(model.source, file, sorted, options);
 }

@@ -3,7 +3,7 @@ import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FileError, floatToHalf, halfToFloat } from '../../src/core/index.js';
-import { layerIndexOf } from '../../src/graph/index.js';
+import { indexGraph, layerIndexOf } from '../../src/graph/index.js';
 import { getTensor, loadOnnx, serializeOnnx, type OnnxModel } from '../../src/io/onnx/index.js';
 import { loadClassSource } from '../../src/prune/load-class-source.js';
 import { pruneFile } from '../../src/prune/prune-file.js';
@@ -11,6 +11,7 @@ import { pruneModel } from '../../src/prune/prune.js';
 import { getPreset } from '../../src/prune/presets.js';
 import type { PruneResult } from '../../src/prune/result.js';
 import { verifyModel } from '../../src/prune/verify.js';
+import { rawDataOffset } from '../../src/prune/write.js';
 import { describeFixtures, fixture, tempDir } from '../helpers/fixtures.js';
 import { initializer, input, model, node, output, randomFloats, toOnnx } from '../helpers/onnx-builder.js';
 
@@ -117,8 +118,23 @@ describeFixtures('prune files: LeYOLONano', () => {
     expect(v.outputs[0]!.dims).toEqual([1, 84, 8400]);
     expect(v.outputs[0]!.cosine).toBeGreaterThan(0.5);
     expect(v.outputs[0]!.maxAbsDiff).toBeGreaterThan(0);
-    // Only weight bytes changed: a re-pruned model equals the in-memory serialisation.
-    expect(sha(await readFile(out))).toBe(sha(serializeOnnx(r.model)));
+    // The streamed file equals the in-memory (patch) path, and only bytes inside pruned weights changed.
+    const written = await readFile(out);
+    const mem = pruneModel(await loadOnnx(copy), { preset: getPreset('uniform'), target: 0.3 });
+    expect(sha(written)).toBe(sha(serializeOnnx(mem.model)));
+    const original = await readFile(copy);
+    const g = indexGraph(r.model);
+    const ranges = r.layers.filter((l) => l.zerosAfter > l.zerosBefore).map((l) => {
+      const off = rawDataOffset(r.model, g.constants.get(l.id)!.proto)!;
+      return [off, off + g.constants.get(l.id)!.proto.rawData.length] as const;
+    });
+    let changed = 0;
+    for (let i = 0; i < original.length; i++) {
+      if (original[i] === written[i]) continue;
+      changed++;
+      if (!ranges.some(([a, b]) => i >= a && i < b)) throw new Error(`byte ${i} changed outside the pruned weights`);
+    }
+    expect(changed).toBeGreaterThan(0);
   });
 
   it('ratio 0 writes a byte-identical model; no overwrite without force; never the input', async () => {
