@@ -20,70 +20,71 @@ export function allocateEvalArrays(p: CocoParams, K: number): CocoEvalArrays {
   return { precision: new Float64Array(T * R * K * A * M).fill(-1), recall: new Float64Array(T * K * A * M).fill(-1) };
 }
 
-/** Scratch for the PR walk, grown on demand. */
-export class AccumulateScratch {
-  rc = new Float64Array(256);
-  pr = new Float64Array(256);
-  ensure(n: number): void {
-    if (this.rc.length < n) {
-      this.rc = new Float64Array(n * 2);
-      this.pr = new Float64Array(n * 2);
-    }
-  }
-}
-
 /**
  * Fills the category-`k` slices of `out`. `withPrecision[m]` says whether precision is needed for maxDets index m
- * (recall is always computed: it needs no sort).
+ * (recall needs no sort: it comes from the match counts).
+ *
+ * Precision at the recall thresholds needs only the true-positive events of the score-ordered list: recall rises
+ * only there, so `searchsorted(rc, thr, 'left')` always lands on one (or on index 0, which yields the same
+ * envelope value), and the envelope there is the running max of tp/(tp+fp+eps) over later events — false
+ * positives only lower precision and ignored detections repeat the previous value. One pass per maxDets
+ * (normally one) collects, for every (area, IoU) pair, the false-positive count before each true positive.
  */
 export function accumulateCategory(
   prep: PreparedCoco, k: number, K: number, matches: CategoryMatches, p: CocoParams,
-  withPrecision: readonly boolean[], out: CocoEvalArrays, scratch: AccumulateScratch,
+  withPrecision: readonly boolean[], out: CocoEvalArrays,
 ): void {
   if (!matches.present) return;
   const T = p.iouThrs.length, R = p.recThrs.length, A = p.areaRng.length, M = p.maxDets.length;
+  const AT = A * T;
   const { dt } = prep;
   const dStart = dt.catOffsets[k]!, dEnd = dt.catOffsets[k + 1]!;
-  const nk = dEnd - dStart;
-  scratch.ensure(nk);
-  const { rc, pr } = scratch;
+  const { states, npig } = matches;
   for (let a = 0; a < A; a++) {
-    const npig = matches.npig[a]!;
-    if (npig === 0) continue;
-    for (let m = 0; m < M; m++) {
-      const maxDet = p.maxDets[m]!;
+    if (npig[a] === 0) continue;
+    for (let t = 0; t < T; t++) {
+      for (let m = 0; m < M; m++) {
+        out.recall[((t * K + k) * A + a) * M + m] = matches.nd[m] ? matches.tp[(a * T + t) * M + m]! / npig[a]! : 0;
+      }
+    }
+  }
+  let cap = 0;
+  for (let a = 0; a < A; a++) cap = Math.max(cap, npig[a]!);
+  if (cap === 0) return;
+  const fp = new Int32Array(AT);
+  const ntp = new Int32Array(AT);
+  const fpAtTp = new Int32Array(AT * cap);
+  const env = new Float64Array(cap);
+  const maxDetLast = p.maxDets[M - 1]!;
+  for (let m = 0; m < M; m++) {
+    if (!withPrecision[m]) continue;
+    const maxRank = p.maxDets[m]!;
+    fp.fill(0);
+    ntp.fill(0);
+    for (let s = dStart; s < dEnd; s++) {
+      const e = dt.byScore[s]!;
+      if (maxRank < maxDetLast && dt.rank[e]! >= maxRank) continue;
+      const block = (e - dStart) * AT;
+      for (let at = 0; at < AT; at++) {
+        const st = states[block + at];
+        if (st === DT_TP) fpAtTp[at * cap + ntp[at]!++] = fp[at]!;
+        else if (st !== DT_IGNORED) fp[at]!++;
+      }
+    }
+    for (let a = 0; a < A; a++) {
+      const n = npig[a]!;
+      if (n === 0) continue;
       for (let t = 0; t < T; t++) {
-        const base = (a * T + t) * nk;
-        const recallAt = ((t * K + k) * A + a) * M + m;
-        if (!withPrecision[m]) {
-          let tp = 0;
-          let nd = 0;
-          for (let j = 0; j < nk; j++) {
-            if (dt.rank[dStart + j]! >= maxDet) continue;
-            nd++;
-            if (matches.states[base + j] === DT_TP) tp++;
-          }
-          out.recall[recallAt] = nd ? tp / npig : 0;
-          continue;
-        }
-        let tp = 0, fp = 0, nd = 0;
-        for (let s = dStart; s < dEnd; s++) {
-          const e = dt.byScore[s]!;
-          if (dt.rank[e]! >= maxDet) continue;
-          const st = matches.states[base + e - dStart];
-          if (st === DT_TP) tp++;
-          else if (st !== DT_IGNORED) fp++;
-          rc[nd] = tp / npig;
-          pr[nd] = tp / (fp + tp + EPS);
-          nd++;
-        }
-        out.recall[recallAt] = nd ? rc[nd - 1]! : 0;
-        for (let i = nd - 1; i > 0; i--) if (pr[i]! > pr[i - 1]!) pr[i - 1] = pr[i]!;
+        const at = a * T + t;
+        const events = ntp[at]!;
+        // precision at the i-th true positive (tp = i+1), then its envelope (running max from the end)
+        for (let i = 0; i < events; i++) env[i] = (i + 1) / (fpAtTp[at * cap + i]! + (i + 1) + EPS);
+        for (let i = events - 1; i > 0; i--) if (env[i]! > env[i - 1]!) env[i - 1] = env[i]!;
         let i = 0;
         for (let r = 0; r < R; r++) {
           const thr = p.recThrs[r]!;
-          while (i < nd && rc[i]! < thr) i++;
-          out.precision[(((t * R + r) * K + k) * A + a) * M + m] = i < nd ? pr[i]! : 0;
+          while (i < events && (i + 1) / n < thr) i++;
+          out.precision[(((t * R + r) * K + k) * A + a) * M + m] = i < events ? env[i]! : 0;
         }
       }
     }

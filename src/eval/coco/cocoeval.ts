@@ -5,7 +5,7 @@
 import { UsageError } from '../../core/errors.js';
 import type { CocoStats } from '../contract.js';
 import { linspace } from '../metrics/numeric.js';
-import { AccumulateScratch, accumulateCategory, allocateEvalArrays, type CocoEvalArrays } from './accumulate.js';
+import { accumulateCategory, allocateEvalArrays, type CocoEvalArrays } from './accumulate.js';
 import { MatchScratch, matchCategory, type CocoParams } from './match.js';
 import { prepareCoco } from './prepare.js';
 import { statSpecs, summarizeValue } from './summarize.js';
@@ -58,11 +58,10 @@ export function cocoEvaluate(options: CocoEvaluateOptions): CocoEvaluation {
   precisionMaxDets.add(100);
   const withPrecision = p.maxDets.map((m) => precisionMaxDets.has(m));
   const matchScratch = new MatchScratch();
-  const accScratch = new AccumulateScratch();
   const nGt = new Int32Array(K);
   for (let k = 0; k < K; k++) {
     const matches = matchCategory(prep, k, p, matchScratch);
-    accumulateCategory(prep, k, K, matches, p, withPrecision, arrays, accScratch);
+    accumulateCategory(prep, k, K, matches, p, withPrecision, arrays);
     for (let g = prep.gt.catOffsets[k]!; g < prep.gt.catOffsets[k + 1]!; g++) if (!prep.gt.crowd[g]) nGt[k] = nGt[k]! + 1;
   }
   const stats = {} as CocoStats;

@@ -21,10 +21,14 @@ export interface CocoParams {
 }
 
 export interface CategoryMatches {
-  /** [A, T, nk] detection states of the category (nk = its detections, in prepared order). */
+  /** [nk, A, T] detection states of the category (nk = its detections, in prepared order), detection-major. */
   states: Uint8Array;
   /** [A] ground truths not ignored for each area range. */
   npig: Int32Array;
+  /** [A, T, M] true positives among the detections with rank < maxDets[m] (the final recall numerator). */
+  tp: Int32Array;
+  /** [M] detections with rank < maxDets[m]. */
+  nd: Int32Array;
   /** True when some image has a ground truth or a detection of this category (pycocotools `E` non-empty). */
   present: boolean;
 }
@@ -67,8 +71,21 @@ export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scra
   const gStart = gt.catOffsets[k]!, gEnd = gt.catOffsets[k + 1]!;
   const dStart = dt.catOffsets[k]!, dEnd = dt.catOffsets[k + 1]!;
   const nk = dEnd - dStart;
-  const states = new Uint8Array(A * T * nk);
+  const M = p.maxDets.length;
+  const AT = A * T;
+  const states = new Uint8Array(AT * nk);
   const npig = new Int32Array(A);
+  // Counts per first maxDets index that admits the detection; prefix-summed over m at the end.
+  const tp = new Int32Array(AT * M);
+  const nd = new Int32Array(M);
+  const mMin = new Int32Array(nk);
+  for (let j = 0; j < nk; j++) {
+    const rank = dt.rank[dStart + j]!;
+    let m = 0;
+    while (rank >= p.maxDets[m]!) m++;
+    mMin[j] = m;
+    nd[m]!++;
+  }
   const thr = p.iouThrs.map((t) => Math.min(t, 1 - 1e-10));
   let gi = gStart;
   let di = dStart;
@@ -102,12 +119,12 @@ export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scra
         ignore[j] = gt.crowd[g0 + g] || ar < lo || ar > hi ? 1 : 0;
       }
       for (let d = 0; d < D; d++) {
-        const ar = dt.area[d0 + d]!;
+        const ar = dt.box[(d0 + d) * 4 + 2]! * dt.box[(d0 + d) * 4 + 3]!;
         dtOut[d] = ar < lo || ar > hi ? 1 : 0;
       }
       gtm.fill(0, 0, T * G);
       for (let t = 0; t < T; t++) {
-        const base = (a * T + t) * nk + (d0 - dStart);
+        const at = a * T + t;
         const gtmT = t * G;
         for (let d = 0; d < D; d++) {
           let best = thr[t]!;
@@ -133,10 +150,14 @@ export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scra
             const ig = ignore[m] === 1 || (!matchedId && dtOut[d] === 1);
             state = ig ? DT_IGNORED : matchedId ? DT_TP : DT_FP;
           }
-          states[base + d] = state;
+          const j = d0 - dStart + d;
+          states[j * AT + at] = state;
+          if (state === DT_TP) tp[at * M + mMin[j]!]!++;
         }
       }
     }
   }
-  return { states, npig, present: gEnd > gStart || dEnd > dStart };
+  for (let m = 1; m < M; m++) nd[m] = nd[m]! + nd[m - 1]!;
+  for (let at = 0; at < AT; at++) for (let m = 1; m < M; m++) tp[at * M + m] = tp[at * M + m]! + tp[at * M + m - 1]!;
+  return { states, npig, tp, nd, present: gEnd > gStart || dEnd > dStart };
 }

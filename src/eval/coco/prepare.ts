@@ -2,6 +2,11 @@
  * Indexes COCO ground truth and results into flat typed arrays grouped as pycocotools' `_prepare` does:
  * per category, per image (ascending ids), ground truths in file order and detections by descending score
  * (stable), truncated to the largest maxDets per image.
+ *
+ * Built for millions of results: the result objects are read twice in input order (sequential), scattered
+ * into per-category segments, and each segment is then ordered in place through a small scratch copy, so the
+ * random accesses stay inside one category's (cache-sized) data. Few large buffers are allocated, because each
+ * one adds external-memory pressure that makes V8 run full collections over the caller's heap.
  */
 import { DatasetError } from '../../core/errors.js';
 import { argsortDescending, bucketSort } from '../metrics/sort.js';
@@ -23,10 +28,8 @@ export interface PreparedGt {
 
 export interface PreparedDt {
   img: Int32Array;
-  /** [n,4] x y w h px. */
+  /** [n,4] x y w h px (area = w*h, as pycocotools `loadRes`). */
   box: Float64Array;
-  /** [n] `w*h` (pycocotools `loadRes`). */
-  area: Float64Array;
   score: Float64Array;
   /** [n] position of the detection in its (image, category) list after the score sort (0 = best). */
   rank: Int32Array;
@@ -51,108 +54,145 @@ function sortedUnique(values: number[]): Float64Array {
   return a.slice(0, n);
 }
 
-function indexOf(ids: Float64Array): Map<number, number> {
+/** id → index lookup: a dense table for small non-negative integer ids (the COCO norm), else a Map. */
+function idLookup(ids: Float64Array): (id: number) => number {
+  const max = ids.length ? ids[ids.length - 1]! : -1;
+  if (ids.every((v) => Number.isInteger(v) && v >= 0) && max < Math.max(1 << 20, ids.length * 16)) {
+    const table = new Int32Array(max + 1).fill(-1);
+    ids.forEach((id, i) => (table[id] = i));
+    return (id) => (Number.isInteger(id) && id >= 0 && id <= max ? table[id]! : -1);
+  }
   const m = new Map<number, number>();
   ids.forEach((id, i) => m.set(id, i));
-  return m;
+  return (id) => m.get(id) ?? -1;
 }
 
-export function prepareCoco(dataset: CocoDataset, results: readonly CocoResult[], maxDet: number): PreparedCoco {
-  const imgIds = sortedUnique(dataset.images.map((im) => im.id));
-  const catIds = sortedUnique(dataset.categories.map((c) => c.id));
-  const imgIndex = indexOf(imgIds);
-  const catIndex = indexOf(catIds);
-  const nImg = imgIds.length;
-  const nCat = catIds.length;
+/** Stable reorder of `order` (indices into `imgs`) by image index: counting sort, or a comparator sort when tiny. */
+function sortStableByImage(order: Int32Array, imgs: Int32Array, nImg: number): Int32Array {
+  if (order.length * 8 >= nImg) return bucketSort(order, imgs, nImg).order;
+  return Int32Array.from(Array.from(order).sort((a, b) => imgs[a]! - imgs[b]!));
+}
 
-  // Ground truth: keep annotations of known images and categories, order (category, image, file order).
+function prepareGt(dataset: CocoDataset, imgOf: (id: number) => number, catOf: (id: number) => number, nImg: number, nCat: number): PreparedGt {
+  // Keep annotations of known images and categories, order (category, image, file order).
   const anns = dataset.annotations;
   const gImg = new Int32Array(anns.length);
   const gCat = new Int32Array(anns.length);
   const keep: number[] = [];
   for (let i = 0; i < anns.length; i++) {
     const a = anns[i]!;
-    const ii = imgIndex.get(a.image_id);
-    const ci = catIndex.get(a.category_id);
-    if (ii === undefined || ci === undefined) continue;
+    const ii = imgOf(a.image_id);
+    const ci = catOf(a.category_id);
+    if (ii < 0 || ci < 0) continue;
     gImg[i] = ii;
     gCat[i] = ci;
     keep.push(i);
   }
-  const byImg = bucketSort(Int32Array.from(keep), gImg, nImg).order;
-  const gSorted = bucketSort(byImg, gCat, nCat);
-  const ng = gSorted.order.length;
+  const sorted = bucketSort(bucketSort(Int32Array.from(keep), gImg, nImg).order, gCat, nCat);
+  const ng = sorted.order.length;
   const gt: PreparedGt = {
     img: new Int32Array(ng), box: new Float64Array(ng * 4), area: new Float64Array(ng),
-    crowd: new Uint8Array(ng), idNonZero: new Uint8Array(ng), catOffsets: gSorted.offsets,
+    crowd: new Uint8Array(ng), idNonZero: new Uint8Array(ng), catOffsets: sorted.offsets,
   };
   for (let j = 0; j < ng; j++) {
-    const i = gSorted.order[j]!;
+    const i = sorted.order[j]!;
     const a = anns[i]!;
     gt.img[j] = gImg[i]!;
-    gt.box.set(a.bbox, j * 4);
+    for (let c = 0; c < 4; c++) gt.box[j * 4 + c] = a.bbox[c]!;
     gt.area[j] = a.area;
     gt.crowd[j] = a.iscrowd ? 1 : 0;
     gt.idNonZero[j] = a.id !== 0 ? 1 : 0;
   }
+  return gt;
+}
 
-  // Detections: every image id must exist (pycocotools asserts); unknown categories are dropped.
+export function prepareCoco(dataset: CocoDataset, results: readonly CocoResult[], maxDet: number): PreparedCoco {
+  const imgIds = sortedUnique(dataset.images.map((im) => im.id));
+  const catIds = sortedUnique(dataset.categories.map((c) => c.id));
+  const imgOf = idLookup(imgIds);
+  const catOf = idLookup(catIds);
+  const nImg = imgIds.length;
+  const nCat = catIds.length;
+  const gt = prepareGt(dataset, imgOf, catOf, nImg, nCat);
+
+  // Pass 1: every image id must exist (pycocotools asserts); count per category (unknown ones are dropped).
   const nr = results.length;
-  const dImg = new Int32Array(nr);
-  const dCat = new Int32Array(nr);
-  const scores = new Float64Array(nr);
-  const dKeep: number[] = [];
+  const rCat = new Int32Array(nr);
+  const catStart = new Int32Array(nCat + 1);
   let unknownCategoryResults = 0;
   for (let i = 0; i < nr; i++) {
     const r = results[i]!;
-    const ii = imgIndex.get(r.image_id);
-    if (ii === undefined) {
+    if (imgOf(r.image_id) < 0) {
       throw new DatasetError(`predictions[${i}].image_id ${r.image_id} is not an image of the annotations (${nImg} images): results must come from the same dataset`, 'image_id');
     }
-    scores[i] = r.score;
-    const ci = catIndex.get(r.category_id);
-    if (ci === undefined) {
-      unknownCategoryResults++;
-      continue;
-    }
-    dImg[i] = ii;
-    dCat[i] = ci;
-    dKeep.push(i);
+    const ci = catOf(r.category_id);
+    rCat[i] = ci;
+    if (ci < 0) unknownCategoryResults++;
+    else catStart[ci + 1]!++;
   }
-  const byScore = argsortDescending(scores, Int32Array.from(dKeep));
-  const dSorted = bucketSort(bucketSort(byScore, dImg, nImg).order, dCat, nCat);
+  for (let c = 0; c < nCat; c++) catStart[c + 1] = catStart[c + 1]! + catStart[c]!;
 
-  // Truncate each (category, image) list to maxDet and compact in that order.
-  const rankAll = new Int32Array(dSorted.order.length);
-  let kept = 0;
-  for (let j = 0; j < dSorted.order.length; j++) {
-    const i = dSorted.order[j]!;
-    const prev = j > 0 ? dSorted.order[j - 1]! : -1;
-    const r = prev >= 0 && dImg[prev] === dImg[i] && dCat[prev] === dCat[i] ? rankAll[j - 1]! + 1 : 0;
-    rankAll[j] = r;
-    if (r < maxDet) kept++;
-  }
+  // Pass 2: scatter into per-category segments, input order kept (one sequential write stream per category).
+  const n = catStart[nCat]!;
   const dt: PreparedDt = {
-    img: new Int32Array(kept), box: new Float64Array(kept * 4), area: new Float64Array(kept), score: new Float64Array(kept),
-    rank: new Int32Array(kept), catOffsets: new Int32Array(nCat + 1), byScore: new Int32Array(0),
+    img: new Int32Array(n), box: new Float64Array(n * 4), score: new Float64Array(n),
+    rank: new Int32Array(n), catOffsets: new Int32Array(nCat + 1), byScore: new Int32Array(n),
   };
-  const keptCat = new Int32Array(kept);
-  let n = 0;
-  for (let j = 0; j < dSorted.order.length; j++) {
-    if (rankAll[j]! >= maxDet) continue;
-    const i = dSorted.order[j]!;
-    const b = results[i]!.bbox;
-    dt.img[n] = dImg[i]!;
-    dt.box.set(b, n * 4);
-    dt.area[n] = b[2] * b[3];
-    dt.score[n] = scores[i]!;
-    dt.rank[n] = rankAll[j]!;
-    keptCat[n] = dCat[i]!;
-    (dt.catOffsets[dCat[i]! + 1] as number)++;
-    n++;
+  const cursor = catStart.slice(0, nCat);
+  let largest = 0;
+  for (let c = 0; c < nCat; c++) largest = Math.max(largest, catStart[c + 1]! - catStart[c]!);
+  for (let i = 0; i < nr; i++) {
+    const c = rCat[i]!;
+    if (c < 0) continue;
+    const r = results[i]!;
+    const q = cursor[c]!++;
+    dt.img[q] = imgOf(r.image_id);
+    dt.score[q] = r.score + 0; // -0 → 0
+    const b = r.bbox;
+    dt.box[q * 4] = b[0];
+    dt.box[q * 4 + 1] = b[1];
+    dt.box[q * 4 + 2] = b[2];
+    dt.box[q * 4 + 3] = b[3];
   }
-  for (let c = 0; c < nCat; c++) dt.catOffsets[c + 1] = dt.catOffsets[c + 1]! + dt.catOffsets[c]!;
-  // Within a category: stable sort by score over the (image, rank) order = pycocotools' mergesort of the concatenation.
-  dt.byScore = bucketSort(argsortDescending(dt.score), keptCat, nCat).order;
+
+  // Pass 3, per category, in place through a scratch copy: order by (image, descending score, input order),
+  // keep the first maxDet of each image, compact; then the category's stable score order for accumulate.
+  const sImg = new Int32Array(largest);
+  const sScore = new Float64Array(largest);
+  const sBox = new Float64Array(largest * 4);
+  let w = 0;
+  for (let c = 0; c < nCat; c++) {
+    const s0 = catStart[c]!, s1 = catStart[c + 1]!, len = s1 - s0;
+    const wStart = w;
+    dt.catOffsets[c] = wStart;
+    if (len === 0) continue;
+    const imgs = sImg.subarray(0, len);
+    imgs.set(dt.img.subarray(s0, s1));
+    sScore.set(dt.score.subarray(s0, s1));
+    sBox.set(dt.box.subarray(s0 * 4, s1 * 4));
+    const order = sortStableByImage(argsortDescending(sScore.subarray(0, len)), imgs, nImg);
+    let rank = 0;
+    for (let j = 0; j < len; j++) {
+      const e = order[j]!;
+      rank = j > 0 && imgs[order[j - 1]!] === imgs[e] ? rank + 1 : 0;
+      if (rank >= maxDet) continue;
+      dt.img[w] = imgs[e]!;
+      dt.score[w] = sScore[e]!;
+      for (let k = 0; k < 4; k++) dt.box[w * 4 + k] = sBox[e * 4 + k]!;
+      dt.rank[w] = rank;
+      w++;
+    }
+    // Stable score sort of the (image, rank) concatenation = pycocotools' mergesort in accumulate.
+    const bySc = argsortDescending(dt.score.subarray(wStart, w));
+    for (let j = 0; j < bySc.length; j++) dt.byScore[wStart + j] = wStart + bySc[j]!;
+  }
+  dt.catOffsets[nCat] = w;
+  if (w < n) {
+    dt.img = dt.img.slice(0, w);
+    dt.box = dt.box.slice(0, w * 4);
+    dt.score = dt.score.slice(0, w);
+    dt.rank = dt.rank.slice(0, w);
+    dt.byScore = dt.byScore.slice(0, w);
+  }
   return { imgIds, catIds, gt, dt, unknownCategoryResults };
 }

@@ -51,14 +51,15 @@ export function summarizeValue(
   const ms: number[] = [];
   for (let m = 0; m < M; m++) if (p.maxDets[m] === spec.maxDets) ms.push(m);
   const k0 = category ?? 0, k1 = category === undefined ? K : category + 1;
-  const vals: number[] = [];
+  const vals = new Float64Array(ts.length * (spec.ap ? R : 1) * (k1 - k0) * ms.length);
+  let n = 0;
   for (const t of ts) {
     if (spec.ap) {
       for (let r = 0; r < R; r++) {
         for (let k = k0; k < k1; k++) {
           for (const m of ms) {
             const v = arrays.precision[(((t * R + r) * K + k) * A + a) * M + m]!;
-            if (v > -1) vals.push(v);
+            if (v > -1) vals[n++] = v;
           }
         }
       }
@@ -66,12 +67,12 @@ export function summarizeValue(
       for (let k = k0; k < k1; k++) {
         for (const m of ms) {
           const v = arrays.recall[((t * K + k) * A + a) * M + m]!;
-          if (v > -1) vals.push(v);
+          if (v > -1) vals[n++] = v;
         }
       }
     }
   }
-  return vals.length === 0 ? -1 : pairwiseSum(vals) / vals.length;
+  return n === 0 ? -1 : pairwiseSum(vals, 0, n) / n;
 }
 
 /** Python's `'{:0.3f}'.format(x)`: like `toFixed(3)` but ties (exact binary midpoints) round half to even. */

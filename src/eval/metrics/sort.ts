@@ -56,6 +56,51 @@ function sortByKeys(order: Int32Array, hi: Uint32Array, lo?: Uint32Array): void 
   }
 }
 
+function identity(n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
+/** Stable bottom-up merge sort of `order` by descending `values[e]` (`-0` must already equal `0`); for small inputs. */
+function mergeSortDescending(order: Int32Array, values: Float32Array | Float64Array): Int32Array {
+  const n = order.length;
+  let src: Int32Array = order;
+  let dst: Int32Array = new Int32Array(n);
+  // Runs of 8 by insertion sort first.
+  for (let lo = 0; lo < n; lo += 8) {
+    const hi = Math.min(lo + 8, n);
+    for (let i = lo + 1; i < hi; i++) {
+      const e = src[i]!;
+      const v = values[e]!;
+      let j = i - 1;
+      while (j >= lo && values[src[j]!]! < v) {
+        src[j + 1] = src[j]!;
+        j--;
+      }
+      src[j + 1] = e;
+    }
+  }
+  for (let width = 8; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo, j = mid, k = lo;
+      while (i < mid && j < hi) {
+        // take from the right run only when strictly greater: ties keep the left (earlier) element first
+        if (values[src[j]!]! > values[src[i]!]!) dst[k++] = src[j++]!;
+        else dst[k++] = src[i++]!;
+      }
+      while (i < mid) dst[k++] = src[i++]!;
+      while (j < hi) dst[k++] = src[j++]!;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  return src;
+}
+
 /**
  * Stable argsort of `values` in DESCENDING order (ties keep their index order), as
  * `numpy.argsort(-values, kind='mergesort')`. `-0` equals `0`; values must not be NaN.
@@ -63,7 +108,11 @@ function sortByKeys(order: Int32Array, hi: Uint32Array, lo?: Uint32Array): void 
  */
 export function argsortDescending(values: Float32Array | Float64Array, order?: Int32Array): Int32Array {
   const n = values.length;
-  const out = order ? Int32Array.from(order) : Int32Array.from({ length: n }, (_, i) => i);
+  const out = order ? Int32Array.from(order) : identity(n);
+  if (out.length < 2048) {
+    // Comparison merge sort beats 4–8 radix passes on small inputs; -0 and 0 compare equal, so stability holds.
+    return mergeSortDescending(out, values);
+  }
   if (values instanceof Float32Array) {
     const bits = new Uint32Array(n);
     const f = new Float32Array(1);
