@@ -3,7 +3,7 @@
  */
 import { metricName } from './budget.js';
 import {
-  formatBytes, formatCompact, formatCount, formatCountDelta, formatMetric, formatMetricDelta, formatMs, formatRelative, formatSparsity,
+  formatBytes, formatCompact, formatCount, formatCountDelta, formatMetric, formatMetricDelta, formatMs, formatSparsity,
 } from './format.js';
 import type { AccuracyMetric, ComparisonReport, LatencySide, SparsityLayer } from './types.js';
 
@@ -55,21 +55,26 @@ export function sizeTable(r: ComparisonReport): TableData {
   };
 }
 
+/**
+ * Latency statistics of both models. No per-statistic "change" column: a difference is only stated as the
+ * ratio of medians with its interval (the last row).
+ */
 export function latencyTable(r: ComparisonReport): TableData | null {
   const l = r.latency;
   if (!l) return null;
   const row = (name: string, f: (s: LatencySide) => number, fmt: (v: number) => string = formatMs): string[] => [
-    name, fmt(f(l.base)), fmt(f(l.candidate)), formatRelative(f(l.base), f(l.candidate)),
+    name, fmt(f(l.base)), fmt(f(l.candidate)),
   ];
   return {
-    header: ['', 'base', 'candidate', 'change'],
+    header: ['', 'base', 'candidate'],
     rows: [
       row('median ms', (s) => s.medianMs), row('mean ms', (s) => s.meanMs), row('p90 ms', (s) => s.p90Ms),
       row('p99 ms', (s) => s.p99Ms), row('min ms', (s) => s.minMs), row('FPS (at median)', (s) => s.fps, (v) => v.toFixed(1)),
       row('session load ms', (s) => s.loadMs, (v) => v.toFixed(0)),
-      ['RSS growth at load', formatBytes(l.base.rssDeltaBytes), formatBytes(l.candidate.rssDeltaBytes), ''],
+      ['RSS growth at load', formatBytes(l.base.rssDeltaBytes), formatBytes(l.candidate.rssDeltaBytes)],
+      ['candidate vs base', '', l.comparison.verdict],
     ],
-    numeric: [1, 2, 3],
+    numeric: [1, 2],
   };
 }
 
