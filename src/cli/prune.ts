@@ -13,6 +13,7 @@ import { ExitCode } from './io.js';
 import { progressBar } from './progress.js';
 import { categoryTable, layerTable, planHeader, totalsText, verifyText } from './prune-text.js';
 import { runStructured, type StructuredFlags } from './prune-structured.js';
+import { isCheckpointPath, runCheckpointPrune } from './prune-checkpoint.js';
 
 interface PruneFlags {
   output?: string; preset?: string; arch?: string; config?: string; target?: string; criterion?: string; alpha?: string;
@@ -108,6 +109,7 @@ export const pruneCommand: CommandModule = {
       .option('--round-to <n>', 'structured: kept channel counts stay multiples of N (e.g. 8)')
       .option('--ignore <layers>', 'structured: comma-separated module paths or weight names whose output channels are kept')
       .action(async (model: string, flags: PruneFlags) => {
+        if (isCheckpointPath(model)) return runCheckpointPrune(ctx, model, flags);
         if ((flags as { structured?: boolean }).structured) return runStructured(ctx, model, flags as StructuredFlags);
         if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
         const scope = flags.scope ?? 'layer';

@@ -73,7 +73,8 @@ export function torchReduce(callable: PickleValue, args: readonly PickleValue[])
   return undefined;
 }
 
-function isContiguous(shape: readonly number[], stride: readonly number[]): boolean {
+/** True when `stride` is the row-major stride of `shape` (size-1 dims ignored). */
+export function isContiguous(shape: readonly number[], stride: readonly number[]): boolean {
   let expected = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
     if (shape[d] !== 1 && stride[d] !== expected) return false;

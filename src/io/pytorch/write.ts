@@ -8,7 +8,7 @@ import { UsageError } from '../../core/errors.js';
 import { floatToBf16, floatToHalf } from '../../core/half.js';
 import { readCheckpoint, storageEntry, type PtCheckpoint } from './checkpoint.js';
 import { selectModel, selectedStateDict } from './modules.js';
-import { dtypeOfStorage, storageIndices } from './tensors.js';
+import { dtypeOfStorage, isContiguous, storageIndices } from './tensors.js';
 import { entryBytes } from './zip.js';
 import { patchZipEntries } from './zip-patch.js';
 
@@ -66,6 +66,12 @@ export function writeCheckpointWithWeights(bytes: Uint8Array, updates: ReadonlyM
       target = new Uint8Array(entry.size);
       target.set(entryBytes(ckpt.bytes, entry, label));
       changed.set(entry.name, target);
+    }
+    const size = BYTES_PER_ELEMENT[dtype];
+    if (!(values instanceof Float32Array) && values.dtype === dtype && isContiguous(ref.shape, ref.stride)) {
+      // Fast path: same dtype, contiguous: a byte copy at the tensor's offset.
+      target.set(new Uint8Array(values.data.buffer, values.data.byteOffset, count * size), ref.storageOffset * size);
+      continue;
     }
     writeValues(dtype, target, storageIndices(ref), values, key);
   }

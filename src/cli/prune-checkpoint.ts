@@ -1,0 +1,81 @@
+/**
+ * `prunekit prune best.pt -o pruned.pt …`: the `.pt` → `.pt` branch of the prune command. Same flags and report
+ * as ONNX pruning (no --verify: onnxruntime cannot run a checkpoint; no --structured).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FileError, UsageError } from '../core/errors.js';
+import { parseCriterion, parseNm, type PruneFileResult } from '../prune/index.js';
+import { pruneCheckpointFile, type PruneCheckpointFileResult } from '../prune/prune-checkpoint-file.js';
+import type { CliContext } from './context.js';
+import { progressBar } from './progress.js';
+import { categoryTable, layerTable, planHeader, totalsText } from './prune-text.js';
+
+/** The prune command's flags this branch understands. */
+export interface CheckpointPruneFlags {
+  output?: string; preset?: string; arch?: string; config?: string; target?: string; criterion?: string; alpha?: string;
+  scope?: string; nm?: string; pruneHead?: boolean; verify?: boolean; dryRun?: boolean; json?: string; force?: boolean;
+  layers?: boolean; structured?: boolean;
+}
+
+/** True for paths the checkpoint branch handles. */
+export function isCheckpointPath(file: string): boolean {
+  return /\.pth?$/i.test(file);
+}
+
+function fraction(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1) throw new UsageError(`--${flag} ${text}: expected a number in [0, 1)`);
+  return v;
+}
+
+/**
+ * The text renderers of prune-text.ts take the ONNX result type; they read only the fields a checkpoint result
+ * shares (plan, categories, totals, files). The in-memory ONNX model is the one field a checkpoint result lacks.
+ */
+function asTextView(r: PruneCheckpointFileResult): PruneFileResult {
+  return r as unknown as PruneFileResult;
+}
+
+export async function runCheckpointPrune(ctx: CliContext, model: string, flags: CheckpointPruneFlags): Promise<void> {
+  if (flags.structured) throw new UsageError(`${model}: --structured works on ONNX models; prune the ONNX export, or drop --structured for .pt → .pt`);
+  if (flags.arch) throw new UsageError(`${model}: a checkpoint carries its own module classes; drop --arch`);
+  if (flags.verify === true) throw new UsageError(`${model}: --verify runs onnxruntime and needs an ONNX model`);
+  if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
+  const scope = flags.scope ?? 'layer';
+  if (scope !== 'layer' && scope !== 'global') throw new UsageError(`--scope ${scope}: expected layer or global`);
+  const alpha = flags.alpha === undefined ? undefined : Number(flags.alpha);
+  if (alpha !== undefined && !(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha ${flags.alpha}: expected a number in [0, 1]`);
+  const bar = progressBar(ctx.io, 'prune');
+  let result: PruneCheckpointFileResult;
+  try {
+    result = await pruneCheckpointFile(model, flags.output, {
+      preset: flags.preset, config: flags.config, target: fraction('target', flags.target),
+      criterion: flags.criterion === undefined ? undefined : parseCriterion(flags.criterion), alpha, scope,
+      nm: flags.nm === undefined ? undefined : parseNm(flags.nm), pruneHead: flags.pruneHead, dryRun: flags.dryRun,
+      force: flags.force, onProgress: bar.onProgress,
+    });
+  } finally {
+    bar.stop();
+  }
+  const view = asTextView(result);
+  ctx.io.out(planHeader(view));
+  ctx.io.out(`model: ${result.modelNote}; BatchNorm is not folded in a .pt: conv weights are pruned as stored`);
+  ctx.io.out('');
+  if (flags.layers || flags.dryRun) ctx.io.out(layerTable(result.layers) + '\n');
+  ctx.io.out(categoryTable(view));
+  ctx.io.out('');
+  ctx.io.out(totalsText(view));
+  if (flags.json) {
+    const { plan, ...rest } = result;
+    const entries = plan.entries.map(({ layer, ...e }) => ({ id: layer.id, modulePath: layer.modulePath, ...e }));
+    try {
+      await mkdir(path.dirname(path.resolve(flags.json)), { recursive: true });
+      await writeFile(flags.json, JSON.stringify({ ...rest, plan: { ...plan, entries } }, null, 2) + '\n');
+    } catch (e) {
+      throw new FileError(`'${flags.json}': cannot write JSON (${(e as NodeJS.ErrnoException).code ?? String(e)})`, flags.json, { cause: e });
+    }
+    ctx.io.out(`wrote ${flags.json}`);
+  }
+}
