@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CocoStats } from '../../../src/eval/contract.js';
 import { cocoEvaluate, type CocoAnnotation, type CocoDataset, type CocoResult } from '../../../src/eval/coco/index.js';
+import { referenceCocoEval } from './reference-cocoeval.js';
 
 type Box = [number, number, number, number];
 
@@ -130,5 +131,47 @@ describe('cocoEvaluate: properties', () => {
       }
       expect(stats(d, shuffled)).toEqual(a);
     }), { numRuns: 60 });
+  });
+});
+
+/** Problems with score ties, crowds, all three area ranges and several images, for the oracle comparison. */
+const rich = fc.record({
+  gts: fc.array(fc.record({
+    img: fc.integer({ min: 1, max: 3 }), cat: fc.integer({ min: 1, max: 2 }),
+    x: fc.integer({ min: 0, max: 150 }), y: fc.integer({ min: 0, max: 150 }), w: fc.integer({ min: 2, max: 140 }), h: fc.integer({ min: 2, max: 140 }),
+    crowd: fc.integer({ min: 0, max: 7 }).map((v) => v === 0), areaScale: fc.constantFrom(0.5, 1, 1.3),
+  }), { maxLength: 10 }),
+  dets: fc.array(fc.record({
+    img: fc.integer({ min: 1, max: 3 }), cat: fc.integer({ min: 1, max: 3 }), ofGt: fc.integer({ min: -1, max: 9 }),
+    dx: fc.integer({ min: -8, max: 8 }), dy: fc.integer({ min: -8, max: 8 }), w: fc.integer({ min: 2, max: 140 }), h: fc.integer({ min: 2, max: 140 }),
+    score: fc.integer({ min: 1, max: 6 }).map((v) => v / 7),
+  }), { maxLength: 25 }),
+  maxDets: fc.constantFrom([1, 10, 100], [1, 2, 3], [2, 5, 100]),
+});
+
+describe('cocoEvaluate equals a naive restatement of pycocotools', () => {
+  it('on random problems (ties, crowds, area ranges, maxDets variants)', () => {
+    fc.assert(fc.property(rich, ({ gts, dets, maxDets }) => {
+      const d = dataset(gts.map((g) => ({ cat: g.cat, box: [g.x, g.y, g.w, g.h] as Box, area: g.w * g.h * g.areaScale, crowd: g.crowd, image: g.img })), [1, 2, 3]);
+      const results = dets.map((x) => {
+        const g = x.ofGt >= 0 ? gts[x.ofGt] : undefined;
+        const box: Box = g ? [g.x + x.dx, g.y + x.dy, g.w, g.h] : [x.dx + 80, x.dy + 80, x.w, x.h];
+        return det(g && x.cat !== 3 ? g.cat : x.cat, box, x.score, g ? g.img : x.img);
+      });
+      const got = all(cocoEvaluate({ dataset: d, results, maxDets }).stats);
+      const want = referenceCocoEval(d, results, maxDets);
+      got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 12));
+    }), { numRuns: 150 });
+  });
+
+  it('when an image has more detections of a class than maxDets (per-image caps, AP read at maxDets 100 < 300)', () => {
+    const gtsBoxes: Box[] = Array.from({ length: 40 }, (_, i) => [(i % 8) * 12, Math.floor(i / 8) * 12, 10, 10]);
+    const d = dataset(gtsBoxes.map((box) => ({ cat: 1, box })));
+    const results = Array.from({ length: 140 }, (_, i) => det(1, [((i * 7) % 8) * 12 + (i % 3), Math.floor(((i * 5) % 40) / 8) * 12, 10, 10], ((i * 37) % 101) / 101));
+    for (const maxDets of [[1, 10, 100], [1, 100, 300], [5, 50, 120]]) {
+      const got = all(cocoEvaluate({ dataset: d, results, maxDets }).stats);
+      const want = referenceCocoEval(d, results, maxDets);
+      got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 12));
+    }
   });
 });
