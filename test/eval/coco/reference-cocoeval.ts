@@ -63,7 +63,7 @@ function evaluateImg(gts: G[], dts: D[], aRng: [number, number], maxDet: number,
 }
 
 /** Returns the 12 stats in pycocotools order. */
-export function referenceCocoEval(ds: CocoDataset, results: CocoResult[], maxDetsIn: number[] = [1, 10, 100]): number[] {
+export function referenceCocoEval(ds: CocoDataset, results: CocoResult[], maxDetsIn: readonly number[] = [1, 10, 100]): number[] {
   const maxDets = [...maxDetsIn].sort((a, b) => a - b);
   const iouThrs = linspace(0.5, 0.95, 10);
   const recThrs = linspace(0, 1, 101);
