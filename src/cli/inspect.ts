@@ -37,9 +37,8 @@ export interface Inspection {
 
 export type Inspector = (file: string, options: InspectFileOptions) => Promise<Inspection>;
 
-const notYet = (format: string): Inspector => async (file) => {
-  throw new UsageError(`'${file}': inspecting ${format} files is not supported yet; export the model to ONNX and inspect that`, file);
-};
+/** `.pt`/`.pth`/`.safetensors`: checkpoint summary (pickle never executed) — see inspect-checkpoint.ts. */
+const weights: Inspector = async (file) => (await import('./inspect-checkpoint.js')).weightsInspection(file);
 
 /** ONNX: the full report (layers, MACs, metadata). */
 export async function inspectOnnxFile(file: string, options: InspectFileOptions = {}): Promise<InspectReport> {
@@ -52,8 +51,8 @@ export const INSPECTORS: Readonly<Record<ModelFormat, Inspector>> = {
     const report = await inspectOnnxFile(file, options);
     return { json: report, text: ({ layers }) => formatInspectText(report, { layers }) };
   },
-  pytorch: notYet('PyTorch .pt'),
-  safetensors: notYet('safetensors'),
+  pytorch: weights,
+  safetensors: weights,
 };
 
 /** Inspect a model file of any supported format. */

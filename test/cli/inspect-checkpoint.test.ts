@@ -1,0 +1,50 @@
+/** `prunekit inspect` on .pt and .safetensors files (the inspect command dispatches to inspect-checkpoint.ts). */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { bufferIO } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/main.js';
+import { encodeSafetensors } from '../../src/io/safetensors/write.js';
+import { describeFixtures, fixture, tempDir } from '../helpers/fixtures.js';
+
+describeFixtures('inspect best.pt', () => {
+  it('prints keys, Ultralytics metadata, model source, module counts per class, parameters', async () => {
+    const io = bufferIO();
+    expect(await runCli(['inspect', fixture('models', 'LeYOLONano.pt')], io)).toBe(0);
+    const text = io.text();
+    expect(text).toMatch(/LeYOLONano\.pt: PyTorch checkpoint \(zip, archive 'best', format v3\)/);
+    expect(text).toMatch(/ema: None/);
+    expect(text).toMatch(/ultralytics: version 8\.1\.4, date 2024-04-20T20:47:35\.422469, epoch -1/);
+    expect(text).toMatch(/names \(80\): 0:person 1:bicycle/);
+    expect(text).toMatch(/model: checkpoint key 'model' \('ema' is None\) — ultralytics\.nn\.tasks\.DetectionModel/);
+    expect(text).toMatch(/parameters: 1,120,480, buffers/);
+    expect(text).toMatch(/\s101\s+torch\.nn\.modules\.conv\.Conv2d/);
+    expect(text).not.toMatch(/WARNING/);
+  });
+
+  it('--layers prints the module tree; --json - prints the summary', async () => {
+    const io = bufferIO();
+    expect(await runCli(['inspect', fixture('models', 'yolov13n-tokenc3-lsnet-random.pt'), '--layers'], io)).toBe(0);
+    expect(io.text()).toMatch(/model\.2\.cv1\s+ultralytics\.nn\.modules\.block\.LSConv/);
+    const j = bufferIO();
+    expect(await runCli(['inspect', fixture('models', 'yolov5n_ppe.pt'), '--json', '-'], j)).toBe(0);
+    const summary = JSON.parse(j.stdout.join('\n')) as { model: { rootClass: string }; ultralytics: { names: Record<string, string> } };
+    expect(summary.model.rootClass).toBe('models.yolo.Model');
+    expect(summary.ultralytics.names).toEqual({ 0: 'helmet', 1: 'vest' });
+  });
+
+  it('a truncated checkpoint: one-line error, exit 2', async () => {
+    const io = bufferIO();
+    expect(await runCli(['inspect', fixture('models', 'corrupt-truncated-yolov5n.pt')], io)).toBe(2);
+    expect(io.stderr.join('\n')).toMatch(/^error: corrupt-truncated-yolov5n\.pt: file is truncated/);
+  });
+});
+
+it('inspect x.safetensors', async () => {
+  const dir = await tempDir();
+  const file = path.join(dir, 'x.safetensors');
+  await writeFile(file, encodeSafetensors([{ name: 'model.0.conv.weight', tensor: { dtype: 'float32', dims: [2, 2], data: new Float32Array(4) } }], { format: 'pt' }));
+  const io = bufferIO();
+  expect(await runCli(['inspect', file], io)).toBe(0);
+  expect(io.text()).toMatch(/x\.safetensors: safetensors, .*1 tensors, 4 values \(float32 4\)/);
+});
