@@ -1,0 +1,53 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bufferIO } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/main.js';
+import { loadOnnx, tensorDims } from '../../src/io/onnx/index.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { toBytes } from '../helpers/onnx-builder.js';
+import { barrierNet, residualNet } from '../graph/deps/graphs.js';
+
+async function modelFile(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, bytes);
+  return file;
+}
+
+describe('prunekit prune --structured', () => {
+  it('writes a channel-pruned model and reports groups, params, MACs and verification', async () => {
+    const dir = await tempDir();
+    const input = await modelFile(dir, 'res.onnx', toBytes(residualNet()));
+    const out = path.join(dir, 'out.onnx');
+    const io = bufferIO();
+    const code = await runCli(['prune', input, '--structured', '--channel-ratio', '0.5', '--prune-head', '-o', out, '--verify', '--json', path.join(dir, 'r.json')], io);
+    expect(code, io.text()).toBe(0);
+    const text = io.text();
+    expect(text).toMatch(/groups: 2 \(1 prunable\); channels 12 → 8/);
+    expect(text).toMatch(/8 → 4/);
+    expect(text).toMatch(/params: 120 → 44 \(−63\.3%\)/);
+    expect(text).toMatch(/verify: runs in onnxruntime .* cosine/);
+    const pruned = await loadOnnx(out);
+    expect(tensorDims(pruned.proto.graph!.initializer.find((t) => t.name === 'w1')!)).toEqual([4, 4, 1, 1]);
+  });
+
+  it('leaves an all-barrier model unchanged and says why', async () => {
+    const dir = await tempDir();
+    const input = await modelFile(dir, 'bar.onnx', toBytes(barrierNet()));
+    const io = bufferIO();
+    const code = await runCli(['prune', input, '--structured', '--channel-ratio', '0.5', '--dry-run'], io);
+    expect(code).toBe(0);
+    expect(io.text()).toMatch(/no prunable channel group/);
+    expect(io.text()).toMatch(/Transpose/);
+  });
+
+  it('rejects bad structured flags with exit code 2', async () => {
+    const dir = await tempDir();
+    const input = await modelFile(dir, 'res.onnx', toBytes(residualNet()));
+    for (const flags of [['--target-kind', 'flops'], ['--round-to', '0'], ['--channel-ratio', '1.5'], ['--criterion', 'lamp']]) {
+      const io = bufferIO();
+      expect(await runCli(['prune', input, '--structured', '--dry-run', ...flags], io)).toBe(2);
+      expect(io.text()).toMatch(/^error: /m);
+    }
+  });
+});
