@@ -1,6 +1,6 @@
 /**
  * How many channels each group loses, and which: the `ratio` of a group's classes (rounded so the kept count
- * stays a multiple of `roundTo`), lowest importance first, never pinned classes, never all channels of a group,
+ * stays the nearest multiple of `roundTo`), lowest importance first, never pinned classes, never all channels of a group,
  * and never every channel of any traced tensor (a Split part or Concat input must keep one).
  */
 import type { DependencyGraph, DependencyGroup } from '../../graph/deps/index.js';
@@ -16,7 +16,8 @@ export interface SelectOptions {
 export function keptCount(n: number, prunable: number, ratio: number, roundTo = 1): number {
   if (ratio <= 0 || prunable === 0 || n <= 1) return n;
   let keep = Math.max(1, n - Math.floor(ratio * n + 1e-9));
-  if (roundTo > 1) keep = n <= roundTo ? n : Math.min(n, Math.ceil(keep / roundTo) * roundTo);
+  // Nearest multiple of roundTo (at least one multiple), so the achieved ratio stays close to the requested one.
+  if (roundTo > 1) keep = n <= roundTo ? n : Math.min(n, Math.max(roundTo, Math.round(keep / roundTo) * roundTo));
   return Math.max(keep, n - prunable);
 }
 

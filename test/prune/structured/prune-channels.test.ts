@@ -110,3 +110,21 @@ describe('pruneChannels', () => {
     expect(() => pruneChannels(toOnnx(residualNet()), { ratio: 0.2, roundTo: 0 })).toThrow(/round-to/);
   });
 });
+
+describe('keptCount', () => {
+  it('removes floor(ratio × n), keeps at least one and never a pinned channel', async () => {
+    const { keptCount } = await import('../../../src/prune/structured/index.js');
+    expect(keptCount(10, 10, 0.3)).toBe(7);
+    expect(keptCount(10, 10, 0.99)).toBe(1);
+    expect(keptCount(10, 4, 0.9)).toBe(6);
+    expect(keptCount(10, 10, 0)).toBe(10);
+  });
+
+  it('rounds the kept count to the nearest multiple of roundTo', async () => {
+    const { keptCount } = await import('../../../src/prune/structured/index.js');
+    expect(keptCount(64, 64, 0.3, 8)).toBe(48); // 45 → 48
+    expect(keptCount(24, 24, 0.3, 8)).toBe(16); // 17 → 16
+    expect(keptCount(8, 8, 0.5, 8)).toBe(8); // a group no larger than roundTo is left alone
+    expect(keptCount(12, 12, 0.9, 8)).toBe(8); // at least one multiple
+  });
+});
