@@ -72,7 +72,7 @@ export async function pruneFile(input: string, output: string | undefined, optio
     const dryRun = options.dryRun || output === undefined;
     function* replacements(): Generator<Replacement> {
       for (const i of order) {
-        const { row, values } = cutLayer(prep, i, { nm: options.nm, dryRun }, owned);
+        const { row, values } = cutLayer(prep, i, { nm: options.nm, dryRun }, owned, true);
         rows[i] = row;
         options.onProgress?.({ done: ++done, total: entries.length, label: row.modulePath });
         if (values) yield { offset: offsets[i]!, bytes: bytesOf(values.data) };

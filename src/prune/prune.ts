@@ -9,7 +9,7 @@ import { UnsupportedOpError, UsageError } from '../core/errors.js';
 import { countNonZero, indexGraph, listLayers, modulePathFromNodeName, type ClassSource, type GraphIndex, type WeightLayer } from '../graph/index.js';
 import { nameRuleSource } from '../graph/name-rules.js';
 import { checkYamlAgainstModel, classSourceFromMetadata, type YamlClassSource } from '../graph/yaml-source.js';
-import { readTensor, withTensorValues, type OnnxModel } from '../io/onnx/index.js';
+import { isExternal, readTensor, withTensorValues, type OnnxModel } from '../io/onnx/index.js';
 import { checkFraction, presetAllocation, targetAllocation, type Budget } from './allocate.js';
 import { categorise, layerChains, type Plan } from './categorise.js';
 import { globalCounts } from './global.js';
@@ -18,7 +18,7 @@ import { DEFAULT_ALPHA, scoreLayer, type Criterion } from './importance.js';
 import { nmMask, type NmPattern } from './nm.js';
 import type { Preset } from './preset.js';
 import { categoryRows, totalsOf, type PruneLayerRow, type PruneResult } from './result.js';
-import { applyMask, selectSmallest, zeroInPlace } from './select.js';
+import { applyMask, selectSmallest, zeroInPlace, zeroSmallest } from './select.js';
 
 export interface PruneProgress { done: number; total: number; label?: string }
 
@@ -99,6 +99,11 @@ export interface PreparedPrune {
   tensorOf(layer: WeightLayer): Tensor;
   /** Drop a cached tensor once its layer is cut. */
   release(layer: WeightLayer): void;
+  /**
+   * Decode a layer's weights into one reused scratch buffer (float32/16/bf16 raw data only), for callers that
+   * consume each layer's new values before cutting the next (the streaming writer). Undefined otherwise.
+   */
+  scratchOf(layer: WeightLayer): Tensor | undefined;
 }
 
 /** Categorise and allocate (no weight is modified). */
@@ -108,7 +113,7 @@ export function preparePrune(model: OnnxModel, options: PruneOptions): PreparedP
   if (options.target !== undefined) checkFraction(options.target, '--target');
   if (options.nm && (options.target !== undefined || scope === 'global')) throw new UsageError('--nm fixes the sparsity of every layer; it cannot be combined with --target or --scope global');
   const g = indexGraph(model);
-  const layers = listLayers(model, g);
+  const layers = listLayers(model, g, { macs: false });
   const what = model.path ? `'${model.path}'` : 'the model';
   if (!layers.some((l) => isFloatDType(l.dtype))) {
     const kinds = [...new Set(layers.map((l) => l.dtype))].join(', ') || 'none';
@@ -136,7 +141,17 @@ export function preparePrune(model: OnnxModel, options: PruneOptions): PreparedP
     counts = alloc.counts;
     factor = alloc.factor;
   }
-  return { graph: g, layers, plan, counts, factor, scope, criterion, tensorOf, release: (l) => void tensors.delete(l.id) };
+  let scratch = new ArrayBuffer(0);
+  const scratchOf = (l: WeightLayer): Tensor | undefined => {
+    const proto = g.constants.get(l.id)!.proto;
+    const size = l.dtype === 'float32' ? 4 : l.dtype === 'float16' || l.dtype === 'bfloat16' ? 2 : 0;
+    if (size === 0 || tensors.has(l.id) || isExternal(proto) || proto.rawData.length < l.params * size) return undefined;
+    if (scratch.byteLength < l.params * size) scratch = new ArrayBuffer(l.params * size);
+    new Uint8Array(scratch, 0, l.params * size).set(proto.rawData.subarray(0, l.params * size));
+    const data = size === 4 ? new Float32Array(scratch, 0, l.params) : new Uint16Array(scratch, 0, l.params);
+    return { dtype: l.dtype, dims: l.dims, data };
+  };
+  return { graph: g, layers, plan, counts, factor, scope, criterion, tensorOf, release: (l) => void tensors.delete(l.id), scratchOf };
 }
 
 export interface LayerCut {
@@ -145,8 +160,11 @@ export interface LayerCut {
   values: Tensor | undefined;
 }
 
-/** Cut one plan entry: the layer's new values and its report row. `owned`: the decoded tensor may be mutated. */
-export function cutLayer(prep: PreparedPrune, index: number, options: Pick<PruneOptions, 'nm' | 'dryRun'>, owned: (t: Tensor) => boolean): LayerCut {
+/**
+ * Cut one plan entry: the layer's new values and its report row. `owned`: the decoded tensor may be mutated.
+ * `reuse`: the values may live in a scratch buffer that the next call overwrites.
+ */
+export function cutLayer(prep: PreparedPrune, index: number, options: Pick<PruneOptions, 'nm' | 'dryRun'>, owned: (t: Tensor) => boolean, reuse = false): LayerCut {
   const e = prep.plan.entries[index]!;
   const l = e.layer;
   const zerosBefore = l.params - l.nonZero;
@@ -169,6 +187,12 @@ export function cutLayer(prep: PreparedPrune, index: number, options: Pick<Prune
     row.ratio = k / l.params;
     // The k smallest |w| include every existing zero when k ≥ zeros, so the layer ends with max(k, zeros) zeros.
     if (k <= zerosBefore || options.dryRun) { row.zerosAfter = Math.max(k, zerosBefore); return { row, values: undefined }; }
+    const scratch = reuse ? prep.scratchOf(l) : undefined;
+    if (scratch) {
+      const values = zeroSmallest(scratch, k);
+      row.zerosAfter = l.params - countNonZero(values);
+      return { row, values };
+    }
     mask = selectSmallest(prep.tensorOf(l), k);
   }
   const t = prep.tensorOf(l);

@@ -17,6 +17,19 @@ export interface Threshold {
 }
 
 const HIST_A = new Uint32Array(65536);
+/** Below this many keys a sort beats two 65536-bin histogram scans. */
+const SMALL = 8192;
+
+function thresholdBySort(arrays: readonly Uint32Array[], total: number, k: number, mask: number): Threshold {
+  const keys = new Uint32Array(total);
+  let o = 0;
+  for (const a of arrays) for (let i = 0; i < a.length; i++) keys[o++] = (a[i]! & mask) >>> 0;
+  keys.sort();
+  const key = keys[k - 1]!;
+  let below = k - 1;
+  while (below > 0 && keys[below - 1] === key) below--;
+  return { key, takeEqual: k - below };
+}
 const HIST_B = new Uint32Array(65536);
 
 /** Find the bucket holding the k-th (1-based) element of a histogram: returns bucket and count below it. */
@@ -35,6 +48,9 @@ function bucketOf(hist: Uint32Array, k: number): { bucket: number; below: number
  * order). 1 ≤ k ≤ total length.
  */
 export function thresholdU32(arrays: readonly Uint32Array[], k: number, mask = 0x7fffffff): Threshold {
+  let total = 0;
+  for (const a of arrays) total += a.length;
+  if (total <= SMALL) return thresholdBySort(arrays, total, k, mask);
   HIST_A.fill(0);
   for (const a of arrays) for (let i = 0; i < a.length; i++) HIST_A[(a[i]! & mask) >>> 16]!++;
   const hi = bucketOf(HIST_A, k);
@@ -103,6 +119,37 @@ export function selectSmallest(t: Tensor, k: number): Uint8Array {
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => Math.abs(f[a]!) - Math.abs(f[b]!) || a - b);
   for (let j = 0; j < k; j++) mask[order[j]!] = 1;
   return mask;
+}
+
+/**
+ * Zero the k elements of smallest |w| of `t` in place (same choice as {@link selectSmallest}, no mask
+ * allocated). `t` must be a private copy the caller owns. Returns `t`.
+ */
+export function zeroSmallest(t: Tensor, k: number): Tensor {
+  const n = t.data.length;
+  if (k <= 0) return t;
+  const v = keyView(t);
+  if (k >= n || v.f64) return zeroInPlace(t, selectSmallest(t, k));
+  if (v.u32) {
+    const a = v.u32;
+    const th = thresholdU32([a], k);
+    let eq = th.takeEqual;
+    for (let i = 0; i < n; i++) {
+      const x = (a[i]! & 0x7fffffff) >>> 0;
+      if (x < th.key) a[i] = 0;
+      else if (x === th.key && eq > 0) { a[i] = 0; eq--; }
+    }
+    return t;
+  }
+  const a = v.u16!;
+  const th = thresholdU16(a, k);
+  let eq = th.takeEqual;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]! & 0x7fff;
+    if (x < th.key) a[i] = 0;
+    else if (x === th.key && eq > 0) { a[i] = 0; eq--; }
+  }
+  return t;
 }
 
 /** A copy of `t` with masked elements set to +0 (the input is not modified). Returns the new zero count too. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { bf16ToFloat, floatToBf16, floatToHalf, halfToFloat, type Tensor } from '../../src/core/index.js';
 import { indexGraph, listLayers } from '../../src/graph/index.js';
 import { loadOnnx, readTensor } from '../../src/io/onnx/index.js';
-import { applyMask, maskCount, selectSmallest, thresholdU32, zeroInPlace } from '../../src/prune/select.js';
+import { applyMask, maskCount, selectSmallest, thresholdU32, zeroInPlace, zeroSmallest } from '../../src/prune/select.js';
 import { describeFixtures, fixture } from '../helpers/fixtures.js';
 
 /** Brute force: indices sorted by (|w|, index), first k. */
@@ -102,4 +102,31 @@ describeFixtures('l1 masks on every fixture layer equal a full-sort reference', 
       });
     });
   }
+});
+
+describe('zeroSmallest', () => {
+  it('zeroes exactly the elements selectSmallest chooses', () => {
+    fc.assert(fc.property(floats, fc.double({ min: 0, max: 1, noNaN: true }), fc.boolean(), (vals, r, half) => {
+      const t: Tensor = half
+        ? { dtype: 'float16', dims: [vals.length], data: Uint16Array.from(vals, floatToHalf) }
+        : { dtype: 'float32', dims: [vals.length], data: Float32Array.from(vals) };
+      const k = Math.round(r * vals.length);
+      const expected = applyMask(t, selectSmallest(t, k));
+      const copy: Tensor = { ...t, data: t.data.slice() as Tensor['data'] };
+      expect(Array.from(zeroSmallest(copy, k).data as ArrayLike<number>)).toEqual(Array.from(expected.data as ArrayLike<number>));
+    }), { numRuns: 200 });
+  });
+});
+
+describe('radix path (layers over 8192 weights)', () => {
+  it('equals the reference with heavy ties, zeros and negatives', () => {
+    fc.assert(fc.property(fc.integer({ min: 8193, max: 20000 }), fc.integer({ min: 1, max: 2 ** 30 }), fc.double({ min: 0, max: 1, noNaN: true }), (n, seed, r) => {
+      const base = Float32Array.from([0, -0, 1e-40, 0.25, -0.25, 3, -7.5, 1e30]);
+      let s = seed;
+      const data = new Float32Array(n);
+      for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) >>> 0; data[i] = s % 5 === 0 ? (s / 2 ** 32) - 0.5 : base[s % base.length]!; }
+      const k = Math.round(r * n);
+      expect(selectSmallest({ dtype: 'float32', dims: [n], data }, k)).toEqual(reference(Array.from(data, Math.abs), k));
+    }), { numRuns: 15 });
+  });
 });
