@@ -38,14 +38,15 @@ function xywhToXyxy(out: Float32Array, o: number, cx: number, cy: number, w: num
 }
 
 function decodeV8(data: Float32Array, nc: number, n: number, minScore: number): DenseCandidates {
-  // Channel-major [4+nc, N]: find each anchor's best score walking rows (cache friendly).
-  const best = new Float32Array(n).fill(-Infinity);
+  // Channel-major [4+nc, N]: flag anchors with any class score above the threshold, walking rows (sequential
+  // reads; writes only for the few scores that pass).
+  const hit = new Uint8Array(n);
   for (let c = 0; c < nc; c++) {
     const row = (4 + c) * n;
-    for (let i = 0; i < n; i++) if (data[row + i]! > best[i]!) best[i] = data[row + i]!;
+    for (let i = 0; i < n; i++) if (data[row + i]! > minScore) hit[i] = 1;
   }
   const idx: number[] = [];
-  for (let i = 0; i < n; i++) if (best[i]! > minScore) idx.push(i);
+  for (let i = 0; i < n; i++) if (hit[i]) idx.push(i);
   const m = idx.length;
   const boxesXyxy = new Float32Array(m * 4);
   const classScores = new Float32Array(m * nc);

@@ -64,18 +64,28 @@ export function letterbox(image: Image8, size: number, out?: Float32Array): { da
   const src = resized.data;
   const w = resized.width, h = resized.height;
   const right = g.padLeft + w;
-  // One channel plane at a time: sequential writes, grey only where the image is not.
+  // Grey outside the image (top and bottom bands, left and right margins), then one pass over the pixels
+  // writing the three planes (measured faster than a pass per channel).
   for (let c = 0; c < 3; c++) {
     const base = c * plane;
     data.fill(grey, base, base + g.padTop * size);
     data.fill(grey, base + (g.padTop + h) * size, base + plane);
-    for (let y = 0; y < h; y++) {
-      const row = base + (y + g.padTop) * size;
-      if (g.padLeft > 0) data.fill(grey, row, row + g.padLeft);
-      if (right < size) data.fill(grey, row + right, row + size);
-      let s = y * w * 3 + c;
-      const o = row + g.padLeft;
-      for (let x = 0; x < w; x++, s += 3) data[o + x] = INV255[src[s]!]!;
+    if (g.padLeft > 0 || right < size) {
+      for (let y = 0; y < h; y++) {
+        const row = base + (y + g.padTop) * size;
+        data.fill(grey, row, row + g.padLeft);
+        data.fill(grey, row + right, row + size);
+      }
+    }
+  }
+  const p2 = 2 * plane;
+  for (let y = 0; y < h; y++) {
+    let s = y * w * 3;
+    let o = (y + g.padTop) * size + g.padLeft;
+    for (let x = 0; x < w; x++, s += 3, o++) {
+      data[o] = INV255[src[s]!]!;
+      data[o + plane] = INV255[src[s + 1]!]!;
+      data[o + p2] = INV255[src[s + 2]!]!;
     }
   }
   return { data, geometry: g };
