@@ -106,7 +106,7 @@ export const pruneCommand: CommandModule = {
       .option('--structured', 'remove whole channels (smaller, faster dense model) instead of zeroing weights')
       .option('--channel-ratio <r>', 'structured: remove this fraction of every prunable channel group (overrides the preset)')
       .option('--target-kind <k>', 'structured: --target is a fraction of params (default) or macs removed')
-      .option('--round-to <n>', 'structured: kept channel counts stay multiples of N (e.g. 8)')
+      .option('--round-to <n>', 'structured: kept channel counts stay multiples of N (default 8; 1 = exact ratios)')
       .option('--ignore <layers>', 'structured: comma-separated module paths or weight names whose output channels are kept')
       .action(async (model: string, flags: PruneFlags) => {
         if (isCheckpointPath(model)) return runCheckpointPrune(ctx, model, flags);

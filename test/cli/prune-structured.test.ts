@@ -20,7 +20,7 @@ describe('prunekit prune --structured', () => {
     const input = await modelFile(dir, 'res.onnx', toBytes(residualNet()));
     const out = path.join(dir, 'out.onnx');
     const io = bufferIO();
-    const code = await runCli(['prune', input, '--structured', '--channel-ratio', '0.5', '--prune-head', '-o', out, '--verify', '--json', path.join(dir, 'r.json')], io);
+    const code = await runCli(['prune', input, '--structured', '--channel-ratio', '0.5', '--round-to', '1', '--prune-head', '-o', out, '--verify', '--json', path.join(dir, 'r.json')], io);
     expect(code, io.text()).toBe(0);
     const text = io.text();
     expect(text).toMatch(/groups: 2 \(1 prunable\); channels 12 → 8/);
