@@ -230,8 +230,9 @@ def main():
         'shipped': {'images': args.shipped, 'labels': sum(len(b) for _, b in shipped), **res_shipped},
         'heldout': {'images': args.heldout, 'labels': sum(len(b) for _, b in heldout), **res_heldout},
     }
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'last_run.json'), 'w') as f:
-        json.dump(report, f, indent=2)
+    if not args.reuse_checkpoint:  # the record describes a training run
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'last_run.json'), 'w') as f:
+            json.dump(report, f, indent=2)
     log(json.dumps(report, indent=2))
 
 
