@@ -2,6 +2,7 @@
  * Build the channel dependency graph of an ONNX model: walk the nodes in order, apply the rule of each op
  * (see rules.ts, conv-rules.ts), then merge coupled channels into classes and classes into groups.
  */
+import type { GraphProto, NodeProto } from 'onnx-buf';
 import type { OnnxModel } from '../../io/onnx/index.js';
 import { layerIndexOf, isWithin, modulePathFromNodeName } from '../module-path.js';
 import { indexGraph, type GraphIndex } from '../onnx-graph.js';
@@ -38,6 +39,18 @@ export function detectHeadPath(g: GraphIndex): string | undefined {
   return last >= 0 ? `model.${last}` : undefined;
 }
 
+/** If/Loop/Scan: pin explicit inputs and every outer value their subgraphs read implicitly. */
+function pinSubgraphCaptures(s: TraceState, node: NodeProto): void {
+  s.pinInputs(node, `${node.opType} with a subgraph`);
+  const visit = (graph: GraphProto) => {
+    for (const n of graph.node) {
+      for (const v of n.input) { const m = s.map(v); if (m) s.pin(node, m, `read inside a ${node.opType} subgraph`); }
+      for (const a of n.attribute) { if (a.g) visit(a.g); a.graphs.forEach(visit); }
+    }
+  };
+  for (const a of node.attribute) { if (a.g) visit(a.g); a.graphs.forEach(visit); }
+}
+
 export function traceChannels(model: OnnxModel, options: TraceOptions = {}, g: GraphIndex = indexGraph(model)): ChannelTrace {
   const s = new TraceState(model, g, opsetOf(model));
   const head = options.headPath === undefined ? detectHeadPath(g) : options.headPath ?? undefined;
@@ -52,6 +65,7 @@ export function traceChannels(model: OnnxModel, options: TraceOptions = {}, g: G
       return;
     }
     if (frozen) { s.pinInputs(node, 'protected layer (detection head)'); return; }
+    if (node.attribute.some((a) => a.g || a.graphs.length > 0)) { pinSubgraphCaptures(s, node); return; }
     if (node.domain !== '' && node.domain !== 'ai.onnx') { s.pinInputs(node, `custom op ${node.domain}.${node.opType}`); return; }
     const rule = RULES.get(node.opType);
     if (rule) rule(s, node, i);

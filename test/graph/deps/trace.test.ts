@@ -100,3 +100,21 @@ describe('checkChannelConsistency', () => {
     expect(r.violations.join()).toMatch(/input has 8 channels/);
   });
 });
+
+describe('subgraphs', () => {
+  it('pins traced values that an If branch reads from the outer graph', async () => {
+    const { create } = await import('@bufbuild/protobuf');
+    const { AttributeProtoSchema, AttributeProto_AttributeType: AT, GraphProtoSchema } = await import('onnx-buf');
+    const { node, constant } = await import('../../helpers/onnx-builder.js');
+    const m = residualNet();
+    const branch = create(GraphProtoSchema, { name: 'b', node: [node('Identity', ['as'], ['bo'])], output: m.graph!.output.slice(0, 1) });
+    branch.output[0]!.name = 'bo';
+    const cond = constant('cond', [], Uint8Array.from([1]), { dataType: 9 });
+    const ifNode = node('If', ['cond'], ['unused'], {}, '/If');
+    for (const name of ['then_branch', 'else_branch']) ifNode.attribute.push(create(AttributeProtoSchema, { name, type: AT.GRAPH, g: branch }));
+    m.graph!.node.push(cond, ifNode);
+    const dg = analyzeChannels(toOnnx(m), noHead);
+    expect(dg.groups[0]!.prunable).toBe(0);
+    expect(dg.groups[0]!.barriers.join()).toMatch(/If subgraph/);
+  });
+});
