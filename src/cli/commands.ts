@@ -5,6 +5,7 @@
 import type { CommandModule } from './context.js';
 import { benchCommand } from './bench.js';
 import { compareCommand } from './compare.js';
+import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { pruneCommand } from './prune.js';
@@ -15,6 +16,7 @@ import { valCommand } from './val.js';
 export const COMMANDS: readonly CommandModule[] = [
   benchCommand,
   compareCommand,
+  demoCommand,
   evalCommand,
   inspectCommand,
   pruneCommand,

@@ -1,0 +1,95 @@
+/**
+ * `prunekit demo [-o DIR]`: the whole story on the shipped demo (a tiny detector made by this project and 20
+ * labelled procedural images, see demo/README.md) — no downloads, no ../shared. Inspect the model, prune it
+ * module-aware (unstructured, 20% of prunable weights, yaml class source) and structurally (20% of channels),
+ * validate and benchmark each against the original, and write the HTML/Markdown/JSON reports.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FileError } from '../core/index.js';
+import { parseMaxDrop } from '../report/index.js';
+import { benchOptionsFromFlags } from './bench.js';
+import { finishComparison, runCompare } from './compare.js';
+import type { CliContext, CommandModule } from './context.js';
+import { inspectFile } from './inspect.js';
+import { ExitCode } from './io.js';
+import { runPipeline } from './run.js';
+
+/** The demo assets shipped with the package (`demo/` at the package root). */
+export function demoAssets(): { model: string; arch: string; data: string } {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'demo');
+  const assets = { model: path.join(root, 'tiny-detector.onnx'), arch: path.join(root, 'tiny-detector.yaml'), data: path.join(root, 'data', 'data.yaml') };
+  for (const f of Object.values(assets)) if (!existsSync(f)) throw new FileError(`demo asset '${f}' is missing; reinstall prunekit or restore demo/ from the repository`, f);
+  return assets;
+}
+
+export interface DemoOptions {
+  out: string;
+  /** Benchmark rounds per model (interleaved). */
+  runs: number;
+  threads: number;
+}
+
+/** Run the demo; resolves to 1 when an accuracy budget was broken, 0 when all held. */
+export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<number> {
+  const a = demoAssets();
+  const bench = { threads: String(options.threads), warmup: '10', runs: String(options.runs) };
+  let code = 0;
+  const keepGoing = async (step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (e) {
+      if (!(e instanceof ExitCode)) throw e;
+      code = Math.max(code, e.code);
+    }
+  };
+  ctx.io.out(`prunekit demo — outputs in ${options.out}\n`);
+  ctx.io.out('== 1. inspect the model ==');
+  for (const line of (await inspectFile(a.model)).text({ layers: false })) ctx.io.out(line);
+
+  ctx.io.out('\n== 2. unstructured, module-aware: 20% of prunable weights (preset yolov8, classes from the yaml) ==');
+  const unstructured = path.join(options.out, 'unstructured');
+  await keepGoing(() => runPipeline(ctx, {
+    model: a.model, data: a.data, arch: a.arch, preset: 'yolov8', target: '0.20', out: unstructured, force: true,
+    maxDrop: 'map50=5%', bench,
+  }));
+
+  ctx.io.out('\n== 3. structured: remove 20% of the channels of every prunable group (head protected) ==');
+  const structured = path.join(options.out, 'structured');
+  await mkdir(structured, { recursive: true });
+  const prunedPath = path.join(structured, 'tiny-detector.channels20.onnx');
+  const { pruneChannelsFile } = await import('../prune/structured/index.js');
+  const s = await pruneChannelsFile(a.model, prunedPath, { ratio: 0.2, arch: a.arch, force: true });
+  ctx.io.out(`params ${s.report.params.before} → ${s.report.params.after}, MACs ${s.report.macs.before} → ${s.report.macs.after}, file ${s.files.input.bytes} → ${s.files.output?.bytes ?? s.files.input.bytes} bytes`);
+  await keepGoing(async () => {
+    const outcome = await runCompare(ctx, {
+      base: a.model, candidate: prunedPath, data: a.data, budget: parseMaxDrop('map50=5%'), bench: benchOptionsFromFlags(bench),
+      title: 'prunekit demo: 20% of channels removed (one-shot, no fine-tuning)',
+    });
+    await finishComparison(ctx, outcome, {
+      report: path.join(structured, 'report.html'), md: path.join(structured, 'report.md'), json: path.join(structured, 'report.json'),
+    });
+  });
+
+  ctx.io.out(`\nreports: ${path.join(unstructured, 'report.html')} and ${path.join(structured, 'report.html')} (open in a browser; they work offline)`);
+  if (code !== 0) ctx.io.out('note: an accuracy budget (mAP50 drop ≤ 5%) was broken above; that is what the reports are for.');
+  return code;
+}
+
+export const demoCommand: CommandModule = {
+  name: 'demo',
+  register(program, ctx) {
+    program
+      .command('demo')
+      .description('run the whole pipeline on the shipped tiny demo detector (no downloads)')
+      .option('-o, --output <dir>', 'output folder', path.join('out', 'demo'))
+      .option('--runs <n>', 'benchmark rounds per model', '100')
+      .option('--threads <n>', 'onnxruntime threads', '1')
+      .action(async (flags: { output: string; runs: string; threads: string }) => {
+        // The demo shows the budget check but is not itself a check: it exits 0 when every step ran.
+        await runDemo(ctx, { out: flags.output, runs: Number(flags.runs), threads: Number(flags.threads) });
+      });
+  },
+};
