@@ -7,7 +7,7 @@
 export type Shape = readonly number[];
 
 /** Largest constant tensor folded by value (elements). Shape chains need a few dozen at most. */
-export const MAX_FOLD = 4096;
+export const MAX_FOLD = 1024;
 
 export function numelOf(shape: Shape): number {
   let n = 1;
@@ -131,8 +131,9 @@ export function broadcastValues(
   const shape = broadcast([aShape, bShape]);
   if (!shape || numelOf(shape) > MAX_FOLD) return undefined;
   const r = shape.length;
-  const at = (vals: readonly number[], s: Shape, idx: readonly number[]) => {
-    const st = stridesOf(s);
+  const aStrides = stridesOf(aShape);
+  const bStrides = stridesOf(bShape);
+  const at = (vals: readonly number[], s: Shape, st: readonly number[], idx: readonly number[]) => {
     let o = 0;
     for (let i = 0; i < s.length; i++) o += (s[i] === 1 ? 0 : idx[r - s.length + i]!) * st[i]!;
     return vals[o] ?? 0;
@@ -141,7 +142,7 @@ export function broadcastValues(
   const idx = new Array<number>(r).fill(0);
   const total = numelOf(shape);
   for (let k = 0; k < total; k++) {
-    values.push(f(at(a, aShape, idx), at(b, bShape, idx)));
+    values.push(f(at(a, aShape, aStrides, idx), at(b, bShape, bStrides, idx)));
     for (let i = r - 1; i >= 0; i--) {
       idx[i]!++;
       if (idx[i]! < shape[i]!) break;

@@ -61,7 +61,8 @@ function constantValues(ref: TensorRef): number[] | undefined {
 /** Propagate static shapes through the graph. */
 export function inferShapes(model: OnnxModel, g: GraphIndex = indexGraph(model), options: ShapeOptions = {}): ShapeInfo {
   const graph = model.proto.graph!;
-  const size = imageSize(model, options.imgsz);
+  let size: ImageSize | undefined;
+  const spatial = () => (size ??= imageSize(model, options.imgsz));
   const batch = options.batch ?? 1;
   const shapes = new Map<string, Shape>();
   const values = new Map<string, readonly number[] | undefined>();
@@ -75,8 +76,8 @@ export function inferShapes(model: OnnxModel, g: GraphIndex = indexGraph(model),
     const resolved = dims.map((d, i) => {
       if (d.value.case === 'dimValue') return Number(d.value.value);
       if (i === 0) return batch;
-      if (dims.length === 4 && i === 2) return size.height;
-      if (dims.length === 4 && i === 3) return size.width;
+      if (dims.length === 4 && i === 2) return spatial().height;
+      if (dims.length === 4 && i === 3) return spatial().width;
       return -1;
     });
     types.set(v.name, t.elemType);

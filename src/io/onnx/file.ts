@@ -8,7 +8,7 @@ import path from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { StringStringEntryProtoSchema, type ModelProto } from 'onnx-buf';
 import { FileError, ModelFormatError } from '../../core/errors.js';
-import { parseOnnx, serializeOnnx, withProto, type OnnxModel } from './model.js';
+import { parseOnnx, serializeOnnx, serializeOnnxChunks, withProto, type OnnxModel } from './model.js';
 import { shallowCopy } from './proto-util.js';
 import { isExternal, readTensor, withValues, type ExternalReader } from './tensor.js';
 
@@ -114,14 +114,30 @@ export interface SaveOptions {
 
 export interface SavedFile { path: string; bytes: number; externalDataPath?: string; externalDataBytes?: number }
 
-async function atomicWrite(file: string, data: Uint8Array): Promise<void> {
+async function atomicWrite(file: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
-    await writeFile(tmp, data);
+    if (data instanceof Uint8Array) await writeFile(tmp, data);
+    else await writeChunks(tmp, data);
     await rename(tmp, file);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw new FileError(`'${file}': cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
+  }
+}
+
+/** Write chunks in order with vectored writes (no concatenation copy). */
+async function writeChunks(file: string, chunks: readonly Uint8Array[]): Promise<void> {
+  const fh = await open(file, 'w');
+  try {
+    for (let i = 0; i < chunks.length; i += 512) {
+      const batch = chunks.slice(i, i + 512);
+      const total = batch.reduce((a, c) => a + c.length, 0);
+      const { bytesWritten } = await fh.writev(batch as Uint8Array[]);
+      if (bytesWritten !== total) for (const c of batch) await fh.write(c, 0, c.length); // never partial in practice
+    }
+  } finally {
+    await fh.close();
   }
 }
 
@@ -175,6 +191,12 @@ export async function saveOnnx(model: OnnxModel, file: string, options: SaveOpti
   const inline = inlineExternal(model);
   let location = options.externalData;
   let bytes: Uint8Array | undefined;
+  if (!location && inline.patches && inline.source) {
+    // Value edits only: the source with patched ranges, written without assembling a copy.
+    const chunks = serializeOnnxChunks(inline);
+    await atomicWrite(file, chunks);
+    return { path: file, bytes: inline.source.length };
+  }
   if (!location) {
     bytes = serializeOnnx(inline);
     if (bytes.length > PROTOBUF_LIMIT) location = `${path.basename(file)}.data`;

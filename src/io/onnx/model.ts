@@ -64,6 +64,26 @@ export function serializeOnnx(model: OnnxModel): Uint8Array {
   return toBinary(ModelProtoSchema, model.proto, { writeUnknownFields: true });
 }
 
+/**
+ * The serialised model as consecutive chunks (views, no copy of the source): source ranges interleaved with the
+ * patched bytes. Their concatenation equals {@link serializeOnnx}; writers use it to avoid copying the file.
+ */
+export function serializeOnnxChunks(model: OnnxModel): Uint8Array[] {
+  const src = model.source;
+  if (!src || !model.patches || model.patches.size === 0) return [serializeOnnx(model)];
+  const patches = [...model.patches.values()].sort((a, b) => a.offset - b.offset);
+  const chunks: Uint8Array[] = [];
+  let pos = 0;
+  for (const p of patches) {
+    if (p.offset < pos) return [serializeOnnx(model)]; // overlapping patches: let the copying path resolve them
+    if (p.offset > pos) chunks.push(src.subarray(pos, p.offset));
+    chunks.push(p.bytes);
+    pos = p.offset + p.bytes.length;
+  }
+  if (pos < src.length) chunks.push(src.subarray(pos));
+  return chunks;
+}
+
 /** Every named tensor of the main graph: initializers, then Constant nodes' `value` tensors. */
 export function tensorRefs(model: OnnxModel): Map<string, TensorRef> {
   const refs = new Map<string, TensorRef>();

@@ -25,6 +25,17 @@ describe('loadOnnx / saveOnnx', () => {
     await expect(saveOnnx(m, file, { force: true })).resolves.toMatchObject({ path: file });
   });
 
+  it('writes value edits by patching: the file equals serializeOnnx of the edited model', async () => {
+    const file = path.join(dir, 'patched.onnx');
+    const m = parseOnnx(toBytes(tinyConvNet()));
+    const edited = withTensorValues(m, new Map([['model.2.conv.weight', { dtype: 'float32', dims: [4, 8, 1, 1], data: new Float32Array(32).fill(3) }]]));
+    const saved = await saveOnnx(edited, file);
+    const written = await readFile(file);
+    expect(saved.bytes).toBe(written.length);
+    expect(Buffer.compare(written, serializeOnnx(edited))).toBe(0);
+    expect(Array.from(getTensor(parseOnnx(written), 'model.2.conv.weight').data as Float32Array)).toEqual(new Array(32).fill(3));
+  });
+
   it('writes external data on request; reloading gives equal tensors; saving again inlines them', async () => {
     const file = path.join(dir, 'ext.onnx');
     const m = parseOnnx(toBytes(tinyConvNet()));

@@ -2,7 +2,7 @@ import { toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError, UsageError } from '../../../src/core/errors.js';
-import { getTensor, parseOnnx, serializeOnnx, tensorRefs, withTensorValues } from '../../../src/io/onnx/index.js';
+import { getTensor, parseOnnx, serializeOnnx, serializeOnnxChunks, tensorRefs, withTensorValues } from '../../../src/io/onnx/index.js';
 import { constant, input, model, node, output, randomFloats, tinyConvNet, toBytes } from '../../helpers/onnx-builder.js';
 
 const f32 = (data: Float32Array, dims: number[]) => ({ dtype: 'float32' as const, dims, data });
@@ -45,6 +45,19 @@ describe('withTensorValues', () => {
     // The input model is untouched.
     expect(Buffer.compare(serializeOnnx(m), toBytes(tinyConvNet()))).toBe(0);
     expect((getTensor(m, 'model.0.conv.weight').data as Float32Array)[0]).not.toBe(0);
+  });
+
+  it('serializeOnnxChunks concatenates to serializeOnnx (source views around the patched ranges)', () => {
+    const m = parseOnnx(toBytes(tinyConvNet()));
+    const edits = new Map([
+      ['model.3.linear.weight', f32(new Float32Array(2560).fill(1), [10, 256])],
+      ['model.0.conv.weight', f32(new Float32Array(216).fill(2), [8, 3, 3, 3])],
+    ]);
+    const edited = withTensorValues(m, edits);
+    const chunks = serializeOnnxChunks(edited);
+    expect(chunks.length).toBe(5);
+    expect(Buffer.compare(Buffer.concat(chunks), serializeOnnx(edited))).toBe(0);
+    expect(serializeOnnxChunks(m)).toEqual([m.source]);
   });
 
   it('edits weights stored in Constant nodes (they are tensors too)', () => {
