@@ -57,24 +57,28 @@ export function nonMaxSuppression(c: DenseCandidates, options: NmsOptions = {}):
   const multi = o.multiLabel && nc > 1;
   const conf = f(o.conf); // torch compares float32 scores with the threshold cast to float32
   // 1. (box, class, score) pairs, box-major like torch.where on the score matrix.
-  const pb: number[] = [], pc: number[] = [], ps: number[] = [];
-  for (let i = 0; i < c.count; i++) {
-    const row = i * nc;
-    if (multi) {
-      for (let j = 0; j < nc; j++) {
-        const s = c.classScores[row + j]!;
-        if (s > conf) { pb.push(i); pc.push(j); ps.push(s); }
+  let pairBox = new Int32Array(0), pairCls = new Int32Array(0), pairScore = new Float32Array(0);
+  // Two passes (count, then fill) so the pairs live in exactly sized typed arrays.
+  let n = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    if (pass === 1) { pairBox = new Int32Array(n); pairCls = new Int32Array(n); pairScore = new Float32Array(n); n = 0; }
+    for (let i = 0; i < c.count; i++) {
+      const row = i * nc;
+      if (multi) {
+        for (let j = 0; j < nc; j++) {
+          const s = c.classScores[row + j]!;
+          if (s > conf) { if (pass === 1) { pairBox[n] = i; pairCls[n] = j; pairScore[n] = s; } n++; }
+        }
+      } else {
+        let bj = 0, bs = c.classScores[row]!;
+        for (let j = 1; j < nc; j++) if (c.classScores[row + j]! > bs) { bs = c.classScores[row + j]!; bj = j; }
+        if (bs > conf) { if (pass === 1) { pairBox[n] = i; pairCls[n] = bj; pairScore[n] = bs; } n++; }
       }
-    } else {
-      let bj = 0, bs = c.classScores[row]!;
-      for (let j = 1; j < nc; j++) if (c.classScores[row + j]! > bs) { bs = c.classScores[row + j]!; bj = j; }
-      if (bs > conf) { pb.push(i); pc.push(bj); ps.push(bs); }
     }
   }
-  let n = ps.length;
-  let scores = Float32Array.from(ps);
-  let boxIdx = Int32Array.from(pb);
-  let cls = Int32Array.from(pc);
+  let scores = pairScore;
+  let boxIdx = pairBox;
+  let cls = pairCls;
   // 2. At most maxNms boxes, the highest scoring.
   if (n > o.maxNms) {
     const top = orderByScore(scores, n).subarray(0, o.maxNms);
@@ -106,10 +110,13 @@ export function nonMaxSuppression(c: DenseCandidates, options: NmsOptions = {}):
   const kept: number[] = [];
   const suppressed = new Uint8Array(n);
   for (const list of groups.values()) {
-    for (let a = 0; a < list.length; a++) {
+    // A group's boxes past its first maxDet kept ones rank below maxDet others: they cannot be in the output.
+    let keptHere = 0;
+    for (let a = 0; a < list.length && keptHere < o.maxDet; a++) {
       const i = list[a]!;
       if (suppressed[i]) continue;
       kept.push(i);
+      keptHere++;
       const ix1 = bx[i * 4]!, iy1 = bx[i * 4 + 1]!, ix2 = bx[i * 4 + 2]!, iy2 = bx[i * 4 + 3]!, ia = area[i]!;
       for (let b = a + 1; b < list.length; b++) {
         const j = list[b]!;
