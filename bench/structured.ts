@@ -6,7 +6,7 @@
  *
  * 1. Time to analyse groups + apply on the 28 MB tokenc3 model (median of 5, after one warm-up).
  * 2. ORT CPU latency original vs pruned, interleaved rounds, same threads (prunekit's bench harness):
- *    LeYOLONano at 30% and 50% channels, yolov13n-random at 50%.
+ *    LeYOLONano at 30% and 50% channels, yolov13n-random at 50% (head protected, and with --prune-head).
  * 3. One-shot (no fine-tuning) mAP50 / mAP50-95 of LeYOLONano on coco128, original vs 30% / 50%.
  */
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
@@ -46,25 +46,25 @@ async function analyseApplyTiming(file: string) {
   return { model: file, analyseMs: median(samples.map((s) => s.analyseMs)), analyseApplyMs: median(samples.map((s) => s.totalMs)) };
 }
 
-async function pruned(file: string, ratio: number, roundTo: number) {
+async function pruned(file: string, ratio: number, roundTo: number, pruneHead = false) {
   const model = await loadOnnx(path.join(models, file));
-  const r = pruneChannels(model, { ratio, roundTo });
-  const out = path.join(tmp, `${path.basename(file, '.onnx')}-ch${Math.round(ratio * 100)}-r${roundTo}.onnx`);
+  const r = pruneChannels(model, { ratio, roundTo, headPath: pruneHead ? null : undefined });
+  const out = path.join(tmp, `${path.basename(file, '.onnx')}-ch${Math.round(ratio * 100)}-r${roundTo}${pruneHead ? '-head' : ''}.onnx`);
   await saveOnnx(r.model, out, { force: true });
   return { path: out, report: r.report };
 }
 
-async function latency(file: string, ratio: number, roundTo: number) {
-  const p = await pruned(file, ratio, roundTo);
+async function latency(file: string, ratio: number, roundTo: number, pruneHead = false) {
+  const p = await pruned(file, ratio, roundTo, pruneHead);
   const res = await benchmarkModels([{ path: path.join(models, file) }, { path: p.path }], { threads, runs, warmup: 10 });
   const c = res.comparisons[0]!;
   const row = {
-    model: file, ratio, roundTo, threads, runs: res.rounds,
+    model: file, ratio, roundTo, pruneHead, threads, runs: res.rounds,
     medianMs: res.models.map((m) => m.latency.medianMs),
     latencyRatio: c.ratio, ci95: [c.ciLow, c.ciHigh], verdict: c.verdict,
     params: p.report.params, macs: p.report.macs,
   };
-  console.log(`${file} @ ${ratio} round-to ${roundTo}: ${c.verdict}; MACs ${(p.report.macs.before / 1e9).toFixed(3)} → ${(p.report.macs.after / 1e9).toFixed(3)} G`);
+  console.log(`${file} @ ${ratio} round-to ${roundTo}${pruneHead ? ' --prune-head' : ''}: ${c.verdict}; MACs ${(p.report.macs.before / 1e9).toFixed(3)} → ${(p.report.macs.after / 1e9).toFixed(3)} G`);
   return row;
 }
 
@@ -86,6 +86,7 @@ const lat = [];
 for (const [file, ratio] of [['LeYOLONano-640.onnx', 0.3], ['LeYOLONano-640.onnx', 0.5], ['yolov13n-random.onnx', 0.5]] as const) {
   for (const roundTo of ROUNDS) lat.push(await latency(file, ratio, roundTo));
 }
+lat.push(await latency('yolov13n-random.onnx', 0.5, ROUND_TO, true));
 const map = process.env.BENCH_SKIP_MAP ? undefined : await mapDrop();
 const result = { schema: 'prunekit.bench.structured/1', date: new Date().toISOString(), cpus: os.cpus().length, timing, latency: lat, map };
 await mkdir(path.join(import.meta.dirname, 'results'), { recursive: true });
