@@ -13,3 +13,5 @@ export * from './prune/structured/index.js';
 export * from './eval/index.js';
 export * from './bench/index.js';
 export * from './report/index.js';
+export * from './prune/prune-checkpoint.js';
+export * from './prune/prune-checkpoint-file.js';

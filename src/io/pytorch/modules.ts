@@ -49,8 +49,10 @@ export function isModule(v: PickleValue | undefined): v is PyObject {
   return moduleState(v) !== undefined;
 }
 
-function dictEntries(v: PickleValue | undefined): Array<{ key: string; value: PickleValue }> {
-  if (!(v instanceof PyDict)) return [];
+const NO_ENTRIES: ReadonlyArray<{ key: string; value: PickleValue }> = [];
+
+function dictEntries(v: PickleValue | undefined): ReadonlyArray<{ key: string; value: PickleValue }> {
+  if (!(v instanceof PyDict) || v.size === 0) return NO_ENTRIES;
   const out: Array<{ key: string; value: PickleValue }> = [];
   for (const [key, value] of v.map) if (typeof key === 'string') out.push({ key, value });
   return out;

@@ -6,9 +6,10 @@
 
 /** `module.name` as named by a GLOBAL / STACK_GLOBAL / INST opcode. Never resolved to anything. */
 export class PyGlobal {
-  constructor(readonly module: string, readonly name: string) {}
-  get qualifiedName(): string {
-    return `${this.module}.${this.name}`;
+  /** `module.name`. */
+  readonly qualifiedName: string;
+  constructor(readonly module: string, readonly name: string) {
+    this.qualifiedName = `${module}.${name}`;
   }
 }
 

@@ -30,9 +30,13 @@ const utf8 = new TextDecoder('utf-8');
 
 function decodeUtf8(b: Uint8Array): string {
   if (b.length < 64) {
-    let ascii = true;
-    for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) { ascii = false; break; }
-    if (ascii) return String.fromCharCode(...b);
+    let s = '';
+    for (let i = 0; i < b.length; i++) {
+      const c = b[i]!;
+      if (c >= 0x80) return utf8.decode(b);
+      s += String.fromCharCode(c);
+    }
+    return s;
   }
   return utf8.decode(b);
 }
