@@ -29,26 +29,32 @@ function parseFraction(flag: string, text: string | undefined): number | undefin
   return v;
 }
 
-/** Letterboxed image feeds for the model's first input (square side from its shape, else 640). */
-async function imageFeeds(result: PruneFileResult, image: string): Promise<Record<string, Tensor>> {
-  const { decodeImageRgb, letterbox } = await import('../eval/preprocess/index.js');
-  const input = modelInputs(result.model.proto)[0];
-  if (!input) throw new UsageError(`${result.files.input.path}: the model has no inputs to feed --image to`);
-  const side = typeof input.shape[2] === 'number' && input.shape[2] > 0 ? input.shape[2] : 640;
-  let img;
+type Image8 = Awaited<ReturnType<typeof import('../eval/preprocess/index.js')['decodeImageRgb']>>;
+
+/** Decode `--image` up front (before anything is written), so a bad image fails early. */
+async function decodeImage(image: string): Promise<Image8> {
+  const { decodeImageRgb } = await import('../eval/preprocess/index.js');
   try {
-    img = await decodeImageRgb(image);
+    return await decodeImageRgb(image);
   } catch (e) {
     throw new UsageError(`--image ${image}: ${e instanceof Error ? e.message : String(e)}`, image);
   }
+}
+
+/** Letterboxed image feeds for the model's first input (square side from its shape, else 640). */
+async function imageFeeds(result: PruneFileResult, img: Image8): Promise<Record<string, Tensor>> {
+  const { letterbox } = await import('../eval/preprocess/index.js');
+  const input = modelInputs(result.model.proto)[0];
+  if (!input) throw new UsageError(`${result.files.input.path}: the model has no inputs to feed --image to`);
+  const side = typeof input.shape[2] === 'number' && input.shape[2] > 0 ? input.shape[2] : 640;
   const { data } = letterbox(img, side);
   return { [input.name]: { dtype: 'float32', dims: [1, 3, side, side], data } };
 }
 
-async function runVerify(ctx: CliContext, result: PruneFileResult, flags: PruneFlags): Promise<PruneVerifyResult | undefined> {
+async function runVerify(ctx: CliContext, result: PruneFileResult, flags: PruneFlags, img: Image8 | undefined): Promise<PruneVerifyResult | undefined> {
   if (flags.verify === false || flags.dryRun || !result.files.output) return undefined;
   const compare = flags.verify === true;
-  const feeds = flags.image ? await imageFeeds(result, flags.image) : undefined;
+  const feeds = img ? await imageFeeds(result, img) : undefined;
   try {
     const v = await verifyModel(result.files.output.path, {
       ...(compare ? { original: result.files.input.path } : {}),
@@ -116,6 +122,7 @@ export const pruneCommand: CommandModule = {
         if (scope !== 'layer' && scope !== 'global') throw new UsageError(`--scope ${scope}: expected layer or global`);
         const alpha = flags.alpha === undefined ? undefined : Number(flags.alpha);
         if (alpha !== undefined && !(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha ${flags.alpha}: expected a number in [0, 1]`);
+        const img = flags.image && flags.verify !== false && !flags.dryRun ? await decodeImage(flags.image) : undefined;
         const bar = progressBar(ctx.io, 'prune');
         let result: PruneFileResult;
         try {
@@ -134,7 +141,7 @@ export const pruneCommand: CommandModule = {
         ctx.io.out(categoryTable(result));
         ctx.io.out('');
         ctx.io.out(totalsText(result));
-        const v = await runVerify(ctx, result, flags);
+        const v = await runVerify(ctx, result, flags, img);
         if (flags.json) {
           await writeJson(flags.json, jsonOf(result, v));
           ctx.io.out(`wrote ${flags.json}`);

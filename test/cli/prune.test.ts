@@ -134,3 +134,18 @@ describeFixtures('prunekit prune on the LSNet fixture', () => {
     expect(r.out).toMatch(/achieved: 10.000\d%/);
   });
 });
+
+describeFixtures('prunekit prune --verify --image', () => {
+  it('compares on a letterboxed real image; a bad image fails before anything is written', async () => {
+    const dir = await tempDir();
+    const img = fixture('datasets', 'coco8', 'images', 'val', '000000000036.jpg');
+    const out = path.join(dir, 'o.onnx');
+    const r = await run(['prune', await tiny(dir), '-o', out, '--target', '0.3', '--verify', '--image', img]);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/verify: runs in onnxruntime on image .*000000000036.jpg \(letterboxed\).*logits \[1,10\], max \|diff\| [\d.e+-]+, cosine -?[\d.]+/);
+    const bad = await run(['prune', await tiny(dir), '-o', path.join(dir, 'o2.onnx'), '--verify', '--image', path.join(dir, 'missing.jpg')]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/error: --image .*missing.jpg: cannot decode image/);
+    await expect(stat(path.join(dir, 'o2.onnx'))).rejects.toThrow();
+  });
+});
