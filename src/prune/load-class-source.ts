@@ -1,12 +1,12 @@
 /**
  * The dispatch point from an `--arch` path to a ClassSource (the I/O edge). One loader per file kind: a model
- * yaml today; the `.pt` module tree plugs in here (add a loader to LOADERS).
+ * yaml, or a `.pt` checkpoint's module tree (graph/module-tree.ts). A new kind = one more loader in LOADERS.
  */
 import { readInputFile } from '../io/onnx/index.js';
 import { UsageError } from '../core/errors.js';
 import type { ClassSource } from '../graph/index.js';
-import { parseModelYaml, yamlClassSource } from '../graph/yaml-source.js';
 import { classSourceFromCheckpointBytes } from '../graph/module-tree.js';
+import { parseModelYaml, yamlClassSource } from '../graph/yaml-source.js';
 
 export interface ClassSourceLoader {
   /** What the loader reads, for messages (`model yaml (.yaml/.yml)`). */
