@@ -9,8 +9,7 @@ import { floatToBf16, floatToHalf } from '../../core/half.js';
 import { readCheckpoint, storageEntry, type PtCheckpoint } from './checkpoint.js';
 import { selectModel, selectedStateDict } from './modules.js';
 import { dtypeOfStorage, isContiguous, storageIndices } from './tensors.js';
-import { entryBytes } from './zip.js';
-import { patchZipEntries } from './zip-patch.js';
+import { updateEntryCrcs } from './zip-patch.js';
 
 /** New values for a tensor: float32 values (converted to the storage dtype), or a tensor of the storage dtype. */
 export type TensorValues = Float32Array | Tensor;
@@ -25,8 +24,14 @@ export interface WriteCheckpointOptions {
 type NumArray = { [i: number]: number; length: number };
 
 function writeValues(dtype: DType, target: Uint8Array, indices: Float64Array, values: TensorValues, key: string): void {
-  const count = indices.length;
   const dst = viewAs(dtype, target, Math.floor(target.length / BYTES_PER_ELEMENT[dtype]));
+  writeInto(dtype, dst, indices, values, key);
+  // viewAs copies when `target` is not aligned to the element size: write the copy back.
+  if (dst.buffer !== target.buffer) target.set(new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength));
+}
+
+function writeInto(dtype: DType, dst: ArrayBufferView, indices: Float64Array, values: TensorValues, key: string): void {
+  const count = indices.length;
   if (!(values instanceof Float32Array)) {
     if (values.dtype !== dtype) throw new UsageError(`tensor ${key}: new values are ${values.dtype}, the checkpoint stores ${dtype} (pass float32 values or ${dtype})`, key);
     const src = values.data as unknown as { [i: number]: number | bigint };
@@ -51,7 +56,9 @@ export function writeCheckpointWithWeights(bytes: Uint8Array, updates: ReadonlyM
   const label = options.label ?? 'checkpoint';
   const ckpt = options.checkpoint ?? readCheckpoint(bytes, label);
   const entries = new Map(selectedStateDict(selectModel(ckpt.root, label), label).map((e) => [e.name, e.ref]));
-  const changed = new Map<string, Uint8Array>();
+  // One copy of the file; new values go straight into its storage entries, then their CRCs are recomputed.
+  const out = new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
+  const changed = new Set<string>();
   for (const [key, values] of updates) {
     const ref = entries.get(key);
     if (!ref) throw new UsageError(`${label}: no state_dict entry ${key}`, key);
@@ -61,12 +68,9 @@ export function writeCheckpointWithWeights(bytes: Uint8Array, updates: ReadonlyM
     const given = values instanceof Float32Array ? values.length : values.data.length;
     if (given !== count) throw new UsageError(`${label}: tensor ${key} has ${count} elements, got ${given} new values`, key);
     const entry = storageEntry(ckpt, ref.storage);
-    let target = changed.get(entry.name);
-    if (!target) {
-      target = new Uint8Array(entry.size);
-      target.set(entryBytes(ckpt.bytes, entry, label));
-      changed.set(entry.name, target);
-    }
+    if (entry.method !== 0) throw new UsageError(`${label}: storage ${entry.name} is compressed; cannot rewrite it in place`, key);
+    const target = out.subarray(entry.dataOffset, entry.dataOffset + entry.size);
+    changed.add(entry.name);
     const size = BYTES_PER_ELEMENT[dtype];
     if (!(values instanceof Float32Array) && values.dtype === dtype && isContiguous(ref.shape, ref.stride)) {
       // Fast path: same dtype, contiguous: a byte copy at the tensor's offset.
@@ -75,5 +79,6 @@ export function writeCheckpointWithWeights(bytes: Uint8Array, updates: ReadonlyM
     }
     writeValues(dtype, target, storageIndices(ref), values, key);
   }
-  return patchZipEntries(bytes, ckpt.zip, changed, label);
+  updateEntryCrcs(out, ckpt.zip, changed, label);
+  return out;
 }
