@@ -75,6 +75,25 @@ describe('categorise', () => {
     expect([...head.layerIds]).toEqual(['model.3.linear.weight']);
   });
 
+  it('config nameRules give classes (reported as name rules) when no class source is given', () => {
+    const p: Preset = { ...preset, nameRules: [{ path: '^model\\.0\\.', class: 'TokenC3' }] };
+    const plan = planPrune(m, layers, g, { preset: p });
+    const e = plan.entries.find((x) => x.layer.modulePath === 'model.0.conv')!;
+    expect(e).toMatchObject({ category: 'TokenC3', classSource: 'name-rules', classChain: ['TokenC3'] });
+    expect(plan.classSources[0]!.description).toMatch(/1 user rule/);
+  });
+
+  it('without module paths the head is the last weight layers before the outputs', () => {
+    const bare = toOnnx(model(
+      [node('Conv', ['x', 'w0'], ['a'], {}, 'conv_a'), node('Relu', ['a'], ['b'], {}, 'relu'), node('Conv', ['b', 'w1'], ['y'], {}, 'conv_b')],
+      [initializer('w0', [4, 2, 1, 1], new Float32Array(8).fill(1)), initializer('w1', [3, 4, 1, 1], new Float32Array(12).fill(1))],
+      [input('x', [1, 2, 4, 4])], [output('y', [1, 3, 4, 4])],
+    ));
+    const plan = planPrune(bare, listLayers(bare), indexGraph(bare), { preset });
+    expect(plan.head.detail).toMatch(/1 last weight layer\(s\) \(no module paths\)/);
+    expect(plan.entries.map((e) => e.head)).toEqual([false, true]);
+  });
+
   it('a model with only int8 weights is an UnsupportedOpError', () => {
     const int8 = toOnnx(model(
       [node('ConvInteger', ['x', 'w'], ['y'], {}, '/model.0/conv/ConvInteger'), node('Conv', ['xf', 'wq'], ['z'], {}, '/model.1/conv/Conv')],
