@@ -15,3 +15,5 @@ export * from './bench/index.js';
 export * from './report/index.js';
 export * from './prune/prune-checkpoint.js';
 export * from './prune/prune-checkpoint-file.js';
+export * from './prune/prune-safetensors.js';
+export * from './prune/prune-weights.js';

@@ -1,5 +1,5 @@
 /**
- * `prunekit prune best.pt -o pruned.pt …`: the `.pt` → `.pt` branch of the prune command. Same flags and report
+ * `prunekit prune best.pt -o pruned.pt …`: the `.pt` → `.pt` (and `.safetensors`) branch of the prune command. Same flags and report
  * as ONNX pruning (no --verify: onnxruntime cannot run a checkpoint; no --structured).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,7 +20,7 @@ export interface CheckpointPruneFlags {
 
 /** True for paths the checkpoint branch handles. */
 export function isCheckpointPath(file: string): boolean {
-  return /\.pth?$/i.test(file);
+  return /\.(pth?|safetensors)$/i.test(file);
 }
 
 function fraction(flag: string, text: string | undefined): number | undefined {
@@ -40,7 +40,8 @@ function asTextView(r: PruneCheckpointFileResult): PruneFileResult {
 
 export async function runCheckpointPrune(ctx: CliContext, model: string, flags: CheckpointPruneFlags): Promise<void> {
   if (flags.structured) throw new UsageError(`${model}: --structured works on ONNX models; prune the ONNX export, or drop --structured for .pt → .pt`);
-  if (flags.arch) throw new UsageError(`${model}: a checkpoint carries its own module classes; drop --arch`);
+  const safetensors = /\.safetensors$/i.test(model);
+  if (flags.arch && !safetensors) throw new UsageError(`${model}: a checkpoint carries its own module classes; drop --arch`);
   if (flags.verify === true) throw new UsageError(`${model}: --verify runs onnxruntime and needs an ONNX model`);
   if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
   const scope = flags.scope ?? 'layer';
@@ -51,7 +52,7 @@ export async function runCheckpointPrune(ctx: CliContext, model: string, flags: 
   let result: PruneCheckpointFileResult;
   try {
     result = await pruneCheckpointFile(model, flags.output, {
-      preset: flags.preset, config: flags.config, target: fraction('target', flags.target),
+      preset: flags.preset, config: flags.config, arch: flags.arch, target: fraction('target', flags.target),
       criterion: flags.criterion === undefined ? undefined : parseCriterion(flags.criterion), alpha, scope,
       nm: flags.nm === undefined ? undefined : parseNm(flags.nm), pruneHead: flags.pruneHead, dryRun: flags.dryRun,
       force: flags.force, onProgress: bar.onProgress,
@@ -61,7 +62,7 @@ export async function runCheckpointPrune(ctx: CliContext, model: string, flags: 
   }
   const view = asTextView(result);
   ctx.io.out(planHeader(view));
-  ctx.io.out(`model: ${result.modelNote}; BatchNorm is not folded in a .pt: conv weights are pruned as stored`);
+  ctx.io.out(`model: ${result.modelNote}; BatchNorm is not folded here: conv weights are pruned as stored`);
   ctx.io.out('');
   if (flags.layers || flags.dryRun) ctx.io.out(layerTable(result.layers) + '\n');
   ctx.io.out(categoryTable(view));

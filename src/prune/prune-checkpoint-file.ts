@@ -1,5 +1,5 @@
 /**
- * `pruneCheckpointFile`: the file edge of `.pt` → `.pt` pruning. Reads the input (never modified), prunes, and
+ * `pruneCheckpointFile`: the file edge of `.pt` → `.pt` (and safetensors → safetensors) pruning. Reads the input (never modified), prunes, and
  * writes the result atomically (temp file + rename; no overwrite without `force`).
  */
 import { randomBytes } from 'node:crypto';
@@ -7,13 +7,18 @@ import { access, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FileError } from '../core/errors.js';
 import { readInputFile } from '../io/onnx/index.js';
+import type { ClassSource } from '../graph/index.js';
+import { loadClassSource } from './load-class-source.js';
 import { pruneCheckpoint, type PruneCheckpointOptions } from './prune-checkpoint.js';
+import { pruneSafetensors } from './prune-safetensors.js';
 import { resolvePreset } from './prune-file.js';
 import type { PruneResult } from './result.js';
 
 export type PruneCheckpointFileOptions = Omit<PruneCheckpointOptions, 'preset' | 'label'> & {
   preset?: string;
   config?: string;
+  /** safetensors only (a .pt has its own classes): a model yaml or .pt whose module tree gives the classes. */
+  arch?: string;
   force?: boolean;
 };
 
@@ -44,7 +49,17 @@ export async function pruneCheckpointFile(input: string, output: string | undefi
   }
   const preset = await resolvePreset(options);
   const bytes = await readInputFile(input, 'checkpoint');
-  const { bytes: out, result, modelNote } = pruneCheckpoint(bytes, { ...options, preset, label: path.basename(input) });
+  const label = path.basename(input);
+  let out: Uint8Array;
+  let result: PruneResult;
+  let modelNote: string;
+  if (/\.safetensors$/i.test(input)) {
+    const sources: ClassSource[] = [...(options.arch ? [await loadClassSource(options.arch)] : []), ...(options.classSources ?? [])];
+    ({ bytes: out, result } = pruneSafetensors(bytes, { ...options, preset, label, classSources: sources }));
+    modelNote = `safetensors: ${options.arch ? `classes from --arch ${options.arch}` : 'no module classes (name rules of the preset)'}`;
+  } else {
+    ({ bytes: out, result, modelNote } = pruneCheckpoint(bytes, { ...options, preset, label }));
+  }
   let written: { path: string; bytes: number } | undefined;
   if (!options.dryRun && output !== undefined) {
     await writeAtomic(output, out, options.force ?? false);

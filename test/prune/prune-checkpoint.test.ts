@@ -81,3 +81,38 @@ describeFixtures('pruning a .pt checkpoint', () => {
     expect(io2.text()).toMatch(/--structured works on ONNX models/);
   });
 });
+
+describeFixtures('pruning safetensors', () => {
+  it('same weights as .pt, classes from --arch best.pt: the same cut; name rules without --arch', async () => {
+    const { encodeSafetensors } = await import('../../src/io/safetensors/write.js');
+    const { readSafetensors, safetensorsTensor } = await import('../../src/io/safetensors/format.js');
+    const { pruneCheckpointFile } = await import('../../src/prune/prune-checkpoint-file.js');
+    const file = 'LeYOLONano.pt';
+    const bytes = new Uint8Array(readFileSync(fixture('models', file)));
+    const ck = readCheckpoint(bytes, file);
+    const tensors = selectedStateDict(selectModel(ck.root)).map((e) => ({ name: e.name, tensor: readCheckpointTensor(ck, e.ref) }));
+    const dir = await tempDir();
+    const st = path.join(dir, 'LeYOLONano.safetensors');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(st, encodeSafetensors(tensors, { format: 'pt' }));
+
+    const viaPt = pruneCheckpoint(bytes, { preset: getPreset('yolov8'), label: file }).result;
+    const out = path.join(dir, 'pruned.safetensors');
+    const viaSt = await pruneCheckpointFile(st, out, { preset: 'yolov8', arch: fixture('models', file) });
+    expect(viaSt.totals.zeroed).toBe(viaPt.totals.zeroed);
+    expect(viaSt.layers.map((l) => [l.id, l.category, l.zerosAfter])).toEqual(viaPt.layers.map((l) => [l.id, l.category, l.zerosAfter]));
+    // Every weight zeroed in the .pt result is zero in the written safetensors, fp16 kept.
+    const written = readSafetensors(new Uint8Array(readFileSync(out)));
+    let zerosAfter = 0;
+    for (const l of viaSt.layers) {
+      const t = safetensorsTensor(written, l.id);
+      expect(t.dtype).toBe('float16');
+      zerosAfter += t.data.length - countNonZero(t);
+    }
+    expect(zerosAfter).toBe(viaSt.layers.reduce((a, l) => a + l.zerosAfter, 0));
+
+    const byName = await pruneCheckpointFile(st, undefined, { preset: 'yolov8', dryRun: true });
+    expect(byName.modelNote).toMatch(/no module classes/);
+    expect(byName.totals.zeroed).toBeGreaterThan(0);
+  });
+});
