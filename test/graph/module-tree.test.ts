@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src/io/pytorch/checkpoint.js';
-import { classChainOf, classCounts, classSourceFromModuleTree, moduleTreeFromCheckpoint, moduleTreeTsv } from '../../src/graph/module-tree.js';
+import { classChainOf, classCounts, classSourceFromCheckpointBytes, classSourceFromModuleTree, moduleTreeFromCheckpoint, moduleTreeTsv } from '../../src/graph/module-tree.js';
+import { PickleWriter, checkpointZip } from '../io/pytorch/builders.js';
 import { describeFixtures, fixture } from '../helpers/fixtures.js';
 import { REFERENCE_CHECKPOINTS, referenceModules } from '../io/pytorch/reference.js';
 
@@ -60,5 +61,53 @@ describeFixtures('ONNX scope paths resolve to checkpoint module paths', () => {
     expect(resolveModulePath(tree, 'model.2.cv2.conv')).toEqual({ path: 'model.2.cv2.conv', exact: true });
     expect(resolveModulePath(tree, 'model.2.cv2.MatMul_thing')).toEqual({ path: 'model.2.cv2', exact: false });
     expect(classChainOf(tree, 'model.2.cv1.large_branch.large_branch.0')).toEqual(['TokenC3', 'LSConv', 'Conv2d']);
+  });
+});
+
+describe('model selection and trees of synthetic checkpoints', () => {
+  /** Push a module record `cls` with the given child modules and one float parameter `w` (storage key). */
+  function module(w: PickleWriter, cls: string, key: string | undefined, children: Array<{ name: string; push: () => void }> = []): void {
+    w.global('torch.nn.modules.conv', cls).emptyTuple().newobj().emptyDict().mark();
+    w.str('_parameters').global('collections', 'OrderedDict').emptyTuple().reduce();
+    if (key) w.mark().str('weight').tensor({ storageClass: 'FloatStorage', key, storageNumel: 2, offset: 0, size: [2], stride: [1], parameter: true }).setitems();
+    w.str('_buffers').global('collections', 'OrderedDict').emptyTuple().reduce();
+    w.str('_modules').global('collections', 'OrderedDict').emptyTuple().reduce();
+    if (children.length) {
+      w.mark();
+      for (const c of children) { w.str(c.name); c.push(); }
+      w.setitems();
+    }
+    w.setitems().build();
+  }
+  const storages = [{ key: '0', data: new Uint8Array(8) }, { key: '1', data: new Uint8Array(8) }];
+
+  it("prefers 'ema' over 'model' and says so", () => {
+    const w = new PickleWriter().proto(2).emptyDict().mark();
+    w.str('model');
+    module(w, 'Sequential', undefined, [{ name: '0', push: () => module(w, 'Conv2d', '0') }]);
+    w.str('ema');
+    module(w, 'Sequential', undefined, [{ name: '0', push: () => module(w, 'Conv2d', '1') }, { name: '1', push: () => module(w, 'Conv2d', '1') }]);
+    w.setitems().stop();
+    const tree = moduleTreeFromCheckpoint(readCheckpoint(checkpointZip(w.bytes(), storages), 'ema.pt'));
+    expect(tree.source).toBe('ema');
+    expect(tree.note).toMatch(/'ema' \(preferred over 'model'/);
+    expect(moduleTreeTsv(tree)).toBe('<root>\ttorch.nn.modules.conv.Sequential\t0\n0\ttorch.nn.modules.conv.Conv2d\t2\n1\ttorch.nn.modules.conv.Conv2d\t2\n');
+  });
+
+  it('a bare module pickle and a plain state_dict', () => {
+    const w = new PickleWriter().proto(2);
+    module(w, 'Conv2d', '0');
+    const bare = moduleTreeFromCheckpoint(readCheckpoint(checkpointZip(w.stop().bytes(), storages), 'bare.pt'));
+    expect(bare.source).toBe('module');
+    expect(bare.modules).toHaveLength(1);
+    const sd = new PickleWriter().proto(2).global('collections', 'OrderedDict').emptyTuple().reduce().mark();
+    sd.str('backbone.conv.weight').tensor({ storageClass: 'FloatStorage', key: '0', storageNumel: 2, offset: 0, size: [2], stride: [1] }).setitems().stop();
+    const tree = moduleTreeFromCheckpoint(readCheckpoint(checkpointZip(sd.bytes(), storages), 'sd.pt'));
+    expect(tree.source).toBe('state_dict');
+    expect(tree.hasClasses).toBe(false);
+    expect(tree.note).toMatch(/no module classes/);
+    expect(tree.modules.map((m) => m.path)).toEqual(['', 'backbone', 'backbone.conv']);
+    expect(classChainOf(tree, 'backbone.conv')).toBeUndefined();
+    expect(() => classSourceFromCheckpointBytes(checkpointZip(sd.bytes(), storages), 'sd.pt')).toThrow(/sd\.pt.*no module classes/);
   });
 });
