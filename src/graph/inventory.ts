@@ -66,6 +66,9 @@ export function countNonZero(t: Tensor): number {
   return n;
 }
 
+const SCRATCH = new Uint32Array(16384);
+const SCRATCH_BYTES = new Uint8Array(SCRATCH.buffer);
+
 /**
  * Count of non-zero elements of little-endian tensor bytes, without copying (raw_data is often unaligned).
  * Floats: ±0 count as zero (NaN counts as non-zero), as in {@link countNonZero}.
@@ -81,7 +84,13 @@ export function countNonZeroBytes(dtype: DType, bytes: Uint8Array, count: number
     const mask = top === 0x7f ? 0x7fffffff : 0xffffffff;
     for (let i = 0; i < count; i++) if ((a[i]! & mask) !== 0) n++;
   } else if (size === 4) {
-    for (let i = 0, o = 0; i < count; i++, o += 4) if ((bytes[o]! | bytes[o + 1]! | bytes[o + 2]! | (bytes[o + 3]! & top)) !== 0) n++;
+    // Unaligned (common: raw_data sits wherever protobuf put it): copy blocks into an aligned scratch buffer.
+    const mask = top === 0x7f ? 0x7fffffff : 0xffffffff;
+    for (let start = 0; start < count; start += SCRATCH.length) {
+      const len = Math.min(SCRATCH.length, count - start);
+      SCRATCH_BYTES.set(bytes.subarray(start * 4, (start + len) * 4));
+      for (let i = 0; i < len; i++) if ((SCRATCH[i]! & mask) !== 0) n++;
+    }
   } else if (size === 2) {
     for (let i = 0, o = 0; i < count; i++, o += 2) if ((bytes[o]! | (bytes[o + 1]! & top)) !== 0) n++;
   } else {
