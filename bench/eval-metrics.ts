@@ -1,10 +1,13 @@
 /**
  * Metric speed on a synthetic COCO-sized problem: 5,000 images × 300 detections (1.5 M boxes), 80 classes,
  * ~7 ground-truth boxes per image (~5% crowd).
- *  - `cocoEvaluate` (pycocotools COCOeval semantics, 12 stats + per category). Target: < 1 s.
+ *  - `cocoEvaluate` (pycocotools COCOeval semantics, 12 stats + per category) on result columns, as
+ *    `prunekit eval` runs it. Target: < 1 s.
+ *  - the same with an array of 1.5 M result objects as input (library convenience form);
  *  - `computeDetectionMetrics` (Ultralytics semantics) on the same boxes.
- * Inputs are built before timing (the JSON → objects cost is reported separately: `JSON.parse` + validation).
- * Each function runs `REPS` times; median and min wall time, plus CPU time of the median run.
+ * Inputs are built before timing; reading the results JSON (`JSON.parse` + validation into columns) is reported
+ * separately. Each function runs `REPS` times: median and min wall time, CPU time of the median run.
+ * The machine's load and a calibration loop (100 M float adds) are recorded, since shared runners vary a lot.
  *
  * Usage: npx tsx bench/eval-metrics.ts [images] [detsPerImage]   → bench/results/eval-metrics.json
  */
@@ -12,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cocoEvaluate, parseCocoResults, type CocoDataset, type CocoResult } from '../src/eval/coco/index.js';
+import { cocoEvaluate, parseCocoResultColumns, toCocoResultColumns, type CocoDataset, type CocoResult } from '../src/eval/coco/index.js';
 import type { ImageDetections, ImageLabels } from '../src/eval/contract.js';
 import { computeDetectionMetrics } from '../src/eval/metrics/index.js';
 
@@ -96,16 +99,37 @@ function summary(runs: { wallMs: number; cpuMs: number }[]): { medianMs: number;
   return { medianMs: mid.wallMs, minMs: sorted[0]!.wallMs, medianCpuMs: mid.cpuMs, runsMs: runs.map((r) => Math.round(r.wallMs * 10) / 10) };
 }
 
+function calibrate(): number {
+  const a = new Float64Array(1e7).fill(1);
+  const t0 = performance.now();
+  let s = 0;
+  for (let r = 0; r < 10; r++) for (let i = 0; i < a.length; i++) s += a[i]!;
+  return s > 0 ? performance.now() - t0 : -1;
+}
+
 function main(): void {
-  const { dataset, results, labels, detections } = synth();
+  const calibrationMs = calibrate();
+  const synthetic = synth();
+  const { dataset, labels, detections } = synthetic;
+  let results: CocoResult[] | undefined = synthetic.results;
+  const columns = toCocoResultColumns(results);
   const json = JSON.stringify(results);
-  const parse = time(() => parseCocoResults(JSON.parse(json)));
+  results = undefined; // the columns run below sees a small heap, as in `prunekit eval`
+  synthetic.results = [];
+  const parse = time(() => parseCocoResultColumns(JSON.parse(json)));
   const coco: { wallMs: number; cpuMs: number }[] = [];
   let stats;
   for (let i = 0; i < REPS; i++) {
-    const t = time(() => cocoEvaluate({ dataset, results }));
+    const t = time(() => cocoEvaluate({ dataset, results: columns }));
     coco.push(t);
     stats = t.result.stats;
+  }
+  const objects: CocoResult[] = JSON.parse(json) as CocoResult[];
+  const cocoObjects: { wallMs: number; cpuMs: number }[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const t = time(() => cocoEvaluate({ dataset, results: objects }));
+    cocoObjects.push(t);
+    if (JSON.stringify(t.result.stats) !== JSON.stringify(stats)) throw new Error('object and column inputs disagree');
   }
   const ultra: { wallMs: number; cpuMs: number }[] = [];
   let um;
@@ -115,15 +139,20 @@ function main(): void {
     um = t.result;
   }
   const out = {
-    images: N_IMAGES, detectionsPerImage: DETS, detections: results.length, groundTruth: dataset.annotations.length, classes: NC,
+    images: N_IMAGES, detectionsPerImage: DETS, detections: columns.score.length, groundTruth: dataset.annotations.length, classes: NC,
     node: process.version, cpus: os.cpus().length, loadAverage1m: os.loadavg()[0],
+    calibration100MAddsMs: calibrationMs,
     cocoEvaluate: { ...summary(coco), targetMs: 1000, stats },
+    cocoEvaluateObjectInput: summary(cocoObjects),
     ultralyticsMetrics: { ...summary(ultra), precision: um?.precision, recall: um?.recall, map50: um?.map50, map5095: um?.map5095 },
     resultsJsonParseAndValidateMs: parse.wallMs,
   };
   mkdirSync(path.join(here, 'results'), { recursive: true });
   writeFileSync(path.join(here, 'results', 'eval-metrics.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log(JSON.stringify({ coco: out.cocoEvaluate.medianMs, cocoMin: out.cocoEvaluate.minMs, ultralytics: out.ultralyticsMetrics.medianMs, parse: parse.wallMs, load: out.loadAverage1m }));
+  console.log(JSON.stringify({
+    cocoMedianMs: out.cocoEvaluate.medianMs, cocoMinMs: out.cocoEvaluate.minMs, cocoObjectsMedianMs: out.cocoEvaluateObjectInput.medianMs,
+    ultralyticsMedianMs: out.ultralyticsMetrics.medianMs, parseMs: parse.wallMs, load: out.loadAverage1m, calibrationMs,
+  }));
 }
 
 main();

@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetError, FileError, UsageError } from '../core/errors.js';
 import {
-  cocoEvaluate, formatCocoStats, parseCocoDataset, parseCocoResults, type CocoEvaluation,
+  cocoEvaluate, formatCocoStats, parseCocoDataset, parseCocoResultColumns, type CocoEvaluation,
 } from '../eval/coco/index.js';
 import type { CliContext, CommandModule } from './context.js';
 
@@ -73,12 +73,13 @@ async function runEval(ctx: CliContext, f: EvalFlags): Promise<void> {
   if (!f.predictions) throw new UsageError('eval needs --predictions results.json (COCO results: image_id, category_id, bbox, score)');
   const maxDets = parseMaxDets(f.maxDets);
   const dataset = parseCocoDataset(await readJsonFile(f.annotations, 'annotations'), f.annotations);
-  const results = parseCocoResults(await readJsonFile(f.predictions, 'predictions'), f.predictions);
+  // Columns, not objects: the parsed json becomes garbage at once and millions of boxes stay cheap.
+  const results = parseCocoResultColumns(await readJsonFile(f.predictions, 'predictions'), f.predictions);
   const r = cocoEvaluate({ dataset, results, ...(maxDets ? { maxDets } : {}) });
   if (r.unknownCategoryResults > 0) {
     ctx.io.err(`warning: ${r.unknownCategoryResults} predictions have a category_id that is not in ${f.annotations}; ignored (as pycocotools does)`);
   }
-  if (results.length === 0) ctx.io.err(`warning: ${f.predictions} holds no detections; every AP and AR is 0`);
+  if (results.score.length === 0) ctx.io.err(`warning: ${f.predictions} holds no detections; every AP and AR is 0`);
   ctx.io.out(formatCocoStats(r.stats, r.params.maxDets).join('\n'));
   if (f.perClass) ctx.io.out(perClassTable(r).join('\n'));
   if (f.json) {

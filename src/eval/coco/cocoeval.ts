@@ -9,11 +9,13 @@ import { accumulateCategory, allocateEvalArrays, type CocoEvalArrays } from './a
 import { MatchScratch, matchCategory, type CocoParams } from './match.js';
 import { prepareCoco } from './prepare.js';
 import { statSpecs, summarizeValue } from './summarize.js';
-import type { CocoCategoryStats, CocoDataset, CocoResult } from './types.js';
+import { toCocoResultColumns } from './parse.js';
+import type { CocoCategoryStats, CocoDataset, CocoResult, CocoResultColumns } from './types.js';
 
 export interface CocoEvaluateOptions {
   dataset: CocoDataset;
-  results: readonly CocoResult[];
+  /** Results as objects or (faster, lighter on the heap for millions of boxes) as columns. */
+  results: readonly CocoResult[] | CocoResultColumns;
   /** Three ascending detection caps per image; default [1, 10, 100] as pycocotools. */
   maxDets?: readonly number[];
 }
@@ -50,7 +52,8 @@ export function cocoEvaluate(options: CocoEvaluateOptions): CocoEvaluation {
   const p = cocoParams(options.maxDets);
   const M = p.maxDets.length;
   const maxDetLast = p.maxDets[M - 1]!;
-  const prep = prepareCoco(options.dataset, options.results, maxDetLast);
+  const columns = Array.isArray(options.results) ? toCocoResultColumns(options.results as readonly CocoResult[]) : (options.results as CocoResultColumns);
+  const prep = prepareCoco(options.dataset, columns, maxDetLast);
   const K = prep.catIds.length;
   const arrays = allocateEvalArrays(p, K);
   const specs = statSpecs(p.maxDets);
@@ -81,7 +84,7 @@ export function cocoEvaluate(options: CocoEvaluateOptions): CocoEvaluation {
     });
   }
   return {
-    stats, perCategory, images: prep.imgIds.length, detections: prep.dt.score.length,
+    stats, perCategory, images: prep.imgIds.length, detections: prep.dt.count,
     unknownCategoryResults: prep.unknownCategoryResults, params: p, arrays,
   };
 }

@@ -21,7 +21,8 @@ export interface CocoParams {
 }
 
 export interface CategoryMatches {
-  /** [nk, A, T] detection states of the category (nk = its detections, in prepared order), detection-major. */
+  /** [nk, A, T] detection states of the category (nk = its detections, in prepared order), detection-major.
+   *  A view into the scratch: valid until the next `matchCategory` call. */
   states: Uint8Array;
   /** [A] ground truths not ignored for each area range. */
   npig: Int32Array;
@@ -40,6 +41,13 @@ export class MatchScratch {
   ignore = new Uint8Array(16);
   gtm = new Uint8Array(160);
   dtOut = new Uint8Array(16);
+  /** Per-category buffers, reused across categories (fresh memory is costly: page faults). */
+  states = new Uint8Array(1024);
+  mMin = new Int32Array(64);
+  ensureCategory(nStates: number, nk: number): void {
+    if (this.states.length < nStates) this.states = new Uint8Array(nStates * 2);
+    if (this.mMin.length < nk) this.mMin = new Int32Array(nk * 2);
+  }
   ensure(d: number, g: number, t: number): void {
     if (this.ious.length < d * g) this.ious = new Float64Array(d * g * 2);
     if (this.order.length < g) {
@@ -51,10 +59,10 @@ export class MatchScratch {
   }
 }
 
-/** pycocotools `bbIou`: boxes x y w h; for a crowd ground truth the union is the detection's own area. */
+/** pycocotools `bbIou`: boxes x y w h at offsets `d` / `g`; for a crowd ground truth the union is the detection's area. */
 function boxIou(db: Float64Array, d: number, gb: Float64Array, g: number, crowd: boolean): number {
-  const dx = db[d * 4]!, dy = db[d * 4 + 1]!, dw = db[d * 4 + 2]!, dh = db[d * 4 + 3]!;
-  const gx = gb[g * 4]!, gy = gb[g * 4 + 1]!, gw = gb[g * 4 + 2]!, gh = gb[g * 4 + 3]!;
+  const dx = db[d]!, dy = db[d + 1]!, dw = db[d + 2]!, dh = db[d + 3]!;
+  const gx = gb[g]!, gy = gb[g + 1]!, gw = gb[g + 2]!, gh = gb[g + 3]!;
   const w = Math.min(dw + dx, gw + gx) - Math.max(dx, gx);
   if (w <= 0) return 0;
   const h = Math.min(dh + dy, gh + gy) - Math.max(dy, gy);
@@ -73,12 +81,14 @@ export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scra
   const nk = dEnd - dStart;
   const M = p.maxDets.length;
   const AT = A * T;
-  const states = new Uint8Array(AT * nk);
+  scratch.ensureCategory(AT * nk, nk);
+  const states = scratch.states.subarray(0, AT * nk);
+  states.fill(0);
   const npig = new Int32Array(A);
   // Counts per first maxDets index that admits the detection; prefix-summed over m at the end.
   const tp = new Int32Array(AT * M);
   const nd = new Int32Array(M);
-  const mMin = new Int32Array(nk);
+  const mMin = scratch.mMin;
   for (let j = 0; j < nk; j++) {
     const rank = dt.rank[dStart + j]!;
     let m = 0;
@@ -90,15 +100,28 @@ export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scra
   let gi = gStart;
   let di = dStart;
   while (gi < gEnd || di < dEnd) {
-    const img = Math.min(gi < gEnd ? gt.img[gi]! : Infinity, di < dEnd ? dt.img[di]! : Infinity);
+    const img = Math.min(gi < gEnd ? gt.img[gi]! : Infinity, di < dEnd ? dt.rec[di * 6 + 5]! : Infinity);
     const g0 = gi, d0 = di;
     while (gi < gEnd && gt.img[gi] === img) gi++;
-    while (di < dEnd && dt.img[di] === img) di++;
+    while (di < dEnd && dt.rec[di * 6 + 5] === img) di++;
     const G = gi - g0, D = di - d0;
+    if (G === 0) {
+      // No ground truth: every detection is a false positive (state 0, already there), or ignored where its
+      // own area is outside the range.
+      for (let d = 0; d < D; d++) {
+        const j = d0 - dStart + d;
+        const ar = dt.rec[(d0 + d) * 6 + 2]! * dt.rec[(d0 + d) * 6 + 3]!;
+        for (let a = 0; a < A; a++) {
+          const [lo, hi] = p.areaRng[a]!;
+          if (ar < lo || ar > hi) states.fill(DT_IGNORED, j * AT + a * T, j * AT + (a + 1) * T);
+        }
+      }
+      continue;
+    }
     scratch.ensure(D, G, T);
     const { ious, order, ignore, gtm, dtOut } = scratch;
     for (let d = 0; d < D; d++) {
-      for (let g = 0; g < G; g++) ious[d * G + g] = boxIou(dt.box, d0 + d, gt.box, g0 + g, gt.crowd[g0 + g] === 1);
+      for (let g = 0; g < G; g++) ious[d * G + g] = boxIou(dt.rec, (d0 + d) * 6, gt.box, (g0 + g) * 4, gt.crowd[g0 + g] === 1);
     }
     for (let a = 0; a < A; a++) {
       const [lo, hi] = p.areaRng[a]!;
@@ -119,7 +142,7 @@ export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scra
         ignore[j] = gt.crowd[g0 + g] || ar < lo || ar > hi ? 1 : 0;
       }
       for (let d = 0; d < D; d++) {
-        const ar = dt.box[(d0 + d) * 4 + 2]! * dt.box[(d0 + d) * 4 + 3]!;
+        const ar = dt.rec[(d0 + d) * 6 + 2]! * dt.rec[(d0 + d) * 6 + 3]!;
         dtOut[d] = ar < lo || ar > hi ? 1 : 0;
       }
       gtm.fill(0, 0, T * G);

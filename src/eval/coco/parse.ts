@@ -3,7 +3,7 @@
  * `JSON.parse` the file and pass the value plus a `source` name used in error messages.
  */
 import { DatasetError } from '../../core/errors.js';
-import type { CocoAnnotation, CocoCategory, CocoDataset, CocoImage, CocoResult } from './types.js';
+import type { CocoAnnotation, CocoCategory, CocoDataset, CocoImage, CocoResult, CocoResultColumns } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -78,15 +78,62 @@ export function parseCocoDataset(json: unknown, source = 'annotations'): CocoDat
 export function parseCocoResults(json: unknown, source = 'predictions'): CocoResult[] {
   if (!Array.isArray(json)) throw new DatasetError(`${source}: expected a COCO results json array of {image_id, category_id, bbox, score}`, source);
   const out: CocoResult[] = new Array<CocoResult>(json.length);
-  for (let i = 0; i < json.length; i++) {
-    const where = `[${i}]`;
-    const o = element(json[i], where, source);
-    out[i] = {
-      image_id: num(o, 'image_id', where, source),
-      category_id: num(o, 'category_id', where, source),
-      bbox: bbox(o, where, source),
-      score: num(o, 'score', where, source),
-    };
-  }
+  for (let i = 0; i < json.length; i++) out[i] = parseResult(json[i], i, source);
   return out;
+}
+
+function parseResult(v: unknown, i: number, source: string): CocoResult {
+  const where = `[${i}]`;
+  const o = element(v, where, source);
+  return {
+    image_id: num(o, 'image_id', where, source),
+    category_id: num(o, 'category_id', where, source),
+    bbox: bbox(o, where, source),
+    score: num(o, 'score', where, source),
+  };
+}
+
+/**
+ * Validates a COCO results json value straight into columns, without building per-detection objects
+ * (use this for large files: it keeps the heap small).
+ */
+export function parseCocoResultColumns(json: unknown, source = 'predictions'): CocoResultColumns {
+  if (!Array.isArray(json)) throw new DatasetError(`${source}: expected a COCO results json array of {image_id, category_id, bbox, score}`, source);
+  const n = json.length;
+  const cols: CocoResultColumns = { imageId: new Float64Array(n), categoryId: new Float64Array(n), bbox: new Float64Array(n * 4), score: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const v: unknown = json[i];
+    const o = (isObject(v) ? v : {}) as Json;
+    const imageId = o.image_id, categoryId = o.category_id, score = o.score, b = o.bbox;
+    if (
+      Number.isFinite(imageId) && Number.isFinite(categoryId) && Number.isFinite(score)
+      && Array.isArray(b) && b.length === 4 && Number.isFinite(b[0]) && Number.isFinite(b[1]) && Number.isFinite(b[2]) && Number.isFinite(b[3])
+      && typeof imageId === 'number' && typeof categoryId === 'number' && typeof score === 'number'
+    ) {
+      cols.imageId[i] = imageId;
+      cols.categoryId[i] = categoryId;
+      cols.score[i] = score;
+      cols.bbox[i * 4] = b[0];
+      cols.bbox[i * 4 + 1] = b[1];
+      cols.bbox[i * 4 + 2] = b[2];
+      cols.bbox[i * 4 + 3] = b[3];
+    } else {
+      parseResult(json[i], i, source); // throws the precise message
+    }
+  }
+  return cols;
+}
+
+/** Columns of an array of results. */
+export function toCocoResultColumns(results: readonly CocoResult[]): CocoResultColumns {
+  const n = results.length;
+  const cols: CocoResultColumns = { imageId: new Float64Array(n), categoryId: new Float64Array(n), bbox: new Float64Array(n * 4), score: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const r = results[i]!;
+    cols.imageId[i] = r.image_id;
+    cols.categoryId[i] = r.category_id;
+    cols.score[i] = r.score;
+    for (let k = 0; k < 4; k++) cols.bbox[i * 4 + k] = r.bbox[k]!;
+  }
+  return cols;
 }

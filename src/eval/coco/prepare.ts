@@ -3,14 +3,14 @@
  * per category, per image (ascending ids), ground truths in file order and detections by descending score
  * (stable), truncated to the largest maxDets per image.
  *
- * Built for millions of results: the result objects are read twice in input order (sequential), scattered
+ * Built for millions of results: the result columns are read in input order (sequential), scattered
  * into per-category segments, and each segment is then ordered in place through a small scratch copy, so the
  * random accesses stay inside one category's (cache-sized) data. Few large buffers are allocated, because each
  * one adds external-memory pressure that makes V8 run full collections over the caller's heap.
  */
 import { DatasetError } from '../../core/errors.js';
 import { argsortDescending, bucketSort } from '../metrics/sort.js';
-import type { CocoDataset, CocoResult } from './types.js';
+import type { CocoDataset, CocoResultColumns } from './types.js';
 
 export interface PreparedGt {
   /** [n] image index (into `imgIds`). */
@@ -27,10 +27,10 @@ export interface PreparedGt {
 }
 
 export interface PreparedDt {
-  img: Int32Array;
-  /** [n,4] x y w h px (area = w*h, as pycocotools `loadRes`). */
-  box: Float64Array;
-  score: Float64Array;
+  /** Number of detections kept (after the per-image maxDets cap). */
+  count: number;
+  /** [≥count, 6] one record per detection: x y w h px (area = w*h, as pycocotools `loadRes`), score, image index. */
+  rec: Float64Array;
   /** [n] position of the detection in its (image, category) list after the score sort (0 = best). */
   rank: Int32Array;
   catOffsets: Int32Array;
@@ -73,6 +73,39 @@ function sortStableByImage(order: Int32Array, imgs: Int32Array, nImg: number): I
   return Int32Array.from(Array.from(order).sort((a, b) => imgs[a]! - imgs[b]!));
 }
 
+/**
+ * Order (image ascending, score descending, position ascending) of one category's results. When the results
+ * already come image by image in ascending order (the usual results file), only each image's run is sorted.
+ */
+function orderByImageThenScore(imgs: Int32Array, scores: Float64Array, nImg: number): Int32Array {
+  const len = imgs.length;
+  let sorted = true;
+  for (let j = 1; j < len && sorted; j++) sorted = imgs[j - 1]! <= imgs[j]!;
+  if (!sorted) return sortStableByImage(argsortDescending(scores), imgs, nImg);
+  const order = new Int32Array(len);
+  let a = 0;
+  while (a < len) {
+    let b = a + 1;
+    while (b < len && imgs[b] === imgs[a]) b++;
+    if (b - a <= 16) {
+      for (let j = a; j < b; j++) {
+        const v = scores[j]!;
+        let k = j - 1;
+        while (k >= a && scores[order[k]!]! < v) {
+          order[k + 1] = order[k]!;
+          k--;
+        }
+        order[k + 1] = j;
+      }
+    } else {
+      const run = argsortDescending(scores.subarray(a, b));
+      for (let j = 0; j < run.length; j++) order[a + j] = a + run[j]!;
+    }
+    a = b;
+  }
+  return order;
+}
+
 function prepareGt(dataset: CocoDataset, imgOf: (id: number) => number, catOf: (id: number) => number, nImg: number, nCat: number): PreparedGt {
   // Keep annotations of known images and categories, order (category, image, file order).
   const anns = dataset.annotations;
@@ -106,7 +139,7 @@ function prepareGt(dataset: CocoDataset, imgOf: (id: number) => number, catOf: (
   return gt;
 }
 
-export function prepareCoco(dataset: CocoDataset, results: readonly CocoResult[], maxDet: number): PreparedCoco {
+export function prepareCoco(dataset: CocoDataset, results: CocoResultColumns, maxDet: number): PreparedCoco {
   const imgIds = sortedUnique(dataset.images.map((im) => im.id));
   const catIds = sortedUnique(dataset.categories.map((c) => c.id));
   const imgOf = idLookup(imgIds);
@@ -116,83 +149,79 @@ export function prepareCoco(dataset: CocoDataset, results: readonly CocoResult[]
   const gt = prepareGt(dataset, imgOf, catOf, nImg, nCat);
 
   // Pass 1: every image id must exist (pycocotools asserts); count per category (unknown ones are dropped).
-  const nr = results.length;
+  const nr = results.score.length;
+  const rImg = new Int32Array(nr);
   const rCat = new Int32Array(nr);
   const catStart = new Int32Array(nCat + 1);
   let unknownCategoryResults = 0;
   for (let i = 0; i < nr; i++) {
-    const r = results[i]!;
-    if (imgOf(r.image_id) < 0) {
-      throw new DatasetError(`predictions[${i}].image_id ${r.image_id} is not an image of the annotations (${nImg} images): results must come from the same dataset`, 'image_id');
+    const ii = imgOf(results.imageId[i]!);
+    if (ii < 0) {
+      throw new DatasetError(`predictions[${i}].image_id ${results.imageId[i]} is not an image of the annotations (${nImg} images): results must come from the same dataset`, 'image_id');
     }
-    const ci = catOf(r.category_id);
+    rImg[i] = ii;
+    const ci = catOf(results.categoryId[i]!);
     rCat[i] = ci;
     if (ci < 0) unknownCategoryResults++;
     else catStart[ci + 1]!++;
   }
   for (let c = 0; c < nCat; c++) catStart[c + 1] = catStart[c + 1]! + catStart[c]!;
 
-  // Pass 2: scatter into per-category segments, input order kept (one sequential write stream per category).
+  // Pass 2: scatter each kept result, packed as one 6-double record [x, y, w, h, score, image], into its
+  // category's segment (input order kept). One write stream per category keeps the scatter cache-friendly.
   const n = catStart[nCat]!;
-  const dt: PreparedDt = {
-    img: new Int32Array(n), box: new Float64Array(n * 4), score: new Float64Array(n),
-    rank: new Int32Array(n), catOffsets: new Int32Array(nCat + 1), byScore: new Int32Array(n),
-  };
+  const rec = new Float64Array(n * 6);
   const cursor = catStart.slice(0, nCat);
   let largest = 0;
   for (let c = 0; c < nCat; c++) largest = Math.max(largest, catStart[c + 1]! - catStart[c]!);
   for (let i = 0; i < nr; i++) {
     const c = rCat[i]!;
     if (c < 0) continue;
-    const r = results[i]!;
-    const q = cursor[c]!++;
-    dt.img[q] = imgOf(r.image_id);
-    dt.score[q] = r.score + 0; // -0 → 0
-    const b = r.bbox;
-    dt.box[q * 4] = b[0];
-    dt.box[q * 4 + 1] = b[1];
-    dt.box[q * 4 + 2] = b[2];
-    dt.box[q * 4 + 3] = b[3];
+    const q = cursor[c]!++ * 6;
+    rec[q] = results.bbox[i * 4]!;
+    rec[q + 1] = results.bbox[i * 4 + 1]!;
+    rec[q + 2] = results.bbox[i * 4 + 2]!;
+    rec[q + 3] = results.bbox[i * 4 + 3]!;
+    rec[q + 4] = results.score[i]! + 0; // -0 → 0
+    rec[q + 5] = rImg[i]!;
   }
 
-  // Pass 3, per category, in place through a scratch copy: order by (image, descending score, input order),
-  // keep the first maxDet of each image, compact; then the category's stable score order for accumulate.
+  // Pass 3, per category, in place: copy its segment to scratch, order the results by (image, descending
+  // score, input order), write back the first maxDet of each image compacted (the write position never passes
+  // the segment start), then the category's stable score order for accumulate.
+  // rCat and rImg are dead after pass 2: their memory becomes rank and byScore (fresh pages are costly).
+  const dt: PreparedDt = { count: 0, rec, rank: rCat.subarray(0, n), catOffsets: new Int32Array(nCat + 1), byScore: rImg.subarray(0, n) };
   const sImg = new Int32Array(largest);
   const sScore = new Float64Array(largest);
-  const sBox = new Float64Array(largest * 4);
+  const sRec = new Float64Array(largest * 6);
   let w = 0;
   for (let c = 0; c < nCat; c++) {
     const s0 = catStart[c]!, s1 = catStart[c + 1]!, len = s1 - s0;
     const wStart = w;
     dt.catOffsets[c] = wStart;
     if (len === 0) continue;
+    sRec.set(rec.subarray(s0 * 6, s1 * 6));
+    for (let j = 0; j < len; j++) {
+      sScore[j] = sRec[j * 6 + 4]!;
+      sImg[j] = sRec[j * 6 + 5]!;
+    }
     const imgs = sImg.subarray(0, len);
-    imgs.set(dt.img.subarray(s0, s1));
-    sScore.set(dt.score.subarray(s0, s1));
-    sBox.set(dt.box.subarray(s0 * 4, s1 * 4));
-    const order = sortStableByImage(argsortDescending(sScore.subarray(0, len)), imgs, nImg);
+    const order = orderByImageThenScore(imgs, sScore.subarray(0, len), nImg);
     let rank = 0;
     for (let j = 0; j < len; j++) {
       const e = order[j]!;
       rank = j > 0 && imgs[order[j - 1]!] === imgs[e] ? rank + 1 : 0;
       if (rank >= maxDet) continue;
-      dt.img[w] = imgs[e]!;
-      dt.score[w] = sScore[e]!;
-      for (let k = 0; k < 4; k++) dt.box[w * 4 + k] = sBox[e * 4 + k]!;
+      for (let k = 0; k < 6; k++) rec[w * 6 + k] = sRec[e * 6 + k]!;
       dt.rank[w] = rank;
+      sScore[w - wStart] = sRec[e * 6 + 4]!; // sScore is free once `order` is known: reuse it for compacted scores
       w++;
     }
     // Stable score sort of the (image, rank) concatenation = pycocotools' mergesort in accumulate.
-    const bySc = argsortDescending(dt.score.subarray(wStart, w));
+    const bySc = argsortDescending(sScore.subarray(0, w - wStart));
     for (let j = 0; j < bySc.length; j++) dt.byScore[wStart + j] = wStart + bySc[j]!;
   }
   dt.catOffsets[nCat] = w;
-  if (w < n) {
-    dt.img = dt.img.slice(0, w);
-    dt.box = dt.box.slice(0, w * 4);
-    dt.score = dt.score.slice(0, w);
-    dt.rank = dt.rank.slice(0, w);
-    dt.byScore = dt.byScore.slice(0, w);
-  }
+  dt.count = w;
   return { imgIds, catIds, gt, dt, unknownCategoryResults };
 }

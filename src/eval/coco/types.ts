@@ -44,6 +44,17 @@ export interface CocoResult {
   score: number;
 }
 
+/**
+ * The same results as columns (one entry per detection). Preferred for large result sets: no per-detection
+ * objects, so nothing for the garbage collector to walk. `bbox` is [N,4] x y w h px.
+ */
+export interface CocoResultColumns {
+  imageId: Float64Array;
+  categoryId: Float64Array;
+  bbox: Float64Array;
+  score: Float64Array;
+}
+
 /** pycocotools-style per-category summary (area `all`). -1 where pycocotools would find nothing to average. */
 export interface CocoCategoryStats {
   categoryId: number;

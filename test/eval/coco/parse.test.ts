@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetError } from '../../../src/core/errors.js';
-import { COCO80_TO_91, coco91ToCoco80, parseCocoDataset, parseCocoResults } from '../../../src/eval/coco/index.js';
+import { COCO80_TO_91, coco91ToCoco80, parseCocoDataset, parseCocoResultColumns, parseCocoResults, toCocoResultColumns } from '../../../src/eval/coco/index.js';
 
 const valid = {
   images: [{ id: 1, file_name: 'a.jpg', width: 640, height: 480 }],
@@ -38,6 +38,22 @@ describe('parseCocoResults', () => {
     ]);
     expect(() => parseCocoResults({ annotations: [] }, 'p.json')).toThrow(/p.json: expected a COCO results json array/);
     expect(() => parseCocoResults([{ image_id: 1, category_id: 3, bbox: [1, 2, 3, 4] }], 'p.json')).toThrow(/p.json: \[0\]\.score/);
+  });
+});
+
+describe('parseCocoResultColumns', () => {
+  it('validates straight into columns, equal to the columns of the parsed objects', () => {
+    const json = [{ image_id: 1, category_id: 3, bbox: [1, 2, 3, 4], score: 0.5 }, { image_id: 2, category_id: 1, bbox: [5, 6, 7, 8], score: 0.25 }];
+    const cols = parseCocoResultColumns(json);
+    expect(cols).toEqual(toCocoResultColumns(parseCocoResults(json)));
+    expect(Array.from(cols.bbox)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('reports the index and key of a bad entry', () => {
+    expect(() => parseCocoResultColumns([{ image_id: 1, category_id: 3, bbox: [1, 2, 3, 4], score: 0.5 }, { image_id: 1, category_id: 3, bbox: [1, 2, 3, 4] }], 'p.json'))
+      .toThrow(/p.json: \[1\]\.score/);
+    expect(() => parseCocoResultColumns([{ image_id: 1, category_id: 3, bbox: [1, 2, 'x', 4], score: 0.5 }], 'p.json')).toThrow(/\[0\]\.bbox/);
+    expect(() => parseCocoResultColumns({}, 'p.json')).toThrow(DatasetError);
   });
 });
 
