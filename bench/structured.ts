@@ -2,7 +2,7 @@
  * Structured channel pruning benchmark (issue 7). Run: `npx tsx bench/structured.ts` (env: BENCH_THREADS=2,
  * BENCH_RUNS=100, BENCH_SKIP_MAP=1 to skip the coco128 validation). Writes bench/results/structured.json.
  *
- * BENCH_ROUND_TO=1,8,16 picks the --round-to variants.
+ * BENCH_ROUND_TO=1,8,16 picks the --round-to variants; BENCH_MAP_RATIOS=0,0.3,0.5 the validated ratios.
  *
  * 1. Time to analyse groups + apply on the 28 MB tokenc3 model (median of 5, after one warm-up).
  * 2. ORT CPU latency original vs pruned, interleaved rounds, same threads (prunekit's bench harness):
@@ -71,7 +71,7 @@ async function latency(file: string, ratio: number, roundTo: number, pruneHead =
 async function mapDrop() {
   const data = path.join(FIXTURES, 'datasets', 'coco128', 'coco128.yaml');
   const rows = [];
-  for (const ratio of [0, 0.3, 0.5]) {
+  for (const ratio of (process.env.BENCH_MAP_RATIOS ?? '0,0.3,0.5').split(',').map(Number)) {
     const file = ratio === 0 ? path.join(models, 'LeYOLONano-640.onnx') : (await pruned('LeYOLONano-640.onnx', ratio, ROUND_TO)).path;
     const v = await validate({ model: file, data, threads });
     rows.push({ ratio, map50: v.metrics!.map50, map5095: v.metrics!.map5095 });
