@@ -111,11 +111,9 @@ function main(): void {
   const calibrationMs = calibrate();
   const synthetic = synth();
   const { dataset, labels, detections } = synthetic;
-  let results: CocoResult[] | undefined = synthetic.results;
-  const columns = toCocoResultColumns(results);
-  const json = JSON.stringify(results);
-  results = undefined; // the columns run below sees a small heap, as in `prunekit eval`
-  synthetic.results = [];
+  const columns = toCocoResultColumns(synthetic.results);
+  const json = JSON.stringify(synthetic.results);
+  synthetic.results = []; // the columns run below sees a small heap, as in `prunekit eval`
   const parse = time(() => parseCocoResultColumns(JSON.parse(json)));
   const coco: { wallMs: number; cpuMs: number }[] = [];
   let stats;
