@@ -60,7 +60,7 @@ export function structuredText(r: StructuredFileResult, all: boolean): string {
   lines.push(`MACs:   ${big(report.macs.before)} → ${big(report.macs.after)}${pct(report.macs.before, report.macs.after)}`);
   const out = r.files.output;
   lines.push(`file:   ${formatBytes(r.files.input.bytes)} → ${out ? `${formatBytes(out.bytes)}${pct(r.files.input.bytes, out.bytes)} (${out.path})` : 'not written (dry run)'}`);
-  lines.push(`checks: channel consistency ok; analyse + apply ${r.seconds.prune.toFixed(2)} s`);
+  lines.push(`checks: channel consistency ok; pruning (analyse, apply, count MACs) took ${r.seconds.prune.toFixed(2)} s`);
   if (report.message) lines.push(`note: ${report.message}`);
   return lines.join('\n');
 }
