@@ -1,26 +1,26 @@
 /**
- * The list of CLI commands. Each command lives in its own file and exports a {@link CommandModule}.
- * Add one line here per command.
+ * The CLI commands, loaded lazily: a run imports only the module of the command it runs (so `prunekit inspect`
+ * does not pay for onnxruntime, sharp or the evaluation code). Each command lives in its own file and exports a
+ * {@link CommandModule}; add one entry here per command, in the order `--help` lists them.
  */
 import type { CommandModule } from './context.js';
-import { benchCommand } from './bench.js';
-import { compareCommand } from './compare.js';
-import { demoCommand } from './demo.js';
-import { evalCommand } from './eval.js';
-import { inspectCommand } from './inspect.js';
-import { pruneCommand } from './prune.js';
-import { runCommand } from './run.js';
-import { presetsCommand } from './presets.js';
-import { valCommand } from './val.js';
 
-export const COMMANDS: readonly CommandModule[] = [
-  benchCommand,
-  compareCommand,
-  demoCommand,
-  evalCommand,
-  inspectCommand,
-  pruneCommand,
-  runCommand,
-  presetsCommand,
-  valCommand,
-];
+export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
+  inspect: async () => (await import('./inspect.js')).inspectCommand,
+  presets: async () => (await import('./presets.js')).presetsCommand,
+  prune: async () => (await import('./prune.js')).pruneCommand,
+  val: async () => (await import('./val.js')).valCommand,
+  eval: async () => (await import('./eval.js')).evalCommand,
+  bench: async () => (await import('./bench.js')).benchCommand,
+  compare: async () => (await import('./compare.js')).compareCommand,
+  run: async () => (await import('./run.js')).runCommand,
+  demo: async () => (await import('./demo.js')).demoCommand,
+};
+
+/** The command modules a run needs: only the named one when argv names a known command, else all (help). */
+export async function loadCommands(argv: readonly string[]): Promise<CommandModule[]> {
+  const name = argv.find((a) => !a.startsWith('-'));
+  const loader = name === undefined ? undefined : COMMANDS[name];
+  if (loader) return [await loader()];
+  return Promise.all(Object.values(COMMANDS).map((load) => load()));
+}

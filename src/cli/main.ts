@@ -5,12 +5,13 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isPrunekitError } from '../core/errors.js';
-import { COMMANDS } from './commands.js';
+import { loadCommands } from './commands.js';
+import type { CommandModule } from './context.js';
 import { ExitCode, processIO, type CliIO } from './io.js';
 
 export const VERSION = '0.1.0';
 
-export function buildProgram(io: CliIO): Command {
+export function buildProgram(io: CliIO, commands: readonly CommandModule[]): Command {
   const program = new Command('prunekit')
     .description('Compress YOLO-family detectors module-aware, and prove what it cost.')
     .version(VERSION)
@@ -18,16 +19,16 @@ export function buildProgram(io: CliIO): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
-  for (const c of COMMANDS) c.register(program, { io });
+  for (const c of commands) c.register(program, { io });
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
   return program;
 }
 
 /** Run the CLI with `argv` (without node and script). Resolves to the exit code; never calls process.exit. */
 export async function runCli(argv: readonly string[], io: CliIO = processIO): Promise<number> {
-  const program = buildProgram(io);
   const debug = argv.includes('--debug');
   try {
+    const program = buildProgram(io, await loadCommands(argv));
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (e) {

@@ -4,8 +4,12 @@
  * dropped, grey expanded to RGB, 8 bits per channel. Truncated or corrupt files are errors (sharp's
  * `failOn: 'warning'`), which the pipeline turns into skipped images.
  */
-import sharp, { type OutputInfo } from 'sharp';
+import type { OutputInfo } from 'sharp';
 import type { Image8 } from './resize-linear.js';
+
+// sharp (libvips) costs about half a second of start-up: load it on the first decode, not at import time.
+let sharpModule: Promise<typeof import('sharp')> | undefined;
+const loadSharp = () => (sharpModule ??= import('sharp'));
 
 /** Ultralytics rejects images with a side under 10 px. */
 export const MIN_IMAGE_SIDE = 10;
@@ -15,6 +19,7 @@ export class ImageDecodeError extends Error {}
 /** Decode an image file to interleaved RGB bytes. Throws ImageDecodeError with a one-line reason. */
 export async function decodeImageRgb(file: string): Promise<Image8> {
   let result: { data: Buffer; info: OutputInfo };
+  const sharp = (await loadSharp()).default;
   try {
     result = await sharp(file, { failOn: 'warning', ignoreIcc: true }).rotate().removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (e) {
