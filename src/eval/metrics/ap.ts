@@ -5,6 +5,7 @@
  * smoothed mean F1.
  */
 import { interp1, linspace, pairwiseSum, trapezoid } from './numeric.js';
+import { bucketSort } from './sort.js';
 
 const EPS = 1e-16;
 const X101 = linspace(0, 1, 101);
@@ -19,10 +20,13 @@ export interface ApResult {
   mpre: Float64Array;
 }
 
-/** Ultralytics `compute_ap(recall, precision)` for `n` points. */
-export function computeAp(recall: ArrayLike<number>, precision: ArrayLike<number>, n: number): ApResult {
-  const mrec = new Float64Array(n + 2);
-  const mpre = new Float64Array(n + 2);
+/**
+ * Ultralytics `compute_ap(recall, precision)` for `n` points. `into` (length ≥ n+2 each) avoids allocating the
+ * sentinel arrays when called repeatedly; the returned `mrec`/`mpre` are then views of it.
+ */
+export function computeAp(recall: ArrayLike<number>, precision: ArrayLike<number>, n: number, into?: { mrec: Float64Array; mpre: Float64Array }): ApResult {
+  const mrec = into ? into.mrec.subarray(0, n + 2) : new Float64Array(n + 2);
+  const mpre = into ? into.mpre.subarray(0, n + 2) : new Float64Array(n + 2);
   mrec[0] = 0;
   mpre[0] = 1;
   for (let i = 0; i < n; i++) {
@@ -95,22 +99,29 @@ export function apPerClass(input: ApPerClassInput): ApPerClassResult {
   let nPrec = 0;
   const classRow = new Map<number, number>();
   classes.forEach((c, i) => classRow.set(c, i));
-  // Detections of each labelled class, in confidence order.
-  const members: number[][] = Array.from({ length: nc }, () => []);
+  // Detections of each labelled class, in confidence order (counting sort by class row; -1 rows dropped).
+  const rowOf = new Int32Array(order.length);
+  const kept: number[] = [];
   for (let i = 0; i < order.length; i++) {
     const e = order[i]!;
     const row = classRow.get(predCls[e]!);
-    if (row !== undefined) members[row]!.push(e);
+    if (row === undefined) continue;
+    rowOf[e] = row;
+    kept.push(e);
   }
+  const byClass = bucketSort(Int32Array.from(kept), rowOf, nc);
+  let largest = 0;
+  for (let ci = 0; ci < nc; ci++) largest = Math.max(largest, byClass.offsets[ci + 1]! - byClass.offsets[ci]!);
+  const sentinels = { mrec: new Float64Array(largest + 2), mpre: new Float64Array(largest + 2) };
+  const negConf = new Float64Array(largest);
+  const recall = new Float64Array(largest);
+  const precision = new Float64Array(largest);
   for (let ci = 0; ci < nc; ci++) {
-    const idx = members[ci]!;
+    const idx = byClass.order.subarray(byClass.offsets[ci]!, byClass.offsets[ci + 1]!);
     const np = idx.length;
     const nl = counts[ci]!;
     if (np === 0 || nl === 0) continue;
-    const negConf = new Float64Array(np);
     for (let i = 0; i < np; i++) negConf[i] = -conf[idx[i]!]!;
-    const recall = new Float64Array(np);
-    const precision = new Float64Array(np);
     for (let t = 0; t < T; t++) {
       let tpc = 0;
       let fpc = 0;
@@ -126,7 +137,7 @@ export function apPerClass(input: ApPerClassInput): ApPerClassResult {
           pCurve[ci * G + k] = interp1(-CURVE_X[k]!, negConf, precision, np, 1, precision[np - 1]!);
         }
       }
-      const res = computeAp(recall, precision, np);
+      const res = computeAp(recall, precision, np, sentinels);
       ap[ci * T + t] = res.ap;
       if (t === 0) {
         for (let k = 0; k < G; k++) prMean[k] = prMean[k]! + interp1(CURVE_X[k]!, res.mrec, res.mpre, np + 2, res.mpre[0]!, res.mpre[np + 1]!);
