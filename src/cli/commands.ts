@@ -17,10 +17,11 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = 
   demo: async () => (await import('./demo.js')).demoCommand,
 };
 
-/** The command modules a run needs: only the named one when argv names a known command, else all (help). */
+/** The command modules a run needs: the named one when argv names a known command, none for --version, else all (help). */
 export async function loadCommands(argv: readonly string[]): Promise<CommandModule[]> {
   const name = argv.find((a) => !a.startsWith('-'));
   const loader = name === undefined ? undefined : COMMANDS[name];
   if (loader) return [await loader()];
+  if (argv.includes('--version') || argv.includes('-V')) return [];
   return Promise.all(Object.values(COMMANDS).map((load) => load()));
 }
