@@ -15,6 +15,8 @@ export interface StructuredFlags {
   output?: string; preset?: string; config?: string; arch?: string; target?: string; targetKind?: string;
   channelRatio?: string; roundTo?: string; ignore?: string; criterion?: string; pruneHead?: boolean;
   verify?: boolean; image?: string; dryRun?: boolean; json?: string; force?: boolean; layers?: boolean;
+  /** false with --no-compensate */
+  compensate?: boolean;
 }
 
 function fraction(flag: string, text: string | undefined): number | undefined {
@@ -60,6 +62,11 @@ export function structuredText(r: StructuredFileResult, all: boolean): string {
   lines.push(`MACs:   ${big(report.macs.before)} → ${big(report.macs.after)}${pct(report.macs.before, report.macs.after)}`);
   const out = r.files.output;
   lines.push(`file:   ${formatBytes(r.files.input.bytes)} → ${out ? `${formatBytes(out.bytes)}${pct(r.files.input.bytes, out.bytes)} (${out.path})` : 'not written (dry run)'}`);
+  const c = report.compensation;
+  if (c) {
+    const skipped = c.skippedChannels > 0 ? `; ${c.skippedChannels} channel slices in ${c.skippedConsumers} convs not compensated (constant unknown)` : '';
+    lines.push(`bias compensation: ${c.channels} removed channel slices folded into ${c.consumers} consumer biases${skipped}`);
+  } else if (report.channels.after < report.channels.before) lines.push('bias compensation: off (--no-compensate)');
   lines.push(`checks: channel consistency ok; pruning (analyse, apply, count MACs) took ${r.seconds.prune.toFixed(2)} s`);
   if (report.message) lines.push(`note: ${report.message}`);
   return lines.join('\n');
@@ -89,7 +96,7 @@ export async function runStructured(ctx: CliContext, model: string, flags: Struc
     ratio: fraction('channel-ratio', flags.channelRatio), target: fraction('target', flags.target), targetKind: kind, roundTo,
     ignore: flags.ignore?.split(',').map((s) => s.trim()).filter(Boolean), norm: imp,
     compare: flags.verify === true, feeds, inputLabel: flags.image ? `image ${flags.image} (letterboxed)` : undefined,
-    dryRun: flags.dryRun, force: flags.force,
+    dryRun: flags.dryRun, force: flags.force, compensate: flags.compensate !== false,
   });
   ctx.io.out(structuredText(r, flags.layers === true));
   if (r.verify) ctx.io.out(verifyText(r.verify, flags.verify === true));

@@ -114,6 +114,7 @@ export const pruneCommand: CommandModule = {
       .option('--target-kind <k>', 'structured: --target is a fraction of params (default) or macs removed')
       .option('--round-to <n>', 'structured: kept channel counts stay multiples of N (default 8; 1 = exact ratios)')
       .option('--ignore <layers>', 'structured: comma-separated module paths or weight names whose output channels are kept')
+      .option('--no-compensate', 'structured: do not fold removed channels\' constant outputs into the next layers\' biases')
       .action(async (model: string, flags: PruneFlags) => {
         if (isCheckpointPath(model)) return runCheckpointPrune(ctx, model, flags);
         if ((flags as { structured?: boolean }).structured) return runStructured(ctx, model, flags as StructuredFlags);

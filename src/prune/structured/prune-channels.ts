@@ -8,6 +8,7 @@ import { groupChannels, traceChannels } from '../../graph/deps/index.js';
 import { indexGraph, type ShapeOptions } from '../../graph/index.js';
 import type { OnnxModel } from '../../io/onnx/index.js';
 import { applyChannelRemoval } from './apply.js';
+import { compensateRemoval, type CompensationReport } from './compensate.js';
 import { removedWeights, weightShrinks } from './estimate.js';
 import { channelImportance, type ImportanceOptions } from './importance.js';
 import { keptCount, selectRemoval } from './policy.js';
@@ -25,6 +26,8 @@ export interface StructuredOptions extends TraceOptions, ImportanceOptions {
   shapes?: ShapeOptions;
   /** Kept channel counts stay multiples of this (default 1). */
   roundTo?: number;
+  /** Fold the constant each removed channel carries into its consumers' biases (default true). */
+  compensate?: boolean;
 }
 
 export interface GroupReport {
@@ -51,6 +54,8 @@ export interface StructuredReport {
   ratio: number | undefined;
   /** Set when nothing could be pruned (the model is returned unchanged). */
   message: string | undefined;
+  /** Bias compensation of the removed channels (undefined when disabled or nothing was removed). */
+  compensation: CompensationReport | undefined;
 }
 
 export interface StructuredResult { model: OnnxModel; report: StructuredReport; graph: DependencyGraph }
@@ -102,7 +107,9 @@ export function pruneChannels(model: OnnxModel, options: StructuredOptions = {})
   else removed = selectRemoval(dg, importance, { ratioOf: base, roundTo: options.roundTo });
   const anyRemoved = removed.some((x) => x === 1);
   const prunableGroups = dg.groups.filter((gr) => gr.prunable > 0).length;
-  const out = anyRemoved ? applyChannelRemoval(model, dg, removed, g) : model;
+  const comp = anyRemoved && options.compensate !== false ? compensateRemoval(model, dg, removed, g) : undefined;
+  const out = !anyRemoved ? model
+    : comp && comp.model !== model ? applyChannelRemoval(comp.model, comp.graph, removed) : applyChannelRemoval(model, dg, removed, g);
   const paramsBefore = weightParams(model, g);
   const outIndex = anyRemoved ? indexGraph(out) : g;
   const paramsAfter = anyRemoved ? weightParams(out, outIndex) : paramsBefore;
@@ -122,7 +129,7 @@ export function pruneChannels(model: OnnxModel, options: StructuredOptions = {})
   return {
     model: out, graph: dg,
     report: {
-      groups, barriers, message, ratio: used,
+      groups, barriers, message, ratio: used, compensation: comp?.report,
       params: { before: paramsBefore, after: paramsAfter },
       macs: { before: macsBefore.total, after: macsAfter },
       channels: { before: trace.classCount, after: trace.classCount - removed.reduce((a, b) => a + b, 0) },
