@@ -1,6 +1,6 @@
 /**
  * Channel importance for structured pruning: the L1 (Σ|w|) or squared-L2 (Σw²) norm of every channel's slice
- * of each coupled member, aggregated over the members of a class (sum or mean), optionally with |γ| of the
+ * of each coupled member (producer filters and, by default, the consumers' input slices), aggregated over the members of a class (sum or mean), optionally with |γ| of the
  * BatchNormalization that follows, and normalised within each group (the best class scores 1).
  * Scoring only: it does not decide what is removed.
  */
@@ -17,7 +17,11 @@ export interface ImportanceOptions {
   aggregate?: 'sum' | 'mean';
   /** Add |γ| of BatchNormalization members (default true). */
   bnScale?: boolean;
-  /** Also score the input-channel slices of consumer convs (default false: producers' filters only). */
+  /**
+   * Also score the input-channel slices of consumer convs (default true): a channel matters through what the
+   * next layers do with it. Measured on LeYOLO-Nano/coco8 after bias compensation, 10% of channels: mAP50 0.65
+   * with consumers vs 0.21 filters only (see the README's structured section).
+   */
   consumers?: boolean;
 }
 
@@ -57,8 +61,12 @@ export function channelImportance(model: OnnxModel, dg: DependencyGraph, options
     }
     return s;
   };
+  // Σ of the root convs' filter norms per class: 0 means every coupled producer filter is zero, the channel is a
+  // constant (its bias), and removing it loses nothing once compensated: it scores 0 whatever its consumers.
+  const rootNodes = new Set(trace.roots.map((r) => r.node));
+  const rootFilters = new Float64Array(trace.classCount);
   for (const m of trace.members) {
-    const use = m.role === 'out' || (m.role === 'in' && options.consumers === true) || (m.role === 'bn-scale' && options.bnScale !== false);
+    const use = m.role === 'out' || (m.role === 'in' && options.consumers !== false) || (m.role === 'bn-scale' && options.bnScale !== false);
     const ref = refs.get(m.tensor);
     if (!use || !ref) continue;
     const s = scoreOf(m, ref);
@@ -66,8 +74,10 @@ export function channelImportance(model: OnnxModel, dg: DependencyGraph, options
       const c = trace.classOf[m.map[i]!]!;
       score[c]! += s[i] ?? 0;
       count[c]! += 1;
+      if (m.role === 'out' && rootNodes.has(m.node)) rootFilters[c]! += s[i] ?? 0;
     }
   }
+  for (let c = 0; c < score.length; c++) if (rootFilters[c] === 0) score[c] = 0;
   if (mean) for (let c = 0; c < score.length; c++) if (count[c]! > 0) score[c]! /= count[c]!;
   for (const g of dg.groups) {
     let max = 0;

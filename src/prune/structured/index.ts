@@ -9,3 +9,5 @@ export type { SelectOptions } from './policy.js';
 export { applyChannelRemoval } from './apply.js';
 export { modelMacs, weightParams } from './weights.js';
 export type { MacsInfo } from './weights.js';
+export { compensateRemoval } from './compensate.js';
+export type { CompensationReport, CompensationResult } from './compensate.js';
