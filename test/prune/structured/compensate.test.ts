@@ -5,10 +5,14 @@
  */
 import type { NodeProto, TensorProto } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
-import { checkChannelConsistency } from '../../../src/graph/deps/index.js';
-import { serializeOnnx, tensorDims, type OnnxModel } from '../../../src/io/onnx/index.js';
-import { pruneChannels, type StructuredOptions } from '../../../src/prune/structured/index.js';
+import type { Tensor } from '../../../src/core/dtype.js';
+import { analyzeChannels, checkChannelConsistency } from '../../../src/graph/deps/index.js';
+import { indexGraph } from '../../../src/graph/index.js';
+import { loadOnnx, readTensor, serializeOnnx, tensorDims, tensorRefs, withTensorValues, type OnnxModel } from '../../../src/io/onnx/index.js';
+import { randomFeeds } from '../../../src/prune/index.js';
+import { applyChannelRemoval, channelImportance, compensateRemoval, pruneChannels, selectRemoval, type StructuredOptions } from '../../../src/prune/structured/index.js';
 import { createSession } from '../../../src/runtime/index.js';
+import { describeFixtures, fixture } from '../../helpers/fixtures.js';
 import { initializer, model, node, randomFloats, toOnnx, valueInfo } from '../../helpers/onnx-builder.js';
 
 const x = { dtype: 'float32' as const, dims: [1, 3, 8, 8], data: randomFloats(192, 42) };
@@ -135,4 +139,38 @@ describe('bias compensation', () => {
     const r = pruneChannels(m, { ratio: 1 / 8, headPath: null });
     expect(r.report.compensation).toMatchObject({ channels: 0, consumers: 0, skippedChannels: 1, skippedConsumers: 1 });
   });
+});
+
+describeFixtures('bias compensation on a real export', () => {
+  it('LeYOLONano-640.onnx: the pruned model tracks the filter-zeroed model (biases kept) far closer than without', async () => {
+    const m = await loadOnnx(fixture('models', 'LeYOLONano-640.onnx'));
+    const dg = analyzeChannels(m);
+    const removed = selectRemoval(dg, channelImportance(m, dg), { ratioOf: () => 0.3, roundTo: 8 });
+    // Reference: the removed channels' root filters zeroed, everything else (biases included) kept.
+    const roots = new Set(dg.trace.roots.map((r) => r.node));
+    const refs = tensorRefs(m);
+    const updates = new Map<string, Tensor>();
+    for (const mem of dg.trace.members) {
+      if (mem.role !== 'out' || !roots.has(mem.node)) continue;
+      const t = updates.get(mem.tensor) ?? (() => { const r = readTensor(refs.get(mem.tensor)!.proto); return { ...r, data: (r.data as Float32Array).slice() }; })();
+      updates.set(mem.tensor, t);
+      const inner = t.data.length / t.dims[0]!;
+      mem.map.forEach((e, i) => { if (removed[dg.trace.classOf[e]!]) (t.data as Float32Array).fill(0, i * inner, (i + 1) * inner); });
+    }
+    const zeroed = withTensorValues(m, updates);
+    const g = indexGraph(m);
+    const comp = compensateRemoval(m, dg, removed, g);
+    expect(comp.report.channels).toBeGreaterThan(0);
+    expect(comp.report.skippedChannels).toBe(0);
+    const on = applyChannelRemoval(comp.model, comp.graph, removed);
+    const off = applyChannelRemoval(m, dg, removed, g);
+    const sessions = await Promise.all([zeroed, on, off].map((x) => createSession(serializeOnnx(x), { threads: 1 })));
+    try {
+      const feeds = randomFeeds(sessions[0]!);
+      const [yz, yOn, yOff] = await Promise.all(sessions.map(async (s) => Object.values(await s.run(feeds))[0]!.data as Float32Array));
+      expect(meanDiff(yz!, yOn!)).toBeLessThan(meanDiff(yz!, yOff!) / 4);
+    } finally {
+      for (const s of sessions) await s.release();
+    }
+  }, 120_000);
 });
