@@ -31,6 +31,19 @@ describe('prunekit prune --structured', () => {
     expect(tensorDims(pruned.proto.graph!.initializer.find((t) => t.name === 'w1')!)).toEqual([4, 4, 1, 1]);
   });
 
+  it('reports bias compensation, and --no-compensate turns it off', async () => {
+    const dir = await tempDir();
+    const input = await modelFile(dir, 'res.onnx', toBytes(residualNet()));
+    const base = ['prune', input, '--structured', '--channel-ratio', '0.5', '--round-to', '1', '--prune-head', '--dry-run'];
+    const on = bufferIO();
+    expect(await runCli(base, on), on.text()).toBe(0);
+    // No biases and SiLU(0) = 0: the removed channels carry 0, nothing to fold.
+    expect(on.text()).toMatch(/bias compensation: 0 removed channel slices folded into 0 consumer biases/);
+    const off = bufferIO();
+    expect(await runCli([...base, '--no-compensate'], off), off.text()).toBe(0);
+    expect(off.text()).toMatch(/bias compensation: off \(--no-compensate\)/);
+  });
+
   it('leaves an all-barrier model unchanged and says why', async () => {
     const dir = await tempDir();
     const input = await modelFile(dir, 'bar.onnx', toBytes(barrierNet()));
