@@ -19,8 +19,8 @@ export interface ImportanceOptions {
   bnScale?: boolean;
   /**
    * Also score the input-channel slices of consumer convs (default true): a channel matters through what the
-   * next layers do with it. Measured on LeYOLO-Nano/coco8 after bias compensation, 10% of channels: mAP50 0.65
-   * with consumers vs 0.21 filters only (see the README's structured section).
+   * next layers do with it. Measured on LeYOLO-Nano/coco8 with bias compensation: mAP50 0.92 vs 0.83 (filters
+   * only) at 5% of channels; 0.65 vs 0.21 at 10% with the residual streams kept (README, structured section).
    */
   consumers?: boolean;
 }
