@@ -29,9 +29,11 @@ function byClass(layers: readonly WeightLayer[], chains: ReadonlyMap<string, rea
   return { ids, classes };
 }
 
-/** Top-level indices of the modules producing the graph outputs (walking back through unnamed nodes). */
-export function outputModuleIndices(g: GraphIndex): Set<number> {
-  const found = new Set<number>();
+/**
+ * Walk back from the graph outputs through producers; `stop(node)` ends a branch (returning true when the
+ * node is one the caller collects).
+ */
+function walkBackFromOutputs(g: GraphIndex, stop: (node: GraphIndex['nodes'][number]) => boolean): void {
   const seen = new Set<number>();
   const stack: number[] = [];
   for (const out of g.graphOutputs) {
@@ -43,14 +45,23 @@ export function outputModuleIndices(g: GraphIndex): Set<number> {
     if (seen.has(i)) continue;
     seen.add(i);
     const node = g.nodes[i]!;
-    const path = modulePathFromNodeName(node.name);
-    const idx = path === undefined ? undefined : layerIndexOf(path);
-    if (idx !== undefined) { found.add(idx); continue; }
+    if (stop(node)) continue;
     for (const inp of node.input) {
       const p = inp ? g.producer.get(inp) : undefined;
       if (p !== undefined) stack.push(p);
     }
   }
+}
+
+/** Top-level indices of the modules producing the graph outputs (walking back through unnamed nodes). */
+export function outputModuleIndices(g: GraphIndex): Set<number> {
+  const found = new Set<number>();
+  walkBackFromOutputs(g, (node) => {
+    const path = modulePathFromNodeName(node.name);
+    const idx = path === undefined ? undefined : layerIndexOf(path);
+    if (idx !== undefined) found.add(idx);
+    return idx !== undefined;
+  });
   return found;
 }
 
@@ -59,24 +70,11 @@ function lastWeightLayers(g: GraphIndex, layers: readonly WeightLayer[]): Set<st
   const byNode = new Map<string, string>();
   for (const l of layers) for (const n of l.nodeNames) byNode.set(n, l.id);
   const ids = new Set<string>();
-  const seen = new Set<number>();
-  const stack: number[] = [];
-  for (const out of g.graphOutputs) {
-    const p = g.producer.get(out);
-    if (p !== undefined) stack.push(p);
-  }
-  while (stack.length > 0) {
-    const i = stack.pop()!;
-    if (seen.has(i)) continue;
-    seen.add(i);
-    const node = g.nodes[i]!;
+  walkBackFromOutputs(g, (node) => {
     const id = byNode.get(node.name);
-    if (id !== undefined) { ids.add(id); continue; }
-    for (const inp of node.input) {
-      const p = inp ? g.producer.get(inp) : undefined;
-      if (p !== undefined) stack.push(p);
-    }
-  }
+    if (id !== undefined) ids.add(id);
+    return id !== undefined;
+  });
   return ids;
 }
 

@@ -4,13 +4,11 @@
  * protection, allocation (preset ratios, --target, --scope global, N:M) and exact smallest-k selection as ONNX.
  */
 import { isFloatDType, type Tensor } from '../core/dtype.js';
-import { UnsupportedOpError, UsageError } from '../core/errors.js';
+import { UnsupportedOpError } from '../core/errors.js';
 import { countNonZero, type ClassSource, type WeightLayer } from '../graph/index.js';
-import { checkFraction, presetAllocation, targetAllocation, type Budget } from './allocate.js';
+import { allocatePlan, checkAllocationOptions } from './allocate-plan.js';
 import { categorise, layerChains, type Plan } from './categorise.js';
-import { globalCounts } from './global.js';
 import type { HeadInfo } from './head.js';
-import { DEFAULT_ALPHA, scoreLayer } from './importance.js';
 import { nmMask } from './nm.js';
 import type { PruneOptions } from './prune.js';
 import { categoryRows, totalsOf, type PruneLayerRow, type PruneResult } from './result.js';
@@ -56,27 +54,13 @@ export function pruneWeights(input: WeightsToPrune, options: PruneOptions): Prun
   const { label, layers, tensorOf } = input;
   const scope = options.scope ?? 'layer';
   const criterion = options.criterion ?? 'l1';
-  if (options.target !== undefined) checkFraction(options.target, '--target');
-  if (options.nm && (options.target !== undefined || scope === 'global')) throw new UsageError('--nm fixes the sparsity of every layer; it cannot be combined with --target or --scope global');
+  checkAllocationOptions({ ...options, scope });
   if (!layers.some((l) => isFloatDType(l.dtype))) throw new UnsupportedOpError(`${label}: no prunable float Conv/Linear weights`, label);
   const sources = input.sources;
   const chains = new Map([...layerChains(layers, sources)].map(([id, c]) => [id, c.chain]));
   const head = headOf(layers, chains, options.preset.head.classes);
   const plan: Plan = categorise(layers, options.preset, { sources, head, pruneHead: options.pruneHead ?? false });
-  const budgets: Budget[] = plan.entries.map((e) => ({ n: e.layer.params, zeros: e.layer.params - e.layer.nonZero, ratio: e.ratio, max: e.max, protected: e.protected }));
-  let counts: number[];
-  let factor: number | undefined;
-  if (options.nm) {
-    counts = budgets.map(() => 0);
-  } else if (scope === 'global') {
-    const want = options.target !== undefined ? Math.round(options.target * budgets.reduce((s, b) => s + (b.protected ? 0 : b.n), 0)) : presetAllocation(budgets).zerosAfter;
-    const scores = plan.entries.map((e) => (e.protected || e.ratio <= 0 ? undefined : scoreLayer(tensorOf(e.layer), criterion, options.alpha ?? DEFAULT_ALPHA)));
-    counts = globalCounts(budgets, scores, want);
-  } else {
-    const alloc = options.target !== undefined ? targetAllocation(budgets, options.target) : presetAllocation(budgets);
-    counts = alloc.counts;
-    factor = alloc.factor;
-  }
+  const { counts, factor } = allocatePlan(plan, { ...options, scope, criterion }, tensorOf);
 
   const rows: PruneLayerRow[] = [];
   const skipped: { id: string; reason: string }[] = [];

@@ -5,16 +5,15 @@
  */
 import type { Tensor } from '../core/dtype.js';
 import { isFloatDType } from '../core/dtype.js';
-import { UnsupportedOpError, UsageError } from '../core/errors.js';
+import { UnsupportedOpError } from '../core/errors.js';
 import { countNonZero, indexGraph, listLayers, modulePathFromNodeName, type ClassSource, type GraphIndex, type WeightLayer } from '../graph/index.js';
 import { nameRuleSource } from '../graph/name-rules.js';
 import { checkYamlAgainstModel, classSourceFromMetadata, type YamlClassSource } from '../graph/yaml-source.js';
 import { isExternal, readTensor, withTensorValues, type OnnxModel } from '../io/onnx/index.js';
-import { checkFraction, presetAllocation, targetAllocation, type Budget } from './allocate.js';
+import { allocatePlan, checkAllocationOptions } from './allocate-plan.js';
 import { categorise, layerChains, type Plan } from './categorise.js';
-import { globalCounts } from './global.js';
 import { findHead } from './head.js';
-import { DEFAULT_ALPHA, scoreLayer, type Criterion } from './importance.js';
+import type { Criterion } from './importance.js';
 import { nmMask, type NmPattern } from './nm.js';
 import type { Preset } from './preset.js';
 import { categoryRows, totalsOf, type PruneLayerRow, type PruneResult } from './result.js';
@@ -110,8 +109,7 @@ export interface PreparedPrune {
 export function preparePrune(model: OnnxModel, options: PruneOptions): PreparedPrune {
   const scope = options.scope ?? 'layer';
   const criterion = options.criterion ?? 'l1';
-  if (options.target !== undefined) checkFraction(options.target, '--target');
-  if (options.nm && (options.target !== undefined || scope === 'global')) throw new UsageError('--nm fixes the sparsity of every layer; it cannot be combined with --target or --scope global');
+  checkAllocationOptions({ ...options, scope });
   const g = indexGraph(model);
   const layers = listLayers(model, g, { macs: false });
   const what = model.path ? `'${model.path}'` : 'the model';
@@ -122,25 +120,12 @@ export function preparePrune(model: OnnxModel, options: PruneOptions): PreparedP
   const plan = planPrune(model, layers, g, options);
   const tensors = new Map<string, Tensor>();
   const tensorOf = (l: WeightLayer) => tensors.get(l.id) ?? readTensor(g.constants.get(l.id)!.proto, model.external);
-  const budgets: Budget[] = plan.entries.map((e) => ({ n: e.layer.params, zeros: e.layer.params - e.layer.nonZero, ratio: e.ratio, max: e.max, protected: e.protected }));
-  let counts: number[];
-  let factor: number | undefined;
-  if (options.nm) {
-    counts = budgets.map(() => 0);
-  } else if (scope === 'global') {
-    const want = options.target !== undefined ? Math.round(options.target * budgets.reduce((s, b) => s + (b.protected ? 0 : b.n), 0)) : presetAllocation(budgets).zerosAfter;
-    const scores = plan.entries.map((e) => {
-      if (e.protected || e.ratio <= 0) return undefined;
-      const t = tensorOf(e.layer);
-      tensors.set(e.layer.id, t);
-      return scoreLayer(t, criterion, options.alpha ?? DEFAULT_ALPHA);
-    });
-    counts = globalCounts(budgets, scores, want);
-  } else {
-    const alloc = options.target !== undefined ? targetAllocation(budgets, options.target) : presetAllocation(budgets);
-    counts = alloc.counts;
-    factor = alloc.factor;
-  }
+  // Global scope scores every layer up front: keep those tensors for the cut.
+  const { counts, factor } = allocatePlan(plan, { ...options, scope, criterion }, (l) => {
+    const t = tensorOf(l);
+    tensors.set(l.id, t);
+    return t;
+  });
   let scratch = new ArrayBuffer(0);
   const scratchOf = (l: WeightLayer): Tensor | undefined => {
     const proto = g.constants.get(l.id)!.proto;
