@@ -6,5 +6,7 @@ export * from './preprocess/index.js';
 export * from './decode/index.js';
 export * from './nms/index.js';
 export { readModelInfo, createPredictor, type ModelInfo, type Predictor, type PredictorOptions, type Prediction } from './predictor.js';
+export { postprocessOutput, type PostprocessSpec, type RawOutput } from './postprocess.js';
+export { openPostprocessQueue, type PostprocessQueue, type PostprocessResult } from './postprocess-queue.js';
 export { toCocoResults, cocoEvaluationInput, type CocoPrediction } from './coco-results.js';
-export { validate, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';
+export { validate, defaultWorkers, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';

@@ -8,10 +8,11 @@ import { toFloat32 } from '../core/convert.js';
 import { ModelFormatError, UsageError } from '../core/errors.js';
 import { loadOnnx, parseUltralyticsMetadata } from '../io/onnx/index.js';
 import { createSession, type RuntimeSession } from '../runtime/index.js';
-import { decodeOutput, type Detections } from './decode/decode.js';
+import type { Detections } from './decode/decode.js';
 import { resolveLayout, type OutputLayout, type ResolvedLayout } from './decode/layouts.js';
-import { nonMaxSuppression, type NmsOptions } from './nms/nms.js';
-import { letterbox, scaleBoxesToOriginal, type LetterboxGeometry } from './preprocess/letterbox.js';
+import type { NmsOptions } from './nms/nms.js';
+import { postprocessOutput, type PostprocessSpec, type RawOutput } from './postprocess.js';
+import { letterbox, type LetterboxGeometry } from './preprocess/letterbox.js';
 import type { Image8 } from './preprocess/resize-linear.js';
 
 export interface ModelInfo {
@@ -73,6 +74,10 @@ export interface Predictor {
   readonly session: RuntimeSession;
   /** Letterbox into the predictor's reusable input buffer (valid until the next prepare; timed by the caller). */
   prepare(image: Image8): { data: Float32Array; geometry: LetterboxGeometry };
+  /** What `postprocessOutput` needs for this model's raw outputs. */
+  readonly postprocess: PostprocessSpec;
+  /** Run the model on a prepared tensor; the raw float32 output (postprocess it with `postprocessOutput`). */
+  infer(data: Float32Array): Promise<{ output: RawOutput; inferenceMs: number }>;
   /** Run the model on a prepared tensor and postprocess. */
   run(input: { data: Float32Array; geometry: LetterboxGeometry }): Promise<Prediction>;
   /** One untimed run on a grey image (first runs are slow), as Ultralytics warms up before validating. */
@@ -87,22 +92,28 @@ export async function createPredictor(file: string, info: ModelInfo, options: Pr
   const size = options.imgsz;
   const conf = options.conf ?? 0.001;
   const inputBuffer = new Float32Array(3 * size * size);
+  const { iou, maxDet, maxNms, agnostic, multiLabel } = options;
+  const spec: PostprocessSpec = { layout, conf, nms: { conf, iou, maxDet, maxNms, agnostic, multiLabel }, output: outSpec.name };
+  const infer = async (data: Float32Array): Promise<{ output: RawOutput; inferenceMs: number }> => {
+    const t0 = performance.now();
+    const outputs = await session.run({ [info.inputName]: { dtype: 'float32', dims: [1, 3, size, size], data } });
+    const inferenceMs = performance.now() - t0;
+    const out = outputs[outSpec.name] ?? Object.values(outputs)[0];
+    if (!out) throw new ModelFormatError(`${file}: the model returned no output`, file);
+    const raw = out.dtype === 'float32' ? (out.data as Float32Array) : toFloat32(out);
+    return { output: { data: raw, dims: out.dims }, inferenceMs };
+  };
   return {
     layout,
     session,
+    postprocess: spec,
+    infer,
     prepare: (image) => letterbox(image, size, inputBuffer),
     async run({ data, geometry }) {
-      const t0 = performance.now();
-      const outputs = await session.run({ [info.inputName]: { dtype: 'float32', dims: [1, 3, size, size], data } });
+      const { output, inferenceMs } = await infer(data);
       const t1 = performance.now();
-      const out = outputs[outSpec.name] ?? Object.values(outputs)[0];
-      if (!out) throw new ModelFormatError(`${file}: the model returned no output`, file);
-      const raw = out.dtype === 'float32' ? (out.data as Float32Array) : toFloat32(out);
-      const actual = resolveLayout(out.dims, { numClasses: layout.numClasses, override: layout.layout, output: outSpec.name });
-      const decoded = decodeOutput(raw, actual, conf);
-      const det = decoded.kind === 'final' ? decoded.detections : nonMaxSuppression(decoded.candidates, options);
-      const detections = { ...det, boxesXyxy: scaleBoxesToOriginal(det.boxesXyxy, geometry) };
-      return { detections, geometry, inferenceMs: t1 - t0, postprocessMs: performance.now() - t1 };
+      const detections = postprocessOutput(output, spec, geometry);
+      return { detections, geometry, inferenceMs, postprocessMs: performance.now() - t1 };
     },
     async warmup() {
       await session.run({ [info.inputName]: { dtype: 'float32', dims: [1, 3, size, size], data: new Float32Array(3 * size * size).fill(114 / 255) } });

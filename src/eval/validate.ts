@@ -1,9 +1,9 @@
 /**
  * `validate`: accuracy of a detection model on a dataset, as Ultralytics' validator measures it (or, with
- * `metric: 'coco'`, as pycocotools does). Streams the dataset: a small queue of async image decodes runs ahead
- * of inference (sharp decodes on libuv threads while the session runs), so at most `prefetch` decoded images
- * are held at once.
+ * `metric: 'coco'`, as pycocotools does). Streams the dataset: decode + letterbox of the next images run ahead
+ * of inference in a worker thread (see preprocess/prepared-stream.ts), at most `prefetch` images in flight.
  */
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { DatasetError, UsageError } from '../core/errors.js';
 import { cocoEvaluate, type CocoEvaluation } from './coco/cocoeval.js';
@@ -12,10 +12,10 @@ import { openDataset } from './dataset/open.js';
 import type { Dataset, DatasetImage, SkippedImage } from './dataset/types.js';
 import type { OutputLayout } from './decode/layouts.js';
 import { computeDetectionMetrics } from './metrics/detection-metrics.js';
-import { decodeImageRgb } from './preprocess/decode-image.js';
 import { labelsToOriginal, type LetterboxGeometry } from './preprocess/letterbox.js';
-import type { Image8 } from './preprocess/resize-linear.js';
-import { createPredictor, readModelInfo } from './predictor.js';
+import { openPreparedStream, type PreparedStream } from './preprocess/prepared-stream.js';
+import { openPostprocessQueue } from './postprocess-queue.js';
+import { createPredictor, readModelInfo, type Predictor } from './predictor.js';
 import { cocoEvaluationInput, toCocoResults, type CocoPrediction } from './coco-results.js';
 
 export type MetricMode = 'ultralytics' | 'coco';
@@ -40,8 +40,14 @@ export interface ValidateOptions {
   metric?: MetricMode;
   layout?: OutputLayout;
   threads?: number;
-  /** Decoded images queued ahead of inference (default 3). */
+  /** Images decoded + letterboxed ahead of inference, at most (default 4). */
   prefetch?: number;
+  /**
+   * Worker threads for decode + letterbox and for postprocessing (1 each), or 0 to do both on the calling
+   * thread. Default: 1 when `threads` leaves a CPU core free for them, else 0 (measured: with every core
+   * running inference, the workers only slow it down).
+   */
+  workers?: number;
   /** Keep COCO-format predictions in the result (for --save-predictions). */
   keepPredictions?: boolean;
   onProgress?: (p: ValidateProgress) => void;
@@ -77,6 +83,8 @@ export interface ValidationResult {
   skipped: SkippedImage[];
   warnings: string[];
   predictions?: CocoPrediction[];
+  /** Where preprocessing ran: 'worker' threads, or the 'main' thread (workers: 0, or a worker failed: fallbackReason). */
+  preprocess?: { mode: 'worker' | 'main'; fallbackReason?: string };
 }
 
 function namesWarning(model: readonly string[], data: readonly string[]): string | undefined {
@@ -93,14 +101,9 @@ function groundTruth(image: DatasetImage, g: LetterboxGeometry): ImageLabels {
   return { ...base, boxesXyxy: l.boxesXyxy, classes: l.classes, crowd: l.crowd, areas: l.areas };
 }
 
-type Decoded = { ok: true; image: Image8 } | { ok: false; reason: string };
-
-async function decodeSafe(file: string): Promise<Decoded> {
-  try {
-    return { ok: true, image: await decodeImageRgb(file) };
-  } catch (e) {
-    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
-  }
+/** 1 worker when inference leaves a core free (`threads` below the cores available), else 0. */
+export function defaultWorkers(threads: number | undefined): number {
+  return threads !== undefined && threads > 0 && threads < availableParallelism() ? 1 : 0;
 }
 
 export async function validate(options: ValidateOptions): Promise<ValidationResult> {
@@ -120,52 +123,62 @@ export async function validate(options: ValidateOptions): Promise<ValidationResu
     throw new UsageError(`--imgsz ${options.imgsz} does not match the model's fixed input size ${info.inputSize}; omit --imgsz or re-export the model`);
   }
   const imgsz = options.imgsz ?? info.inputSize ?? 640;
-  const predictor = await createPredictor(options.model, info, {
-    imgsz, numClasses: names.length, layout: options.layout, threads: options.threads,
-    conf: options.conf, iou: options.iou, maxDet: options.maxDet, agnostic: options.agnostic,
+  const total = dataset.images.length;
+  const workers = options.workers ?? defaultWorkers(options.threads);
+  // Pre- and postprocessing workers start now, so their start-up overlaps with session creation and warm-up.
+  const stream: PreparedStream = openPreparedStream(dataset.images.map((im) => im.path), {
+    size: imgsz, depth: options.prefetch, workers,
   });
-  if (predictor.layout.layout !== 'e2e' && predictor.layout.numClasses !== names.length) {
-    warnings.push(`the output carries ${predictor.layout.numClasses} classes but ${names.length} names are known`);
-    while (names.length < predictor.layout.numClasses) names.push(`class_${names.length}`);
-  }
+  const postQueue = openPostprocessQueue({ workers });
   const skipped = [...dataset.skipped];
   const labels: ImageLabels[] = [];
   const detections: ImageDetections[] = [];
   const evaluated: DatasetImage[] = [];
-  const total = dataset.images.length;
-  const depth = Math.max(1, options.prefetch ?? 3);
-  const queue: Promise<Decoded>[] = [];
-  let next = 0;
-  const fill = (): void => {
-    while (queue.length < depth && next < total) queue.push(decodeSafe(dataset.images[next++]!.path));
-  };
   let pre = 0, inf = 0, post = 0;
+  let predictor: Predictor | undefined;
   try {
-    fill();
+    predictor = await createPredictor(options.model, info, {
+      imgsz, numClasses: names.length, layout: options.layout, threads: options.threads,
+      conf: options.conf, iou: options.iou, maxDet: options.maxDet, agnostic: options.agnostic,
+    });
+    if (predictor.layout.layout !== 'e2e' && predictor.layout.numClasses !== names.length) {
+      warnings.push(`the output carries ${predictor.layout.numClasses} classes but ${names.length} names are known`);
+      while (names.length < predictor.layout.numClasses) names.push(`class_${names.length}`);
+    }
     await predictor.warmup();
+    // Postprocessing of image i (in the worker) overlaps with inference of the next images; at most `depth`
+    // outputs wait for it.
+    const pendingPost: Promise<void>[] = [];
+    const depth = Math.max(1, options.prefetch ?? 4);
     for (let i = 0; i < total; i++) {
       const item = dataset.images[i]!;
       const t0 = performance.now();
-      const decoded = await queue.shift()!;
-      fill();
-      if (!decoded.ok) {
-        skipped.push({ path: item.path, reason: decoded.reason });
+      const prepared = await stream.next();
+      if (!prepared.ok) {
+        skipped.push({ path: item.path, reason: prepared.reason });
         options.onProgress?.({ done: i + 1, total, label: item.imageId });
         continue;
       }
-      const input = predictor.prepare(decoded.image);
       pre += performance.now() - t0;
-      const p = await predictor.run(input);
-      inf += p.inferenceMs;
-      const t2 = performance.now();
-      labels.push(groundTruth(item, p.geometry));
-      detections.push({ imageId: item.imageId, ...p.detections });
+      const { output, inferenceMs } = await predictor.infer(prepared.data);
+      stream.recycle(prepared.data);
+      inf += inferenceMs;
+      const k = evaluated.length;
       evaluated.push(item);
-      post += p.postprocessMs + (performance.now() - t2);
+      const geometry = prepared.geometry;
+      labels.push(groundTruth(item, geometry));
+      pendingPost.push(postQueue.submit(output, predictor.postprocess, geometry).then((r) => {
+        detections[k] = { imageId: item.imageId, ...r.detections };
+        post += r.postprocessMs;
+      }));
+      if (pendingPost.length > depth) await pendingPost.shift();
       options.onProgress?.({ done: i + 1, total, label: item.imageId });
     }
+    await Promise.all(pendingPost);
   } finally {
-    await predictor.release();
+    await stream.close();
+    await postQueue.close();
+    await predictor?.release();
   }
   if (evaluated.length === 0) throw new DatasetError(`${dataset.source}: no image could be evaluated (${skipped.length} skipped; first: ${skipped[0]?.path}: ${skipped[0]?.reason})`, dataset.source);
   const decodeFailures = skipped.length - dataset.skipped.length;
@@ -176,6 +189,7 @@ export async function validate(options: ValidateOptions): Promise<ValidationResu
     images: evaluated.length, instances,
     speed: { preprocessMs: pre / evaluated.length, inferenceMs: inf / evaluated.length, postprocessMs: post / evaluated.length },
     wallMs: 0, skipped, warnings,
+    preprocess: { mode: stream.mode, ...(stream.fallbackReason !== undefined ? { fallbackReason: stream.fallbackReason } : {}) },
   };
   if (metric === 'ultralytics') {
     result.metrics = computeDetectionMetrics({ labels, detections, names });

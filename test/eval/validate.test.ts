@@ -28,6 +28,17 @@ describeFixtures('validate: acceptance against Ultralytics 8.3.63 and pycocotool
     expect(r.speed.inferenceMs).toBeGreaterThan(0);
   });
 
+  it('workers: 0 (all on the calling thread) gives the same detections as the worker threads', async () => {
+    const data = fixture('datasets', 'coco8', 'coco8.yaml');
+    const viaWorkers = await validate({ model: MODEL, data, threads: 1, keepPredictions: true, prefetch: 2, workers: 1 });
+    const inThread = await validate({ model: MODEL, data, threads: 1, keepPredictions: true, workers: 0 });
+    expect(viaWorkers.preprocess).toEqual({ mode: 'worker' });
+    expect(inThread.preprocess).toEqual({ mode: 'main' });
+    expect(viaWorkers.predictions!.length).toBeGreaterThan(0);
+    expect(viaWorkers.predictions).toEqual(inThread.predictions);
+    expect(viaWorkers.metrics).toEqual(inThread.metrics);
+  });
+
   it('coco128 (YOLO labels): metrics within ±0.002, detections equal to Ultralytics\' own', async () => {
     const progress: number[] = [];
     const r = await validate({

@@ -1,0 +1,144 @@
+/**
+ * A bounded, ordered stream of network inputs for a list of image files: decode + letterbox run ahead of the
+ * consumer, at most `depth` images in flight (decoded or letterboxed, not yet taken), in the files' order.
+ *
+ * With `workers ≥ 1` (default 1) the work runs in worker threads (preprocess-worker.ts), so it overlaps with
+ * `session.run`, which keeps the main thread busy; tensors travel by transfer, and buffers given back with
+ * `recycle` are reused. With `workers: 0`, or when a worker cannot start or dies, the same work runs on the
+ * main thread (sharp's decode still overlaps; letterbox does not). Both paths produce identical tensors.
+ *
+ * Worker file: dist/…/preprocess-worker.js next to this module when compiled; from TypeScript sources
+ * (tsx, vitest) the .ts file is loaded through tsx's API in an eval worker; if neither works, in-thread.
+ */
+import type { Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../spawn-worker.js';
+import { decodeImageRgb } from './decode-image.js';
+import { letterbox, type LetterboxGeometry } from './letterbox.js';
+import type { PrepareJob, PrepareReply } from './prepare-protocol.js';
+
+export type PreparedImage =
+  | { ok: true; data: Float32Array; geometry: LetterboxGeometry }
+  | { ok: false; reason: string };
+
+export interface PreparedStreamOptions {
+  /** Square network input side, px. */
+  size: number;
+  /** Images in flight ahead of the consumer (default 4). */
+  depth?: number;
+  /** Worker threads (default 1); 0 preprocesses on the calling thread. */
+  workers?: number;
+}
+
+export interface PreparedStream {
+  /** The next file's tensor (or why it could not be read), in the order of the paths. */
+  next(): Promise<PreparedImage>;
+  /** Hand back a tensor from `next` that is no longer used; its buffer is reused. */
+  recycle(data: Float32Array): void;
+  /** 'worker' while workers serve the stream; 'main' when preprocessing runs on this thread. */
+  readonly mode: 'worker' | 'main';
+  /** Why the stream fell back to the main thread, if it did. */
+  readonly fallbackReason: string | undefined;
+  close(): Promise<void>;
+}
+
+const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Decode + letterbox on this thread (the fallback path; same functions as the worker). */
+export async function prepareInThread(file: string, size: number, buffer?: ArrayBuffer): Promise<PreparedImage> {
+  try {
+    const image = await decodeImageRgb(file);
+    const floats = 3 * size * size;
+    const out = buffer && buffer.byteLength === floats * 4 ? new Float32Array(buffer) : new Float32Array(floats);
+    return { ok: true, ...letterbox(image, size, out) };
+  } catch (e) {
+    return { ok: false, reason: reasonOf(e) };
+  }
+}
+
+interface Slot {
+  path: string;
+  promise: Promise<PreparedImage>;
+  resolve: (r: PreparedImage) => void;
+  settled: boolean;
+}
+
+export function openPreparedStream(paths: readonly string[], options: PreparedStreamOptions): PreparedStream {
+  const { size } = options;
+  const depth = Math.max(1, options.depth ?? 4);
+  const wanted = Math.max(0, Math.min(options.workers ?? 1, 8));
+  const slots = new Map<number, Slot>();
+  const spare: ArrayBuffer[] = [];
+  const workers: Worker[] = [];
+  let fallbackReason: string | undefined;
+  let posted = 0, taken = 0, closing = false;
+
+  const inThread = (slot: Slot): void => {
+    void prepareInThread(slot.path, size, spare.pop()).then((r) => settle(slot, r));
+  };
+  const settle = (slot: Slot, r: PreparedImage): void => {
+    if (slot.settled) return;
+    slot.settled = true;
+    slot.resolve(r);
+  };
+  const fail = (reason: string): void => {
+    if (closing || fallbackReason !== undefined) return;
+    fallbackReason = reason;
+    for (const w of workers.splice(0)) void w.terminate();
+    for (const slot of slots.values()) if (!slot.settled) inThread(slot);
+  };
+
+  if (wanted > 0) {
+    try {
+      for (let i = 0; i < wanted; i++) {
+        const w = spawnModuleWorker(new URL('./preprocess-worker.js', import.meta.url));
+        w.on('message', (m: PrepareReply) => {
+          const slot = slots.get(m.seq);
+          if (slot) settle(slot, m.ok ? { ok: true, data: m.data, geometry: m.geometry } : { ok: false, reason: m.reason });
+        });
+        w.on('error', (e) => fail(`preprocessing worker failed: ${reasonOf(e)}`));
+        w.on('exit', (code) => fail(`preprocessing worker exited (code ${code})`));
+        workers.push(w);
+      }
+    } catch (e) {
+      fail(`preprocessing worker could not start: ${reasonOf(e)}`);
+    }
+  }
+
+  const post = (): void => {
+    while (posted - taken < depth && posted < paths.length) {
+      const seq = posted++;
+      let resolve!: (r: PreparedImage) => void;
+      const promise = new Promise<PreparedImage>((r) => (resolve = r));
+      const slot: Slot = { path: paths[seq]!, promise, resolve, settled: false };
+      slots.set(seq, slot);
+      const w = workers[seq % Math.max(1, workers.length)];
+      if (!w) { inThread(slot); continue; }
+      const recycle = spare.pop();
+      const job: PrepareJob = { seq, path: slot.path, size, recycle };
+      w.postMessage(job, recycle ? [recycle] : []);
+    }
+  };
+  post();
+
+  return {
+    get mode() { return wanted > 0 && fallbackReason === undefined ? 'worker' : 'main'; },
+    get fallbackReason() { return fallbackReason; },
+    async next() {
+      if (taken >= paths.length) throw new RangeError('prepared stream: no more images');
+      const seq = taken;
+      const slot = slots.get(seq)!;
+      const r = await slot.promise;
+      slots.delete(seq);
+      taken++;
+      post();
+      return r;
+    },
+    recycle(data) {
+      if (data.byteLength === 3 * size * size * 4 && data.byteOffset === 0 && spare.length < depth) spare.push(data.buffer as ArrayBuffer);
+    },
+    async close() {
+      closing = true;
+      await Promise.all(workers.splice(0).map((w) => w.terminate()));
+    },
+  };
+}
