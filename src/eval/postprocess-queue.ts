@@ -1,7 +1,7 @@
 /**
  * Postprocessing (decode, NMS, box mapping) of raw outputs in a worker thread, so that the main thread goes
  * straight on to the next `session.run`. Results come back as promises, one per submitted output; the caller
- * bounds how many are pending. With `workers: 0`, or if the worker cannot start or dies, the same pure
+ * bounds how many are pending. Until the worker has started, outputs are postprocessed here. With `workers: 0`, or if the worker cannot start or dies, the same pure
  * function runs on the calling thread (identical results).
  */
 import { performance } from 'node:perf_hooks';
@@ -24,6 +24,8 @@ export interface PostprocessQueue {
   /** Postprocess one output; `raw.data`'s buffer may be transferred (do not use it afterwards). */
   submit(raw: RawOutput, spec: PostprocessSpec, geometry: LetterboxGeometry): Promise<PostprocessResult>;
   readonly mode: 'worker' | 'main';
+  /** Resolves true once the worker is ready, false if there will be none. */
+  readonly workerReady: Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -38,10 +40,13 @@ function inThread(job: PostprocessJob): PostprocessResult {
 export function openPostprocessQueue(options: { workers?: number } = {}): PostprocessQueue {
   const pending = new Map<number, Pending>();
   let worker: Worker | undefined;
-  let seq = 0, closing = false, failed = false;
+  let seq = 0, closing = false, failed = false, ready = false;
+  let signalReady!: (ok: boolean) => void;
+  const workerReady = new Promise<boolean>((r) => (signalReady = r));
   const fail = (): void => {
     if (closing || failed) return;
     failed = true;
+    signalReady(false);
     void worker?.terminate();
     worker = undefined;
     // The worker never answered these: compute them here, in order.
@@ -54,7 +59,12 @@ export function openPostprocessQueue(options: { workers?: number } = {}): Postpr
   if ((options.workers ?? 1) > 0) {
     try {
       const w = spawnModuleWorker(new URL('./postprocess-worker.js', import.meta.url));
-      w.on('message', (m: PostprocessReply) => {
+      w.on('message', (m: PostprocessReply | { ready: true }) => {
+        if ('ready' in m) {
+          ready = !failed;
+          signalReady(ready);
+          return;
+        }
         const p = pending.get(m.seq);
         if (!p) return;
         pending.delete(m.seq);
@@ -68,11 +78,14 @@ export function openPostprocessQueue(options: { workers?: number } = {}): Postpr
       failed = true;
     }
   }
+  if (!worker) signalReady(false);
   return {
     get mode() { return worker && !failed ? 'worker' : 'main'; },
+    workerReady,
     submit(raw, spec, geometry) {
       const job: PostprocessJob = { seq: seq++, raw, spec, geometry };
-      if (!worker || failed) {
+      // Until the worker has started (or if it failed), postprocess here.
+      if (!worker || failed || !ready) {
         try { return Promise.resolve(inThread(job)); } catch (e) { return Promise.reject(e); }
       }
       const w = worker;
@@ -90,6 +103,7 @@ export function openPostprocessQueue(options: { workers?: number } = {}): Postpr
     },
     async close() {
       closing = true;
+      signalReady(false);
       if (worker) await worker.terminate();
       worker = undefined;
     },

@@ -21,3 +21,4 @@ port.on('message', (job: PostprocessJob) => {
     port.postMessage({ seq: job.seq, ok: false, reason: e instanceof Error ? e.message : String(e) } satisfies PostprocessReply);
   }
 });
+port.postMessage({ ready: true });

@@ -31,6 +31,7 @@ describe('openPostprocessQueue', () => {
     for (const workers of [1, 0]) {
       const q = openPostprocessQueue({ workers });
       expect(q.mode).toBe(workers ? 'worker' : 'main');
+      expect(await q.workerReady).toBe(workers === 1);
       try {
         const got = await Promise.all(outputs.map((data) => q.submit({ data: data.slice(), dims: [1, 4 + nc, n] }, spec, geometry)));
         got.forEach((r, i) => expect(r.detections).toEqual(expected[i]));
@@ -43,6 +44,7 @@ describe('openPostprocessQueue', () => {
 
   it('a bad output is a rejected promise naming the problem, in the worker too', async () => {
     const q = openPostprocessQueue({ workers: 1 });
+    expect(await q.workerReady).toBe(true);
     try {
       await expect(q.submit({ data: new Float32Array(12), dims: [1, 2, 2, 3] }, spec, geometry)).rejects.toThrow(/output0/);
     } finally {

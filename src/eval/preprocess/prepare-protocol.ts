@@ -15,3 +15,6 @@ export interface PrepareJob {
 export type PrepareReply =
   | { seq: number; ok: true; data: Float32Array; geometry: LetterboxGeometry }
   | { seq: number; ok: false; reason: string };
+
+/** Sent once by a worker when it has loaded (jobs before that run on the main thread). */
+export interface WorkerReady { ready: true }

@@ -4,7 +4,7 @@
  *
  * With `workers ≥ 1` (default 1) the work runs in worker threads (preprocess-worker.ts), so it overlaps with
  * `session.run`, which keeps the main thread busy; tensors travel by transfer, and buffers given back with
- * `recycle` are reused. With `workers: 0`, or when a worker cannot start or dies, the same work runs on the
+ * `recycle` are reused; until a worker has started, jobs run on the calling thread. With `workers: 0`, or when a worker cannot start or dies, the same work runs on the
  * main thread (sharp's decode still overlaps; letterbox does not). Both paths produce identical tensors.
  *
  * Worker file: dist/…/preprocess-worker.js next to this module when compiled; from TypeScript sources
@@ -14,7 +14,7 @@ import type { Worker } from 'node:worker_threads';
 import { spawnModuleWorker } from '../spawn-worker.js';
 import { decodeImageRgb } from './decode-image.js';
 import { letterbox, type LetterboxGeometry } from './letterbox.js';
-import type { PrepareJob, PrepareReply } from './prepare-protocol.js';
+import type { PrepareJob, PrepareReply, WorkerReady } from './prepare-protocol.js';
 
 export type PreparedImage =
   | { ok: true; data: Float32Array; geometry: LetterboxGeometry }
@@ -36,6 +36,10 @@ export interface PreparedStream {
   recycle(data: Float32Array): void;
   /** 'worker' while workers serve the stream; 'main' when preprocessing runs on this thread. */
   readonly mode: 'worker' | 'main';
+  /** Resolves true once a worker is ready, false if none will be (workers: 0, or start-up failed). */
+  readonly workerReady: Promise<boolean>;
+  /** Images prepared by workers so far (the others ran on this thread). */
+  readonly byWorker: number;
   /** Why the stream fell back to the main thread, if it did. */
   readonly fallbackReason: string | undefined;
   close(): Promise<void>;
@@ -69,8 +73,12 @@ export function openPreparedStream(paths: readonly string[], options: PreparedSt
   const slots = new Map<number, Slot>();
   const spare: ArrayBuffer[] = [];
   const workers: Worker[] = [];
+  /** Workers that said they are ready; until one is, jobs run on this thread (hides the workers' start-up). */
+  const ready: Worker[] = [];
+  let signalReady!: (ok: boolean) => void;
+  const workerReady = new Promise<boolean>((r) => (signalReady = r));
   let fallbackReason: string | undefined;
-  let posted = 0, taken = 0, closing = false;
+  let posted = 0, taken = 0, closing = false, byWorker = 0;
 
   const inThread = (slot: Slot): void => {
     void prepareInThread(slot.path, size, spare.pop()).then((r) => settle(slot, r));
@@ -83,6 +91,8 @@ export function openPreparedStream(paths: readonly string[], options: PreparedSt
   const fail = (reason: string): void => {
     if (closing || fallbackReason !== undefined) return;
     fallbackReason = reason;
+    signalReady(false);
+    ready.length = 0;
     for (const w of workers.splice(0)) void w.terminate();
     for (const slot of slots.values()) if (!slot.settled) inThread(slot);
   };
@@ -91,8 +101,14 @@ export function openPreparedStream(paths: readonly string[], options: PreparedSt
     try {
       for (let i = 0; i < wanted; i++) {
         const w = spawnModuleWorker(new URL('./preprocess-worker.js', import.meta.url));
-        w.on('message', (m: PrepareReply) => {
+        w.on('message', (m: PrepareReply | WorkerReady) => {
+          if ('ready' in m) {
+            if (fallbackReason === undefined) ready.push(w);
+            signalReady(fallbackReason === undefined);
+            return;
+          }
           const slot = slots.get(m.seq);
+          byWorker++;
           if (slot) settle(slot, m.ok ? { ok: true, data: m.data, geometry: m.geometry } : { ok: false, reason: m.reason });
         });
         w.on('error', (e) => fail(`preprocessing worker failed: ${reasonOf(e)}`));
@@ -104,6 +120,7 @@ export function openPreparedStream(paths: readonly string[], options: PreparedSt
     }
   }
 
+  if (workers.length === 0) signalReady(false);
   const post = (): void => {
     while (posted - taken < depth && posted < paths.length) {
       const seq = posted++;
@@ -111,7 +128,7 @@ export function openPreparedStream(paths: readonly string[], options: PreparedSt
       const promise = new Promise<PreparedImage>((r) => (resolve = r));
       const slot: Slot = { path: paths[seq]!, promise, resolve, settled: false };
       slots.set(seq, slot);
-      const w = workers[seq % Math.max(1, workers.length)];
+      const w = ready[seq % Math.max(1, ready.length)];
       if (!w) { inThread(slot); continue; }
       const recycle = spare.pop();
       const job: PrepareJob = { seq, path: slot.path, size, recycle };
@@ -123,6 +140,8 @@ export function openPreparedStream(paths: readonly string[], options: PreparedSt
   return {
     get mode() { return wanted > 0 && fallbackReason === undefined ? 'worker' : 'main'; },
     get fallbackReason() { return fallbackReason; },
+    get byWorker() { return byWorker; },
+    workerReady,
     async next() {
       if (taken >= paths.length) throw new RangeError('prepared stream: no more images');
       const seq = taken;
@@ -138,6 +157,7 @@ export function openPreparedStream(paths: readonly string[], options: PreparedSt
     },
     async close() {
       closing = true;
+      signalReady(false);
       await Promise.all(workers.splice(0).map((w) => w.terminate()));
     },
   };

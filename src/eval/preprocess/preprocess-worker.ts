@@ -8,7 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import { decodeImageRgb } from './decode-image.js';
 import { letterbox } from './letterbox.js';
-import type { PrepareJob, PrepareReply } from './prepare-protocol.js';
+import type { PrepareJob, PrepareReply, WorkerReady } from './prepare-protocol.js';
 import type { Image8 } from './resize-linear.js';
 
 const port = parentPort;
@@ -47,3 +47,5 @@ port.on('message', (job: PrepareJob) => {
   );
   chain = chain.then(async () => finish(job, await decoded));
 });
+// sharp loads in about half a second: before saying ready, so that the first jobs do not wait for it.
+void import('sharp').finally(() => port.postMessage({ ready: true } satisfies WorkerReady));
