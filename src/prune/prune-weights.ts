@@ -11,7 +11,7 @@ import { categorise, layerChains, type Plan } from './categorise.js';
 import type { HeadInfo } from './head.js';
 import { nmMask } from './nm.js';
 import type { PruneOptions } from './prune.js';
-import { categoryRows, totalsOf, type PruneLayerRow, type PruneResult } from './result.js';
+import { categoryRows, initialRow, totalsOf, type PruneLayerRow, type PruneResult } from './result.js';
 import { applyMask, selectSmallest } from './select.js';
 
 export interface WeightsToPrune {
@@ -67,12 +67,8 @@ export function pruneWeights(input: WeightsToPrune, options: PruneOptions): Prun
   const updates = new Map<string, Tensor>();
   plan.entries.forEach((e, i) => {
     const l = e.layer;
-    const zerosBefore = l.params - l.nonZero;
-    const row: PruneLayerRow = {
-      id: l.id, modulePath: l.modulePath, classChain: e.classChain, classSource: e.classSource, category: e.category, rule: e.rule,
-      opType: l.opType, dtype: l.dtype, dims: l.dims, protected: e.protected, presetRatio: e.ratio, ratio: 0, params: l.params,
-      zerosBefore, zerosAfter: zerosBefore,
-    };
+    const row = initialRow(e);
+    const zerosBefore = row.zerosBefore;
     rows.push(row);
     if (e.protected) return;
     let mask: Uint8Array | undefined;

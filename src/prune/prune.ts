@@ -16,7 +16,7 @@ import { findHead } from './head.js';
 import type { Criterion } from './importance.js';
 import { nmMask, type NmPattern } from './nm.js';
 import type { Preset } from './preset.js';
-import { categoryRows, totalsOf, type PruneLayerRow, type PruneResult } from './result.js';
+import { categoryRows, initialRow, totalsOf, type PruneLayerRow, type PruneResult } from './result.js';
 import { applyMask, selectSmallest, zeroInPlace, zeroSmallest } from './select.js';
 
 export interface PruneProgress { done: number; total: number; label?: string }
@@ -152,12 +152,8 @@ export interface LayerCut {
 export function cutLayer(prep: PreparedPrune, index: number, options: Pick<PruneOptions, 'nm' | 'dryRun'>, owned: (t: Tensor) => boolean, reuse = false): LayerCut {
   const e = prep.plan.entries[index]!;
   const l = e.layer;
-  const zerosBefore = l.params - l.nonZero;
-  const row: PruneLayerRow = {
-    id: l.id, modulePath: l.modulePath, classChain: e.classChain, classSource: e.classSource, category: e.category, rule: e.rule,
-    opType: l.opType, dtype: l.dtype, dims: l.dims, protected: e.protected, presetRatio: e.ratio, ratio: 0, params: l.params,
-    zerosBefore, zerosAfter: zerosBefore,
-  };
+  const row = initialRow(e);
+  const zerosBefore = row.zerosBefore;
   if (e.protected) return { row, values: undefined };
   let mask: Uint8Array | undefined;
   if (options.nm) {

@@ -59,6 +59,17 @@ export interface PruneTotals {
   achieved: number;
 }
 
+/** The report row of a plan entry before anything is cut (ratio 0, zeros as found). */
+export function initialRow(e: PlanEntry): PruneLayerRow {
+  const l = e.layer;
+  const zerosBefore = l.params - l.nonZero;
+  return {
+    id: l.id, modulePath: l.modulePath, classChain: e.classChain, classSource: e.classSource, category: e.category, rule: e.rule,
+    opType: l.opType, dtype: l.dtype, dims: l.dims, protected: e.protected, presetRatio: e.ratio, ratio: 0, params: l.params,
+    zerosBefore, zerosAfter: zerosBefore,
+  };
+}
+
 export function categoryRows(rows: readonly PruneLayerRow[]): PruneCategoryRow[] {
   const by = new Map<string, PruneCategoryRow>();
   for (const r of rows) {
