@@ -2,15 +2,14 @@
  * `prunekit bench MODEL [MODEL2 ...]`: side-by-side latency on onnxruntime CPU, interleaved rounds, with the
  * ratio of medians and its 95% bootstrap interval for every model against the first.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { benchmarkModels, parseImgsz, type BenchOptions, type BenchResult } from '../bench/index.js';
-import { FileError, UsageError } from '../core/index.js';
+import { UsageError } from '../core/index.js';
 import { formatBenchText } from '../report/index.js';
 import type { GraphOptimization } from '../runtime/index.js';
 import type { CliContext, CommandModule } from './context.js';
 import { progressBar } from './progress.js';
+import { writeJson } from './write-json.js';
 
 const GRAPH_OPTS: readonly GraphOptimization[] = ['all', 'basic', 'extended', 'disabled'];
 
@@ -61,15 +60,6 @@ export function addLatencyFlags(cmd: Command): Command {
     .option('--seed <n>', 'seed of the round order, inputs and bootstrap (default 1)');
 }
 
-/** Write `value` as pretty JSON to `file`, creating its folder. */
-export async function writeJson(file: string, value: unknown): Promise<void> {
-  try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, JSON.stringify(value, null, 2) + '\n');
-  } catch (e) {
-    throw new FileError(`${file}: cannot write (${e instanceof Error ? e.message : String(e)})`, file, { cause: e });
-  }
-}
 
 /** Run the benchmark with a progress bar on stderr. */
 export async function runBenchWithProgress(ctx: CliContext, models: readonly string[], options: BenchOptions): Promise<BenchResult> {

@@ -10,7 +10,8 @@ import {
   compareModels, parseMaxDrop, renderHtml, renderMarkdown, summaryLines, type CompareOptions, type CompareOutcome, type CompareProgress,
   type ComparisonReport,
 } from '../report/index.js';
-import { addLatencyFlags, benchOptionsFromFlags, writeJson, type LatencyFlags } from './bench.js';
+import { addLatencyFlags, benchOptionsFromFlags, type LatencyFlags } from './bench.js';
+import { writeJson } from './write-json.js';
 import type { CliContext, CommandModule } from './context.js';
 import { ExitCode } from './io.js';
 import { progressBar } from './progress.js';

@@ -5,14 +5,14 @@
  *
  * Formats are dispatched in one place, {@link INSPECTORS}: add a format by adding an entry there.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { FileError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { inspectOnnx, type ImageSize, type InspectReport } from '../graph/index.js';
 import { loadOnnx } from '../io/onnx/index.js';
 import type { CliContext, CommandModule } from './context.js';
 import { formatInspectText } from './inspect-text.js';
+import { writeJson } from './write-json.js';
 
 export type ModelFormat = 'onnx' | 'pytorch' | 'safetensors';
 
@@ -71,14 +71,6 @@ export function parseImageSize(text: string): ImageSize {
 
 interface InspectFlags { layers?: boolean; json?: string; imgsz?: string }
 
-async function writeJson(file: string, report: unknown): Promise<void> {
-  try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, JSON.stringify(report, null, 2) + '\n');
-  } catch (e) {
-    throw new FileError(`'${file}': cannot write the JSON report (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
-  }
-}
 
 async function run(ctx: CliContext, model: string, flags: InspectFlags): Promise<void> {
   const imgsz = flags.imgsz !== undefined ? parseImageSize(flags.imgsz) : undefined;

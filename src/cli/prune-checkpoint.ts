@@ -2,14 +2,13 @@
  * `prunekit prune best.pt -o pruned.pt …`: the `.pt` → `.pt` (and `.safetensors`) branch of the prune command. Same flags and report
  * as ONNX pruning (no --verify: onnxruntime cannot run a checkpoint; no --structured).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { FileError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { parseCriterion, parseNm, type PruneFileResult } from '../prune/index.js';
 import { pruneCheckpointFile, type PruneCheckpointFileResult } from '../prune/prune-checkpoint-file.js';
 import type { CliContext } from './context.js';
 import { progressBar } from './progress.js';
 import { categoryTable, layerTable, planHeader, totalsText } from './prune-text.js';
+import { writeJson } from './write-json.js';
 
 /** The prune command's flags this branch understands. */
 export interface CheckpointPruneFlags {
@@ -71,12 +70,7 @@ export async function runCheckpointPrune(ctx: CliContext, model: string, flags: 
   if (flags.json) {
     const { plan, ...rest } = result;
     const entries = plan.entries.map(({ layer, ...e }) => ({ id: layer.id, modulePath: layer.modulePath, ...e }));
-    try {
-      await mkdir(path.dirname(path.resolve(flags.json)), { recursive: true });
-      await writeFile(flags.json, JSON.stringify({ ...rest, plan: { ...plan, entries } }, null, 2) + '\n');
-    } catch (e) {
-      throw new FileError(`'${flags.json}': cannot write JSON (${(e as NodeJS.ErrnoException).code ?? String(e)})`, flags.json, { cause: e });
-    }
+    await writeJson(flags.json, { ...rest, plan: { ...plan, entries } });
     ctx.io.out(`wrote ${flags.json}`);
   }
 }

@@ -3,13 +3,12 @@
  * policy, the dependency groups (largest cuts first; all with --layers), barriers, and params/MACs/file size
  * before → after; the written model has passed the channel-consistency check and an onnxruntime run.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { FileError, UsageError, type Tensor } from '../core/index.js';
+import { UsageError, type Tensor } from '../core/index.js';
 import { loadOnnx, modelInputs } from '../io/onnx/index.js';
 import { pruneChannelsFile, type StructuredFileResult } from '../prune/structured/index.js';
 import type { CliContext } from './context.js';
 import { formatBytes, textTable, verifyText } from './prune-text.js';
+import { writeJson } from './write-json.js';
 
 export interface StructuredFlags {
   output?: string; preset?: string; config?: string; arch?: string; target?: string; targetKind?: string;
@@ -72,14 +71,6 @@ export function structuredText(r: StructuredFileResult, all: boolean): string {
   return lines.join('\n');
 }
 
-async function writeJson(file: string, value: unknown): Promise<void> {
-  try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, JSON.stringify(value, null, 2) + '\n');
-  } catch (e) {
-    throw new FileError(`'${file}': cannot write JSON (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file, { cause: e });
-  }
-}
 
 export async function runStructured(ctx: CliContext, model: string, flags: StructuredFlags): Promise<void> {
   if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');

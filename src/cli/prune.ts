@@ -4,9 +4,6 @@
  */
 import { UsageError, isPrunekitError, type Tensor } from '../core/index.js';
 import { modelInputs } from '../io/onnx/index.js';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { FileError } from '../core/index.js';
 import { parseCriterion, parseNm, pruneFile, verifyModel, type PruneFileResult, type PruneVerifyResult } from '../prune/index.js';
 import type { CliContext, CommandModule } from './context.js';
 import { ExitCode } from './io.js';
@@ -14,6 +11,7 @@ import { progressBar } from './progress.js';
 import { categoryTable, layerTable, planHeader, totalsText, verifyText } from './prune-text.js';
 import { runStructured, type StructuredFlags } from './prune-structured.js';
 import { isCheckpointPath, runCheckpointPrune } from './prune-checkpoint.js';
+import { writeJson } from './write-json.js';
 
 interface PruneFlags {
   output?: string; preset?: string; arch?: string; config?: string; target?: string; criterion?: string; alpha?: string;
@@ -69,14 +67,6 @@ async function runVerify(ctx: CliContext, result: PruneFileResult, flags: PruneF
   }
 }
 
-async function writeJson(file: string, value: unknown): Promise<void> {
-  try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, JSON.stringify(value, null, 2) + '\n');
-  } catch (e) {
-    throw new FileError(`'${file}': cannot write JSON (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file, { cause: e });
-  }
-}
 
 /** JSON form: the result without the in-memory model, plan entries by layer id. */
 function jsonOf(r: PruneFileResult, verify: PruneVerifyResult | undefined): unknown {
