@@ -9,6 +9,7 @@ import type { CliContext } from './context.js';
 import { progressBar } from './progress.js';
 import { categoryTable, layerTable, planHeader, totalsText } from './prune-text.js';
 import { writeJson } from './write-json.js';
+import { parseFraction, parseScopeAlpha } from './flags.js';
 
 /** The prune command's flags this branch understands. */
 export interface CheckpointPruneFlags {
@@ -20,13 +21,6 @@ export interface CheckpointPruneFlags {
 /** True for paths the checkpoint branch handles. */
 export function isCheckpointPath(file: string): boolean {
   return /\.(pth?|safetensors)$/i.test(file);
-}
-
-function fraction(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1) throw new UsageError(`--${flag} ${text}: expected a number in [0, 1)`);
-  return v;
 }
 
 /**
@@ -43,15 +37,12 @@ export async function runCheckpointPrune(ctx: CliContext, model: string, flags: 
   if (flags.arch && !safetensors) throw new UsageError(`${model}: a checkpoint carries its own module classes; drop --arch`);
   if (flags.verify === true) throw new UsageError(`${model}: --verify runs onnxruntime and needs an ONNX model`);
   if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
-  const scope = flags.scope ?? 'layer';
-  if (scope !== 'layer' && scope !== 'global') throw new UsageError(`--scope ${scope}: expected layer or global`);
-  const alpha = flags.alpha === undefined ? undefined : Number(flags.alpha);
-  if (alpha !== undefined && !(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha ${flags.alpha}: expected a number in [0, 1]`);
+  const { scope, alpha } = parseScopeAlpha(flags);
   const bar = progressBar(ctx.io, 'prune');
   let result: PruneCheckpointFileResult;
   try {
     result = await pruneCheckpointFile(model, flags.output, {
-      preset: flags.preset, config: flags.config, arch: flags.arch, target: fraction('target', flags.target),
+      preset: flags.preset, config: flags.config, arch: flags.arch, target: parseFraction('target', flags.target),
       criterion: flags.criterion === undefined ? undefined : parseCriterion(flags.criterion), alpha, scope,
       nm: flags.nm === undefined ? undefined : parseNm(flags.nm), pruneHead: flags.pruneHead, dryRun: flags.dryRun,
       force: flags.force, onProgress: bar.onProgress,

@@ -9,6 +9,7 @@ import { pruneChannelsFile, type StructuredFileResult } from '../prune/structure
 import type { CliContext } from './context.js';
 import { formatBytes, textTable, verifyText } from './prune-text.js';
 import { writeJson } from './write-json.js';
+import { parseFraction } from './flags.js';
 
 export interface StructuredFlags {
   output?: string; preset?: string; config?: string; arch?: string; target?: string; targetKind?: string;
@@ -16,13 +17,6 @@ export interface StructuredFlags {
   verify?: boolean; image?: string; dryRun?: boolean; json?: string; force?: boolean; layers?: boolean;
   /** false with --no-compensate */
   compensate?: boolean;
-}
-
-function fraction(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === '' || !(v >= 0 && v < 1)) throw new UsageError(`--${flag} ${text}: expected a number in [0, 1)`);
-  return v;
 }
 
 async function imageFeeds(model: string, image: string): Promise<Record<string, Tensor>> {
@@ -84,7 +78,7 @@ export async function runStructured(ctx: CliContext, model: string, flags: Struc
   const feeds = flags.image ? await imageFeeds(model, flags.image) : undefined;
   const r = await pruneChannelsFile(model, flags.output, {
     preset: flags.preset, config: flags.config, arch: flags.arch, pruneHead: flags.pruneHead,
-    ratio: fraction('channel-ratio', flags.channelRatio), target: fraction('target', flags.target), targetKind: kind, roundTo,
+    ratio: parseFraction('channel-ratio', flags.channelRatio), target: parseFraction('target', flags.target), targetKind: kind, roundTo,
     ignore: flags.ignore?.split(',').map((s) => s.trim()).filter(Boolean), norm: imp,
     compare: flags.verify === true, feeds, inputLabel: flags.image ? `image ${flags.image} (letterboxed)` : undefined,
     dryRun: flags.dryRun, force: flags.force, compensate: flags.compensate !== false,

@@ -12,19 +12,12 @@ import { categoryTable, layerTable, planHeader, totalsText, verifyText } from '.
 import { runStructured, type StructuredFlags } from './prune-structured.js';
 import { isCheckpointPath, runCheckpointPrune } from './prune-checkpoint.js';
 import { writeJson } from './write-json.js';
+import { parseFraction, parseScopeAlpha } from './flags.js';
 
 interface PruneFlags {
   output?: string; preset?: string; arch?: string; config?: string; target?: string; criterion?: string; alpha?: string;
   scope?: string; nm?: string; pruneHead?: boolean; verify?: boolean; image?: string; dryRun?: boolean; json?: string;
   force?: boolean; layers?: boolean;
-}
-
-function parseFraction(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${flag} ${text}: expected a number in [0, 1)`);
-  if (v < 0 || v >= 1) throw new UsageError(`--${flag} ${text} is outside [0, 1)`);
-  return v;
 }
 
 type Image8 = Awaited<ReturnType<typeof import('../eval/preprocess/index.js')['decodeImageRgb']>>;
@@ -109,10 +102,7 @@ export const pruneCommand: CommandModule = {
         if (isCheckpointPath(model)) return runCheckpointPrune(ctx, model, flags);
         if ((flags as { structured?: boolean }).structured) return runStructured(ctx, model, flags as StructuredFlags);
         if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
-        const scope = flags.scope ?? 'layer';
-        if (scope !== 'layer' && scope !== 'global') throw new UsageError(`--scope ${scope}: expected layer or global`);
-        const alpha = flags.alpha === undefined ? undefined : Number(flags.alpha);
-        if (alpha !== undefined && !(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha ${flags.alpha}: expected a number in [0, 1]`);
+        const { scope, alpha } = parseScopeAlpha(flags);
         const img = flags.image && flags.verify !== false && !flags.dryRun ? await decodeImage(flags.image) : undefined;
         const bar = progressBar(ctx.io, 'prune');
         let result: PruneFileResult;

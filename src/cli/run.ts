@@ -25,6 +25,7 @@ import { addLatencyFlags, benchOptionsFromFlags, type LatencyFlags } from './ben
 import { finishComparison, runCompare } from './compare.js';
 import type { CliContext, CommandModule } from './context.js';
 import { progressBar } from './progress.js';
+import { parseFraction } from './flags.js';
 
 /** Settings of a pipeline run (flags and pipeline.yaml keys share these names, yaml in kebab-case). */
 export interface PipelineSettings {
@@ -91,18 +92,11 @@ export function mergeSettings(config: PipelineSettings, flags: PipelineSettings)
   return merged;
 }
 
-function parseTarget(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1) throw new UsageError(`--target ${text}: expected a fraction in [0, 1), e.g. 0.10`);
-  return v;
-}
-
 async function prune(ctx: CliContext, s: PipelineSettings & { model: string }, output: string): Promise<PruneFileResult> {
   const bar = progressBar(ctx.io, 'prune');
   try {
     return await pruneFile(s.model, output, {
-      preset: s.preset, config: s.presetConfig, arch: s.arch, target: parseTarget(s.target),
+      preset: s.preset, config: s.presetConfig, arch: s.arch, target: parseFraction('target', s.target),
       criterion: s.criterion === undefined ? undefined : parseCriterion(s.criterion), force: s.force, onProgress: bar.onProgress,
     });
   } finally {
