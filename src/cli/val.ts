@@ -3,14 +3,14 @@
  * numbers Ultralytics' validator prints (or pycocotools' with `--metric coco`), per-stage speed, JSON and
  * COCO-format predictions on request.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { FileError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
+import { formatCocoStats } from '../eval/coco/summarize.js';
 import { OUTPUT_LAYOUTS, type OutputLayout } from '../eval/decode/layouts.js';
 import { validate, type MetricMode, type ValidationResult } from '../eval/validate.js';
 import type { CliContext, CommandModule } from './context.js';
 import { progressBar } from './progress.js';
+import { writeJson } from './write-json.js';
 
 interface ValFlags {
   data?: string; images?: string; split?: string; imgsz?: string; conf?: string; iou?: string; maxDet?: string;
@@ -47,20 +47,8 @@ export function formatValidation(r: ValidationResult, perClass: boolean): string
     if (perClass) for (const c of m.perClass) lines.push(row(c.name, c.images, c.instances, [c.precision, c.recall, c.map50, c.map5095]));
   } else if (r.coco) {
     const s = r.coco.stats;
-    const stat = (label: string, v: number): string => `${label.padEnd(60)} = ${v.toFixed(3)}`;
     lines.push(`COCO bbox metrics (pycocotools semantics), ${r.images} images, ${r.instances} instances`);
-    lines.push(stat(' Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ]', s.AP));
-    lines.push(stat(' Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ]', s.AP50));
-    lines.push(stat(' Average Precision  (AP) @[ IoU=0.75      | area=   all | maxDets=100 ]', s.AP75));
-    lines.push(stat(' Average Precision  (AP) @[ IoU=0.50:0.95 | area= small | maxDets=100 ]', s.APs));
-    lines.push(stat(' Average Precision  (AP) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ]', s.APm));
-    lines.push(stat(' Average Precision  (AP) @[ IoU=0.50:0.95 | area= large | maxDets=100 ]', s.APl));
-    lines.push(stat(' Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=  1 ]', s.AR1));
-    lines.push(stat(' Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets= 10 ]', s.AR10));
-    lines.push(stat(' Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ]', s.AR100));
-    lines.push(stat(' Average Recall     (AR) @[ IoU=0.50:0.95 | area= small | maxDets=100 ]', s.ARs));
-    lines.push(stat(' Average Recall     (AR) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ]', s.ARm));
-    lines.push(stat(' Average Recall     (AR) @[ IoU=0.50:0.95 | area= large | maxDets=100 ]', s.ARl));
+    lines.push(...formatCocoStats(s));
     if (perClass) {
       const fmt = (v: number): string => (v < 0 ? '-' : v.toFixed(3)).padStart(8);
       lines.push(`${'category'.padStart(22)}${'id'.padStart(6)}${'gt'.padStart(7)}${'AP'.padStart(8)}${'AP50'.padStart(8)}${'AP75'.padStart(8)}`);
@@ -95,15 +83,6 @@ export function validationJson(r: ValidationResult): Record<string, unknown> {
   };
 }
 
-async function writeOut(file: string, value: unknown, compact = false): Promise<void> {
-  try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, (compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)) + '\n');
-  } catch (e) {
-    throw new FileError(`${file}: cannot write (${e instanceof Error ? e.message : String(e)})`, file, { cause: e });
-  }
-}
-
 async function runVal(ctx: CliContext, model: string, f: ValFlags): Promise<void> {
   if (!f.data) throw new UsageError('val needs --data data.yaml|instances.json');
   const metric = (f.metric ?? 'ultralytics') as MetricMode;
@@ -129,11 +108,11 @@ async function runVal(ctx: CliContext, model: string, f: ValFlags): Promise<void
   for (const w of r.warnings) ctx.io.err(`warning: ${w}`);
   for (const line of formatValidation(r, f.perClass ?? false)) ctx.io.out(line);
   if (f.savePredictions) {
-    await writeOut(f.savePredictions, r.predictions ?? [], true);
+    await writeJson(f.savePredictions, r.predictions ?? [], { compact: true });
     ctx.io.out(`Predictions (COCO results, ${r.predictions?.length ?? 0} detections) written to ${f.savePredictions}`);
   }
   if (f.json) {
-    await writeOut(f.json, validationJson(r));
+    await writeJson(f.json, validationJson(r));
     ctx.io.out(`JSON written to ${f.json}`);
   }
 }
