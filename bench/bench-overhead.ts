@@ -9,13 +9,13 @@
  *
  * Usage: npx tsx bench/bench-overhead.ts [MODEL.onnx]   → bench/results/bench-overhead.json
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureInterleaved } from '../src/bench/loop.js';
 import { syntheticFeeds } from '../src/bench/inputs.js';
 import { median } from '../src/bench/stats.js';
 import { createSession, prepareFeeds } from '../src/runtime/index.js';
+import { saveResult } from './lib/results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const model = process.argv[2] ?? path.resolve(here, '..', '..', 'shared', 'fixtures', 'models', 'LeYOLONano-640.onnx');
@@ -53,11 +53,7 @@ async function main(): Promise<void> {
     noopWallPercentOfMedian: (noopWallPerRunUs / 1000 / modelMedianMs) * 100,
     targetPercent: 2,
   };
-  const out = path.resolve(here, 'results', 'bench-overhead.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  console.log(JSON.stringify(result, null, 2));
-  console.log(`wrote ${out}`);
+  saveResult('bench-overhead', result, { print: true });
 }
 
 await main();

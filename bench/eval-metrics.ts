@@ -11,15 +11,12 @@
  *
  * Usage: npx tsx bench/eval-metrics.ts [images] [detsPerImage]   → bench/results/eval-metrics.json
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cocoEvaluate, parseCocoResultColumns, toCocoResultColumns, type CocoDataset, type CocoResult } from '../src/eval/coco/index.js';
 import type { ImageDetections, ImageLabels } from '../src/eval/contract.js';
 import { computeDetectionMetrics } from '../src/eval/metrics/index.js';
+import { saveResult } from './lib/results.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const N_IMAGES = Number(process.argv[2] ?? 5000);
 const DETS = Number(process.argv[3] ?? 300);
 const REPS = 5;
@@ -145,8 +142,7 @@ function main(): void {
     ultralyticsMetrics: { ...summary(ultra), precision: um?.precision, recall: um?.recall, map50: um?.map50, map5095: um?.map5095 },
     resultsJsonParseAndValidateMs: parse.wallMs,
   };
-  mkdirSync(path.join(here, 'results'), { recursive: true });
-  writeFileSync(path.join(here, 'results', 'eval-metrics.json'), JSON.stringify(out, null, 2) + '\n');
+  saveResult('eval-metrics', out);
   console.log(JSON.stringify({
     cocoMedianMs: out.cocoEvaluate.medianMs, cocoMinMs: out.cocoEvaluate.minMs, cocoObjectsMedianMs: out.cocoEvaluateObjectInput.medianMs,
     ultralyticsMedianMs: out.ultralyticsMetrics.medianMs, parseMs: parse.wallMs, load: out.loadAverage1m, calibrationMs,

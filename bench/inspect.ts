@@ -7,11 +7,12 @@
  * Usage: npx tsx bench/inspect.ts [MODEL.onnx] [--runs N]   → bench/results/inspect.json
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { saveResult } from './lib/results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -49,11 +50,7 @@ async function main(): Promise<void> {
     timings, coldRunPhases: phases,
     target: { wholeProcessS: 0.5 }, meets: inspect.medianS <= 0.5,
   };
-  const out = path.join(here, 'results', 'inspect.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  console.log(JSON.stringify(result, null, 2));
-  console.log(`wrote ${out}`);
+  saveResult('inspect', result, { print: true });
 }
 
 await main();

@@ -9,13 +9,14 @@
  *
  * Usage: npx tsx bench/onnx-roundtrip.ts [MODEL.onnx] [--runs N]   → bench/results/onnx-roundtrip.json
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tensor } from '../src/core/dtype.js';
 import { listLayers } from '../src/graph/index.js';
 import { getTensor, loadOnnx, parseOnnx, readInputFile, saveOnnx, withProto, withTensorValues, type OnnxModel } from '../src/io/onnx/index.js';
+import { saveResult } from './lib/results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -92,11 +93,7 @@ async function main(): Promise<void> {
     },
     target: { MBps: 200 },
   };
-  const file = path.join(here, 'results', 'onnx-roundtrip.json');
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-  console.log(JSON.stringify(result, null, 2));
-  console.log(`wrote ${file}`);
+  saveResult('onnx-roundtrip', result, { print: true });
 }
 
 await main();

@@ -16,6 +16,7 @@ import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/prom
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES, REPO_ROOT } from '../test/helpers/fixtures.js';
+import { saveResult } from './lib/results.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 10);
 const modelName = process.env.BENCH_MODEL ?? 'yolov13n-tokenc3-lsnet-random.onnx';
@@ -94,6 +95,5 @@ const result = {
   },
   withVerification: { defaultRunCheckMedianS: median(checkTimes), compareMedianS: median(compareTimes), defaultRunCheckS: checkTimes, compareS: compareTimes },
 };
-await mkdir(path.join(REPO_ROOT, 'bench', 'results'), { recursive: true });
-await writeFile(path.join(REPO_ROOT, 'bench', 'results', 'prune.json'), JSON.stringify(result, null, 2) + '\n');
+saveResult('prune', result);
 console.log(JSON.stringify({ hyperfine: result.hyperfine.ratio, interleaved: result.interleaved, rss: result.rss, withVerification: result.withVerification }, null, 2));

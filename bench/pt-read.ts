@@ -7,11 +7,12 @@
  * Usage: npx tsx bench/pt-read.ts [CHECKPOINT.pt] [--runs N]   → bench/results/pt-read.json
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { saveResult } from './lib/results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -58,11 +59,7 @@ async function main(): Promise<void> {
     targets: { readS: 0.3, pruneS: 1 },
     meets: { read: byName.read!.medianS <= 0.3, prune: byName.prune!.medianS <= 1 },
   };
-  const out = path.resolve(here, 'results', 'pt-read.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  console.log(JSON.stringify(result, null, 2));
-  console.log(`wrote ${out}`);
+  saveResult('pt-read', result, { print: true });
 }
 
 await main();

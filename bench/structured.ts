@@ -9,7 +9,7 @@
  *    LeYOLONano at 30% and 50% channels, yolov13n-random at 50% (head protected, and with --prune-head).
  * 3. One-shot (no fine-tuning) mAP50 / mAP50-95 of LeYOLONano on coco128, original vs 30% / 50%.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { benchmarkModels } from '../src/bench/index.js';
@@ -19,6 +19,7 @@ import { indexGraph } from '../src/graph/index.js';
 import { loadOnnx, saveOnnx } from '../src/io/onnx/index.js';
 import { applyChannelRemoval, channelImportance, pruneChannels, selectRemoval } from '../src/prune/structured/index.js';
 import { FIXTURES } from '../test/helpers/fixtures.js';
+import { saveResult } from './lib/results.js';
 
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 const runs = Number(process.env.BENCH_RUNS ?? 100);
@@ -89,6 +90,5 @@ for (const [file, ratio] of [['LeYOLONano-640.onnx', 0.3], ['LeYOLONano-640.onnx
 lat.push(await latency('yolov13n-random.onnx', 0.5, ROUND_TO, true));
 const map = process.env.BENCH_SKIP_MAP ? undefined : await mapDrop();
 const result = { schema: 'prunekit.bench.structured/1', date: new Date().toISOString(), cpus: os.cpus().length, timing, latency: lat, map };
-await mkdir(path.join(import.meta.dirname, 'results'), { recursive: true });
-await writeFile(path.join(import.meta.dirname, 'results', 'structured.json'), JSON.stringify(result, null, 2) + '\n');
+saveResult('structured', result);
 console.log('wrote bench/results/structured.json');

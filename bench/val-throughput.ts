@@ -10,7 +10,6 @@
  *
  * Usage: npx tsx bench/val-throughput.ts [threads=2] [rounds=3]   → bench/results/val-throughput.json (last run)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +18,7 @@ import { openYoloDataset } from '../src/eval/dataset/index.js';
 import { decodeImageRgb, letterbox } from '../src/eval/preprocess/index.js';
 import { defaultWorkers, validate } from '../src/eval/validate.js';
 import { createSession } from '../src/runtime/index.js';
+import { saveResult } from './lib/results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIX = process.env.PRUNEKIT_FIXTURES ?? path.resolve(here, '..', '..', 'shared', 'fixtures');
@@ -84,5 +84,4 @@ const result = {
   target: 0.9, cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(),
 };
 console.log(`threads ${THREADS}, workers ${W} (default): val / bare throughput ratio ${result.ratio.toFixed(3)} (ratio of medians; median of round ratios ${result.medianRoundRatio.toFixed(3)}; target ≥ 0.90); workers ${1 - W}: ${result.ratioOther.toFixed(3)}; fixed costs ${result.medianFixedMs.toFixed(0)} ms, loop-only ratio ${loopRatio.toFixed(3)}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-mkdirSync(path.join(here, 'results'), { recursive: true });
-writeFileSync(path.join(here, 'results', 'val-throughput.json'), JSON.stringify(result, null, 2) + '\n');
+saveResult('val-throughput', result);
