@@ -95,7 +95,8 @@ export const pruneCommand: CommandModule = {
       .option('--structured', 'remove whole channels (smaller, faster dense model) instead of zeroing weights')
       .option('--channel-ratio <r>', 'structured: remove this fraction of every prunable channel group (overrides the preset)')
       .option('--target-kind <k>', 'structured: --target is a fraction of params (default) or macs removed')
-      .option('--round-to <n>', 'structured: kept channel counts stay multiples of N (default 8; 1 = exact ratios)')
+      .option('--round-to <n>', 'structured: kept channel counts stay multiples of N (default 16; 1 = exact ratios)')
+      .option('--keep-head-inputs', 'structured: also keep every channel entering the protected head (its weights stay untouched)')
       .option('--ignore <layers>', 'structured: comma-separated module paths or weight names whose output channels are kept')
       .option('--no-compensate', 'structured: do not fold removed channels\' constant outputs into the next layers\' biases')
       .action(async (model: string, flags: PruneFlags) => {

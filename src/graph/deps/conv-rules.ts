@@ -1,7 +1,9 @@
 /**
  * Tracing rules for Conv and ConvTranspose: a plain conv starts a new root (its output channels) and consumes
  * its input's channels on weight axis 1; a depthwise conv passes channels through (group = channels); grouped
- * convs are barriers.
+ * convs are barriers. A protected (head) conv keeps its own output channels (it starts no root) but, unless its
+ * inputs are protected too, loses the input slices of channels its producers remove (Torch-Pruning's
+ * `ignored_layers` semantics).
  */
 import type { NodeProto } from 'onnx-buf';
 import { tensorDims } from '../../io/onnx/index.js';
@@ -10,8 +12,10 @@ import { constantOf, intAttr } from '../onnx-graph.js';
 import type { TraceState } from './state.js';
 
 export interface ConvPolicy {
-  /** Node is protected (e.g. the detection head): pin its inputs, its outputs stay untraced. */
+  /** Node is protected (e.g. the detection head): its output channels are kept and stay untraced. */
   frozen: boolean;
+  /** With `frozen`: its input channels are kept too (barrier), instead of shrinking with their producers. */
+  keepInputs: boolean;
   /** Output channels of this conv must not be pruned (user ignore list). */
   ignored: boolean;
 }
@@ -31,7 +35,7 @@ export function traceConv(s: TraceState, node: NodeProto, i: number, policy: Con
   const x = node.input[0];
   const inMap = s.map(x);
   const wRef = node.input[1] ? constantOf(s.g, node.input[1]) : undefined;
-  if (policy.frozen) { s.pinInputs(node, 'protected layer (detection head)'); return; }
+  if (policy.frozen && policy.keepInputs) { s.pinInputs(node, 'protected layer (detection head)'); return; }
   if (!wRef) { s.pinInputs(node, 'conv weight is computed at run time'); return; }
   const dims = tensorDims(wRef.proto);
   const group = intAttr(node, 'group', 1);
@@ -43,6 +47,7 @@ export function traceConv(s: TraceState, node: NodeProto, i: number, policy: Con
       if (dims[inAxis] === inMap.length) s.members.push({ role: 'in', node: i, input: 1, tensor: wRef.name, axis: inAxis, map: inMap });
       else s.pin(node, inMap, `weight '${wRef.name}' does not match the input channels`);
     }
+    if (policy.frozen) return;
     const outAxis = transpose ? 1 : 0;
     const channels = dims[outAxis] ?? 0;
     const map = s.addRoot(i, node.name, wRef.name, modulePathFromNodeName(node.name) ?? '', channels);

@@ -13,13 +13,16 @@ import type { ChannelTrace, DependencyGraph, DependencyGroup } from './types.js'
 
 export interface TraceOptions {
   /**
-   * Module path of the protected head (its convs are never pruned, channels feeding it are barriers).
+   * Module path of the protected head: its convs keep their output channels (and every channel after them);
+   * the channels feeding it may still be pruned (the head convs lose those input slices) unless `keepHeadInputs`.
    * Default: for Ultralytics-style graphs (node names `/model.<i>/…`), the last `model.<i>` (Detect);
    * `null` disables head protection.
    */
   headPath?: string | null;
   /** Layers whose output channels are never pruned: weight names or module paths (prefix match on modules). */
   ignore?: readonly string[];
+  /** Keep every channel that enters the head too (the head's weights stay untouched). Default false. */
+  keepHeadInputs?: boolean;
 }
 
 /** The default-domain opset of a model. */
@@ -61,10 +64,10 @@ export function traceChannels(model: OnnxModel, options: TraceOptions = {}, g: G
     if (node.opType === 'Conv' || node.opType === 'ConvTranspose') {
       const weight = node.input[1] ?? '';
       const ignored = ignore.some((x) => x === weight || x === node.name || (path !== '' && isWithin(path, x)));
-      traceConv(s, node, i, { frozen, ignored });
+      traceConv(s, node, i, { frozen, keepInputs: options.keepHeadInputs === true, ignored });
       return;
     }
-    if (frozen) { s.pinInputs(node, 'protected layer (detection head)'); return; }
+    if (frozen && options.keepHeadInputs) { s.pinInputs(node, 'protected layer (detection head)'); return; }
     if (node.attribute.some((a) => a.g || a.graphs.length > 0)) { pinSubgraphCaptures(s, node); return; }
     if (node.domain !== '' && node.domain !== 'ai.onnx') { s.pinInputs(node, `custom op ${node.domain}.${node.opType}`); return; }
     const rule = RULES.get(node.opType);

@@ -4,7 +4,7 @@ export { pruneChannelsFile } from './prune-file.js';
 export type { StructuredFileOptions, StructuredFileResult } from './prune-file.js';
 export { channelImportance } from './importance.js';
 export type { ImportanceOptions } from './importance.js';
-export { keptCount, selectRemoval } from './policy.js';
+export { groupSegments, keptCount, selectRemoval } from './policy.js';
 export type { SelectOptions } from './policy.js';
 export { applyChannelRemoval } from './apply.js';
 export { modelMacs, weightParams } from './weights.js';

@@ -1,7 +1,11 @@
 /**
- * How many channels each group loses, and which: the `ratio` of a group's classes (rounded so the kept count
- * stays the nearest multiple of `roundTo`), lowest importance first, never pinned classes, never all channels of a group,
+ * How many channels each group loses, and which: the `ratio` of a group's classes (the kept count rounded to the
+ * nearest multiple of `roundTo`), lowest importance first, never pinned classes, never all channels of a group,
  * and never every channel of any traced tensor (a Split part or Concat input must keep one).
+ *
+ * A group whose channels are split (Split/Slice on the channel axis, e.g. YOLOv8 C2f's halves) is cut segment by
+ * segment: each part loses the ratio of its own channels and keeps a multiple of `roundTo`, so every tensor after
+ * the split keeps kernel-friendly channel counts (onnxruntime's blocked CPU convs want multiples of 8 or 16).
  */
 import type { DependencyGraph, DependencyGroup } from '../../graph/deps/index.js';
 
@@ -12,25 +16,67 @@ export interface SelectOptions {
   roundTo?: number;
 }
 
-/** Channels kept in a group of `n` classes of which `prunable` may go, at `ratio`. */
+/**
+ * Channels kept of `n` of which `prunable` may go, at `ratio`: n·(1 − ratio) rounded to the nearest multiple of
+ * `roundTo` (ties keep more; at least one multiple; `n ≤ roundTo` is not cut), never fewer than the pinned ones.
+ */
 export function keptCount(n: number, prunable: number, ratio: number, roundTo = 1): number {
   if (ratio <= 0 || prunable === 0 || n <= 1) return n;
-  let keep = Math.max(1, n - Math.floor(ratio * n + 1e-9));
-  // Nearest multiple of roundTo (at least one multiple), so the achieved ratio stays close to the requested one.
-  if (roundTo > 1) keep = n <= roundTo ? n : Math.min(n, Math.max(roundTo, Math.round(keep / roundTo) * roundTo));
+  const exact = n * (1 - ratio);
+  let keep: number;
+  if (roundTo > 1) keep = n <= roundTo ? n : Math.min(n, Math.max(roundTo, roundTo * Math.round(exact / roundTo + 1e-9)));
+  else keep = Math.max(1, Math.round(exact + 1e-9));
   return Math.max(keep, n - prunable);
 }
 
+/**
+ * The segments of each group: classes that belong to the same parts of every channel Split/Slice (one segment
+ * when the group is never split). Keyed by group id; segments in class order.
+ */
+export function groupSegments(dg: DependencyGraph): number[][][] {
+  const { trace } = dg;
+  const signature: string[] = new Array<string>(trace.classCount).fill('');
+  trace.edits.forEach((edit, k) => {
+    if (edit.kind === 'split') {
+      edit.maps.forEach((m, p) => { for (const e of new Set(Array.from(m, (x) => trace.classOf[x]!))) signature[e] += `${k}.${p},`; });
+    } else if (edit.kind === 'slice') {
+      const inside = new Set(Array.from(edit.input.subarray(edit.start, edit.end), (x) => trace.classOf[x]!));
+      for (const c of inside) signature[c] += `${k}s,`;
+    }
+  });
+  return dg.groups.map((g) => {
+    const bySig = new Map<string, number[]>();
+    for (const c of g.classes) {
+      const key = signature[c]!;
+      const seg = bySig.get(key);
+      if (seg) seg.push(c);
+      else bySig.set(key, [c]);
+    }
+    return [...bySig.values()];
+  });
+}
+
 /** `removed[c] = 1` for every class to remove. Deterministic: ties break on class id. */
-export function selectRemoval(dg: DependencyGraph, importance: Float64Array, options: SelectOptions): Uint8Array {
+export function selectRemoval(dg: DependencyGraph, importance: Float64Array, options: SelectOptions, segments: number[][][] = groupSegments(dg)): Uint8Array {
   const { trace } = dg;
   const removed = new Uint8Array(trace.classCount);
   for (const g of dg.groups) {
-    const n = g.classes.length;
-    const keep = keptCount(n, g.prunable, options.ratioOf(g), options.roundTo ?? 1);
-    if (keep >= n) continue;
-    const candidates = g.classes.filter((c) => !trace.pinnedClass[c]).sort((a, b) => importance[a]! - importance[b]! || a - b);
-    for (const c of candidates.slice(0, n - keep)) removed[c] = 1;
+    const ratio = options.ratioOf(g);
+    if (!(ratio > 0) || g.prunable === 0) continue;
+    const parts = segments[g.id] ?? [g.classes];
+    let kept = 0;
+    const choices = parts.map((seg) => {
+      const candidates = seg.filter((c) => !trace.pinnedClass[c]);
+      const keep = keptCount(seg.length, candidates.length, ratio, options.roundTo ?? 1);
+      kept += keep;
+      return { candidates, cut: seg.length - keep };
+    });
+    if (kept === 0) continue; // never every channel of a group
+    for (const { candidates, cut } of choices) {
+      if (cut <= 0) continue;
+      candidates.sort((a, b) => importance[a]! - importance[b]! || a - b);
+      for (const c of candidates.slice(0, cut)) removed[c] = 1;
+    }
   }
   // No traced tensor may lose all its channels: give back its most important class.
   for (let changed = true; changed;) {

@@ -9,9 +9,11 @@ import { indexGraph, type ShapeOptions } from '../../graph/index.js';
 import type { OnnxModel } from '../../io/onnx/index.js';
 import { applyChannelRemoval } from './apply.js';
 import { compensateRemoval, type CompensationReport } from './compensate.js';
+import type { ChannelStats } from './channel-stats.js';
+import { reconstructRemoval, type ReconstructionReport } from './reconstruct.js';
 import { removedWeights, weightShrinks } from './estimate.js';
 import { channelImportance, type ImportanceOptions } from './importance.js';
-import { keptCount, selectRemoval } from './policy.js';
+import { groupSegments, keptCount, selectRemoval } from './policy.js';
 import { modelMacs, weightParams, type MacsInfo } from './weights.js';
 
 export interface StructuredOptions extends TraceOptions, ImportanceOptions {
@@ -28,6 +30,8 @@ export interface StructuredOptions extends TraceOptions, ImportanceOptions {
   roundTo?: number;
   /** Fold the constant each removed channel carries into its consumers' biases (default true). */
   compensate?: boolean;
+  /** Calibration statistics: refit the plain convs that lose input channels (see reconstruct.ts); others get bias compensation. */
+  calibration?: ChannelStats;
 }
 
 export interface GroupReport {
@@ -56,6 +60,8 @@ export interface StructuredReport {
   message: string | undefined;
   /** Bias compensation of the removed channels (undefined when disabled or nothing was removed). */
   compensation: CompensationReport | undefined;
+  /** Data-driven reconstruction (undefined without calibration or when nothing was removed). */
+  reconstruction: ReconstructionReport | undefined;
 }
 
 export interface StructuredResult { model: OnnxModel; report: StructuredReport; graph: DependencyGraph }
@@ -67,8 +73,9 @@ function searchTarget(model: OnnxModel, dg: DependencyGraph, importance: Float64
   const shrinks = weightShrinks(model, dg);
   const weight = (t: string) => (kind === 'macs' ? macs.perWeightElement.get(t) ?? 0 : 1);
   const total = kind === 'macs' ? macs.total : weightParams(model);
+  const segments = groupSegments(dg);
   const fractionAt = (s: number) => {
-    const removed = selectRemoval(dg, importance, { ratioOf: (g) => Math.min(0.95, s * base(g)), roundTo: options.roundTo });
+    const removed = selectRemoval(dg, importance, { ratioOf: (g) => Math.min(0.95, s * base(g)), roundTo: options.roundTo }, segments);
     let r = 0;
     for (const [t, n] of removedWeights(shrinks, dg, removed)) r += n * weight(t);
     return { removed, fraction: total > 0 ? r / total : 0 };
@@ -107,9 +114,12 @@ export function pruneChannels(model: OnnxModel, options: StructuredOptions = {})
   else removed = selectRemoval(dg, importance, { ratioOf: base, roundTo: options.roundTo });
   const anyRemoved = removed.some((x) => x === 1);
   const prunableGroups = dg.groups.filter((gr) => gr.prunable > 0).length;
-  const comp = anyRemoved && options.compensate !== false ? compensateRemoval(model, dg, removed, g) : undefined;
+  const recon = anyRemoved && options.calibration ? reconstructRemoval(model, dg, removed, options.calibration, g) : undefined;
+  const pre = recon ?? { model, graph: dg };
+  const gPre = pre.model === model ? g : indexGraph(pre.model);
+  const comp = anyRemoved && options.compensate !== false ? compensateRemoval(pre.model, pre.graph, removed, gPre) : undefined;
   const out = !anyRemoved ? model
-    : comp && comp.model !== model ? applyChannelRemoval(comp.model, comp.graph, removed) : applyChannelRemoval(model, dg, removed, g);
+    : comp && comp.model !== pre.model ? applyChannelRemoval(comp.model, comp.graph, removed) : applyChannelRemoval(pre.model, pre.graph, removed, gPre);
   const paramsBefore = weightParams(model, g);
   const outIndex = anyRemoved ? indexGraph(out) : g;
   const paramsAfter = anyRemoved ? weightParams(out, outIndex) : paramsBefore;
@@ -129,7 +139,7 @@ export function pruneChannels(model: OnnxModel, options: StructuredOptions = {})
   return {
     model: out, graph: dg,
     report: {
-      groups, barriers, message, ratio: used, compensation: comp?.report,
+      groups, barriers, message, ratio: used, compensation: comp?.report, reconstruction: recon?.report,
       params: { before: paramsBefore, after: paramsAfter },
       macs: { before: macsBefore.total, after: macsAfter },
       channels: { before: trace.classCount, after: trace.classCount - removed.reduce((a, b) => a + b, 0) },

@@ -67,13 +67,22 @@ describe('channel dependency groups', () => {
     expect(b!.prunable).toBe(0);
   });
 
-  it('detects the Ultralytics head as the last model.<i> and pins what feeds it', () => {
+  it('detects the Ultralytics head as the last model.<i>: its convs keep their channels, their inputs may shrink', () => {
     const m = toOnnx(residualNet());
     expect(detectHeadPath(indexGraph(m))).toBe('model.2');
     const dg = analyzeChannels(m);
     expect(dg.trace.roots.map((r) => r.weight)).toEqual(['w0', 'w1']);
+    expect(dg.groups[0]!.prunable).toBe(dg.groups[0]!.classes.length);
+    const head = dg.trace.members.filter((x) => x.tensor === 'w2');
+    expect(head.map((x) => x.role)).toEqual(['in']);
+  });
+
+  it('keeps the channels entering the head with keepHeadInputs', () => {
+    const dg = analyzeChannels(toOnnx(residualNet()), { keepHeadInputs: true });
+    expect(dg.trace.roots.map((r) => r.weight)).toEqual(['w0', 'w1']);
     expect(dg.groups[0]!.prunable).toBe(0);
     expect(dg.groups[0]!.barriers.join()).toContain('protected layer');
+    expect(dg.trace.members.some((x) => x.tensor === 'w2')).toBe(false);
   });
 
   it('honours an ignore list', () => {

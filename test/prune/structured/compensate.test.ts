@@ -33,6 +33,13 @@ function producer(name: string, channels: number, dead: number, tiny = 0): Tenso
   for (let k = 0; k < 3; k++) v[dead * 3 + k]! *= tiny;
   return initializer(name, [channels, 3, 1, 1], v);
 }
+/** Producer weights [C,3,1,1] with two dead (all-zero) filters. */
+function twoDead(name: string, channels: number, a: number, b: number): TensorProto {
+  const v = randomFloats(channels * 3, seed++);
+  v.fill(0, a * 3, a * 3 + 3);
+  v.fill(0, b * 3, b * 3 + 3);
+  return initializer(name, [channels, 3, 1, 1], v);
+}
 /** Bias [C] with a large value on channel `dead`. */
 function bias(name: string, channels: number, dead: number, value = 2.5): TensorProto {
   const v = randomFloats(channels, seed++);
@@ -91,10 +98,12 @@ describe('bias compensation', () => {
       node('Split', ['a0'], ['a', 'b'], { axis: 1, split: [8, 8] }, '/model.0/Split'),
       conv('b', 'w1', 'm0', 'model.0.m.0', 'b1'), ...silu('m0', 'm', 'model.0.m.0.act'),
       node('Concat', ['a', 'b', 'm'], ['cat'], { axis: 1 }, '/model.0/Concat'), conv('cat', 'w2', 'y', 'model.0.cv2'),
-    ], [producer('w0', 16, 10), bias('b0', 16, 10), w('w1', [8, 8, 1, 1]), w('b1', [8]), w('w2', [4, 24, 1, 1])], [1, 4, 8, 8], 12);
-    const r = await compare(m, { ratioOf: (root) => (root.nodeName.includes('cv1') ? 1 / 16 : 0) });
-    expect(r.on.report.channels).toEqual({ before: 28, after: 27 }); // 16 + 8 + 4 (the output conv, pinned)
-    expect(r.on.report.compensation).toMatchObject({ channels: 2, consumers: 2 });
+    ], [twoDead('w0', 16, 2, 10), bias('b0', 16, 10), w('w1', [8, 8, 1, 1]), w('b1', [8]), w('w2', [4, 24, 1, 1])], [1, 4, 8, 8], 12);
+    // 1/8 of each Split part: one channel of a (2), one of b (10).
+    const r = await compare(m, { ratioOf: (root) => (root.nodeName.includes('cv1') ? 1 / 8 : 0) });
+    expect(r.on.report.channels).toEqual({ before: 28, after: 26 }); // 16 + 8 + 4 (the output conv, pinned)
+    // a[2] reaches conv2; b[2] reaches conv1 and conv2 (through the Concat offset).
+    expect(r.on.report.compensation).toMatchObject({ channels: 3, consumers: 2 });
     expect(r.diffOff).toBeGreaterThan(0.05);
     expect(r.diffOn).toBeLessThan(1e-5 * Math.max(1, r.scale));
   });
@@ -168,7 +177,8 @@ describeFixtures('bias compensation on a real export', () => {
     try {
       const feeds = randomFeeds(sessions[0]!);
       const [yz, yOn, yOff] = await Promise.all(sessions.map(async (s) => Object.values(await s.run(feeds))[0]!.data as Float32Array));
-      expect(meanDiff(yz!, yOn!)).toBeLessThan(meanDiff(yz!, yOff!) / 4);
+      // Exact away from zero-padded borders: measured 3.8× closer with the head's inputs pruned too.
+      expect(meanDiff(yz!, yOn!)).toBeLessThan(meanDiff(yz!, yOff!) / 3);
     } finally {
       for (const s of sessions) await s.release();
     }

@@ -111,10 +111,29 @@ describe('pruneChannels', () => {
   });
 });
 
+describe('selectRemoval', () => {
+  it('cuts a split group part by part, so every Split output keeps a multiple of roundTo', async () => {
+    const { channelImportance, groupSegments, selectRemoval } = await import('../../../src/prune/structured/index.js');
+    const { analyzeChannels } = await import('../../../src/graph/deps/index.js');
+    const m = toOnnx(c2fNet());
+    const dg = analyzeChannels(m, { headPath: null });
+    const split = dg.groups.find((g) => g.classes.length === 16)!;
+    const segs = groupSegments(dg)[split.id]!;
+    expect(segs.map((s) => s.length)).toEqual([8, 8]);
+    // Importance that would take all 4 removals from the first half if the group were cut as a whole.
+    const importance = new Float64Array(dg.trace.classCount).fill(1);
+    segs[0]!.forEach((c, i) => { importance[c] = i / 100; });
+    const removed = selectRemoval(dg, importance, { ratioOf: (g) => (g.id === split.id ? 0.25 : 0), roundTo: 2 });
+    expect(segs.map((s) => s.filter((c) => removed[c]).length)).toEqual([2, 2]);
+    expect(channelImportance(m, dg)).toHaveLength(dg.trace.classCount);
+  });
+});
+
 describe('keptCount', () => {
-  it('removes floor(ratio × n), keeps at least one and never a pinned channel', async () => {
+  it('keeps round(n × (1 − ratio)), at least one and never a pinned channel', async () => {
     const { keptCount } = await import('../../../src/prune/structured/index.js');
     expect(keptCount(10, 10, 0.3)).toBe(7);
+    expect(keptCount(10, 10, 0.25)).toBe(8); // 7.5: ties keep more
     expect(keptCount(10, 10, 0.99)).toBe(1);
     expect(keptCount(10, 4, 0.9)).toBe(6);
     expect(keptCount(10, 10, 0)).toBe(10);
@@ -122,8 +141,11 @@ describe('keptCount', () => {
 
   it('rounds the kept count to the nearest multiple of roundTo', async () => {
     const { keptCount } = await import('../../../src/prune/structured/index.js');
-    expect(keptCount(64, 64, 0.3, 8)).toBe(48); // 45 → 48
-    expect(keptCount(24, 24, 0.3, 8)).toBe(16); // 17 → 16
+    expect(keptCount(64, 64, 0.3, 8)).toBe(48); // 44.8 → 48
+    expect(keptCount(24, 24, 0.3, 8)).toBe(16); // 16.8 → 16
+    expect(keptCount(96, 96, 0.3, 8)).toBe(64); // 67.2 → 64 (not 72: the ratio is of n, not of a floored count)
+    expect(keptCount(96, 96, 0.3, 16)).toBe(64);
+    expect(keptCount(16, 16, 0.3, 16)).toBe(16);
     expect(keptCount(8, 8, 0.5, 8)).toBe(8); // a group no larger than roundTo is left alone
     expect(keptCount(12, 12, 0.9, 8)).toBe(8); // at least one multiple
   });
