@@ -10,8 +10,9 @@ import type { CliContext } from './context.js';
 import { formatBytes, textTable, verifyText } from './prune-text.js';
 import { writeJson } from './write-json.js';
 import { parseFraction } from './flags.js';
+import { calibrationSetup, reconstructionText, type CalibrationFlags } from './prune-calibration.js';
 
-export interface StructuredFlags {
+export interface StructuredFlags extends CalibrationFlags {
   output?: string; preset?: string; config?: string; arch?: string; target?: string; targetKind?: string;
   channelRatio?: string; roundTo?: string; ignore?: string; criterion?: string; pruneHead?: boolean;
   verify?: boolean; image?: string; dryRun?: boolean; json?: string; force?: boolean; layers?: boolean;
@@ -37,7 +38,7 @@ async function imageFeeds(model: string, image: string): Promise<Record<string, 
 const pct = (before: number, after: number) => (before > 0 ? ` (−${(100 * (1 - after / before)).toFixed(1)}%)` : '');
 const big = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(3)} G` : n >= 1e5 ? `${(n / 1e6).toFixed(3)} M` : String(n));
 
-export function structuredText(r: StructuredFileResult, all: boolean): string {
+export function structuredText(r: StructuredFileResult, all: boolean, skipped: Parameters<typeof reconstructionText>[1] = []): string {
   const { report } = r;
   const lines = [`structured pruning of ${r.files.input.path}: ${r.policy}${report.ratio !== undefined ? ` (ratio ${report.ratio.toFixed(3)})` : ''}`];
   const prunable = report.groups.filter((g) => g.pinned < g.channelsBefore);
@@ -57,7 +58,9 @@ export function structuredText(r: StructuredFileResult, all: boolean): string {
   const out = r.files.output;
   lines.push(`file:   ${formatBytes(r.files.input.bytes)} → ${out ? `${formatBytes(out.bytes)}${pct(r.files.input.bytes, out.bytes)} (${out.path})` : 'not written (dry run)'}`);
   const c = report.compensation;
-  if (c) {
+  const rec = reconstructionText(r, skipped);
+  if (rec) lines.push(rec);
+  else if (c) {
     const skipped = c.skippedChannels > 0 ? `; ${c.skippedChannels} channel slices in ${c.skippedConsumers} convs not compensated (constant unknown)` : '';
     lines.push(`bias compensation: ${c.channels} removed channel slices folded into ${c.consumers} consumer biases${skipped}`);
   } else if (report.channels.after < report.channels.before) lines.push('bias compensation: off (--no-compensate)');
@@ -78,14 +81,16 @@ export async function runStructured(ctx: CliContext, model: string, flags: Struc
   const imp = flags.criterion ?? 'l1';
   if (imp !== 'l1' && imp !== 'l2') throw new UsageError(`--criterion ${imp}: structured pruning supports l1 or l2`);
   const feeds = flags.image ? await imageFeeds(model, flags.image) : undefined;
+  const calib = await calibrationSetup(ctx, model, flags);
   const r = await pruneChannelsFile(model, flags.output, {
     preset: flags.preset, config: flags.config, arch: flags.arch, pruneHead: flags.pruneHead,
     ratio: parseFraction('channel-ratio', flags.channelRatio), target: parseFraction('target', flags.target), targetKind: kind, roundTo,
     ignore: flags.ignore?.split(',').map((s) => s.trim()).filter(Boolean), norm: imp,
     compare: flags.verify === true, feeds, inputLabel: flags.image ? `image ${flags.image} (letterboxed)` : undefined,
     dryRun: flags.dryRun, force: flags.force, compensate: flags.compensate !== false, keepHeadInputs: flags.keepHeadInputs === true,
-  });
-  ctx.io.out(structuredText(r, flags.layers === true));
+    ...calib.options,
+  }).finally(calib.stop);
+  ctx.io.out(structuredText(r, flags.layers === true, calib.skipped));
   if (r.verify) ctx.io.out(verifyText(r.verify, flags.verify === true));
   if (flags.json) {
     const { model: _m, graph: _g, ...rest } = r;

@@ -99,6 +99,8 @@ export const pruneCommand: CommandModule = {
       .option('--keep-head-inputs', 'structured: also keep every channel entering the protected head (its weights stay untouched)')
       .option('--ignore <layers>', 'structured: comma-separated module paths or weight names whose output channels are kept')
       .option('--no-compensate', 'structured: do not fold removed channels\' constant outputs into the next layers\' biases')
+      .option('--calib <data>', 'structured: dataset yaml (its val split) or image folder; refit the convs after removed channels from their kept inputs (linear reconstruction)')
+      .option('--calib-images <n>', 'structured: calibration images, the first N in sorted order (default 32)')
       .action(async (model: string, flags: PruneFlags) => {
         if (isCheckpointPath(model)) return runCheckpointPrune(ctx, model, flags);
         if ((flags as { structured?: boolean }).structured) return runStructured(ctx, model, flags as StructuredFlags);

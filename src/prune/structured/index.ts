@@ -12,7 +12,7 @@ export type { MacsInfo } from './weights.js';
 export { compensateRemoval } from './compensate.js';
 export type { CompensationReport, CompensationResult } from './compensate.js';
 export type { CalibrationInfo, CalibrationSource } from './prune-file.js';
-export { ChannelStatsAccumulator, DEFAULT_POSITIONS, fitRemoved, samplePositions } from './channel-stats.js';
+export { ChannelStatsAccumulator, DEFAULT_POSITIONS, DEFAULT_RIDGE, fitRemoved, samplePositions } from './channel-stats.js';
 export type { Activation, ChannelStats, LinearFit, TensorMoments } from './channel-stats.js';
 export { calibrationTensors, foldFit, reconstructRemoval } from './reconstruct.js';
 export type { ReconstructOptions, ReconstructionReport, ReconstructionResult } from './reconstruct.js';

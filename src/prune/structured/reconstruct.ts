@@ -36,7 +36,7 @@ export interface ReconstructionReport {
 export interface ReconstructionResult { model: OnnxModel; graph: DependencyGraph; report: ReconstructionReport }
 
 export interface ReconstructOptions {
-  /** Ridge λ relative to the mean variance of the kept channels (default 1e-3). */
+  /** Ridge λ relative to the mean variance of the kept channels (default DEFAULT_RIDGE of channel-stats.ts, 1e-4). */
   ridge?: number;
 }
 
