@@ -1,8 +1,8 @@
 /**
  * Dev tool: per-op-type and per-node time of an ONNX model in onnxruntime (CPU), from ORT's own profiler.
- * Run: `npx tsx tools/ort-profile.ts MODEL [--threads N] [--runs N] [--top N]`.
+ * Run: `npx tsx tools/ort-profile.ts MODEL [--threads N] [--runs N] [--top N] [--json per-node-ms.json]`.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
@@ -11,6 +11,7 @@ const args = process.argv.slice(2);
 const opt = (name: string, d: number) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : d; };
 const file = args[0]!;
 const threads = opt('--threads', 1), runs = opt('--runs', 20), top = opt('--top', 25);
+const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 const prefix = path.join(os.tmpdir(), `ort-profile-${process.pid}`);
 const s = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, enableProfiling: true, profileFilePrefix: prefix });
 const meta = s.inputNames.map((n) => n);
@@ -39,3 +40,4 @@ console.log(`${file}: kernel time ${(total / n / 1000).toFixed(2)} ms/run (${thr
 for (const [op, t] of [...byOp].sort((a, b) => b[1] - a[1])) console.log(`  ${op.padEnd(24)} ${(t / n / 1000).toFixed(2)} ms ${((100 * t) / total).toFixed(1)}%`);
 console.log('top nodes:');
 for (const [nm, t] of [...byNode].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${nm.padEnd(60)} ${(t / n / 1000).toFixed(3)} ms`);
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify(Object.fromEntries([...byNode].map(([k, t]) => [k, t / n / 1000]))));

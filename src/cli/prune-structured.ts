@@ -19,6 +19,8 @@ export interface StructuredFlags extends CalibrationFlags {
   /** false with --no-compensate */
   compensate?: boolean;
   keepHeadInputs?: boolean;
+  /** layer (= per group, default) | global */
+  scope?: string;
 }
 
 async function imageFeeds(model: string, image: string): Promise<Record<string, Tensor>> {
@@ -80,6 +82,9 @@ export async function runStructured(ctx: CliContext, model: string, flags: Struc
   if (roundTo !== undefined && !(Number.isInteger(roundTo) && roundTo >= 1)) throw new UsageError(`--round-to ${flags.roundTo}: expected a positive integer`);
   const imp = flags.criterion ?? 'l1';
   if (imp !== 'l1' && imp !== 'l2') throw new UsageError(`--criterion ${imp}: structured pruning supports l1 or l2`);
+  const scope = flags.scope ?? 'layer';
+  if (scope !== 'layer' && scope !== 'global') throw new UsageError(`--scope ${scope}: expected layer or global`);
+  if (scope === 'global' && flags.target === undefined) throw new UsageError('--scope global with --structured spreads a --target over the channel groups; pass --target F (e.g. --target 0.3 --target-kind macs)');
   const feeds = flags.image ? await imageFeeds(model, flags.image) : undefined;
   const calib = await calibrationSetup(ctx, model, flags);
   const r = await pruneChannelsFile(model, flags.output, {
@@ -88,6 +93,7 @@ export async function runStructured(ctx: CliContext, model: string, flags: Struc
     ignore: flags.ignore?.split(',').map((s) => s.trim()).filter(Boolean), norm: imp,
     compare: flags.verify === true, feeds, inputLabel: flags.image ? `image ${flags.image} (letterboxed)` : undefined,
     dryRun: flags.dryRun, force: flags.force, compensate: flags.compensate !== false, keepHeadInputs: flags.keepHeadInputs === true,
+    scope: scope === 'global' ? 'global' : 'group',
     ...calib.options,
   }).finally(calib.stop);
   ctx.io.out(structuredText(r, flags.layers === true, calib.skipped));

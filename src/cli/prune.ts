@@ -82,7 +82,7 @@ export const pruneCommand: CommandModule = {
       .option('--target <S>', 'reach sparsity S over prunable weights by scaling the preset ratios, e.g. 0.10')
       .option('--criterion <c>', 'importance: l1 | l2 | l1l2 | lamp (default l1; they differ only with --scope global)')
       .option('--alpha <a>', 'α of l1l2 (default 0.7)')
-      .option('--scope <s>', 'layer (ratio per layer, default) | global (one threshold over all prunable layers)')
+      .option('--scope <s>', 'layer (ratio per layer, default) | global (one threshold over all prunable layers; with --structured: over channel groups, needs --target)')
       .option('--nm <N:M>', 'N:M sparsity along the reduction axis (e.g. 2:4) instead of ratios')
       .option('--prune-head', 'prune the detection head too (protected by default)')
       .option('--verify', 'also compare outputs with the original (max |diff|, cosine) on --image or a random input')

@@ -12,6 +12,7 @@ import { compensateRemoval, type CompensationReport } from './compensate.js';
 import type { ChannelStats } from './channel-stats.js';
 import { reconstructRemoval, type ReconstructionReport } from './reconstruct.js';
 import { removedWeights, weightShrinks } from './estimate.js';
+import { activationImportance } from './data-importance.js';
 import { channelImportance, type ImportanceOptions } from './importance.js';
 import { groupSegments, keptCount, selectRemoval } from './policy.js';
 import { modelMacs, weightParams, type MacsInfo } from './weights.js';
@@ -32,6 +33,16 @@ export interface StructuredOptions extends TraceOptions, ImportanceOptions {
   compensate?: boolean;
   /** Calibration statistics: refit the plain convs that lose input channels (see reconstruct.ts); others get bias compensation. */
   calibration?: ChannelStats;
+  /** With `calibration`: score channels by the signal they send to their consumers (default true; data-importance.ts). */
+  dataImportance?: boolean;
+  /**
+   * How a `target` is spread (default 'group'): 'group' scales every group's ratio by one factor; 'global' removes
+   * the channels whose importance relative to their group's mean falls below one threshold, so groups that carry
+   * little lose more and sensitive ones (residual streams) little or nothing — at most `maxRatio` of any group.
+   */
+  scope?: 'group' | 'global';
+  /** Largest fraction of one group removed in 'global' scope (default 0.75). */
+  maxRatio?: number;
 }
 
 export interface GroupReport {
@@ -82,6 +93,25 @@ function searchTarget(model: OnnxModel, dg: DependencyGraph, importance: Float64
   };
   const positive = dg.groups.map(base).filter((b) => b > 0);
   let lo = 0, hi = positive.length > 0 ? 0.95 / Math.min(...positive) : 1;
+  if (options.scope === 'global') {
+    const rel = relativeImportance(dg, importance);
+    const cap = options.maxRatio ?? 0.75;
+    const below = (t: number) => (gr: DependencyGroup) => Math.min(cap, gr.classes.filter((c) => !dg.trace.pinnedClass[c] && rel[c]! < t).length / gr.classes.length);
+    const globalAt = (t: number) => {
+      const removed = selectRemoval(dg, importance, { ratioOf: below(t), roundTo: options.roundTo }, segments);
+      let r = 0;
+      for (const [tensor, n] of removedWeights(shrinks, dg, removed)) r += n * weight(tensor);
+      return { removed, fraction: total > 0 ? r / total : 0 };
+    };
+    hi = Math.max(1, ...rel) + 1;
+    let bestGlobal = globalAt(0);
+    for (let k = 0; k < 30; k++) {
+      const mid = (lo + hi) / 2;
+      const at = globalAt(mid);
+      if (at.fraction <= options.target!) { lo = mid; bestGlobal = at; } else hi = mid;
+    }
+    return { removed: bestGlobal.removed, ratio: undefined };
+  }
   let best = fractionAt(0);
   for (let k = 0; k < 20; k++) {
     const mid = (lo + hi) / 2;
@@ -89,6 +119,18 @@ function searchTarget(model: OnnxModel, dg: DependencyGraph, importance: Float64
     if (at.fraction <= options.target!) { lo = mid; best = at; } else hi = mid;
   }
   return { removed: best.removed, ratio: lo };
+}
+
+/** Importance of each class divided by the mean over its group (comparable across groups; 1 = average). */
+function relativeImportance(dg: DependencyGraph, importance: Float64Array): Float64Array {
+  const rel = new Float64Array(importance.length);
+  for (const gr of dg.groups) {
+    let sum = 0;
+    for (const c of gr.classes) sum += importance[c]!;
+    const mean = sum / Math.max(1, gr.classes.length);
+    for (const c of gr.classes) rel[c] = mean > 0 ? importance[c]! / mean : 1;
+  }
+  return rel;
 }
 
 /** Prune whole channels. Never throws for unprunable graphs: returns the model unchanged with a message. */
@@ -101,7 +143,9 @@ export function pruneChannels(model: OnnxModel, options: StructuredOptions = {})
   const g = indexGraph(model);
   const dg = groupChannels(traceChannels(model, options, g));
   const { trace } = dg;
-  const importance = channelImportance(model, dg, options);
+  if (options.scope === 'global' && options.target === undefined) throw new UsageError('--scope global spreads a --target over the groups; pass --target F (and --target-kind macs|params)');
+  const weightImportance = channelImportance(model, dg, options);
+  const importance = options.calibration && options.dataImportance !== false ? activationImportance(model, dg, options.calibration, weightImportance, g) : weightImportance;
   const base = (gr: DependencyGroup) => {
     if (!options.ratioOf) return ratio ?? 1;
     const rs = gr.roots.map((r) => options.ratioOf!(trace.roots[r]!) ?? ratio ?? 0);

@@ -36,3 +36,23 @@ describeFixtures('structured pruning of the fixture detectors at 30% channels', 
     }, 120_000);
   }
 });
+
+describeFixtures('structured pruning: global scope spreads a MACs target by importance', () => {
+  it('LeYOLONano-640.onnx: --target 0.2 of MACs, round-to 16', async () => {
+    const original = await loadOnnx(fixture('models', 'LeYOLONano-640.onnx'));
+    const r = pruneChannels(original, { target: 0.2, targetKind: 'macs', scope: 'global', roundTo: 16 });
+    const removed = 1 - r.report.macs.after / r.report.macs.before;
+    expect(removed).toBeLessThanOrEqual(0.2 + 1e-9);
+    expect(removed).toBeGreaterThan(0.17);
+    expect(checkChannelConsistency(r.model).violations).toEqual([]);
+    const cut = r.report.groups.filter((g) => g.channelsAfter < g.channelsBefore);
+    for (const g of cut) {
+      expect(1 - g.channelsAfter / g.channelsBefore).toBeLessThanOrEqual(0.75);
+      expect(g.channelsAfter % 16).toBe(0);
+    }
+    // Not one factor for every group: some groups are cut, some prunable ones are left whole.
+    const fractions = new Set(cut.map((g) => Math.round((100 * g.channelsAfter) / g.channelsBefore)));
+    expect(fractions.size).toBeGreaterThan(1);
+    expect(r.report.groups.some((g) => g.pinned === 0 && g.channelsBefore > 16 && g.channelsAfter === g.channelsBefore)).toBe(true);
+  }, 120_000);
+});

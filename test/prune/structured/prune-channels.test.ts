@@ -105,6 +105,16 @@ describe('pruneChannels', () => {
     expect(removed).toBeLessThanOrEqual(0.3 + 1e-9);
   });
 
+  it('global scope reaches a params target and needs one', () => {
+    const m = toOnnx(c2fNet());
+    const r = pruneChannels(m, { target: 0.2, targetKind: 'params', scope: 'global', headPath: null });
+    const removed = 1 - r.report.params.after / r.report.params.before;
+    expect(removed).toBeGreaterThan(0);
+    expect(removed).toBeLessThanOrEqual(0.2 + 1e-9);
+    expect(checkChannelConsistency(r.model).violations).toEqual([]);
+    expect(() => pruneChannels(m, { ratio: 0.2, scope: 'global' })).toThrow(/--target/);
+  });
+
   it('rejects bad ratios', () => {
     expect(() => pruneChannels(toOnnx(residualNet()), { ratio: 1 })).toThrow(/\[0, 1\)/);
     expect(() => pruneChannels(toOnnx(residualNet()), { ratio: 0.2, roundTo: 0 })).toThrow(/round-to/);
