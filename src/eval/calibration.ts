@@ -27,7 +27,7 @@ export interface CalibrationImagesOptions {
 export interface CalibrationImages extends CalibrationSource {
   /** Candidate image paths in order (the first `count` decodable ones are used). */
   paths: readonly string[];
-  /** Images skipped because they could not be decoded (filled while iterating). */
+  /** Images skipped because they could not be decoded (filled during the first pass). */
   skipped: Array<{ path: string; reason: string }>;
 }
 
@@ -63,7 +63,7 @@ export async function openCalibrationImages(source: string, options: Calibration
         img = await decodeImageRgb(p);
       } catch (e) {
         if (!(e instanceof ImageDecodeError)) throw e;
-        skipped.push({ path: p, reason: e.message });
+        if (!skipped.some((k) => k.path === p)) skipped.push({ path: p, reason: e.message });
         continue;
       }
       yielded++;
@@ -71,5 +71,5 @@ export async function openCalibrationImages(source: string, options: Calibration
     }
   }
   const count = Math.min(want, paths.length);
-  return { count, description: `${count} image${count === 1 ? '' : 's'} of ${source}`, paths, skipped, feeds: feeds() };
+  return { count, description: `${count} image${count === 1 ? '' : 's'} of ${source}`, paths, skipped, feeds };
 }

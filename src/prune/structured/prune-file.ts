@@ -4,38 +4,20 @@
  * onnxruntime with the original output shapes.
  */
 import path from 'node:path';
-import { toFloat32 } from '../../core/convert.js';
-import { DatasetError, FileError, UnsupportedOpError } from '../../core/errors.js';
+import { FileError, UnsupportedOpError } from '../../core/errors.js';
 import type { Tensor } from '../../core/dtype.js';
-import { checkChannelConsistency, groupChannels, traceChannels, type TraceOptions } from '../../graph/deps/index.js';
+import { checkChannelConsistency } from '../../graph/deps/index.js';
 import { indexGraph, listLayers, type ClassSource } from '../../graph/index.js';
-import { loadOnnx, saveOnnx, serializeOnnx, type OnnxModel } from '../../io/onnx/index.js';
-import { collectActivations, type ActivationProgress } from '../../runtime/index.js';
+import { loadOnnx, saveOnnx, serializeOnnx } from '../../io/onnx/index.js';
+import type { ActivationProgress } from '../../runtime/index.js';
 import { loadClassSource } from '../load-class-source.js';
 import { planPrune } from '../prune.js';
 import { resolvePreset } from '../prune-file.js';
 import { verifyModel, type VerifyResult } from '../verify.js';
-import { ChannelStatsAccumulator, type ChannelStats } from './channel-stats.js';
+import { pruneCalibrated, type CalibrationInfo, type CalibrationSource } from './calibrate.js';
 import { pruneChannels, type StructuredOptions, type StructuredResult } from './prune-channels.js';
-import { calibrationTensors } from './reconstruct.js';
 
-/** Unlabelled model inputs for calibration (e.g. letterboxed images), consumed once, in order. */
-export interface CalibrationSource {
-  /** Inputs the source will yield (for progress). */
-  count: number;
-  /** What the inputs are, for reports: `32 images of coco8.yaml`. */
-  description: string;
-  feeds: AsyncIterable<Readonly<Record<string, Tensor>>>;
-}
-
-export interface CalibrationInfo {
-  description: string;
-  images: number;
-  /** Intermediate tensors whose statistics were collected. */
-  tensors: number;
-  positionsPerImage: number;
-  seconds: { total: number; run: number; statistics: number };
-}
+export type { CalibrationInfo, CalibrationSource } from './calibrate.js';
 
 export interface StructuredFileOptions extends Omit<StructuredOptions, 'ratioOf' | 'headPath' | 'calibration'> {
   /** Built-in preset whose per-category ratios apply to channels (ignored when `ratio` or `target` is set). */
@@ -70,25 +52,6 @@ export interface StructuredFileResult extends StructuredResult {
   seconds: { prune: number; verify: number; calibrate: number };
 }
 
-/** Run the calibration inputs through the original model and collect channel statistics of every tensor reconstruction can use. */
-async function calibrate(model: OnnxModel, trace: TraceOptions, options: StructuredFileOptions, source: CalibrationSource): Promise<{ stats: ChannelStats; info: CalibrationInfo }> {
-  const t0 = performance.now();
-  const g = indexGraph(model);
-  const tensors = calibrationTensors(groupChannels(traceChannels(model, trace, g)), g);
-  const acc = new ChannelStatsAccumulator({ maxPositions: options.calibrationPositions });
-  const run = tensors.length === 0 ? { images: 0, seconds: { run: 0, callback: 0 } }
-    : await collectActivations(model, tensors, source.feeds, (name, v, i) => acc.add(name, { dims: v.dims, data: toFloat32(v) }, i), { total: source.count, onProgress: options.onProgress, threads: options.threads });
-  if (tensors.length > 0 && run.images === 0) throw new DatasetError(`calibration: ${source.description} yielded no usable image; pass a dataset yaml or folder with decodable images`);
-  const stats = acc.finish();
-  return {
-    stats,
-    info: {
-      description: source.description, images: run.images, tensors: tensors.length, positionsPerImage: acc.maxPositions,
-      seconds: { total: (performance.now() - t0) / 1000, run: run.seconds.run, statistics: run.seconds.callback },
-    },
-  };
-}
-
 export async function pruneChannelsFile(input: string, output: string | undefined, options: StructuredFileOptions = {}): Promise<StructuredFileResult> {
   if (output !== undefined && path.resolve(output) === path.resolve(input)) {
     throw new FileError(`'${output}': the output would overwrite the input model; choose another -o path`, output);
@@ -108,11 +71,12 @@ export async function pruneChannelsFile(input: string, output: string | undefine
     ratioOf = (root) => byId.get(root.weight) ?? 0;
     policy = `preset ${plan.preset} (per-category ratios)`;
   }
-  const trace: TraceOptions = { ...options, headPath: options.pruneHead ? null : undefined };
-  const tc = performance.now();
-  const calib = options.calibration ? await calibrate(model, trace, options, options.calibration) : undefined;
   const t0 = performance.now();
-  const result = pruneChannels(model, { ...options, ...trace, ratioOf, calibration: calib?.stats });
+  const pruneOptions = { ...options, ratioOf, headPath: options.pruneHead ? null : undefined, calibration: undefined };
+  const calib = options.calibration
+    ? await pruneCalibrated(model, pruneOptions, options.calibration, { positions: options.calibrationPositions, threads: options.threads, onProgress: options.onProgress })
+    : undefined;
+  const result = calib?.result ?? pruneChannels(model, pruneOptions);
   const t1 = performance.now();
   const changed = result.model !== model;
   const consistency = changed ? checkChannelConsistency(result.model, options.shapes) : { ok: true, violations: [] };
@@ -138,6 +102,6 @@ export async function pruneChannelsFile(input: string, output: string | undefine
   return {
     ...result, policy, verify, consistency, calibration: calib?.info,
     files: { input: { path: input, bytes: inputBytes }, output: out },
-    seconds: { prune: (t1 - t0) / 1000, verify: (t2 - t1) / 1000, calibrate: (t0 - tc) / 1000 },
+    seconds: { prune: calib ? calib.info.seconds.prune : (t1 - t0) / 1000, verify: (t2 - t1) / 1000, calibrate: calib ? (t1 - t0) / 1000 - calib.info.seconds.prune : 0 },
   };
 }

@@ -17,7 +17,8 @@ import { toFloat32 } from '../../core/convert.js';
 import type { ChannelMember, ChannelRoot, DependencyGraph } from '../../graph/deps/index.js';
 import { constantOf, indexGraph, intAttr, resolveIdentity, type GraphIndex } from '../../graph/index.js';
 import { makeTensorProto, readTensor, shallowCopy, withProto, type OnnxModel, type TensorRef } from '../../io/onnx/index.js';
-import { fitRemoved, type ChannelStats, type LinearFit } from './channel-stats.js';
+import type { ChannelStats } from './channel-stats.js';
+import { fitRemoved, type LinearFit } from './channel-fit.js';
 
 export interface ReconstructionReport {
   /** Calibration images the statistics came from. */
@@ -36,7 +37,7 @@ export interface ReconstructionReport {
 export interface ReconstructionResult { model: OnnxModel; graph: DependencyGraph; report: ReconstructionReport }
 
 export interface ReconstructOptions {
-  /** Ridge λ relative to the mean variance of the kept channels (default DEFAULT_RIDGE of channel-stats.ts, 1e-4). */
+  /** Ridge λ relative to the mean variance of the kept channels (default DEFAULT_RIDGE of channel-fit.ts, 1e-4). */
   ridge?: number;
 }
 
@@ -67,29 +68,32 @@ function floatConst(g: GraphIndex, model: OnnxModel, value: string | undefined):
   return t.dtype === 'float32' ? { ref, data: toFloat32(t), dims: [...t.dims] } : undefined;
 }
 
-/** Fold the fit into a conv's weights [O, C, …taps] and bias [O]. Removed input slices become zero. */
+/**
+ * Fold the fit into a conv's weights [O, C, …taps] and bias [O]: the predicted channels' slices are replaced by
+ * their prediction from the kept channels, tap by tap. Removed input slices become zero.
+ */
 export function foldFit(weight: Float32Array, dims: readonly number[], bias: Float32Array | undefined, fit: LinearFit): Fold {
   const o = dims[0]!, c = dims[1]!;
   const taps = weight.length / (o * c);
-  const { kept, removed, a, b } = fit;
-  const nk = kept.length, nr = removed.length;
+  const { kept, removed, rows, a, b } = fit;
+  const nk = kept.length, nr = rows.length;
+  const predicted = new Uint8Array(c);
+  for (const r of rows) predicted[r] = 1;
   const w = Float32Array.from(weight);
   const bOut = new Float64Array(o);
   if (bias) for (let i = 0; i < o; i++) bOut[i] = bias[i]!;
   const wr = new Float64Array(nr);
   for (let oc = 0; oc < o; oc++) {
     for (let t = 0; t < taps; t++) {
-      for (let r = 0; r < nr; r++) wr[r] = weight[(oc * c + removed[r]!) * taps + t]!;
+      for (let r = 0; r < nr; r++) wr[r] = weight[(oc * c + rows[r]!) * taps + t]!;
       for (let k = 0; k < nk; k++) {
         let s = 0;
         for (let r = 0; r < nr; r++) s += wr[r]! * a[r * nk + k]!;
         const at = (oc * c + kept[k]!) * taps + t;
-        w[at] = weight[at]! + s;
+        w[at] = (predicted[kept[k]!] ? 0 : weight[at]!) + s;
       }
-      for (let r = 0; r < nr; r++) {
-        bOut[oc]! += wr[r]! * b[r]!;
-        w[(oc * c + removed[r]!) * taps + t] = 0;
-      }
+      for (let r = 0; r < nr; r++) bOut[oc]! += wr[r]! * b[r]!;
+      for (const r of removed) w[(oc * c + r) * taps + t] = 0;
     }
   }
   return { weight: w, dims: [...dims], bias: Float32Array.from(bOut) };

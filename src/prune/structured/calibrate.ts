@@ -1,0 +1,67 @@
+/**
+ * Structured pruning with calibration: one pass of the calibration inputs through the original model collects
+ * the channel statistics of every tensor reconstruction can use (before the channel selection, which may itself
+ * read them), then pruneChannels selects, reconstructs and applies.
+ */
+import { toFloat32 } from '../../core/convert.js';
+import { DatasetError } from '../../core/errors.js';
+import type { Tensor } from '../../core/dtype.js';
+import { groupChannels, traceChannels } from '../../graph/deps/index.js';
+import { indexGraph } from '../../graph/index.js';
+import type { OnnxModel } from '../../io/onnx/index.js';
+import { collectActivations, type ActivationProgress } from '../../runtime/index.js';
+import { ChannelStatsAccumulator } from './channel-stats.js';
+import { pruneChannels, type StructuredOptions, type StructuredResult } from './prune-channels.js';
+import { calibrationTensors } from './reconstruct.js';
+
+/** Unlabelled model inputs for calibration (e.g. letterboxed images); `feeds()` yields them in order. */
+export interface CalibrationSource {
+  /** Inputs `feeds()` yields (for progress). */
+  count: number;
+  /** What the inputs are, for reports: `32 images of coco8.yaml`. */
+  description: string;
+  feeds(): AsyncIterable<Readonly<Record<string, Tensor>>>;
+}
+
+export interface CalibrationOptions {
+  /** Positions sampled per image and tensor (default 512). */
+  positions?: number;
+  /** onnxruntime intra-op threads (default: onnxruntime's choice). */
+  threads?: number;
+  /** Images done. */
+  onProgress?: (p: ActivationProgress) => void;
+}
+
+export interface CalibrationInfo {
+  description: string;
+  images: number;
+  /** Intermediate tensors whose statistics were collected. */
+  tensors: number;
+  positionsPerImage: number;
+  /** total: calibration and pruning; run: onnxruntime; statistics: accumulating moments; prune: selecting, fitting, applying. */
+  seconds: { total: number; run: number; statistics: number; prune: number };
+}
+
+export interface CalibratedResult { result: StructuredResult; info: CalibrationInfo }
+
+/** Prune `model` with `options`, reconstructing removed channels from statistics on `source`. */
+export async function pruneCalibrated(model: OnnxModel, options: Omit<StructuredOptions, 'calibration'>, source: CalibrationSource, cal: CalibrationOptions = {}): Promise<CalibratedResult> {
+  const t0 = performance.now();
+  const g = indexGraph(model);
+  const tensors = calibrationTensors(groupChannels(traceChannels(model, options, g)), g);
+  const seconds = { total: 0, run: 0, statistics: 0, prune: 0 };
+  const acc = new ChannelStatsAccumulator({ maxPositions: cal.positions });
+  const run = tensors.length === 0 ? { images: 0, seconds: { load: 0, run: 0, callback: 0 } }
+    : await collectActivations(model, tensors, source.feeds(), (name, v, i) => acc.add(name, { dims: v.dims, data: toFloat32(v) }, i), { total: source.count, onProgress: cal.onProgress, threads: cal.threads });
+  if (tensors.length > 0 && run.images === 0) throw new DatasetError(`calibration: ${source.description} yielded no usable image; pass a dataset yaml or folder with decodable images`);
+  seconds.run += run.seconds.run + run.seconds.load;
+  seconds.statistics += run.seconds.callback;
+  const tp = performance.now();
+  const result = pruneChannels(model, { ...options, calibration: acc.finish() });
+  seconds.prune = (performance.now() - tp) / 1000;
+  seconds.total = (performance.now() - t0) / 1000;
+  return {
+    result,
+    info: { description: source.description, images: run.images, tensors: tensors.length, positionsPerImage: acc.maxPositions, seconds },
+  };
+}
