@@ -1,7 +1,8 @@
 /**
  * Tracing rules for Conv and ConvTranspose: a plain conv starts a new root (its output channels) and consumes
- * its input's channels on weight axis 1; a depthwise conv passes channels through (group = channels); grouped
- * convs are barriers. A protected (head) conv keeps its own output channels (it starts no root) but, unless its
+ * its input's channels on weight axis 1; a depthwise conv passes channels through (group = channels); a grouped
+ * conv (1 < group < channels) starts a root too, and both its input and output channels must shrink evenly over
+ * its groups (a 'grouped' edit the policy honours). A protected (head) conv keeps its own output channels (it starts no root) but, unless its
  * inputs are protected too, loses the input slices of channels its producers remove (Torch-Pruning's
  * `ignored_layers` semantics).
  */
@@ -65,6 +66,18 @@ export function traceConv(s: TraceState, node: NodeProto, i: number, policy: Con
     s.members.push({ role: 'out', node: i, input: 1, tensor: wRef.name, axis: 0, map });
     addBias(s, node, i, map);
     s.edits.push({ kind: 'group', node: i, map: inMap });
+    if (policy.ignored) s.pin(node, map, 'ignored layer');
+    s.setMap(out, map, dims.length);
+    return;
+  }
+  const inPerGroup = dims[1] ?? 0;
+  if (!transpose && outCh % group === 0 && (!inMap || inMap.length === inPerGroup * group)) {
+    if (inMap) s.members.push({ role: 'in', node: i, input: 1, tensor: wRef.name, axis: 1, map: inMap, groups: group });
+    if (policy.frozen) { if (inMap) s.edits.push({ kind: 'grouped', node: i, groups: group, maps: [inMap] }); return; }
+    const map = s.addRoot(i, node.name, wRef.name, modulePathFromNodeName(node.name) ?? '', outCh);
+    s.members.push({ role: 'out', node: i, input: 1, tensor: wRef.name, axis: 0, map });
+    addBias(s, node, i, map);
+    s.edits.push({ kind: 'grouped', node: i, groups: group, maps: inMap ? [inMap, map] : [map] });
     if (policy.ignored) s.pin(node, map, 'ignored layer');
     s.setMap(out, map, dims.length);
     return;

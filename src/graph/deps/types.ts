@@ -42,8 +42,13 @@ export interface ChannelMember {
   /** Constant (initializer or Constant node output), resolved through Identity. */
   tensor: string;
   axis: number;
-  /** Element id of each index along `axis` (length = dims[axis]). */
+  /**
+   * Element id of each index along `axis` (length = dims[axis]); for the input slices of a grouped conv
+   * (`groups` > 1) the element of every input channel (length = groups × dims[1]).
+   */
   map: Int32Array;
+  /** Grouped conv input slices: input channel i feeds the output rows of block ⌊i / (map.length / groups)⌋ only. */
+  groups?: number;
 }
 
 /** An attribute or constant input that carries channel counts and must be recomputed after pruning. */
@@ -51,7 +56,9 @@ export type NodeEdit =
   | { kind: 'group'; node: number; /** input channels */ map: Int32Array }
   | { kind: 'split'; node: number; /** per output */ maps: Int32Array[]; source: 'attribute' | 'input' | 'equal' }
   | { kind: 'slice'; node: number; input: Int32Array; start: number; end: number; /** position in starts/ends */ index: number; source: 'attribute' | 'input' }
-  | { kind: 'reshape'; node: number; map: Int32Array };
+  | { kind: 'reshape'; node: number; map: Int32Array }
+  /** A grouped conv: every block of each map (its input and output channels) must keep the same count. */
+  | { kind: 'grouped'; node: number; groups: number; maps: Int32Array[] };
 
 /** Why some channels cannot be pruned. */
 export interface Barrier {

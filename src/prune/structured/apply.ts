@@ -10,19 +10,26 @@ import type { DependencyGraph, NodeEdit } from '../../graph/deps/index.js';
 import { opsetOf } from '../../graph/deps/index.js';
 import { constantOf, indexGraph, resolveIdentity, type GraphIndex } from '../../graph/index.js';
 import { makeTensorProto, readTensor, shallowCopy, withProto, type OnnxModel } from '../../io/onnx/index.js';
-import { gatherAxis, int64Tensor, withIntsAt } from './tensor-ops.js';
+import { gatherAxis, gatherGrouped, int64Tensor, withIntsAt } from './tensor-ops.js';
 
-type TensorOp = { kind: 'gather'; axis: number; keep: Int32Array } | { kind: 'set'; updates: Map<number, number> };
+type TensorOp =
+  | { kind: 'gather'; axis: number; keep: Int32Array }
+  /** Grouped conv weight [O, C/G, …]: rows of block b keep input slices `keep[b]` (every block the same count). */
+  | { kind: 'gather-grouped'; keep: Int32Array[] }
+  | { kind: 'set'; updates: Map<number, number> };
 interface UseEdit { tensor: string; ops: TensorOp[] }
 
 const opKey = (ops: readonly TensorOp[]) =>
-  [...ops].map((o) => (o.kind === 'gather' ? `g${o.axis}:${o.keep.join(',')}` : `s:${[...o.updates].join(';')}`)).sort().join('|');
+  [...ops].map((o) => (o.kind === 'gather' ? `g${o.axis}:${o.keep.join(',')}` : o.kind === 'gather-grouped' ? `gg:${o.keep.map((k) => k.join(',')).join('/')}` : `s:${[...o.updates].join(';')}`)).sort().join('|');
 
 function runOps(t: Tensor, ops: readonly TensorOp[]): Tensor {
   let out = t;
-  for (const o of ops) out = o.kind === 'gather' ? gatherAxis(out, o.axis, o.keep) : withIntsAt(out, o.updates);
+  // Row gathers first, so that the grouped input gather sees the final rows (blocks stay contiguous and even).
+  const order = [...ops].sort((a, b) => Number(a.kind === 'gather-grouped') - Number(b.kind === 'gather-grouped'));
+  for (const o of order) out = o.kind === 'gather' ? gatherAxis(out, o.axis, o.keep) : o.kind === 'gather-grouped' ? gatherGrouped(out, o.keep) : withIntsAt(out, o.updates);
   return out;
 }
+
 
 class Rewriter {
   readonly nodes: NodeProto[];
@@ -106,10 +113,11 @@ function applyEdit(rw: Rewriter, e: NodeEdit, count: (m: Int32Array, from?: numb
       rw.addUseOp(e.node, 1, { kind: 'set', updates: new Map([[e.index, start]]) });
       rw.addUseOp(e.node, 2, { kind: 'set', updates: new Map([[e.index, end]]) });
     }
-  } else {
+  } else if (e.kind === 'reshape') {
     const n = count(e.map);
     if (n !== e.map.length) rw.addUseOp(e.node, 1, { kind: 'set', updates: new Map([[1, n]]) });
   }
+  // 'grouped': the group count stays; the weights shrink through their members.
 }
 
 /**
@@ -123,6 +131,16 @@ export function applyChannelRemoval(model: OnnxModel, dg: DependencyGraph, remov
   const rw = new Rewriter(model, g);
   for (const m of trace.members) {
     if (count(m.map) === m.map.length) continue;
+    if (m.groups !== undefined && m.groups > 1) {
+      const per = m.map.length / m.groups;
+      const blocks = Array.from({ length: m.groups }, (_, b) => {
+        const keep: number[] = [];
+        for (let j = 0; j < per; j++) if (kept(m.map[b * per + j]!)) keep.push(j);
+        return Int32Array.from(keep);
+      });
+      rw.addUseOp(m.node, m.input, { kind: 'gather-grouped', keep: blocks });
+      continue;
+    }
     const keep: number[] = [];
     m.map.forEach((e, i) => { if (kept(e)) keep.push(i); });
     rw.addUseOp(m.node, m.input, { kind: 'gather', axis: m.axis, keep: Int32Array.from(keep) });

@@ -41,6 +41,24 @@ function sliceNorms(values: Float32Array, dims: readonly number[], axis: number,
   return out;
 }
 
+/** Norms of a grouped conv's input slices, per input channel (G × C/G): block b sums over its own O/G rows only. */
+function groupedInNorms(values: Float32Array, dims: readonly number[], groups: number, l2: boolean): Float64Array {
+  const [o, c] = [dims[0] ?? 0, dims[1] ?? 0];
+  const taps = numel(dims.slice(2));
+  const rowsPer = o / groups;
+  const out = new Float64Array(groups * c);
+  let p = 0;
+  for (let row = 0; row < o; row++) {
+    const base = Math.floor(row / rowsPer) * c;
+    for (let j = 0; j < c; j++) {
+      let s = 0;
+      for (let t = 0; t < taps; t++) { const v = values[p++]!; s += l2 ? v * v : Math.abs(v); }
+      out[base + j]! += s;
+    }
+  }
+  return out;
+}
+
 /** Importance per class (indexed by class id), in [0, 1] within each group. */
 export function channelImportance(model: OnnxModel, dg: DependencyGraph, options: ImportanceOptions = {}): Float64Array {
   const l2 = options.norm === 'l2';
@@ -51,12 +69,12 @@ export function channelImportance(model: OnnxModel, dg: DependencyGraph, options
   const refs = tensorRefs(model);
   const cache = new Map<string, Float64Array>();
   const scoreOf = (m: ChannelMember, ref: TensorRef) => {
-    const key = `${m.tensor}@${m.axis}`;
+    const key = `${m.tensor}@${m.axis}/${m.groups ?? 1}`;
     let s = cache.get(key);
     if (!s) {
       const t = readTensor(ref.proto, model.external);
       const v = t.dtype === 'float32' ? (t.data as Float32Array) : isFloatDType(t.dtype) ? toFloat32(t) : new Float32Array(t.data.length);
-      s = m.role === 'bn-scale' ? Float64Array.from(v, Math.abs) : sliceNorms(v, t.dims, m.axis, l2);
+      s = m.role === 'bn-scale' ? Float64Array.from(v, Math.abs) : m.groups && m.groups > 1 ? groupedInNorms(v, t.dims, m.groups, l2) : sliceNorms(v, t.dims, m.axis, l2);
       cache.set(key, s);
     }
     return s;

@@ -42,6 +42,12 @@ export function groupSegments(dg: DependencyGraph): number[][][] {
     } else if (edit.kind === 'slice') {
       const inside = new Set(Array.from(edit.input.subarray(edit.start, edit.end), (x) => trace.classOf[x]!));
       for (const c of inside) signature[c] += `${k}s,`;
+    } else if (edit.kind === 'grouped') {
+      edit.maps.forEach((m, p) => {
+        const per = m.length / edit.groups;
+        const seen = new Set<string>();
+        m.forEach((x, i) => { const c = trace.classOf[x]!, tag = `${c}:${Math.floor(i / per)}`; if (!seen.has(tag)) { seen.add(tag); signature[c] += `${k}.${p}b${Math.floor(i / per)},`; } });
+      });
     }
   });
   return dg.groups.map((g) => {
@@ -78,9 +84,12 @@ export function selectRemoval(dg: DependencyGraph, importance: Float64Array, opt
       for (const c of candidates.slice(0, cut)) removed[c] = 1;
     }
   }
-  // No traced tensor may lose all its channels: give back its most important class.
+  // No traced tensor may lose all its channels (give back its most important class), and every group of a
+  // grouped conv keeps the same count (give back the most important classes of the blocks that lost more).
+  const grouped = trace.edits.filter((e) => e.kind === 'grouped');
   for (let changed = true; changed;) {
     changed = false;
+    for (const e of grouped) if (evenBlocks(e.maps, e.groups, trace.classOf, importance, removed)) changed = true;
     for (const m of new Set(trace.maps.values())) {
       let best = -1;
       let any = false;
@@ -93,4 +102,26 @@ export function selectRemoval(dg: DependencyGraph, importance: Float64Array, opt
     }
   }
   return removed;
+}
+
+/** Restore removed classes until every block of each map keeps as many channels as the best; true if any was restored. */
+function evenBlocks(maps: readonly Int32Array[], groups: number, classOf: Int32Array, importance: Float64Array, removed: Uint8Array): boolean {
+  let restored = false;
+  for (const m of maps) {
+    const per = m.length / groups;
+    const keptIn = (b: number) => { let n = 0; for (let j = 0; j < per; j++) if (!removed[classOf[m[b * per + j]!]!]) n++; return n; };
+    const counts = Array.from({ length: groups }, (_, b) => keptIn(b));
+    const max = Math.max(...counts);
+    for (let b = 0; b < groups; b++) {
+      if (counts[b] === max) continue;
+      const back = [...new Set(Array.from(m.subarray(b * per, (b + 1) * per), (x) => classOf[x]!))].filter((c) => removed[c])
+        .sort((x, y) => importance[y]! - importance[x]! || x - y);
+      for (const c of back) {
+        if (keptIn(b) >= max) break;
+        removed[c] = 0;
+        restored = true;
+      }
+    }
+  }
+  return restored;
 }

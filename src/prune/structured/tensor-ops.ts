@@ -1,6 +1,45 @@
 /** Byte-level tensor edits used by structured pruning (dtype-agnostic). */
 import { BYTES_PER_ELEMENT, bytesOf, numel, viewAs, type Tensor } from '../../core/dtype.js';
 
+type Lanes = Uint32Array;
+
+/** An unsigned view of whole elements of `t` (aligned copy when needed), and a maker of output views. */
+function lanes(t: Tensor): { src: Lanes; make: (count: number) => { bytes: Uint8Array; dst: Lanes } } {
+  const size = BYTES_PER_ELEMENT[t.dtype];
+  const view = (b: Uint8Array, n: number) =>
+    size === 8 ? new BigUint64Array(b.buffer, b.byteOffset, n) : size === 4 ? new Uint32Array(b.buffer, b.byteOffset, n)
+      : size === 2 ? new Uint16Array(b.buffer, b.byteOffset, n) : new Uint8Array(b.buffer, b.byteOffset, n);
+  const bytes = bytesOf(t.data);
+  const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  return {
+    src: view(aligned, t.data.length) as Lanes,
+    make: (count) => { const out = new Uint8Array(count * size); return { bytes: out, dst: view(out, count) as Lanes }; },
+  };
+}
+
+/**
+ * Grouped conv weight [O, C/G, …taps] → [O, K, …taps]: the rows of block b (O/G rows each) keep the input
+ * slices `keep[b]` (ascending, every block the same count K). Dtype-agnostic; the input is not modified.
+ */
+export function gatherGrouped(t: Tensor, keep: readonly Int32Array[]): Tensor {
+  const [o, c] = [t.dims[0]!, t.dims[1]!];
+  const taps = numel(t.dims.slice(2));
+  const k = keep[0]?.length ?? 0;
+  const rowsPer = o / Math.max(1, keep.length);
+  const { src, make } = lanes(t);
+  const count = o * k * taps;
+  const { bytes, dst } = make(count);
+  let at = 0;
+  for (let row = 0; row < o; row++) {
+    const cols = keep[Math.floor(row / rowsPer)]!;
+    for (let j = 0; j < k; j++) {
+      const from = (row * c + cols[j]!) * taps;
+      for (let q = 0; q < taps; q++) dst[at++] = src[from + q]!;
+    }
+  }
+  return { dtype: t.dtype, dims: [o, k, ...t.dims.slice(2)], data: viewAs(t.dtype, bytes, count) };
+}
+
 /** Keep only indices `keep` (ascending) along `axis`. The input is not modified. */
 export function gatherAxis(t: Tensor, axis: number, keep: Int32Array): Tensor {
   const dims = [...t.dims];

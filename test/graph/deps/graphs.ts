@@ -96,3 +96,22 @@ export function sharedWeightNet(): ModelProto {
   m.graph!.output.push(valueInfo('z', [1, 8, 8, 8]));
   return m;
 }
+
+/**
+ * conv0 (8) → SiLU → grouped conv (group 2, 8 → 8, 3×3) → SiLU → conv2. With `dead`, conv0's channels 1 and 5
+ * (one per group) and the grouped conv's channels 2 and 6 have zero filters and biases: they output exactly 0.
+ */
+export function groupedNet(dead = false): ModelProto {
+  const w0 = randomFloats(24, 31), b0 = randomFloats(8, 32), wg = randomFloats(8 * 4 * 9, 33), bg = randomFloats(8, 34);
+  if (dead) {
+    for (const c of [1, 5]) { w0.fill(0, c * 3, c * 3 + 3); b0[c] = 0; }
+    for (const c of [2, 6]) { wg.fill(0, c * 36, c * 36 + 36); bg[c] = 0; }
+  }
+  return build(
+    [conv('x', 'w0', 'c0', 'model.0', {}, 'b0'), ...silu('c0', 'a0', 'model.0.act'),
+      conv('a0', 'wg', 'c1', 'model.1', { group: 2, kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, 'bg'), ...silu('c1', 'a1', 'model.1.act'),
+      conv('a1', 'w2', 'y', 'model.2')],
+    [initializer('w0', [8, 3, 1, 1], w0), initializer('b0', [8], b0), initializer('wg', [8, 4, 3, 3], wg), initializer('bg', [8], bg), w('w2', [4, 8, 1, 1])],
+    'y', 4,
+  );
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeChannels, checkChannelConsistency, detectHeadPath } from '../../../src/graph/deps/index.js';
 import { indexGraph } from '../../../src/graph/index.js';
 import { toOnnx } from '../../helpers/onnx-builder.js';
-import { barrierNet, bnNet, c2fNet, depthwiseNet, residualNet, sharedWeightNet } from './graphs.js';
+import { barrierNet, bnNet, c2fNet, depthwiseNet, groupedNet, residualNet, sharedWeightNet } from './graphs.js';
 
 const noHead = { headPath: null };
 
@@ -83,6 +83,18 @@ describe('channel dependency groups', () => {
     expect(dg.groups[0]!.prunable).toBe(0);
     expect(dg.groups[0]!.barriers.join()).toContain('protected layer');
     expect(dg.trace.members.some((x) => x.tensor === 'w2')).toBe(false);
+  });
+
+  it('makes a grouped conv a root whose input slices are grouped members and whose blocks must stay even', () => {
+    const dg = analyzeChannels(toOnnx(groupedNet()), { headPath: null });
+    expect(dg.trace.roots.map((r) => r.weight)).toEqual(['w0', 'wg', 'w2']);
+    const inSlices = dg.trace.members.find((m) => m.tensor === 'wg' && m.role === 'in')!;
+    expect(inSlices.groups).toBe(2);
+    expect(inSlices.map).toHaveLength(8);
+    const edit = dg.trace.edits.find((e) => e.kind === 'grouped');
+    expect(edit).toMatchObject({ kind: 'grouped', groups: 2 });
+    expect(dg.trace.barriers.filter((b) => b.reason.includes('grouped'))).toEqual([]);
+    expect(dg.groups.filter((g) => g.prunable > 0)).toHaveLength(2);
   });
 
   it('honours an ignore list', () => {

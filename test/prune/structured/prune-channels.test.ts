@@ -4,7 +4,7 @@ import { serializeOnnx, tensorDims, type OnnxModel } from '../../../src/io/onnx/
 import { pruneChannels, type StructuredOptions } from '../../../src/prune/structured/index.js';
 import { createSession } from '../../../src/runtime/index.js';
 import { randomFloats, toOnnx } from '../../helpers/onnx-builder.js';
-import { barrierNet, bnNet, c2fNet, deadChannelNet, depthwiseNet, residualNet, sharedWeightNet } from '../../graph/deps/graphs.js';
+import { barrierNet, bnNet, c2fNet, deadChannelNet, depthwiseNet, groupedNet, residualNet, sharedWeightNet } from '../../graph/deps/graphs.js';
 
 const x = { dtype: 'float32' as const, dims: [1, 3, 8, 8], data: randomFloats(192, 42) };
 
@@ -118,6 +118,33 @@ describe('pruneChannels', () => {
   it('rejects bad ratios', () => {
     expect(() => pruneChannels(toOnnx(residualNet()), { ratio: 1 })).toThrow(/\[0, 1\)/);
     expect(() => pruneChannels(toOnnx(residualNet()), { ratio: 0.2, roundTo: 0 })).toThrow(/round-to/);
+  });
+});
+
+describe('grouped convs', () => {
+  it('prunes the input and output channels of a grouped conv evenly over its groups', async () => {
+    const r = await prune(toOnnx(groupedNet()), { ratio: 0.5 });
+    expect(dims(r.model, 'wg')).toEqual([4, 2, 3, 3]);
+    expect(dims(r.model, 'w0')).toEqual([4, 3, 1, 1]);
+    expect(r.model.proto.graph!.node.find((n) => n.name === '/model.1/Conv')!.attribute.find((a) => a.name === 'group')!.i).toBe(2n);
+    // even when importance would take every removal from one group
+    const { analyzeChannels } = await import('../../../src/graph/deps/index.js');
+    const { selectRemoval } = await import('../../../src/prune/structured/index.js');
+    const m = toOnnx(groupedNet());
+    const dg = analyzeChannels(m, { headPath: null });
+    const importance = new Float64Array(dg.trace.classCount).fill(1);
+    const inMap = dg.trace.maps.get('a0')!;
+    for (let i = 0; i < 4; i++) importance[dg.trace.classOf[inMap[i]!]!] = 0.01 * i; // group 0 looks weakest
+    const removed = selectRemoval(dg, importance, { ratioOf: () => 0.25 });
+    const perBlock = [0, 1].map((b) => [0, 1, 2, 3].filter((j) => removed[dg.trace.classOf[inMap[b * 4 + j]!]!]).length);
+    expect(perBlock[0]).toBe(perBlock[1]);
+  });
+
+  it('removing dead channels of and before a grouped conv leaves the outputs unchanged', async () => {
+    const r = await prune(toOnnx(groupedNet(true)), { ratio: 0.25 });
+    expect(dims(r.model, 'w0')).toEqual([6, 3, 1, 1]);
+    expect(dims(r.model, 'wg')).toEqual([6, 3, 3, 3]);
+    expect(maxDiff(r.before['y']!, r.after['y']!)).toBeLessThan(1e-5);
   });
 });
 
