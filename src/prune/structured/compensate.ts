@@ -52,9 +52,13 @@ function kernelSums(w: ConvWeights): Float64Array {
   return out;
 }
 
-/** Fold the constants of the removed input channels into the bias of a plain conv: the bias deltas, or undefined. */
+/**
+ * Fold the constants of the removed input channels into the bias of a plain or grouped conv (input channel c of
+ * a grouped conv reaches the output rows of its own group only): the bias deltas, or undefined.
+ */
 function foldIntoConsumer(env: ConstEnv, w: ConvWeights, inMap: Int32Array, x: Float64Array, report: CompensationReport): Float64Array | undefined {
   const outCh = w.dims[0]!, inCh = w.dims[1]!;
+  const rowsPer = outCh / Math.max(1, Math.round(inMap.length / inCh));
   let delta: Float64Array | undefined;
   let sums: Float64Array | undefined;
   let skipped = false;
@@ -65,7 +69,8 @@ function foldIntoConsumer(env: ConstEnv, w: ConvWeights, inMap: Int32Array, x: F
     if (v === 0) continue;
     sums ??= kernelSums(w);
     delta ??= new Float64Array(outCh);
-    for (let o = 0; o < outCh; o++) delta[o]! += v * sums[o * inCh + c]!;
+    const block = Math.floor(c / inCh), j = c - block * inCh;
+    for (let o = block * rowsPer; o < (block + 1) * rowsPer; o++) delta[o]! += v * sums[o * inCh + j]!;
     report.channels++;
   }
   if (skipped) report.skippedConsumers++;
@@ -84,17 +89,19 @@ function collectDeltas(env: ConstEnv, report: CompensationReport): Map<number, F
     const out = trace.maps.get(node.output[0] ?? '');
     const w = convWeights(env, node);
     const anyRemovedIn = inMap !== undefined && inMap.some((e) => env.isRemoved(e));
-    if (rootNodes.has(i)) {
+    // Roots and the protected head's convs consume their inputs (a depthwise conv passes channels through instead).
+    const depthwise = !rootNodes.has(i) && inMap !== undefined && intAttr(node, 'group', 1) === inMap.length;
+    if (!depthwise) {
       if (anyRemovedIn && x) {
         const d = node.opType === 'Conv' && w ? foldIntoConsumer(env, w, inMap, x, report) : undefined;
         if (!d && (node.opType !== 'Conv' || !w)) { report.skippedChannels += inMap.filter((e) => env.isRemoved(e)).length; report.skippedConsumers++; }
         if (d) deltas.set(i, d);
       }
       // A removed output channel with zero filter weights outputs its bias.
-      if (out) env.set(node.output[0], Float64Array.from(out, (e, o) => (env.isRemoved(e) ? (w ? (w.bias?.[o] ?? 0) : NaN) : NaN)));
+      if (out && rootNodes.has(i)) env.set(node.output[0], Float64Array.from(out, (e, o) => (env.isRemoved(e) ? (w ? (w.bias?.[o] ?? 0) : NaN) : NaN)));
       return;
     }
-    if (out && x && inMap && w && intAttr(node, 'group', 1) === inMap.length) {
+    if (out && x && inMap && w) {
       // Depthwise: channel j of the output is input channel ⌊j / mult⌋ convolved with its own filter.
       const mult = out.length / inMap.length;
       const sums = kernelSums(w);

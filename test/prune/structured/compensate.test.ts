@@ -177,8 +177,8 @@ describeFixtures('bias compensation on a real export', () => {
     try {
       const feeds = randomFeeds(sessions[0]!);
       const [yz, yOn, yOff] = await Promise.all(sessions.map(async (s) => Object.values(await s.run(feeds))[0]!.data as Float32Array));
-      // Exact away from zero-padded borders: measured 3.8× closer with the head's inputs pruned too.
-      expect(meanDiff(yz!, yOn!)).toBeLessThan(meanDiff(yz!, yOff!) / 3);
+      // Exact away from zero-padded borders (the head convs that lose input slices are compensated too).
+      expect(meanDiff(yz!, yOn!)).toBeLessThan(meanDiff(yz!, yOff!) / 4);
     } finally {
       for (const s of sessions) await s.release();
     }
