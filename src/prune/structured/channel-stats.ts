@@ -43,15 +43,18 @@ export function samplePositions(total: number, max: number, image: number): Int3
 
 interface Sums { channels: number; count: number; sum: Float64Array; /** upper triangle used */ cross: Float64Array }
 
-/** Sampled positions of an activation, channel-major: row c holds the values of channel c ([C×P]). */
-function gather(name: string, activation: Activation, positions: (total: number) => Int32Array): { x: Float64Array; c: number; p: number } {
+/**
+ * Sampled positions of an activation, channel-major: row c holds the values of channel c ([C×P]). Kept in float32
+ * (the activations' own precision): products of two float32 values are exact in the float64 running sums.
+ */
+function gather(name: string, activation: Activation, positions: (total: number) => Int32Array): { x: Float32Array; c: number; p: number } {
   const { dims, data } = activation;
   if (dims.length < 2) throw new RangeError(`activation '${name}': expected [N, C, …], got [${dims.join(',')}]`);
   const n = dims[0]!, c = dims[1]!;
   const plane = dims.slice(2).reduce((a, b) => a * b, 1);
   const pos = positions(n * plane);
   const p = pos.length;
-  const x = new Float64Array(c * p);
+  const x = new Float32Array(c * p);
   for (let ch = 0; ch < c; ch++) {
     const row = ch * p;
     for (let k = 0; k < p; k++) {
@@ -112,30 +115,47 @@ export class ChannelStatsAccumulator {
   }
 }
 
-/** cross[a,b] += Σ_k x[a,k]·x[b,k] for b ≥ a; sum[a] += Σ_k x[a,k]. `x` is [c×p] channel-major. */
-function accumulateCross(x: Float64Array, c: number, p: number, cross: Float64Array, sum: Float64Array): void {
+/** Σ_k x[ra+k]·x[rb+k] over k < p. */
+function dot(x: Float32Array, ra: number, rb: number, p: number): number {
+  let s = 0;
+  for (let k = 0; k < p; k++) s += x[ra + k]! * x[rb + k]!;
+  return s;
+}
+
+/**
+ * cross[a,b] += Σ_k x[a,k]·x[b,k] for b ≥ a; sum[a] += Σ_k x[a,k]. `x` is [c×p] channel-major. Rows are taken
+ * two at a time against four others (eight running sums: each load serves two or four products).
+ */
+function accumulateCross(x: Float32Array, c: number, p: number, cross: Float64Array, sum: Float64Array): void {
   for (let a = 0; a < c; a++) {
-    const ra = a * p;
     let sa = 0;
-    for (let k = 0; k < p; k++) sa += x[ra + k]!;
+    for (let k = 0, ra = a * p; k < p; k++) sa += x[ra + k]!;
     sum[a]! += sa;
-    let b = a;
-    // Four rows at a time: each load of x[a,k] serves four products.
+  }
+  let a = 0;
+  for (; a + 1 < c; a += 2) {
+    const r0 = a * p, r1 = r0 + p;
+    cross[a * c + a]! += dot(x, r0, r0, p);
+    cross[a * c + a + 1]! += dot(x, r0, r1, p);
+    cross[(a + 1) * c + a + 1]! += dot(x, r1, r1, p);
+    let b = a + 2;
     for (; b + 3 < c; b += 4) {
-      const r0 = b * p, r1 = r0 + p, r2 = r1 + p, r3 = r2 + p;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const q0 = b * p, q1 = q0 + p, q2 = q1 + p, q3 = q2 + p;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
       for (let k = 0; k < p; k++) {
-        const v = x[ra + k]!;
-        s0 += v * x[r0 + k]!; s1 += v * x[r1 + k]!; s2 += v * x[r2 + k]!; s3 += v * x[r3 + k]!;
+        const u = x[r0 + k]!, v = x[r1 + k]!;
+        const y0 = x[q0 + k]!, y1 = x[q1 + k]!, y2 = x[q2 + k]!, y3 = x[q3 + k]!;
+        s00 += u * y0; s01 += u * y1; s02 += u * y2; s03 += u * y3;
+        s10 += v * y0; s11 += v * y1; s12 += v * y2; s13 += v * y3;
       }
-      const o = a * c + b;
-      cross[o]! += s0; cross[o + 1]! += s1; cross[o + 2]! += s2; cross[o + 3]! += s3;
+      const o0 = a * c + b, o1 = o0 + c;
+      cross[o0]! += s00; cross[o0 + 1]! += s01; cross[o0 + 2]! += s02; cross[o0 + 3]! += s03;
+      cross[o1]! += s10; cross[o1 + 1]! += s11; cross[o1 + 2]! += s12; cross[o1 + 3]! += s13;
     }
     for (; b < c; b++) {
-      const rb = b * p;
-      let s = 0;
-      for (let k = 0; k < p; k++) s += x[ra + k]! * x[rb + k]!;
-      cross[a * c + b]! += s;
+      cross[a * c + b]! += dot(x, r0, b * p, p);
+      cross[(a + 1) * c + b]! += dot(x, r1, b * p, p);
     }
   }
+  if (a < c) cross[a * c + a]! += dot(x, a * p, a * p, p);
 }

@@ -26,7 +26,7 @@ function direct(acts: Array<{ data: Float32Array; positions: Int32Array }>, c: n
 
 describe('ChannelStatsAccumulator', () => {
   it('equals a direct computation over all positions when the cap is not reached', () => {
-    const c = 7, plane = 5 * 6;
+    const c = 8, plane = 5 * 6;
     const acc = new ChannelStatsAccumulator({ maxPositions: 1024 });
     const acts = [0, 1, 2].map((i) => ({ data: randomFloats(c * plane, 10 + i), positions: samplePositions(plane, 1024, i) }));
     acts.forEach((a, i) => acc.add('t', { dims: [1, c, 5, 6], data: a.data }, i));
