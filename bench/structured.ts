@@ -26,7 +26,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 100);
 const models = path.join(FIXTURES, 'models');
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'prunekit-bench-structured-'));
 /** Channel rounding variants measured (BENCH_ROUND_TO=1,8,16); the mAP run uses the first. */
-const ROUNDS = (process.env.BENCH_ROUND_TO ?? '8,16').split(',').map(Number);
+const ROUNDS = (process.env.BENCH_ROUND_TO ?? '16,8').split(',').map(Number);
 const ROUND_TO = ROUNDS[0]!;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
