@@ -24,5 +24,11 @@ describe('prunekit demo', () => {
     const pruned = JSON.parse(readFileSync(path.join(out, 'unstructured', 'report.json'), 'utf8')) as Record<string, unknown>;
     expect(pruned).toHaveProperty('budget');
     expect(existsSync(path.join(out, 'structured', 'tiny-detector.channels20.onnx'))).toBe(true);
+    // The structured cut is calibrated on the demo images, and says what the same cut scores without calibration.
+    expect(text).toMatch(/reconstruction: \d+ consumer convs refit from 20 unlabelled images/);
+    const blind = Number(/without calibration [^\n]*mAP50 (\d+\.\d)/.exec(text)?.[1]);
+    const structured = JSON.parse(readFileSync(path.join(out, 'structured', 'report.json'), 'utf8')) as { accuracy: { candidate: { map50: number } } };
+    expect(blind).toBeGreaterThanOrEqual(0);
+    expect(100 * structured.accuracy.candidate.map50).toBeGreaterThan(blind);
   });
 });
