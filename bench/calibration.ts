@@ -43,13 +43,14 @@ const coco8Paths = await calibrationImagePaths(coco8);
 const overlap = await Promise.all(coco8Paths.map(async (f) => ({ coco8: path.basename(f), inCoco128As: hashes128.get(await sha(f)) ?? null })));
 console.log(`coco8 images in coco128 (same bytes): ${overlap.filter((o) => o.inCoco128As).length} of ${overlap.length}`);
 
+const inSample = heldout ? '' : ' (in-sample)';
 interface Variant { name: string; calib?: { source: string; images: number }; dataImportance?: boolean }
 const variants: Variant[] = [
   { name: 'no calibration (bias compensation)' },
   { name: '--calib coco8 (data-aware selection + reconstruction)', calib: { source: coco8, images: 8 } },
   { name: 'reconstruction only, coco8', calib: { source: coco8, images: 8 }, dataImportance: false },
-  { name: `--calib coco128 first ${calibImages} (in-sample)`, calib: { source: coco128, images: calibImages } },
-  { name: `reconstruction only, coco128 first ${calibImages} (in-sample)`, calib: { source: coco128, images: calibImages }, dataImportance: false },
+  { name: `--calib coco128 first ${calibImages}${inSample}`, calib: { source: coco128, images: calibImages } },
+  { name: `reconstruction only, coco128 first ${calibImages}${inSample}`, calib: { source: coco128, images: calibImages }, dataImportance: false },
 ];
 
 const base = await validate({ model, data, threads });
