@@ -102,6 +102,7 @@ export const pruneCommand: CommandModule = {
       .option('--calib <data>', 'structured: dataset yaml (its val split) or image folder; refit the convs after removed channels from their kept inputs (linear reconstruction)')
       .option('--calib-images <n>', 'structured: calibration images, the first N in sorted order (default 32)')
       .action(async (model: string, flags: PruneFlags) => {
+        if ((flags as { calib?: string }).calib !== undefined && !(flags as { structured?: boolean }).structured) throw new UsageError('--calib applies to structured pruning of ONNX models; add --structured');
         if (isCheckpointPath(model)) return runCheckpointPrune(ctx, model, flags);
         if ((flags as { structured?: boolean }).structured) return runStructured(ctx, model, flags as StructuredFlags);
         if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
