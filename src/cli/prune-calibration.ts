@@ -41,6 +41,6 @@ export function reconstructionText(r: StructuredFileResult, skipped: Calibration
   const fallback = rec.fallbackConsumers === 0 ? 'none fell back to bias compensation'
     : `${rec.fallbackConsumers} (${rec.fallbackChannels} slices) fell back to ${comp ? 'bias compensation' : 'plain removal (--no-compensate)'}`;
   return `reconstruction: ${rec.consumers} consumer convs refit (${rec.channels} removed input slices predicted from kept channels of ${rec.tensors} tensors) `
-    + `from ${cal.images} images of ${cal.description.replace(/^\d+ images? of /, '')} in ${cal.seconds.total.toFixed(1)} s; ${fallback}`
+    + `from ${cal.images} images of ${cal.description.replace(/^\d+ images? of /, '')} (calibration pass ${(cal.seconds.total - cal.seconds.prune).toFixed(1)} s); ${fallback}`
     + (skipped.length > 0 ? `; ${skipped.length} undecodable images skipped (first: ${skipped[0]!.path}: ${skipped[0]!.reason})` : '');
 }

@@ -19,7 +19,7 @@ describe('prunekit prune --structured --calib', () => {
     const io = bufferIO();
     const code = await runCli(['prune', MODEL, '--structured', '--channel-ratio', '0.2', '--round-to', '1', '--calib', DATA, '--calib-images', '3', '--dry-run', '--json', json], io);
     expect(code, io.text()).toBe(0);
-    expect(io.text()).toMatch(/reconstruction: \d+ consumer convs refit \(\d+ removed input slices predicted from kept channels of \d+ tensors\) from 3 images of .*data\.yaml in [\d.]+ s; none fell back to bias compensation/);
+    expect(io.text()).toMatch(/reconstruction: \d+ consumer convs refit \(\d+ removed input slices predicted from kept channels of \d+ tensors\) from 3 images of .*data\.yaml \(calibration pass [\d.]+ s\); none fell back to bias compensation/);
     expect(io.text()).not.toMatch(/bias compensation: \d+/);
     const r = JSON.parse(await readFile(json, 'utf8')) as { calibration: { images: number; tensors: number }; report: { reconstruction: { consumers: number; images: number } } };
     expect(r.calibration.images).toBe(3);
