@@ -64,12 +64,15 @@ function foldIntoConsumer(env: ConstEnv, w: ConvWeights, inMap: Int32Array, x: F
   let skipped = false;
   for (let c = 0; c < inMap.length; c++) {
     if (!env.isRemoved(inMap[c]!)) continue;
+    sums ??= kernelSums(w);
+    const block = Math.floor(c / inCh), j = c - block * inCh;
+    let any = false;
+    for (let o = block * rowsPer; o < (block + 1) * rowsPer && !any; o++) any = sums[o * inCh + j] !== 0;
+    if (!any) continue; // a zero slice (e.g. already refit by reconstruction) has nothing to fold
     const v = x[c]!;
     if (Number.isNaN(v) || !Number.isFinite(v)) { report.skippedChannels++; skipped = true; continue; }
     if (v === 0) continue;
-    sums ??= kernelSums(w);
     delta ??= new Float64Array(outCh);
-    const block = Math.floor(c / inCh), j = c - block * inCh;
     for (let o = block * rowsPer; o < (block + 1) * rowsPer; o++) delta[o]! += v * sums[o * inCh + j]!;
     report.channels++;
   }

@@ -84,6 +84,9 @@ describe('reconstructRemoval', () => {
     const without = pruneChannels(m, { headPath: null, ratio: 1 / 3 });
     expect(withCal.report.reconstruction).toMatchObject({ consumers: 1, channels: 2 });
     expect(without.report.reconstruction).toBeUndefined();
+    // The refit consumer's removed slices are zero: bias compensation finds nothing left to fold there.
+    expect(withCal.report.compensation).toMatchObject({ channels: 0, consumers: 0, skippedChannels: 0 });
+    expect(without.report.compensation!.channels).toBeGreaterThan(0);
     const x = { x: feed(9) };
     const y = (await run(m, x)).y!;
     const dCal = maxDiff(y, (await run(withCal.model, x)).y!), dOff = maxDiff(y, (await run(without.model, x)).y!);
