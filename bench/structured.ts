@@ -90,5 +90,5 @@ for (const [file, ratio] of [['LeYOLONano-640.onnx', 0.3], ['LeYOLONano-640.onnx
 lat.push(await latency('yolov13n-random.onnx', 0.5, ROUND_TO, true));
 const map = process.env.BENCH_SKIP_MAP ? undefined : await mapDrop();
 const result = { schema: 'prunekit.bench.structured/1', date: new Date().toISOString(), cpus: os.cpus().length, timing, latency: lat, map };
-saveResult('structured', result);
-console.log('wrote bench/results/structured.json');
+saveResult(threads === 2 ? 'structured' : `structured-t${threads}`, result);
+console.log(`wrote bench/results/${threads === 2 ? 'structured' : `structured-t${threads}`}.json`);
