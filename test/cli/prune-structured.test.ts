@@ -57,10 +57,36 @@ describe('prunekit prune --structured', () => {
   it('rejects bad structured flags with exit code 2', async () => {
     const dir = await tempDir();
     const input = await modelFile(dir, 'res.onnx', toBytes(residualNet()));
-    for (const flags of [['--target-kind', 'flops'], ['--round-to', '0'], ['--channel-ratio', '1.5'], ['--criterion', 'lamp']]) {
+    for (const flags of [['--target-kind', 'flops'], ['--round-to', '0'], ['--channel-ratio', '1.5'], ['--criterion', 'lamp'], ['--scope', 'global'], ['--scope', 'model', '--target', '0.2']]) {
       const io = bufferIO();
       expect(await runCli(['prune', input, '--structured', '--dry-run', ...flags], io)).toBe(2);
       expect(io.text()).toMatch(/^error: /m);
     }
+  });
+
+  it('--scope global spreads a --target over the groups and says so', async () => {
+    const dir = await tempDir();
+    const input = await modelFile(dir, 'res.onnx', toBytes(residualNet()));
+    const io = bufferIO();
+    const code = await runCli(['prune', input, '--structured', '--target', '0.3', '--target-kind', 'params', '--scope', 'global', '--round-to', '1', '--prune-head', '--dry-run', '--json', path.join(dir, 'g.json')], io);
+    expect(code, io.text()).toBe(0);
+    expect(io.text()).toMatch(/target: remove 0\.3 of params, spread by importance \(--scope global\)/);
+    const m = /params: (\d+) → (\d+)/.exec(io.text())!;
+    expect(Number(m[2])).toBeLessThan(Number(m[1]));
+    expect(1 - Number(m[2]) / Number(m[1])).toBeLessThanOrEqual(0.3);
+  });
+
+  it('--keep-head-inputs keeps every channel that enters the head', async () => {
+    const dir = await tempDir();
+    const input = await modelFile(dir, 'res.onnx', toBytes(residualNet()));
+    const run = async (extra: string[]) => {
+      const io = bufferIO();
+      expect(await runCli(['prune', input, '--structured', '--channel-ratio', '0.5', '--round-to', '1', '--dry-run', ...extra], io), io.text()).toBe(0);
+      return io.text();
+    };
+    // residualNet: model.0 → model.1 (+ residual) → model.2, the head. Its inputs shrink by default…
+    expect(await run([])).toMatch(/channels 8 → 4/);
+    // …and with --keep-head-inputs the residual stream feeding it is pinned: nothing to remove.
+    expect(await run(['--keep-head-inputs'])).toMatch(/nothing to remove|no prunable channel group/);
   });
 });

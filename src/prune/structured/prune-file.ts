@@ -60,7 +60,7 @@ export async function pruneChannelsFile(input: string, output: string | undefine
   const inputBytes = model.source?.length ?? serializeOnnx(model).length;
   let ratioOf: StructuredOptions['ratioOf'];
   let policy: string;
-  if (options.target !== undefined) policy = `target: remove ${options.target} of ${options.targetKind ?? 'params'}`;
+  if (options.target !== undefined) policy = `target: remove ${options.target} of ${options.targetKind ?? 'params'}${options.scope === 'global' ? ', spread by importance (--scope global)' : ''}`;
   else if (options.ratio !== undefined) policy = `ratio ${options.ratio} of every prunable group`;
   else {
     const preset = await resolvePreset(options);
