@@ -79,46 +79,44 @@ export interface StructuredResult { model: OnnxModel; report: StructuredReport; 
 
 const rootName = (r: ChannelRoot) => r.modulePath || r.nodeName || r.weight;
 
+/**
+ * Bisection for a target: the largest knob value whose removal stays within the target fraction of params (or
+ * MACs). 'group' scope: the knob scales every group's base ratio; 'global': it is the threshold on importance
+ * relative to the group's mean below which channels go (capped at `maxRatio` of a group).
+ */
 function searchTarget(model: OnnxModel, dg: DependencyGraph, importance: Float64Array, options: StructuredOptions, base: (g: DependencyGroup) => number, macs: MacsInfo) {
   const kind = options.targetKind ?? 'params';
   const shrinks = weightShrinks(model, dg);
   const weight = (t: string) => (kind === 'macs' ? macs.perWeightElement.get(t) ?? 0 : 1);
   const total = kind === 'macs' ? macs.total : weightParams(model);
   const segments = groupSegments(dg);
-  const fractionAt = (s: number) => {
-    const removed = selectRemoval(dg, importance, { ratioOf: (g) => Math.min(0.95, s * base(g)), roundTo: options.roundTo }, segments);
+  const global = options.scope === 'global';
+  let ratioAt: (knob: number) => (g: DependencyGroup) => number;
+  let hi: number;
+  if (global) {
+    const rel = relativeImportance(dg, importance);
+    const cap = options.maxRatio ?? 0.75;
+    ratioAt = (t) => (gr) => Math.min(cap, gr.classes.filter((c) => !dg.trace.pinnedClass[c] && rel[c]! < t).length / gr.classes.length);
+    hi = Math.max(1, ...rel) + 1;
+  } else {
+    ratioAt = (s) => (g) => Math.min(0.95, s * base(g));
+    const positive = dg.groups.map(base).filter((b) => b > 0);
+    hi = positive.length > 0 ? 0.95 / Math.min(...positive) : 1;
+  }
+  const at = (knob: number) => {
+    const removed = selectRemoval(dg, importance, { ratioOf: ratioAt(knob), roundTo: options.roundTo }, segments);
     let r = 0;
     for (const [t, n] of removedWeights(shrinks, dg, removed)) r += n * weight(t);
     return { removed, fraction: total > 0 ? r / total : 0 };
   };
-  const positive = dg.groups.map(base).filter((b) => b > 0);
-  let lo = 0, hi = positive.length > 0 ? 0.95 / Math.min(...positive) : 1;
-  if (options.scope === 'global') {
-    const rel = relativeImportance(dg, importance);
-    const cap = options.maxRatio ?? 0.75;
-    const below = (t: number) => (gr: DependencyGroup) => Math.min(cap, gr.classes.filter((c) => !dg.trace.pinnedClass[c] && rel[c]! < t).length / gr.classes.length);
-    const globalAt = (t: number) => {
-      const removed = selectRemoval(dg, importance, { ratioOf: below(t), roundTo: options.roundTo }, segments);
-      let r = 0;
-      for (const [tensor, n] of removedWeights(shrinks, dg, removed)) r += n * weight(tensor);
-      return { removed, fraction: total > 0 ? r / total : 0 };
-    };
-    hi = Math.max(1, ...rel) + 1;
-    let bestGlobal = globalAt(0);
-    for (let k = 0; k < 30; k++) {
-      const mid = (lo + hi) / 2;
-      const at = globalAt(mid);
-      if (at.fraction <= options.target!) { lo = mid; bestGlobal = at; } else hi = mid;
-    }
-    return { removed: bestGlobal.removed, ratio: undefined };
-  }
-  let best = fractionAt(0);
-  for (let k = 0; k < 20; k++) {
+  let lo = 0;
+  let best = at(0);
+  for (let k = 0; k < (global ? 30 : 20); k++) {
     const mid = (lo + hi) / 2;
-    const at = fractionAt(mid);
-    if (at.fraction <= options.target!) { lo = mid; best = at; } else hi = mid;
+    const next = at(mid);
+    if (next.fraction <= options.target!) { lo = mid; best = next; } else hi = mid;
   }
-  return { removed: best.removed, ratio: lo };
+  return { removed: best.removed, ratio: global ? undefined : lo };
 }
 
 /** Importance of each class divided by the mean over its group (comparable across groups; 1 = average). */
