@@ -3,6 +3,7 @@ export type { GroupReport, StructuredOptions, StructuredReport, StructuredResult
 export { pruneChannelsFile } from './prune-file.js';
 export type { StructuredFileOptions, StructuredFileResult } from './prune-file.js';
 export { channelImportance } from './importance.js';
+export { activationImportance } from './data-importance.js';
 export type { ImportanceOptions } from './importance.js';
 export { groupSegments, keptCount, selectRemoval } from './policy.js';
 export type { SelectOptions } from './policy.js';
