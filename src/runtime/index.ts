@@ -4,3 +4,5 @@ export { verifyRuns } from './verify.js';
 export type { VerifiedOutput, VerifyOptions, VerifyResult } from './verify.js';
 export { collectActivations, withIntermediateOutputs } from './activations.js';
 export type { ActivationOptions, ActivationProgress, ActivationRun } from './activations.js';
+export { collectChannelMoments, withChannelMoments } from './moments.js';
+export type { ImageMoments } from './moments.js';

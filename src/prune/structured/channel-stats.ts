@@ -86,6 +86,8 @@ function symmetric(s: Sums): Float64Array {
 export class ChannelStatsAccumulator {
   private readonly sums = new Map<string, Sums>();
   private readonly images = new Set<number>();
+  /** Most positions one image contributed through addMoments (0 when only sampled activations were added). */
+  private positions = 0;
   readonly maxPositions: number;
 
   constructor(options: { maxPositions?: number } = {}) {
@@ -104,6 +106,26 @@ export class ChannelStatsAccumulator {
     s.count += p;
   }
 
+  /**
+   * Add one image's moments computed elsewhere (e.g. by onnxruntime over every position): `count` positions with
+   * mean μ [C] and centred Gram G = Σ (x − μ)(x − μ)ᵀ [C×C]; Σx = count·μ and Σxxᵀ = G + count·μμᵀ, in float64.
+   */
+  addMoments(name: string, m: { channels: number; count: number; mean: ArrayLike<number>; gram: ArrayLike<number> }, image: number): void {
+    const c = m.channels;
+    if (m.mean.length !== c || m.gram.length !== c * c) throw new RangeError(`moments of '${name}': expected mean [${c}] and Gram [${c}×${c}]`);
+    let s = this.sums.get(name);
+    if (!s) this.sums.set(name, (s = newSums(c)));
+    if (s.channels !== c) throw new RangeError(`moments of '${name}': ${c} channels, earlier images had ${s.channels}`);
+    this.images.add(image);
+    for (let a = 0; a < c; a++) {
+      const ma = m.mean[a]!;
+      s.sum[a]! += m.count * ma;
+      for (let b = a; b < c; b++) s.cross[a * c + b]! += m.gram[a * c + b]! + m.count * ma * m.mean[b]!;
+    }
+    s.count += m.count;
+    this.positions = Math.max(this.positions, m.count);
+  }
+
   /** The moments so far (the accumulator stays usable). */
   finish(): ChannelStats {
     const tensors = new Map<string, TensorMoments>();
@@ -111,7 +133,7 @@ export class ChannelStatsAccumulator {
       const inv = s.count > 0 ? 1 / s.count : 0;
       tensors.set(name, { channels: s.channels, count: s.count, mean: s.sum.map((v) => v * inv), second: symmetric(s) });
     }
-    return { images: this.images.size, positionsPerImage: this.maxPositions, tensors };
+    return { images: this.images.size, positionsPerImage: this.positions > 0 ? this.positions : this.maxPositions, tensors };
   }
 }
 

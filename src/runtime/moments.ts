@@ -1,0 +1,109 @@
+/**
+ * Channel moments computed by onnxruntime itself: for each chosen intermediate tensor x [1, C, …spatial], a few
+ * nodes appended to the graph give its per-channel mean μ [C, 1] and the Gram matrix of the centred values
+ * G = Σ_p (x_p − μ)(x_p − μ)ᵀ [C, C] over every spatial position p of the image (MLAS matmul instead of a
+ * JavaScript loop; centring per image keeps float32 accurate). Batch size 1 (one calibration image per run).
+ */
+import { create } from '@bufbuild/protobuf';
+import {
+  AttributeProto_AttributeType, AttributeProtoSchema, NodeProtoSchema, TensorProtoSchema, TypeProto_TensorSchema, TypeProtoSchema, ValueInfoProtoSchema,
+  type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto,
+} from 'onnx-buf';
+import type { Tensor } from '../core/dtype.js';
+import { UsageError } from '../core/errors.js';
+import { makeTensorProto, serializeOnnx, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import type { ActivationOptions, ActivationRun } from './activations.js';
+import { createSession } from './session.js';
+
+const FLOAT = 1, INT64 = 7;
+
+/** One image's moments of one tensor: `count` positions, mean [C], centred Gram [C×C] (row-major). */
+export interface ImageMoments { channels: number; count: number; mean: Float32Array; gram: Float32Array }
+
+interface Outputs { tensor: string; channels: number; mean: string; gram: string; shape: string }
+
+const ints = (name: string, values: number[]): AttributeProto =>
+  create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INTS, ints: values.map((v) => BigInt(v)) });
+const int = (name: string, value: number): AttributeProto =>
+  create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(value) });
+const node = (opType: string, input: string[], output: string[], attribute: AttributeProto[] = []): NodeProto =>
+  create(NodeProtoSchema, { opType, input, output, attribute, name: `${output[0]}__node` });
+const int64s = (name: string, values: number[]): TensorProto =>
+  makeTensorProto(create(TensorProtoSchema, {}), name, { dtype: 'int64', dims: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) });
+const output = (name: string, elemType: number): ValueInfoProto =>
+  create(ValueInfoProtoSchema, { name, type: create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType }) } }) });
+
+/**
+ * A copy of `model` whose only outputs are the moments of `tensors` (each with its channel count): per tensor a
+ * mean [C, 1], a centred Gram [C, C] and the tensor's shape (int64), so nodes not needed for them are not run.
+ */
+export function withChannelMoments(model: OnnxModel, tensors: ReadonlyArray<{ name: string; channels: number }>): { model: OnnxModel; outputs: Outputs[] } {
+  const graph = shallowCopy(model.proto.graph!);
+  const produced = new Set(graph.node.flatMap((n) => n.output));
+  const opset = Number(model.proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 13);
+  const taken = new Set([...produced, ...graph.initializer.map((t) => t.name), ...graph.input.map((i) => i.name)]);
+  const fresh = (stem: string) => { let n = stem; for (let k = 1; taken.has(n); k++) n = `${stem}${k}`; taken.add(n); return n; };
+  const nodes = [...graph.node];
+  const inits = [...graph.initializer];
+  const outs: ValueInfoProto[] = [];
+  const outputs = tensors.map(({ name, channels }, k) => {
+    if (!produced.has(name)) throw new UsageError(`tensor '${name}' is not computed by any node of the model; only intermediate tensors can be collected`, name);
+    const p = `pk_moments${k}`;
+    const [shape2, x2, mean, xc, xt, gram, shape, axes] = ['shape2', 'x', 'mean', 'xc', 'xt', 'gram', 'shape', 'axes'].map((s) => fresh(`${p}_${s}`)) as [string, string, string, string, string, string, string, string];
+    inits.push(int64s(shape2, [channels, -1]));
+    nodes.push(node('Reshape', [name, shape2], [x2]));
+    if (opset >= 18) {
+      inits.push(int64s(axes, [1]));
+      nodes.push(node('ReduceMean', [x2, axes], [mean], [int('keepdims', 1)]));
+    } else nodes.push(node('ReduceMean', [x2], [mean], [ints('axes', [1]), int('keepdims', 1)]));
+    nodes.push(node('Sub', [x2, mean], [xc]), node('Transpose', [xc], [xt], [ints('perm', [1, 0])]), node('MatMul', [xc, xt], [gram]), node('Shape', [name], [shape]));
+    outs.push(output(mean, FLOAT), output(gram, FLOAT), output(shape, INT64));
+    return { tensor: name, channels, mean, gram, shape };
+  });
+  graph.node = nodes;
+  graph.initializer = inits;
+  graph.output = outs;
+  const proto = shallowCopy(model.proto);
+  proto.graph = graph;
+  return { model: withProto(model, proto), outputs };
+}
+
+/**
+ * Run `model` on every feed of `inputs` (batch 1) and call `onMoments(name, moments, index)` for each tensor of
+ * each input. The arrays are only valid during the call.
+ */
+export async function collectChannelMoments(
+  model: OnnxModel,
+  tensors: ReadonlyArray<{ name: string; channels: number }>,
+  inputs: AsyncIterable<Readonly<Record<string, Tensor>>>,
+  onMoments: (name: string, moments: ImageMoments, index: number) => void,
+  options: ActivationOptions = {},
+): Promise<ActivationRun> {
+  const t0 = performance.now();
+  const built = withChannelMoments(model, tensors);
+  const session = await createSession(serializeOnnx(built.model), { threads: options.threads, graphOptimization: options.graphOptimization });
+  const seconds = { load: (performance.now() - t0) / 1000, run: 0, callback: 0 };
+  let index = 0;
+  try {
+    for await (const feeds of inputs) {
+      for (const f of Object.values(feeds)) {
+        if (f.dims[0] !== 1) throw new UsageError(`calibration input [${f.dims.join(',')}]: channel moments take one image per run (batch 1)`);
+      }
+      const t1 = performance.now();
+      const out = await session.run(feeds);
+      const t2 = performance.now();
+      for (const o of built.outputs) {
+        const shape = Array.from(out[o.shape]!.data as BigInt64Array, Number);
+        const count = shape.reduce((a, b) => a * b, 1) / o.channels;
+        onMoments(o.tensor, { channels: o.channels, count, mean: out[o.mean]!.data as Float32Array, gram: out[o.gram]!.data as Float32Array }, index);
+      }
+      seconds.run += (t2 - t1) / 1000;
+      seconds.callback += (performance.now() - t2) / 1000;
+      index++;
+      options.onProgress?.({ done: index, total: Math.max(index, options.total ?? index), label: 'calibration' });
+    }
+  } finally {
+    await session.release();
+  }
+  return { images: index, seconds };
+}
