@@ -32,8 +32,13 @@ export interface RatioEstimate {
   /** Two-sided confidence level, e.g. 0.95. */
   confidence: number;
   resamples: number;
-  /** True when the interval excludes 1. */
+  /**
+   * True when the whole interval lies beyond the noise threshold: above 1 + t (faster) or below 1 / (1 + t)
+   * (slower). A difference smaller than that is not claimed even when the interval excludes 1.
+   */
   significant: boolean;
+  /** The noise threshold t used (e.g. 0.01 = 1%). */
+  noiseThreshold: number;
 }
 
 export interface BootstrapOptions {
@@ -43,6 +48,11 @@ export interface BootstrapOptions {
   seed?: number;
   /** Confidence level (default 0.95). */
   confidence?: number;
+  /**
+   * Smallest relative difference ever reported as one (default 0.01, as Criterion's noise threshold): an
+   * interval such as 1.0004–1.0365 excludes 1 but not run-to-run drift, and is called no significant difference.
+   */
+  noiseThreshold?: number;
 }
 
 /** Deterministic 32-bit PRNG (mulberry32): returns a function giving floats in [0, 1). */
@@ -140,7 +150,8 @@ export function pairedRatioOfMedians(
   const alpha = (1 - confidence) / 2;
   const ciLow = quantileSorted(ratios, alpha);
   const ciHigh = quantileSorted(ratios, 1 - alpha);
-  return { ratio, ciLow, ciHigh, confidence, resamples, significant: ciLow > 1 || ciHigh < 1 };
+  const t = options.noiseThreshold ?? 0.01;
+  return { ratio, ciLow, ciHigh, confidence, resamples, significant: ciLow > 1 + t || ciHigh < 1 / (1 + t), noiseThreshold: t };
 }
 
 /** Digits so that no bound that differs from 1 is printed as 1 (e.g. 0.998 → "0.998", not "1.00"). */
@@ -159,7 +170,10 @@ function decimalsFor(e: RatioEstimate): number {
 export function ratioVerdict(e: RatioEstimate): string {
   const d = decimalsFor(e);
   const pct = `${Math.round(e.confidence * 100)}% CI`;
-  if (!e.significant) return `no significant difference (${pct} ${e.ciLow.toFixed(d)}–${e.ciHigh.toFixed(d)})`;
+  if (!e.significant) {
+    const noise = e.ciLow > 1 || e.ciHigh < 1 ? `; within the ±${+(100 * e.noiseThreshold).toFixed(1)}% noise threshold` : '';
+    return `no significant difference (${pct} ${e.ciLow.toFixed(d)}–${e.ciHigh.toFixed(d)}${noise})`;
+  }
   if (e.ciLow > 1) return `${e.ratio.toFixed(d)}× faster (${pct} ${e.ciLow.toFixed(d)}–${e.ciHigh.toFixed(d)})`;
   return `${(1 / e.ratio).toFixed(d)}× slower (${pct} ${(1 / e.ciHigh).toFixed(d)}–${(1 / e.ciLow).toFixed(d)})`;
 }

@@ -52,7 +52,7 @@ export function latencySection(bench: BenchResult): LatencySection {
     samplesMs: { base: [...b.samplesMs], candidate: [...c.samplesMs] },
     comparison: {
       ratio: cmp.ratio, ciLow: cmp.ciLow, ciHigh: cmp.ciHigh, confidence: cmp.confidence, resamples: cmp.resamples,
-      significant: cmp.significant, verdict: cmp.verdict,
+      significant: cmp.significant, noiseThreshold: cmp.noiseThreshold, verdict: cmp.verdict,
     },
   };
 }

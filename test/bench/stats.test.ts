@@ -98,6 +98,17 @@ describe('pairedRatioOfMedians', () => {
     expect(significantRate(1 / 1.3, 20, 100, 8)).toBeGreaterThanOrEqual(0.97);
   });
 
+  it('does not claim a consistent difference smaller than the noise threshold', () => {
+    const base = Array.from({ length: 60 }, (_, i) => 10 + (i % 7) * 0.01);
+    const cand = base.map((v) => v / 1.005); // 0.5% faster in every round
+    const e = pairedRatioOfMedians(base, cand);
+    expect(e.ciLow).toBeGreaterThan(1);
+    expect(e.significant).toBe(false);
+    expect(e.noiseThreshold).toBe(0.01);
+    expect(pairedRatioOfMedians(base, cand, { noiseThreshold: 0 }).significant).toBe(true);
+    expect(pairedRatioOfMedians(base, base.map((v) => v / 1.05)).significant).toBe(true);
+  });
+
   it('rejects unpaired or too short samples', () => {
     expect(() => pairedRatioOfMedians([1, 2, 3], [1, 2])).toThrow(RangeError);
     expect(() => pairedRatioOfMedians([1], [1])).toThrow(RangeError);
@@ -106,7 +117,7 @@ describe('pairedRatioOfMedians', () => {
 
 describe('ratioVerdict', () => {
   const est = (ratio: number, ciLow: number, ciHigh: number): RatioEstimate => ({
-    ratio, ciLow, ciHigh, confidence: 0.95, resamples: 2000, significant: ciLow > 1 || ciHigh < 1,
+    ratio, ciLow, ciHigh, confidence: 0.95, resamples: 2000, significant: ciLow > 1.01 || ciHigh < 1 / 1.01, noiseThreshold: 0.01,
   });
 
   it('says faster with the interval', () => {
@@ -121,14 +132,19 @@ describe('ratioVerdict', () => {
     expect(ratioVerdict(est(1.004, 0.98, 1.03))).toBe('no significant difference (95% CI 0.98–1.03)');
   });
 
-  it('adds digits rather than print a significant interval that rounds onto 1', () => {
-    expect(ratioVerdict(est(1.008, 1.003, 1.012))).toBe('1.008× faster (95% CI 1.003–1.012)');
+  it('calls an interval that excludes 1 but stays within the noise threshold no significant difference', () => {
+    expect(ratioVerdict(est(1.008, 1.003, 1.012))).toBe('no significant difference (95% CI 1.003–1.012; within the ±1% noise threshold)');
+    expect(ratioVerdict(est(0.99, 0.985, 0.995))).toBe('no significant difference (95% CI 0.98–0.99; within the ±1% noise threshold)');
+  });
+
+  it('adds digits rather than print a bound that differs from 1 as 1.00', () => {
+    expect(ratioVerdict({ ...est(1.05, 1.004, 1.09), significant: true, noiseThreshold: 0 })).toBe('1.050× faster (95% CI 1.004–1.090)');
   });
 });
 
 describe('ratioVerdict near 1', () => {
   it('never prints a bound that differs from 1 as 1.00', () => {
-    const e: RatioEstimate = { ratio: 1.1, ciLow: 0.998, ciHigh: 1.3, confidence: 0.95, resamples: 2000, significant: false };
+    const e: RatioEstimate = { ratio: 1.1, ciLow: 0.998, ciHigh: 1.3, confidence: 0.95, resamples: 2000, significant: false, noiseThreshold: 0.01 };
     expect(ratioVerdict(e)).toBe('no significant difference (95% CI 0.998–1.300)');
   });
 });
