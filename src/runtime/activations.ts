@@ -48,6 +48,37 @@ export interface ActivationRun {
 }
 
 /**
+ * Run `model` (already rewritten to output what is wanted) on every feed of `inputs`, in order, handing each
+ * run's outputs to `onOutputs` (timed as callback time) and reporting progress. Shared by the collectors.
+ */
+export async function runOverInputs(
+  model: OnnxModel,
+  inputs: AsyncIterable<Readonly<Record<string, Tensor>>>,
+  onOutputs: (outputs: Record<string, Tensor>, index: number, feeds: Readonly<Record<string, Tensor>>) => void,
+  options: ActivationOptions = {},
+): Promise<ActivationRun> {
+  const t0 = performance.now();
+  const session = await createSession(serializeOnnx(model), { threads: options.threads, graphOptimization: options.graphOptimization });
+  const seconds = { load: (performance.now() - t0) / 1000, run: 0, callback: 0 };
+  let index = 0;
+  try {
+    for await (const feeds of inputs) {
+      const t1 = performance.now();
+      const out = await session.run(feeds);
+      const t2 = performance.now();
+      onOutputs(out, index, feeds);
+      seconds.run += (t2 - t1) / 1000;
+      seconds.callback += (performance.now() - t2) / 1000;
+      index++;
+      options.onProgress?.({ done: index, total: Math.max(index, options.total ?? index), label: 'calibration' });
+    }
+  } finally {
+    await session.release();
+  }
+  return { images: index, seconds };
+}
+
+/**
  * Run `model` on every feed of `inputs` (in order) and call `onActivation(name, value, index)` for each
  * requested tensor of each input. The value's data is only valid during the call.
  */
@@ -58,26 +89,10 @@ export async function collectActivations(
   onActivation: (name: string, value: Tensor, index: number) => void,
   options: ActivationOptions = {},
 ): Promise<ActivationRun> {
-  const t0 = performance.now();
-  const session = await createSession(serializeOnnx(withIntermediateOutputs(model, tensors)), { threads: options.threads, graphOptimization: options.graphOptimization });
-  const seconds = { load: (performance.now() - t0) / 1000, run: 0, callback: 0 };
-  let index = 0;
-  try {
-    for await (const feeds of inputs) {
-      const t1 = performance.now();
-      const out = await session.run(feeds);
-      const t2 = performance.now();
-      for (const name of tensors) {
-        const v = out[name];
-        if (v) onActivation(name, v, index);
-      }
-      seconds.run += (t2 - t1) / 1000;
-      seconds.callback += (performance.now() - t2) / 1000;
-      index++;
-      options.onProgress?.({ done: index, total: Math.max(index, options.total ?? index), label: 'calibration' });
+  return runOverInputs(withIntermediateOutputs(model, tensors), inputs, (out, index) => {
+    for (const name of tensors) {
+      const v = out[name];
+      if (v) onActivation(name, v, index);
     }
-  } finally {
-    await session.release();
-  }
-  return { images: index, seconds };
+  }, options);
 }

@@ -11,9 +11,8 @@ import {
 } from 'onnx-buf';
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
-import { makeTensorProto, serializeOnnx, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
-import type { ActivationOptions, ActivationRun } from './activations.js';
-import { createSession } from './session.js';
+import { makeTensorProto, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
 
 const FLOAT = 1, INT64 = 7;
 
@@ -79,31 +78,15 @@ export async function collectChannelMoments(
   onMoments: (name: string, moments: ImageMoments, index: number) => void,
   options: ActivationOptions = {},
 ): Promise<ActivationRun> {
-  const t0 = performance.now();
   const built = withChannelMoments(model, tensors);
-  const session = await createSession(serializeOnnx(built.model), { threads: options.threads, graphOptimization: options.graphOptimization });
-  const seconds = { load: (performance.now() - t0) / 1000, run: 0, callback: 0 };
-  let index = 0;
-  try {
-    for await (const feeds of inputs) {
-      for (const f of Object.values(feeds)) {
-        if (f.dims[0] !== 1) throw new UsageError(`calibration input [${f.dims.join(',')}]: channel moments take one image per run (batch 1)`);
-      }
-      const t1 = performance.now();
-      const out = await session.run(feeds);
-      const t2 = performance.now();
-      for (const o of built.outputs) {
-        const shape = Array.from(out[o.shape]!.data as BigInt64Array, Number);
-        const count = shape.reduce((a, b) => a * b, 1) / o.channels;
-        onMoments(o.tensor, { channels: o.channels, count, mean: out[o.mean]!.data as Float32Array, gram: out[o.gram]!.data as Float32Array }, index);
-      }
-      seconds.run += (t2 - t1) / 1000;
-      seconds.callback += (performance.now() - t2) / 1000;
-      index++;
-      options.onProgress?.({ done: index, total: Math.max(index, options.total ?? index), label: 'calibration' });
+  return runOverInputs(built.model, inputs, (out, index, feeds) => {
+    for (const f of Object.values(feeds)) {
+      if (f.dims[0] !== 1) throw new UsageError(`calibration input [${f.dims.join(',')}]: channel moments take one image per run (batch 1)`);
     }
-  } finally {
-    await session.release();
-  }
-  return { images: index, seconds };
+    for (const o of built.outputs) {
+      const shape = Array.from(out[o.shape]!.data as BigInt64Array, Number);
+      const count = shape.reduce((a, b) => a * b, 1) / o.channels;
+      onMoments(o.tensor, { channels: o.channels, count, mean: out[o.mean]!.data as Float32Array, gram: out[o.gram]!.data as Float32Array }, index);
+    }
+  }, options);
 }
