@@ -79,14 +79,21 @@ export async function collectChannelMoments(
   options: ActivationOptions = {},
 ): Promise<ActivationRun> {
   const built = withChannelMoments(model, tensors);
-  return runOverInputs(built.model, inputs, (out, index, feeds) => {
-    for (const f of Object.values(feeds)) {
-      if (f.dims[0] !== 1) throw new UsageError(`calibration input [${f.dims.join(',')}]: channel moments take one image per run (batch 1)`);
-    }
+  return runOverInputs(built.model, batchOfOne(inputs), (out, index) => {
     for (const o of built.outputs) {
       const shape = Array.from(out[o.shape]!.data as BigInt64Array, Number);
       const count = shape.reduce((a, b) => a * b, 1) / o.channels;
       onMoments(o.tensor, { channels: o.channels, count, mean: out[o.mean]!.data as Float32Array, gram: out[o.gram]!.data as Float32Array }, index);
     }
   }, options);
+}
+
+/** The inputs, refusing any whose batch is not 1 (the moments reshape x to [C, positions]). */
+async function* batchOfOne(inputs: AsyncIterable<Readonly<Record<string, Tensor>>>): AsyncGenerator<Readonly<Record<string, Tensor>>> {
+  for await (const feeds of inputs) {
+    for (const f of Object.values(feeds)) {
+      if (f.dims[0] !== 1) throw new UsageError(`calibration input [${f.dims.join(',')}]: channel moments take one image per run (batch 1)`);
+    }
+    yield feeds;
+  }
 }
