@@ -3,19 +3,17 @@
  * as ONNX pruning (no --verify: onnxruntime cannot run a checkpoint; no --structured).
  */
 import { UsageError } from '../core/errors.js';
-import { parseCriterion, parseNm, type PruneFileResult } from '../prune/index.js';
+import type { PruneFileResult } from '../prune/index.js';
 import { pruneCheckpointFile, type PruneCheckpointFileResult } from '../prune/prune-checkpoint-file.js';
 import type { CliContext } from './context.js';
 import { progressBar } from './progress.js';
 import { categoryTable, layerTable, planHeader, totalsText } from './prune-text.js';
 import { writeJson } from './write-json.js';
-import { parseFraction, parseScopeAlpha } from './flags.js';
+import { unstructuredOptions, type UnstructuredFlags } from './flags.js';
 
 /** The prune command's flags this branch understands. */
-export interface CheckpointPruneFlags {
-  output?: string; preset?: string; arch?: string; config?: string; target?: string; criterion?: string; alpha?: string;
-  scope?: string; nm?: string; pruneHead?: boolean; verify?: boolean; dryRun?: boolean; json?: string; force?: boolean;
-  layers?: boolean; structured?: boolean;
+export interface CheckpointPruneFlags extends UnstructuredFlags {
+  output?: string; verify?: boolean; json?: string; layers?: boolean; structured?: boolean;
 }
 
 /** True for paths the checkpoint branch handles. */
@@ -37,16 +35,11 @@ export async function runCheckpointPrune(ctx: CliContext, model: string, flags: 
   if (flags.arch && !safetensors) throw new UsageError(`${model}: a checkpoint carries its own module classes; drop --arch`);
   if (flags.verify === true) throw new UsageError(`${model}: --verify runs onnxruntime and needs an ONNX model`);
   if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
-  const { scope, alpha } = parseScopeAlpha(flags);
+  const options = unstructuredOptions(flags);
   const bar = progressBar(ctx.io, 'prune');
   let result: PruneCheckpointFileResult;
   try {
-    result = await pruneCheckpointFile(model, flags.output, {
-      preset: flags.preset, config: flags.config, arch: flags.arch, target: parseFraction('target', flags.target),
-      criterion: flags.criterion === undefined ? undefined : parseCriterion(flags.criterion), alpha, scope,
-      nm: flags.nm === undefined ? undefined : parseNm(flags.nm), pruneHead: flags.pruneHead, dryRun: flags.dryRun,
-      force: flags.force, onProgress: bar.onProgress,
-    });
+    result = await pruneCheckpointFile(model, flags.output, { ...options, onProgress: bar.onProgress });
   } finally {
     bar.stop();
   }

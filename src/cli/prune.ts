@@ -4,7 +4,7 @@
  */
 import { UsageError, isPrunekitError, type Tensor } from '../core/index.js';
 import { modelInputs } from '../io/onnx/index.js';
-import { parseCriterion, parseNm, pruneFile, verifyModel, type PruneFileResult, type PruneVerifyResult } from '../prune/index.js';
+import { pruneFile, verifyModel, type PruneFileResult, type PruneVerifyResult } from '../prune/index.js';
 import type { CliContext, CommandModule } from './context.js';
 import { ExitCode } from './io.js';
 import { progressBar } from './progress.js';
@@ -12,12 +12,10 @@ import { categoryTable, layerTable, planHeader, totalsText, verifyText } from '.
 import { runStructured, type StructuredFlags } from './prune-structured.js';
 import { isCheckpointPath, runCheckpointPrune } from './prune-checkpoint.js';
 import { writeJson } from './write-json.js';
-import { parseFraction, parseScopeAlpha } from './flags.js';
+import { unstructuredOptions, type UnstructuredFlags } from './flags.js';
 
-interface PruneFlags {
-  output?: string; preset?: string; arch?: string; config?: string; target?: string; criterion?: string; alpha?: string;
-  scope?: string; nm?: string; pruneHead?: boolean; verify?: boolean; image?: string; dryRun?: boolean; json?: string;
-  force?: boolean; layers?: boolean;
+interface PruneFlags extends UnstructuredFlags {
+  output?: string; verify?: boolean; image?: string; json?: string; layers?: boolean; structured?: boolean; calib?: string;
 }
 
 type Image8 = Awaited<ReturnType<typeof import('../eval/preprocess/index.js')['decodeImageRgb']>>;
@@ -102,21 +100,16 @@ export const pruneCommand: CommandModule = {
       .option('--calib <data>', 'structured: dataset yaml (its val split) or image folder; refit the convs after removed channels from their kept inputs (linear reconstruction)')
       .option('--calib-images <n>', 'structured: calibration images, the first N in sorted order (default 32)')
       .action(async (model: string, flags: PruneFlags) => {
-        if ((flags as { calib?: string }).calib !== undefined && !(flags as { structured?: boolean }).structured) throw new UsageError('--calib applies to structured pruning of ONNX models; add --structured');
+        if (flags.calib !== undefined && !flags.structured) throw new UsageError('--calib applies to structured pruning of ONNX models; add --structured');
         if (isCheckpointPath(model)) return runCheckpointPrune(ctx, model, flags);
-        if ((flags as { structured?: boolean }).structured) return runStructured(ctx, model, flags as StructuredFlags);
+        if (flags.structured) return runStructured(ctx, model, flags as StructuredFlags);
         if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
-        const { scope, alpha } = parseScopeAlpha(flags);
+        const options = unstructuredOptions(flags);
         const img = flags.image && flags.verify !== false && !flags.dryRun ? await decodeImage(flags.image) : undefined;
         const bar = progressBar(ctx.io, 'prune');
         let result: PruneFileResult;
         try {
-          result = await pruneFile(model, flags.output, {
-            preset: flags.preset, config: flags.config, arch: flags.arch, target: parseFraction('target', flags.target),
-            criterion: flags.criterion === undefined ? undefined : parseCriterion(flags.criterion), alpha, scope,
-            nm: flags.nm === undefined ? undefined : parseNm(flags.nm), pruneHead: flags.pruneHead, dryRun: flags.dryRun,
-            force: flags.force, onProgress: bar.onProgress,
-          });
+          result = await pruneFile(model, flags.output, { ...options, onProgress: bar.onProgress });
         } finally {
           bar.stop();
         }
