@@ -6,6 +6,7 @@
  */
 import { ModelFormatError } from '../../core/errors.js';
 import { PyDict, PyGlobal, PyList, PyObject, PyPersistent, PySet, PyTuple, type PickleValue } from './pickle-values.js';
+import { asciiOrDecode } from './text.js';
 
 export interface UnpickleOptions {
   /** Name used in error messages (file and entry). */
@@ -28,17 +29,9 @@ export interface UnpickleResult {
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8');
 
+/** Pickled strings: short ones (identifiers, keys) are nearly always ASCII. */
 function decodeUtf8(b: Uint8Array): string {
-  if (b.length < 64) {
-    let s = '';
-    for (let i = 0; i < b.length; i++) {
-      const c = b[i]!;
-      if (c >= 0x80) return utf8.decode(b);
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
-  return utf8.decode(b);
+  return b.length < 64 ? asciiOrDecode(b, utf8) : utf8.decode(b);
 }
 
 function longFromBytes(b: Uint8Array): number | bigint {

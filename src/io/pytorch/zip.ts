@@ -4,6 +4,7 @@
  * data. Zip64 end records and extra fields are understood; compressed entries are listed but cannot be read.
  */
 import { ModelFormatError, UnsupportedOpError } from '../../core/errors.js';
+import { asciiOrDecode } from './text.js';
 
 export interface ZipEntry {
   readonly name: string;
@@ -54,16 +55,6 @@ function findEocd(b: Uint8Array): number {
   return -1;
 }
 
-/** Entry names are ASCII in practice: decode those without TextDecoder (faster for thousands of entries). */
-function asciiOrUtf8(b: Uint8Array, decoder: { decode(b: Uint8Array): string }): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i]!;
-    if (c >= 0x80) return decoder.decode(b);
-    s += String.fromCharCode(c);
-  }
-  return s;
-}
 
 /** Parse the central directory of the zip in `bytes`. `label` names the file in error messages. */
 export function readZip(bytes: Uint8Array, label: string): ZipArchive {
@@ -106,7 +97,7 @@ export function readZip(bytes: Uint8Array, label: string): ZipArchive {
     let localHeaderOffset = u32(bytes, p + 42);
     const end = p + 46 + nameLen + extraLen + commentLen;
     if (end > bytes.length) throw new ModelFormatError(`${label}: central directory entry ${i} runs past the end of the file`, label);
-    const name = asciiOrUtf8(bytes.subarray(p + 46, p + 46 + nameLen), decoder);
+    const name = asciiOrDecode(bytes.subarray(p + 46, p + 46 + nameLen), decoder);
     // Zip64 extended information: only the fields that overflowed are present, in this order.
     let x = p + 46 + nameLen;
     const xEnd = x + extraLen;
