@@ -9,7 +9,7 @@ import { pruneChannelsFile, type StructuredFileResult } from '../prune/structure
 import type { CliContext } from './context.js';
 import { formatBytes, textTable, verifyText } from './prune-text.js';
 import { writeJson } from './write-json.js';
-import { parseFraction } from './flags.js';
+import { parseFraction, parseScopeAlpha } from './flags.js';
 import { calibrationSetup, reconstructionText, type CalibrationFlags } from './prune-calibration.js';
 
 export interface StructuredFlags extends CalibrationFlags {
@@ -82,9 +82,7 @@ export async function runStructured(ctx: CliContext, model: string, flags: Struc
   if (roundTo !== undefined && !(Number.isInteger(roundTo) && roundTo >= 1)) throw new UsageError(`--round-to ${flags.roundTo}: expected a positive integer`);
   const imp = flags.criterion ?? 'l1';
   if (imp !== 'l1' && imp !== 'l2') throw new UsageError(`--criterion ${imp}: structured pruning supports l1 or l2`);
-  const scope = flags.scope ?? 'layer';
-  if (scope !== 'layer' && scope !== 'global') throw new UsageError(`--scope ${scope}: expected layer or global`);
-  if (scope === 'global' && flags.target === undefined) throw new UsageError('--scope global with --structured spreads a --target over the channel groups; pass --target F (e.g. --target 0.3 --target-kind macs)');
+  const { scope } = parseScopeAlpha(flags);
   const feeds = flags.image ? await imageFeeds(model, flags.image) : undefined;
   const calib = await calibrationSetup(ctx, model, flags);
   const r = await pruneChannelsFile(model, flags.output, {

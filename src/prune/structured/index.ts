@@ -1,4 +1,4 @@
-export { pruneChannels } from './prune-channels.js';
+export { checkStructuredOptions, pruneChannels } from './prune-channels.js';
 export type { GroupReport, StructuredOptions, StructuredReport, StructuredResult } from './prune-channels.js';
 export { pruneChannelsFile } from './prune-file.js';
 export type { StructuredFileOptions, StructuredFileResult } from './prune-file.js';

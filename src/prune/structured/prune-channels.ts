@@ -132,16 +132,21 @@ function relativeImportance(dg: DependencyGraph, importance: Float64Array): Floa
 }
 
 /** Prune whole channels. Never throws for unprunable graphs: returns the model unchanged with a message. */
-export function pruneChannels(model: OnnxModel, options: StructuredOptions = {}): StructuredResult {
-  const ratio = options.ratio ?? (options.ratioOf || options.target !== undefined ? undefined : 0.3);
-  for (const [flag, v] of [['ratio', ratio], ['target', options.target]] as const) {
+/** UsageError for options pruneChannels cannot take (callers check before slow work such as a calibration pass). */
+export function checkStructuredOptions(options: Pick<StructuredOptions, 'ratio' | 'target' | 'roundTo' | 'scope'>): void {
+  for (const [flag, v] of [['ratio', options.ratio], ['target', options.target]] as const) {
     if (v !== undefined && !(v >= 0 && v < 1)) throw new UsageError(`--${flag} ${v}: expected a fraction in [0, 1)`);
   }
   if (options.roundTo !== undefined && !(Number.isInteger(options.roundTo) && options.roundTo >= 1)) throw new UsageError(`--round-to ${options.roundTo}: expected a positive integer`);
+  if (options.scope === 'global' && options.target === undefined) throw new UsageError('--scope global spreads a --target over the groups; pass --target F (and --target-kind macs|params)');
+}
+
+export function pruneChannels(model: OnnxModel, options: StructuredOptions = {}): StructuredResult {
+  checkStructuredOptions(options);
+  const ratio = options.ratio ?? (options.ratioOf || options.target !== undefined ? undefined : 0.3);
   const g = indexGraph(model);
   const dg = groupChannels(traceChannels(model, options, g));
   const { trace } = dg;
-  if (options.scope === 'global' && options.target === undefined) throw new UsageError('--scope global spreads a --target over the groups; pass --target F (and --target-kind macs|params)');
   const weightImportance = channelImportance(model, dg, options);
   const importance = options.calibration && options.dataImportance !== false ? activationImportance(model, dg, options.calibration, weightImportance, g) : weightImportance;
   const base = (gr: DependencyGroup) => {

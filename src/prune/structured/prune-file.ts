@@ -15,7 +15,7 @@ import { planPrune } from '../prune.js';
 import { resolvePreset } from '../prune-file.js';
 import { verifyModel, type VerifyResult } from '../verify.js';
 import { pruneCalibrated, type CalibrationInfo, type CalibrationSource } from './calibrate.js';
-import { pruneChannels, type StructuredOptions, type StructuredResult } from './prune-channels.js';
+import { checkStructuredOptions, pruneChannels, type StructuredOptions, type StructuredResult } from './prune-channels.js';
 
 export type { CalibrationInfo, CalibrationSource } from './calibrate.js';
 
@@ -56,6 +56,7 @@ export async function pruneChannelsFile(input: string, output: string | undefine
   if (output !== undefined && path.resolve(output) === path.resolve(input)) {
     throw new FileError(`'${output}': the output would overwrite the input model; choose another -o path`, output);
   }
+  checkStructuredOptions(options);
   const model = await loadOnnx(input);
   const inputBytes = model.source?.length ?? serializeOnnx(model).length;
   let ratioOf: StructuredOptions['ratioOf'];
