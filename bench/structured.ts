@@ -91,4 +91,3 @@ lat.push(await latency('yolov13n-random.onnx', 0.5, ROUND_TO, true));
 const map = process.env.BENCH_SKIP_MAP ? undefined : await mapDrop();
 const result = { schema: 'prunekit.bench.structured/1', date: new Date().toISOString(), cpus: os.cpus().length, timing, latency: lat, map };
 saveResult(threads === 2 ? 'structured' : `structured-t${threads}`, result);
-console.log(`wrote bench/results/${threads === 2 ? 'structured' : `structured-t${threads}`}.json`);
