@@ -7,7 +7,7 @@
  * segment: each part loses the ratio of its own channels and keeps a multiple of `roundTo`, so every tensor after
  * the split keeps kernel-friendly channel counts (onnxruntime's blocked CPU convs want multiples of 8 or 16).
  */
-import type { DependencyGraph, DependencyGroup } from '../../graph/deps/index.js';
+import type { DependencyGraph, DependencyGroup, NodeEdit } from '../../graph/deps/index.js';
 
 export interface SelectOptions {
   /** Fraction of a group's channels to remove, in [0, 1). */
@@ -37,18 +37,9 @@ export function groupSegments(dg: DependencyGraph): number[][][] {
   const { trace } = dg;
   const signature: string[] = new Array<string>(trace.classCount).fill('');
   trace.edits.forEach((edit, k) => {
-    if (edit.kind === 'split') {
-      edit.maps.forEach((m, p) => { for (const e of new Set(Array.from(m, (x) => trace.classOf[x]!))) signature[e] += `${k}.${p},`; });
-    } else if (edit.kind === 'slice') {
-      const inside = new Set(Array.from(edit.input.subarray(edit.start, edit.end), (x) => trace.classOf[x]!));
-      for (const c of inside) signature[c] += `${k}s,`;
-    } else if (edit.kind === 'grouped') {
-      edit.maps.forEach((m, p) => {
-        const per = m.length / edit.groups;
-        const seen = new Set<string>();
-        m.forEach((x, i) => { const c = trace.classOf[x]!, tag = `${c}:${Math.floor(i / per)}`; if (!seen.has(tag)) { seen.add(tag); signature[c] += `${k}.${p}b${Math.floor(i / per)},`; } });
-      });
-    }
+    partsOf(edit).forEach((part, p) => {
+      for (const c of new Set(Array.from(part, (x) => trace.classOf[x]!))) signature[c] += `${k}.${p},`;
+    });
   });
   return dg.groups.map((g) => {
     const bySig = new Map<string, number[]>();
@@ -60,6 +51,20 @@ export function groupSegments(dg: DependencyGraph): number[][][] {
     }
     return [...bySig.values()];
   });
+}
+
+/** The element lists an edit cuts a tensor into: Split outputs, a Slice's range, each group of a grouped conv. */
+function partsOf(edit: NodeEdit): Int32Array[] {
+  if (edit.kind === 'split') return edit.maps;
+  if (edit.kind === 'slice') return [edit.input.subarray(edit.start, edit.end)];
+  if (edit.kind === 'grouped') return edit.maps.flatMap((m) => blocksOf(m, edit.groups));
+  return [];
+}
+
+/** `m` cut into `groups` equal consecutive blocks. */
+function blocksOf(m: Int32Array, groups: number): Int32Array[] {
+  const per = m.length / groups;
+  return Array.from({ length: groups }, (_, b) => m.subarray(b * per, (b + 1) * per));
 }
 
 /** `removed[c] = 1` for every class to remove. Deterministic: ties break on class id. */
@@ -108,16 +113,14 @@ export function selectRemoval(dg: DependencyGraph, importance: Float64Array, opt
 function evenBlocks(maps: readonly Int32Array[], groups: number, classOf: Int32Array, importance: Float64Array, removed: Uint8Array): boolean {
   let restored = false;
   for (const m of maps) {
-    const per = m.length / groups;
-    const keptIn = (b: number) => { let n = 0; for (let j = 0; j < per; j++) if (!removed[classOf[m[b * per + j]!]!]) n++; return n; };
-    const counts = Array.from({ length: groups }, (_, b) => keptIn(b));
-    const max = Math.max(...counts);
-    for (let b = 0; b < groups; b++) {
-      if (counts[b] === max) continue;
-      const back = [...new Set(Array.from(m.subarray(b * per, (b + 1) * per), (x) => classOf[x]!))].filter((c) => removed[c])
+    const blocks = blocksOf(m, groups);
+    const keptIn = (block: Int32Array) => block.reduce((n, x) => n + (removed[classOf[x]!] ? 0 : 1), 0);
+    const max = Math.max(...blocks.map(keptIn));
+    for (const block of blocks) {
+      const back = [...new Set(Array.from(block, (x) => classOf[x]!))].filter((c) => removed[c])
         .sort((x, y) => importance[y]! - importance[x]! || x - y);
       for (const c of back) {
-        if (keptIn(b) >= max) break;
+        if (keptIn(block) >= max) break;
         removed[c] = 0;
         restored = true;
       }
