@@ -43,20 +43,13 @@ export function gatherGrouped(t: Tensor, keep: readonly Int32Array[]): Tensor {
 /** Keep only indices `keep` (ascending) along `axis`. The input is not modified. */
 export function gatherAxis(t: Tensor, axis: number, keep: Int32Array): Tensor {
   const dims = [...t.dims];
-  const size = BYTES_PER_ELEMENT[t.dtype];
   const outer = numel(dims.slice(0, axis));
   const inner = numel(dims.slice(axis + 1));
   const d = dims[axis]!;
   const count = outer * keep.length * inner;
-  // Copy whole elements through an unsigned view of the element width (aligned: readTensor data is aligned).
-  const bytes = bytesOf(t.data);
-  const view = (b: Uint8Array, n: number) =>
-    size === 8 ? new BigUint64Array(b.buffer, b.byteOffset, n) : size === 4 ? new Uint32Array(b.buffer, b.byteOffset, n)
-      : size === 2 ? new Uint16Array(b.buffer, b.byteOffset, n) : new Uint8Array(b.buffer, b.byteOffset, n);
-  const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
-  const src = view(aligned, t.data.length) as Uint32Array;
-  const outBytes = new Uint8Array(count * size);
-  const dst = view(outBytes, count) as Uint32Array;
+  // Copy whole elements through an unsigned view of the element width.
+  const { src, make } = lanes(t);
+  const { bytes, dst } = make(count);
   let o = 0;
   for (let a = 0; a < outer; a++) {
     const base = a * d * inner;
@@ -68,7 +61,7 @@ export function gatherAxis(t: Tensor, axis: number, keep: Int32Array): Tensor {
     }
   }
   dims[axis] = keep.length;
-  return { dtype: t.dtype, dims, data: viewAs(t.dtype, outBytes, count) };
+  return { dtype: t.dtype, dims, data: viewAs(t.dtype, bytes, count) };
 }
 
 /** A copy of an integer tensor with `values` set at `index` (int64 and int32 supported). */
