@@ -16,6 +16,7 @@ import { finishComparison, runCompare } from './compare.js';
 import type { CliContext, CommandModule } from './context.js';
 import { inspectFile } from './inspect.js';
 import { ExitCode } from './io.js';
+import { calibrationSetup } from './prune-calibration.js';
 import { runPipeline } from './run.js';
 
 /** The demo assets shipped with the package (`demo/` at the package root). */
@@ -63,11 +64,10 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<nu
   const prunedPath = path.join(structured, 'tiny-detector.channels20.onnx');
   const blindPath = path.join(structured, 'tiny-detector.channels20-nocalib.onnx');
   const { pruneChannelsFile } = await import('../prune/structured/index.js');
-  const { openCalibrationImages, readModelInfo, validate } = await import('../eval/index.js');
-  const info = await readModelInfo(a.model);
+  const { validate } = await import('../eval/index.js');
   // Label-free calibration on the demo's own 20 images (the same ones validated below: an in-sample, optimistic setup).
-  const calibration = await openCalibrationImages(a.data, { images: 20, imgsz: info.inputSize ?? 160, inputName: info.inputName });
-  const s = await pruneChannelsFile(a.model, prunedPath, { ratio: 0.2, arch: a.arch, force: true, calibration });
+  const calib = await calibrationSetup(ctx, a.model, { calib: a.data, calibImages: '20' });
+  const s = await pruneChannelsFile(a.model, prunedPath, { ratio: 0.2, arch: a.arch, force: true, ...calib.options }).finally(calib.stop);
   await pruneChannelsFile(a.model, blindPath, { ratio: 0.2, arch: a.arch, force: true });
   ctx.io.out(`params ${s.report.params.before} → ${s.report.params.after}, MACs ${s.report.macs.before} → ${s.report.macs.after}, file ${s.files.input.bytes} → ${s.files.output?.bytes ?? s.files.input.bytes} bytes`);
   const rec = s.report.reconstruction;
