@@ -18,6 +18,7 @@ import { ExitCode } from './io.js';
 import { calibrationSetup } from './prune-calibration.js';
 import { checkOutputs, target } from './outputs.js';
 import { pipelineTargets, runPipeline } from './run.js';
+import { defaultThreads, threadsHelp } from './threads.js';
 
 /** The demo assets shipped with the package (`demo/` at the package root). */
 export function demoAssets(): { model: string; arch: string; data: string } {
@@ -109,11 +110,13 @@ export const demoCommand: CommandModule = {
       .description('run the whole pipeline on the shipped tiny demo detector (no downloads)')
       .option('-o, --output <dir>', 'output folder', path.join('out', 'demo'))
       .option('--runs <n>', 'benchmark rounds per model', '100')
-      .option('--threads <n>', 'onnxruntime threads', '1')
+      .option('--threads <n>', threadsHelp())
       .option('--force', 'replace the files of an earlier demo run in the output folder')
-      .action(async (flags: { output: string; runs: string; threads: string; force?: boolean }) => {
+      .action(async (flags: { output: string; runs: string; threads?: string; force?: boolean }) => {
         // The demo shows the budget check but is not itself a check: it exits 0 when every step ran.
-        await runDemo(ctx, { out: flags.output, runs: Number(flags.runs), threads: Number(flags.threads), force: flags.force });
+        await runDemo(ctx, {
+          out: flags.output, runs: Number(flags.runs), threads: flags.threads === undefined ? defaultThreads() : Number(flags.threads), force: flags.force,
+        });
       });
   },
 };

@@ -11,6 +11,7 @@ import { validate, type MetricMode, type ValidationResult } from '../eval/valida
 import type { CliContext, CommandModule } from './context.js';
 import { progressBar } from './progress.js';
 import { checkOutputs, target, writeJson } from './outputs.js';
+import { threadsHelp } from './threads.js';
 
 interface ValFlags {
   data?: string; images?: string; split?: string; imgsz?: string; conf?: string; iou?: string; maxDet?: string;
@@ -138,7 +139,7 @@ export const valCommand: CommandModule = {
       .option('--save-predictions <file>', 'write detections as COCO results JSON (dataset category ids, xywh, score)')
       .option('--json <file>', 'write the metrics as JSON')
       .option('--force', 'overwrite existing --json / --save-predictions files')
-      .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
+      .option('--threads <n>', threadsHelp())
       .option('--layout <layout>', `output layout: ${OUTPUT_LAYOUTS.join('|')} (default: detected from the output shape)`)
       .action(async (model: string, flags: ValFlags) => runVal(ctx, model, flags));
   },
