@@ -18,7 +18,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { FileError, UsageError } from '../core/index.js';
+import { FileError, UsageError, errorMessage } from '../core/index.js';
 import { parseCriterion, pruneFile, type PruneFileResult } from '../prune/index.js';
 import { parseMaxDrop } from '../report/index.js';
 import { addLatencyFlags, benchOptionsFromFlags, type LatencyFlags } from './bench.js';
@@ -58,7 +58,7 @@ export function parsePipelineConfig(text: string, file: string): PipelineSetting
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new UsageError(`${file}: not valid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, file);
+    throw new UsageError(`${file}: not valid YAML (${errorMessage(e, { firstLine: true })})`, file);
   }
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${file}: expected a mapping of settings (model, data, preset, …)`, file);
@@ -115,7 +115,7 @@ export async function runPipeline(ctx: CliContext, s: PipelineSettings): Promise
   const stem = path.basename(s.model).replace(/\.onnx$/i, '');
   const pruned = path.join(s.out, `${stem}.pruned.onnx`);
   await mkdir(s.out, { recursive: true }).catch((e: unknown) => {
-    throw new FileError(`${s.out}: cannot create the output folder (${e instanceof Error ? e.message : String(e)})`, s.out);
+    throw new FileError(`${s.out}: cannot create the output folder (${errorMessage(e)})`, s.out);
   });
 
   ctx.io.out(`[1/3] prune ${s.model} (${s.presetConfig ?? `preset ${s.preset}`}${s.target ? `, target ${s.target}` : ''}) → ${pruned}`);

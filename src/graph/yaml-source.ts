@@ -4,7 +4,7 @@
  * never the row count). Only the top-level class is known; nested classes (what a TokenC3 holds) are not.
  */
 import { parse } from 'yaml';
-import { ModelFormatError } from '../core/errors.js';
+import { ModelFormatError, errorMessage } from '../core/errors.js';
 import type { ClassSource } from './class-source.js';
 import { layerIndexOf } from './module-path.js';
 
@@ -45,7 +45,7 @@ export function parseModelYaml(text: string, file = 'model yaml'): ModelYamlSpec
   try {
     doc = parse(text);
   } catch (e) {
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    const why = errorMessage(e, { firstLine: true });
     throw new ModelFormatError(`'${file}': not valid YAML (${why})`, file, { cause: e });
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {

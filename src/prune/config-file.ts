@@ -1,6 +1,6 @@
 /** Reading a prune config file (the I/O edge): YAML or JSON, then validated by {@link presetFromConfig}. */
 import { parse } from 'yaml';
-import { UsageError } from '../core/errors.js';
+import { UsageError, errorMessage } from '../core/errors.js';
 import { readInputFile } from '../io/onnx/index.js';
 import { presetFromConfig } from './config.js';
 import type { Preset } from './preset.js';
@@ -10,7 +10,7 @@ export function parseConfigText(text: string, file: string): unknown {
   try {
     return /\.json$/i.test(file) ? JSON.parse(text) : parse(text);
   } catch (e) {
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    const why = errorMessage(e, { firstLine: true });
     throw new UsageError(`${file}: malformed config (${why})`, file, { cause: e });
   }
 }

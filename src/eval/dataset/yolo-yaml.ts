@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { DatasetError } from '../../core/errors.js';
+import { DatasetError, errorMessage } from '../../core/errors.js';
 
 export interface YoloDataSpec {
   /** The yaml file. */
@@ -52,7 +52,7 @@ export function parseDataYaml(text: string, file: string, split = 'val'): YoloDa
   try {
     doc = parse(text);
   } catch (e) {
-    throw new DatasetError(`${file}: not valid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, file);
+    throw new DatasetError(`${file}: not valid YAML (${errorMessage(e, { firstLine: true })})`, file);
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new DatasetError(`${file}: expected a mapping with keys path/train/val/names`, file);
   const d = doc as Record<string, unknown>;

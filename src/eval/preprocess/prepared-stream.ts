@@ -15,6 +15,7 @@ import { spawnModuleWorker } from '../spawn-worker.js';
 import { decodeImageRgb } from './decode-image.js';
 import { letterbox, type LetterboxGeometry } from './letterbox.js';
 import type { PrepareJob, PrepareReply, WorkerReady } from './prepare-protocol.js';
+import { errorMessage } from '../../core/errors.js';
 
 export type PreparedImage =
   | { ok: true; data: Float32Array; geometry: LetterboxGeometry }
@@ -45,7 +46,6 @@ export interface PreparedStream {
   close(): Promise<void>;
 }
 
-const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Decode + letterbox on this thread (the fallback path; same functions as the worker). */
 export async function prepareInThread(file: string, size: number, buffer?: ArrayBuffer): Promise<PreparedImage> {
@@ -55,7 +55,7 @@ export async function prepareInThread(file: string, size: number, buffer?: Array
     const out = buffer && buffer.byteLength === floats * 4 ? new Float32Array(buffer) : new Float32Array(floats);
     return { ok: true, ...letterbox(image, size, out) };
   } catch (e) {
-    return { ok: false, reason: reasonOf(e) };
+    return { ok: false, reason: errorMessage(e) };
   }
 }
 
@@ -111,12 +111,12 @@ export function openPreparedStream(paths: readonly string[], options: PreparedSt
           byWorker++;
           if (slot) settle(slot, m.ok ? { ok: true, data: m.data, geometry: m.geometry } : { ok: false, reason: m.reason });
         });
-        w.on('error', (e) => fail(`preprocessing worker failed: ${reasonOf(e)}`));
+        w.on('error', (e) => fail(`preprocessing worker failed: ${errorMessage(e)}`));
         w.on('exit', (code) => fail(`preprocessing worker exited (code ${code})`));
         workers.push(w);
       }
     } catch (e) {
-      fail(`preprocessing worker could not start: ${reasonOf(e)}`);
+      fail(`preprocessing worker could not start: ${errorMessage(e)}`);
     }
   }
 

@@ -10,6 +10,7 @@ import { decodeImageRgb } from './decode-image.js';
 import { letterbox } from './letterbox.js';
 import type { PrepareJob, PrepareReply, WorkerReady } from './prepare-protocol.js';
 import type { Image8 } from './resize-linear.js';
+import { errorMessage } from '../../core/errors.js';
 
 const port = parentPort;
 if (!port) throw new Error('preprocess-worker.js must run in a worker thread');
@@ -18,7 +19,6 @@ const spare: ArrayBuffer[] = [];
 
 type Decoded = { ok: true; image: Image8 } | { ok: false; reason: string };
 
-const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 function finish(job: PrepareJob, decoded: Decoded): void {
   if (!decoded.ok) {
@@ -32,7 +32,7 @@ function finish(job: PrepareJob, decoded: Decoded): void {
     const { data, geometry } = letterbox(decoded.image, job.size, new Float32Array(buf ?? new ArrayBuffer(floats * 4)));
     port!.postMessage({ seq: job.seq, ok: true, data, geometry } satisfies PrepareReply, [data.buffer as ArrayBuffer]);
   } catch (e) {
-    port!.postMessage({ seq: job.seq, ok: false, reason: reasonOf(e) } satisfies PrepareReply);
+    port!.postMessage({ seq: job.seq, ok: false, reason: errorMessage(e) } satisfies PrepareReply);
   }
 }
 
@@ -43,7 +43,7 @@ port.on('message', (job: PrepareJob) => {
   if (job.recycle) spare.push(job.recycle);
   const decoded: Promise<Decoded> = decodeImageRgb(job.path).then(
     (image) => ({ ok: true, image }),
-    (e: unknown) => ({ ok: false, reason: reasonOf(e) }),
+    (e: unknown) => ({ ok: false, reason: errorMessage(e) }),
   );
   chain = chain.then(async () => finish(job, await decoded));
 });
