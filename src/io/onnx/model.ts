@@ -152,6 +152,12 @@ function withConstantValue(node: NodeProto, value: TensorProto): NodeProto {
 }
 
 /** A model with a new protobuf (structural edit): it will be re-encoded when written. */
+/** The default-domain (`''` or `ai.onnx`) opset a model imports; 13 when it declares none. */
+export function opsetOf(model: OnnxModel): number {
+  const entry = model.proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
+  return entry ? Number(entry.version) : 13;
+}
+
 export function withProto(model: OnnxModel, proto: ModelProto): OnnxModel {
   return { ...model, proto, patches: undefined };
 }
