@@ -17,8 +17,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { FileError, UsageError, errorMessage } from '../core/index.js';
+import { FileError, UsageError, errorMessage, parseYamlText } from '../core/index.js';
 import { parseCriterion, pruneFile, type PruneFileResult } from '../prune/index.js';
 import { parseMaxDrop } from '../report/index.js';
 import { addLatencyFlags, benchOptionsFromFlags, type LatencyFlags } from './bench.js';
@@ -54,12 +53,7 @@ function scalar(file: string, key: string, v: unknown): string {
 
 /** Parse a pipeline yaml; paths are resolved against the yaml's folder. */
 export function parsePipelineConfig(text: string, file: string): PipelineSettings {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not valid YAML (${errorMessage(e, { firstLine: true })})`, file);
-  }
+  let doc = parseYamlText(text, file, UsageError);
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${file}: expected a mapping of settings (model, data, preset, …)`, file);
   const dir = path.dirname(file);
