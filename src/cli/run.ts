@@ -17,8 +17,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { FileError, UsageError } from '../core/index.js';
+import { FileError, UsageError, parseYamlText } from '../core/index.js';
 import { parseCriterion, pruneFile, type PruneFileResult } from '../prune/index.js';
 import { parseMaxDrop } from '../report/index.js';
 import { addLatencyFlags, benchOptionsFromFlags, type LatencyFlags } from './bench.js';
@@ -55,12 +54,7 @@ function scalar(file: string, key: string, v: unknown): string {
 
 /** Parse a pipeline yaml; paths are resolved against the yaml's folder. */
 export function parsePipelineConfig(text: string, file: string): PipelineSettings {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not valid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, file);
-  }
+  let doc = parseYamlText(text, file, UsageError);
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${file}: expected a mapping of settings (model, data, preset, …)`, file);
   const dir = path.dirname(file);

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import type { DType, Tensor } from '../core/dtype.js';
-import { ModelFormatError } from '../core/errors.js';
+import { ModelFormatError, errorMessage } from '../core/errors.js';
 
 export type GraphOptimization = 'disabled' | 'basic' | 'extended' | 'all';
 
@@ -113,7 +113,7 @@ export async function createSession(model: string | Uint8Array, options: Session
     session = typeof model === 'string' ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(model, opts);
   } catch (e) {
     const what = typeof model === 'string' ? model : 'model bytes';
-    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    const msg = errorMessage(e, { firstLine: true });
     throw new ModelFormatError(`${what}: onnxruntime could not load the model: ${msg}`, typeof model === 'string' ? model : undefined, { cause: e });
   }
   return {
