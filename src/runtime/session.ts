@@ -12,6 +12,8 @@ export interface SessionOptions {
   /** Intra-op threads (default: onnxruntime's choice, i.e. all cores). */
   threads?: number;
   graphOptimization?: GraphOptimization;
+  /** Write the graph onnxruntime optimized for this session to this path (to see which nodes it fused). */
+  optimizedModelFilePath?: string;
 }
 
 export interface IoSpec {
@@ -87,6 +89,7 @@ export async function createSession(model: string | Uint8Array, options: Session
     graphOptimizationLevel: options.graphOptimization ?? 'all',
     logSeverityLevel: 3,
   };
+  if (options.optimizedModelFilePath !== undefined) opts.optimizedModelFilePath = options.optimizedModelFilePath;
   if (options.threads !== undefined) {
     opts.intraOpNumThreads = options.threads;
     opts.interOpNumThreads = 1;
