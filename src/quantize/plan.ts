@@ -137,6 +137,12 @@ export function planQuantization(model: OnnxModel, options: PlanOptions = {}, g:
     if (isDflConv(g, n)) { keep(i, n, 'DFL projection'); return; }
     const kind = layerKind(g, n, isSiluMul(g, n));
     if (kind) kinds.set(i, kind);
+    if (kind === 'sigmoid' || kind === 'silu') {
+      // An activation follows its layer: integer after an integer layer, float (fused by onnxruntime) after a float one.
+      const p = g.producer.get(n.input[0] ?? '');
+      const layer = p === undefined ? undefined : g.nodes[p]!.opType === 'Sigmoid' && kind === 'silu' ? g.producer.get(g.nodes[p]!.input[0] ?? '') : p;
+      if (layer === undefined || !quantized.has(layer)) { keep(i, n, 'activation of a float layer'); return; }
+    }
     const reason = options.keepFloat?.({ index: i, node: n, kind });
     if (reason) { keep(i, n, reason); return; }
     quantized.add(i);
