@@ -1,4 +1,4 @@
-export { createSession, prepareFeeds } from './session.js';
+export { createSession, defaultThreads, prepareFeeds } from './session.js';
 export type { GraphOptimization, IoSpec, PreparedFeeds, RuntimeSession, SessionOptions } from './session.js';
 export { verifyRuns } from './verify.js';
 export type { VerifiedOutput, VerifyOptions, VerifyResult } from './verify.js';

@@ -6,8 +6,12 @@
  */
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
+<<<<<<< HEAD
 import { attrInt, attrInts, int64Tensor, makeNode, makeValueInfo, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
 import type { ValueInfoProto } from 'onnx-buf';
+=======
+import { makeTensorProto, opsetOf, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+>>>>>>> main
 import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
 
 /** One image's moments of one tensor: `count` positions, mean [C], centred Gram [C×C] (row-major). */
@@ -26,7 +30,7 @@ const output = (name: string, elemType: 'float32' | 'int64'): ValueInfoProto => 
 export function withChannelMoments(model: OnnxModel, tensors: ReadonlyArray<{ name: string; channels: number }>): { model: OnnxModel; outputs: Outputs[] } {
   const graph = shallowCopy(model.proto.graph!);
   const produced = new Set(graph.node.flatMap((n) => n.output));
-  const opset = Number(model.proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 13);
+  const opset = opsetOf(model);
   const taken = new Set([...produced, ...graph.initializer.map((t) => t.name), ...graph.input.map((i) => i.name)]);
   const fresh = (stem: string) => { let n = stem; for (let k = 1; taken.has(n); k++) n = `${stem}${k}`; taken.add(n); return n; };
   const nodes = [...graph.node];

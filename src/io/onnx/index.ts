@@ -1,4 +1,4 @@
-export { parseOnnx, serializeOnnx, serializeOnnxChunks, tensorRefs, getTensor, withTensorValues, withProto } from './model.js';
+export { parseOnnx, serializeOnnx, serializeOnnxChunks, tensorRefs, getTensor, withTensorValues, withProto, opsetOf } from './model.js';
 export type { BytePatch, OnnxModel, TensorRef } from './model.js';
 export { loadOnnx, saveOnnx, readInputFile, PROTOBUF_LIMIT } from './file.js';
 export type { SaveOptions, SavedFile } from './file.js';
