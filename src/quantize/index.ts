@@ -2,7 +2,7 @@ export { asymmetricParams, symmetricParams, quantizeValue, dequantizeValue, roun
 export type { QuantDType, QuantParams } from './params.js';
 export { quantizeWeights, quantizeLayer, quantizeBias } from './weights.js';
 export type { ConvQuantization, QuantizedBias, QuantizedWeights, WeightQuantOptions } from './weights.js';
-export { upgradeToOpset13, defaultOpset, QDQ_OPSET } from './opset.js';
+export { upgradeToOpset13, QDQ_OPSET } from './opset.js';
 export { planQuantization, decodeTail, isDflConv, layerKind } from './plan.js';
 export type { FloatNode, LayerKind, NodeInfo, PlanOptions, QuantPlan } from './plan.js';
 export { activationParams } from './scales.js';

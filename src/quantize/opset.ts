@@ -6,22 +6,16 @@
  */
 import type { NodeProto, TensorProto } from 'onnx-buf';
 import { UnsupportedOpError } from '../core/errors.js';
-import { attrInt, int64Tensor, makeNode, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import { attrInt, int64Tensor, makeNode, opsetOf, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
 
 export const QDQ_OPSET = 13;
-
-/** The model's default-domain opset version (1 when absent). */
-export function defaultOpset(model: OnnxModel): number {
-  const entry = model.proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
-  return entry ? Number(entry.version) : 1;
-}
 
 const ATTR_TO_INPUT: Readonly<Record<string, string>> = { Split: 'split', Squeeze: 'axes', Unsqueeze: 'axes', ReduceSum: 'axes' };
 const COERCING = new Set(['Softmax', 'LogSoftmax', 'Hardmax']);
 
 /** The model at opset ≥ 13 (unchanged when it already is). The input model is not modified. */
 export function upgradeToOpset13(model: OnnxModel): OnnxModel {
-  const from = defaultOpset(model);
+  const from = opsetOf(model);
   if (from >= QDQ_OPSET) return model;
   if (from < 10) throw new UnsupportedOpError(`opset ${from} is too old to quantize (needs ≥ 10; re-export the model with opset ≥ 13)`);
   const graph = shallowCopy(model.proto.graph!);

@@ -6,12 +6,8 @@
  */
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
-<<<<<<< HEAD
-import { attrInt, attrInts, int64Tensor, makeNode, makeValueInfo, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import { attrInt, attrInts, int64Tensor, makeNode, makeValueInfo, opsetOf, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
 import type { ValueInfoProto } from 'onnx-buf';
-=======
-import { makeTensorProto, opsetOf, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
->>>>>>> main
 import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
 
 /** One image's moments of one tensor: `count` positions, mean [C], centred Gram [C×C] (row-major). */
