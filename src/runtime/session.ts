@@ -13,6 +13,8 @@ export interface SessionOptions {
   /** Intra-op threads (default {@link defaultThreads}: every core the process may use). */
   threads?: number;
   graphOptimization?: GraphOptimization;
+  /** Write the graph onnxruntime optimized for this session to this path (to see which nodes it fused). */
+  optimizedModelFilePath?: string;
   /**
    * Whether idle intra-op threads may spin (busy-wait) for the next parallel section (onnxruntime's
    * `session.intra_op.allow_spinning`; default true, as onnxruntime). Turn it off whenever more than one session
@@ -106,6 +108,7 @@ export async function createSession(model: string | Uint8Array, options: Session
     intraOpNumThreads: options.threads ?? defaultThreads(),
     interOpNumThreads: 1,
   };
+  if (options.optimizedModelFilePath !== undefined) opts.optimizedModelFilePath = options.optimizedModelFilePath;
   // Config entries: the Node binding joins nested keys with '.' (session.intra_op.allow_spinning); values are strings.
   if (options.allowSpinning === false) opts.extra = { session: { intra_op: { allow_spinning: '0' } } };
   let session: Ort.InferenceSession;
