@@ -65,8 +65,9 @@ function convNodes(g: GraphIndex): Map<string, number[]> {
 }
 
 /** What a plan entry needs for statistics, or why it cannot have them. */
-function targetOf(prep: PreparedPrune, index: number, users: Map<string, number[]>): Target | string {
+function targetOf(prep: PreparedPrune, index: number, users: Map<string, number[]>, nm: PruneOptions['nm']): Target | undefined | string {
   const l = prep.plan.entries[index]!.layer;
+  if (nm && (l.params / l.dims[0]!) % nm.m !== 0) return undefined; // left to the plain cut, which reports the skip
   const nodes = users.get(l.id) ?? [];
   if (l.opType !== 'Conv' || l.layout !== 'conv') return `${l.opType} layers are cut by magnitude`;
   if (l.dtype !== 'float32') return `${l.dtype} weights are cut by magnitude`;
@@ -125,7 +126,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   entries.forEach((e, i) => {
     const row = rows[i]!;
     const work = !e.protected && (options.nm !== undefined || prep.counts[i]! > row.zerosBefore);
-    const t = work ? targetOf(prep, i, users) : undefined;
+    const t = work ? targetOf(prep, i, users, options.nm) : undefined;
     if (t !== undefined && typeof t !== 'string') { targets.push(t); return; }
     const cut = cutLayer(prep, i, { nm: options.nm }, owned);
     rows[i] = cut.row;
