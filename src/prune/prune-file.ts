@@ -12,7 +12,7 @@ import type { Preset } from './preset.js';
 import { getPreset } from './presets.js';
 import { bytesOf } from '../core/dtype.js';
 import { cutLayer, ownedBy, preparePrune, pruneModel, pruneResult, type PruneOptions } from './prune.js';
-import type { PruneLayerRow, PruneResult } from './result.js';
+import type { PruneLayerRow, PruneResult, PrunedFileResult } from './result.js';
 import { rawDataOffset, writePatchedOnnx, writeReplaced, type Replacement } from './write.js';
 import { pruneReconstructed, type ReconstructionInfo, type ReconstructionOptions } from './recon/sequential.js';
 import type { DataCriterion } from './recon/layer.js';
@@ -38,8 +38,7 @@ export interface PruneFileOptions extends Omit<PruneOptions, 'preset' | 'classSo
   reconstruction?: ReconstructionOptions;
 }
 
-export interface PruneFileResult extends PruneResult {
-  files: { input: { path: string; bytes: number }; output: { path: string; bytes: number } | undefined };
+export interface PruneFileResult extends PrunedFileResult {
   /** The input model as loaded (its inputs/outputs, metadata). */
   model: OnnxModel;
   /** Calibrated reconstruction: images, blocks, timings (undefined without calibration). */

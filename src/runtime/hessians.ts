@@ -10,9 +10,9 @@
  */
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
-import type { OnnxModel } from '../io/onnx/index.js';
+import { attrInt, attrInts, attrString, int64Tensor, makeNode, makeTensor, makeValueInfo, type OnnxModel } from '../io/onnx/index.js';
 import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
-import { editGraph, finishEdit, FLOAT, initializer, INT64, int, int64s, ints, node, output, reduce, str } from './graph-build.js';
+import { editGraph, finishEdit, reduceMean } from './graph-build.js';
 import { batchOfOne } from './moments.js';
 
 /** What to unfold: one Conv layer's input and geometry (attributes as in the Conv node). */
@@ -72,20 +72,20 @@ export function withLayerHessians(model: OnnxModel, requests: readonly HessianRe
     const [cols, shape3, u, mean, uc, ut, gram, shape, w] = ['cols', 'shape3', 'u', 'mean', 'uc', 'ut', 'gram', 'shape', 'w'].map((s) => edit.fresh(`${p}_${s}`)) as [string, string, string, string, string, string, string, string, string];
     let unfolded = r.input;
     if (!isIdentityGeometry(r)) {
-      edit.inits.push(initializer(w, oneHot(r.channels, r.kernel)));
-      const attrs = [ints('kernel_shape', r.kernel), int('group', r.channels)];
-      if (r.strides) attrs.push(ints('strides', r.strides));
-      if (r.dilations) attrs.push(ints('dilations', r.dilations));
-      if (r.autoPad && r.autoPad !== 'NOTSET') attrs.push(str('auto_pad', r.autoPad));
-      else if (r.pads) attrs.push(ints('pads', r.pads));
-      edit.nodes.push(node('Conv', [r.input, w], [cols], attrs));
+      edit.inits.push(makeTensor(w, oneHot(r.channels, r.kernel)));
+      const attrs = [attrInts('kernel_shape', r.kernel), attrInt('group', r.channels)];
+      if (r.strides) attrs.push(attrInts('strides', r.strides));
+      if (r.dilations) attrs.push(attrInts('dilations', r.dilations));
+      if (r.autoPad && r.autoPad !== 'NOTSET') attrs.push(attrString('auto_pad', r.autoPad));
+      else if (r.pads) attrs.push(attrInts('pads', r.pads));
+      edit.nodes.push(makeNode('Conv', [r.input, w], [cols], attrs));
       unfolded = cols;
     }
-    edit.inits.push(int64s(shape3, [r.group, size, -1]));
-    edit.nodes.push(node('Reshape', [unfolded, shape3], [u]));
-    reduce(edit, 'ReduceMean', u, mean, [2]);
-    edit.nodes.push(node('Sub', [u, mean], [uc]), node('Transpose', [uc], [ut], [ints('perm', [0, 2, 1])]), node('MatMul', [uc, ut], [gram]), node('Shape', [u], [shape]));
-    edit.outs.push(output(mean, FLOAT), output(gram, FLOAT), output(shape, INT64));
+    edit.inits.push(int64Tensor(shape3, [r.group, size, -1]));
+    edit.nodes.push(makeNode('Reshape', [unfolded, shape3], [u]));
+    reduceMean(edit, u, mean, [2]);
+    edit.nodes.push(makeNode('Sub', [u, mean], [uc]), makeNode('Transpose', [uc], [ut], [attrInts('perm', [0, 2, 1])]), makeNode('MatMul', [uc, ut], [gram]), makeNode('Shape', [u], [shape]));
+    edit.outs.push(makeValueInfo(mean, 'float32'), makeValueInfo(gram, 'float32'), makeValueInfo(shape, 'int64'));
     return { key: r.key, groups: r.group, size, mean, gram, shape };
   });
   return { model: finishEdit(model, edit), outputs };

@@ -1,4 +1,4 @@
-export { createSession, prepareFeeds } from './session.js';
+export { createSession, defaultThreads, prepareFeeds } from './session.js';
 export type { GraphOptimization, IoSpec, PreparedFeeds, RuntimeSession, SessionOptions } from './session.js';
 export { verifyRuns } from './verify.js';
 export type { VerifiedOutput, VerifyOptions, VerifyResult } from './verify.js';
@@ -8,3 +8,6 @@ export { collectChannelMoments, withChannelMoments } from './moments.js';
 export type { ImageMoments } from './moments.js';
 export { collectLayerHessians, withLayerHessians } from './hessians.js';
 export type { HessianRequest, ImageHessian } from './hessians.js';
+export { collectRanges, withRangeOutputs } from './ranges.js';
+export type { ImageRange, RangeStatistic } from './ranges.js';
+export { optimizedModel } from './optimized.js';

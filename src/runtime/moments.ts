@@ -6,9 +6,9 @@
  */
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
-import type { OnnxModel } from '../io/onnx/index.js';
 import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
-import { editGraph, finishEdit, FLOAT, INT64, int64s, ints, node, output, reduce } from './graph-build.js';
+import { attrInts, int64Tensor, makeNode, makeValueInfo, type OnnxModel } from '../io/onnx/index.js';
+import { editGraph, finishEdit, reduceMean } from './graph-build.js';
 
 /** One image's moments of one tensor: `count` positions, mean [C], centred Gram [C×C] (row-major). */
 export interface ImageMoments { channels: number; count: number; mean: Float32Array; gram: Float32Array }
@@ -25,11 +25,11 @@ export function withChannelMoments(model: OnnxModel, tensors: ReadonlyArray<{ na
     if (!edit.produced.has(name)) throw new UsageError(`tensor '${name}' is not computed by any node of the model; only intermediate tensors can be collected`, name);
     const p = `pk_moments${k}`;
     const [shape2, x2, mean, xc, xt, gram, shape] = ['shape2', 'x', 'mean', 'xc', 'xt', 'gram', 'shape'].map((s) => edit.fresh(`${p}_${s}`)) as [string, string, string, string, string, string, string];
-    edit.inits.push(int64s(shape2, [channels, -1]));
-    edit.nodes.push(node('Reshape', [name, shape2], [x2]));
-    reduce(edit, 'ReduceMean', x2, mean, [1]);
-    edit.nodes.push(node('Sub', [x2, mean], [xc]), node('Transpose', [xc], [xt], [ints('perm', [1, 0])]), node('MatMul', [xc, xt], [gram]), node('Shape', [name], [shape]));
-    edit.outs.push(output(mean, FLOAT), output(gram, FLOAT), output(shape, INT64));
+    edit.inits.push(int64Tensor(shape2, [channels, -1]));
+    edit.nodes.push(makeNode('Reshape', [name, shape2], [x2]));
+    reduceMean(edit, x2, mean, [1]);
+    edit.nodes.push(makeNode('Sub', [x2, mean], [xc]), makeNode('Transpose', [xc], [xt], [attrInts('perm', [1, 0])]), makeNode('MatMul', [xc, xt], [gram]), makeNode('Shape', [name], [shape]));
+    edit.outs.push(makeValueInfo(mean, 'float32'), makeValueInfo(gram, 'float32'), makeValueInfo(shape, 'int64'));
     return { tensor: name, channels, mean, gram, shape };
   });
   return { model: finishEdit(model, edit), outputs };

@@ -4,7 +4,7 @@
  * onnxruntime with the original output shapes.
  */
 import path from 'node:path';
-import { FileError, UnsupportedOpError } from '../../core/errors.js';
+import { FileError, UnsupportedOpError, errorMessage } from '../../core/errors.js';
 import type { Tensor } from '../../core/dtype.js';
 import { checkChannelConsistency } from '../../graph/deps/index.js';
 import { indexGraph, listLayers, type ClassSource } from '../../graph/index.js';
@@ -90,7 +90,7 @@ export async function pruneChannelsFile(input: string, output: string | undefine
     try {
       verify = await verifyModel(bytes, { ...(options.compare ? { original: model.source ?? serializeOnnx(model) } : {}), feeds: options.feeds, inputLabel: options.inputLabel });
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
+      const why = errorMessage(e);
       throw new UnsupportedOpError(`${input}: the channel-pruned model failed the onnxruntime check (${why}); nothing was written — please report this model`, input, { cause: e });
     }
   }

@@ -93,6 +93,6 @@ describeFixtures('pruneReconstructed on LeYOLO-Nano (2 coco8 images)', () => {
       expect(l.reconstruction!.errorAfter!).toBeLessThanOrEqual(l.reconstruction!.errorBefore! + 1e-9);
     }
     expect(r.info.images).toBe(2);
-    expect(r.info.rankDeficient.length).toBeGreaterThan(0); // 2 images: the 20×20 maps give 800 positions for 576 unknowns at most… some layers fewer
+    expect(r.info.blocks).toBe(2);
   }, 300_000);
 });
