@@ -65,7 +65,9 @@ export async function pruneFile(input: string, output: string | undefined, optio
   if (options.dataCriterion && options.dataCriterion !== 'magnitude' && !options.calibration) {
     throw new UsageError(`--criterion ${options.dataCriterion} scores weights from calibration data; add --calib <data.yaml|image folder>`);
   }
-  if (options.calibration) return pruneCalibratedFile(model, input, inputBytes, output, { ...options, ...pruneOptions }, options.calibration);
+  // A global allocation needs a weight-only score: LAMP unless one was given (data criteria pick within layers).
+  const allocation = options.scope === 'global' ? options.criterion ?? 'lamp' : options.criterion;
+  if (options.calibration) return pruneCalibratedFile(model, input, inputBytes, output, { ...options, ...pruneOptions, criterion: allocation }, options.calibration);
   const prep = preparePrune(model, pruneOptions);
   const entries = prep.plan.entries;
   const offsets = entries.map((e) => rawDataOffset(model, prep.graph.constants.get(e.layer.id)!.proto));

@@ -176,5 +176,8 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
     seconds.solve += (performance.now() - ts) / 1000;
   }
   seconds.total = (performance.now() - t0) / 1000;
-  return { model: current, result: pruneResult(model, prep, rows, options), info };
+  const result = pruneResult(model, prep, rows, options);
+  // The within-layer criterion is the data one; a global allocation ranked by prep.criterion (LAMP).
+  result.options.criterion = options.scope === 'global' ? `${criterion} (allocation: ${prep.criterion})` : criterion;
+  return { model: current, result, info };
 }
