@@ -13,7 +13,7 @@ import type { CliContext, CommandModule } from './context.js';
 import { progressBar } from './progress.js';
 import { formatBytes } from './prune-text.js';
 import { threadsHelp } from './threads.js';
-import { writeJson } from './write-json.js';
+import { checkOutputs, target, writeJson } from './outputs.js';
 import type { LatencyProbe, QuantizeFileResult } from '../quantize/file.js';
 
 export interface QuantizeFlags {
@@ -72,6 +72,7 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
   if (percentile !== undefined && !(percentile > 0 && percentile <= 1)) throw new UsageError(`--percentile ${flags.percentile}: expected a fraction in (0, 1], e.g. 0.9999`);
   const benchRuns = flags.benchRuns === undefined ? 30 : Number(flags.benchRuns);
   if (!(Number.isInteger(benchRuns) && benchRuns >= 5)) throw new UsageError(`--bench-runs ${flags.benchRuns}: expected an integer ≥ 5`);
+  await checkOutputs([target('-o', flags.output), target('--json', flags.json)], { force: flags.force, inputs: [model, flags.calib] });
   const { openCalibrationImages, readModelInfo } = await import('../eval/index.js');
   const { quantizeModelFile, CALIBRATION_METHODS } = await import('../quantize/index.js');
   if (!CALIBRATION_METHODS.includes(method as never)) throw new UsageError(`--method ${method}: expected one of ${CALIBRATION_METHODS.join(', ')}`);
@@ -93,7 +94,7 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
   if (images.skipped.length > 0) ctx.io.err(`warning: ${images.skipped.length} undecodable calibration images skipped (first: ${images.skipped[0]!.path})`);
   ctx.io.out(quantizeText(r, flags.layers === true));
   if (flags.json) {
-    await writeJson(flags.json, { ...r, plan: { quantized: r.plan.quantized.size, tensors: r.plan.tensors.length } });
+    await writeJson(flags.json, { ...r, plan: { quantized: r.plan.quantized.size, tensors: r.plan.tensors.length } }, { force: flags.force });
     ctx.io.out(`wrote ${flags.json}`);
   }
 }
