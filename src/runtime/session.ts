@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import type { DType, Tensor } from '../core/dtype.js';
-import { ModelFormatError } from '../core/errors.js';
+import { ModelFormatError, errorMessage } from '../core/errors.js';
 
 export type GraphOptimization = 'disabled' | 'basic' | 'extended' | 'all';
 
@@ -13,6 +13,8 @@ export interface SessionOptions {
   /** Intra-op threads (default {@link defaultThreads}: every core the process may use). */
   threads?: number;
   graphOptimization?: GraphOptimization;
+  /** Write the graph onnxruntime optimized for this session to this path (to see which nodes it fused). */
+  optimizedModelFilePath?: string;
   /**
    * Whether idle intra-op threads may spin (busy-wait) for the next parallel section (onnxruntime's
    * `session.intra_op.allow_spinning`). Default false, unlike onnxruntime: a session that just ran keeps its
@@ -107,6 +109,7 @@ export async function createSession(model: string | Uint8Array, options: Session
     intraOpNumThreads: options.threads ?? defaultThreads(),
     interOpNumThreads: 1,
   };
+  if (options.optimizedModelFilePath !== undefined) opts.optimizedModelFilePath = options.optimizedModelFilePath;
   // Config entries: the Node binding joins nested keys with '.' (session.intra_op.allow_spinning); values are strings.
   if (options.allowSpinning !== true) opts.extra = { session: { intra_op: { allow_spinning: '0' } } };
   let session: Ort.InferenceSession;
@@ -114,7 +117,7 @@ export async function createSession(model: string | Uint8Array, options: Session
     session = typeof model === 'string' ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(model, opts);
   } catch (e) {
     const what = typeof model === 'string' ? model : 'model bytes';
-    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    const msg = errorMessage(e, { firstLine: true });
     throw new ModelFormatError(`${what}: onnxruntime could not load the model: ${msg}`, typeof model === 'string' ? model : undefined, { cause: e });
   }
   return {
