@@ -7,7 +7,7 @@ import { pruneCheckpointFile, type PruneCheckpointFileResult } from '../prune/pr
 import type { CliContext } from './context.js';
 import { progressBar } from './progress.js';
 import { categoryTable, layerTable, planHeader, totalsText } from './prune-text.js';
-import { writeJson } from './write-json.js';
+import { writeJson } from './outputs.js';
 import { unstructuredOptions, type UnstructuredFlags } from './flags.js';
 
 /** The prune command's flags this branch understands. */
@@ -45,7 +45,7 @@ export async function runCheckpointPrune(ctx: CliContext, model: string, flags: 
   if (flags.json) {
     const { plan, ...rest } = result;
     const entries = plan.entries.map(({ layer, ...e }) => ({ id: layer.id, modulePath: layer.modulePath, ...e }));
-    await writeJson(flags.json, { ...rest, plan: { ...plan, entries } });
+    await writeJson(flags.json, { ...rest, plan: { ...plan, entries } }, { force: flags.force });
     ctx.io.out(`wrote ${flags.json}`);
   }
 }

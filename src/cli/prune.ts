@@ -12,7 +12,7 @@ import { categoryTable, layerTable, planHeader, totalsText, verifyText } from '.
 import { runStructured, type StructuredFlags } from './prune-structured.js';
 import { calibrationSetup, unstructuredReconstructionText } from './prune-calibration.js';
 import { isCheckpointPath, runCheckpointPrune } from './prune-checkpoint.js';
-import { writeJson } from './write-json.js';
+import { checkOutputs, target, writeJson } from './outputs.js';
 import { unstructuredOptions, type UnstructuredFlags } from './flags.js';
 
 interface PruneFlags extends UnstructuredFlags {
@@ -103,6 +103,9 @@ export const pruneCommand: CommandModule = {
       .option('--calib-images <n>', 'calibration images, the first N in sorted order (default 32)')
       .option('--calib-blocks <n>', 'unstructured --calib: calibration passes (blocks of layers refit from the network pruned so far; default 8)')
       .action(async (model: string, flags: PruneFlags) => {
+        await checkOutputs([flags.dryRun ? undefined : target('-o', flags.output), target('--json', flags.json)], {
+          force: flags.force, inputs: [model, flags.image, flags.arch, flags.config, flags.calib],
+        });
         if (isCheckpointPath(model)) {
           if (flags.calib !== undefined) throw new UsageError(`${model}: --calib runs the model in onnxruntime; prune the ONNX export`);
           return runCheckpointPrune(ctx, model, flags);
@@ -137,7 +140,7 @@ export const pruneCommand: CommandModule = {
         if (rec) ctx.io.out(rec);
         const v = await runVerify(ctx, result, flags, img);
         if (flags.json) {
-          await writeJson(flags.json, jsonOf(result, v));
+          await writeJson(flags.json, jsonOf(result, v), { force: flags.force });
           ctx.io.out(`wrote ${flags.json}`);
         }
       });

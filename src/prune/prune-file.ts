@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { FileError } from '../core/errors.js';
 import type { ClassSource } from '../graph/index.js';
+import { checkOutputs } from '../io/files/index.js';
 import { loadOnnx, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
 import { loadPresetConfig } from './config-file.js';
 import { loadClassSource } from './load-class-source.js';
@@ -55,6 +56,7 @@ export async function pruneFile(input: string, output: string | undefined, optio
   if (output !== undefined && path.resolve(output) === path.resolve(input)) {
     throw new FileError(`'${output}': the output would overwrite the input model; choose another -o path`, output);
   }
+  if (!options.dryRun && output !== undefined) await checkOutputs([{ path: output }], { force: options.force });
   const preset = await resolvePreset(options);
   const sources: ClassSource[] = [];
   if (options.arch) sources.push(await loadClassSource(options.arch));

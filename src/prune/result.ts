@@ -127,6 +127,8 @@ export interface PruneResult {
   options: { preset: string; criterion: string; scope: 'layer' | 'global'; target: number | undefined; nm: string | undefined; pruneHead: boolean };
   /** Factor applied to the preset's ratios (1 without --target; undefined for global/N:M). */
   factor: number | undefined;
+  /** Things the user should know about this prune (e.g. the target was already reached: nothing cut). */
+  notes: string[];
   layers: PruneLayerRow[];
   categories: PruneCategoryRow[];
   totals: PruneTotals;
