@@ -2,10 +2,10 @@
  * The optimiser: from a sensitivity table to one choice of per-unit ratios that maximises the objective within
  * the real accuracy budget. The allocator (allocate.ts) gives, for every proxy budget, the best-gain combination
  * assuming additive damage; the combination is then *verified* (built and scored on the search images with
- * labels) because damages do not add up exactly. A bisection over the frontier finds the last combination that
- * holds the budget; from the first one that misses, a greedy back-off removes one ladder step at a time (the
- * step that saves the most damage per gain given up) until the verified drop holds, and the better of the two
- * wins. Pure orchestration: building and scoring come in through `verify`.
+ * labels) because damages do not add up exactly. A bracket-and-bisect over the frontier finds the last
+ * combination that holds the budget; from the best one that missed, a greedy back-off removes one ladder step at
+ * a time (the step that saves the most damage per gain given up, damage = the larger of proxy and single-cut real
+ * drop) until the verified drop holds, and the better of the two wins. Pure orchestration: building and scoring come in through `verify`.
  */
 import { allocationFrontier, type Allocation, type AllocationUnit } from './allocate.js';
 import { effectivePoints, type LadderPoint, type UnitSensitivity } from './sensitivity.js';
@@ -56,18 +56,22 @@ export function gainOf(p: LadderPoint, objective: Objective): number {
   return objective === 'macs' ? p.macsRemoved : p.paramsRemoved;
 }
 
-/** Allocation units (measured ladder points) of a table. */
-export function allocationUnits(table: readonly UnitSensitivity[], objective: Objective): { units: AllocationUnit[]; points: LadderPoint[][] } {
+/**
+ * Allocation units (measured ladder points) of a table: `units` with the proxy damage (the allocator's), and
+ * `cautious` with the larger of the proxy damage and the single cut's real mAP50 drop (the back-off's: once a
+ * combination misses, the cut that really hurt goes first, even when the proxy underrated it).
+ */
+export function allocationUnits(table: readonly UnitSensitivity[], objective: Objective): { units: AllocationUnit[]; cautious: AllocationUnit[]; points: LadderPoint[][] } {
   const points = table.map(effectivePoints);
-  const units = table.map((u, k) => ({ id: u.unit.id, options: points[k]!.map((p) => ({ damage: Math.max(0, p.damage ?? 0), gain: gainOf(p, objective) })) }));
-  return { units, points };
+  const make = (damage: (p: LadderPoint) => number) => table.map((u, k) => ({ id: u.unit.id, options: points[k]!.map((p) => ({ damage: Math.max(0, damage(p)), gain: gainOf(p, objective) })) }));
+  return { units: make((p) => p.damage ?? 0), cautious: make((p) => Math.max(p.damage ?? 0, p.map50Drop ?? 0)), points };
 }
 
 const ratiosOf = (a: Allocation, units: readonly AllocationUnit[], points: readonly LadderPoint[][]) =>
   new Map(a.choice.flatMap((k, u) => (k >= 0 ? [[units[u]!.id, points[u]![k]!.ratio] as [string, number]] : [])));
 
 export async function optimize(table: readonly UnitSensitivity[], options: OptimizeOptions): Promise<OptimizeResult> {
-  const { units, points } = allocationUnits(table, options.objective);
+  const { units, cautious, points } = allocationUnits(table, options.objective);
   const maxDamage = units.reduce((s, u) => s + Math.max(0, ...u.options.map((o) => o.damage)), 0);
   const frontier = allocationFrontier(units, { budget: Math.max(maxDamage, 1e-9), bins: 4000 }).filter((a) => a.gain > 0);
   const limit = options.maxVerifications ?? 24;
@@ -93,7 +97,10 @@ export async function optimize(table: readonly UnitSensitivity[], options: Optim
   const probe = async (i: number) => {
     const v = await check(frontier[i]!, 'frontier');
     if (v.holds) lo = Math.max(lo, i);
-    else if (i < hi) { hi = i; failAt = frontier[i]; }
+    else {
+      hi = Math.min(hi, i);
+      if (!failAt || frontier[i]!.gain > failAt.gain) failAt = frontier[i];
+    }
     return v.holds;
   };
   let b = Math.max(options.budget, 1e-4);
@@ -104,11 +111,11 @@ export async function optimize(table: readonly UnitSensitivity[], options: Optim
     if (lo >= 0 && hi < frontier.length) break;
   }
   while (hi - lo > 1 && explored.length < limit) await probe(lo + Math.max(1, Math.floor((hi - lo) / 2)));
-  // Greedy back-off from the first miss above lo.
+  // Greedy back-off from the best (largest-gain) miss: one ladder step at a time, ranked by the cautious damage.
   let cur = failAt;
   const passGain = lo >= 0 ? frontier[lo]!.gain : 0;
   while (cur && explored.length < limit) {
-    const step = backOffStep(cur, units);
+    const step = backOffStep(cur, cautious);
     if (!step || step.gain <= passGain) break;
     const v = await check(step, 'back-off');
     if (v.holds) break;
