@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FileError, UsageError, type Tensor } from '../core/index.js';
-import { createSession, prepareFeeds, type GraphOptimization, type RuntimeSession } from '../runtime/index.js';
+import { createSession, defaultThreads, prepareFeeds, type GraphOptimization, type RuntimeSession } from '../runtime/index.js';
 import { syntheticFeeds, type InputShapeOptions } from './inputs.js';
 import { measureInterleaved, type LoopProgress } from './loop.js';
 import { pairedRatioOfMedians, ratioVerdict, summarizeLatency, type LatencySummary, type RatioEstimate } from './stats.js';
@@ -23,7 +23,7 @@ export interface BenchModelSpec {
 }
 
 export interface BenchOptions extends InputShapeOptions {
-  /** Intra-op threads per session (default: onnxruntime's choice). */
+  /** Intra-op threads per session (default: every core, {@link defaultThreads}). */
   threads?: number;
   graphOptimization?: GraphOptimization;
   /** Warm-up rounds (default 20). */
@@ -67,7 +67,8 @@ export interface BenchComparison extends RatioEstimate {
 export interface BenchResult {
   schema: 'prunekit.bench/1';
   config: {
-    threads: number | null; graphOptimization: GraphOptimization; warmup: number; runs: number | null;
+    /** Intra-op threads each session ran with (the default resolved to a number). */
+    threads: number; graphOptimization: GraphOptimization; warmup: number; runs: number | null;
     seconds: number | null; batch: number; seed: number; resamples: number;
   };
   environment: { node: string; platform: string; arch: string; cpus: number; cpuModel: string };
@@ -112,6 +113,7 @@ export async function benchmarkModels(models: readonly BenchModelSpec[], options
   validate(models, options);
   const labels = benchLabels(models);
   const graphOptimization = options.graphOptimization ?? 'all';
+  const threads = options.threads ?? defaultThreads();
   const seed = options.seed ?? 1;
   const resamples = options.resamples ?? 2000;
   const sessions: RuntimeSession[] = [];
@@ -122,7 +124,9 @@ export async function benchmarkModels(models: readonly BenchModelSpec[], options
       if (!st || !st.isFile()) throw new FileError(`${spec.path}: model file not found (give the path of an .onnx file)`, spec.path);
       const rssBefore = process.memoryUsage.rss();
       const t0 = process.hrtime.bigint();
-      const session = await createSession(spec.path, { threads: options.threads, graphOptimization });
+      // Spinning off: a session that just ran would otherwise keep its threads busy-waiting and take cores from
+      // the one being timed next (bench/spinning.ts measures it).
+      const session = await createSession(spec.path, { threads, graphOptimization, allowSpinning: false });
       const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
       sessions.push(session);
       const feeds = syntheticFeeds(session.inputs, options);
@@ -160,7 +164,7 @@ export async function benchmarkModels(models: readonly BenchModelSpec[], options
     return {
       schema: 'prunekit.bench/1',
       config: {
-        threads: options.threads ?? null, graphOptimization, warmup: options.warmup ?? 20,
+        threads, graphOptimization, warmup: options.warmup ?? 20,
         runs: options.seconds !== undefined ? null : (options.runs ?? 200), seconds: options.seconds ?? null,
         batch, seed, resamples,
       },

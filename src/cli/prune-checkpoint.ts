@@ -3,12 +3,11 @@
  * as ONNX pruning (no --verify: onnxruntime cannot run a checkpoint; no --structured).
  */
 import { UsageError } from '../core/errors.js';
-import type { PruneFileResult } from '../prune/index.js';
 import { pruneCheckpointFile, type PruneCheckpointFileResult } from '../prune/prune-checkpoint-file.js';
 import type { CliContext } from './context.js';
 import { progressBar } from './progress.js';
 import { categoryTable, layerTable, planHeader, totalsText } from './prune-text.js';
-import { writeJson } from './write-json.js';
+import { writeJson } from './outputs.js';
 import { unstructuredOptions, type UnstructuredFlags } from './flags.js';
 
 /** The prune command's flags this branch understands. */
@@ -19,14 +18,6 @@ export interface CheckpointPruneFlags extends UnstructuredFlags {
 /** True for paths the checkpoint branch handles. */
 export function isCheckpointPath(file: string): boolean {
   return /\.(pth?|safetensors)$/i.test(file);
-}
-
-/**
- * The text renderers of prune-text.ts take the ONNX result type; they read only the fields a checkpoint result
- * shares (plan, categories, totals, files). The in-memory ONNX model is the one field a checkpoint result lacks.
- */
-function asTextView(r: PruneCheckpointFileResult): PruneFileResult {
-  return r as unknown as PruneFileResult;
 }
 
 export async function runCheckpointPrune(ctx: CliContext, model: string, flags: CheckpointPruneFlags): Promise<void> {
@@ -43,18 +34,17 @@ export async function runCheckpointPrune(ctx: CliContext, model: string, flags: 
   } finally {
     bar.stop();
   }
-  const view = asTextView(result);
-  ctx.io.out(planHeader(view));
+  ctx.io.out(planHeader(result));
   ctx.io.out(`model: ${result.modelNote}; BatchNorm is not folded here: conv weights are pruned as stored`);
   ctx.io.out('');
   if (flags.layers || flags.dryRun) ctx.io.out(layerTable(result.layers) + '\n');
-  ctx.io.out(categoryTable(view));
+  ctx.io.out(categoryTable(result));
   ctx.io.out('');
-  ctx.io.out(totalsText(view));
+  ctx.io.out(totalsText(result));
   if (flags.json) {
     const { plan, ...rest } = result;
     const entries = plan.entries.map(({ layer, ...e }) => ({ id: layer.id, modulePath: layer.modulePath, ...e }));
-    await writeJson(flags.json, { ...rest, plan: { ...plan, entries } });
+    await writeJson(flags.json, { ...rest, plan: { ...plan, entries } }, { force: flags.force });
     ctx.io.out(`wrote ${flags.json}`);
   }
 }

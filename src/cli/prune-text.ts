@@ -1,5 +1,5 @@
 /** Console text of a prune result: plan header, category table, totals (and the per-layer table on request). */
-import type { PruneFileResult, PruneLayerRow } from '../prune/index.js';
+import type { PrunedFileResult, PruneLayerRow } from '../prune/index.js';
 import type { PruneVerifyResult } from '../prune/index.js';
 
 /** A plain text table; numeric columns right-aligned. */
@@ -15,11 +15,11 @@ const pct = (x: number, digits = 2) => `${(100 * x).toFixed(digits)}%`;
 const int = (x: number) => String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 export const formatBytes = (b: number) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(2)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
 
-export function planHeader(r: PruneFileResult): string {
+export function planHeader(r: PrunedFileResult): string {
   const o = r.options;
   const mode = o.nm ? `N:M ${o.nm}` : o.target !== undefined ? `target ${pct(o.target)} over prunable weights` : 'preset ratios';
   const lines = [
-    `preset: ${o.preset}   criterion: ${o.criterion}   scope: ${o.scope}   mode: ${mode}${r.factor !== undefined && o.target !== undefined ? ` (ratios x ${r.factor.toFixed(4)})` : ''}`,
+    `preset: ${o.preset}   criterion: ${o.criterion}   scope: ${o.scope}   mode: ${mode}${r.factor !== undefined && o.target !== undefined && r.notes.length === 0 ? ` (ratios x ${r.factor.toFixed(4)})` : ''}`,
     `class source: ${r.plan.classSources[0]!.kind === 'name-rules' ? '' : `${r.plan.classSources[0]!.kind}: `}${r.plan.classSources[0]!.description}`,
     `head: ${r.plan.head.detail}${r.plan.head.pruned ? ' (pruned: --prune-head)' : ' (protected)'}`,
   ];
@@ -28,7 +28,7 @@ export function planHeader(r: PruneFileResult): string {
   return lines.join('\n');
 }
 
-export function categoryTable(r: PruneFileResult): string {
+export function categoryTable(r: PrunedFileResult): string {
   const rows = r.categories.map((c) => [
     c.category, String(c.layers), int(c.params), c.protected ? 'protected' : pct(c.presetRatio, 0), int(c.zerosBefore), int(c.zerosAfter), pct(c.sparsity),
   ]);
@@ -46,7 +46,7 @@ export function layerTable(rows: readonly PruneLayerRow[]): string {
   );
 }
 
-export function totalsText(r: PruneFileResult): string {
+export function totalsText(r: PrunedFileResult): string {
   const t = r.totals;
   const lines = [
     `parameters: ${int(t.allParams)} float (${int(t.weightParams)} in weight layers, ${int(t.prunableParams)} prunable)`,
@@ -55,6 +55,7 @@ export function totalsText(r: PruneFileResult): string {
   ];
   if (t.target !== undefined) lines.push(`target: ${pct(t.target)}   achieved: ${pct(t.achieved, 4)}`);
   if (r.skipped.length > 0) lines.push(`skipped by N:M: ${r.skipped.length} layer(s) (${r.skipped[0]!.reason}${r.skipped.length > 1 ? ', …' : ''})`);
+  for (const n of r.notes) lines.push(`note: ${n}`);
   const f = r.files;
   lines.push(`files: ${f.input.path} ${formatBytes(f.input.bytes)}${f.output ? ` -> ${f.output.path} ${formatBytes(f.output.bytes)}` : ' (dry run: nothing written)'}`);
   return lines.join('\n');

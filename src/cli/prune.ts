@@ -2,7 +2,7 @@
  * `prunekit prune MODEL -o OUT`: module-aware unstructured pruning (see src/prune). Prints the plan, a category
  * table and totals; `--json` writes everything including per-layer rows; `--dry-run` writes no model.
  */
-import { UsageError, isPrunekitError, type Tensor } from '../core/index.js';
+import { UsageError, isPrunekitError, type Tensor, errorMessage } from '../core/index.js';
 import { modelInputs } from '../io/onnx/index.js';
 import { pruneFile, verifyModel, type PruneFileResult, type PruneVerifyResult } from '../prune/index.js';
 import type { CliContext, CommandModule } from './context.js';
@@ -11,7 +11,7 @@ import { progressBar } from './progress.js';
 import { categoryTable, layerTable, planHeader, totalsText, verifyText } from './prune-text.js';
 import { runStructured, type StructuredFlags } from './prune-structured.js';
 import { isCheckpointPath, runCheckpointPrune } from './prune-checkpoint.js';
-import { writeJson } from './write-json.js';
+import { checkOutputs, target, writeJson } from './outputs.js';
 import { unstructuredOptions, type UnstructuredFlags } from './flags.js';
 
 interface PruneFlags extends UnstructuredFlags {
@@ -26,7 +26,7 @@ async function decodeImage(image: string): Promise<Image8> {
   try {
     return await decodeImageRgb(image);
   } catch (e) {
-    throw new UsageError(`--image ${image}: ${e instanceof Error ? e.message : String(e)}`, image);
+    throw new UsageError(`--image ${image}: ${errorMessage(e)}`, image);
   }
 }
 
@@ -101,6 +101,9 @@ export const pruneCommand: CommandModule = {
       .option('--calib-images <n>', 'structured: calibration images, the first N in sorted order (default 32)')
       .action(async (model: string, flags: PruneFlags) => {
         if (flags.calib !== undefined && !flags.structured) throw new UsageError('--calib applies to structured pruning of ONNX models; add --structured');
+        await checkOutputs([flags.dryRun ? undefined : target('-o', flags.output), target('--json', flags.json)], {
+          force: flags.force, inputs: [model, flags.image, flags.arch, flags.config, flags.calib],
+        });
         if (isCheckpointPath(model)) return runCheckpointPrune(ctx, model, flags);
         if (flags.structured) return runStructured(ctx, model, flags as StructuredFlags);
         if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
@@ -121,7 +124,7 @@ export const pruneCommand: CommandModule = {
         ctx.io.out(totalsText(result));
         const v = await runVerify(ctx, result, flags, img);
         if (flags.json) {
-          await writeJson(flags.json, jsonOf(result, v));
+          await writeJson(flags.json, jsonOf(result, v), { force: flags.force });
           ctx.io.out(`wrote ${flags.json}`);
         }
       });

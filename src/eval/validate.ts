@@ -85,6 +85,8 @@ export interface ValidationResult {
   predictions?: CocoPrediction[];
   /** Where preprocessing ran: 'worker' threads, or the 'main' thread (workers: 0, or a worker failed: fallbackReason). */
   preprocess?: { mode: 'worker' | 'main'; fallbackReason?: string };
+  /** Where postprocessing ran, likewise. A worker failure is also listed in `warnings`. */
+  postprocess?: { mode: 'worker' | 'main'; fallbackReason?: string };
 }
 
 function namesWarning(model: readonly string[], data: readonly string[]): string | undefined {
@@ -183,6 +185,7 @@ export async function validate(options: ValidateOptions): Promise<ValidationResu
   }
   if (evaluated.length === 0) throw new DatasetError(`${dataset.source}: no image could be evaluated (${skipped.length} skipped; first: ${skipped[0]?.path}: ${skipped[0]?.reason})`, dataset.source);
   const decodeFailures = skipped.length - dataset.skipped.length;
+  for (const reason of [stream.fallbackReason, postQueue.fallbackReason]) if (reason !== undefined) warnings.push(`${reason}; the rest ran on the main thread`);
   if (skipped.length > 0) warnings.push(`${skipped.length} image(s) skipped (${dataset.skipped.length} for labels or missing files, ${decodeFailures} unreadable)`);
   const instances = labels.reduce((s, l) => s + l.classes.filter((_, g) => !l.crowd?.[g]).length, 0);
   const result: ValidationResult = {
@@ -191,6 +194,7 @@ export async function validate(options: ValidateOptions): Promise<ValidationResu
     speed: { preprocessMs: pre / evaluated.length, inferenceMs: inf / evaluated.length, postprocessMs: post / evaluated.length },
     wallMs: 0, skipped, warnings,
     preprocess: { mode: stream.mode, ...(stream.fallbackReason !== undefined ? { fallbackReason: stream.fallbackReason } : {}) },
+    postprocess: { mode: postQueue.mode, ...(postQueue.fallbackReason !== undefined ? { fallbackReason: postQueue.fallbackReason } : {}) },
   };
   if (metric === 'ultralytics') {
     result.metrics = computeDetectionMetrics({ labels, detections, names });

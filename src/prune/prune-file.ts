@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { FileError } from '../core/errors.js';
 import type { ClassSource } from '../graph/index.js';
+import { checkOutputs } from '../io/files/index.js';
 import { loadOnnx, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
 import { loadPresetConfig } from './config-file.js';
 import { loadClassSource } from './load-class-source.js';
@@ -12,7 +13,7 @@ import type { Preset } from './preset.js';
 import { getPreset } from './presets.js';
 import { bytesOf } from '../core/dtype.js';
 import { cutLayer, ownedBy, preparePrune, pruneModel, pruneResult, type PruneOptions } from './prune.js';
-import type { PruneLayerRow, PruneResult } from './result.js';
+import type { PruneLayerRow, PruneResult, PrunedFileResult } from './result.js';
 import { rawDataOffset, writePatchedOnnx, writeReplaced, type Replacement } from './write.js';
 
 export interface PruneFileOptions extends Omit<PruneOptions, 'preset' | 'classSources'> {
@@ -28,8 +29,7 @@ export interface PruneFileOptions extends Omit<PruneOptions, 'preset' | 'classSo
   force?: boolean;
 }
 
-export interface PruneFileResult extends PruneResult {
-  files: { input: { path: string; bytes: number }; output: { path: string; bytes: number } | undefined };
+export interface PruneFileResult extends PrunedFileResult {
   /** The input model as loaded (its inputs/outputs, metadata). */
   model: OnnxModel;
 }
@@ -44,6 +44,7 @@ export async function pruneFile(input: string, output: string | undefined, optio
   if (output !== undefined && path.resolve(output) === path.resolve(input)) {
     throw new FileError(`'${output}': the output would overwrite the input model; choose another -o path`, output);
   }
+  if (!options.dryRun && output !== undefined) await checkOutputs([{ path: output }], { force: options.force });
   const preset = await resolvePreset(options);
   const sources: ClassSource[] = [];
   if (options.arch) sources.push(await loadClassSource(options.arch));

@@ -111,9 +111,16 @@ export interface PruneResult {
   options: { preset: string; criterion: string; scope: 'layer' | 'global'; target: number | undefined; nm: string | undefined; pruneHead: boolean };
   /** Factor applied to the preset's ratios (1 without --target; undefined for global/N:M). */
   factor: number | undefined;
+  /** Things the user should know about this prune (e.g. the target was already reached: nothing cut). */
+  notes: string[];
   layers: PruneLayerRow[];
   categories: PruneCategoryRow[];
   totals: PruneTotals;
   /** Layers skipped by N:M, with the reason. */
   skipped: { id: string; reason: string }[];
+}
+
+/** A prune result plus the files it read and wrote (`output` undefined on a dry run): ONNX and checkpoint runs alike. */
+export interface PrunedFileResult extends PruneResult {
+  files: { input: { path: string; bytes: number }; output: { path: string; bytes: number } | undefined };
 }

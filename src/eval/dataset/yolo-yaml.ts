@@ -9,8 +9,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { DatasetError } from '../../core/errors.js';
+import { parseYamlText } from '../../core/yaml.js';
 
 export interface YoloDataSpec {
   /** The yaml file. */
@@ -48,12 +48,7 @@ function namesOf(doc: Record<string, unknown>, file: string): string[] {
 
 /** Parse a dataset yaml's text; `file` is its absolute path (for resolution and messages). */
 export function parseDataYaml(text: string, file: string, split = 'val'): YoloDataSpec {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    throw new DatasetError(`${file}: not valid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, file);
-  }
+  const doc = parseYamlText(text, file, DatasetError);
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new DatasetError(`${file}: expected a mapping with keys path/train/val/names`, file);
   const d = doc as Record<string, unknown>;
   const yamlDir = path.dirname(file);

@@ -1,4 +1,4 @@
-export { parseOnnx, serializeOnnx, serializeOnnxChunks, tensorRefs, getTensor, withTensorValues, withProto } from './model.js';
+export { parseOnnx, serializeOnnx, serializeOnnxChunks, tensorRefs, getTensor, withTensorValues, withProto, opsetOf } from './model.js';
 export type { BytePatch, OnnxModel, TensorRef } from './model.js';
 export { loadOnnx, saveOnnx, readInputFile, PROTOBUF_LIMIT } from './file.js';
 export type { SaveOptions, SavedFile } from './file.js';
@@ -11,3 +11,4 @@ export type { PyValue } from './pyliteral.js';
 export { shallowCopy } from './proto-util.js';
 export { ONNX_DTYPE, DTYPE_ONNX, onnxDTypeName } from './dtypes.js';
 export { inFile } from './errors.js';
+export { attrInt, attrInts, attrString, makeNode, makeTensor, int64Tensor, makeValueInfo } from './build.js';

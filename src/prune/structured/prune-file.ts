@@ -4,10 +4,11 @@
  * onnxruntime with the original output shapes.
  */
 import path from 'node:path';
-import { FileError, UnsupportedOpError } from '../../core/errors.js';
+import { FileError, UnsupportedOpError, errorMessage } from '../../core/errors.js';
 import type { Tensor } from '../../core/dtype.js';
 import { checkChannelConsistency } from '../../graph/deps/index.js';
 import { indexGraph, listLayers, type ClassSource } from '../../graph/index.js';
+import { checkOutputs } from '../../io/files/index.js';
 import { loadOnnx, saveOnnx, serializeOnnx } from '../../io/onnx/index.js';
 import type { ActivationProgress } from '../../runtime/index.js';
 import { loadClassSource } from '../load-class-source.js';
@@ -56,6 +57,7 @@ export async function pruneChannelsFile(input: string, output: string | undefine
   if (output !== undefined && path.resolve(output) === path.resolve(input)) {
     throw new FileError(`'${output}': the output would overwrite the input model; choose another -o path`, output);
   }
+  if (!options.dryRun && output !== undefined) await checkOutputs([{ path: output }], { force: options.force });
   checkStructuredOptions(options);
   const model = await loadOnnx(input);
   const inputBytes = model.source?.length ?? serializeOnnx(model).length;
@@ -90,7 +92,7 @@ export async function pruneChannelsFile(input: string, output: string | undefine
     try {
       verify = await verifyModel(bytes, { ...(options.compare ? { original: model.source ?? serializeOnnx(model) } : {}), feeds: options.feeds, inputLabel: options.inputLabel });
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
+      const why = errorMessage(e);
       throw new UnsupportedOpError(`${input}: the channel-pruned model failed the onnxruntime check (${why}); nothing was written — please report this model`, input, { cause: e });
     }
   }
