@@ -5,7 +5,6 @@
  * cut holds the budget (the closest point is written) or the chosen model breaks it on the measurement images.
  */
 import type { Command } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
@@ -15,7 +14,7 @@ import type { CliContext, CommandModule } from './context.js';
 import { ExitCode } from './io.js';
 import { phaseProgress, searchOptions, searchSetup, type SearchFlags } from './search-flags.js';
 import { sensitivityText } from './sensitivity.js';
-import { writeJson } from './write-json.js';
+import { checkOutputs, target, writeJson, writeText } from './outputs.js';
 
 interface OptimizeFlags extends SearchFlags {
   maxDrop?: string; objective?: string; output?: string; saveConfig?: string; report?: string;
@@ -57,10 +56,11 @@ async function run(ctx: CliContext, model: string, flags: OptimizeFlags): Promis
   const paretoRounds = int('pareto-rounds', flags.paretoRounds);
   const benchRuns = int('bench-runs', flags.benchRuns) ?? 100;
   const configPath = flags.saveConfig ?? flags.output.replace(/\.onnx$/i, '') + '.config.yaml';
-  if (!flags.force) {
-    const { existsSync } = await import('node:fs');
-    for (const f of [flags.output, configPath]) if (existsSync(f)) throw new UsageError(`'${f}' exists; pass --force to overwrite it or choose another path`);
-  }
+  const calibList = configPath.replace(/\.ya?ml$/i, '') + '.calib.yaml';
+  await checkOutputs([
+    target('-o', flags.output), target('--save-config', configPath), target('--save-config (calibration list)', calibList), target('--json', flags.json),
+    target('--html', flags.html), target('--report', flags.report, 'folder'),
+  ], { force: flags.force, inputs: [model, flags.data] });
   const setup = await searchSetup(model, flags, ctx);
   const { runOptimize } = await import('../search/run-optimize.js');
   const { optimizeJson } = await import('../search/report-json.js');
@@ -70,7 +70,7 @@ async function run(ctx: CliContext, model: string, flags: OptimizeFlags): Promis
     // The calibration images as a list yaml, so the config's `prune --calib` line repeats the same refit.
     const { writeImageListYaml } = await import('../search/image-list.js');
     const n = Math.min(setup.options.calibImages ?? 32, setup.search.images.length);
-    calibrationArg = await writeImageListYaml(configPath.replace(/\.ya?ml$/i, '') + '.calib.yaml', setup.search.images.slice(0, n).map((im) => im.path), setup.search.names);
+    calibrationArg = await writeImageListYaml(calibList, setup.search.images.slice(0, n).map((im) => im.path), setup.search.names, { force: flags.force });
   }
   const progress = phaseProgress(ctx);
   const r = await runOptimize({
@@ -82,21 +82,20 @@ async function run(ctx: CliContext, model: string, flags: OptimizeFlags): Promis
   ctx.io.out(sensitivityText(j));
   ctx.io.out(optimizeText(j));
   if (flags.json) {
-    await writeJson(flags.json, j);
+    await writeJson(flags.json, j, { force: flags.force });
     ctx.io.out(`wrote ${flags.json}`);
   }
   const { renderSearchHtml } = await import('../report/search-html.js');
   if (flags.html) {
-    await writeFile(flags.html, renderSearchHtml(j));
+    await writeText(flags.html, renderSearchHtml(j), { force: flags.force });
     ctx.io.out(`wrote ${flags.html}`);
   }
-  if (flags.report) await writeReport(ctx, flags.report, model, j, setup, budget, benchRuns, setup.options.threads ?? 1);
+  if (flags.report) await writeReport(ctx, flags.report, model, j, setup, budget, benchRuns, setup.options.threads ?? 1, flags.force);
   if (!r.result.feasible || !r.measured.holds) throw new ExitCode(1);
 }
 
 /** `--report DIR`: the compare report (before/after on the measurement images, budget, latency with CI) and the search page. */
-async function writeReport(ctx: CliContext, dir: string, model: string, j: SearchJson, setup: Awaited<ReturnType<typeof searchSetup>>, budget: import('../report/types.js').BudgetRule, runs: number, threads: number): Promise<void> {
-  await mkdir(dir, { recursive: true });
+async function writeReport(ctx: CliContext, dir: string, model: string, j: SearchJson, setup: Awaited<ReturnType<typeof searchSetup>>, budget: import('../report/types.js').BudgetRule, runs: number, threads: number, force?: boolean): Promise<void> {
   const { compareModels, renderHtml } = await import('../report/index.js');
   const { renderSearchHtml } = await import('../report/search-html.js');
   const { writeImageListYaml } = await import('../search/image-list.js');
@@ -108,10 +107,10 @@ async function writeReport(ctx: CliContext, dir: string, model: string, j: Searc
     validation: { threads }, title: `prunekit optimize: ${path.basename(j.optimize!.output)} vs ${path.basename(model)} on ${set.description}`,
     onProgress: (p) => progress.onProgress('final', p),
   }).finally(() => progress.stop());
-  await writeFile(path.join(dir, 'compare.html'), renderHtml(outcome.report));
-  await writeJson(path.join(dir, 'compare.json'), outcome.report);
-  await writeFile(path.join(dir, 'search.html'), renderSearchHtml(j));
-  await writeJson(path.join(dir, 'search.json'), j);
+  await writeText(path.join(dir, 'compare.html'), renderHtml(outcome.report), { force });
+  await writeJson(path.join(dir, 'compare.json'), outcome.report, { force });
+  await writeText(path.join(dir, 'search.html'), renderSearchHtml(j), { force });
+  await writeJson(path.join(dir, 'search.json'), j, { force });
   ctx.io.out(`wrote ${dir}/compare.html, compare.json, search.html, search.json`);
 }
 

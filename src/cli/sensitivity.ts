@@ -4,11 +4,10 @@
  * print the table sorted by speed bought per accuracy lost, and write JSON / HTML.
  */
 import type { Command } from 'commander';
-import { writeFile } from 'node:fs/promises';
 import type { SearchJson } from '../search/report-json.js';
 import type { CliContext, CommandModule } from './context.js';
 import { phaseProgress, searchOptions, searchSetup, type SearchFlags } from './search-flags.js';
-import { writeJson } from './write-json.js';
+import { checkOutputs, target, writeJson, writeText } from './outputs.js';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
 
@@ -27,6 +26,7 @@ export function sensitivityText(j: SearchJson): string {
 }
 
 async function run(ctx: CliContext, model: string, flags: SearchFlags): Promise<void> {
+  await checkOutputs([target('--json', flags.json), target('--html', flags.html)], { force: flags.force, inputs: [model, flags.data] });
   const setup = await searchSetup(model, flags, ctx);
   const { runSensitivity } = await import('../search/run-sensitivity.js');
   const { sensitivityJson } = await import('../search/report-json.js');
@@ -40,12 +40,12 @@ async function run(ctx: CliContext, model: string, flags: SearchFlags): Promise<
   const j = sensitivityJson(r, { command: 'sensitivity', model }, tableRankCorrelation(r.table));
   ctx.io.out(sensitivityText(j));
   if (flags.json) {
-    await writeJson(flags.json, j);
+    await writeJson(flags.json, j, { force: flags.force });
     ctx.io.out(`wrote ${flags.json}`);
   }
   if (flags.html) {
     const { renderSearchHtml } = await import('../report/search-html.js');
-    await writeFile(flags.html, renderSearchHtml(j));
+    await writeText(flags.html, renderSearchHtml(j), { force: flags.force });
     ctx.io.out(`wrote ${flags.html}`);
   }
 }

@@ -1,10 +1,10 @@
 /** A dataset yaml naming exactly some images (a list file beside it), so `val`/`prune --calib` read only those. */
-import { writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
+import { writeFileAtomic } from '../io/files/index.js';
 
-export async function writeImageListYaml(yamlPath: string, images: readonly string[], names: readonly string[]): Promise<string> {
+export async function writeImageListYaml(yamlPath: string, images: readonly string[], names: readonly string[], options: { force?: boolean } = {}): Promise<string> {
   const list = yamlPath.replace(/\.ya?ml$/i, '') + '.txt';
-  await writeFile(list, images.join('\n') + '\n');
-  await writeFile(yamlPath, stringify({ val: list, names: Object.fromEntries(names.map((n, i) => [i, n])) }));
+  await writeFileAtomic(list, images.join('\n') + '\n', options);
+  await writeFileAtomic(yamlPath, stringify({ val: list, names: Object.fromEntries(names.map((n, i) => [i, n])) }), options);
   return yamlPath;
 }

@@ -88,13 +88,13 @@ export async function runOptimize(o: OptimizeRunOptions): Promise<OptimizeRun> {
   const t2 = performance.now();
   const ratios = result.chosen && (result.feasible || result.chosen.gain > 0) ? result.chosen.ratios : new Map<string, number>();
   const config = choiceConfig(units, ratios, 'optimize', `chosen by prunekit optimize for ${o.budget.text} (${o.objective})`);
-  const { writeFile } = await import('node:fs/promises');
+  const { writeFileAtomic } = await import('../io/files/index.js');
   const header = [
     `prunekit optimize: ${o.model}, budget ${o.budget.text}, objective ${o.objective}, searched on ${o.search.description}`,
     `reproduce: prunekit prune ${o.model} --structured --config ${o.configPath} --round-to ${sens.build.roundTo ?? 16}`
       + (o.calibrationArg ? ` --calib ${o.calibrationArg} --calib-images ${sens.calibration?.images ?? 0}` : ''),
   ];
-  await writeFile(o.configPath, configYaml(config, header));
+  await writeFileAtomic(o.configPath, configYaml(config, header), { force: o.force });
   const calibration = o.calibration === 'none' ? undefined
     : o.calibration === undefined || o.calibration === 'search' ? setSource(o.search, sens.calibrationImages?.length ?? 0) : o.calibration;
   const written = await pruneChannelsFile(o.model, o.output, {
