@@ -10,4 +10,7 @@ export { postprocessOutput, type PostprocessSpec, type RawOutput } from './postp
 export { openPostprocessQueue, type PostprocessQueue, type PostprocessResult } from './postprocess-queue.js';
 export { toCocoResults, cocoEvaluationInput, type CocoPrediction } from './coco-results.js';
 export { validate, defaultWorkers, groundTruth, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';
-export { openCalibrationImages, calibrationImagePaths, type CalibrationImages, type CalibrationImagesOptions } from './calibration.js';
+export {
+  openCalibrationImages, calibrationImagePaths, resolveCalibrationImages, validationOverlap, type CalibrationImages, type CalibrationImagesOptions,
+  type CalibrationPaths,
+} from './calibration.js';
