@@ -7,8 +7,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { inspectOnnx, type ImageSize, type InspectReport } from '../graph/index.js';
-import { loadOnnx } from '../io/onnx/index.js';
+import type { ImageSize, InspectReport } from '../graph/index.js';
 import type { CliContext, CommandModule } from './context.js';
 import { parseImageSize } from './flag-values.js';
 import { formatInspectText } from './inspect-text.js';
@@ -42,6 +41,8 @@ const weights: Inspector = async (file) => (await import('./inspect-checkpoint.j
 
 /** ONNX: the full report (layers, MACs, metadata). */
 export async function inspectOnnxFile(file: string, options: InspectFileOptions = {}): Promise<InspectReport> {
+  // Loaded here, not at the top: `inspect best.pt` then never loads the protobuf runtime (~50 ms of startup).
+  const [{ inspectOnnx }, { loadOnnx }] = await Promise.all([import('../graph/index.js'), import('../io/onnx/index.js')]);
   return inspectOnnx(await loadOnnx(file), { imgsz: options.imgsz });
 }
 
