@@ -25,6 +25,11 @@ export interface BenchModelSpec {
 export interface BenchOptions extends InputShapeOptions {
   /** Intra-op threads per session (default: every core, {@link defaultThreads}). */
   threads?: number;
+  /**
+   * Let idle intra-op threads spin (default false): only to measure what spinning costs; with it, the session
+   * that just ran takes cores from the one timed next.
+   */
+  allowSpinning?: boolean;
   graphOptimization?: GraphOptimization;
   /** Warm-up rounds (default 20). */
   warmup?: number;
@@ -126,7 +131,7 @@ export async function benchmarkModels(models: readonly BenchModelSpec[], options
       const t0 = process.hrtime.bigint();
       // Spinning off: a session that just ran would otherwise keep its threads busy-waiting and take cores from
       // the one being timed next (bench/spinning.ts measures it).
-      const session = await createSession(spec.path, { threads, graphOptimization, allowSpinning: false });
+      const session = await createSession(spec.path, { threads, graphOptimization, allowSpinning: options.allowSpinning ?? false });
       const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
       sessions.push(session);
       const feeds = syntheticFeeds(session.inputs, options);

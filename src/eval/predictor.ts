@@ -21,6 +21,8 @@ export interface ModelInfo {
   /** Square input side: static input dims, else metadata imgsz, else undefined. */
   inputSize: number | undefined;
   inputName: string;
+  /** The input's declared dims (symbolic as strings, unknown as '?'). */
+  inputShape: readonly (number | string)[];
   outputName: string;
   outputShape: readonly (number | string)[];
 }
@@ -50,7 +52,7 @@ export async function readModelInfo(file: string): Promise<ModelInfo> {
     const n = Math.max(...md.names.keys()) + 1;
     names = Array.from({ length: n }, (_, i) => md.names!.get(i) ?? `class_${i}`);
   }
-  return { names, inputSize, inputName: input.name, outputName: output.name, outputShape: dimsOf(output) };
+  return { names, inputSize, inputName: input.name, inputShape: inDims, outputName: output.name, outputShape: dimsOf(output) };
 }
 
 export interface PredictorOptions extends NmsOptions {
@@ -59,6 +61,8 @@ export interface PredictorOptions extends NmsOptions {
   numClasses?: number;
   layout?: OutputLayout;
   threads?: number;
+  /** onnxruntime intra-op spinning (see SessionOptions.allowSpinning). */
+  allowSpinning?: boolean;
 }
 
 export interface Prediction {
@@ -86,7 +90,7 @@ export interface Predictor {
 }
 
 export async function createPredictor(file: string, info: ModelInfo, options: PredictorOptions): Promise<Predictor> {
-  const session = await createSession(file, { threads: options.threads });
+  const session = await createSession(file, { threads: options.threads, allowSpinning: options.allowSpinning });
   const outSpec = session.outputs.find((o) => o.name === info.outputName) ?? session.outputs[0]!;
   const layout = resolveLayout(outSpec.shape.length ? outSpec.shape : info.outputShape, { numClasses: options.numClasses, override: options.layout, output: outSpec.name });
   const size = options.imgsz;

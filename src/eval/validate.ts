@@ -40,6 +40,8 @@ export interface ValidateOptions {
   metric?: MetricMode;
   layout?: OutputLayout;
   threads?: number;
+  /** onnxruntime intra-op spinning (see SessionOptions.allowSpinning). */
+  allowSpinning?: boolean;
   /** Images decoded + letterboxed ahead of inference, at most (default 4). */
   prefetch?: number;
   /**
@@ -96,7 +98,8 @@ function namesWarning(model: readonly string[], data: readonly string[]): string
   return undefined;
 }
 
-function groundTruth(image: DatasetImage, g: LetterboxGeometry): ImageLabels {
+/** Ground truth of a dataset image in original pixels (normalised YOLO boxes go through the letterbox frame). */
+export function groundTruth(image: DatasetImage, g: LetterboxGeometry): ImageLabels {
   const l = image.labels;
   const base = { imageId: image.imageId, width: g.originalWidth, height: g.originalHeight };
   if (l.kind === 'normalized') return { ...base, boxesXyxy: labelsToOriginal(l.boxesCxcywh, g), classes: l.classes };
@@ -140,7 +143,7 @@ export async function validate(options: ValidateOptions): Promise<ValidationResu
   let predictor: Predictor | undefined;
   try {
     predictor = await createPredictor(options.model, info, {
-      imgsz, numClasses: names.length, layout: options.layout, threads: options.threads,
+      imgsz, numClasses: names.length, layout: options.layout, threads: options.threads, allowSpinning: options.allowSpinning,
       conf: options.conf, iou: options.iou, maxDet: options.maxDet, agnostic: options.agnostic,
     });
     if (predictor.layout.layout !== 'e2e' && predictor.layout.numClasses !== names.length) {

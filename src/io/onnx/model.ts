@@ -99,7 +99,7 @@ export function tensorRefs(model: OnnxModel): Map<string, TensorRef> {
 }
 
 /** Decode a named tensor (initializer or Constant). */
-export function getTensor(model: OnnxModel, name: string, refs = tensorRefs(model)): Tensor {
+export function getTensor(model: OnnxModel, name: string, refs: ReadonlyMap<string, TensorRef> = tensorRefs(model)): Tensor {
   const ref = refs.get(name);
   if (!ref) throw new UsageError(`tensor '${name}' is not an initializer or Constant of ${what(model.path)}`, name);
   return readTensor(ref.proto, model.external);

@@ -8,6 +8,7 @@ import { FileError, UnsupportedOpError, errorMessage } from '../../core/errors.j
 import type { Tensor } from '../../core/dtype.js';
 import { checkChannelConsistency } from '../../graph/deps/index.js';
 import { indexGraph, listLayers, type ClassSource } from '../../graph/index.js';
+import { checkOutputs } from '../../io/files/index.js';
 import { loadOnnx, saveOnnx, serializeOnnx } from '../../io/onnx/index.js';
 import type { ActivationProgress } from '../../runtime/index.js';
 import { loadClassSource } from '../load-class-source.js';
@@ -56,6 +57,7 @@ export async function pruneChannelsFile(input: string, output: string | undefine
   if (output !== undefined && path.resolve(output) === path.resolve(input)) {
     throw new FileError(`'${output}': the output would overwrite the input model; choose another -o path`, output);
   }
+  if (!options.dryRun && output !== undefined) await checkOutputs([{ path: output }], { force: options.force });
   checkStructuredOptions(options);
   const model = await loadOnnx(input);
   const inputBytes = model.source?.length ?? serializeOnnx(model).length;

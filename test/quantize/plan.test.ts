@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { indexGraph } from '../../src/graph/onnx-graph.js';
+import { activationParams, decodeTail, insertQdq, planQuantization, upgradeToOpset13 } from '../../src/quantize/index.js';
+import { toOnnx } from '../helpers/onnx-builder.js';
+import { tinyDetector } from '../helpers/quant-models.js';
+
+describe('planQuantization', () => {
+  const m = upgradeToOpset13(toOnnx(tinyDetector()));
+  const g = indexGraph(m);
+  const byName = (name: string) => g.nodes.findIndex((n) => n.name === name);
+  it('keeps the decode tail float: everything after the last conv of the head', () => {
+    const tail = decodeTail(g);
+    const names = [...tail].map((i) => g.nodes[i]!.name);
+    expect(names).toEqual(expect.arrayContaining(['/model.2/Split', '/model.2/Mul', '/model.2/Sigmoid', '/model.2/Concat']));
+    expect(tail.has(byName('/model.2/cv/Conv'))).toBe(false);
+    expect(tail.has(byName('/model.1/Concat'))).toBe(false);
+  });
+  it('quantizes the convs, the SiLU, and the data movement between them', () => {
+    const plan = planQuantization(m, {}, g);
+    const q = [...plan.quantized].map((i) => g.nodes[i]!.name).sort();
+    expect(q).toEqual(['/model.0/act/Mul', '/model.0/act/Sigmoid', '/model.0/conv/Conv', '/model.1/Concat', '/model.1/m/MaxPool', '/model.2/cv/Conv']);
+    expect(plan.float.map((f) => f.node)).toEqual(expect.arrayContaining(['/model.2/Mul', '/model.2/Sigmoid']));
+    expect(plan.tensors).toEqual(['images', 'c0', 's0', 'a0', 'p0', 'cat', 'head']);
+  });
+  it('--exclude by module path keeps the layer and its activation float', () => {
+    const plan = planQuantization(m, { exclude: ['/model.0/'] }, g);
+    expect(plan.quantized.has(byName('/model.0/conv/Conv'))).toBe(false);
+    expect(plan.quantized.has(byName('/model.0/act/Mul'))).toBe(false);
+    expect(plan.quantized.has(byName('/model.1/m/MaxPool'))).toBe(false); // no quantized producer
+    expect(plan.float.find((f) => f.node === '/model.0/conv/Conv')?.reason).toBe('--exclude');
+  });
+});
+
+describe('activationParams', () => {
+  const g = indexGraph(upgradeToOpset13(toOnnx(tinyDetector())));
+  it('MaxPool output and input share one scale; Concat of similar ranges joins them', () => {
+    const ranges = new Map([['a0', { min: -0.3, max: 6 }], ['p0', { min: 0, max: 5 }], ['cat', { min: -0.3, max: 6 }], ['head', { min: -3, max: 9 }]]);
+    const p = activationParams(g.nodes, ranges);
+    expect(p.get('p0')).toEqual(p.get('a0'));
+    expect(p.get('cat')).toEqual(p.get('a0'));
+    expect(p.get('head')).not.toEqual(p.get('a0'));
+  });
+  it('a Concat of box-sized (0–640) and score-sized (0–1) inputs keeps one scale per input', () => {
+    const ranges = new Map([['a0', { min: 0, max: 1 }], ['p0', { min: 0, max: 640 }], ['cat', { min: 0, max: 640 }]]);
+    // MaxPool joins a0 and p0 regardless; use a graph where the Concat inputs are independent
+    const nodes = g.nodes.filter((n) => n.opType === 'Concat');
+    const p = activationParams(nodes, ranges);
+    expect(p.get('a0')!.scale).toBeCloseTo(1 / 255, 6);
+    expect(p.get('p0')!.scale).toBeCloseTo(640 / 255, 4);
+  });
+});
+
+describe('insertQdq', () => {
+  it('puts int8 per-channel weights, int32 biases and one Q/DQ pair per tensor into an opset-13 model', () => {
+    const m = upgradeToOpset13(toOnnx(tinyDetector()));
+    const g = indexGraph(m);
+    const plan = planQuantization(m, {}, g);
+    const ranges = new Map(plan.tensors.map((t) => [t, { min: -2, max: 4 }]));
+    const r = insertQdq(m, plan, activationParams(g.nodes, ranges), {}, g);
+    const ops = r.model.proto.graph!.node.map((n) => n.opType);
+    expect(ops.filter((o) => o === 'QuantizeLinear').length).toBe(plan.tensors.length);
+    expect(r.layers.map((l) => [l.node, l.channels, l.perChannel])).toEqual([['/model.0/conv/Conv', 4, true], ['/model.2/cv/Conv', 6, true]]);
+    const inits = new Map(r.model.proto.graph!.initializer.map((t) => [t.name, t]));
+    expect(inits.has('w0')).toBe(false); // float weights dropped
+    expect(inits.get('w0_quantized')!.dataType).toBe(3);
+    expect(inits.get('b0_quantized')!.dataType).toBe(6);
+    expect(r.model.proto.opsetImport[0]!.version).toBe(13n);
+    // the tail still reads the head through its DequantizeLinear
+    const split = r.model.proto.graph!.node.find((n) => n.opType === 'Split')!;
+    expect(split.input[0]).toBe('head_DequantizeLinear_Output');
+  });
+});
