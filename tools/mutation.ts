@@ -68,7 +68,14 @@ if (args[0] === '--report') process.exit(printScores() ? 0 : 1);
 let files: string[] | undefined;
 if (args[0] === '--changed') {
   const base = args[1] ?? 'HEAD~1';
-  files = execFileSync('git', ['diff', '--name-only', base, '--', 'src'], { encoding: 'utf8' }).split('\n').filter(mutable);
+  let changed: string;
+  try {
+    changed = execFileSync('git', ['diff', '--name-only', base, '--', 'src'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch {
+    console.warn(`mutation: cannot diff against ${base} (a shallow clone?); set MUTATION_BASE or pass --changed BASE. Skipped.`);
+    process.exit(0);
+  }
+  files = changed.split('\n').filter(mutable);
   if (files.length === 0) {
     console.log(`mutation: no core module changed since ${base}; nothing to mutate`);
     process.exit(0);
