@@ -6,7 +6,8 @@ import path from 'node:path';
 import { FileError } from '../core/errors.js';
 import type { ClassSource } from '../graph/index.js';
 import { checkOutputs } from '../io/files/index.js';
-import { loadOnnx, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
+import { loadOnnx, metadataEntryBytes, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
+import { unstructuredProvenance } from './provenance.js';
 import { loadPresetConfig } from './config-file.js';
 import { loadClassSource } from './load-class-source.js';
 import type { Preset } from './preset.js';
@@ -72,6 +73,10 @@ export async function pruneFile(input: string, output: string | undefined, optio
   if (options.calibration) return pruneCalibratedFile(model, input, inputBytes, output, { ...options, ...pruneOptions, criterion: allocation }, options.calibration);
   const prep = preparePrune(model, pruneOptions);
   const entries = prep.plan.entries;
+  const settings = {
+    preset: preset.name, criterion: prep.criterion, scope: prep.scope, target: options.target,
+    nm: options.nm ? `${options.nm.n}:${options.nm.m}` : undefined, pruneHead: options.pruneHead || undefined,
+  };
   const offsets = entries.map((e) => rawDataOffset(model, prep.graph.constants.get(e.layer.id)!.proto));
   const streamable = model.source !== undefined && entries.every((e, i) => e.protected || offsets[i] !== undefined);
   let result: PruneResult;
@@ -80,7 +85,8 @@ export async function pruneFile(input: string, output: string | undefined, optio
     // External data or typed-field storage: edit in memory and let saveOnnx lay the file out.
     const pruned = pruneModel(model, pruneOptions);
     result = pruned.result;
-    const saved = await writePatchedOnnx(pruned.model, output, { force: options.force });
+    const record = unstructuredProvenance(model, settings, pruned.result.layers);
+    const saved = await writePatchedOnnx(pruned.model, output, { force: options.force, metadata: record ? [record] : undefined });
     out = { path: saved.path, bytes: saved.bytes + (saved.externalDataBytes ?? 0) };
   } else {
     // Stream: cut each layer as the writer reaches its bytes, so only one layer's new values live at a time.
@@ -99,7 +105,11 @@ export async function pruneFile(input: string, output: string | undefined, optio
     }
     if (dryRun) for (const _ of replacements());
     else {
-      const saved = await writeReplaced(model.source!, output!, replacements(), { force: options.force });
+      const trailer = () => {
+        const record = unstructuredProvenance(model, settings, rows);
+        return record ? metadataEntryBytes(record.key, record.value) : undefined;
+      };
+      const saved = await writeReplaced(model.source!, output!, replacements(), { force: options.force, trailer });
       out = { path: saved.path, bytes: saved.bytes };
     }
     result = pruneResult(model, prep, rows, pruneOptions);

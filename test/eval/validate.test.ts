@@ -1,7 +1,7 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DatasetError, UsageError } from '../../src/core/errors.js';
+import { DatasetError } from '../../src/core/errors.js';
 import { COCO80_TO_91 } from '../../src/eval/coco/category-map.js';
 import { cocoEvaluate } from '../../src/eval/coco/cocoeval.js';
 import { parseCocoDataset, parseCocoResults } from '../../src/eval/coco/parse.js';

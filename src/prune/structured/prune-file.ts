@@ -9,6 +9,7 @@ import type { Tensor } from '../../core/dtype.js';
 import { checkChannelConsistency } from '../../graph/deps/index.js';
 import { indexGraph, listLayers, type ClassSource } from '../../graph/index.js';
 import { checkOutputs } from '../../io/files/index.js';
+import { provenanceEntry } from '../provenance.js';
 import { loadOnnx, saveOnnx, serializeOnnx } from '../../io/onnx/index.js';
 import type { ActivationProgress } from '../../runtime/index.js';
 import { loadClassSource } from '../load-class-source.js';
@@ -99,7 +100,12 @@ export async function pruneChannelsFile(input: string, output: string | undefine
   const t2 = performance.now();
   let out: StructuredFileResult['files']['output'];
   if (!options.dryRun && output !== undefined) {
-    const saved = await saveOnnx(result.model, output, { force: options.force });
+    const p = result.report.params, m = result.report.macs;
+    const record = changed ? provenanceEntry(model, {
+      command: 'prune', mode: 'structured', policy, roundTo: options.roundTo, calibrated: calib ? calib.info.images : undefined,
+      result: { params: { before: p.before, after: p.after }, macs: { before: m.before, after: m.after }, channels: result.report.channels },
+    }) : undefined;
+    const saved = await saveOnnx(result.model, output, { force: options.force, metadata: record ? [record] : undefined });
     out = { path: saved.path, bytes: saved.bytes + (saved.externalDataBytes ?? 0), modelBytes: saved.bytes };
   }
   return {
