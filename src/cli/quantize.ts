@@ -20,6 +20,31 @@ export interface QuantizeFlags {
   output?: string; calib?: string; calibImages?: string; method?: string; percentile?: string; exclude?: string;
   perTensor?: boolean; int8Activations?: boolean; reduceRange?: boolean; placement?: string; allowSlower?: boolean;
   threads?: string; benchRuns?: string; force?: boolean; json?: string; layers?: boolean;
+  weightsOnly?: boolean; fp16Weights?: boolean;
+}
+
+/** `--weights-only` / `--fp16-weights`: storage rewrites, no calibration; checked to run with the same output shapes. */
+async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
+  const out = flags.output!;
+  const { loadOnnx, saveOnnx, serializeOnnx } = await import('../io/onnx/index.js');
+  const { quantizationOps, weightOnlyInt8, fp16Weights } = await import('../quantize/index.js');
+  const { verifyRuns } = await import('../runtime/index.js');
+  const m = await loadOnnx(model);
+  const q = quantizationOps(m);
+  if (q.length > 0) throw new UsageError(`${model}: already quantized (contains ${q.join(', ')}); start from the float model`, model);
+  const r = flags.weightsOnly ? weightOnlyInt8(m, { perChannel: flags.perTensor !== true }) : fp16Weights(m);
+  const bytes = serializeOnnx(r.model);
+  const [before, after] = [await verifyRuns(serializeOnnx(m)), await verifyRuns(bytes)];
+  const shapes = (v: typeof before) => v.outputs.map((o) => `${o.name}[${o.dims.join(',')}]`).join(' ');
+  if (shapes(before) !== shapes(after)) throw new UsageError(`internal check failed: outputs ${shapes(after)} after, ${shapes(before)} before; nothing written`);
+  const inBytes = m.source?.length ?? serializeOnnx(m).length;
+  if (bytes.length >= inBytes) throw new UsageError(`${flags.weightsOnly ? '--weights-only' : '--fp16-weights'} would not make ${model} smaller (${formatBytes(inBytes)} → ${formatBytes(bytes.length)}); nothing written`);
+  const saved = await saveOnnx(r.model, out, { force: flags.force });
+  const gz = (b: Uint8Array) => gzipSync(b).length;
+  const kind = flags.weightsOnly ? 'int8 weights behind DequantizeLinear (float compute)' : 'float16 initializers behind Cast (folded at load; float compute)';
+  ctx.io.out(`${kind}: ${r.tensors} tensors, weights ${formatBytes(r.bytes.before)} → ${formatBytes(r.bytes.after)}`);
+  ctx.io.out(`verify: runs in onnxruntime, outputs ${shapes(after)} as before`);
+  ctx.io.out(`file: ${formatBytes(inBytes)} → ${formatBytes(saved.bytes)} (${(100 * saved.bytes / inBytes).toFixed(1)}%, gzip ${formatBytes(gz(m.source ?? serializeOnnx(m)))} → ${formatBytes(gz(bytes))}) ${saved.path}`);
 }
 
 export const DEFAULT_QUANT_CALIB_IMAGES = 64;
@@ -60,6 +85,11 @@ export function quantizeText(r: QuantizeFileResult, all: boolean): string {
 
 export async function runQuantize(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
   if (!flags.output) throw new UsageError('missing -o/--output OUT');
+  if (flags.weightsOnly && flags.fp16Weights) throw new UsageError('give --weights-only or --fp16-weights, not both');
+  if (flags.weightsOnly || flags.fp16Weights) {
+    await checkOutputs([target('-o', flags.output)], { force: flags.force, inputs: [model] });
+    return runStorage(ctx, model, flags);
+  }
   if (!flags.calib) throw new UsageError('missing --calib <data.yaml|image folder>: static quantization calibrates activation ranges on images');
   const n = flags.calibImages === undefined ? DEFAULT_QUANT_CALIB_IMAGES : Number(flags.calibImages);
   if (!(Number.isInteger(n) && n >= 1)) throw new UsageError(`--calib-images ${flags.calibImages}: expected a positive integer`);
@@ -114,6 +144,8 @@ export const quantizeCommand: CommandModule = {
       .option('--placement <p>', 'auto: measure candidate placements against float and keep the fastest (default); all: quantize every quantizable layer')
       .option('--allow-slower', 'write the INT8 model even when it is slower than float on this machine')
       .option('--bench-runs <n>', 'interleaved rounds of the placement measurement (default 30)')
+      .option('--weights-only', 'int8 weights + DequantizeLinear, float compute (≈4× smaller weights, runs everywhere; no calibration)')
+      .option('--fp16-weights', 'float16 weights + Cast, folded at load (≈2× smaller; no calibration)')
       .option('--per-tensor', 'one weight scale per tensor instead of per output channel')
       .option('--int8-activations', 'int8 activations instead of uint8 (onnxruntime on x86 fuses far fewer)')
       .option('--reduce-range', '7-bit weights, for CPUs without VNNI')

@@ -17,3 +17,5 @@ export { countFusedConvs, outputSqnr, sqnrDb } from './verify.js';
 export type { FusionCount, OutputSqnr } from './verify.js';
 export { quantizeModelFile, AUTO_CANDIDATES } from './file.js';
 export type { LatencyProbe, Placement, PlacementCandidate, QuantizeFileOptions, QuantizeFileResult } from './file.js';
+export { weightOnlyInt8, fp16Weights } from './storage.js';
+export type { StorageResult } from './storage.js';
