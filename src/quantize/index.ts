@@ -19,3 +19,6 @@ export { quantizeModelFile, AUTO_CANDIDATES } from './file.js';
 export type { LatencyProbe, Placement, PlacementCandidate, QuantizeFileOptions, QuantizeFileResult } from './file.js';
 export { weightOnlyInt8, fp16Weights } from './storage.js';
 export type { StorageResult } from './storage.js';
+export { layerSensitivity, rankedLayers } from './sensitivity.js';
+export type { LayerSensitivity } from './sensitivity.js';
+export type { AccuracyStep } from './file.js';
