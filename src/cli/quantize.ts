@@ -52,11 +52,10 @@ async function accuracyCheck(ctx: CliContext, model: string, data: string, maxDr
 async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
   const out = flags.output!;
   const { loadOnnx, saveOnnx, serializeOnnx } = await import('../io/onnx/index.js');
-  const { quantizationOps, weightOnlyInt8, fp16Weights } = await import('../quantize/index.js');
+  const { refuseQuantized, weightOnlyInt8, fp16Weights } = await import('../quantize/index.js');
   const { verifyRuns } = await import('../runtime/index.js');
   const m = await loadOnnx(model);
-  const q = quantizationOps(m);
-  if (q.length > 0) throw new UsageError(`${model}: already quantized (contains ${q.join(', ')}); start from the float model`, model);
+  refuseQuantized(m, 'quantize', model);
   const r = flags.weightsOnly ? weightOnlyInt8(m, { perChannel: flags.perTensor !== true }) : fp16Weights(m);
   const bytes = serializeOnnx(r.model);
   const [before, after] = [await verifyRuns(serializeOnnx(m)), await verifyRuns(bytes)];

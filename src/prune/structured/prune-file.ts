@@ -9,6 +9,7 @@ import type { Tensor } from '../../core/dtype.js';
 import { checkChannelConsistency } from '../../graph/deps/index.js';
 import { indexGraph, listLayers, type ClassSource } from '../../graph/index.js';
 import { checkOutputs } from '../../io/files/index.js';
+import { refuseQuantized } from '../../graph/quantized.js';
 import { loadOnnx, saveOnnx, serializeOnnx } from '../../io/onnx/index.js';
 import type { ActivationProgress } from '../../runtime/index.js';
 import { loadClassSource } from '../load-class-source.js';
@@ -60,6 +61,7 @@ export async function pruneChannelsFile(input: string, output: string | undefine
   if (!options.dryRun && output !== undefined) await checkOutputs([{ path: output }], { force: options.force });
   checkStructuredOptions(options);
   const model = await loadOnnx(input);
+  refuseQuantized(model, 'prune', input);
   const inputBytes = model.source?.length ?? serializeOnnx(model).length;
   let ratioOf: StructuredOptions['ratioOf'];
   let policy: string;
