@@ -107,6 +107,7 @@ export async function quantizeModelFile(input: string, output: string, source: C
       const step = { floatLayers: n, ...r };
       steps.push(step);
       options.accuracy.onStep?.(step);
+      if (r.ok && n >= sensitivity.length && n > 0) throw new UsageError(`accuracy budget holds only with every ranked layer float (${r.summary}): no INT8 placement keeps it; nothing written. Widen --max-drop or use --weights-only`);
       if (r.ok) break;
       if (n >= sensitivity.length) throw new UsageError(`accuracy budget not met even with all ${n} ranked layers float (${r.summary}); nothing written. Widen --max-drop or use --weights-only`);
     }
@@ -121,6 +122,7 @@ export async function quantizeModelFile(input: string, output: string, source: C
     best = speedups.reduce<number>((b, s, i) => ((s ?? 0) > (speedups[b] ?? 0) ? i : b), 0);
   }
   const chosen = built[best]!;
+  if (chosen.layers.length === 0) throw new UsageError(`${input}: no layer could be quantized (${chosen.plan.float.length} kept float; see --layers); nothing written`);
   const chosenBytes = bytes[best]!;
   const quantizedConvs = chosen.layers.filter((l) => l.op === 'Conv' || l.op === 'ConvTranspose').length;
   const fusion = await countFusedConvs(chosenBytes, quantizedConvs, options.threads);
