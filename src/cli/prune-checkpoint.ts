@@ -27,6 +27,7 @@ export async function runCheckpointPrune(ctx: CliContext, model: string, flags: 
   if (flags.verify === true) throw new UsageError(`${model}: --verify runs onnxruntime and needs an ONNX model`);
   if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
   const options = unstructuredOptions(flags);
+  if (options.dataCriterion) throw new UsageError(`${model}: --criterion ${options.dataCriterion} needs --calib, which runs the model in onnxruntime; prune the ONNX export`);
   const bar = progressBar(ctx.io, 'prune');
   let result: PruneCheckpointFileResult;
   try {

@@ -23,6 +23,7 @@ export function planHeader(r: PrunedFileResult): string {
     `class source: ${r.plan.classSources[0]!.kind === 'name-rules' ? '' : `${r.plan.classSources[0]!.kind}: `}${r.plan.classSources[0]!.description}`,
     `head: ${r.plan.head.detail}${r.plan.head.pruned ? ' (pruned: --prune-head)' : ' (protected)'}`,
   ];
+  for (const w of r.plan.warnings ?? []) lines.push(`warning: ${w}`);
   const unknown = r.layers.filter((l) => l.classChain.length === 0).length;
   if (unknown > 0) lines.push(`note: ${unknown} of ${r.layers.length} layers have no known module class (categorised by path/op rules or the default)`);
   return lines.join('\n');
@@ -36,13 +37,17 @@ export function categoryTable(r: PrunedFileResult): string {
 }
 
 export function layerTable(rows: readonly PruneLayerRow[]): string {
+  // Calibrated pruning adds the refit method and the layer's relative output error, mask alone → refit.
+  const rec = rows.some((l) => l.reconstruction);
+  const err = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(100 * v).toFixed(2)}%`);
   return textTable(
-    ['module', 'classes', 'category', 'ratio', 'params', 'zeros before', 'zeros after'],
+    ['module', 'classes', 'category', 'ratio', 'params', 'zeros before', 'zeros after', ...(rec ? ['refit', 'error mask', 'error refit'] : [])],
     rows.map((l) => [
       l.modulePath || l.id, l.classChain.join(' > ') || '?', l.category + (l.skipped ? ` (skipped: ${l.skipped})` : ''),
       l.protected ? '-' : pct(l.ratio), int(l.params), int(l.zerosBefore), int(l.zerosAfter),
+      ...(rec ? [l.reconstruction?.method ?? '-', err(l.reconstruction?.errorBefore), err(l.reconstruction?.errorAfter)] : []),
     ]),
-    new Set([3, 4, 5, 6]),
+    new Set([3, 4, 5, 6, 8, 9]),
   );
 }
 
