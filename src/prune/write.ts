@@ -5,20 +5,11 @@
  * holds the source plus one layer at a time, never a second copy of the model.
  */
 import { open, rename, stat, unlink } from 'node:fs/promises';
-import type { TensorProto } from 'onnx-buf';
 import { FileError } from '../core/errors.js';
-import { isExternal, saveOnnx, type OnnxModel, type SavedFile } from '../io/onnx/index.js';
+import { saveOnnx, type OnnxModel, type SavedFile } from '../io/onnx/index.js';
+import type { Replacement } from './prune-stream.js';
 
-/** Bytes to put at `offset` of the source (same length as what they replace). */
-export interface Replacement { offset: number; bytes: Uint8Array }
-
-/** Byte offset of a tensor's raw_data inside the model's source, or undefined when it is stored elsewhere. */
-export function rawDataOffset(model: OnnxModel, t: TensorProto): number | undefined {
-  const src = model.source;
-  if (!src || isExternal(t) || t.rawData.length === 0 || t.rawData.buffer !== src.buffer) return undefined;
-  const offset = t.rawData.byteOffset - src.byteOffset;
-  return offset >= 0 && offset + t.rawData.length <= src.length ? offset : undefined;
-}
+export { rawDataOffset, type Replacement } from './prune-stream.js';
 
 async function refuseOverwrite(file: string, force: boolean | undefined): Promise<void> {
   if (!force && (await stat(file).then(() => true, () => false))) throw new FileError(`'${file}' already exists; pass --force to overwrite it`, file);

@@ -13,12 +13,10 @@
 import type { Worker } from 'node:worker_threads';
 import { spawnModuleWorker } from '../spawn-worker.js';
 import { decodeImageRgb } from './decode-image.js';
-import { letterbox, type LetterboxGeometry } from './letterbox.js';
+import { prepareImage, type ImageStream, type PreparedImage } from './image-stream.js';
 import type { PrepareJob, PrepareReply, WorkerReady } from './prepare-protocol.js';
 
-export type PreparedImage =
-  | { ok: true; data: Float32Array; geometry: LetterboxGeometry }
-  | { ok: false; reason: string };
+export type { PreparedImage } from './image-stream.js';
 
 export interface PreparedStreamOptions {
   /** Square network input side, px. */
@@ -29,34 +27,18 @@ export interface PreparedStreamOptions {
   workers?: number;
 }
 
-export interface PreparedStream {
-  /** The next file's tensor (or why it could not be read), in the order of the paths. */
-  next(): Promise<PreparedImage>;
-  /** Hand back a tensor from `next` that is no longer used; its buffer is reused. */
-  recycle(data: Float32Array): void;
-  /** 'worker' while workers serve the stream; 'main' when preprocessing runs on this thread. */
-  readonly mode: 'worker' | 'main';
+export interface PreparedStream extends ImageStream {
   /** Resolves true once a worker is ready, false if none will be (workers: 0, or start-up failed). */
   readonly workerReady: Promise<boolean>;
   /** Images prepared by workers so far (the others ran on this thread). */
   readonly byWorker: number;
-  /** Why the stream fell back to the main thread, if it did. */
-  readonly fallbackReason: string | undefined;
-  close(): Promise<void>;
 }
 
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Decode + letterbox on this thread (the fallback path; same functions as the worker). */
-export async function prepareInThread(file: string, size: number, buffer?: ArrayBuffer): Promise<PreparedImage> {
-  try {
-    const image = await decodeImageRgb(file);
-    const floats = 3 * size * size;
-    const out = buffer && buffer.byteLength === floats * 4 ? new Float32Array(buffer) : new Float32Array(floats);
-    return { ok: true, ...letterbox(image, size, out) };
-  } catch (e) {
-    return { ok: false, reason: reasonOf(e) };
-  }
+export function prepareInThread(file: string, size: number, buffer?: ArrayBuffer): Promise<PreparedImage> {
+  return prepareImage(() => decodeImageRgb(file), size, buffer);
 }
 
 interface Slot {
