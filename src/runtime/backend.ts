@@ -6,7 +6,7 @@
  * onnxruntime-web before creating any session.
  */
 import type * as Ort from 'onnxruntime-common';
-import { loadNodeRuntime } from './ort-node.js';
+import { loadDefaultRuntime } from './ort-node.js';
 
 /** The part of an onnxruntime module prunekit uses (identical in onnxruntime-node and onnxruntime-web). */
 export interface OrtModule {
@@ -21,7 +21,7 @@ export interface RuntimeBackend {
   load(): Promise<OrtModule>;
 }
 
-const nodeBackend: RuntimeBackend = { name: 'onnxruntime-node', load: loadNodeRuntime };
+const nodeBackend: RuntimeBackend = { name: 'onnxruntime-node', load: loadDefaultRuntime };
 
 let backend: RuntimeBackend = nodeBackend;
 let loaded: OrtModule | undefined;

@@ -5,6 +5,6 @@
  */
 import type { OrtModule } from './backend.js';
 
-export async function loadNodeRuntime(): Promise<OrtModule> {
+export async function loadDefaultRuntime(): Promise<OrtModule> {
   return (await import('onnxruntime-node')) as unknown as OrtModule;
 }

@@ -1,0 +1,23 @@
+/**
+ * Browser twin of src/runtime/ort-node.ts: the runtime seam's default module in the page is onnxruntime-web
+ * (WebAssembly), its wasm files served by the page itself from ./ort/ (copied by the Vite build; no CDN).
+ * Threads are used when the page is cross-origin isolated (SharedArrayBuffer available).
+ */
+import * as ort from 'onnxruntime-web/wasm';
+import type { OrtModule } from '../../../src/runtime/backend.js';
+
+let configured = false;
+
+/** Where the page serves onnxruntime-web's files (set by the worker from the page's URL before first use). */
+export function configureOrtWeb(options: { wasmBase: string; threads: number }): void {
+  ort.env.wasm.wasmPaths = options.wasmBase;
+  ort.env.wasm.numThreads = options.threads;
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+  configured = true;
+}
+
+export async function loadDefaultRuntime(): Promise<OrtModule> {
+  if (!configured) throw new Error('onnxruntime-web is not configured: call configureOrtWeb first');
+  return ort as unknown as OrtModule;
+}
