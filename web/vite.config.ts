@@ -26,16 +26,22 @@ const NODE_ONLY = /^(node:|sharp$|worker_threads$|onnxruntime-node$|tsx(\/|$)|fs
 
 function browserTwins(): Plugin {
   const twins = new Map(Object.entries(BROWSER_TWINS).map(([from, to]) => [path.join(src, from), path.join(here, 'src', 'edges', to)]));
+  /** First importer of each module, to name the import chain when a Node-only module is reached. */
+  const importedBy = new Map<string, string>();
   return {
     name: 'prunekit-browser-twins',
     enforce: 'pre',
     async resolveId(source, importer) {
       if (NODE_ONLY.test(source)) {
-        this.error(`Node-only module '${source}' imported by ${importer ? path.relative(path.resolve(here, '..'), importer) : '?'} reached the browser bundle: move it behind an edge (see docs/web.md)`);
+        const chain: string[] = [];
+        for (let m = importer; m && chain.length < 12; m = importedBy.get(m)) chain.push(path.relative(path.resolve(here, '..'), m));
+        this.error(`Node-only module '${source}' reached the browser bundle through ${chain.join(' <- ')}: move it behind an edge (see docs/web.md)`);
       }
       if (!importer || !source.startsWith('.')) return null;
       const resolved = path.resolve(path.dirname(importer), source).replace(/\.js$/, '.ts');
-      return twins.get(resolved) ?? null;
+      const twin = twins.get(resolved);
+      if (!importedBy.has(twin ?? resolved)) importedBy.set(twin ?? resolved, importer);
+      return twin ?? null;
     },
   };
 }
@@ -71,9 +77,10 @@ export default defineConfig({
   root: here,
   base: './',
   plugins: [browserTwins(), copyOrtWasm()],
+  // onnxruntime-web's build that loads its wasm from env.wasm.wasmPaths (./ort/), not a second bundled copy.
+  resolve: { conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'production', 'import', 'default'] },
   build: { outDir: path.join(here, 'dist'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
   worker: { format: 'es', plugins: () => [browserTwins()] },
   server: { headers: ISOLATION },
   preview: { headers: ISOLATION },
-  logLevel: 'warn',
 });

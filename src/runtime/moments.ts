@@ -11,7 +11,7 @@ import {
 } from 'onnx-buf';
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
-import { makeTensorProto, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import { makeTensorProto, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
 import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
 
 const FLOAT = 1, INT64 = 7;

@@ -9,7 +9,7 @@ import type { Tensor } from '../../core/dtype.js';
 import type { DependencyGraph, NodeEdit } from '../../graph/deps/index.js';
 import { opsetOf } from '../../graph/deps/index.js';
 import { constantOf, indexGraph, resolveIdentity, type GraphIndex } from '../../graph/index.js';
-import { makeTensorProto, readTensor, shallowCopy, withProto, type OnnxModel } from '../../io/onnx/index.js';
+import { makeTensorProto, readTensor, shallowCopy, withProto, type OnnxModel } from '../../io/onnx/bytes.js';
 import { gatherAxis, gatherGrouped, int64Tensor, withIntsAt } from './tensor-ops.js';
 
 type TensorOp =

@@ -10,7 +10,7 @@ import { DatasetError } from '../../core/errors.js';
 import type { Tensor } from '../../core/dtype.js';
 import { groupChannels, traceChannels } from '../../graph/deps/index.js';
 import { indexGraph } from '../../graph/index.js';
-import type { OnnxModel } from '../../io/onnx/index.js';
+import type { OnnxModel } from '../../io/onnx/bytes.js';
 import { collectActivations, collectChannelMoments, type ActivationProgress } from '../../runtime/index.js';
 import { ChannelStatsAccumulator } from './channel-stats.js';
 import { pruneChannels, type StructuredOptions, type StructuredResult } from './prune-channels.js';
