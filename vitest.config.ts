@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     reporters: ['default'],
+    globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

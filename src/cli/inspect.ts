@@ -1,7 +1,7 @@
 /**
  * `prunekit inspect MODEL [--layers] [--json FILE] [--imgsz N]`: what a model file holds — format, inputs and
  * outputs, Ultralytics metadata, weight layers with params / non-zero / MACs, totals. The JSON written by
- * `--json` is the {@link InspectReport} (schema documented in README, versioned by `schemaVersion`).
+ * `--json` is the {@link InspectReport} (schema documented in docs/inspect.md, versioned by `schemaVersion`).
  *
  * Formats are dispatched in one place, {@link INSPECTORS}: add a format by adding an entry there.
  */

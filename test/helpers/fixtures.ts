@@ -1,35 +1,29 @@
 /**
- * Access to ../shared/fixtures. Suites that need them use `describeFixtures`, which skips with a visible
- * message when the folder is absent (CI always has it).
+ * Access to ../shared/fixtures (or `PRUNEKIT_FIXTURES`). Suites that need them use `describeFixtures`, which
+ * skips them visibly when the folder is absent (CI always has it).
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
+import { FIXTURES, HAVE_FIXTURES } from './fixtures-path.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const REPO_ROOT = path.resolve(here, '..', '..');
-export const FIXTURES = process.env.PRUNEKIT_FIXTURES ?? path.resolve(REPO_ROOT, '..', 'shared', 'fixtures');
-export const HAVE_FIXTURES = existsSync(path.join(FIXTURES, 'models'));
+export { FIXTURES, HAVE_FIXTURES, REPO_ROOT } from './fixtures-path.js';
 
 /** Absolute path of a fixture file, e.g. `fixture('models', 'LeYOLONano-640.onnx')`. */
 export function fixture(...parts: string[]): string {
   return path.join(FIXTURES, ...parts);
 }
 
-let warned = false;
-/** `describe` that runs only when ../shared/fixtures exists, and says so loudly when it does not. */
+/**
+ * `describe` that runs only when the fixture folder exists. When it does not, the suite shows up as skipped and
+ * the run's global setup (test/helpers/global-setup.ts) prints, once, where the fixtures were looked for.
+ */
 export function describeFixtures(name: string, fn: () => void): void {
-  if (!HAVE_FIXTURES && !warned) {
-    warned = true;
-    console.warn(`\n[prunekit tests] SKIPPING fixture-based suites: ${FIXTURES} not found (CI always has it).\n`);
-  }
   if (HAVE_FIXTURES) {
     describe(name, fn);
     return;
   }
   // Do not even run the suite's body: it may read fixture files while collecting.
-  describe.skipIf(!HAVE_FIXTURES)(`${name} [skipped: ../shared/fixtures absent]`, () => {
+  describe.skipIf(!HAVE_FIXTURES)(`${name} [skipped: fixtures absent, set PRUNEKIT_FIXTURES]`, () => {
     it(`needs ${FIXTURES}`, () => undefined);
   });
 }

@@ -4,7 +4,7 @@
  * the squared norm of that consumer's input slice, summed over kernel taps). Its mean is not counted: bias
  * compensation / reconstruction restores it. Weight norms alone cannot see that a large filter feeds a channel
  * that barely varies on real images, or that a small one feeds a busy channel (measured on LeYOLO-Nano: the L1
- * filter norm is hardly better than a random choice one-shot; see README, structured section).
+ * filter norm is hardly better than a random choice one-shot; see docs/structured.md).
  *
  * Groups without any consumer statistics keep the weight-based scores; within a group, a class no consumer
  * with statistics sees scores as the group's best (kept rather than removed blindly). Scores are normalised

@@ -20,7 +20,7 @@ export interface ImportanceOptions {
   /**
    * Also score the input-channel slices of consumer convs (default true): a channel matters through what the
    * next layers do with it. Measured on LeYOLO-Nano/coco8 with bias compensation: mAP50 0.92 vs 0.83 (filters
-   * only) at 5% of channels; 0.65 vs 0.21 at 10% with the residual streams kept (README, structured section).
+   * only) at 5% of channels; 0.65 vs 0.21 at 10% with the residual streams kept (docs/structured.md).
    */
   consumers?: boolean;
 }
