@@ -51,6 +51,9 @@ export default tseslint.config(
     ignores: NODE_EDGES,
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex: NODE_ONLY_RE, message: NODE_ONLY_MESSAGE }] }],
+      'no-restricted-globals': ['error',
+        { name: 'process', message: 'process is Node-only: core code must also run in a browser (guard it with typeof, or move it to a Node edge)' },
+        { name: 'Buffer', message: 'Buffer is Node-only: use Uint8Array in the core' }],
       'no-restricted-syntax': ['error', {
         selector: `ImportExpression[source.value=/${NODE_ONLY_RE}/]`,
         message: NODE_ONLY_MESSAGE,

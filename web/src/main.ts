@@ -39,7 +39,9 @@ function startWorker(): Promise<Reply> {
     for (const w of waiting.values()) w.reject(new Error(ev.message || 'the worker stopped (out of memory?)'));
     waiting.clear();
   };
-  return call({ kind: 'init', wasmBase: new URL('ort/', document.baseURI).href, threads: Math.min(4, navigator.hardwareConcurrency || 1) });
+  const asked = Number(new URLSearchParams(location.search).get('threads'));
+  const threads = Number.isInteger(asked) && asked > 0 ? asked : Math.min(4, navigator.hardwareConcurrency || 1);
+  return call({ kind: 'init', wasmBase: new URL('ort/', document.baseURI).href, threads });
 }
 
 type Body = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -117,8 +119,8 @@ async function openModel(file: File): Promise<void> {
 }
 
 function pruneView(s: PruneSummary): string {
-  const rows: [string, string][] = [['policy', esc(s.policy)], [s.macs ? 'params' : 'non-zero weights', `${fmt(s.params.before)} → <span id="params-after">${fmt(s.params.after)}</span>`]];
-  if (s.macs) rows.push(['MACs', `${fmt(s.macs.before)} → <span id="macs-after">${fmt(s.macs.after)}</span>`]);
+  const rows: [string, string][] = [['policy', esc(s.policy)], [s.macs ? 'params' : 'non-zero weights', `${fmt(s.params.before)} → <span id="params-after" data-value="${s.params.after}">${fmt(s.params.after)}</span>`]];
+  if (s.macs) rows.push(['MACs', `${fmt(s.macs.before)} → <span id="macs-after" data-value="${s.macs.after}">${fmt(s.macs.after)}</span>`]);
   if (s.sparsity) rows.push(['sparsity of prunable weights', `${pct(s.sparsity.before)} → <span id="sparsity-after">${pct(s.sparsity.after)}</span>`]);
   rows.push(['file', `${esc(s.name)} (${mb(s.bytes)})`], ['time', `${s.seconds.toFixed(2)} s`]);
   return `<h3>Before → after</h3><table class="kv" id="prune-summary">${rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join('')}</table><details><summary>Layers after</summary>${layerTable(s.after)}</details>`;
@@ -140,7 +142,7 @@ async function runPrune(): Promise<void> {
 }
 
 function metricsRow(label: string, m: ValMetrics): string {
-  return `<tr><td>${esc(label)}</td><td class="n">${m.precision.toFixed(4)}</td><td class="n">${m.recall.toFixed(4)}</td><td class="n map50">${m.map50.toFixed(4)}</td><td class="n">${m.map5095.toFixed(4)}</td></tr>`;
+  return `<tr data-model="${esc(label)}" data-map50="${m.map50}" data-map5095="${m.map5095}" data-precision="${m.precision}" data-recall="${m.recall}"><td>${esc(label)}</td><td class="n">${m.precision.toFixed(4)}</td><td class="n">${m.recall.toFixed(4)}</td><td class="n map50">${m.map50.toFixed(4)}</td><td class="n">${m.map5095.toFixed(4)}</td></tr>`;
 }
 
 function valView(s: ValSummary): string {
