@@ -154,7 +154,7 @@ function valView(s: ValSummary): string {
   const warn = s.warnings.length ? `<p class="muted">${s.warnings.map(esc).join('<br>')}</p>` : '';
   return `<h3>Accuracy on ${s.images} images (${s.instances} boxes)</h3><table id="val-table">${head}${metricsRow('original', s.base)}${s.candidate ? metricsRow('compressed', s.candidate) : ''}</table>${warn}
   <details><summary>Per class</summary><table><tr><th>class</th><th class="n">images</th><th class="n">boxes</th><th class="n">mAP50</th><th class="n">mAP50-95</th>${s.candidate ? '<th class="n">mAP50 (compressed)</th><th class="n">mAP50-95 (compressed)</th>' : ''}</tr>${perClass}</table></details>
-  <p class="muted">${s.imagesPerSecond.toFixed(2)} images/s (${s.seconds.toFixed(1)} s)</p>`;
+  <p class="muted">${s.imagesPerSecond.toFixed(2)} images/s (${s.seconds.toFixed(1)} s); per image: decode + letterbox ${s.speed.preprocessMs.toFixed(1)} ms, inference ${s.speed.inferenceMs.toFixed(1)} ms, postprocess ${s.speed.postprocessMs.toFixed(1)} ms</p>`;
 }
 
 function benchView(s: BenchSummary): string {

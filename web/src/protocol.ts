@@ -42,6 +42,8 @@ export interface PruneSummary {
 export interface ValSummary {
   images: number; instances: number; warnings: string[]; skipped: number;
   base: ValMetrics; candidate: ValMetrics | null; seconds: number; imagesPerSecond: number;
+  /** Per image of the original model's run, ms. */
+  speed: { preprocessMs: number; inferenceMs: number; postprocessMs: number };
 }
 export interface ValMetrics { precision: number; recall: number; map50: number; map5095: number; perClass: { name: string; images: number; instances: number; map50: number; map5095: number }[] }
 

@@ -129,7 +129,7 @@ async function val(id: number, files: Extract<Request, { kind: 'val' }>['files']
   const seconds = (performance.now() - t0) / 1000;
   const summary: ValSummary = {
     images: vb.images, instances: vb.instances, warnings: vb.warnings, skipped: vb.skipped.length,
-    base: metricsOf(vb), candidate: vc ? metricsOf(vc) : null, seconds, imagesPerSecond: (vb.images * (vc ? 2 : 1)) / seconds,
+    base: metricsOf(vb), candidate: vc ? metricsOf(vc) : null, seconds, imagesPerSecond: (vb.images * (vc ? 2 : 1)) / seconds, speed: vb.speed,
   };
   post({ id, kind: 'validated', summary });
 }
