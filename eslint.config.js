@@ -22,12 +22,14 @@ const NODE_EDGES = [
   'src/eval/preprocess/preprocess-worker.ts',
   'src/eval/spawn-worker.ts',
   'src/eval/validate.ts',
+  'src/eval/worker-pool.ts',
   'src/io/onnx/file.ts',
   'src/prune/prune-checkpoint-file.ts',
   'src/prune/prune-file.ts',
   'src/prune/structured/prune-file.ts',
   'src/prune/write.ts',
   'src/report/compare.ts',
+  'src/runtime/optimized.ts',
   'src/runtime/ort-node.ts',
 ];
 
@@ -35,7 +37,7 @@ const NODE_ONLY_MESSAGE = 'Node-only module in the core: put it in a Node edge (
 const NODE_ONLY_RE = '^(node:.*|sharp|worker_threads|onnxruntime-node|tsx.*|fs|fs.promises|path|os|url|child_process|perf_hooks)$';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'out/**', 'coverage/**', 'bench/results/**', 'web/dist/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'out/**', 'coverage/**', 'bench/results/**', '.stryker-tmp/**', 'reports/**', 'web/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

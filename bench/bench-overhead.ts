@@ -31,8 +31,9 @@ async function main(): Promise<void> {
   const noopWallPerRunUs = (n.wallMs / (n.rounds * 2)) * 1000;
 
   // 2. The real model, same loop (two sessions so the loop interleaves, as `bench A B` does).
-  const s1 = await createSession(model);
-  const s2 = await createSession(model);
+  // Spinning off, as `bench` creates its sessions: the idle one must not take cores from the timed one.
+  const s1 = await createSession(model, { allowSpinning: false });
+  const s2 = await createSession(model, { allowSpinning: false });
   const feeds = prepareFeeds(syntheticFeeds(s1.inputs));
   const runners = [{ run: () => s1.runPrepared(feeds) }, { run: () => s2.runPrepared(feeds) }];
   const m = await measureInterleaved(runners, { warmup: 10, runs: 60, onProgress });

@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FileError, UsageError } from '../core/index.js';
-import type { GraphOptimization } from '../runtime/index.js';
+import { defaultThreads, type GraphOptimization } from '../runtime/index.js';
 import type { InputShapeOptions } from './inputs.js';
 import type { LoopProgress } from './loop.js';
 import { benchmarkSources, type BenchSource } from './measure.js';
@@ -24,7 +24,7 @@ export interface BenchModelSpec {
 }
 
 export interface BenchOptions extends InputShapeOptions {
-  /** Intra-op threads per session (default: onnxruntime's choice). */
+  /** Intra-op threads per session (default: every core, {@link defaultThreads}). */
   threads?: number;
   graphOptimization?: GraphOptimization;
   /** Warm-up rounds (default 20). */
@@ -68,7 +68,8 @@ export interface BenchComparison extends RatioEstimate {
 export interface BenchResult {
   schema: 'prunekit.bench/1';
   config: {
-    threads: number | null; graphOptimization: GraphOptimization; warmup: number; runs: number | null;
+    /** Intra-op threads each session ran with (the default resolved to a number). */
+    threads: number; graphOptimization: GraphOptimization; warmup: number; runs: number | null;
     seconds: number | null; batch: number; seed: number; resamples: number;
   };
   environment: { node: string; platform: string; arch: string; cpus: number; cpuModel: string };
@@ -118,7 +119,7 @@ export async function benchmarkModels(models: readonly BenchModelSpec[], options
     return { label: labels[i]!, path: spec.path, source: spec.path, fileBytes: st.size };
   });
   const cpus = os.cpus();
-  return benchmarkSources(sources, options, {
+  return benchmarkSources(sources, { ...options, threads: options.threads ?? defaultThreads() }, {
     rssBytes: () => process.memoryUsage.rss(),
     peakRssBytes: () => process.resourceUsage().maxRSS * 1024,
     environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown' },

@@ -6,7 +6,7 @@
  * Files and the process are the caller's (benchmark.ts in Node, the web page in a browser).
  */
 import type { Tensor } from '../core/dtype.js';
-import { createSession, prepareFeeds, type RuntimeSession } from '../runtime/session.js';
+import { createSession, defaultThreads, prepareFeeds, type RuntimeSession } from '../runtime/session.js';
 import type { BenchComparison, BenchOptions, BenchResult, ModelBench } from './benchmark.js';
 import { syntheticFeeds } from './inputs.js';
 import { measureInterleaved } from './loop.js';
@@ -30,6 +30,7 @@ export interface BenchHost {
  */
 export async function benchmarkSources(models: readonly BenchSource[], options: BenchOptions, host: BenchHost): Promise<BenchResult> {
   const graphOptimization = options.graphOptimization ?? 'all';
+  const threads = options.threads ?? defaultThreads();
   const seed = options.seed ?? 1;
   const resamples = options.resamples ?? 2000;
   const sessions: RuntimeSession[] = [];
@@ -38,7 +39,9 @@ export async function benchmarkSources(models: readonly BenchSource[], options: 
     for (const spec of models) {
       const rssBefore = host.rssBytes();
       const t0 = performance.now();
-      const session = await createSession(spec.source, { threads: options.threads, graphOptimization });
+      // Spinning off: a session that just ran would otherwise keep its threads busy-waiting and take cores from
+      // the one being timed next (bench/spinning.ts measures it).
+      const session = await createSession(spec.source, { threads, graphOptimization, allowSpinning: false });
       const loadMs = performance.now() - t0;
       sessions.push(session);
       const feeds = syntheticFeeds(session.inputs, options);
@@ -75,7 +78,7 @@ export async function benchmarkSources(models: readonly BenchSource[], options: 
     return {
       schema: 'prunekit.bench/1',
       config: {
-        threads: options.threads ?? null, graphOptimization, warmup: options.warmup ?? 20,
+        threads, graphOptimization, warmup: options.warmup ?? 20,
         runs: options.seconds !== undefined ? null : (options.runs ?? 200), seconds: options.seconds ?? null,
         batch, seed, resamples,
       },

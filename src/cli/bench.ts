@@ -9,6 +9,7 @@ import { formatBenchText } from '../report/index.js';
 import type { GraphOptimization } from '../runtime/index.js';
 import type { CliContext, CommandModule } from './context.js';
 import { progressBar } from './progress.js';
+import { threadsHelp } from './threads.js';
 import { writeJson } from './write-json.js';
 
 const GRAPH_OPTS: readonly GraphOptimization[] = ['all', 'basic', 'extended', 'disabled'];
@@ -52,7 +53,7 @@ export function addLatencyFlags(cmd: Command): Command {
   return cmd
     .option('--imgsz <size>', 'image size for dynamic input dims: 640 or HEIGHTxWIDTH (default 640)')
     .option('--batch <n>', 'batch size for a dynamic batch dim (default 1)')
-    .option('--threads <n>', 'intra-op threads per session (default: onnxruntime decides)')
+    .option('--threads <n>', threadsHelp())
     .option('--graph-opt <level>', `graph optimisation: ${GRAPH_OPTS.join('|')} (default all)`)
     .option('--warmup <n>', 'warm-up rounds, discarded (default 20)')
     .option('--runs <n>', 'measured rounds (default 200)')

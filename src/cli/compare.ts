@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FileError } from '../core/index.js';
+import { FileError, errorMessage } from '../core/index.js';
 import {
   compareModels, parseMaxDrop, renderHtml, renderMarkdown, summaryLines, type CompareOptions, type CompareOutcome, type CompareProgress,
   type ComparisonReport,
@@ -30,7 +30,7 @@ async function writeText(file: string, text: string): Promise<void> {
     await mkdir(path.dirname(path.resolve(file)), { recursive: true });
     await writeFile(file, text);
   } catch (e) {
-    throw new FileError(`${file}: cannot write (${e instanceof Error ? e.message : String(e)})`, file, { cause: e });
+    throw new FileError(`${file}: cannot write (${errorMessage(e)})`, file, { cause: e });
   }
 }
 

@@ -18,6 +18,7 @@ import { inspectFile } from './inspect.js';
 import { ExitCode } from './io.js';
 import { calibrationSetup } from './prune-calibration.js';
 import { runPipeline } from './run.js';
+import { defaultThreads, threadsHelp } from './threads.js';
 
 /** The demo assets shipped with the package (`demo/` at the package root). */
 export function demoAssets(): { model: string; arch: string; data: string } {
@@ -97,10 +98,10 @@ export const demoCommand: CommandModule = {
       .description('run the whole pipeline on the shipped tiny demo detector (no downloads)')
       .option('-o, --output <dir>', 'output folder', path.join('out', 'demo'))
       .option('--runs <n>', 'benchmark rounds per model', '100')
-      .option('--threads <n>', 'onnxruntime threads', '1')
-      .action(async (flags: { output: string; runs: string; threads: string }) => {
+      .option('--threads <n>', threadsHelp())
+      .action(async (flags: { output: string; runs: string; threads?: string }) => {
         // The demo shows the budget check but is not itself a check: it exits 0 when every step ran.
-        await runDemo(ctx, { out: flags.output, runs: Number(flags.runs), threads: Number(flags.threads) });
+        await runDemo(ctx, { out: flags.output, runs: Number(flags.runs), threads: flags.threads === undefined ? defaultThreads() : Number(flags.threads) });
       });
   },
 };

@@ -4,7 +4,7 @@
  * PrunekitError); 70 an internal error (a bug: rerun with --debug for the stack).
  */
 import { Command, CommanderError } from 'commander';
-import { isPrunekitError } from '../core/errors.js';
+import { isPrunekitError, errorMessage } from '../core/errors.js';
 import { loadCommands } from './commands.js';
 import type { CommandModule } from './context.js';
 import { ExitCode, processIO, type CliIO } from './io.js';
@@ -42,7 +42,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
       if (debug && e.stack) io.err(e.stack);
       return 2;
     }
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errorMessage(e);
     io.err(`internal error: ${msg}${debug ? '' : ' (rerun with --debug for details)'}`);
     if (debug && e instanceof Error && e.stack) io.err(e.stack);
     return 70;

@@ -3,7 +3,6 @@
  * as ONNX pruning (no --verify: onnxruntime cannot run a checkpoint; no --structured).
  */
 import { UsageError } from '../core/errors.js';
-import type { PruneFileResult } from '../prune/index.js';
 import { pruneCheckpointFile, type PruneCheckpointFileResult } from '../prune/prune-checkpoint-file.js';
 import type { CliContext } from './context.js';
 import { progressBar } from './progress.js';
@@ -21,14 +20,6 @@ export function isCheckpointPath(file: string): boolean {
   return /\.(pth?|safetensors)$/i.test(file);
 }
 
-/**
- * The text renderers of prune-text.ts take the ONNX result type; they read only the fields a checkpoint result
- * shares (plan, categories, totals, files). The in-memory ONNX model is the one field a checkpoint result lacks.
- */
-function asTextView(r: PruneCheckpointFileResult): PruneFileResult {
-  return r as unknown as PruneFileResult;
-}
-
 export async function runCheckpointPrune(ctx: CliContext, model: string, flags: CheckpointPruneFlags): Promise<void> {
   if (flags.structured) throw new UsageError(`${model}: --structured works on ONNX models; prune the ONNX export, or drop --structured for .pt → .pt`);
   const safetensors = /\.safetensors$/i.test(model);
@@ -43,14 +34,13 @@ export async function runCheckpointPrune(ctx: CliContext, model: string, flags: 
   } finally {
     bar.stop();
   }
-  const view = asTextView(result);
-  ctx.io.out(planHeader(view));
+  ctx.io.out(planHeader(result));
   ctx.io.out(`model: ${result.modelNote}; BatchNorm is not folded here: conv weights are pruned as stored`);
   ctx.io.out('');
   if (flags.layers || flags.dryRun) ctx.io.out(layerTable(result.layers) + '\n');
-  ctx.io.out(categoryTable(view));
+  ctx.io.out(categoryTable(result));
   ctx.io.out('');
-  ctx.io.out(totalsText(view));
+  ctx.io.out(totalsText(result));
   if (flags.json) {
     const { plan, ...rest } = result;
     const entries = plan.entries.map(({ layer, ...e }) => ({ id: layer.id, modulePath: layer.modulePath, ...e }));

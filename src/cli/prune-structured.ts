@@ -3,7 +3,7 @@
  * policy, the dependency groups (largest cuts first; all with --layers), barriers, and params/MACs/file size
  * before → after; the written model has passed the channel-consistency check and an onnxruntime run.
  */
-import { UsageError, type Tensor } from '../core/index.js';
+import { UsageError, type Tensor, errorMessage } from '../core/index.js';
 import { loadOnnx, modelInputs } from '../io/onnx/index.js';
 import { pruneChannelsFile, type StructuredFileResult } from '../prune/structured/index.js';
 import type { CliContext } from './context.js';
@@ -32,7 +32,7 @@ async function imageFeeds(model: string, image: string): Promise<Record<string, 
   try {
     img = await decodeImageRgb(image);
   } catch (e) {
-    throw new UsageError(`--image ${image}: ${e instanceof Error ? e.message : String(e)}`, image);
+    throw new UsageError(`--image ${image}: ${errorMessage(e)}`, image);
   }
   return { [input.name]: { dtype: 'float32', dims: [1, 3, side, side], data: letterbox(img, side).data } };
 }

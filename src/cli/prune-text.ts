@@ -1,5 +1,5 @@
 /** Console text of a prune result: plan header, category table, totals (and the per-layer table on request). */
-import type { PruneFileResult, PruneLayerRow } from '../prune/index.js';
+import type { PrunedFileResult, PruneLayerRow } from '../prune/index.js';
 import type { PruneVerifyResult } from '../prune/index.js';
 
 /** A plain text table; numeric columns right-aligned. */
@@ -15,7 +15,7 @@ const pct = (x: number, digits = 2) => `${(100 * x).toFixed(digits)}%`;
 const int = (x: number) => String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 export const formatBytes = (b: number) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(2)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
 
-export function planHeader(r: PruneFileResult): string {
+export function planHeader(r: PrunedFileResult): string {
   const o = r.options;
   const mode = o.nm ? `N:M ${o.nm}` : o.target !== undefined ? `target ${pct(o.target)} over prunable weights` : 'preset ratios';
   const lines = [
@@ -28,7 +28,7 @@ export function planHeader(r: PruneFileResult): string {
   return lines.join('\n');
 }
 
-export function categoryTable(r: PruneFileResult): string {
+export function categoryTable(r: PrunedFileResult): string {
   const rows = r.categories.map((c) => [
     c.category, String(c.layers), int(c.params), c.protected ? 'protected' : pct(c.presetRatio, 0), int(c.zerosBefore), int(c.zerosAfter), pct(c.sparsity),
   ]);
@@ -46,7 +46,7 @@ export function layerTable(rows: readonly PruneLayerRow[]): string {
   );
 }
 
-export function totalsText(r: PruneFileResult): string {
+export function totalsText(r: PrunedFileResult): string {
   const t = r.totals;
   const lines = [
     `parameters: ${int(t.allParams)} float (${int(t.weightParams)} in weight layers, ${int(t.prunableParams)} prunable)`,

@@ -2,7 +2,7 @@
  * `prunekit prune MODEL -o OUT`: module-aware unstructured pruning (see src/prune). Prints the plan, a category
  * table and totals; `--json` writes everything including per-layer rows; `--dry-run` writes no model.
  */
-import { UsageError, isPrunekitError, type Tensor } from '../core/index.js';
+import { UsageError, isPrunekitError, type Tensor, errorMessage } from '../core/index.js';
 import { modelInputs } from '../io/onnx/index.js';
 import { pruneFile, verifyModel, type PruneFileResult, type PruneVerifyResult } from '../prune/index.js';
 import type { CliContext, CommandModule } from './context.js';
@@ -26,7 +26,7 @@ async function decodeImage(image: string): Promise<Image8> {
   try {
     return await decodeImageRgb(image);
   } catch (e) {
-    throw new UsageError(`--image ${image}: ${e instanceof Error ? e.message : String(e)}`, image);
+    throw new UsageError(`--image ${image}: ${errorMessage(e)}`, image);
   }
 }
 

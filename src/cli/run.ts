@@ -17,8 +17,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { FileError, UsageError } from '../core/index.js';
+import { FileError, UsageError, errorMessage, parseYamlText } from '../core/index.js';
 import { parseCriterion, pruneFile, type PruneFileResult } from '../prune/index.js';
 import { parseMaxDrop } from '../report/index.js';
 import { addLatencyFlags, benchOptionsFromFlags, type LatencyFlags } from './bench.js';
@@ -54,12 +53,7 @@ function scalar(file: string, key: string, v: unknown): string {
 
 /** Parse a pipeline yaml; paths are resolved against the yaml's folder. */
 export function parsePipelineConfig(text: string, file: string): PipelineSettings {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not valid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, file);
-  }
+  let doc = parseYamlText(text, file, UsageError);
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${file}: expected a mapping of settings (model, data, preset, …)`, file);
   const dir = path.dirname(file);
@@ -115,7 +109,7 @@ export async function runPipeline(ctx: CliContext, s: PipelineSettings): Promise
   const stem = path.basename(s.model).replace(/\.onnx$/i, '');
   const pruned = path.join(s.out, `${stem}.pruned.onnx`);
   await mkdir(s.out, { recursive: true }).catch((e: unknown) => {
-    throw new FileError(`${s.out}: cannot create the output folder (${e instanceof Error ? e.message : String(e)})`, s.out);
+    throw new FileError(`${s.out}: cannot create the output folder (${errorMessage(e)})`, s.out);
   });
 
   ctx.io.out(`[1/3] prune ${s.model} (${s.presetConfig ?? `preset ${s.preset}`}${s.target ? `, target ${s.target}` : ''}) → ${pruned}`);

@@ -10,6 +10,7 @@ import { OUTPUT_LAYOUTS, type OutputLayout } from '../eval/decode/layouts.js';
 import { validate, type MetricMode, type ValidationResult } from '../eval/validate.js';
 import type { CliContext, CommandModule } from './context.js';
 import { progressBar } from './progress.js';
+import { threadsHelp } from './threads.js';
 import { writeJson } from './write-json.js';
 
 interface ValFlags {
@@ -136,7 +137,7 @@ export const valCommand: CommandModule = {
       .option('--per-class', 'print the per-class table')
       .option('--save-predictions <file>', 'write detections as COCO results JSON (dataset category ids, xywh, score)')
       .option('--json <file>', 'write the metrics as JSON')
-      .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
+      .option('--threads <n>', threadsHelp())
       .option('--layout <layout>', `output layout: ${OUTPUT_LAYOUTS.join('|')} (default: detected from the output shape)`)
       .action(async (model: string, flags: ValFlags) => runVal(ctx, model, flags));
   },

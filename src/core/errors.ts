@@ -31,3 +31,12 @@ export class FileError extends PrunekitError {}
 export function isPrunekitError(e: unknown): e is PrunekitError {
   return e instanceof PrunekitError;
 }
+
+/**
+ * The message of anything thrown: `e.message` for an Error, `String(e)` otherwise.
+ * `firstLine` keeps only the first line (parsers such as `yaml` append a multi-line code frame).
+ */
+export function errorMessage(e: unknown, options: { firstLine?: boolean } = {}): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return options.firstLine ? (msg.split('\n')[0] ?? '') : msg;
+}

@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './dtype.js';
 export * from './half.js';
 export * from './convert.js';
+export * from './yaml.js';

@@ -2,14 +2,14 @@
  * Postprocessing (decode, NMS, box mapping) of raw outputs in a worker thread, so that the main thread goes
  * straight on to the next `session.run`. Results come back as promises, one per submitted output; the caller
  * bounds how many are pending. Until the worker has started, outputs are postprocessed here. With `workers: 0`, or if the worker cannot start or dies, the same pure
- * function runs on the calling thread (identical results).
+ * function runs on the calling thread (identical results; the reason is kept in `fallbackReason`).
  */
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { Detections } from './decode/decode.js';
 import { postprocessOutput, type PostprocessSpec, type RawOutput } from './postprocess.js';
 import type { LetterboxGeometry } from './preprocess/letterbox.js';
-import { spawnModuleWorker } from './spawn-worker.js';
+import { openWorkerPool } from './worker-pool.js';
 
 export interface PostprocessJob { seq: number; raw: RawOutput; spec: PostprocessSpec; geometry: LetterboxGeometry }
 export type PostprocessReply = { seq: number; ok: true; detections: Detections; ms: number } | { seq: number; ok: false; reason: string };
@@ -26,10 +26,10 @@ export interface PostprocessQueue {
   readonly mode: 'worker' | 'main';
   /** Resolves true once the worker is ready, false if there will be none. */
   readonly workerReady: Promise<boolean>;
+  /** Why postprocessing fell back to the calling thread (the worker could not start, failed or exited), if it did. */
+  readonly fallbackReason: string | undefined;
   close(): Promise<void>;
 }
-
-interface Pending { job: PostprocessJob; resolve: (r: PostprocessResult) => void; reject: (e: Error) => void }
 
 function inThread(job: PostprocessJob): PostprocessResult {
   const t0 = performance.now();
@@ -37,75 +37,40 @@ function inThread(job: PostprocessJob): PostprocessResult {
   return { detections, postprocessMs: performance.now() - t0 };
 }
 
-export function openPostprocessQueue(options: { workers?: number } = {}): PostprocessQueue {
-  const pending = new Map<number, Pending>();
-  let worker: Worker | undefined;
-  let seq = 0, closing = false, failed = false, ready = false;
-  let signalReady!: (ok: boolean) => void;
-  const workerReady = new Promise<boolean>((r) => (signalReady = r));
-  const fail = (): void => {
-    if (closing || failed) return;
-    failed = true;
-    signalReady(false);
-    void worker?.terminate();
-    worker = undefined;
-    // The worker never answered these: compute them here, in order.
-    for (const p of pending.values()) {
-      if (p.job.raw.data.byteLength === 0) { p.reject(new Error('the postprocessing worker stopped with an output it had taken')); continue; }
-      try { p.resolve(inThread(p.job)); } catch (e) { p.reject(e instanceof Error ? e : new Error(String(e))); }
-    }
-    pending.clear();
-  };
-  if ((options.workers ?? 1) > 0) {
-    try {
-      const w = spawnModuleWorker(new URL('./postprocess-worker.js', import.meta.url));
-      w.on('message', (m: PostprocessReply | { ready: true }) => {
-        if ('ready' in m) {
-          ready = !failed;
-          signalReady(ready);
-          return;
-        }
-        const p = pending.get(m.seq);
-        if (!p) return;
-        pending.delete(m.seq);
-        if (m.ok) p.resolve({ detections: m.detections, postprocessMs: m.ms });
-        else p.reject(new Error(m.reason));
-      });
-      w.on('error', fail);
-      w.on('exit', fail);
-      worker = w;
-    } catch {
-      failed = true;
-    }
+/** Post a job, transferring the output's buffer; memory the runtime owns is not transferable: send a copy then. */
+function send(w: Worker, job: PostprocessJob): PostprocessJob {
+  try {
+    w.postMessage(job, [job.raw.data.buffer as ArrayBuffer]);
+    return job;
+  } catch {
+    const copy: PostprocessJob = { ...job, raw: { data: job.raw.data.slice(), dims: job.raw.dims } };
+    w.postMessage(copy);
+    return copy;
   }
-  if (!worker) signalReady(false);
+}
+
+export function openPostprocessQueue(options: { workers?: number } = {}): PostprocessQueue {
+  let seq = 0;
+  const pool = openWorkerPool<PostprocessJob, PostprocessReply, PostprocessResult>({
+    module: new URL('./postprocess-worker.js', import.meta.url),
+    workers: (options.workers ?? 1) > 0 ? 1 : 0,
+    name: 'postprocessing worker',
+    inThread: async (job) => inThread(job),
+    retry: async (job) => {
+      if (job.raw.data.byteLength === 0) throw new Error('the postprocessing worker stopped with an output it had taken');
+      return inThread(job);
+    },
+    fromReply: (m) => {
+      if (m.ok) return { detections: m.detections, postprocessMs: m.ms };
+      throw new Error(m.reason);
+    },
+    send,
+  });
   return {
-    get mode() { return worker && !failed ? 'worker' : 'main'; },
-    workerReady,
-    submit(raw, spec, geometry) {
-      const job: PostprocessJob = { seq: seq++, raw, spec, geometry };
-      // Until the worker has started (or if it failed), postprocess here.
-      if (!worker || failed || !ready) {
-        try { return Promise.resolve(inThread(job)); } catch (e) { return Promise.reject(e); }
-      }
-      const w = worker;
-      return new Promise<PostprocessResult>((resolve, reject) => {
-        pending.set(job.seq, { job, resolve, reject });
-        try {
-          w.postMessage(job, [raw.data.buffer as ArrayBuffer]);
-        } catch {
-          // Not transferable (memory owned by the runtime): send a copy; keep our copy for a fallback.
-          const copy: PostprocessJob = { ...job, raw: { data: raw.data.slice(), dims: raw.dims } };
-          pending.set(job.seq, { job: copy, resolve, reject });
-          w.postMessage(copy);
-        }
-      });
-    },
-    async close() {
-      closing = true;
-      signalReady(false);
-      if (worker) await worker.terminate();
-      worker = undefined;
-    },
+    get mode() { return pool.mode; },
+    get fallbackReason() { return pool.fallbackReason; },
+    workerReady: pool.workerReady,
+    submit: (raw, spec, geometry) => pool.run({ seq: seq++, raw, spec, geometry }),
+    close: () => pool.close(),
   };
 }

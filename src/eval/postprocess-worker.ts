@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { postprocessOutput } from './postprocess.js';
 import type { PostprocessJob, PostprocessReply } from './postprocess-queue.js';
+import { errorMessage } from '../core/errors.js';
 
 const port = parentPort;
 if (!port) throw new Error('postprocess-worker.js must run in a worker thread');
@@ -18,7 +19,7 @@ port.on('message', (job: PostprocessJob) => {
     const reply: PostprocessReply = { seq: job.seq, ok: true, detections: d, ms: performance.now() - t0 };
     port.postMessage(reply, [d.boxesXyxy.buffer as ArrayBuffer, d.scores.buffer as ArrayBuffer, d.classes.buffer as ArrayBuffer]);
   } catch (e) {
-    port.postMessage({ seq: job.seq, ok: false, reason: e instanceof Error ? e.message : String(e) } satisfies PostprocessReply);
+    port.postMessage({ seq: job.seq, ok: false, reason: errorMessage(e) } satisfies PostprocessReply);
   }
 });
 port.postMessage({ ready: true });

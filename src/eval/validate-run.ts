@@ -85,6 +85,8 @@ export interface ValidationResult {
   predictions?: CocoPrediction[];
   /** Where preprocessing ran: 'worker' threads, or the 'main' thread (workers: 0, or a worker failed: fallbackReason). */
   preprocess?: { mode: 'worker' | 'main'; fallbackReason?: string };
+  /** Where postprocessing ran, likewise. A worker failure is also listed in `warnings`. */
+  postprocess?: { mode: 'worker' | 'main'; fallbackReason?: string };
 }
 
 function namesWarning(model: readonly string[], data: readonly string[]): string | undefined {
@@ -104,6 +106,9 @@ function groundTruth(image: DatasetImage, g: LetterboxGeometry): ImageLabels {
 /** Postprocessing of raw outputs: a worker-thread queue in Node, in-thread elsewhere ({@link inThreadPostprocess}). */
 export interface PostprocessSink {
   submit(raw: RawOutput, spec: PostprocessSpec, geometry: LetterboxGeometry): Promise<{ detections: Detections; postprocessMs: number }>;
+  readonly mode: 'worker' | 'main';
+  /** Why a worker sink fell back to the calling thread, if it did. */
+  readonly fallbackReason: string | undefined;
   close(): Promise<void>;
 }
 
@@ -115,6 +120,8 @@ export function inThreadPostprocess(): PostprocessSink {
       const detections = postprocessOutput(raw, spec, geometry);
       return { detections, postprocessMs: performance.now() - t0 };
     },
+    mode: 'main',
+    fallbackReason: undefined,
     close: async () => undefined,
   };
 }
@@ -208,6 +215,7 @@ export async function runValidation(setup: ValidationSetup, options: Omit<Valida
   }
   if (evaluated.length === 0) throw new DatasetError(`${dataset.source}: no image could be evaluated (${skipped.length} skipped; first: ${skipped[0]?.path}: ${skipped[0]?.reason})`, dataset.source);
   const decodeFailures = skipped.length - dataset.skipped.length;
+  for (const reason of [stream.fallbackReason, postQueue.fallbackReason]) if (reason !== undefined) warnings.push(`${reason}; the rest ran on the main thread`);
   if (skipped.length > 0) warnings.push(`${skipped.length} image(s) skipped (${dataset.skipped.length} for labels or missing files, ${decodeFailures} unreadable)`);
   const instances = labels.reduce((s, l) => s + l.classes.filter((_, g) => !l.crowd?.[g]).length, 0);
   const result: ValidationResult = {
@@ -216,6 +224,7 @@ export async function runValidation(setup: ValidationSetup, options: Omit<Valida
     speed: { preprocessMs: pre / evaluated.length, inferenceMs: inf / evaluated.length, postprocessMs: post / evaluated.length },
     wallMs: 0, skipped, warnings,
     preprocess: { mode: stream.mode, ...(stream.fallbackReason !== undefined ? { fallbackReason: stream.fallbackReason } : {}) },
+    postprocess: { mode: postQueue.mode, ...(postQueue.fallbackReason !== undefined ? { fallbackReason: postQueue.fallbackReason } : {}) },
   };
   if (metric === 'ultralytics') {
     result.metrics = computeDetectionMetrics({ labels, detections, names });

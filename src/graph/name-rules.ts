@@ -4,7 +4,7 @@
  * e.g. `{ path: '^model\.(2|4)\.', class: 'TokenC3' }`) give a class, and the report says the classes came from
  * name rules. With no rules, every chain is unknown and layers fall to path/op conditions or the default category.
  */
-import { UsageError } from '../core/errors.js';
+import { UsageError, errorMessage } from '../core/errors.js';
 import type { ClassSource } from './class-source.js';
 
 export interface NameRule {
@@ -25,7 +25,7 @@ export function nameRuleSource(rules: readonly NameRule[] = []): NameRuleSource 
     try {
       return { re: new RegExp(r.path), chain: typeof r.class === 'string' ? [r.class] : [...r.class] };
     } catch (e) {
-      throw new UsageError(`name rule ${i} ('${r.path}'): not a valid regular expression (${e instanceof Error ? e.message : String(e)})`, r.path);
+      throw new UsageError(`name rule ${i} ('${r.path}'): not a valid regular expression (${errorMessage(e)})`, r.path);
     }
   });
   const description = rules.length === 0

@@ -5,7 +5,7 @@
  */
 import { isPrunekitError } from '../core/errors.js';
 import type { OnnxModel, TensorRef } from '../io/onnx/bytes.js';
-import { parseUltralyticsMetadata, readTensor, tensorDims } from '../io/onnx/bytes.js';
+import { opsetOf, parseUltralyticsMetadata, readTensor, tensorDims } from '../io/onnx/bytes.js';
 import { indexGraph, type GraphIndex } from './onnx-graph.js';
 import { SHAPE_RULES, type OpContext } from './shape-ops.js';
 import { MAX_FOLD, validShape, type Shape } from './shape-math.js';
@@ -41,11 +41,6 @@ function imageSize(model: OnnxModel, imgsz: ShapeOptions['imgsz']): ImageSize {
   if (imgsz) return imgsz;
   const md = parseUltralyticsMetadata(model.proto).imgsz;
   return md ? { height: md[0], width: md[1] } : { height: 640, width: 640 };
-}
-
-function opsetOf(model: OnnxModel): number {
-  const entry = model.proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
-  return entry ? Number(entry.version) : 13;
 }
 
 function constantValues(ref: TensorRef): number[] | undefined {

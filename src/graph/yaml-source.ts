@@ -3,8 +3,8 @@
  * are the top-level layers: row i is module `model.<i>`, whatever the scale (scales change widths and repeats,
  * never the row count). Only the top-level class is known; nested classes (what a TokenC3 holds) are not.
  */
-import { parse } from 'yaml';
 import { ModelFormatError } from '../core/errors.js';
+import { parseYamlText } from '../core/yaml.js';
 import type { ClassSource } from './class-source.js';
 import { layerIndexOf } from './module-path.js';
 
@@ -41,13 +41,7 @@ export function classNameOf(module: string): string {
 
 /** Parse an Ultralytics model yaml text. ModelFormatError naming `file` when it is not one. */
 export function parseModelYaml(text: string, file = 'model yaml'): ModelYamlSpec {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new ModelFormatError(`'${file}': not valid YAML (${why})`, file, { cause: e });
-  }
+  const doc = parseYamlText(text, file, ModelFormatError);
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new ModelFormatError(`'${file}': not an Ultralytics model yaml (expected a mapping with 'backbone' and 'head' lists)`, file);
   }

@@ -14,7 +14,7 @@
  * nameRules: [{ path: '^model\.(2|4)\.', class: TokenC3 }]
  * ```
  */
-import { UsageError } from '../core/errors.js';
+import { UsageError, errorMessage } from '../core/errors.js';
 import type { LayerOp } from '../graph/index.js';
 import type { NameRule } from '../graph/name-rules.js';
 import { DEFAULT_MAX, type Category, type MatchRule, type Preset } from './preset.js';
@@ -55,7 +55,7 @@ class Validator {
     try {
       new RegExp(s);
     } catch (e) {
-      this.fail(key, `not a valid regular expression (${e instanceof Error ? e.message : String(e)})`);
+      this.fail(key, `not a valid regular expression (${errorMessage(e)})`);
     }
     return s;
   }

@@ -19,7 +19,7 @@ export type { NmPattern, Reduction } from './nm.js';
 export { planPrune, pruneModel } from './prune.js';
 export type { PruneOptions, PruneOutcome, PruneProgress } from './prune.js';
 export { categoryRows, totalsOf } from './result.js';
-export type { PruneCategoryRow, PruneLayerRow, PruneResult, PruneTotals } from './result.js';
+export type { PruneCategoryRow, PruneLayerRow, PruneResult, PrunedFileResult, PruneTotals } from './result.js';
 export { LOADERS, loadClassSource } from './load-class-source.js';
 export type { ClassSourceLoader } from './load-class-source.js';
 export { pruneFile, resolvePreset } from './prune-file.js';

@@ -12,7 +12,7 @@ import { loadClassSource } from './load-class-source.js';
 import { pruneCheckpoint, type PruneCheckpointOptions } from './prune-checkpoint.js';
 import { pruneSafetensors } from './prune-safetensors.js';
 import { resolvePreset } from './prune-file.js';
-import type { PruneResult } from './result.js';
+import type { PruneResult, PrunedFileResult } from './result.js';
 
 export type PruneCheckpointFileOptions = Omit<PruneCheckpointOptions, 'preset' | 'label'> & {
   preset?: string;
@@ -22,8 +22,7 @@ export type PruneCheckpointFileOptions = Omit<PruneCheckpointOptions, 'preset' |
   force?: boolean;
 };
 
-export interface PruneCheckpointFileResult extends PruneResult {
-  files: { input: { path: string; bytes: number }; output: { path: string; bytes: number } | undefined };
+export interface PruneCheckpointFileResult extends PrunedFileResult {
   /** Which model object of the checkpoint was pruned (`ema` / `model`) and why. */
   modelNote: string;
 }

@@ -12,7 +12,7 @@ import type { Preset } from './preset.js';
 import { getPreset } from './presets.js';
 import { pruneModel, type PruneOptions } from './prune.js';
 import { openPruneStream } from './prune-stream.js';
-import type { PruneResult } from './result.js';
+import type { PruneResult, PrunedFileResult } from './result.js';
 import { writePatchedOnnx, writeReplaced } from './write.js';
 
 export interface PruneFileOptions extends Omit<PruneOptions, 'preset' | 'classSources'> {
@@ -28,8 +28,7 @@ export interface PruneFileOptions extends Omit<PruneOptions, 'preset' | 'classSo
   force?: boolean;
 }
 
-export interface PruneFileResult extends PruneResult {
-  files: { input: { path: string; bytes: number }; output: { path: string; bytes: number } | undefined };
+export interface PruneFileResult extends PrunedFileResult {
   /** The input model as loaded (its inputs/outputs, metadata). */
   model: OnnxModel;
 }

@@ -117,3 +117,8 @@ export interface PruneResult {
   /** Layers skipped by N:M, with the reason. */
   skipped: { id: string; reason: string }[];
 }
+
+/** A prune result plus the files it read and wrote (`output` undefined on a dry run): ONNX and checkpoint runs alike. */
+export interface PrunedFileResult extends PruneResult {
+  files: { input: { path: string; bytes: number }; output: { path: string; bytes: number } | undefined };
+}

@@ -45,7 +45,7 @@ export function latencySection(bench: BenchResult): LatencySection {
   const env = bench.environment;
   const runs = cfg.seconds !== null ? `${bench.rounds} rounds in ${cfg.seconds}s` : `${bench.rounds} rounds`;
   return {
-    settings: `onnxruntime CPU, threads ${cfg.threads ?? 'default'}, graph-opt ${cfg.graphOptimization}, batch ${cfg.batch}, warm-up ${cfg.warmup}, ${runs} interleaved in random order`,
+    settings: `onnxruntime CPU, threads ${cfg.threads}, graph-opt ${cfg.graphOptimization}, batch ${cfg.batch}, warm-up ${cfg.warmup}, ${runs} interleaved in random order`,
     environment: `${env.cpuModel.trim()} × ${env.cpus}, ${env.platform} ${env.arch}, node ${env.node}`,
     base: { ...b.latency, loadMs: b.loadMs, rssDeltaBytes: b.rssDeltaBytes },
     candidate: { ...c.latency, loadMs: c.loadMs, rssDeltaBytes: c.rssDeltaBytes },

@@ -14,7 +14,7 @@ export function formatBenchText(r: BenchResult): string {
   const lines: string[] = [];
   const runs = c.seconds !== null ? `${r.rounds} rounds in ${c.seconds}s` : `${r.rounds} rounds`;
   lines.push(
-    `onnxruntime CPU, threads ${c.threads ?? 'default'}, graph-opt ${c.graphOptimization}, batch ${c.batch}, ` +
+    `onnxruntime CPU, threads ${c.threads}, graph-opt ${c.graphOptimization}, batch ${c.batch}, ` +
       `warm-up ${c.warmup}, ${runs} interleaved (random order per round)`,
   );
   lines.push('');

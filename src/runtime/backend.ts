@@ -2,11 +2,11 @@
  * The runtime seam's backend: which onnxruntime build runs sessions. Both builds (onnxruntime-node, a native
  * addon, and onnxruntime-web, WebAssembly) expose the same API (onnxruntime-common's `InferenceSession` and
  * `Tensor`), so the session code is written once against that API and the backend is chosen at the edge:
- * Node uses onnxruntime-node by default (ort-node.ts); the web page calls {@link useRuntimeBackend} with
- * onnxruntime-web before creating any session.
+ * Node uses onnxruntime-node by default (ort-node.ts); the web build swaps that module for its onnxruntime-web
+ * twin, and {@link useRuntimeBackend} selects another backend at run time.
  */
 import type * as Ort from 'onnxruntime-common';
-import { loadDefaultRuntime } from './ort-node.js';
+import { defaultBackend } from './ort-node.js';
 
 /** The part of an onnxruntime module prunekit uses (identical in onnxruntime-node and onnxruntime-web). */
 export interface OrtModule {
@@ -19,11 +19,11 @@ export interface RuntimeBackend {
   readonly name: string;
   /** Load the module (once; later calls return the same module). */
   load(): Promise<OrtModule>;
+  /** Intra-op threads of a session created without a count. */
+  defaultThreads(): number;
 }
 
-const nodeBackend: RuntimeBackend = { name: 'onnxruntime-node', load: loadDefaultRuntime };
-
-let backend: RuntimeBackend = nodeBackend;
+let backend: RuntimeBackend = defaultBackend;
 let loaded: OrtModule | undefined;
 
 /** Choose the onnxruntime build for every session created from now on. */

@@ -1,4 +1,4 @@
-export { createSession, prepareFeeds } from './session.js';
+export { createSession, defaultThreads, prepareFeeds } from './session.js';
 export { loadRuntime, runtimeBackend, useRuntimeBackend } from './backend.js';
 export type { OrtModule, RuntimeBackend } from './backend.js';
 export type { GraphOptimization, IoSpec, PreparedFeeds, RuntimeSession, SessionOptions } from './session.js';
@@ -8,3 +8,6 @@ export { collectActivations, withIntermediateOutputs } from './activations.js';
 export type { ActivationOptions, ActivationProgress, ActivationRun } from './activations.js';
 export { collectChannelMoments, withChannelMoments } from './moments.js';
 export type { ImageMoments } from './moments.js';
+export { collectRanges, withRangeOutputs } from './ranges.js';
+export type { ImageRange, RangeStatistic } from './ranges.js';
+export { optimizedModel } from './optimized.js';

@@ -4,33 +4,20 @@
  * G = Σ_p (x_p − μ)(x_p − μ)ᵀ [C, C] over every spatial position p of the image (MLAS matmul instead of a
  * JavaScript loop; centring per image keeps float32 accurate). Batch size 1 (one calibration image per run).
  */
-import { create } from '@bufbuild/protobuf';
-import {
-  AttributeProto_AttributeType, AttributeProtoSchema, NodeProtoSchema, TensorProtoSchema, TypeProto_TensorSchema, TypeProtoSchema, ValueInfoProtoSchema,
-  type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto,
-} from 'onnx-buf';
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
-import { makeTensorProto, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
+import { attrInt, attrInts, int64Tensor, makeNode, makeValueInfo, opsetOf, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
+import type { ValueInfoProto } from 'onnx-buf';
 import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
-
-const FLOAT = 1, INT64 = 7;
 
 /** One image's moments of one tensor: `count` positions, mean [C], centred Gram [C×C] (row-major). */
 export interface ImageMoments { channels: number; count: number; mean: Float32Array; gram: Float32Array }
 
 interface Outputs { tensor: string; channels: number; mean: string; gram: string; shape: string }
 
-const ints = (name: string, values: number[]): AttributeProto =>
-  create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INTS, ints: values.map((v) => BigInt(v)) });
-const int = (name: string, value: number): AttributeProto =>
-  create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(value) });
-const node = (opType: string, input: string[], output: string[], attribute: AttributeProto[] = []): NodeProto =>
-  create(NodeProtoSchema, { opType, input, output, attribute, name: `${output[0]}__node` });
-const int64s = (name: string, values: number[]): TensorProto =>
-  makeTensorProto(create(TensorProtoSchema, {}), name, { dtype: 'int64', dims: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) });
-const output = (name: string, elemType: number): ValueInfoProto =>
-  create(ValueInfoProtoSchema, { name, type: create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType }) } }) });
+const ints = attrInts, int = attrInt, node = (opType: string, input: string[], output: string[], attribute: ReturnType<typeof attrInt>[] = []) => makeNode(opType, input, output, attribute);
+const int64s = int64Tensor;
+const output = (name: string, elemType: 'float32' | 'int64'): ValueInfoProto => makeValueInfo(name, elemType);
 
 /**
  * A copy of `model` whose only outputs are the moments of `tensors` (each with its channel count): per tensor a
@@ -39,7 +26,7 @@ const output = (name: string, elemType: number): ValueInfoProto =>
 export function withChannelMoments(model: OnnxModel, tensors: ReadonlyArray<{ name: string; channels: number }>): { model: OnnxModel; outputs: Outputs[] } {
   const graph = shallowCopy(model.proto.graph!);
   const produced = new Set(graph.node.flatMap((n) => n.output));
-  const opset = Number(model.proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 13);
+  const opset = opsetOf(model);
   const taken = new Set([...produced, ...graph.initializer.map((t) => t.name), ...graph.input.map((i) => i.name)]);
   const fresh = (stem: string) => { let n = stem; for (let k = 1; taken.has(n); k++) n = `${stem}${k}`; taken.add(n); return n; };
   const nodes = [...graph.node];
@@ -56,7 +43,7 @@ export function withChannelMoments(model: OnnxModel, tensors: ReadonlyArray<{ na
       nodes.push(node('ReduceMean', [x2, axes], [mean], [int('keepdims', 1)]));
     } else nodes.push(node('ReduceMean', [x2], [mean], [ints('axes', [1]), int('keepdims', 1)]));
     nodes.push(node('Sub', [x2, mean], [xc]), node('Transpose', [xc], [xt], [ints('perm', [1, 0])]), node('MatMul', [xc, xt], [gram]), node('Shape', [name], [shape]));
-    outs.push(output(mean, FLOAT), output(gram, FLOAT), output(shape, INT64));
+    outs.push(output(mean, 'float32'), output(gram, 'float32'), output(shape, 'int64'));
     return { tensor: name, channels, mean, gram, shape };
   });
   graph.node = nodes;

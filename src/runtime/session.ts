@@ -6,14 +6,23 @@
 import type * as Ort from 'onnxruntime-common';
 import { loadedRuntime, loadRuntime, runtimeBackend } from './backend.js';
 import type { DType, Tensor } from '../core/dtype.js';
-import { ModelFormatError } from '../core/errors.js';
+import { ModelFormatError, errorMessage } from '../core/errors.js';
 
 export type GraphOptimization = 'disabled' | 'basic' | 'extended' | 'all';
 
 export interface SessionOptions {
-  /** Intra-op threads (default: onnxruntime's choice, i.e. all cores). */
+  /** Intra-op threads (default {@link defaultThreads}: every core the process may use). */
   threads?: number;
   graphOptimization?: GraphOptimization;
+  /** Write the graph onnxruntime optimized for this session to this path (to see which nodes it fused). */
+  optimizedModelFilePath?: string;
+  /**
+   * Whether idle intra-op threads may spin (busy-wait) for the next parallel section (onnxruntime's
+   * `session.intra_op.allow_spinning`; default true, as onnxruntime). Turn it off whenever more than one session
+   * runs in turn in one process: a session that just ran keeps its threads spinning and takes cores from the
+   * next one (measured in bench/spinning.ts).
+   */
+  allowSpinning?: boolean;
 }
 
 export interface IoSpec {
@@ -67,6 +76,15 @@ export function prepareFeeds(feeds: Readonly<Record<string, Tensor>>): PreparedF
   return { __prepared: true, feeds: out };
 }
 
+/**
+ * The intra-op thread count of a session created without one, and the `--threads` default of every command:
+ * every core this process may use (Node: `os.availableParallelism()`; the page: its configured threads). Set explicitly rather than left to
+ * onnxruntime, so that what runs is what is printed.
+ */
+export function defaultThreads(): number {
+  return runtimeBackend().defaultThreads();
+}
+
 /** Create a CPU inference session from a file path or model bytes. */
 export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
   const ort = await loadRuntime();
@@ -74,17 +92,18 @@ export async function createSession(model: string | Uint8Array, options: Session
     executionProviders: ['cpu'],
     graphOptimizationLevel: options.graphOptimization ?? 'all',
     logSeverityLevel: 3,
+    intraOpNumThreads: options.threads ?? defaultThreads(),
+    interOpNumThreads: 1,
   };
-  if (options.threads !== undefined) {
-    opts.intraOpNumThreads = options.threads;
-    opts.interOpNumThreads = 1;
-  }
+  if (options.optimizedModelFilePath !== undefined) opts.optimizedModelFilePath = options.optimizedModelFilePath;
+  // Config entries: the Node binding joins nested keys with '.' (session.intra_op.allow_spinning); values are strings.
+  if (options.allowSpinning === false) opts.extra = { session: { intra_op: { allow_spinning: '0' } } };
   let session: Ort.InferenceSession;
   try {
     session = typeof model === 'string' ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(model, opts);
   } catch (e) {
     const what = typeof model === 'string' ? model : 'model bytes';
-    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    const msg = errorMessage(e, { firstLine: true });
     throw new ModelFormatError(`${what}: onnxruntime could not load the model: ${msg}`, typeof model === 'string' ? model : undefined, { cause: e });
   }
   return {

@@ -4,7 +4,7 @@
  * size for the spatial dims of a 4-D input, 1 elsewhere.
  */
 import { allocate, type DType, type Tensor } from '../core/dtype.js';
-import { ModelFormatError } from '../core/errors.js';
+import { ModelFormatError, errorMessage } from '../core/errors.js';
 import { createSession, type IoSpec } from './session.js';
 
 export interface VerifyOptions {
@@ -67,7 +67,7 @@ export async function verifyRuns(model: string | Uint8Array, options: VerifyOpti
       out = await session.run(feeds);
     } catch (e) {
       const what = typeof model === 'string' ? `'${model}'` : 'model bytes';
-      const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      const msg = errorMessage(e, { firstLine: true });
       throw new ModelFormatError(`${what}: onnxruntime loaded the model but could not run it: ${msg}`, typeof model === 'string' ? model : undefined, { cause: e });
     }
     return {

@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchLabels, benchmarkModels } from '../../src/bench/benchmark.js';
 import { FileError, UsageError } from '../../src/core/errors.js';
+import { formatBenchText } from '../../src/report/index.js';
 import { tinyConvNet, toBytes } from '../helpers/onnx-builder.js';
 import { tempDir } from '../helpers/fixtures.js';
 
@@ -27,6 +29,17 @@ describe('benchmarkModels (tiny hand-built model, no fixtures)', () => {
     expect(r.config).toMatchObject({ threads: 1, warmup: 2, runs: 12, seconds: null, batch: 1 });
     expect(progress).toContain('warm-up:2/2');
     expect(progress.at(-1)).toBe('runs:12/12');
+  });
+
+  it('without --threads runs every core and says how many (never "threads default")', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'tiny.onnx');
+    await writeFile(file, toBytes(tinyConvNet()));
+    const r = await benchmarkModels([{ path: file }], { warmup: 0, runs: 2 });
+    expect(r.config.threads).toBe(availableParallelism());
+    const text = formatBenchText(r);
+    expect(text).toContain(`threads ${availableParallelism()},`);
+    expect(text).not.toMatch(/threads default/);
   });
 
   it('rejects missing files and bad settings', async () => {

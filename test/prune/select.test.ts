@@ -20,7 +20,7 @@ function reference(mags: ArrayLike<number>, k: number): Uint8Array {
 }
 
 /** Values with many ties, zeros (both signs) and negatives. */
-const floats = fc.array(fc.oneof(fc.constantFrom(0, -0, 1, -1, 0.5, -0.5, 1e-40, -1e-40), fc.float({ noNaN: true })), { minLength: 1, maxLength: 300 });
+const floats = fc.array(fc.oneof(fc.constantFrom(0, -0, 1, -1, 0.5, -0.5, 1e-40, -1e-40), fc.float({ noNaN: true })), { minLength: 1, maxLength: 300, size: 'max' });
 
 describe('selectSmallest (exact, ties lowest index first)', () => {
   it('equals the full-sort reference for float32', () => {
@@ -41,6 +41,25 @@ describe('selectSmallest (exact, ties lowest index first)', () => {
       const b = Uint16Array.from(vals, floatToBf16);
       expect(selectSmallest({ dtype: 'bfloat16', dims: [b.length], data: b }, k)).toEqual(reference(Array.from(b, (x) => Math.abs(bf16ToFloat(x))), k));
     }), { numRuns: 200 });
+  });
+
+  it('ties among the k smallest (existing zeros) are all selectable: [0, 0, 0, 5, 6] with k = 2 selects the first two zeros', () => {
+    for (const data of [Float32Array.from([0, 0, 0, 5, 6]), Float32Array.from([0, -0, 0, 5, 6])]) {
+      expect(Array.from(selectSmallest({ dtype: 'float32', dims: [5], data }, 2))).toEqual([1, 1, 0, 0, 0]);
+      expect(Array.from(selectSmallest({ dtype: 'float32', dims: [5], data }, 3))).toEqual([1, 1, 1, 0, 0]);
+      expect(Array.from(selectSmallest({ dtype: 'float32', dims: [5], data }, 4))).toEqual([1, 1, 1, 1, 0]);
+    }
+    expect(thresholdU32([Uint32Array.from([7, 7, 7, 7])], 2)).toEqual({ key: 7, takeEqual: 2 });
+    expect(thresholdU32([Uint32Array.from([1, 7, 7, 9])], 3)).toEqual({ key: 7, takeEqual: 2 });
+  });
+
+  it('past the sort cut-off (8192 keys) the radix path keeps the same tie rule: 9000 zeros, k = 5000', () => {
+    const data = new Float32Array(12000);
+    for (let i = 9000; i < data.length; i++) data[i] = i % 7 === 0 ? 1 : 2;
+    const mask = selectSmallest({ dtype: 'float32', dims: [data.length], data }, 5000);
+    expect(maskCount(mask)).toBe(5000);
+    expect(mask.indexOf(0)).toBe(5000);
+    expect(thresholdU32([new Uint32Array(9000), Uint32Array.from({ length: 3000 }, () => 5)], 9001)).toEqual({ key: 5, takeEqual: 1 });
   });
 
   it('float64 uses an exact sort with the same tie rule', () => {

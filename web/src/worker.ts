@@ -24,7 +24,7 @@ import { differsOnlyByZeros, sizeOf, sparsityLayers } from '../../src/report/mod
 import { useRuntimeBackend } from '../../src/runtime/backend.js';
 import { browserDataset } from './dataset.js';
 import { decodeDropped } from './edges/decode-image.js';
-import { configureOrtWeb, loadDefaultRuntime } from './edges/ort-web.js';
+import { configureOrtWeb, defaultBackend } from './edges/ort-web.js';
 import { calibrationFromImages } from './calibration.js';
 import type { BenchSummary, LayerRow, ModelView, PruneSummary, Reply, Request, ValMetrics, ValSummary } from './protocol.js';
 
@@ -176,7 +176,7 @@ async function handle(req: Request): Promise<void> {
       const isolated = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
       threads = isolated ? Math.max(1, req.threads) : 1;
       configureOrtWeb({ wasmBase: req.wasmBase, threads });
-      useRuntimeBackend({ name: 'onnxruntime-web', load: loadDefaultRuntime });
+      useRuntimeBackend(defaultBackend);
       post({ id: req.id, kind: 'ready', threads, isolated });
       return;
     }

@@ -8,7 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DatasetError } from '../../core/errors.js';
+import { DatasetError, errorMessage } from '../../core/errors.js';
 import { COCO80_TO_91 } from '../coco/category-map.js';
 import { parseCocoDataset } from '../coco/parse.js';
 import type { CocoCategory, CocoDataset } from '../coco/types.js';
@@ -73,7 +73,7 @@ export async function openCocoDataset(jsonFile: string, options: CocoDatasetOpti
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new DatasetError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`, file);
+    throw new DatasetError(`${file}: not valid JSON (${errorMessage(e)})`, file);
   }
   const coco = parseCocoDataset(json, file);
   if (coco.images.length === 0) throw new DatasetError(`${file}: the "images" list is empty`, file);

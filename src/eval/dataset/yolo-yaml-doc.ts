@@ -2,8 +2,8 @@
  * The content of an Ultralytics dataset yaml, without touching files (the core of yolo-yaml.ts, also used by
  * the web page): class names (list or dict, checked against `nc`), the `path` key and one split's entries.
  */
-import { parse } from 'yaml';
 import { DatasetError } from '../../core/errors.js';
+import { parseYamlText } from '../../core/yaml.js';
 
 export interface DataYamlDoc {
   names: string[];
@@ -38,12 +38,7 @@ function namesOf(doc: Record<string, unknown>, file: string): string[] {
 
 /** Read a dataset yaml's text (`file` names it in messages). */
 export function readDataYaml(text: string, file: string, split = 'val'): DataYamlDoc {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    throw new DatasetError(`${file}: not valid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, file);
-  }
+  const doc = parseYamlText(text, file, DatasetError);
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new DatasetError(`${file}: expected a mapping with keys path/train/val/names`, file);
   const d = doc as Record<string, unknown>;
   const entry = d[split];

@@ -7,6 +7,7 @@
 import type { OutputInfo } from 'sharp';
 import { ImageDecodeError, MIN_IMAGE_SIDE } from './image-errors.js';
 import type { Image8 } from './resize-linear.js';
+import { errorMessage } from '../../core/errors.js';
 
 // sharp (libvips) costs about half a second of start-up: load it on the first decode, not at import time.
 let sharpModule: Promise<typeof import('sharp')> | undefined;
@@ -21,7 +22,7 @@ export async function decodeImageRgb(file: string): Promise<Image8> {
   try {
     result = await sharp(file, { failOn: 'warning', ignoreIcc: true }).rotate().removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (e) {
-    const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    const msg = errorMessage(e, { firstLine: true });
     throw new ImageDecodeError(`cannot decode image (${msg})`);
   }
   const { data, info } = result;

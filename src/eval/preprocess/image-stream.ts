@@ -3,6 +3,7 @@
  * from files with sharp in worker threads (prepared-stream.ts); the web page from dropped files decoded by the
  * browser (web/src/edges/decode-image.ts). Both letterbox with the same {@link letterbox}.
  */
+import { ImageDecodeError } from './image-errors.js';
 import { letterbox, type LetterboxGeometry } from './letterbox.js';
 import type { Image8 } from './resize-linear.js';
 
@@ -25,18 +26,21 @@ export interface ImageStream {
   close(): Promise<void>;
 }
 
-const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
-/** Decode + letterbox one image on this thread into `buffer` when it has the right size. */
+/**
+ * Decode + letterbox one image on this thread into `buffer` when it has the right size. An image that cannot
+ * be decoded ({@link ImageDecodeError}) is `{ ok: false }` (a skipped image); any other error is a bug and rejects.
+ */
 export async function prepareImage(decode: () => Promise<Image8>, size: number, buffer?: ArrayBuffer): Promise<PreparedImage> {
+  let image: Image8;
   try {
-    const image = await decode();
-    const floats = 3 * size * size;
-    const out = buffer && buffer.byteLength === floats * 4 ? new Float32Array(buffer) : new Float32Array(floats);
-    return { ok: true, ...letterbox(image, size, out) };
+    image = await decode();
   } catch (e) {
-    return { ok: false, reason: reasonOf(e) };
+    if (!(e instanceof ImageDecodeError)) throw e;
+    return { ok: false, reason: e.message };
   }
+  const floats = 3 * size * size;
+  const out = buffer && buffer.byteLength === floats * 4 ? new Float32Array(buffer) : new Float32Array(floats);
+  return { ok: true, ...letterbox(image, size, out) };
 }
 
 /**

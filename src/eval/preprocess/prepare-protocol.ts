@@ -14,7 +14,7 @@ export interface PrepareJob {
 
 export type PrepareReply =
   | { seq: number; ok: true; data: Float32Array; geometry: LetterboxGeometry }
-  | { seq: number; ok: false; reason: string };
+  /** `skip`: the image cannot be decoded (a skipped image); otherwise an unexpected error that fails the job. */
+  | { seq: number; ok: false; reason: string; skip: boolean };
 
-/** Sent once by a worker when it has loaded (jobs before that run on the main thread). */
-export interface WorkerReady { ready: true }
+export type { WorkerReady } from '../worker-pool.js';

@@ -9,12 +9,12 @@
  *
  * Worker file: dist/…/preprocess-worker.js next to this module when compiled; from TypeScript sources
  * (tsx, vitest) the .ts file is loaded through tsx's API in an eval worker; if neither works, in-thread.
+ * An image that cannot be decoded is reported in place (`ok: false`); any other error rejects `next()`.
  */
-import type { Worker } from 'node:worker_threads';
-import { spawnModuleWorker } from '../spawn-worker.js';
+import { openWorkerPool } from '../worker-pool.js';
 import { decodeImageRgb } from './decode-image.js';
 import { prepareImage, type ImageStream, type PreparedImage } from './image-stream.js';
-import type { PrepareJob, PrepareReply, WorkerReady } from './prepare-protocol.js';
+import type { PrepareJob, PrepareReply } from './prepare-protocol.js';
 
 export type { PreparedImage } from './image-stream.js';
 
@@ -34,101 +34,57 @@ export interface PreparedStream extends ImageStream {
   readonly byWorker: number;
 }
 
-const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** Decode + letterbox on this thread (the fallback path; same functions as the worker). */
+/**
+ * Decode + letterbox on this thread (the fallback path; same functions as the worker). An image that cannot
+ * be decoded is `{ ok: false }` (a skipped image); any other error is a bug and rejects.
+ */
 export function prepareInThread(file: string, size: number, buffer?: ArrayBuffer): Promise<PreparedImage> {
   return prepareImage(() => decodeImageRgb(file), size, buffer);
-}
-
-interface Slot {
-  path: string;
-  promise: Promise<PreparedImage>;
-  resolve: (r: PreparedImage) => void;
-  settled: boolean;
 }
 
 export function openPreparedStream(paths: readonly string[], options: PreparedStreamOptions): PreparedStream {
   const { size } = options;
   const depth = Math.max(1, options.depth ?? 4);
-  const wanted = Math.max(0, Math.min(options.workers ?? 1, 8));
-  const slots = new Map<number, Slot>();
   const spare: ArrayBuffer[] = [];
-  const workers: Worker[] = [];
-  /** Workers that said they are ready; until one is, jobs run on this thread (hides the workers' start-up). */
-  const ready: Worker[] = [];
-  let signalReady!: (ok: boolean) => void;
-  const workerReady = new Promise<boolean>((r) => (signalReady = r));
-  let fallbackReason: string | undefined;
-  let posted = 0, taken = 0, closing = false, byWorker = 0;
-
-  const inThread = (slot: Slot): void => {
-    void prepareInThread(slot.path, size, spare.pop()).then((r) => settle(slot, r));
-  };
-  const settle = (slot: Slot, r: PreparedImage): void => {
-    if (slot.settled) return;
-    slot.settled = true;
-    slot.resolve(r);
-  };
-  const fail = (reason: string): void => {
-    if (closing || fallbackReason !== undefined) return;
-    fallbackReason = reason;
-    signalReady(false);
-    ready.length = 0;
-    for (const w of workers.splice(0)) void w.terminate();
-    for (const slot of slots.values()) if (!slot.settled) inThread(slot);
-  };
-
-  if (wanted > 0) {
-    try {
-      for (let i = 0; i < wanted; i++) {
-        const w = spawnModuleWorker(new URL('./preprocess-worker.js', import.meta.url));
-        w.on('message', (m: PrepareReply | WorkerReady) => {
-          if ('ready' in m) {
-            if (fallbackReason === undefined) ready.push(w);
-            signalReady(fallbackReason === undefined);
-            return;
-          }
-          const slot = slots.get(m.seq);
-          byWorker++;
-          if (slot) settle(slot, m.ok ? { ok: true, data: m.data, geometry: m.geometry } : { ok: false, reason: m.reason });
-        });
-        w.on('error', (e) => fail(`preprocessing worker failed: ${reasonOf(e)}`));
-        w.on('exit', (code) => fail(`preprocessing worker exited (code ${code})`));
-        workers.push(w);
-      }
-    } catch (e) {
-      fail(`preprocessing worker could not start: ${reasonOf(e)}`);
-    }
-  }
-
-  if (workers.length === 0) signalReady(false);
+  const pool = openWorkerPool<PrepareJob, PrepareReply, PreparedImage>({
+    module: new URL('./preprocess-worker.js', import.meta.url),
+    workers: Math.max(0, Math.min(options.workers ?? 1, 8)),
+    name: 'preprocessing worker',
+    inThread: (job) => prepareInThread(job.path, size, spare.pop()),
+    fromReply: (m) => {
+      if (m.ok) return { ok: true, data: m.data, geometry: m.geometry };
+      if (m.skip) return { ok: false, reason: m.reason };
+      throw new Error(`preprocessing worker: ${m.reason}`);
+    },
+    send: (w, job) => {
+      const recycle = spare.pop();
+      const sent: PrepareJob = recycle ? { ...job, recycle } : job;
+      w.postMessage(sent, recycle ? [recycle] : []);
+      return sent;
+    },
+  });
+  const slots = new Map<number, Promise<PreparedImage>>();
+  let posted = 0, taken = 0;
   const post = (): void => {
     while (posted - taken < depth && posted < paths.length) {
       const seq = posted++;
-      let resolve!: (r: PreparedImage) => void;
-      const promise = new Promise<PreparedImage>((r) => (resolve = r));
-      const slot: Slot = { path: paths[seq]!, promise, resolve, settled: false };
-      slots.set(seq, slot);
-      const w = ready[seq % Math.max(1, ready.length)];
-      if (!w) { inThread(slot); continue; }
-      const recycle = spare.pop();
-      const job: PrepareJob = { seq, path: slot.path, size, recycle };
-      w.postMessage(job, recycle ? [recycle] : []);
+      const result = pool.run({ seq, path: paths[seq]!, size });
+      result.catch(() => undefined); // observed by next(); not an unhandled rejection while it waits there
+      slots.set(seq, result);
     }
   };
   post();
 
   return {
-    get mode() { return wanted > 0 && fallbackReason === undefined ? 'worker' : 'main'; },
-    get fallbackReason() { return fallbackReason; },
-    get byWorker() { return byWorker; },
-    workerReady,
+    get mode() { return pool.mode; },
+    get fallbackReason() { return pool.fallbackReason; },
+    get byWorker() { return pool.byWorker; },
+    workerReady: pool.workerReady,
     async next() {
       if (taken >= paths.length) throw new RangeError('prepared stream: no more images');
       const seq = taken;
-      const slot = slots.get(seq)!;
-      const r = await slot.promise;
+      const r = await slots.get(seq)!;
       slots.delete(seq);
       taken++;
       post();
@@ -137,10 +93,6 @@ export function openPreparedStream(paths: readonly string[], options: PreparedSt
     recycle(data) {
       if (data.byteLength === 3 * size * size * 4 && data.byteOffset === 0 && spare.length < depth) spare.push(data.buffer as ArrayBuffer);
     },
-    async close() {
-      closing = true;
-      signalReady(false);
-      await Promise.all(workers.splice(0).map((w) => w.terminate()));
-    },
+    close: () => pool.close(),
   };
 }

@@ -6,23 +6,23 @@
  * come back with later jobs and are reused, so the steady state allocates no tensors.
  */
 import { parentPort } from 'node:worker_threads';
-import { decodeImageRgb } from './decode-image.js';
+import { decodeImageRgb, ImageDecodeError } from './decode-image.js';
 import { letterbox } from './letterbox.js';
 import type { PrepareJob, PrepareReply, WorkerReady } from './prepare-protocol.js';
 import type { Image8 } from './resize-linear.js';
+import { errorMessage } from '../../core/errors.js';
 
 const port = parentPort;
 if (!port) throw new Error('preprocess-worker.js must run in a worker thread');
 
 const spare: ArrayBuffer[] = [];
 
-type Decoded = { ok: true; image: Image8 } | { ok: false; reason: string };
+type Decoded = { ok: true; image: Image8 } | { ok: false; reason: string; skip: boolean };
 
-const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 function finish(job: PrepareJob, decoded: Decoded): void {
   if (!decoded.ok) {
-    port!.postMessage({ seq: job.seq, ok: false, reason: decoded.reason } satisfies PrepareReply);
+    port!.postMessage({ seq: job.seq, ok: false, reason: decoded.reason, skip: decoded.skip } satisfies PrepareReply);
     return;
   }
   try {
@@ -32,7 +32,8 @@ function finish(job: PrepareJob, decoded: Decoded): void {
     const { data, geometry } = letterbox(decoded.image, job.size, new Float32Array(buf ?? new ArrayBuffer(floats * 4)));
     port!.postMessage({ seq: job.seq, ok: true, data, geometry } satisfies PrepareReply, [data.buffer as ArrayBuffer]);
   } catch (e) {
-    port!.postMessage({ seq: job.seq, ok: false, reason: reasonOf(e) } satisfies PrepareReply);
+    // Not an unreadable image: a bug in letterbox fails the job instead of skipping the image.
+    port!.postMessage({ seq: job.seq, ok: false, reason: errorMessage(e), skip: false } satisfies PrepareReply);
   }
 }
 
@@ -43,7 +44,7 @@ port.on('message', (job: PrepareJob) => {
   if (job.recycle) spare.push(job.recycle);
   const decoded: Promise<Decoded> = decodeImageRgb(job.path).then(
     (image) => ({ ok: true, image }),
-    (e: unknown) => ({ ok: false, reason: reasonOf(e) }),
+    (e: unknown) => ({ ok: false, reason: errorMessage(e), skip: e instanceof ImageDecodeError }),
   );
   chain = chain.then(async () => finish(job, await decoded));
 });

@@ -9,7 +9,7 @@ import type { OnnxModel } from '../../io/onnx/bytes.js';
 import { indexGraph, intAttr, intsAttr, constantOf } from '../onnx-graph.js';
 import { inferShapes, type ShapeOptions } from '../shapes.js';
 import { broadcast, type Shape } from '../shape-math.js';
-import { readTensor, tensorDims } from '../../io/onnx/bytes.js';
+import { opsetOf, readTensor, tensorDims } from '../../io/onnx/bytes.js';
 import { BROADCAST_OPS, NORM_OPS, normAxis } from './ops.js';
 
 export interface ConsistencyReport {
@@ -29,7 +29,7 @@ export function checkChannelConsistency(model: OnnxModel, options: ShapeOptions 
     if (!ref) return undefined;
     return Array.from(readTensor(ref.proto, model.external).data as ArrayLike<number | bigint>, Number);
   };
-  const opset = Number(model.proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 13);
+  const opset = opsetOf(model);
   const violations: string[] = [];
   const bad = (n: { opType: string; name: string }, what: string) => violations.push(`${n.opType} '${n.name}': ${what}`);
   for (const n of g.nodes) {

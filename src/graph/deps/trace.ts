@@ -3,7 +3,7 @@
  * (see rules.ts, conv-rules.ts), then merge coupled channels into classes and classes into groups.
  */
 import type { GraphProto, NodeProto } from 'onnx-buf';
-import type { OnnxModel } from '../../io/onnx/bytes.js';
+import { opsetOf, type OnnxModel } from '../../io/onnx/bytes.js';
 import { layerIndexOf, isWithin, modulePathFromNodeName } from '../module-path.js';
 import { indexGraph, type GraphIndex } from '../onnx-graph.js';
 import { traceConv } from './conv-rules.js';
@@ -23,12 +23,6 @@ export interface TraceOptions {
   ignore?: readonly string[];
   /** Keep every channel that enters the head too (the head's weights stay untouched). Default false. */
   keepHeadInputs?: boolean;
-}
-
-/** The default-domain opset of a model. */
-export function opsetOf(model: OnnxModel): number {
-  const entry = model.proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
-  return entry ? Number(entry.version) : 13;
 }
 
 /** Module path of the Ultralytics detection head: the last top-level `model.<i>` seen in node names. */

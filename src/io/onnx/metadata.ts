@@ -4,6 +4,7 @@
 import type { ModelProto, TypeProto, ValueInfoProto } from 'onnx-buf';
 import { onnxDTypeName } from './dtypes.js';
 import { parsePyLiteral, type PyValue } from './pyliteral.js';
+import { errorMessage } from '../../core/errors.js';
 
 export interface ValueSpec {
   name: string;
@@ -74,7 +75,7 @@ export function parseUltralyticsMetadata(proto: ModelProto): UltralyticsMetadata
     try {
       return parsePyLiteral(text);
     } catch (e) {
-      md.problems[key] = e instanceof Error ? e.message : String(e);
+      md.problems[key] = errorMessage(e);
       return undefined;
     }
   };

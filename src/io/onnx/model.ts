@@ -7,7 +7,7 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, type ModelProto, type NodeProto, type TensorProto } from 'onnx-buf';
 import type { Tensor } from '../../core/dtype.js';
-import { ModelFormatError, UsageError } from '../../core/errors.js';
+import { ModelFormatError, UsageError, errorMessage } from '../../core/errors.js';
 import { shallowCopy } from './proto-util.js';
 import { isExternal, readTensor, withValues, type ExternalReader } from './tensor.js';
 
@@ -44,7 +44,7 @@ export function parseOnnx(bytes: Uint8Array, options: { path?: string; external?
   try {
     proto = fromBinary(ModelProtoSchema, bytes, { readUnknownFields: true });
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
+    const why = errorMessage(e);
     throw new ModelFormatError(`${name}: not a valid ONNX model (protobuf decoding failed: ${why}); the file is truncated, corrupt or of another format`, options.path, { cause: e });
   }
   if (!proto.graph || proto.irVersion <= 0n || (proto.graph.node.length === 0 && proto.graph.initializer.length === 0)) {
@@ -99,7 +99,7 @@ export function tensorRefs(model: OnnxModel): Map<string, TensorRef> {
 }
 
 /** Decode a named tensor (initializer or Constant). */
-export function getTensor(model: OnnxModel, name: string, refs = tensorRefs(model)): Tensor {
+export function getTensor(model: OnnxModel, name: string, refs: ReadonlyMap<string, TensorRef> = tensorRefs(model)): Tensor {
   const ref = refs.get(name);
   if (!ref) throw new UsageError(`tensor '${name}' is not an initializer or Constant of ${what(model.path)}`, name);
   return readTensor(ref.proto, model.external);
@@ -152,6 +152,12 @@ function withConstantValue(node: NodeProto, value: TensorProto): NodeProto {
 }
 
 /** A model with a new protobuf (structural edit): it will be re-encoded when written. */
+/** The default-domain (`''` or `ai.onnx`) opset a model imports; 13 when it declares none. */
+export function opsetOf(model: OnnxModel): number {
+  const entry = model.proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
+  return entry ? Number(entry.version) : 13;
+}
+
 export function withProto(model: OnnxModel, proto: ModelProto): OnnxModel {
   return { ...model, proto, patches: undefined };
 }

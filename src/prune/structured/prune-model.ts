@@ -4,7 +4,7 @@
  * channel-consistency check or does not run in onnxruntime with the original output shapes. Shared by the file
  * edge (prune-file.ts: `prunekit prune --structured`) and the web page; neither reads nor writes files here.
  */
-import { UnsupportedOpError } from '../../core/errors.js';
+import { UnsupportedOpError, errorMessage } from '../../core/errors.js';
 import type { Tensor } from '../../core/dtype.js';
 import { checkChannelConsistency } from '../../graph/deps/index.js';
 import type { ClassSource } from '../../graph/class-source.js';
@@ -83,7 +83,7 @@ export async function pruneChannelsModel(model: OnnxModel, label: string, option
     try {
       verify = await verifyModel(bytes, { ...(options.compare ? { original: model.source ?? serializeOnnx(model) } : {}), feeds: options.feeds, inputLabel: options.inputLabel });
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
+      const why = errorMessage(e);
       throw new UnsupportedOpError(`${label}: the channel-pruned model failed the onnxruntime check (${why}); nothing was written — please report this model`, label, { cause: e });
     }
   }

@@ -93,6 +93,25 @@ describe('cocoEvaluate: hand-built cases', () => {
     expect(s.AP50).toBeCloseTo(0.5, 12);
   });
 
+  it('an IoU exactly at a threshold matches (pycocotools skips only IoU < t): IoU 0.5 is a TP at 0.50 and nowhere above', () => {
+    // A 10×10 detection inside a 10×20 ground truth: IoU = 100 / 200 = 0.5 exactly.
+    const s = stats(dataset([{ cat: 1, box: [10, 10, 10, 20] }]), [det(1, [10, 10, 10, 10], 0.9)]);
+    expect(s.AP50).toBeCloseTo(1, 12);
+    expect(s.AP75).toBe(0);
+    expect(s.AP).toBeCloseTo(0.1, 12);
+    expect(s.AR100).toBeCloseTo(0.1, 12);
+  });
+
+  it('an exact IoU tie between two ground truths goes to the later one (pycocotools replaces its best unless IoU < best)', () => {
+    // Detection A (score 0.9) overlaps both ground truths with IoU 90/110; it takes the second. Detection B sits
+    // on the second (IoU 1) and overlaps the first with IoU 80/120 = 0.67 only: at thresholds 0.70..0.80 it is
+    // a false positive, so recall there is 1/2 (101-point AP 51/101); at 0.50..0.65 B takes the first: AP 1.
+    const d = dataset([{ cat: 1, box: [0, 0, 10, 10] }, { cat: 1, box: [2, 0, 10, 10] }]);
+    const s = stats(d, [det(1, [1, 0, 10, 10], 0.9), det(1, [2, 0, 10, 10], 0.8)]);
+    expect(s.AP50).toBeCloseTo(1, 12);
+    expect(s.AP75).toBeCloseTo(51 / 101, 12);
+  });
+
   it('rejects results for an image id the annotations do not have', () => {
     expect(() => cocoEvaluate({ dataset: dataset([]), results: [det(1, SMALL_A, 0.5, 99)] })).toThrow(/image_id 99/);
   });
@@ -110,8 +129,8 @@ describe('cocoEvaluate: hand-built cases', () => {
 
 /** Random small problems: boxes near a few ground truths, distinct scores. */
 const problem = fc.record({
-  gts: fc.array(fc.record({ img: fc.integer({ min: 1, max: 3 }), cat: fc.integer({ min: 1, max: 2 }), x: fc.integer({ min: 0, max: 80 }), y: fc.integer({ min: 0, max: 80 }), w: fc.integer({ min: 2, max: 60 }), h: fc.integer({ min: 2, max: 60 }), crowd: fc.integer({ min: 0, max: 9 }).map((v) => v === 0) }), { maxLength: 8 }),
-  dets: fc.array(fc.record({ img: fc.integer({ min: 1, max: 3 }), cat: fc.integer({ min: 1, max: 2 }), x: fc.integer({ min: 0, max: 80 }), y: fc.integer({ min: 0, max: 80 }), w: fc.integer({ min: 2, max: 60 }), h: fc.integer({ min: 2, max: 60 }) }), { maxLength: 12 }),
+  gts: fc.array(fc.record({ img: fc.integer({ min: 1, max: 3 }), cat: fc.integer({ min: 1, max: 2 }), x: fc.integer({ min: 0, max: 80 }), y: fc.integer({ min: 0, max: 80 }), w: fc.integer({ min: 2, max: 60 }), h: fc.integer({ min: 2, max: 60 }), crowd: fc.integer({ min: 0, max: 9 }).map((v) => v === 0) }), { maxLength: 8, size: 'max' }),
+  dets: fc.array(fc.record({ img: fc.integer({ min: 1, max: 3 }), cat: fc.integer({ min: 1, max: 2 }), x: fc.integer({ min: 0, max: 80 }), y: fc.integer({ min: 0, max: 80 }), w: fc.integer({ min: 2, max: 60 }), h: fc.integer({ min: 2, max: 60 }) }), { maxLength: 12, size: 'max' }),
   seed: fc.integer(),
 });
 
@@ -140,12 +159,12 @@ const rich = fc.record({
     img: fc.integer({ min: 1, max: 3 }), cat: fc.integer({ min: 1, max: 2 }),
     x: fc.integer({ min: 0, max: 150 }), y: fc.integer({ min: 0, max: 150 }), w: fc.integer({ min: 2, max: 140 }), h: fc.integer({ min: 2, max: 140 }),
     crowd: fc.integer({ min: 0, max: 7 }).map((v) => v === 0), areaScale: fc.constantFrom(0.5, 1, 1.3),
-  }), { maxLength: 10 }),
+  }), { maxLength: 10, size: 'max' }),
   dets: fc.array(fc.record({
     img: fc.integer({ min: 1, max: 3 }), cat: fc.integer({ min: 1, max: 3 }), ofGt: fc.integer({ min: -1, max: 9 }),
     dx: fc.integer({ min: -8, max: 8 }), dy: fc.integer({ min: -8, max: 8 }), w: fc.integer({ min: 2, max: 140 }), h: fc.integer({ min: 2, max: 140 }),
     score: fc.integer({ min: 1, max: 6 }).map((v) => v / 7),
-  }), { maxLength: 25 }),
+  }), { maxLength: 25, size: 'max' }),
   maxDets: fc.constantFrom([1, 10, 100], [1, 2, 3], [2, 5, 100]),
 });
 

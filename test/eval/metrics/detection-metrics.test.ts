@@ -123,13 +123,13 @@ describe('computeDetectionMetrics (Ultralytics semantics): hand-built cases', ()
 const box = fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 4, max: 40 }), fc.integer({ min: 4, max: 40 }))
   .map(([x, y, w, h]): Xyxy => [x, y, x + w, y + h]);
 const image = fc.record({
-  gts: fc.array(fc.record({ cls: fc.integer({ min: 0, max: 1 }), box }), { maxLength: 5 }),
-  dets: fc.array(fc.record({ cls: fc.integer({ min: 0, max: 1 }), box, jitter: fc.boolean() }), { maxLength: 8 }),
+  gts: fc.array(fc.record({ cls: fc.integer({ min: 0, max: 1 }), box }), { maxLength: 5, size: 'max' }),
+  dets: fc.array(fc.record({ cls: fc.integer({ min: 0, max: 1 }), box, jitter: fc.boolean() }), { maxLength: 8, size: 'max' }),
 });
 
 describe('computeDetectionMetrics: properties', () => {
   it('metrics lie in [0, 1] and do not depend on the order of detections within or across images', () => {
-    fc.assert(fc.property(fc.array(image, { minLength: 1, maxLength: 4 }), fc.integer(), (imgs, seed) => {
+    fc.assert(fc.property(fc.array(image, { minLength: 1, maxLength: 4, size: 'max' }), fc.integer(), (imgs, seed) => {
       let k = 0;
       const total = imgs.reduce((s, im) => s + im.dets.length, 0);
       const lab = imgs.map((im, i) => labels(String(i), im.gts));

@@ -32,8 +32,8 @@ const box = fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 
 describe('matchImage', () => {
   it('equals the literal numpy matching of Ultralytics at every threshold (random overlapping boxes, classes, duplicates)', () => {
     fc.assert(fc.property(
-      fc.array(fc.record({ b: box, c: fc.integer({ min: 0, max: 1 }) }), { maxLength: 6 }),
-      fc.array(fc.record({ b: box, c: fc.integer({ min: 0, max: 1 }), copy: fc.integer({ min: -1, max: 5 }) }), { maxLength: 8 }),
+      fc.array(fc.record({ b: box, c: fc.integer({ min: 0, max: 1 }) }), { maxLength: 6, size: 'max' }),
+      fc.array(fc.record({ b: box, c: fc.integer({ min: 0, max: 1 }), copy: fc.integer({ min: -1, max: 5 }) }), { maxLength: 8, size: 'max' }),
       (gts, dets) => {
         const lb = Float32Array.from(gts.flatMap((g) => g.b));
         const lc = Int32Array.from(gts.map((g) => g.c));
@@ -58,5 +58,33 @@ describe('matchImage', () => {
     const b = Float32Array.of(0, 0, 8, 8);
     expect(boxIouF32(a, 0, b, 0)).toBe(Math.fround(64 / Math.fround(100 + Math.fround(1e-7))));
     expect(boxIouF32(a, 0, Float32Array.of(20, 20, 30, 30), 0)).toBe(0);
+  });
+
+  it('an exact IoU tie between two labels goes to the later label (numpy\'s reversed stable argsort), so a later detection on that label is a duplicate', () => {
+    // Detection 0 overlaps both labels with IoU 90/110 exactly; it takes label 1. Detection 1 sits on label 1
+    // (IoU 1) and finds it claimed: a false positive wherever detection 0 matched (thresholds 0.50..0.80).
+    const labels = Float32Array.of(0, 0, 10, 10, 2, 0, 12, 10);
+    const dets = Float32Array.of(1, 0, 11, 10, 2, 0, 12, 10);
+    expect(boxIouF32(labels, 0, dets, 0)).toBe(boxIouF32(labels, 1, dets, 0));
+    const T = ULTRALYTICS_IOU_THRESHOLDS.length;
+    const tp = new Uint8Array(2 * T);
+    matchImage(labels, Int32Array.of(0, 0), Int32Array.of(0, 1), dets, Int32Array.of(0, 0), Int32Array.of(0, 1), ULTRALYTICS_IOU_THRESHOLDS, tp, 0);
+    expect(Array.from(tp.subarray(0, T))).toEqual([1, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
+    expect(Array.from(tp.subarray(T))).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
+  });
+
+  it('writes rows at `offset`; a detection matches only labels of its class, and only with IoU > 0', () => {
+    const labels = Float32Array.of(0, 0, 10, 10, 100, 100, 110, 110);
+    const dets = Float32Array.of(0, 0, 10, 10, 50, 50, 60, 60, 100, 100, 110, 110);
+    const T = ULTRALYTICS_IOU_THRESHOLDS.length;
+    const out = new Uint8Array(6 * T);
+    matchImage(labels, Int32Array.of(0, 1), Int32Array.of(0, 1), dets, Int32Array.of(0, 0, 1), Int32Array.of(0, 1, 2), ULTRALYTICS_IOU_THRESHOLDS, out, 3);
+    expect(Array.from(out.subarray(0, 3 * T))).toEqual(new Array(3 * T).fill(0)); // rows before the offset untouched
+    expect(Array.from(out.subarray(3 * T, 4 * T))).toEqual(new Array(T).fill(1)); // identical box: TP at every threshold
+    expect(Array.from(out.subarray(4 * T, 5 * T))).toEqual(new Array(T).fill(0)); // overlaps no label
+    expect(Array.from(out.subarray(5 * T))).toEqual(new Array(T).fill(1)); // class 1 on label 1
+    const swapped = new Uint8Array(3 * T);
+    matchImage(labels, Int32Array.of(0, 1), Int32Array.of(0, 1), dets, Int32Array.of(1, 0, 0), Int32Array.of(0, 1, 2), ULTRALYTICS_IOU_THRESHOLDS, swapped, 0);
+    expect(Array.from(swapped)).toEqual(new Array(3 * T).fill(0)); // each box on a label of the other class
   });
 });

@@ -1,7 +1,9 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect, it } from 'vitest';
-import { openPreparedStream, type PreparedImage, type PreparedStream } from '../../../src/eval/preprocess/prepared-stream.js';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { openPreparedStream, prepareInThread, type PreparedImage, type PreparedStream } from '../../../src/eval/preprocess/prepared-stream.js';
 import { describeFixtures, fixture } from '../../helpers/fixtures.js';
 
 /** Take every image of a stream, recycling each tensor after copying it (as validate does after session.run). */
@@ -68,6 +70,24 @@ describeFixtures('openPreparedStream: worker thread vs in-thread preprocessing',
       const a = two[i]!, b = one[i]!;
       expect(a.ok && b.ok).toBe(true);
       if (a.ok && b.ok) expect(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer))).toBe(true);
+    }
+  });
+});
+
+describe('prepareInThread: only decode failures become skipped images', () => {
+  it('a missing file is { ok: false } naming the decode failure; an error past decoding rejects', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'prunekit-prep-'));
+    try {
+      const png = path.join(dir, 'grey.png');
+      await sharp({ create: { width: 20, height: 12, channels: 3, background: { r: 9, g: 99, b: 199 } } }).png().toFile(png);
+      const good = await prepareInThread(png, 32);
+      expect(good.ok && good.geometry).toMatchObject({ originalWidth: 20, originalHeight: 12 });
+      const missing = await prepareInThread(path.join(dir, 'missing.jpg'), 32);
+      expect(missing).toEqual({ ok: false, reason: expect.stringMatching(/^cannot decode image \(/) });
+      // A non-integer side makes the tensor allocation throw a RangeError: a bug, not an unreadable image.
+      await expect(prepareInThread(png, 1.5)).rejects.toThrow(RangeError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

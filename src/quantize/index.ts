@@ -1,0 +1,13 @@
+export { asymmetricParams, symmetricParams, quantizeValue, dequantizeValue, roundHalfEven, qRange, MIN_SCALE } from './params.js';
+export type { QuantDType, QuantParams } from './params.js';
+export { quantizeWeights, quantizeLayer, quantizeBias } from './weights.js';
+export type { ConvQuantization, QuantizedBias, QuantizedWeights, WeightQuantOptions } from './weights.js';
+export { upgradeToOpset13, QDQ_OPSET } from './opset.js';
+export { planQuantization, decodeTail, isDflConv, layerKind } from './plan.js';
+export type { FloatNode, LayerKind, NodeInfo, PlanOptions, QuantPlan } from './plan.js';
+export { activationParams } from './scales.js';
+export type { ScaleOptions, TensorRange } from './scales.js';
+export { insertQdq } from './qdq.js';
+export type { QdqOptions, QdqResult, QuantizedLayer } from './qdq.js';
+export { quantizeStatic, CALIBRATION_METHODS } from './static.js';
+export type { CalibrationMethod, StaticQuantOptions, StaticQuantResult } from './static.js';

@@ -1,0 +1,131 @@
+/**
+ * The QDQ rewrite: every planned activation tensor T gets T → QuantizeLinear → DequantizeLinear → (all consumers);
+ * each quantized weighted node reads int8 weights and an int32 bias through DequantizeLinear. This is the format
+ * onnxruntime's graph optimizer fuses into integer kernels (DQ → Conv → Q ⇒ QLinearConv) and that TensorRT,
+ * OpenVINO and NPU toolchains read. The model is raised to opset 13 first (per-axis DequantizeLinear).
+ */
+import type { NodeProto, TensorProto } from 'onnx-buf';
+import type { Tensor } from '../core/dtype.js';
+import { toFloat32 } from '../core/convert.js';
+import { constantOf, indexGraph, intAttr, type GraphIndex } from '../graph/onnx-graph.js';
+import { attrInt, getTensor, makeNode, makeTensor, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
+import type { QuantParams } from './params.js';
+import type { QuantPlan } from './plan.js';
+import { quantizeLayer, type ConvQuantization } from './weights.js';
+
+export interface QdqOptions {
+  /** Per-output-channel weight scales for Conv/ConvTranspose (default true). */
+  perChannel?: boolean;
+  /** 7-bit weights. */
+  reduceRange?: boolean;
+}
+
+export interface QuantizedLayer { node: string; op: string; weight: string; channels: number; perChannel: boolean; widened: number }
+
+export interface QdqResult {
+  model: OnnxModel;
+  /** Weighted layers quantized, with their int8 weight. */
+  layers: QuantizedLayer[];
+  /** Activation tensors that got a Q/DQ pair. */
+  tensors: number;
+}
+
+const scalar = (name: string, dtype: 'float32' | 'uint8' | 'int8', value: number): TensorProto =>
+  makeTensor(name, dtype === 'float32' ? { dtype, dims: [], data: Float32Array.of(value) } : dtype === 'uint8' ? { dtype, dims: [], data: Uint8Array.of(value) } : { dtype, dims: [], data: Int8Array.of(value) });
+
+/** Output-channel axis and whether per-channel scales are used for a weighted node. */
+function weightAxis(n: NodeProto, dims: readonly number[], perChannel: boolean): { axis: number; perChannel: boolean } {
+  if (n.opType === 'Conv') return { axis: 0, perChannel };
+  if (n.opType === 'ConvTranspose') return { axis: 1, perChannel: perChannel && intAttr(n, 'group', 1) === 1 };
+  return { axis: Math.max(0, dims.length - 1), perChannel: false }; // Gemm, MatMul: per tensor
+}
+
+/** Rewrite `model` with Q/DQ pairs per `plan` and `params` (activation tensor → parameters). */
+export function insertQdq(model: OnnxModel, plan: QuantPlan, params: ReadonlyMap<string, QuantParams>, options: QdqOptions = {}, g: GraphIndex = indexGraph(model)): QdqResult {
+  const graph = shallowCopy(model.proto.graph!);
+  const taken = new Set([...g.producer.keys(), ...g.constants.keys(), ...g.graphInputs]);
+  const fresh = (stem: string) => { let n = stem; for (let k = 1; taken.has(n); k++) n = `${stem}_${k}`; taken.add(n); return n; };
+  const inits: TensorProto[] = [...graph.initializer];
+  const qdq = new Map<string, string>(); // tensor → its DQ output
+  const pairFor = new Map<string, NodeProto[]>(); // tensor → its Q and DQ nodes
+  const outputRename = new Map<string, string>(); // graph output produced by a node → the node's new output name
+  for (const t of plan.tensors) {
+    const p = params.get(t);
+    if (!p) continue;
+    const s = fresh(`${t}_scale`), z = fresh(`${t}_zero_point`);
+    inits.push(scalar(s, 'float32', p.scale), scalar(z, p.dtype, p.zeroPoint));
+    let src = t, dq = fresh(`${t}_DequantizeLinear_Output`);
+    if (g.graphOutputs.has(t) && g.producer.has(t)) { src = fresh(`${t}_float`); outputRename.set(t, src); dq = t; }
+    const q = fresh(`${t}_QuantizeLinear_Output`);
+    pairFor.set(t, [makeNode('QuantizeLinear', [src, s, z], [q], [], { name: `${t}_QuantizeLinear` }), makeNode('DequantizeLinear', [q, s, z], [dq], [], { name: `${t}_DequantizeLinear` })]);
+    qdq.set(t, dq);
+  }
+  const layers: QuantizedLayer[] = [];
+  const weightCache = new Map<string, { q: ConvQuantization; names: string[] }>();
+  const nodes: NodeProto[] = [];
+  for (const t of plan.tensors) if (g.graphInputs.has(t) && pairFor.has(t)) nodes.push(...pairFor.get(t)!);
+  g.nodes.forEach((n, i) => {
+    const out = shallowCopy(n);
+    out.input = n.input.map((v) => qdq.get(v) ?? v);
+    out.output = n.output.map((v) => outputRename.get(v) ?? v);
+    if (plan.quantized.has(i) && (n.opType === 'Conv' || n.opType === 'ConvTranspose' || n.opType === 'Gemm' || n.opType === 'MatMul')) {
+      const wRef = constantOf(g, n.input[1] ?? '');
+      const xParams = params.get(n.input[0] ?? '');
+      if (wRef && xParams) {
+        const w = getTensor(model, wRef.name, g.constants);
+        const bRef = n.input[2] ? constantOf(g, n.input[2]) : undefined;
+        const bias = bRef ? toFloat32(getTensor(model, bRef.name, g.constants)) : undefined;
+        const { axis, perChannel } = weightAxis(n, w.dims, options.perChannel ?? true);
+        const key = `${wRef.name}|${axis}|${perChannel}|${bRef?.name ?? ''}|${xParams.scale}`;
+        let cached = weightCache.get(key);
+        if (!cached) {
+          const q = quantizeLayer(toFloat32(w as Tensor), w.dims, bias, xParams.scale, { perChannel, axis, reduceRange: options.reduceRange });
+          const wq = fresh(`${wRef.name}_quantized`), ws = fresh(`${wRef.name}_scale`), wz = fresh(`${wRef.name}_zero_point`), wdq = fresh(`${wRef.name}_DequantizeLinear_Output`);
+          const chans = q.weight.scales.length;
+          const axisAttr = q.weight.axis === undefined ? [] : [attrInt('axis', q.weight.axis)];
+          const shape = q.weight.axis === undefined ? [] : [chans];
+          inits.push(makeTensor(wq, { dtype: 'int8', dims: [...w.dims], data: q.weight.data }), makeTensor(ws, { dtype: 'float32', dims: shape, data: q.weight.scales }), makeTensor(wz, { dtype: 'int8', dims: shape, data: new Int8Array(chans) }));
+          nodes.push(makeNode('DequantizeLinear', [wq, ws, wz], [wdq], axisAttr, { name: `${wRef.name}_DequantizeLinear` }));
+          const names = [wdq];
+          if (q.bias && bRef) {
+            const bq = fresh(`${bRef.name}_quantized`), bs = fresh(`${bRef.name}_scale`), bz = fresh(`${bRef.name}_zero_point`), bdq = fresh(`${bRef.name}_DequantizeLinear_Output`);
+            const perAxis = q.bias.scales.length > 1 && q.weight.axis !== undefined;
+            inits.push(makeTensor(bq, { dtype: 'int32', dims: [q.bias.data.length], data: q.bias.data }),
+              makeTensor(bs, perAxis ? { dtype: 'float32', dims: [q.bias.scales.length], data: q.bias.scales } : { dtype: 'float32', dims: [], data: q.bias.scales.subarray(0, 1) }),
+              makeTensor(bz, perAxis ? { dtype: 'int32', dims: [q.bias.data.length], data: new Int32Array(q.bias.data.length) } : { dtype: 'int32', dims: [], data: new Int32Array(1) }));
+            nodes.push(makeNode('DequantizeLinear', [bq, bs, bz], [bdq], perAxis ? [attrInt('axis', 0)] : [], { name: `${bRef.name}_DequantizeLinear` }));
+            names.push(bdq);
+          }
+          cached = { q, names };
+          weightCache.set(key, cached);
+        }
+        out.input[1] = cached.names[0]!;
+        if (cached.names[1]) out.input[2] = cached.names[1];
+        layers.push({ node: n.name, op: n.opType, weight: wRef.name, channels: cached.q.weight.scales.length, perChannel: cached.q.weight.axis !== undefined, widened: cached.q.widened.length });
+      }
+    }
+    nodes.push(out);
+    for (const o of n.output) if (pairFor.has(o)) nodes.push(...pairFor.get(o)!);
+  });
+  graph.node = nodes;
+  graph.initializer = inits;
+  const proto = shallowCopy(model.proto);
+  proto.graph = withoutDeadCode(graph);
+  return { model: withProto(model, proto), layers, tensors: qdq.size };
+}
+
+/** Drop nodes whose outputs nobody reads and initializers no node reads (the float weights replaced by int8). */
+function withoutDeadCode<G extends { node: NodeProto[]; initializer: TensorProto[]; output: Array<{ name: string }>; input: Array<{ name: string }> }>(graph: G): G {
+  let nodes = graph.node;
+  for (;;) {
+    const used = new Set([...nodes.flatMap((n) => n.input), ...graph.output.map((o) => o.name)]);
+    const kept = nodes.filter((n) => n.output.some((o) => o && used.has(o)));
+    if (kept.length === nodes.length) break;
+    nodes = kept;
+  }
+  const used = new Set([...nodes.flatMap((n) => n.input), ...graph.output.map((o) => o.name)]);
+  const out = shallowCopy(graph);
+  out.node = nodes;
+  out.initializer = graph.initializer.filter((t) => used.has(t.name));
+  return out;
+}

@@ -1,0 +1,76 @@
+/**
+ * Static QDQ quantization of a float ONNX model: raise to opset 13, plan (detector tail and placement rules keep
+ * float), calibrate the planned activations in onnxruntime (MinMax or percentile, computed in the graph), derive
+ * shared scales, rewrite with Q/DQ pairs and int8/int32 initializers.
+ */
+import { DatasetError, UsageError } from '../core/errors.js';
+import { indexGraph } from '../graph/onnx-graph.js';
+import type { OnnxModel } from '../io/onnx/bytes.js';
+import type { CalibrationSource } from '../prune/structured/index.js';
+import type { ActivationProgress } from '../runtime/activations.js';
+import { collectRanges } from '../runtime/ranges.js';
+import { upgradeToOpset13 } from './opset.js';
+import type { QuantDType } from './params.js';
+import { planQuantization, type FloatNode, type PlanOptions, type QuantPlan } from './plan.js';
+import { insertQdq, type QdqOptions, type QuantizedLayer } from './qdq.js';
+import { activationParams, type TensorRange } from './scales.js';
+
+export type CalibrationMethod = 'minmax' | 'percentile';
+export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile'];
+
+export interface StaticQuantOptions extends PlanOptions, QdqOptions {
+  /** Activation type (default uint8: the type onnxruntime fuses on x86). */
+  activationType?: QuantDType;
+  method?: CalibrationMethod;
+  /** Fraction of values kept inside the range for `percentile` (default 0.9999). */
+  percentile?: number;
+  threads?: number;
+  onProgress?: (p: ActivationProgress) => void;
+}
+
+export interface StaticQuantResult {
+  model: OnnxModel;
+  plan: QuantPlan;
+  layers: QuantizedLayer[];
+  /** Quantizable nodes left float, and why. */
+  float: FloatNode[];
+  /** Calibrated range per activation tensor (over all images). */
+  ranges: Map<string, TensorRange>;
+  calibration: { images: number; description: string; seconds: number };
+}
+
+/** Combine per-image ranges: MinMax takes the extremes, percentile averages the per-image percentiles. */
+class RangeAccumulator {
+  private readonly acc = new Map<string, { min: number; max: number; n: number }>();
+  constructor(private readonly mean: boolean) {}
+  add(name: string, r: TensorRange): void {
+    if (!Number.isFinite(r.min) || !Number.isFinite(r.max)) return;
+    const a = this.acc.get(name);
+    if (!a) { this.acc.set(name, { ...r, n: 1 }); return; }
+    if (this.mean) { a.min += r.min; a.max += r.max; } else { a.min = Math.min(a.min, r.min); a.max = Math.max(a.max, r.max); }
+    a.n++;
+  }
+  ranges(): Map<string, TensorRange> {
+    return new Map([...this.acc].map(([k, a]) => [k, this.mean ? { min: a.min / a.n, max: a.max / a.n } : { min: a.min, max: a.max }]));
+  }
+}
+
+/** Quantize `model` with activations calibrated on `source`. */
+export async function quantizeStatic(model: OnnxModel, source: CalibrationSource, options: StaticQuantOptions = {}): Promise<StaticQuantResult> {
+  const method = options.method ?? 'minmax';
+  if (!CALIBRATION_METHODS.includes(method)) throw new UsageError(`--method ${method}: expected one of ${CALIBRATION_METHODS.join(', ')}`);
+  const t0 = performance.now();
+  const m13 = upgradeToOpset13(model);
+  const g = indexGraph(m13);
+  const plan = planQuantization(m13, options, g);
+  const acc = new RangeAccumulator(method === 'percentile');
+  const run = plan.tensors.length === 0 ? { images: 0 }
+    : await collectRanges(m13, plan.tensors, source.feeds(), (name, r) => acc.add(name, r), {
+      percentile: method === 'percentile' ? options.percentile ?? 0.9999 : undefined, threads: options.threads, total: source.count, onProgress: options.onProgress,
+    });
+  if (plan.tensors.length > 0 && run.images === 0) throw new DatasetError(`calibration: ${source.description} yielded no usable image; pass a dataset yaml or folder with decodable images`);
+  const ranges = acc.ranges();
+  const params = activationParams(g.nodes, ranges, { activationType: options.activationType });
+  const qdq = insertQdq(m13, plan, params, options, g);
+  return { model: qdq.model, plan, layers: qdq.layers, float: plan.float, ranges, calibration: { images: run.images, description: source.description, seconds: (performance.now() - t0) / 1000 } };
+}
