@@ -46,6 +46,18 @@ async function downloadOf(s: PageSession, selector: string, dir: string): Promis
   return { name: dl.suggestedFilename(), bytes: await readFile(file) };
 }
 
+/** Set the compress form (`fields`: input id → value), run, wait for `done`, take the screenshot. */
+async function compress(s: PageSession, mode: string, fields: Record<string, string>, done: string, name: string): Promise<void> {
+  await s.page.selectOption('#mode', mode);
+  for (const [id, value] of Object.entries(fields)) {
+    if (id === 'preset') await s.page.selectOption('#preset', value);
+    else await s.page.fill(`#${id}`, value);
+  }
+  await s.page.click('#run-prune');
+  await waitFor(s.page, done);
+  await shot(s, name);
+}
+
 async function cliMap50(model: string, dir: string): Promise<number> {
   const json = path.join(dir, `${path.basename(model)}.val.json`);
   const r = await cli(['val', model, '--data', path.join(COCO8, 'coco8.yaml'), '--threads', '2', '--json', json]);
@@ -77,12 +89,7 @@ describeFixtures('web page (headless Chromium)', () => {
   });
 
   it('prune 10% with the yolov8 preset: the downloaded model is byte-identical to `prunekit prune`', async () => {
-    await s.page.selectOption('#mode', 'unstructured');
-    await s.page.selectOption('#preset', 'yolov8');
-    await s.page.fill('#target', '0.1');
-    await s.page.click('#run-prune');
-    await waitFor(s.page, '#prune-summary');
-    await shot(s, '2-prune');
+    await compress(s, 'unstructured', { preset: 'yolov8', target: '0.1' }, '#prune-summary', '2-prune');
     const page = await downloadOf(s, '#dl-model', dir);
     const out = path.join(dir, 'cli-pruned.onnx');
     const r = await cli(['prune', MODEL, '--preset', 'yolov8', '--target', '0.1', '-o', out]);
@@ -119,12 +126,7 @@ describeFixtures('web page (headless Chromium)', () => {
   it('structured prune of the demo model: the same params and MACs as `prunekit prune --structured`, same bytes', async () => {
     await s.page.setInputFiles('#model-input', DEMO);
     await waitFor(s.page, '#layer-count');
-    await s.page.selectOption('#mode', 'structured');
-    await s.page.fill('#target', '');
-    await s.page.fill('#ratio', '0.3');
-    await s.page.click('#run-prune');
-    await waitFor(s.page, '#macs-after');
-    await shot(s, '4-structured');
+    await compress(s, 'structured', { target: '', ratio: '0.3' }, '#macs-after', '4-structured');
     const out = path.join(dir, 'cli-structured.onnx');
     const json = path.join(dir, 'cli-structured.json');
     const r = await cli(['prune', DEMO, '--structured', '--channel-ratio', '0.3', '-o', out, '--json', json]);

@@ -4,7 +4,7 @@
  * never freezes the tab. Errors arrive with the library's typed error name and message and are shown as-is.
  */
 import { PRESETS } from '../../src/prune/presets.js';
-import type { BenchSummary, DroppedFile, ModelView, PruneSummary, Reply, Request, ValMetrics, ValSummary } from './protocol.js';
+import type { BenchSummary, DroppedFile, ModelView, PruneSettings, PruneSummary, Reply, Request, ValMetrics, ValSummary } from './protocol.js';
 
 /** Larger files cannot be held in one ArrayBuffer by the browser (and onnxruntime-web's 32-bit wasm heap). */
 export const MAX_MODEL_BYTES = 2 ** 31 - 1;
@@ -20,7 +20,7 @@ let worker: Worker;
 let nextId = 1;
 const waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
 let modelFile: File | undefined;
-let pruned: { summary: PruneSummary; model: Uint8Array } | undefined;
+let pruned: { summary: PruneSummary; model: Blob } | undefined;
 let dataFiles: DroppedFile[] = [];
 
 class WorkerError extends Error {}
@@ -105,10 +105,13 @@ function layerTable(v: ModelView): string {
 
 async function openModel(file: File): Promise<void> {
   if (file.size > MAX_MODEL_BYTES) { showError(Object.assign(new Error(`${file.name}: ${mb(file.size)} is over the browser's 2 GB limit for one file; use the CLI (prunekit) for this model`), { name: 'UsageError' })); return; }
+  modelFile = undefined;
+  pruned = undefined;
+  for (const id of ['compress-view', 'data-view', 'download-view', 'layers-box']) $(id).hidden = true;
+  $('model-summary').innerHTML = $('layers').innerHTML = '';
   const r = await busy('reading model', () => call({ kind: 'inspect', name: file.name, file }));
   if (!r || r.kind !== 'inspected') return;
   modelFile = file;
-  pruned = undefined;
   $('model-summary').innerHTML = summaryTable(r.view);
   $('layers').innerHTML = layerTable(r.view);
   $('layers-box').hidden = false;
@@ -119,8 +122,9 @@ async function openModel(file: File): Promise<void> {
 }
 
 function pruneView(s: PruneSummary): string {
-  const rows: [string, string][] = [['policy', esc(s.policy)], [s.macs ? 'params' : 'non-zero weights', `${fmt(s.params.before)} → <span id="params-after" data-value="${s.params.after}">${fmt(s.params.after)}</span>`]];
+  const rows: [string, string][] = [['policy', esc(s.policy)], [s.int8 ? 'file bytes' : s.macs ? 'params' : 'non-zero weights', `${fmt(s.params.before)} → <span id="params-after" data-value="${s.params.after}">${fmt(s.params.after)}</span>`]];
   if (s.macs) rows.push(['MACs', `${fmt(s.macs.before)} → <span id="macs-after" data-value="${s.macs.after}">${fmt(s.macs.after)}</span>`]);
+  if (s.int8) rows.push(['INT8', `${s.int8.layers} layers quantized (weights int8 per channel, activations uint8, ${s.int8.method} on ${s.int8.images} images); ${s.int8.float} kept float`]);
   if (s.sparsity) rows.push(['sparsity of prunable weights', `${pct(s.sparsity.before)} → <span id="sparsity-after">${pct(s.sparsity.after)}</span>`]);
   rows.push(['file', `${esc(s.name)} (${mb(s.bytes)})`], ['time', `${s.seconds.toFixed(2)} s`]);
   return `<h3>Before → after</h3><table class="kv" id="prune-summary">${rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join('')}</table><details><summary>Layers after</summary>${layerTable(s.after)}</details>`;
@@ -132,8 +136,11 @@ function num(id: string): number | undefined {
 }
 
 async function runPrune(): Promise<void> {
-  const mode = $<HTMLSelectElement>('mode').value as 'unstructured' | 'structured';
-  const settings = { mode, preset: $<HTMLSelectElement>('preset').value, target: num('target'), ratio: mode === 'structured' ? num('ratio') : undefined, calibImages: mode === 'structured' ? num('calib') || undefined : undefined };
+  const mode = $<HTMLSelectElement>('mode').value as PruneSettings['mode'];
+  const settings: PruneSettings = {
+    mode, preset: $<HTMLSelectElement>('preset').value, target: mode === 'int8' ? undefined : num('target'),
+    ratio: mode === 'structured' ? num('ratio') : undefined, calibImages: mode === 'unstructured' ? undefined : num('calib') || undefined,
+  };
   const r = await busy('compressing', () => call({ kind: 'prune', settings, images: dataFiles }));
   if (!r || r.kind !== 'pruned') return;
   pruned = { summary: r.summary, model: r.model };
@@ -209,7 +216,10 @@ const inputFiles = (input: HTMLInputElement): DroppedFile[] => [...(input.files 
 
 function wire(): void {
   for (const p of PRESETS.values()) $('preset').insertAdjacentHTML('beforeend', `<option value="${esc(p.name)}"${p.name === 'yolov8' ? ' selected' : ''}>${esc(p.name)}</option>`);
-  const syncMode = () => { for (const el of document.querySelectorAll<HTMLElement>('.structured-only')) el.hidden = $<HTMLSelectElement>('mode').value !== 'structured'; };
+  const syncMode = () => {
+    const mode = $<HTMLSelectElement>('mode').value;
+    for (const el of document.querySelectorAll<HTMLElement>('[data-modes]')) el.hidden = !el.dataset.modes!.split(' ').includes(mode);
+  };
   $('mode').addEventListener('change', syncMode);
   syncMode();
   $<HTMLInputElement>('model-input').addEventListener('change', (e) => { const f = (e.target as HTMLInputElement).files?.[0]; if (f) void openModel(f); });
@@ -233,7 +243,7 @@ function wire(): void {
     $('download-view').hidden = true;
     void startWorker().then(() => (modelFile ? call({ kind: 'inspect', name: modelFile.name, file: modelFile }) : undefined));
   });
-  $('dl-model').addEventListener('click', () => { if (pruned) download(pruned.summary.name, pruned.model as Uint8Array<ArrayBuffer>, 'application/octet-stream'); });
+  $('dl-model').addEventListener('click', () => { if (pruned) download(pruned.summary.name, pruned.model, 'application/octet-stream'); });
   $('dl-json').addEventListener('click', () => { if (pruned) download(pruned.summary.name.replace(/\.onnx$/, '.json'), JSON.stringify(pruned.summary.json, null, 2), 'application/json'); });
   const report = async (kind: 'html' | 'json') => {
     const r = await busy('report', () => call({ kind: 'report' }));

@@ -12,13 +12,13 @@ export interface ModelView {
 }
 
 export interface PruneSettings {
-  mode: 'unstructured' | 'structured';
+  mode: 'unstructured' | 'structured' | 'int8';
   preset: string;
   /** Unstructured: sparsity over prunable weights; structured: fraction of params removed. Undefined: the preset's ratios. */
   target?: number;
   /** Structured: one ratio per channel group (overrides preset and target). */
   ratio?: number;
-  /** Structured: calibration images (the first N of the dropped images, sorted by path). */
+  /** Structured / INT8: calibration images (the first N of the dropped images, sorted by path). */
   calibImages?: number;
 }
 
@@ -36,6 +36,7 @@ export interface PruneSummary {
   name: string; bytes: number; policy: string;
   params: { before: number; after: number }; macs: { before: number; after: number } | null;
   sparsity: { before: number; after: number } | null; seconds: number;
+  int8?: { layers: number; float: number; method: string; images: number };
   json: unknown; after: ModelView;
 }
 
@@ -54,7 +55,7 @@ export type Reply =
   | { id: number; kind: 'error'; name: string; message: string }
   | { id: number; kind: 'ready'; threads: number; isolated: boolean }
   | { id: number; kind: 'inspected'; view: ModelView }
-  | { id: number; kind: 'pruned'; summary: PruneSummary; model: Uint8Array }
+  | { id: number; kind: 'pruned'; summary: PruneSummary; model: Blob }
   | { id: number; kind: 'validated'; summary: ValSummary }
   | { id: number; kind: 'benched'; summary: BenchSummary }
   | { id: number; kind: 'report'; html: string; json: ComparisonReport };

@@ -13,7 +13,8 @@ import { openDecoderStream } from '../../src/eval/preprocess/image-stream.js';
 import { listLayers } from '../../src/graph/inventory.js';
 import { indexGraph } from '../../src/graph/onnx-graph.js';
 import { inspectOnnx } from '../../src/graph/summary.js';
-import { parseOnnx, type OnnxModel } from '../../src/io/onnx/model.js';
+import { parseOnnx, serializeOnnx, type OnnxModel } from '../../src/io/onnx/model.js';
+import { quantizeStatic } from '../../src/quantize/static.js';
 import { planPrune } from '../../src/prune/prune.js';
 import { getPreset } from '../../src/prune/presets.js';
 import { pruneOnnxBytes } from '../../src/prune/prune-stream.js';
@@ -60,13 +61,14 @@ async function inspect(id: number, name: string, file: File): Promise<void> {
   if (/\.(pt|pth|safetensors)$/i.test(name)) {
     throw new UsageError(`${name}: the page prunes and validates ONNX models; export the checkpoint to ONNX (yolo export format=onnx) or use the CLI for .pt/.safetensors`);
   }
+  base = undefined; candidate = undefined; validation = undefined; bench = undefined;
   const bytes = new Uint8Array(await file.arrayBuffer());
   base = load(name, bytes);
-  candidate = undefined; validation = undefined; bench = undefined;
   post({ id, kind: 'inspected', view: view(name, bytes.length, base.model) });
 }
 
 const stem = (name: string) => name.replace(/\.onnx$/i, '');
+const SUFFIX = { unstructured: 'pruned', structured: 'pruned', int8: 'int8' } as const;
 
 async function prune(id: number, req: Extract<Request, { kind: 'prune' }>): Promise<void> {
   if (!base) throw new UsageError('drop a model first');
@@ -85,6 +87,16 @@ async function prune(id: number, req: Extract<Request, { kind: 'prune' }>): Prom
       sparsity: { before: t.sparsityPrunableBefore, after: t.sparsityPrunable },
       json: r.result,
     };
+  } else if (s.mode === 'int8') {
+    const info = modelInfoOf(base.model, base.name);
+    const calibration = await calibrationFromImages(req.images, s.calibImages ?? 32, info);
+    const r = await quantizeStatic(base.model, calibration, { threads, onProgress: progress('calibration') });
+    bytes = serializeOnnx(r.model);
+    summary = {
+      policy: `INT8 static QDQ, minmax on ${r.calibration.images} images`, params: { before: base.bytes.length, after: bytes.length }, macs: null, sparsity: null,
+      int8: { layers: r.layers.length, float: r.float.length, method: 'minmax', images: r.calibration.images },
+      json: { layers: r.layers, float: r.float, calibration: r.calibration },
+    };
   } else {
     const calibration = s.calibImages ? await calibrationFromImages(req.images, s.calibImages, modelInfoOf(base.model, base.name)) : undefined;
     const r = await pruneChannelsModel(base.model, base.name, {
@@ -95,11 +107,11 @@ async function prune(id: number, req: Extract<Request, { kind: 'prune' }>): Prom
     const { model: _m, graph: _g, bytes: _b, ...json } = r;
     summary = { policy: r.policy, params: r.report.params, macs: r.report.macs, sparsity: null, json };
   }
-  candidate = load(`${stem(base.name)}-pruned.onnx`, bytes);
+  candidate = load(`${stem(base.name)}-${SUFFIX[s.mode]}.onnx`, bytes);
   validation = undefined; bench = undefined;
   const out: PruneSummary = { ...summary, name: candidate.name, bytes: bytes.length, seconds: (performance.now() - t0) / 1000, after: view(candidate.name, bytes.length, candidate.model) };
-  const copy = bytes.slice();
-  post({ id, kind: 'pruned', summary: out, model: copy }, [copy.buffer]);
+  // A Blob lives outside the JavaScript heap and is passed by reference: no third copy of the model.
+  post({ id, kind: 'pruned', summary: out, model: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }) });
 }
 
 function metricsOf(r: ValidationResult): ValMetrics {
