@@ -23,6 +23,7 @@ const NODE_EDGES = [
   'src/eval/spawn-worker.ts',
   'src/eval/validate.ts',
   'src/eval/worker-pool.ts',
+  'src/io/files/**',
   'src/io/onnx/file.ts',
   'src/prune/prune-checkpoint-file.ts',
   'src/prune/prune-file.ts',

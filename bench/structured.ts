@@ -2,7 +2,8 @@
  * Structured channel pruning benchmark (issue 7). Run: `npx tsx bench/structured.ts` (env: BENCH_THREADS=2,
  * BENCH_RUNS=100, BENCH_SKIP_MAP=1 to skip the coco128 validation). Writes bench/results/structured.json.
  *
- * BENCH_ROUND_TO=1,8,16 picks the --round-to variants; BENCH_MAP_RATIOS=0,0.3,0.5 the validated ratios.
+ * BENCH_ROUND_TO=1,8,16 picks the --round-to variants; BENCH_MAP_RATIOS=0,0.3,0.5 the validated ratios;
+ * BENCH_SPINNING=both repeats each latency row with onnxruntime's intra-op spinning on (as before issue 14).
  *
  * 1. Time to analyse groups + apply on the 28 MB tokenc3 model (median of 5, after one warm-up).
  * 2. ORT CPU latency original vs pruned, interleaved rounds, same threads (prunekit's bench harness):
@@ -28,6 +29,8 @@ const tmp = await mkdtemp(path.join(os.tmpdir(), 'prunekit-bench-structured-'));
 /** Channel rounding variants measured (BENCH_ROUND_TO=1,8,16); the mAP run uses the first. */
 const ROUNDS = (process.env.BENCH_ROUND_TO ?? '16,8').split(',').map(Number);
 const ROUND_TO = ROUNDS[0]!;
+/** BENCH_SPINNING=both: each latency row also with intra-op spinning on (the pre-issue-14 setting), right after. */
+const SPINNING_TOO = process.env.BENCH_SPINNING === 'both';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function analyseApplyTiming(file: string) {
@@ -55,17 +58,17 @@ async function pruned(file: string, ratio: number, roundTo: number, pruneHead = 
   return { path: out, report: r.report };
 }
 
-async function latency(file: string, ratio: number, roundTo: number, pruneHead = false) {
+async function latency(file: string, ratio: number, roundTo: number, pruneHead = false, allowSpinning = false) {
   const p = await pruned(file, ratio, roundTo, pruneHead);
-  const res = await benchmarkModels([{ path: path.join(models, file) }, { path: p.path }], { threads, runs, warmup: 10 });
+  const res = await benchmarkModels([{ path: path.join(models, file) }, { path: p.path }], { threads, runs, warmup: 10, allowSpinning });
   const c = res.comparisons[0]!;
   const row = {
-    model: file, ratio, roundTo, pruneHead, threads, runs: res.rounds,
+    model: file, ratio, roundTo, pruneHead, threads, allowSpinning, runs: res.rounds,
     medianMs: res.models.map((m) => m.latency.medianMs),
     latencyRatio: c.ratio, ci95: [c.ciLow, c.ciHigh], verdict: c.verdict,
     params: p.report.params, macs: p.report.macs,
   };
-  console.log(`${file} @ ${ratio} round-to ${roundTo}${pruneHead ? ' --prune-head' : ''}: ${c.verdict}; MACs ${(p.report.macs.before / 1e9).toFixed(3)} → ${(p.report.macs.after / 1e9).toFixed(3)} G`);
+  console.log(`${file} @ ${ratio} round-to ${roundTo}${pruneHead ? ' --prune-head' : ''}${allowSpinning ? ' (spinning on)' : ''}: ${c.verdict}; MACs ${(p.report.macs.before / 1e9).toFixed(3)} → ${(p.report.macs.after / 1e9).toFixed(3)} G`);
   return row;
 }
 
@@ -85,9 +88,13 @@ const timing = await analyseApplyTiming('yolov13n-tokenc3-lsnet-random.onnx');
 console.log(`tokenc3 analyse ${timing.analyseMs.toFixed(0)} ms, analyse + apply ${timing.analyseApplyMs.toFixed(0)} ms`);
 const lat = [];
 for (const [file, ratio] of [['LeYOLONano-640.onnx', 0.3], ['LeYOLONano-640.onnx', 0.5], ['yolov13n-random.onnx', 0.5]] as const) {
-  for (const roundTo of ROUNDS) lat.push(await latency(file, ratio, roundTo));
+  for (const roundTo of ROUNDS) {
+    lat.push(await latency(file, ratio, roundTo));
+    if (SPINNING_TOO) lat.push(await latency(file, ratio, roundTo, false, true));
+  }
 }
 lat.push(await latency('yolov13n-random.onnx', 0.5, ROUND_TO, true));
+if (SPINNING_TOO) lat.push(await latency('yolov13n-random.onnx', 0.5, ROUND_TO, true, true));
 const map = process.env.BENCH_SKIP_MAP ? undefined : await mapDrop();
 const result = { schema: 'prunekit.bench.structured/1', date: new Date().toISOString(), cpus: os.cpus().length, timing, latency: lat, map };
 saveResult(threads === 2 ? 'structured' : `structured-t${threads}`, result);

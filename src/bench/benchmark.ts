@@ -26,6 +26,11 @@ export interface BenchModelSpec {
 export interface BenchOptions extends InputShapeOptions {
   /** Intra-op threads per session (default: every core, {@link defaultThreads}). */
   threads?: number;
+  /**
+   * Let idle intra-op threads spin (default false): only to measure what spinning costs; with it, the session
+   * that just ran takes cores from the one timed next.
+   */
+  allowSpinning?: boolean;
   graphOptimization?: GraphOptimization;
   /** Warm-up rounds (default 20). */
   warmup?: number;

@@ -41,7 +41,7 @@ export async function benchmarkSources(models: readonly BenchSource[], options: 
       const t0 = performance.now();
       // Spinning off: a session that just ran would otherwise keep its threads busy-waiting and take cores from
       // the one being timed next (bench/spinning.ts measures it).
-      const session = await createSession(spec.source, { threads, graphOptimization, allowSpinning: false });
+      const session = await createSession(spec.source, { threads, graphOptimization, allowSpinning: options.allowSpinning ?? false });
       const loadMs = performance.now() - t0;
       sessions.push(session);
       const feeds = syntheticFeeds(session.inputs, options);

@@ -9,8 +9,8 @@ import { formatBenchText } from '../report/index.js';
 import type { GraphOptimization } from '../runtime/index.js';
 import type { CliContext, CommandModule } from './context.js';
 import { progressBar } from './progress.js';
+import { checkOutputs, target, writeJson } from './outputs.js';
 import { threadsHelp } from './threads.js';
-import { writeJson } from './write-json.js';
 
 const GRAPH_OPTS: readonly GraphOptimization[] = ['all', 'basic', 'extended', 'disabled'];
 
@@ -82,12 +82,14 @@ export const benchCommand: CommandModule = {
         .argument('<models...>', 'ONNX files; the first is the baseline'),
     )
       .option('--json <file>', 'write the full result (with raw samples) as JSON')
-      .action(async (models: string[], flags: LatencyFlags & { json?: string }) => {
+      .option('--force', 'overwrite an existing --json file')
+      .action(async (models: string[], flags: LatencyFlags & { json?: string; force?: boolean }) => {
         const options = benchOptionsFromFlags(flags);
+        await checkOutputs([target('--json', flags.json)], { force: flags.force, inputs: models });
         const result = await runBenchWithProgress(ctx, models, options);
         ctx.io.out(formatBenchText(result));
         if (flags.json) {
-          await writeJson(flags.json, result);
+          await writeJson(flags.json, result, { force: flags.force });
           ctx.io.out(`wrote ${flags.json}`);
         }
       });

@@ -9,6 +9,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = 
   inspect: async () => (await import('./inspect.js')).inspectCommand,
   presets: async () => (await import('./presets.js')).presetsCommand,
   prune: async () => (await import('./prune.js')).pruneCommand,
+  quantize: async () => (await import('./quantize.js')).quantizeCommand,
   val: async () => (await import('./val.js')).valCommand,
   eval: async () => (await import('./eval.js')).evalCommand,
   bench: async () => (await import('./bench.js')).benchCommand,

@@ -3,21 +3,23 @@
  * [--json r.json]`: accuracy, latency and size of both models side by side. Exit 1 when the accuracy budget is
  * broken (after printing and writing the reports), 0 when it holds, 2 on usage errors.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { FileError, errorMessage } from '../core/index.js';
 import {
   compareModels, parseMaxDrop, renderHtml, renderMarkdown, summaryLines, type CompareOptions, type CompareOutcome, type CompareProgress,
   type ComparisonReport,
 } from '../report/index.js';
 import { addLatencyFlags, benchOptionsFromFlags, type LatencyFlags } from './bench.js';
-import { writeJson } from './write-json.js';
+import { checkOutputs, target, writeJson, writeText, type OutputTarget } from './outputs.js';
 import type { CliContext, CommandModule } from './context.js';
 import { ExitCode } from './io.js';
 import { progressBar } from './progress.js';
 
-/** Report outputs a command may write. */
-export interface ReportFiles { report?: string; md?: string; json?: string }
+/** Report outputs a command may write; `force` replaces existing files. */
+export interface ReportFiles { report?: string; md?: string; json?: string; force?: boolean }
+
+/** The report files as entries for {@link checkOutputs}, named by their flags. */
+export function reportTargets(files: ReportFiles): (OutputTarget | undefined)[] {
+  return [target('--report', files.report), target('--md', files.md), target('--json', files.json)];
+}
 
 export interface CompareFlags extends LatencyFlags, ReportFiles {
   data?: string;
@@ -25,20 +27,12 @@ export interface CompareFlags extends LatencyFlags, ReportFiles {
   bench?: boolean;
 }
 
-async function writeText(file: string, text: string): Promise<void> {
-  try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, text);
-  } catch (e) {
-    throw new FileError(`${file}: cannot write (${errorMessage(e)})`, file, { cause: e });
-  }
-}
-
 /** Write the requested report files and say where they went. */
 export async function writeReports(ctx: CliContext, report: ComparisonReport, files: ReportFiles): Promise<void> {
-  if (files.report) await writeText(files.report, renderHtml(report));
-  if (files.md) await writeText(files.md, renderMarkdown(report));
-  if (files.json) await writeJson(files.json, report);
+  const force = { force: files.force };
+  if (files.report) await writeText(files.report, renderHtml(report), force);
+  if (files.md) await writeText(files.md, renderMarkdown(report), force);
+  if (files.json) await writeJson(files.json, report, force);
   for (const f of [files.report, files.md, files.json]) if (f) ctx.io.out(`wrote ${f}`);
 }
 
@@ -107,9 +101,11 @@ export const compareCommand: CommandModule = {
       .option('--report <file>', 'write the self-contained HTML report')
       .option('--md <file>', 'write the Markdown report')
       .option('--json <file>', 'write the report data as JSON')
+      .option('--force', 'overwrite existing report files')
       .action(async (base: string, candidate: string, flags: CompareFlags) => {
         const budget = flags.maxDrop !== undefined ? parseMaxDrop(flags.maxDrop) : undefined;
         const bench = benchOptionsFromFlags(flags);
+        await checkOutputs(reportTargets(flags), { force: flags.force, inputs: [base, candidate, flags.data] });
         const imgsz = bench.imgsz && bench.imgsz.height === bench.imgsz.width ? bench.imgsz.height : undefined;
         const outcome = await runCompare(ctx, {
           base, candidate, data: flags.data, budget,

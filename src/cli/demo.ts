@@ -6,18 +6,18 @@
  * HTML/Markdown/JSON reports.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileError } from '../core/index.js';
 import { parseMaxDrop } from '../report/index.js';
 import { benchOptionsFromFlags } from './bench.js';
-import { finishComparison, runCompare } from './compare.js';
+import { finishComparison, reportTargets, runCompare } from './compare.js';
 import type { CliContext, CommandModule } from './context.js';
 import { inspectFile } from './inspect.js';
 import { ExitCode } from './io.js';
 import { calibrationSetup } from './prune-calibration.js';
-import { runPipeline } from './run.js';
+import { checkOutputs, target } from './outputs.js';
+import { pipelineTargets, runPipeline } from './run.js';
 import { defaultThreads, threadsHelp } from './threads.js';
 
 /** The demo assets shipped with the package (`demo/` at the package root). */
@@ -33,11 +33,29 @@ export interface DemoOptions {
   /** Benchmark rounds per model (interleaved). */
   runs: number;
   threads: number;
+  /** Replace the files of an earlier demo run in `out`. */
+  force?: boolean;
+}
+
+/** The demo's files: the run pipeline's in `unstructured/`, two models and the reports in `structured/`. */
+function demoPaths(out: string) {
+  const structured = path.join(out, 'structured');
+  return {
+    unstructured: path.join(out, 'unstructured'), structured,
+    pruned: path.join(structured, 'tiny-detector.channels20.onnx'), blind: path.join(structured, 'tiny-detector.channels20-nocalib.onnx'),
+    reports: { report: path.join(structured, 'report.html'), md: path.join(structured, 'report.md'), json: path.join(structured, 'report.json') },
+  };
 }
 
 /** Run the demo; resolves to 1 when an accuracy budget was broken, 0 when all held. */
 export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<number> {
   const a = demoAssets();
+  const p = demoPaths(options.out);
+  const force = options.force ?? false;
+  await checkOutputs([
+    target('-o', options.out, 'folder'), ...pipelineTargets(a.model, p.unstructured), target('-o', p.structured, 'folder'),
+    target('model', p.pruned), target('model', p.blind), ...reportTargets(p.reports),
+  ], { force });
   const bench = { threads: String(options.threads), warmup: '10', runs: String(options.runs) };
   let code = 0;
   const keepGoing = async (step: () => Promise<void>) => {
@@ -53,23 +71,19 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<nu
   for (const line of (await inspectFile(a.model)).text({ layers: false })) ctx.io.out(line);
 
   ctx.io.out('\n== 2. unstructured, module-aware: 20% of prunable weights (preset yolov8, classes from the yaml) ==');
-  const unstructured = path.join(options.out, 'unstructured');
+  const { unstructured, structured, pruned: prunedPath, blind: blindPath } = p;
   await keepGoing(() => runPipeline(ctx, {
-    model: a.model, data: a.data, arch: a.arch, preset: 'yolov8', target: '0.20', out: unstructured, force: true,
+    model: a.model, data: a.data, arch: a.arch, preset: 'yolov8', target: '0.20', out: unstructured, force,
     maxDrop: 'map50=5%', bench,
   }));
 
   ctx.io.out('\n== 3. structured: remove 20% of the channels of every prunable group (head protected), calibrated ==');
-  const structured = path.join(options.out, 'structured');
-  await mkdir(structured, { recursive: true });
-  const prunedPath = path.join(structured, 'tiny-detector.channels20.onnx');
-  const blindPath = path.join(structured, 'tiny-detector.channels20-nocalib.onnx');
   const { pruneChannelsFile } = await import('../prune/structured/index.js');
   const { validate } = await import('../eval/index.js');
   // Label-free calibration on the demo's own 20 images (the same ones validated below: an in-sample, optimistic setup).
   const calib = await calibrationSetup(ctx, a.model, { calib: a.data, calibImages: '20' });
-  const s = await pruneChannelsFile(a.model, prunedPath, { ratio: 0.2, arch: a.arch, force: true, ...calib.options }).finally(calib.stop);
-  await pruneChannelsFile(a.model, blindPath, { ratio: 0.2, arch: a.arch, force: true });
+  const s = await pruneChannelsFile(a.model, prunedPath, { ratio: 0.2, arch: a.arch, force, ...calib.options }).finally(calib.stop);
+  await pruneChannelsFile(a.model, blindPath, { ratio: 0.2, arch: a.arch, force });
   ctx.io.out(`params ${s.report.params.before} → ${s.report.params.after}, MACs ${s.report.macs.before} → ${s.report.macs.after}, file ${s.files.input.bytes} → ${s.files.output?.bytes ?? s.files.input.bytes} bytes`);
   const rec = s.report.reconstruction;
   if (rec) ctx.io.out(`reconstruction: ${rec.consumers} consumer convs refit from ${rec.images} unlabelled images (the demo images themselves: in-sample)`);
@@ -80,9 +94,7 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<nu
       base: a.model, candidate: prunedPath, data: a.data, budget: parseMaxDrop('map50=5%'), bench: benchOptionsFromFlags(bench),
       title: 'prunekit demo: 20% of channels removed (one-shot, calibrated on 20 unlabelled images, no fine-tuning)',
     });
-    await finishComparison(ctx, outcome, {
-      report: path.join(structured, 'report.html'), md: path.join(structured, 'report.md'), json: path.join(structured, 'report.json'),
-    });
+    await finishComparison(ctx, outcome, { ...p.reports, force });
   });
 
   ctx.io.out(`\nreports: ${path.join(unstructured, 'report.html')} and ${path.join(structured, 'report.html')} (open in a browser; they work offline)`);
@@ -99,9 +111,12 @@ export const demoCommand: CommandModule = {
       .option('-o, --output <dir>', 'output folder', path.join('out', 'demo'))
       .option('--runs <n>', 'benchmark rounds per model', '100')
       .option('--threads <n>', threadsHelp())
-      .action(async (flags: { output: string; runs: string; threads?: string }) => {
+      .option('--force', 'replace the files of an earlier demo run in the output folder')
+      .action(async (flags: { output: string; runs: string; threads?: string; force?: boolean }) => {
         // The demo shows the budget check but is not itself a check: it exits 0 when every step ran.
-        await runDemo(ctx, { out: flags.output, runs: Number(flags.runs), threads: flags.threads === undefined ? defaultThreads() : Number(flags.threads) });
+        await runDemo(ctx, {
+          out: flags.output, runs: Number(flags.runs), threads: flags.threads === undefined ? defaultThreads() : Number(flags.threads), force: flags.force,
+        });
       });
   },
 };

@@ -2,13 +2,13 @@
  * `prunekit eval --annotations instances.json --predictions results.json [--json FILE] [--per-class]`:
  * pycocotools COCOeval (bbox) of any detector's saved COCO results — the metric alone, no model.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { DatasetError, FileError, UsageError } from '../core/errors.js';
 import {
   cocoEvaluate, formatCocoStats, parseCocoDataset, parseCocoResultColumns, type CocoEvaluation,
 } from '../eval/coco/index.js';
 import type { CliContext, CommandModule } from './context.js';
+import { checkOutputs, target, writeJson } from './outputs.js';
 
 interface EvalFlags {
   annotations?: string;
@@ -16,6 +16,7 @@ interface EvalFlags {
   json?: string;
   perClass?: boolean;
   maxDets?: string;
+  force?: boolean;
 }
 
 /** Read and JSON.parse a file; FileError when unreadable, DatasetError when not JSON. */
@@ -72,6 +73,7 @@ async function runEval(ctx: CliContext, f: EvalFlags): Promise<void> {
   if (!f.annotations) throw new UsageError('eval needs --annotations instances.json (the COCO ground truth)');
   if (!f.predictions) throw new UsageError('eval needs --predictions results.json (COCO results: image_id, category_id, bbox, score)');
   const maxDets = parseMaxDets(f.maxDets);
+  await checkOutputs([target('--json', f.json)], { force: f.force, inputs: [f.annotations, f.predictions] });
   const dataset = parseCocoDataset(await readJsonFile(f.annotations, 'annotations'), f.annotations);
   // Columns, not objects: the parsed json becomes garbage at once and millions of boxes stay cheap.
   const results = parseCocoResultColumns(await readJsonFile(f.predictions, 'predictions'), f.predictions);
@@ -83,12 +85,7 @@ async function runEval(ctx: CliContext, f: EvalFlags): Promise<void> {
   ctx.io.out(formatCocoStats(r.stats, r.params.maxDets).join('\n'));
   if (f.perClass) ctx.io.out(perClassTable(r).join('\n'));
   if (f.json) {
-    try {
-      await mkdir(path.dirname(path.resolve(f.json)), { recursive: true });
-      await writeFile(f.json, JSON.stringify(evalJson(r, f.annotations, f.predictions), null, 2) + '\n');
-    } catch (e) {
-      throw new FileError(`--json ${f.json}: cannot write (${(e as Error).message})`, f.json, { cause: e });
-    }
+    await writeJson(f.json, evalJson(r, f.annotations, f.predictions), { force: f.force });
     ctx.io.err(`wrote ${f.json}`);
   }
 }
@@ -102,6 +99,7 @@ export const evalCommand: CommandModule = {
       .option('--annotations <file>', 'COCO instances json (ground truth)')
       .option('--predictions <file>', 'COCO results json: [{image_id, category_id, bbox: [x,y,w,h], score}]')
       .option('--json <file>', 'write the stats (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl) and per-category values as JSON')
+      .option('--force', 'overwrite an existing --json file')
       .option('--per-class', 'also print AP, AP50, AP75 and AR per category')
       .option('--max-dets <a,b,c>', 'detections kept per image for the AR1/AR10/AR100 stats (default 1,10,100)')
       .action(async (opts: EvalFlags) => runEval(ctx, opts));

@@ -1,6 +1,6 @@
 /** Flag parsing shared by the pruning commands (ONNX, structured, checkpoints, the run pipeline). */
 import { UsageError } from '../core/errors.js';
-import { parseCriterion, parseNm } from '../prune/index.js';
+import { parseNm, parsePruneCriterion } from '../prune/index.js';
 
 /** `--flag X` as a fraction in [0, 1); undefined when the flag is absent. */
 export function parseFraction(flag: string, text: string | undefined): number | undefined {
@@ -31,7 +31,7 @@ export function unstructuredOptions(flags: UnstructuredFlags) {
   const { scope, alpha } = parseScopeAlpha(flags);
   return {
     preset: flags.preset, config: flags.config, arch: flags.arch, target: parseFraction('target', flags.target),
-    criterion: flags.criterion === undefined ? undefined : parseCriterion(flags.criterion), alpha, scope,
+    ...(flags.criterion === undefined ? {} : parsePruneCriterion(flags.criterion)), alpha, scope,
     nm: flags.nm === undefined ? undefined : parseNm(flags.nm), pruneHead: flags.pruneHead, dryRun: flags.dryRun,
     force: flags.force,
   };

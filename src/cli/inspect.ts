@@ -12,7 +12,7 @@ import { inspectOnnx, type ImageSize, type InspectReport } from '../graph/index.
 import { loadOnnx } from '../io/onnx/index.js';
 import type { CliContext, CommandModule } from './context.js';
 import { formatInspectText } from './inspect-text.js';
-import { writeJson } from './write-json.js';
+import { checkOutputs, target, writeJson } from './outputs.js';
 
 export type ModelFormat = 'onnx' | 'pytorch' | 'safetensors';
 
@@ -69,11 +69,12 @@ export function parseImageSize(text: string): ImageSize {
   return { height: h, width: w };
 }
 
-interface InspectFlags { layers?: boolean; json?: string; imgsz?: string }
+interface InspectFlags { layers?: boolean; json?: string; imgsz?: string; force?: boolean }
 
 
 async function run(ctx: CliContext, model: string, flags: InspectFlags): Promise<void> {
   const imgsz = flags.imgsz !== undefined ? parseImageSize(flags.imgsz) : undefined;
+  await checkOutputs([target('--json', flags.json)], { force: flags.force, inputs: [model] });
   const inspection = await inspectFile(model, { imgsz });
   if (flags.json === '-') {
     ctx.io.out(JSON.stringify(inspection.json, null, 2));
@@ -81,7 +82,7 @@ async function run(ctx: CliContext, model: string, flags: InspectFlags): Promise
   }
   for (const line of inspection.text({ layers: flags.layers ?? false })) ctx.io.out(line);
   if (flags.json) {
-    await writeJson(flags.json, inspection.json);
+    await writeJson(flags.json, inspection.json, { force: flags.force });
     ctx.io.out(`wrote ${flags.json}`);
   }
 }
@@ -95,6 +96,7 @@ export const inspectCommand: CommandModule = {
       .argument('<model>', 'model file (.onnx)')
       .option('--layers', 'print the per-layer table')
       .option('--json <file>', "write the full report as JSON ('-' prints it instead of the text summary)")
+      .option('--force', 'overwrite an existing --json file')
       .option('--imgsz <size>', 'image size for dynamic input dims when computing MACs: 640 or HEIGHTxWIDTH (default: model metadata, else 640)')
       .action((model: string, flags: InspectFlags) => run(ctx, model, flags));
   },

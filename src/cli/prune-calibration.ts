@@ -1,9 +1,10 @@
 /**
- * `--calib <data.yaml|folder>` and `--calib-images <n>` of `prunekit prune --structured`: open the calibration
+ * `--calib <data.yaml|folder>` and `--calib-images <n>` of `prunekit prune` (structured or not): open the calibration
  * images (letterboxed like validation), draw the calibration pass as a progress bar, and describe the
  * reconstruction in one line.
  */
 import { UsageError } from '../core/index.js';
+import type { PruneFileResult } from '../prune/index.js';
 import type { CalibrationSource, StructuredFileResult } from '../prune/structured/index.js';
 import type { CliContext } from './context.js';
 import { progressBar, type OnProgress } from './progress.js';
@@ -28,6 +29,10 @@ export async function calibrationSetup(ctx: CliContext, model: string, flags: Ca
   if (!(Number.isInteger(n) && n >= 1)) throw new UsageError(`--calib-images ${flags.calibImages}: expected a positive integer`);
   const { openCalibrationImages, readModelInfo } = await import('../eval/index.js');
   const info = await readModelInfo(model);
+  const dims = info.inputShape;
+  if (dims.length !== 4 || (typeof dims[1] === 'number' && dims[1] !== 3)) {
+    throw new UsageError(`--calib: ${model} takes '${info.inputName}' [${dims.join(',')}], not an image [N,3,H,W]; calibration feeds letterboxed RGB images, so it needs an image model`);
+  }
   const images = await openCalibrationImages(flags.calib, { images: n, imgsz: info.inputSize ?? 640, inputName: info.inputName });
   const bar = progressBar(ctx.io, 'calibration');
   return { options: { calibration: images, onProgress: bar.onProgress }, skipped: images.skipped, stop: () => bar.stop() };
@@ -42,5 +47,20 @@ export function reconstructionText(r: StructuredFileResult, skipped: Calibration
     : `${rec.fallbackConsumers} (${rec.fallbackChannels} slices) fell back to ${comp ? 'bias compensation' : 'plain removal (--no-compensate)'}`;
   return `reconstruction: ${rec.consumers} consumer convs refit (${rec.channels} removed input slices predicted from kept channels of ${rec.tensors} tensors) `
     + `from ${cal.images} images of ${cal.description.replace(/^\d+ images? of /, '')} (calibration pass ${(cal.seconds.total - cal.seconds.prune).toFixed(1)} s); ${fallback}`
+    + (skipped.length > 0 ? `; ${skipped.length} undecodable images skipped (first: ${skipped[0]!.path}: ${skipped[0]!.reason})` : '');
+}
+
+/** `reconstruction: …` line of calibrated unstructured pruning, or undefined without calibration. */
+export function unstructuredReconstructionText(r: PruneFileResult, skipped: CalibrationSetup['skipped'] = []): string | undefined {
+  const info = r.reconstruction;
+  if (!info) return undefined;
+  const rows = r.layers.filter((l) => l.reconstruction && l.reconstruction.errorBefore !== null);
+  let before = 0, after = 0;
+  for (const l of rows) { before += l.reconstruction!.errorBefore!; after += l.reconstruction!.errorAfter!; }
+  const mean = (v: number) => (rows.length ? (100 * v / rows.length).toFixed(2) : '0');
+  return `reconstruction: ${info.layers.reconstructed} layers refit sequentially in ${info.blocks} blocks from ${info.images} images of ${info.description.replace(/^\d+ images? of /, '')} `
+    + `(${info.positions.toLocaleString('en-US')} positions per image over those layers; ${info.seconds.total.toFixed(1)} s); mean relative output error ${mean(before)}% with the mask alone → ${mean(after)}% refit`
+    + (info.layers.magnitude > 0 ? `; ${info.layers.magnitude} layers cut by magnitude (no statistics: see --layers)` : '')
+    + (info.rankDeficient.length > 0 ? `; ${info.rankDeficient.length} layers had rank-deficient statistics (damped; more --calib-images helps): ${info.rankDeficient.slice(0, 3).join(', ')}${info.rankDeficient.length > 3 ? ', …' : ''}` : '')
     + (skipped.length > 0 ? `; ${skipped.length} undecodable images skipped (first: ${skipped[0]!.path}: ${skipped[0]!.reason})` : '');
 }

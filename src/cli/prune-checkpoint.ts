@@ -7,7 +7,7 @@ import { pruneCheckpointFile, type PruneCheckpointFileResult } from '../prune/pr
 import type { CliContext } from './context.js';
 import { progressBar } from './progress.js';
 import { categoryTable, layerTable, planHeader, totalsText } from './prune-text.js';
-import { writeJson } from './write-json.js';
+import { writeJson } from './outputs.js';
 import { unstructuredOptions, type UnstructuredFlags } from './flags.js';
 
 /** The prune command's flags this branch understands. */
@@ -27,6 +27,7 @@ export async function runCheckpointPrune(ctx: CliContext, model: string, flags: 
   if (flags.verify === true) throw new UsageError(`${model}: --verify runs onnxruntime and needs an ONNX model`);
   if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
   const options = unstructuredOptions(flags);
+  if (options.dataCriterion) throw new UsageError(`${model}: --criterion ${options.dataCriterion} needs --calib, which runs the model in onnxruntime; prune the ONNX export`);
   const bar = progressBar(ctx.io, 'prune');
   let result: PruneCheckpointFileResult;
   try {
@@ -44,7 +45,7 @@ export async function runCheckpointPrune(ctx: CliContext, model: string, flags: 
   if (flags.json) {
     const { plan, ...rest } = result;
     const entries = plan.entries.map(({ layer, ...e }) => ({ id: layer.id, modulePath: layer.modulePath, ...e }));
-    await writeJson(flags.json, { ...rest, plan: { ...plan, entries } });
+    await writeJson(flags.json, { ...rest, plan: { ...plan, entries } }, { force: flags.force });
     ctx.io.out(`wrote ${flags.json}`);
   }
 }

@@ -8,7 +8,7 @@ import { loadOnnx, modelInputs } from '../io/onnx/index.js';
 import { pruneChannelsFile, type StructuredFileResult } from '../prune/structured/index.js';
 import type { CliContext } from './context.js';
 import { formatBytes, textTable, verifyText } from './prune-text.js';
-import { writeJson } from './write-json.js';
+import { writeJson } from './outputs.js';
 import { parseFraction, parseScopeAlpha } from './flags.js';
 import { calibrationSetup, reconstructionText, type CalibrationFlags } from './prune-calibration.js';
 
@@ -98,7 +98,7 @@ export async function runStructured(ctx: CliContext, model: string, flags: Struc
   if (r.verify) ctx.io.out(verifyText(r.verify, flags.verify === true));
   if (flags.json) {
     const { model: _m, graph: _g, ...rest } = r;
-    await writeJson(flags.json, rest);
+    await writeJson(flags.json, rest, { force: flags.force });
     ctx.io.out(`wrote ${flags.json}`);
   }
 }

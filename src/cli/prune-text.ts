@@ -19,7 +19,7 @@ export function planHeader(r: PrunedFileResult): string {
   const o = r.options;
   const mode = o.nm ? `N:M ${o.nm}` : o.target !== undefined ? `target ${pct(o.target)} over prunable weights` : 'preset ratios';
   const lines = [
-    `preset: ${o.preset}   criterion: ${o.criterion}   scope: ${o.scope}   mode: ${mode}${r.factor !== undefined && o.target !== undefined ? ` (ratios x ${r.factor.toFixed(4)})` : ''}`,
+    `preset: ${o.preset}   criterion: ${o.criterion}   scope: ${o.scope}   mode: ${mode}${r.factor !== undefined && o.target !== undefined && r.notes.length === 0 ? ` (ratios x ${r.factor.toFixed(4)})` : ''}`,
     `class source: ${r.plan.classSources[0]!.kind === 'name-rules' ? '' : `${r.plan.classSources[0]!.kind}: `}${r.plan.classSources[0]!.description}`,
     `head: ${r.plan.head.detail}${r.plan.head.pruned ? ' (pruned: --prune-head)' : ' (protected)'}`,
   ];
@@ -36,13 +36,17 @@ export function categoryTable(r: PrunedFileResult): string {
 }
 
 export function layerTable(rows: readonly PruneLayerRow[]): string {
+  // Calibrated pruning adds the refit method and the layer's relative output error, mask alone → refit.
+  const rec = rows.some((l) => l.reconstruction);
+  const err = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(100 * v).toFixed(2)}%`);
   return textTable(
-    ['module', 'classes', 'category', 'ratio', 'params', 'zeros before', 'zeros after'],
+    ['module', 'classes', 'category', 'ratio', 'params', 'zeros before', 'zeros after', ...(rec ? ['refit', 'error mask', 'error refit'] : [])],
     rows.map((l) => [
       l.modulePath || l.id, l.classChain.join(' > ') || '?', l.category + (l.skipped ? ` (skipped: ${l.skipped})` : ''),
       l.protected ? '-' : pct(l.ratio), int(l.params), int(l.zerosBefore), int(l.zerosAfter),
+      ...(rec ? [l.reconstruction?.method ?? '-', err(l.reconstruction?.errorBefore), err(l.reconstruction?.errorAfter)] : []),
     ]),
-    new Set([3, 4, 5, 6]),
+    new Set([3, 4, 5, 6, 8, 9]),
   );
 }
 
@@ -55,6 +59,7 @@ export function totalsText(r: PrunedFileResult): string {
   ];
   if (t.target !== undefined) lines.push(`target: ${pct(t.target)}   achieved: ${pct(t.achieved, 4)}`);
   if (r.skipped.length > 0) lines.push(`skipped by N:M: ${r.skipped.length} layer(s) (${r.skipped[0]!.reason}${r.skipped.length > 1 ? ', …' : ''})`);
+  for (const n of r.notes) lines.push(`note: ${n}`);
   const f = r.files;
   lines.push(`files: ${f.input.path} ${formatBytes(f.input.bytes)}${f.output ? ` -> ${f.output.path} ${formatBytes(f.output.bytes)}` : ' (dry run: nothing written)'}`);
   return lines.join('\n');

@@ -10,12 +10,14 @@ import { ExitCode } from './io.js';
 import { progressBar } from './progress.js';
 import { categoryTable, layerTable, planHeader, totalsText, verifyText } from './prune-text.js';
 import { runStructured, type StructuredFlags } from './prune-structured.js';
+import { calibrationSetup, unstructuredReconstructionText } from './prune-calibration.js';
 import { isCheckpointPath, runCheckpointPrune } from './prune-checkpoint.js';
-import { writeJson } from './write-json.js';
+import { checkOutputs, target, writeJson } from './outputs.js';
 import { unstructuredOptions, type UnstructuredFlags } from './flags.js';
 
 interface PruneFlags extends UnstructuredFlags {
   output?: string; verify?: boolean; image?: string; json?: string; layers?: boolean; structured?: boolean; calib?: string;
+  calibImages?: string; calibBlocks?: string;
 }
 
 type Image8 = Awaited<ReturnType<typeof import('../eval/preprocess/index.js')['decodeImageRgb']>>;
@@ -78,7 +80,7 @@ export const pruneCommand: CommandModule = {
       .option('--arch <file>', 'Ultralytics model yaml the model was built from (gives each layer its module class)')
       .option('--config <file>', 'custom preset (YAML/JSON); overrides --preset')
       .option('--target <S>', 'reach sparsity S over prunable weights by scaling the preset ratios, e.g. 0.10')
-      .option('--criterion <c>', 'importance: l1 | l2 | l1l2 | lamp (default l1; they differ only with --scope global)')
+      .option('--criterion <c>', 'importance: l1 | l2 | l1l2 | lamp (default l1; they differ only with --scope global); with --calib: obs (default) | wanda, input-aware')
       .option('--alpha <a>', 'α of l1l2 (default 0.7)')
       .option('--scope <s>', 'layer (ratio per layer, default) | global (one threshold over all prunable layers; with --structured: over channel groups, needs --target)')
       .option('--nm <N:M>', 'N:M sparsity along the reduction axis (e.g. 2:4) instead of ratios')
@@ -97,21 +99,36 @@ export const pruneCommand: CommandModule = {
       .option('--keep-head-inputs', 'structured: also keep every channel entering the protected head (its weights stay untouched)')
       .option('--ignore <layers>', 'structured: comma-separated module paths or weight names whose output channels are kept')
       .option('--no-compensate', 'structured: do not fold removed channels\' constant outputs into the next layers\' biases')
-      .option('--calib <data>', 'structured: dataset yaml (its val split) or image folder; refit the convs after removed channels from their kept inputs (linear reconstruction)')
-      .option('--calib-images <n>', 'structured: calibration images, the first N in sorted order (default 32)')
+      .option('--calib <data>', 'dataset yaml (its val split) or image folder: unstructured/N:M: choose weights from the data and refit the kept ones (OBS reconstruction, layer by layer); structured: refit the convs after removed channels')
+      .option('--calib-images <n>', 'calibration images, the first N in sorted order (default 32)')
+      .option('--calib-blocks <n>', 'unstructured --calib: calibration passes (blocks of layers refit from the network pruned so far; default 8)')
       .action(async (model: string, flags: PruneFlags) => {
-        if (flags.calib !== undefined && !flags.structured) throw new UsageError('--calib applies to structured pruning of ONNX models; add --structured');
-        if (isCheckpointPath(model)) return runCheckpointPrune(ctx, model, flags);
+        await checkOutputs([flags.dryRun ? undefined : target('-o', flags.output), target('--json', flags.json)], {
+          force: flags.force, inputs: [model, flags.image, flags.arch, flags.config, flags.calib],
+        });
+        if (isCheckpointPath(model)) {
+          if (flags.calib !== undefined) throw new UsageError(`${model}: --calib runs the model in onnxruntime; prune the ONNX export`);
+          return runCheckpointPrune(ctx, model, flags);
+        }
         if (flags.structured) return runStructured(ctx, model, flags as StructuredFlags);
         if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
         const options = unstructuredOptions(flags);
+        const blocks = flags.calibBlocks === undefined ? undefined : Number(flags.calibBlocks);
+        if (blocks !== undefined && !(Number.isInteger(blocks) && blocks >= 1)) throw new UsageError(`--calib-blocks ${flags.calibBlocks}: expected a positive integer`);
+        if (blocks !== undefined && !flags.calib) throw new UsageError('--calib-blocks needs --calib <data.yaml|image folder>');
+        if (options.dataCriterion && !flags.calib) throw new UsageError(`--criterion ${options.dataCriterion} scores weights from calibration data; add --calib <data.yaml|image folder>`);
         const img = flags.image && flags.verify !== false && !flags.dryRun ? await decodeImage(flags.image) : undefined;
-        const bar = progressBar(ctx.io, 'prune');
+        const cal = await calibrationSetup(ctx, model, flags);
+        const bar = cal.options.calibration ? undefined : progressBar(ctx.io, 'prune');
         let result: PruneFileResult;
         try {
-          result = await pruneFile(model, flags.output, { ...options, onProgress: bar.onProgress });
+          result = await pruneFile(model, flags.output, {
+            ...options, calibration: cal.options.calibration, reconstruction: { blocks },
+            dataCriterion: cal.options.calibration ? options.dataCriterion ?? 'obs' : undefined, onProgress: bar?.onProgress ?? cal.options.onProgress,
+          });
         } finally {
-          bar.stop();
+          bar?.stop();
+          cal.stop();
         }
         ctx.io.out(planHeader(result));
         ctx.io.out('');
@@ -119,9 +136,11 @@ export const pruneCommand: CommandModule = {
         ctx.io.out(categoryTable(result));
         ctx.io.out('');
         ctx.io.out(totalsText(result));
+        const rec = unstructuredReconstructionText(result, cal.skipped);
+        if (rec) ctx.io.out(rec);
         const v = await runVerify(ctx, result, flags, img);
         if (flags.json) {
-          await writeJson(flags.json, jsonOf(result, v));
+          await writeJson(flags.json, jsonOf(result, v), { force: flags.force });
           ctx.io.out(`wrote ${flags.json}`);
         }
       });

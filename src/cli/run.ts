@@ -15,13 +15,14 @@
  * bench: { threads: 1, warmup: 20, runs: 200 }
  * ```
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FileError, UsageError, errorMessage, parseYamlText } from '../core/index.js';
+import { FileError, UsageError, parseYamlText } from '../core/index.js';
 import { parseCriterion, pruneFile, type PruneFileResult } from '../prune/index.js';
 import { parseMaxDrop } from '../report/index.js';
 import { addLatencyFlags, benchOptionsFromFlags, type LatencyFlags } from './bench.js';
-import { finishComparison, runCompare } from './compare.js';
+import { finishComparison, reportTargets, runCompare, type ReportFiles } from './compare.js';
+import { checkOutputs, target, type OutputTarget } from './outputs.js';
 import type { CliContext, CommandModule } from './context.js';
 import { progressBar } from './progress.js';
 import { parseFraction } from './flags.js';
@@ -98,6 +99,21 @@ async function prune(ctx: CliContext, s: PipelineSettings & { model: string }, o
   }
 }
 
+/** Where a pipeline writes: the pruned model and the three reports, inside the output folder. */
+export function pipelineFiles(model: string, out: string): { pruned: string; reports: ReportFiles } {
+  const stem = path.basename(model).replace(/\.onnx$/i, '');
+  return {
+    pruned: path.join(out, `${stem}.pruned.onnx`),
+    reports: { report: path.join(out, 'report.html'), md: path.join(out, 'report.md'), json: path.join(out, 'report.json') },
+  };
+}
+
+/** Every output of a pipeline, for {@link checkOutputs}. */
+export function pipelineTargets(model: string, out: string): (OutputTarget | undefined)[] {
+  const f = pipelineFiles(model, out);
+  return [target('-o', out, 'folder'), target('pruned model', f.pruned), ...reportTargets(f.reports)];
+}
+
 /** The whole pipeline for merged settings. */
 export async function runPipeline(ctx: CliContext, s: PipelineSettings): Promise<void> {
   if (!s.model) throw new UsageError('run: give the model (MODEL argument or `model:` in --config)');
@@ -106,11 +122,8 @@ export async function runPipeline(ctx: CliContext, s: PipelineSettings): Promise
   if (!s.preset && !s.presetConfig) throw new UsageError('run: give a preset (--preset P, see `prunekit presets`) or --preset-config FILE');
   const budget = s.maxDrop !== undefined ? parseMaxDrop(s.maxDrop) : undefined;
   const bench = benchOptionsFromFlags(s.bench);
-  const stem = path.basename(s.model).replace(/\.onnx$/i, '');
-  const pruned = path.join(s.out, `${stem}.pruned.onnx`);
-  await mkdir(s.out, { recursive: true }).catch((e: unknown) => {
-    throw new FileError(`${s.out}: cannot create the output folder (${errorMessage(e)})`, s.out);
-  });
+  const { pruned, reports } = pipelineFiles(s.model, s.out);
+  await checkOutputs(pipelineTargets(s.model, s.out), { force: s.force, inputs: [s.model, s.data, s.arch, s.presetConfig] });
 
   ctx.io.out(`[1/3] prune ${s.model} (${s.presetConfig ?? `preset ${s.preset}`}${s.target ? `, target ${s.target}` : ''}) → ${pruned}`);
   const p = await prune(ctx, { ...s, model: s.model }, pruned);
@@ -125,9 +138,7 @@ export async function runPipeline(ctx: CliContext, s: PipelineSettings): Promise
     title: `prunekit run: ${path.basename(s.model)} pruned with ${p.plan.preset}${s.target ? ` to ${s.target}` : ''}`,
   });
   if (outcome.stoppedEarly) ctx.io.out(`stopped: the accuracy budget is broken, so the benchmark was skipped; the pruned model is kept at ${pruned} for inspection`);
-  await finishComparison(ctx, outcome, {
-    report: path.join(s.out, 'report.html'), md: path.join(s.out, 'report.md'), json: path.join(s.out, 'report.json'),
-  });
+  await finishComparison(ctx, outcome, { ...reports, force: s.force });
 }
 
 type RunFlags = LatencyFlags & {
@@ -153,7 +164,7 @@ export const runCommand: CommandModule = {
       .option('-o, --output <dir>', 'output folder: pruned model, report.html, report.md, report.json')
       .option('--max-drop <rules>', 'accuracy budget, e.g. map50=2%,map50-95=0.03')
       .option('--config <file>', 'pipeline.yaml with the same settings (flags win)')
-      .option('--force', 'overwrite an existing pruned model in the output folder')
+      .option('--force', 'overwrite the pruned model and reports of an earlier run in the output folder')
       .action(async (model: string | undefined, flags: RunFlags) => {
         let config: PipelineSettings = { bench: {} };
         if (flags.config) {

@@ -10,13 +10,13 @@ import { OUTPUT_LAYOUTS, type OutputLayout } from '../eval/decode/layouts.js';
 import { validate, type MetricMode, type ValidationResult } from '../eval/validate.js';
 import type { CliContext, CommandModule } from './context.js';
 import { progressBar } from './progress.js';
+import { checkOutputs, target, writeJson } from './outputs.js';
 import { threadsHelp } from './threads.js';
-import { writeJson } from './write-json.js';
 
 interface ValFlags {
   data?: string; images?: string; split?: string; imgsz?: string; conf?: string; iou?: string; maxDet?: string;
   metric?: string; perClass?: boolean; savePredictions?: string; json?: string; threads?: string; layout?: string;
-  agnostic?: boolean;
+  agnostic?: boolean; force?: boolean;
 }
 
 function num(flag: string, text: string | undefined, opts: { integer?: boolean; min?: number; max?: number }): number | undefined {
@@ -89,6 +89,7 @@ async function runVal(ctx: CliContext, model: string, f: ValFlags): Promise<void
   const metric = (f.metric ?? 'ultralytics') as MetricMode;
   if (metric !== 'ultralytics' && metric !== 'coco') throw new UsageError(`--metric ${f.metric}: expected ultralytics or coco`);
   if (f.layout !== undefined && !OUTPUT_LAYOUTS.includes(f.layout as OutputLayout)) throw new UsageError(`--layout ${f.layout}: expected one of ${OUTPUT_LAYOUTS.join(', ')}`);
+  await checkOutputs([target('--save-predictions', f.savePredictions), target('--json', f.json)], { force: f.force, inputs: [model, f.data] });
   const bar = progressBar(ctx.io, 'val');
   let r: ValidationResult;
   try {
@@ -109,11 +110,11 @@ async function runVal(ctx: CliContext, model: string, f: ValFlags): Promise<void
   for (const w of r.warnings) ctx.io.err(`warning: ${w}`);
   for (const line of formatValidation(r, f.perClass ?? false)) ctx.io.out(line);
   if (f.savePredictions) {
-    await writeJson(f.savePredictions, r.predictions ?? [], { compact: true });
+    await writeJson(f.savePredictions, r.predictions ?? [], { compact: true, force: f.force });
     ctx.io.out(`Predictions (COCO results, ${r.predictions?.length ?? 0} detections) written to ${f.savePredictions}`);
   }
   if (f.json) {
-    await writeJson(f.json, validationJson(r));
+    await writeJson(f.json, validationJson(r), { force: f.force });
     ctx.io.out(`JSON written to ${f.json}`);
   }
 }
@@ -137,6 +138,7 @@ export const valCommand: CommandModule = {
       .option('--per-class', 'print the per-class table')
       .option('--save-predictions <file>', 'write detections as COCO results JSON (dataset category ids, xywh, score)')
       .option('--json <file>', 'write the metrics as JSON')
+      .option('--force', 'overwrite existing --json / --save-predictions files')
       .option('--threads <n>', threadsHelp())
       .option('--layout <layout>', `output layout: ${OUTPUT_LAYOUTS.join('|')} (default: detected from the output shape)`)
       .action(async (model: string, flags: ValFlags) => runVal(ctx, model, flags));

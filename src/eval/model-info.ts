@@ -9,6 +9,8 @@ export interface ModelInfo {
   /** Square input side: static input dims, else metadata imgsz, else undefined. */
   inputSize: number | undefined;
   inputName: string;
+  /** The input's declared dims (symbolic as strings, unknown as '?'). */
+  inputShape: readonly (number | string)[];
   outputName: string;
   outputShape: readonly (number | string)[];
 }
@@ -37,6 +39,6 @@ export function modelInfoOf(model: OnnxModel, file: string): ModelInfo {
     const n = Math.max(...md.names.keys()) + 1;
     names = Array.from({ length: n }, (_, i) => md.names!.get(i) ?? `class_${i}`);
   }
-  return { names, inputSize, inputName: input.name, outputName: output.name, outputShape: dimsOf(output) };
+  return { names, inputSize, inputName: input.name, inputShape: inDims, outputName: output.name, outputShape: dimsOf(output) };
 }
 

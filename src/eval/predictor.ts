@@ -22,6 +22,8 @@ export interface PredictorOptions extends NmsOptions {
   numClasses?: number;
   layout?: OutputLayout;
   threads?: number;
+  /** onnxruntime intra-op spinning (see SessionOptions.allowSpinning). */
+  allowSpinning?: boolean;
 }
 
 export interface Prediction {
@@ -50,7 +52,7 @@ export interface Predictor {
 
 /** `file`: a path (Node) or the model's bytes (also a label for messages when a path). */
 export async function createPredictor(file: string | Uint8Array, info: ModelInfo, options: PredictorOptions): Promise<Predictor> {
-  const session = await createSession(file, { threads: options.threads });
+  const session = await createSession(file, { threads: options.threads, allowSpinning: options.allowSpinning });
   const outSpec = session.outputs.find((o) => o.name === info.outputName) ?? session.outputs[0]!;
   const layout = resolveLayout(outSpec.shape.length ? outSpec.shape : info.outputShape, { numClasses: options.numClasses, override: options.layout, output: outSpec.name });
   const size = options.imgsz;

@@ -40,6 +40,8 @@ export interface ValidateOptions {
   metric?: MetricMode;
   layout?: OutputLayout;
   threads?: number;
+  /** onnxruntime intra-op spinning (see SessionOptions.allowSpinning). */
+  allowSpinning?: boolean;
   /** Images decoded + letterboxed ahead of inference, at most (default 4). */
   prefetch?: number;
   /**
@@ -171,7 +173,7 @@ export async function runValidation(setup: ValidationSetup, options: Omit<Valida
   let predictor: Predictor | undefined;
   try {
     predictor = await createPredictor(setup.modelSource, info, {
-      imgsz, numClasses: names.length, layout: options.layout, threads: options.threads,
+      imgsz, numClasses: names.length, layout: options.layout, threads: options.threads, allowSpinning: options.allowSpinning,
       conf: options.conf, iou: options.iou, maxDet: options.maxDet, agnostic: options.agnostic,
     });
     if (predictor.layout.layout !== 'e2e' && predictor.layout.numClasses !== names.length) {

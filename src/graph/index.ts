@@ -4,7 +4,7 @@ export type { LayerOp, ListLayersOptions, WeightLayer, WeightLayout } from './in
 export { inferShapes } from './shapes.js';
 export type { ImageSize, Shape, ShapeInfo, ShapeOptions, ShapeProblem } from './shapes.js';
 export { nodeMacs } from './macs.js';
-export { indexGraph, resolveIdentity, constantOf, intAttr, intsAttr } from './onnx-graph.js';
+export { indexGraph, resolveIdentity, constantOf, intAttr, intsAttr, strAttr } from './onnx-graph.js';
 export type { GraphIndex } from './onnx-graph.js';
 export { modulePathFromNodeName, modulePathFromTensorName, layerIndexOf, isWithin } from './module-path.js';
 export { inspectOnnx, INSPECT_SCHEMA_VERSION } from './summary.js';

@@ -68,3 +68,10 @@ export function intsAttr(node: NodeProto, name: string): number[] | undefined {
   const a = node.attribute.find((x) => x.name === name);
   return a ? a.ints.map(Number) : undefined;
 }
+
+const utf8 = new TextDecoder();
+
+export function strAttr(node: NodeProto, name: string, fallback: string): string {
+  const a = node.attribute.find((x) => x.name === name);
+  return a ? utf8.decode(a.s) : fallback;
+}

@@ -5,7 +5,7 @@
  */
 import type { NodeProto } from 'onnx-buf';
 import { readTensor } from '../io/onnx/bytes.js';
-import { intAttr, intsAttr } from './onnx-graph.js';
+import { intAttr, intsAttr, strAttr } from './onnx-graph.js';
 import {
   broadcast, broadcastValues, MAX_FOLD, normAxis, numelOf, pick, sliceIndices, transposeValues, validShape, windowOutput,
   type Shape,
@@ -31,11 +31,6 @@ export type ShapeRule = (node: NodeProto, ctx: OpContext) => OpResult;
 
 const INT_TYPES = new Set([2, 3, 4, 5, 6, 7, 12, 13]);
 const one = (shape: Shape | undefined, value?: readonly number[]): OpResult => ({ shapes: [shape], values: [value] });
-const utf8 = new TextDecoder();
-const strAttr = (n: NodeProto, name: string, fallback: string) => {
-  const a = n.attribute.find((x) => x.name === name);
-  return a ? utf8.decode(a.s) : fallback;
-};
 /** Axes from an attribute (older opsets) or the given input (newer ones). */
 const axesOf = (n: NodeProto, ctx: OpContext, input: number) => intsAttr(n, 'axes') ?? ctx.value(n.input[input] || undefined);
 

@@ -6,7 +6,7 @@
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
 import type { WeightLayer } from '../graph/index.js';
-import { checkFraction, presetAllocation, targetAllocation, type Budget } from './allocate.js';
+import { alreadyReached, checkFraction, presetAllocation, targetAllocation, type Budget } from './allocate.js';
 import type { Plan } from './categorise.js';
 import { globalCounts } from './global.js';
 import { DEFAULT_ALPHA, scoreLayer, type Criterion } from './importance.js';
@@ -28,10 +28,22 @@ export function checkAllocationOptions(options: AllocationOptions): void {
   }
 }
 
+/** What {@link allocatePlan} decided. */
+export interface PlanAllocation {
+  /** Zeros to reach per plan entry. */
+  counts: number[];
+  /** The factor that scaled the preset ratios (layer scope), else undefined. */
+  factor: number | undefined;
+  /** Set when the target was already reached by the zeros in the model: nothing is cut. */
+  note?: string;
+}
+
 /** Zeros to reach per plan entry, and the factor that scaled the preset ratios (layer scope). */
-export function allocatePlan(plan: Plan, options: AllocationOptions, tensorOf: (l: WeightLayer) => Tensor): { counts: number[]; factor: number | undefined } {
+export function allocatePlan(plan: Plan, options: AllocationOptions, tensorOf: (l: WeightLayer) => Tensor): PlanAllocation {
   const budgets: Budget[] = plan.entries.map((e) => ({ n: e.layer.params, zeros: e.layer.params - e.layer.nonZero, ratio: e.ratio, max: e.max, protected: e.protected }));
   if (options.nm) return { counts: budgets.map(() => 0), factor: undefined };
+  const note = options.target !== undefined ? alreadyReached(budgets, options.target) : undefined;
+  if (note) return { counts: budgets.map(() => 0), factor: options.scope === 'global' ? undefined : 0, note };
   if (options.scope === 'global') {
     const prunable = budgets.reduce((s, b) => s + (b.protected ? 0 : b.n), 0);
     const want = options.target !== undefined ? Math.round(options.target * prunable) : presetAllocation(budgets).zerosAfter;

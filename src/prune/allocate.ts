@@ -6,7 +6,8 @@
  *   few elements to the layers (in plan order) whose count steps up at the same f. Per-layer ratios may then
  *   differ from f·ratio by one element (1/n);
  * - `--scope global`: one score threshold over all prunable layers (see global.ts).
- * Existing zeros count toward a layer's count: a layer ends with max(existing zeros, k) zeros.
+ * Existing zeros count toward a layer's count: a layer ends with max(existing zeros, k) zeros. A target at or
+ * below the zeros already there cuts nothing (see {@link alreadyReached}).
  */
 import { UsageError } from '../core/errors.js';
 
@@ -60,21 +61,34 @@ export function checkFraction(value: number, what: string): number {
   return value;
 }
 
-/** Scale the preset so that zeros over prunable weights are exactly round(target × prunable). */
+/** 1234567 → 1,234,567. */
+const int = (x: number) => String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/**
+ * When `target` asks for no more zeros than the prunable weights already hold: a note saying so in exact counts
+ * (a rounded percentage could contradict the target it explains); undefined when pruning is needed.
+ */
+export function alreadyReached(budgets: readonly Budget[], target: number): string | undefined {
+  const prunable = prunableCount(budgets);
+  const want = Math.round(target * prunable);
+  const floor = total(budgets, 0);
+  if (want > floor) return undefined;
+  return `--target ${target} asks for ${int(want)} zeros over ${int(prunable)} prunable weights, which already hold ${int(floor)}: nothing was pruned, the weights are unchanged`;
+}
+
+/** Scale the preset so that zeros over prunable weights are exactly round(target × prunable) (at least the zeros already there). */
 export function targetAllocation(budgets: readonly Budget[], target: number): Allocation {
   checkFraction(target, '--target');
   const prunable = prunableCount(budgets);
   const want = Math.round(target * prunable);
   const floor = total(budgets, 0);
-  const pct = (x: number) => `${((100 * x) / prunable).toFixed(2)}%`;
-  if (want < floor) throw new UsageError(`--target ${target}: the prunable weights already hold ${pct(floor)} zeros; give a target of at least ${(floor / prunable).toFixed(4)}`);
+  if (want <= floor) return { counts: budgets.map(() => 0), factor: 0, zerosAfter: floor, prunable };
   let fmax = 0;
   for (const b of budgets) if (!b.protected && b.ratio > 0) fmax = Math.max(fmax, b.max / b.ratio);
   const ceil = total(budgets, fmax);
   if (want > ceil) {
-    throw new UsageError(`--target ${target}: unreachable, the category caps allow at most ${pct(ceil)} over prunable weights; raise the caps ('max' in a --config) or lower the target`);
+    throw new UsageError(`--target ${target}: unreachable, it needs ${int(want)} zeros over ${int(prunable)} prunable weights and the category caps allow at most ${int(ceil)}; raise the caps ('max' in a --config) or lower the target`);
   }
-  if (want === floor) return { counts: budgets.map((b) => countAt(b, 0)), factor: 0, zerosAfter: floor, prunable };
   let lo = 0, hi = fmax;
   for (let it = 0; it < 200 && hi - lo > hi * 1e-15; it++) {
     const mid = (lo + hi) / 2;

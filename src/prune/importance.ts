@@ -19,6 +19,17 @@ export function parseCriterion(text: string): Criterion {
   return text as Criterion;
 }
 
+/** Input-aware criteria of calibrated pruning (`--calib`): Wanda |w|·‖x‖ and the OBS saliency w²/[H⁻¹]qq. */
+export type DataCriterion = 'wanda' | 'obs';
+export const DATA_CRITERIA: readonly DataCriterion[] = ['wanda', 'obs'];
+
+/** `--criterion` of unstructured pruning: a weight-only criterion, or a data criterion (which needs calibration). */
+export function parsePruneCriterion(text: string): { criterion?: Criterion; dataCriterion?: DataCriterion } {
+  if (DATA_CRITERIA.includes(text as DataCriterion)) return { dataCriterion: text as DataCriterion };
+  if (!CRITERIA.includes(text as Criterion)) throw new UsageError(`unknown criterion '${text}'; expected one of ${[...CRITERIA, ...DATA_CRITERIA].join(', ')}`, text);
+  return { criterion: text as Criterion };
+}
+
 /** Indices 0..n-1 sorted by |w| ascending, ties by index: stable LSD radix sort on 31-bit float keys. */
 export function argsortMagnitude(values: Float32Array): Uint32Array {
   const n = values.length;

@@ -2,10 +2,9 @@
  * `pruneCheckpointFile`: the file edge of `.pt` → `.pt` (and safetensors → safetensors) pruning. Reads the input (never modified), prunes, and
  * writes the result atomically (temp file + rename; no overwrite without `force`).
  */
-import { randomBytes } from 'node:crypto';
-import { access, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FileError } from '../core/errors.js';
+import { checkOutputs, writeFileAtomic } from '../io/files/index.js';
 import { readInputFile } from '../io/onnx/index.js';
 import type { ClassSource } from '../graph/index.js';
 import { loadClassSource } from './load-class-source.js';
@@ -27,25 +26,11 @@ export interface PruneCheckpointFileResult extends PrunedFileResult {
   modelNote: string;
 }
 
-async function writeAtomic(file: string, bytes: Uint8Array, force: boolean): Promise<void> {
-  if (!force) {
-    const exists = await access(file).then(() => true, () => false);
-    if (exists) throw new FileError(`'${file}' exists; pass --force to overwrite it`, file);
-  }
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw new FileError(`'${file}': cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file, { cause: e });
-  }
-}
-
 export async function pruneCheckpointFile(input: string, output: string | undefined, options: PruneCheckpointFileOptions = {}): Promise<PruneCheckpointFileResult> {
   if (output !== undefined && path.resolve(output) === path.resolve(input)) {
     throw new FileError(`'${output}': the output would overwrite the input checkpoint; choose another -o path`, output);
   }
+  if (!options.dryRun && output !== undefined) await checkOutputs([{ path: output }], { force: options.force });
   const preset = await resolvePreset(options);
   const bytes = await readInputFile(input, 'checkpoint');
   const label = path.basename(input);
@@ -61,7 +46,7 @@ export async function pruneCheckpointFile(input: string, output: string | undefi
   }
   let written: { path: string; bytes: number } | undefined;
   if (!options.dryRun && output !== undefined) {
-    await writeAtomic(output, out, options.force ?? false);
+    await writeFileAtomic(output, out, { force: options.force });
     written = { path: output, bytes: out.length };
   }
   return { ...result, files: { input: { path: input, bytes: bytes.length }, output: written }, modelNote };

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { FileError } from '../core/errors.js';
 import type { ClassSource } from '../graph/index.js';
+import { checkOutputs } from '../io/files/index.js';
 import { loadOnnx, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
 import { loadPresetConfig } from './config-file.js';
 import { loadClassSource } from './load-class-source.js';
@@ -14,6 +15,11 @@ import { pruneModel, type PruneOptions } from './prune.js';
 import { openPruneStream } from './prune-stream.js';
 import type { PruneResult, PrunedFileResult } from './result.js';
 import { writePatchedOnnx, writeReplaced } from './write.js';
+import { pruneReconstructed, type ReconstructionInfo, type ReconstructionOptions } from './recon/sequential.js';
+import type { DataCriterion } from './recon/layer.js';
+import type { CalibrationSource } from './structured/calibrate.js';
+import { verifyModel } from './verify.js';
+import { UnsupportedOpError, UsageError } from '../core/errors.js';
 
 export interface PruneFileOptions extends Omit<PruneOptions, 'preset' | 'classSources'> {
   /** Built-in preset name (default `uniform` when neither preset nor config is given). */
@@ -26,11 +32,18 @@ export interface PruneFileOptions extends Omit<PruneOptions, 'preset' | 'classSo
   classSources?: readonly ClassSource[];
   /** Overwrite an existing output. */
   force?: boolean;
+  /** Calibration inputs: choose the mask from the data and refit the kept weights (sequential reconstruction). */
+  calibration?: CalibrationSource;
+  /** Within-layer selection with calibration (default obs). */
+  dataCriterion?: DataCriterion | 'magnitude';
+  reconstruction?: ReconstructionOptions;
 }
 
 export interface PruneFileResult extends PrunedFileResult {
   /** The input model as loaded (its inputs/outputs, metadata). */
   model: OnnxModel;
+  /** Calibrated reconstruction: images, blocks, timings (undefined without calibration). */
+  reconstruction?: ReconstructionInfo;
 }
 
 /** Resolve the preset from a config file or a built-in name. */
@@ -43,6 +56,7 @@ export async function pruneFile(input: string, output: string | undefined, optio
   if (output !== undefined && path.resolve(output) === path.resolve(input)) {
     throw new FileError(`'${output}': the output would overwrite the input model; choose another -o path`, output);
   }
+  if (!options.dryRun && output !== undefined) await checkOutputs([{ path: output }], { force: options.force });
   const preset = await resolvePreset(options);
   const sources: ClassSource[] = [];
   if (options.arch) sources.push(await loadClassSource(options.arch));
@@ -50,6 +64,12 @@ export async function pruneFile(input: string, output: string | undefined, optio
   const model = await loadOnnx(input);
   const inputBytes = model.source?.length ?? serializeOnnx(model).length;
   const pruneOptions: PruneOptions = { ...options, preset, classSources: sources };
+  if (options.dataCriterion && options.dataCriterion !== 'magnitude' && !options.calibration) {
+    throw new UsageError(`--criterion ${options.dataCriterion} scores weights from calibration data; add --calib <data.yaml|image folder>`);
+  }
+  // A global allocation needs a weight-only score: LAMP unless one was given (data criteria pick within layers).
+  const allocation = options.scope === 'global' ? options.criterion ?? 'lamp' : options.criterion;
+  if (options.calibration) return pruneCalibratedFile(model, input, inputBytes, output, { ...options, ...pruneOptions, criterion: allocation }, options.calibration);
   const dryRun = options.dryRun || output === undefined;
   const stream = openPruneStream(model, { ...pruneOptions, dryRun });
   let result: PruneResult;
@@ -70,4 +90,21 @@ export async function pruneFile(input: string, output: string | undefined, optio
     result = stream.result();
   }
   return { ...result, files: { input: { path: input, bytes: inputBytes }, output: out }, model };
+}
+
+/** Calibrated path: reconstruct in memory, check the model in onnxruntime, then write it (never a failing model). */
+async function pruneCalibratedFile(model: OnnxModel, input: string, inputBytes: number, output: string | undefined, options: PruneOptions & Pick<PruneFileOptions, 'force' | 'dataCriterion' | 'reconstruction'>, source: CalibrationSource): Promise<PruneFileResult> {
+  const r = await pruneReconstructed(model, options, source);
+  let out: { path: string; bytes: number } | undefined;
+  if (!options.dryRun && output !== undefined) {
+    try {
+      await verifyModel(serializeOnnx(r.model));
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new UnsupportedOpError(`${input}: the reconstructed model failed the onnxruntime check (${why}); nothing was written — please report this model`, input, { cause: e });
+    }
+    const saved = await writePatchedOnnx(r.model, output, { force: options.force });
+    out = { path: saved.path, bytes: saved.bytes + (saved.externalDataBytes ?? 0) };
+  }
+  return { ...r.result, files: { input: { path: input, bytes: inputBytes }, output: out }, model, reconstruction: r.info };
 }

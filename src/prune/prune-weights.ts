@@ -60,7 +60,7 @@ export function pruneWeights(input: WeightsToPrune, options: PruneOptions): Prun
   const chains = new Map([...layerChains(layers, sources)].map(([id, c]) => [id, c.chain]));
   const head = headOf(layers, chains, options.preset.head.classes);
   const plan: Plan = categorise(layers, options.preset, { sources, head, pruneHead: options.pruneHead ?? false });
-  const { counts, factor } = allocatePlan(plan, { ...options, scope, criterion }, tensorOf);
+  const { counts, factor, note } = allocatePlan(plan, { ...options, scope, criterion }, tensorOf);
 
   const rows: PruneLayerRow[] = [];
   const skipped: { id: string; reason: string }[] = [];
@@ -97,6 +97,7 @@ export function pruneWeights(input: WeightsToPrune, options: PruneOptions): Prun
     plan,
     options: { preset: options.preset.name, criterion, scope, target: options.target, nm: options.nm ? `${options.nm.n}:${options.nm.m}` : undefined, pruneHead: options.pruneHead ?? false },
     factor,
+    notes: note ? [note] : [],
     layers: rows,
     categories: categoryRows(rows),
     totals: totalsOf(rows, input.census, options.target),

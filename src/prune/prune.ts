@@ -92,6 +92,8 @@ export interface PreparedPrune {
   /** Elements to zero per plan entry (unused with N:M). */
   counts: number[];
   factor: number | undefined;
+  /** Set when the target was already reached: nothing is cut. */
+  note: string | undefined;
   scope: 'layer' | 'global';
   criterion: Criterion;
   /** Decoded weights of a layer (cached for global scores, read on demand otherwise). */
@@ -121,7 +123,7 @@ export function preparePrune(model: OnnxModel, options: PruneOptions): PreparedP
   const tensors = new Map<string, Tensor>();
   const tensorOf = (l: WeightLayer) => tensors.get(l.id) ?? readTensor(g.constants.get(l.id)!.proto, model.external);
   // Global scope scores every layer up front: keep those tensors for the cut.
-  const { counts, factor } = allocatePlan(plan, { ...options, scope, criterion }, (l) => {
+  const { counts, factor, note } = allocatePlan(plan, { ...options, scope, criterion }, (l) => {
     const t = tensorOf(l);
     tensors.set(l.id, t);
     return t;
@@ -136,7 +138,7 @@ export function preparePrune(model: OnnxModel, options: PruneOptions): PreparedP
     const data = size === 4 ? new Float32Array(scratch, 0, l.params) : new Uint16Array(scratch, 0, l.params);
     return { dtype: l.dtype, dims: l.dims, data };
   };
-  return { graph: g, layers, plan, counts, factor, scope, criterion, tensorOf, release: (l) => void tensors.delete(l.id), scratchOf };
+  return { graph: g, layers, plan, counts, factor, note, scope, criterion, tensorOf, release: (l) => void tensors.delete(l.id), scratchOf };
 }
 
 export interface LayerCut {
@@ -189,6 +191,7 @@ export function pruneResult(model: OnnxModel, prep: PreparedPrune, rows: PruneLa
     plan: prep.plan,
     options: { preset: options.preset.name, criterion: prep.criterion, scope: prep.scope, target: options.target, nm: options.nm ? `${options.nm.n}:${options.nm.m}` : undefined, pruneHead: options.pruneHead ?? false },
     factor: prep.factor,
+    notes: prep.note ? [prep.note] : [],
     layers: rows,
     categories: categoryRows(rows),
     totals: totalsOf(rows, floatCensus(prep.graph, model, prep.layers), options.target),

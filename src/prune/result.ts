@@ -24,6 +24,22 @@ export interface PruneLayerRow {
   zerosAfter: number;
   /** Why the layer was left alone despite a ratio (e.g. N:M reduction size not a multiple of M). */
   skipped?: string;
+  /** Calibrated pruning (`--calib`): how the layer's kept weights were refit, or why they were not. */
+  reconstruction?: LayerReconstructionRow;
+}
+
+/** Per-layer outcome of calibrated reconstruction. */
+export interface LayerReconstructionRow {
+  /** `exact` least squares, `sparsegpt` approximation, `none` (mask only), or `magnitude` (no statistics: plain |w| cut). */
+  method: 'exact' | 'sparsegpt' | 'none' | 'magnitude';
+  /** ‖ΔY‖²/‖Y‖² of the layer's output on the calibration data: with the mask alone, and after the refit (null without statistics). */
+  errorBefore: number | null;
+  errorAfter: number | null;
+  /** Why no statistics were used (magnitude fallback). */
+  reason?: string;
+  /** Damping used (λ / mean diag H), and whether the statistics were rank-deficient. */
+  damp?: number;
+  rankDeficient?: boolean;
 }
 
 export interface PruneCategoryRow {
@@ -111,6 +127,8 @@ export interface PruneResult {
   options: { preset: string; criterion: string; scope: 'layer' | 'global'; target: number | undefined; nm: string | undefined; pruneHead: boolean };
   /** Factor applied to the preset's ratios (1 without --target; undefined for global/N:M). */
   factor: number | undefined;
+  /** Things the user should know about this prune (e.g. the target was already reached: nothing cut). */
+  notes: string[];
   layers: PruneLayerRow[];
   categories: PruneCategoryRow[];
   totals: PruneTotals;

@@ -1,51 +1,30 @@
 /**
  * Writing value-edited models without materialising them (the I/O edge). The source bytes and the replaced
- * weight bytes are streamed to a temp file beside the target, which is then renamed over it (atomic); no
+ * weight bytes are streamed through io/files' atomic writer (temp file beside the target, then renamed); no
  * existing file is replaced without `force`. Replacements may be produced lazily (a generator), so a prune
  * holds the source plus one layer at a time, never a second copy of the model.
  */
-import { open, rename, stat, unlink } from 'node:fs/promises';
-import { FileError } from '../core/errors.js';
+import { writeFileAtomic } from '../io/files/index.js';
 import { saveOnnx, type OnnxModel, type SavedFile } from '../io/onnx/index.js';
 import type { Replacement } from './prune-stream.js';
 
 export { rawDataOffset, type Replacement } from './prune-stream.js';
-
-async function refuseOverwrite(file: string, force: boolean | undefined): Promise<void> {
-  if (!force && (await stat(file).then(() => true, () => false))) throw new FileError(`'${file}' already exists; pass --force to overwrite it`, file);
-}
 
 /**
  * Write `source` with replacements (ascending, non-overlapping offsets) to `file`, atomically. The
  * replacements are consumed one at a time.
  */
 export async function writeReplaced(source: Uint8Array, file: string, replacements: Iterable<Replacement>, options: { force?: boolean } = {}): Promise<SavedFile> {
-  await refuseOverwrite(file, options.force);
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      const write = async (bytes: Uint8Array) => {
-        let done = 0;
-        while (done < bytes.length) done += (await fh.write(bytes, done, bytes.length - done)).bytesWritten;
-      };
-      let pos = 0;
-      for (const r of replacements) {
-        if (r.offset < pos || r.offset + r.bytes.length > source.length) throw new Error(`writeReplaced: replacement at ${r.offset} out of order or range (bug)`);
-        if (r.offset > pos) await write(source.subarray(pos, r.offset));
-        await write(r.bytes);
-        pos = r.offset + r.bytes.length;
-      }
-      if (pos < source.length) await write(source.subarray(pos));
-    } finally {
-      await fh.close();
+  await writeFileAtomic(file, async (write) => {
+    let pos = 0;
+    for (const r of replacements) {
+      if (r.offset < pos || r.offset + r.bytes.length > source.length) throw new Error(`writeReplaced: replacement at ${r.offset} out of order or range (bug)`);
+      if (r.offset > pos) await write(source.subarray(pos, r.offset));
+      await write(r.bytes);
+      pos = r.offset + r.bytes.length;
     }
-    await rename(tmp, file);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    if (e instanceof FileError) throw e;
-    throw new FileError(`'${file}': cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file, { cause: e });
-  }
+    if (pos < source.length) await write(source.subarray(pos));
+  }, options);
   return { path: file, bytes: source.length };
 }
 

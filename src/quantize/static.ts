@@ -4,7 +4,7 @@
  * shared scales, rewrite with Q/DQ pairs and int8/int32 initializers.
  */
 import { DatasetError, UsageError } from '../core/errors.js';
-import { indexGraph } from '../graph/onnx-graph.js';
+import { indexGraph, type GraphIndex } from '../graph/onnx-graph.js';
 import type { OnnxModel } from '../io/onnx/bytes.js';
 import type { CalibrationSource } from '../prune/structured/index.js';
 import type { ActivationProgress } from '../runtime/activations.js';
@@ -55,22 +55,32 @@ class RangeAccumulator {
   }
 }
 
-/** Quantize `model` with activations calibrated on `source`. */
-export async function quantizeStatic(model: OnnxModel, source: CalibrationSource, options: StaticQuantOptions = {}): Promise<StaticQuantResult> {
+/** Calibrated ranges of `tensors` of `model` over `source` (MinMax or percentile, computed in onnxruntime). */
+export async function calibrateRanges(model: OnnxModel, tensors: readonly string[], source: CalibrationSource, options: Pick<StaticQuantOptions, 'method' | 'percentile' | 'threads' | 'onProgress'> = {}): Promise<{ ranges: Map<string, TensorRange>; images: number }> {
   const method = options.method ?? 'minmax';
   if (!CALIBRATION_METHODS.includes(method)) throw new UsageError(`--method ${method}: expected one of ${CALIBRATION_METHODS.join(', ')}`);
+  if (tensors.length === 0) return { ranges: new Map(), images: 0 };
+  const acc = new RangeAccumulator(method === 'percentile');
+  const run = await collectRanges(model, tensors, source.feeds(), (name, r) => acc.add(name, r), {
+    percentile: method === 'percentile' ? options.percentile ?? 0.9999 : undefined, threads: options.threads, total: source.count, onProgress: options.onProgress,
+  });
+  if (run.images === 0) throw new DatasetError(`calibration: ${source.description} yielded no usable image; pass a dataset yaml or folder with decodable images`);
+  return { ranges: acc.ranges(), images: run.images };
+}
+
+/** The QDQ model of an opset-13 `model` for `plan` and calibrated `ranges`. */
+export function buildQuantized(model: OnnxModel, plan: QuantPlan, ranges: ReadonlyMap<string, TensorRange>, options: StaticQuantOptions = {}, g: GraphIndex = indexGraph(model)): { model: OnnxModel; layers: QuantizedLayer[] } {
+  const params = activationParams(g.nodes, ranges, { activationType: options.activationType });
+  return insertQdq(model, plan, params, options, g);
+}
+
+/** Quantize `model` with activations calibrated on `source`. */
+export async function quantizeStatic(model: OnnxModel, source: CalibrationSource, options: StaticQuantOptions = {}): Promise<StaticQuantResult> {
   const t0 = performance.now();
   const m13 = upgradeToOpset13(model);
   const g = indexGraph(m13);
   const plan = planQuantization(m13, options, g);
-  const acc = new RangeAccumulator(method === 'percentile');
-  const run = plan.tensors.length === 0 ? { images: 0 }
-    : await collectRanges(m13, plan.tensors, source.feeds(), (name, r) => acc.add(name, r), {
-      percentile: method === 'percentile' ? options.percentile ?? 0.9999 : undefined, threads: options.threads, total: source.count, onProgress: options.onProgress,
-    });
-  if (plan.tensors.length > 0 && run.images === 0) throw new DatasetError(`calibration: ${source.description} yielded no usable image; pass a dataset yaml or folder with decodable images`);
-  const ranges = acc.ranges();
-  const params = activationParams(g.nodes, ranges, { activationType: options.activationType });
-  const qdq = insertQdq(m13, plan, params, options, g);
-  return { model: qdq.model, plan, layers: qdq.layers, float: plan.float, ranges, calibration: { images: run.images, description: source.description, seconds: (performance.now() - t0) / 1000 } };
+  const { ranges, images } = await calibrateRanges(m13, plan.tensors, source, options);
+  const q = buildQuantized(m13, plan, ranges, options, g);
+  return { model: q.model, plan, layers: q.layers, float: plan.float, ranges, calibration: { images, description: source.description, seconds: (performance.now() - t0) / 1000 } };
 }

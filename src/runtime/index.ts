@@ -8,6 +8,8 @@ export { collectActivations, withIntermediateOutputs } from './activations.js';
 export type { ActivationOptions, ActivationProgress, ActivationRun } from './activations.js';
 export { collectChannelMoments, withChannelMoments } from './moments.js';
 export type { ImageMoments } from './moments.js';
+export { collectLayerHessians, withLayerHessians } from './hessians.js';
+export type { HessianRequest, ImageHessian } from './hessians.js';
 export { collectRanges, withRangeOutputs } from './ranges.js';
 export type { ImageRange, RangeStatistic } from './ranges.js';
 export { optimizedModel } from './optimized.js';

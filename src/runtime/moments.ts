@@ -6,52 +6,33 @@
  */
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
-import { attrInt, attrInts, int64Tensor, makeNode, makeValueInfo, opsetOf, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
-import type { ValueInfoProto } from 'onnx-buf';
 import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
+import { attrInts, int64Tensor, makeNode, makeValueInfo, type OnnxModel } from '../io/onnx/bytes.js';
+import { editGraph, finishEdit, reduceMean } from './graph-build.js';
 
 /** One image's moments of one tensor: `count` positions, mean [C], centred Gram [C×C] (row-major). */
 export interface ImageMoments { channels: number; count: number; mean: Float32Array; gram: Float32Array }
 
 interface Outputs { tensor: string; channels: number; mean: string; gram: string; shape: string }
 
-const ints = attrInts, int = attrInt, node = (opType: string, input: string[], output: string[], attribute: ReturnType<typeof attrInt>[] = []) => makeNode(opType, input, output, attribute);
-const int64s = int64Tensor;
-const output = (name: string, elemType: 'float32' | 'int64'): ValueInfoProto => makeValueInfo(name, elemType);
-
 /**
  * A copy of `model` whose only outputs are the moments of `tensors` (each with its channel count): per tensor a
  * mean [C, 1], a centred Gram [C, C] and the tensor's shape (int64), so nodes not needed for them are not run.
  */
 export function withChannelMoments(model: OnnxModel, tensors: ReadonlyArray<{ name: string; channels: number }>): { model: OnnxModel; outputs: Outputs[] } {
-  const graph = shallowCopy(model.proto.graph!);
-  const produced = new Set(graph.node.flatMap((n) => n.output));
-  const opset = opsetOf(model);
-  const taken = new Set([...produced, ...graph.initializer.map((t) => t.name), ...graph.input.map((i) => i.name)]);
-  const fresh = (stem: string) => { let n = stem; for (let k = 1; taken.has(n); k++) n = `${stem}${k}`; taken.add(n); return n; };
-  const nodes = [...graph.node];
-  const inits = [...graph.initializer];
-  const outs: ValueInfoProto[] = [];
+  const edit = editGraph(model);
   const outputs = tensors.map(({ name, channels }, k) => {
-    if (!produced.has(name)) throw new UsageError(`tensor '${name}' is not computed by any node of the model; only intermediate tensors can be collected`, name);
+    if (!edit.produced.has(name)) throw new UsageError(`tensor '${name}' is not computed by any node of the model; only intermediate tensors can be collected`, name);
     const p = `pk_moments${k}`;
-    const [shape2, x2, mean, xc, xt, gram, shape, axes] = ['shape2', 'x', 'mean', 'xc', 'xt', 'gram', 'shape', 'axes'].map((s) => fresh(`${p}_${s}`)) as [string, string, string, string, string, string, string, string];
-    inits.push(int64s(shape2, [channels, -1]));
-    nodes.push(node('Reshape', [name, shape2], [x2]));
-    if (opset >= 18) {
-      inits.push(int64s(axes, [1]));
-      nodes.push(node('ReduceMean', [x2, axes], [mean], [int('keepdims', 1)]));
-    } else nodes.push(node('ReduceMean', [x2], [mean], [ints('axes', [1]), int('keepdims', 1)]));
-    nodes.push(node('Sub', [x2, mean], [xc]), node('Transpose', [xc], [xt], [ints('perm', [1, 0])]), node('MatMul', [xc, xt], [gram]), node('Shape', [name], [shape]));
-    outs.push(output(mean, 'float32'), output(gram, 'float32'), output(shape, 'int64'));
+    const [shape2, x2, mean, xc, xt, gram, shape] = ['shape2', 'x', 'mean', 'xc', 'xt', 'gram', 'shape'].map((s) => edit.fresh(`${p}_${s}`)) as [string, string, string, string, string, string, string];
+    edit.inits.push(int64Tensor(shape2, [channels, -1]));
+    edit.nodes.push(makeNode('Reshape', [name, shape2], [x2]));
+    reduceMean(edit, x2, mean, [1]);
+    edit.nodes.push(makeNode('Sub', [x2, mean], [xc]), makeNode('Transpose', [xc], [xt], [attrInts('perm', [1, 0])]), makeNode('MatMul', [xc, xt], [gram]), makeNode('Shape', [name], [shape]));
+    edit.outs.push(makeValueInfo(mean, 'float32'), makeValueInfo(gram, 'float32'), makeValueInfo(shape, 'int64'));
     return { tensor: name, channels, mean, gram, shape };
   });
-  graph.node = nodes;
-  graph.initializer = inits;
-  graph.output = outs;
-  const proto = shallowCopy(model.proto);
-  proto.graph = graph;
-  return { model: withProto(model, proto), outputs };
+  return { model: finishEdit(model, edit), outputs };
 }
 
 /**
@@ -76,7 +57,7 @@ export async function collectChannelMoments(
 }
 
 /** The inputs, refusing any whose batch is not 1 (the moments reshape x to [C, positions]). */
-async function* batchOfOne(inputs: AsyncIterable<Readonly<Record<string, Tensor>>>): AsyncGenerator<Readonly<Record<string, Tensor>>> {
+export async function* batchOfOne(inputs: AsyncIterable<Readonly<Record<string, Tensor>>>): AsyncGenerator<Readonly<Record<string, Tensor>>> {
   for await (const feeds of inputs) {
     for (const f of Object.values(feeds)) {
       if (f.dims[0] !== 1) throw new UsageError(`calibration input [${f.dims.join(',')}]: channel moments take one image per run (batch 1)`);

@@ -18,9 +18,10 @@ export interface SessionOptions {
   optimizedModelFilePath?: string;
   /**
    * Whether idle intra-op threads may spin (busy-wait) for the next parallel section (onnxruntime's
-   * `session.intra_op.allow_spinning`; default true, as onnxruntime). Turn it off whenever more than one session
-   * runs in turn in one process: a session that just ran keeps its threads spinning and takes cores from the
-   * next one (measured in bench/spinning.ts).
+   * `session.intra_op.allow_spinning`). Default false, unlike onnxruntime: a session that just ran keeps its
+   * threads spinning and takes the cores from whatever runs next — the next session of an interleaved
+   * benchmark, the decoding and NMS between images in `val`, other processes. Measured (bench/spinning.ts,
+   * bench/val-spinning.ts): no loss without spinning on an idle machine, 2–4× faster on a loaded one.
    */
   allowSpinning?: boolean;
 }
@@ -97,7 +98,7 @@ export async function createSession(model: string | Uint8Array, options: Session
   };
   if (options.optimizedModelFilePath !== undefined) opts.optimizedModelFilePath = options.optimizedModelFilePath;
   // Config entries: the Node binding joins nested keys with '.' (session.intra_op.allow_spinning); values are strings.
-  if (options.allowSpinning === false) opts.extra = { session: { intra_op: { allow_spinning: '0' } } };
+  if (options.allowSpinning !== true) opts.extra = { session: { intra_op: { allow_spinning: '0' } } };
   let session: Ort.InferenceSession;
   try {
     session = typeof model === 'string' ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(model, opts);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/index.js';
-import { presetAllocation, targetAllocation, type Budget } from '../../src/prune/allocate.js';
+import { alreadyReached, presetAllocation, targetAllocation, type Budget } from '../../src/prune/allocate.js';
 import { globalCounts } from '../../src/prune/global.js';
 
 const budget = fc.record({
@@ -27,7 +27,9 @@ describe('targetAllocation', () => {
         return;
       }
       const got = budgets.reduce((a, b, i) => a + effective(b, alloc.counts[i]!), 0);
-      expect(got).toBe(want);
+      const floor = budgets.reduce((a, b) => a + effective(b, 0), 0);
+      expect(got).toBe(Math.max(want, floor));
+      if (want <= floor) expect(alloc.counts.every((c) => c === 0)).toBe(true);
       budgets.forEach((b, i) => {
         if (b.protected || b.ratio === 0) expect(effective(b, alloc.counts[i]!)).toBe(b.protected ? 0 : b.zeros);
         else expect(alloc.counts[i]!).toBeLessThanOrEqual(Math.max(b.zeros, Math.round(b.max * b.n) + 1));
@@ -45,10 +47,15 @@ describe('targetAllocation', () => {
     budgets.forEach((b, i) => expect(Math.abs(a.counts[i]! - a.factor * b.ratio * b.n)).toBeLessThanOrEqual(1.5));
   });
 
-  it('errors on unreachable targets and on targets below existing sparsity', () => {
+  it('errors on unreachable targets (in exact counts); a target at or below the existing zeros cuts nothing', () => {
     const b: Budget[] = [{ n: 100, zeros: 30, ratio: 0.1, max: 0.5, protected: false }];
-    expect(() => targetAllocation(b, 0.9)).toThrow(/unreachable/);
-    expect(() => targetAllocation(b, 0.1)).toThrow(/already hold 30.00% zeros/);
+    expect(() => targetAllocation(b, 0.9)).toThrow('--target 0.9: unreachable, it needs 90 zeros over 100 prunable weights and the category caps allow at most 50;');
+    for (const t of [0, 0.1, 0.3]) expect(targetAllocation(b, t)).toEqual({ counts: [0], factor: 0, zerosAfter: 30, prunable: 100 });
+    expect(alreadyReached(b, 0.3)).toBe('--target 0.3 asks for 30 zeros over 100 prunable weights, which already hold 30: nothing was pruned, the weights are unchanged');
+    expect(alreadyReached(b, 0.31)).toBeUndefined();
+    expect(targetAllocation(b, 0.31).counts).toEqual([31]);
+    // 2 zeros in 1,000,000: a rounded "0.0000" must never appear; counts are exact.
+    expect(alreadyReached([{ n: 1_000_000, zeros: 2, ratio: 0.1, max: 0.5, protected: false }], 0)).toMatch(/asks for 0 zeros over 1,000,000 prunable weights, which already hold 2:/);
     expect(() => targetAllocation(b, 1)).toThrow(/outside \[0, 1\)/);
     expect(() => targetAllocation(b, -0.1)).toThrow(UsageError);
   });

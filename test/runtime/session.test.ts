@@ -30,10 +30,10 @@ describe('createSession options reaching onnxruntime', () => {
     expect(opts.intraOpNumThreads).toBe(2);
   });
 
-  it('leaves spinning to onnxruntime by default and always sets a thread count', async () => {
+  it('turns spinning off by default (allowSpinning: true leaves it to onnxruntime) and always sets a thread count', async () => {
     const { defaultThreads } = await import('../../src/runtime/session.js');
     const opts = await capturedOptions({});
-    expect(opts.extra).toBeUndefined();
+    expect(opts.extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
     expect(opts.intraOpNumThreads).toBe(defaultThreads());
     expect((await capturedOptions({ allowSpinning: true })).extra).toBeUndefined();
   });
@@ -42,7 +42,7 @@ describe('createSession options reaching onnxruntime', () => {
     const { createSession } = await import('../../src/runtime/session.js');
     const bytes = toBytes(tinyConvNet());
     const input = { images: { dtype: 'float32' as const, dims: [1, 3, 32, 32], data: new Float32Array(3 * 32 * 32).map((_, i) => (i % 7) / 7) } };
-    const a = await createSession(bytes, { threads: 2 });
+    const a = await createSession(bytes, { threads: 2, allowSpinning: true });
     const b = await createSession(bytes, { threads: 2, allowSpinning: false });
     const [ra, rb] = [await a.run(input), await b.run(input)];
     await a.release();

@@ -1,13 +1,14 @@
 /**
  * ONNX files on disk (the I/O edge): read with external data resolved relative to the model file; write
- * atomically (temp file + rename), inline or with external data (on request, and automatically past 2 GB).
+ * atomically (io/files: temp file + rename), inline or with external data (on request, and automatically past 2 GB).
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { StringStringEntryProtoSchema, type ModelProto } from 'onnx-buf';
 import { FileError, ModelFormatError } from '../../core/errors.js';
+import { checkOutputs, writeFileAtomic } from '../files/index.js';
 import { parseOnnx, serializeOnnx, serializeOnnxChunks, withProto, type OnnxModel } from './model.js';
 import { shallowCopy } from './proto-util.js';
 import { isExternal, readTensor, withValues, type ExternalReader } from './tensor.js';
@@ -114,39 +115,6 @@ export interface SaveOptions {
 
 export interface SavedFile { path: string; bytes: number; externalDataPath?: string; externalDataBytes?: number }
 
-async function atomicWrite(file: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    if (data instanceof Uint8Array) await writeFile(tmp, data);
-    else await writeChunks(tmp, data);
-    await rename(tmp, file);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw new FileError(`'${file}': cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
-  }
-}
-
-/** Write chunks in order with vectored writes (no concatenation copy). */
-async function writeChunks(file: string, chunks: readonly Uint8Array[]): Promise<void> {
-  const fh = await open(file, 'w');
-  try {
-    for (let i = 0; i < chunks.length; i += 512) {
-      const batch = chunks.slice(i, i + 512);
-      const total = batch.reduce((a, c) => a + c.length, 0);
-      const { bytesWritten } = await fh.writev(batch as Uint8Array[]);
-      if (bytesWritten !== total) for (const c of batch) await fh.write(c, 0, c.length); // never partial in practice
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-async function refuseOverwrite(file: string, force: boolean | undefined): Promise<void> {
-  if (force) return;
-  const exists = await stat(file).then(() => true, () => false);
-  if (exists) throw new FileError(`'${file}' already exists; pass --force to overwrite it`, file);
-}
-
 /** Inline every externally stored tensor (so the model no longer depends on files beside the source). */
 function inlineExternal(model: OnnxModel): OnnxModel {
   const graph = model.proto.graph!;
@@ -187,14 +155,15 @@ function externalise(proto: ModelProto, location: string, threshold: number): { 
 
 /** Write a model atomically. The input file of the model is never the target unless `force` is set. */
 export async function saveOnnx(model: OnnxModel, file: string, options: SaveOptions = {}): Promise<SavedFile> {
-  await refuseOverwrite(file, options.force);
+  const force = options.force;
+  await checkOutputs([{ path: file }], { force });
   const inline = inlineExternal(model);
   let location = options.externalData;
   let bytes: Uint8Array | undefined;
   if (!location && inline.patches && inline.source) {
     // Value edits only: the source with patched ranges, written without assembling a copy.
     const chunks = serializeOnnxChunks(inline);
-    await atomicWrite(file, chunks);
+    await writeFileAtomic(file, chunks, { force });
     return { path: file, bytes: inline.source.length };
   }
   if (!location) {
@@ -202,14 +171,14 @@ export async function saveOnnx(model: OnnxModel, file: string, options: SaveOpti
     if (bytes.length > PROTOBUF_LIMIT) location = `${path.basename(file)}.data`;
   }
   if (!location) {
-    await atomicWrite(file, bytes!);
+    await writeFileAtomic(file, bytes!, { force });
     return { path: file, bytes: bytes!.length };
   }
   const { proto, data } = externalise(inline.proto, location, options.externalThreshold ?? 1024);
   const dataPath = path.resolve(path.dirname(file), location);
-  await refuseOverwrite(dataPath, options.force);
-  await atomicWrite(dataPath, data);
+  await checkOutputs([{ path: dataPath }], { force });
+  await writeFileAtomic(dataPath, data, { force });
   const modelBytes = serializeOnnx(withProto(inline, proto));
-  await atomicWrite(file, modelBytes);
+  await writeFileAtomic(file, modelBytes, { force });
   return { path: file, bytes: modelBytes.length, externalDataPath: dataPath, externalDataBytes: data.length };
 }

@@ -3,6 +3,7 @@
  * moments alone (covariance form, Float64, Cholesky). λ = `ridge` × the mean variance of the kept channels (a
  * tiny floor when that is 0), raised ×10 until the Cholesky factorisation succeeds.
  */
+import { cholesky, choleskySolve } from '../recon/linalg.js';
 import type { TensorMoments } from './channel-stats.js';
 
 /**
@@ -78,37 +79,4 @@ export function fitRemoved(m: TensorMoments, removedMask: Uint8Array, ridge = DE
   const { a, lambda } = ridgeSolve(skk, nk, srk, nr, ridge);
   const b = intercept(a, nk, Float64Array.from(removed, (r) => m.mean[r]!), Float64Array.from(kept, (k) => m.mean[k]!));
   return { kept, removed, rows: removed, a, b, lambda };
-}
-
-/** Lower Cholesky factor of (S + λI) ([n×n] row-major), or undefined when not positive definite. */
-function cholesky(s: Float64Array, n: number, lambda: number): Float64Array | undefined {
-  const l = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let v = s[i * n + j]! + (i === j ? lambda : 0);
-      for (let q = 0; q < j; q++) v -= l[i * n + q]! * l[j * n + q]!;
-      if (i === j) {
-        if (!(v > 0) || !Number.isFinite(v)) return undefined;
-        l[i * n + i] = Math.sqrt(v);
-      } else l[i * n + j] = v / l[j * n + j]!;
-    }
-  }
-  return l;
-}
-
-/** Solve L Lᵀ x = rhs. */
-function choleskySolve(l: Float64Array, n: number, rhs: Float64Array): Float64Array {
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let v = rhs[i]!;
-    for (let q = 0; q < i; q++) v -= l[i * n + q]! * y[q]!;
-    y[i] = v / l[i * n + i]!;
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let v = y[i]!;
-    for (let q = i + 1; q < n; q++) v -= l[q * n + i]! * x[q]!;
-    x[i] = v / l[i * n + i]!;
-  }
-  return x;
 }

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { FileError } from '../../core/errors.js';
 import type { ClassSource } from '../../graph/index.js';
+import { checkOutputs } from '../../io/files/index.js';
 import { loadOnnx, saveOnnx, serializeOnnx } from '../../io/onnx/index.js';
 import { loadClassSource } from '../load-class-source.js';
 import { resolvePreset } from '../prune-file.js';
@@ -30,6 +31,7 @@ export async function pruneChannelsFile(input: string, output: string | undefine
   if (output !== undefined && path.resolve(output) === path.resolve(input)) {
     throw new FileError(`'${output}': the output would overwrite the input model; choose another -o path`, output);
   }
+  if (!options.dryRun && output !== undefined) await checkOutputs([{ path: output }], { force: options.force });
   checkStructuredOptions(options);
   const model = await loadOnnx(input);
   const inputBytes = model.source?.length ?? serializeOnnx(model).length;

@@ -1,0 +1,111 @@
+/**
+ * Calibrated second-order reconstruction for unstructured and N:M pruning (`prune --calib`, docs/reconstruction.md)
+ * against today's magnitude pruning, on LeYOLONano-640: calibration on coco128 images 1–32 (sorted by file name),
+ * validation on images 33–128 (none of which calibration saw); mAP50 and mAP50-95 (Ultralytics metric).
+ * Cases: 10% / 30% / 50% of weights (uniform preset and tokenc3-lsnet module ratios scaled by --target) and 2:4.
+ * Then time and peak memory (child processes, maxRSS) of LeYOLONano at 30% with 32 and 128 calibration images and
+ * of the 28 MB TokenC3 model (random weights: time and memory only).
+ *
+ * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/reconstruction.ts` (env: BENCH_THREADS=2, BENCH_PART=accuracy|cost|all,
+ * BENCH_CASES=u10,u30,... to restrict). Writes bench/results/reconstruction.json (or reconstruction-<part>.json).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { calibrationImagePaths, openCalibrationImages, validate } from '../src/eval/index.js';
+import { pruneFile, type PruneFileOptions } from '../src/prune/index.js';
+import { FIXTURES } from '../test/helpers/fixtures.js';
+import { saveResult } from './lib/results.js';
+
+const threads = Number(process.env.BENCH_THREADS ?? 2);
+const part = process.env.BENCH_PART ?? 'all';
+const leyolo = path.join(FIXTURES, 'models', 'LeYOLONano-640.onnx');
+const tokenc3 = path.join(FIXTURES, 'models', 'yolov13n-tokenc3-lsnet-random.onnx');
+const tokenc3Yaml = path.join(FIXTURES, 'configs', 'yolov13_lsnet.yaml');
+const yaml128 = path.join(FIXTURES, 'datasets', 'coco128', 'coco128.yaml');
+const coco128 = path.join(FIXTURES, 'datasets', 'coco128', 'images');
+
+/** One pruning run in this process (the child mode of the cost part): prints a JSON line. */
+async function child(spec: { model: string; target?: number; images: number; arch?: string; preset?: string }): Promise<void> {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'prunekit-bench-recon-'));
+  const calibration = await openCalibrationImages(coco128, { images: spec.images, imgsz: 640, inputName: 'images' });
+  const t0 = performance.now();
+  const r = await pruneFile(spec.model, path.join(tmp, 'out.onnx'), { target: spec.target, preset: spec.preset, arch: spec.arch, calibration, reconstruction: { threads }, force: true });
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(JSON.stringify({ seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, info: r.reconstruction, achieved: r.totals.achieved }));
+}
+
+if (process.argv[2] === '--child') {
+  await child(JSON.parse(process.argv[3]!));
+  process.exit(0);
+}
+
+const tmp = await mkdtemp(path.join(os.tmpdir(), 'prunekit-bench-recon-'));
+// Images 33–128 as a list file (labels are found beside them); class names as in coco128.yaml.
+await writeFile(path.join(tmp, 'heldout.txt'), (await calibrationImagePaths(coco128)).slice(32).join('\n') + '\n');
+const names = (await readFile(yaml128, 'utf8')).split('\n').filter((l) => /^ {2}\d+: /.test(l));
+const heldout = path.join(tmp, 'heldout.yaml');
+await writeFile(heldout, ['val: heldout.txt', 'names:', ...names].join('\n') + '\n');
+
+interface Case { id: string; name: string; options: PruneFileOptions }
+const cases: Case[] = [
+  { id: 'u10', name: 'uniform 10%', options: { target: 0.1 } },
+  { id: 't10', name: 'tokenc3-lsnet ratios, --target 0.10', options: { preset: 'tokenc3-lsnet', target: 0.1 } },
+  { id: 'u30', name: 'uniform 30%', options: { target: 0.3 } },
+  { id: 'u50', name: 'uniform 50%', options: { target: 0.5 } },
+  { id: 'nm24', name: '2:4', options: { nm: { n: 2, m: 4 } } },
+];
+const only = process.env.BENCH_CASES?.split(',');
+const methods: Array<{ name: string; options: Partial<PruneFileOptions>; calib: boolean }> = [
+  { name: 'magnitude (l1, today)', options: {}, calib: false },
+  { name: 'global LAMP (today)', options: { scope: 'global', criterion: 'lamp' }, calib: false },
+  { name: '--calib obs (exact refit)', options: { dataCriterion: 'obs' }, calib: true },
+  { name: '--calib wanda (exact refit)', options: { dataCriterion: 'wanda' }, calib: true },
+];
+const result: Record<string, unknown> = { model: 'LeYOLONano-640.onnx', calibration: 'coco128 images 1-32 (sorted)', validation: 'coco128 images 33-128 (sorted)', threads, cpus: os.cpus().length };
+
+if (part === 'accuracy' || part === 'all') {
+  const base = await validate({ model: leyolo, data: heldout, threads });
+  const original = { map50: base.metrics!.map50, map5095: base.metrics!.map5095 };
+  console.log(`original: mAP50 ${original.map50.toFixed(4)} mAP50-95 ${original.map5095.toFixed(4)}`);
+  const rows = [];
+  for (const c of cases.filter((x) => !only || only.includes(x.id))) {
+    for (const m of methods) {
+      if (c.options.nm && m.options.scope === 'global') continue;
+      const out = path.join(tmp, `${c.id}-${rows.length}.onnx`);
+      const calibration = m.calib ? await openCalibrationImages(coco128, { images: 32, imgsz: 640, inputName: 'images' }) : undefined;
+      const t0 = performance.now();
+      const r = await pruneFile(leyolo, out, { ...c.options, ...m.options, calibration, reconstruction: { threads }, force: true });
+      const seconds = (performance.now() - t0) / 1000;
+      const v = await validate({ model: out, data: heldout, threads });
+      const row = {
+        case: c.name, method: m.name, map50: v.metrics!.map50, map5095: v.metrics!.map5095,
+        dropMap50Pts: 100 * (original.map50 - v.metrics!.map50), dropMap5095Pts: 100 * (original.map5095 - v.metrics!.map5095),
+        achieved: r.totals.achieved, zeroed: r.totals.zeroed, seconds,
+      };
+      rows.push(row);
+      console.log(`${c.name} | ${m.name}: mAP50 ${row.map50.toFixed(4)} (−${row.dropMap50Pts.toFixed(2)} pt) mAP50-95 ${row.map5095.toFixed(4)} (−${row.dropMap5095Pts.toFixed(2)} pt), sparsity ${row.achieved.toFixed(4)}, ${seconds.toFixed(1)} s`);
+    }
+  }
+  result.accuracy = { original, rows };
+}
+
+if (part === 'cost' || part === 'all') {
+  const self = fileURLToPath(import.meta.url);
+  const runs = [
+    { name: 'LeYOLONano-640 30%, 32 images', spec: { model: leyolo, target: 0.3, images: 32 } },
+    { name: 'LeYOLONano-640 30%, 128 images', spec: { model: leyolo, target: 0.3, images: 128 } },
+    { name: 'TokenC3 (28 MB) tokenc3-lsnet --target 0.3, 32 images', spec: { model: tokenc3, target: 0.3, images: 32, arch: tokenc3Yaml, preset: 'tokenc3-lsnet' } },
+  ];
+  const cost = [];
+  for (const r of runs) {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', JSON.stringify(r.spec)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const line = JSON.parse(out.trim().split('\n').pop()!);
+    cost.push({ name: r.name, ...line });
+    console.log(`${r.name}: ${line.seconds.toFixed(1)} s, peak RSS ${line.maxRssMiB.toFixed(0)} MiB`);
+  }
+  result.cost = cost;
+}
+saveResult(part === 'all' ? 'reconstruction' : `reconstruction-${part}`, result);

@@ -1,0 +1,126 @@
+/**
+ * `prunekit quantize MODEL --calib data.yaml|folder -o OUT`: static INT8 (QDQ) quantization calibrated on the
+ * user's images. Prints what stayed float and why, the placement measured on this machine, per-output SQNR on
+ * calibration images, how many convs onnxruntime fused into integer kernels, and the file size (and gzip size).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Command } from 'commander';
+import { UsageError } from '../core/index.js';
+import type { CliContext, CommandModule } from './context.js';
+import { progressBar } from './progress.js';
+import { formatBytes } from './prune-text.js';
+import { threadsHelp } from './threads.js';
+import { checkOutputs, target, writeJson } from './outputs.js';
+import type { LatencyProbe, QuantizeFileResult } from '../quantize/file.js';
+
+export interface QuantizeFlags {
+  output?: string; calib?: string; calibImages?: string; method?: string; percentile?: string; exclude?: string;
+  perTensor?: boolean; int8Activations?: boolean; reduceRange?: boolean; placement?: string; allowSlower?: boolean;
+  threads?: string; benchRuns?: string; force?: boolean; json?: string; layers?: boolean;
+}
+
+export const DEFAULT_QUANT_CALIB_IMAGES = 64;
+
+/** Interleaved latency of the float model and the candidates (bench harness), at the requested threads. */
+function benchProbe(floatPath: string, threads: number | undefined, runs: number): LatencyProbe {
+  return async (candidates) => {
+    const { benchmarkModels } = await import('../bench/index.js');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'prunekit-quant-'));
+    try {
+      const files = await Promise.all(candidates.map(async (c, i) => { const f = path.join(dir, `candidate${i}.onnx`); await writeFile(f, c.bytes); return f; }));
+      const r = await benchmarkModels([{ path: floatPath, label: 'float' }, ...files.map((f, i) => ({ path: f, label: candidates[i]!.label }))], { threads, runs, warmup: 3 });
+      return r.comparisons.map((c) => c.ratio);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+const db = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} dB` : 'exact');
+
+export function quantizeText(r: QuantizeFileResult, all: boolean): string {
+  const f = r.verify.fusion;
+  const lines = [`static INT8 (QDQ) of ${r.input.path}: ${r.layers.length} weighted layers int8, ${r.plan.tensors.length} activation tensors uint8/int8`];
+  lines.push(`calibration: ${r.calibration.method} over ${r.calibration.images} images of ${r.calibration.description.replace(/^\d+ images? of /, '')} (${r.calibration.seconds.toFixed(1)} s)`);
+  const byReason = new Map<string, number>();
+  for (const x of r.float) byReason.set(x.reason, (byReason.get(x.reason) ?? 0) + 1);
+  lines.push(`kept float: ${r.float.length} nodes${byReason.size ? ` (${[...byReason].map(([k, v]) => `${v} ${k}`).join('; ')})` : ''}`);
+  if (all) for (const x of r.float) lines.push(`  ${x.op} ${x.node}: ${x.reason}`);
+  const cands = r.placement.candidates.filter((c) => c.speedup !== undefined);
+  if (cands.length > 0) lines.push(`placement (measured, interleaved vs float): ${cands.map((c) => `${c.label} ×${c.speedup!.toFixed(2)}`).join(', ')} → ${r.placement.chosen}${r.placement.slowerThanFloat ? ' (SLOWER than float: written because of --allow-slower)' : ''}`);
+  lines.push(`fusion: ${f.integerConvs} of ${f.quantizedConvs} quantized convs run as integer kernels in onnxruntime's optimized graph${f.floatConvs ? ` (${f.floatConvs} convs run in float)` : ''}${f.integerConvs < f.quantizedConvs ? ' — FUSION INCOMPLETE' : ''}`);
+  lines.push(`SQNR vs float on ${r.verify.images} calibration images: ${r.verify.outputs.map((o) => `${o.name} [${o.dims.join(',')}] ${db(o.sqnrDb)}`).join('; ')}`);
+  const gz = r.output.gzipBytes === undefined ? '' : `, gzip ${formatBytes(r.input.gzipBytes ?? 0)} → ${formatBytes(r.output.gzipBytes)}`;
+  lines.push(`file: ${formatBytes(r.input.bytes)} → ${formatBytes(r.output.bytes)} (${(100 * r.output.bytes / r.input.bytes).toFixed(1)}%${gz}) ${r.output.path}; ${r.seconds.total.toFixed(1)} s`);
+  return lines.join('\n');
+}
+
+export async function runQuantize(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
+  if (!flags.output) throw new UsageError('missing -o/--output OUT');
+  if (!flags.calib) throw new UsageError('missing --calib <data.yaml|image folder>: static quantization calibrates activation ranges on images');
+  const n = flags.calibImages === undefined ? DEFAULT_QUANT_CALIB_IMAGES : Number(flags.calibImages);
+  if (!(Number.isInteger(n) && n >= 1)) throw new UsageError(`--calib-images ${flags.calibImages}: expected a positive integer`);
+  const threads = flags.threads === undefined ? undefined : Number(flags.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads ${flags.threads}: expected a positive integer`);
+  const placement = flags.placement ?? 'auto';
+  if (placement !== 'auto' && placement !== 'all') throw new UsageError(`--placement ${placement}: expected auto or all`);
+  const method = flags.method ?? 'minmax';
+  const percentile = flags.percentile === undefined ? undefined : Number(flags.percentile);
+  if (percentile !== undefined && !(percentile > 0 && percentile <= 1)) throw new UsageError(`--percentile ${flags.percentile}: expected a fraction in (0, 1], e.g. 0.9999`);
+  const benchRuns = flags.benchRuns === undefined ? 30 : Number(flags.benchRuns);
+  if (!(Number.isInteger(benchRuns) && benchRuns >= 5)) throw new UsageError(`--bench-runs ${flags.benchRuns}: expected an integer ≥ 5`);
+  await checkOutputs([target('-o', flags.output), target('--json', flags.json)], { force: flags.force, inputs: [model, flags.calib] });
+  const { openCalibrationImages, readModelInfo } = await import('../eval/index.js');
+  const { quantizeModelFile, CALIBRATION_METHODS } = await import('../quantize/index.js');
+  if (!CALIBRATION_METHODS.includes(method as never)) throw new UsageError(`--method ${method}: expected one of ${CALIBRATION_METHODS.join(', ')}`);
+  const { checkQuantizable } = await import('../quantize/index.js');
+  const { loadOnnx } = await import('../io/onnx/index.js');
+  checkQuantizable(await loadOnnx(model), model);
+  const info = await readModelInfo(model);
+  const images = await openCalibrationImages(flags.calib, { images: n, imgsz: info.inputSize ?? 640, inputName: info.inputName });
+  const bar = progressBar(ctx.io, 'calibration');
+  const r = await quantizeModelFile(model, flags.output, images, {
+    method: method as 'minmax', percentile, exclude: flags.exclude?.split(',').map((s) => s.trim()).filter(Boolean),
+    perChannel: flags.perTensor !== true, activationType: flags.int8Activations ? 'int8' : 'uint8', reduceRange: flags.reduceRange === true,
+    placement, measure: placement === 'auto' ? benchProbe(model, threads, benchRuns) : undefined, allowSlower: flags.allowSlower === true,
+    threads, force: flags.force, onProgress: bar.onProgress,
+  }).finally(() => bar.stop());
+  const { readFile } = await import('node:fs/promises');
+  r.input.gzipBytes = gzipSync(await readFile(model)).length;
+  r.output.gzipBytes = gzipSync(await readFile(r.output.path)).length;
+  if (images.skipped.length > 0) ctx.io.err(`warning: ${images.skipped.length} undecodable calibration images skipped (first: ${images.skipped[0]!.path})`);
+  ctx.io.out(quantizeText(r, flags.layers === true));
+  if (flags.json) {
+    await writeJson(flags.json, { ...r, plan: { quantized: r.plan.quantized.size, tensors: r.plan.tensors.length } }, { force: flags.force });
+    ctx.io.out(`wrote ${flags.json}`);
+  }
+}
+
+export const quantizeCommand: CommandModule = {
+  name: 'quantize',
+  register(program: Command, ctx: CliContext) {
+    program.command('quantize')
+      .description('static INT8 quantization (QDQ ONNX) calibrated on images, placed where integer kernels are faster on this machine')
+      .argument('<model>', 'float .onnx model')
+      .option('-o, --output <file>', 'output .onnx file')
+      .option('--calib <source>', 'calibration images: an Ultralytics data.yaml (its val split) or a folder')
+      .option('--calib-images <n>', `number of calibration images (default ${DEFAULT_QUANT_CALIB_IMAGES}; the first N in sorted order)`)
+      .option('--method <m>', 'activation range: minmax | percentile (default minmax)')
+      .option('--percentile <p>', 'fraction of values inside the range for --method percentile (default 0.9999)')
+      .option('--exclude <names>', 'comma-separated node names or module-path prefixes (/model.3/) to keep float')
+      .option('--placement <p>', 'auto: measure candidate placements against float and keep the fastest (default); all: quantize every quantizable layer')
+      .option('--allow-slower', 'write the INT8 model even when it is slower than float on this machine')
+      .option('--bench-runs <n>', 'interleaved rounds of the placement measurement (default 30)')
+      .option('--per-tensor', 'one weight scale per tensor instead of per output channel')
+      .option('--int8-activations', 'int8 activations instead of uint8 (onnxruntime on x86 fuses far fewer)')
+      .option('--reduce-range', '7-bit weights, for CPUs without VNNI')
+      .option('--threads <n>', threadsHelp())
+      .option('--layers', 'list every node kept float with its reason')
+      .option('--json <file>', 'write the full result as JSON')
+      .option('--force', 'overwrite OUT if it exists')
+      .action((model: string, flags: QuantizeFlags) => runQuantize(ctx, model, flags));
+  },
+};

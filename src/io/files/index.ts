@@ -1,0 +1,2 @@
+export { checkOutput, checkOutputs, canCreateIn, ensureDir, MAX_NEW_LEVELS, type CheckOutputsOptions, type OutputTarget } from './output-path.js';
+export { writeFileAtomic, type ByteSink, type FileContent, type WriteFileOptions } from './atomic-write.js';

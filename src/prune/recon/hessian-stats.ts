@@ -1,0 +1,68 @@
+/**
+ * Per-layer statistics of the unfolded inputs u (im2col columns) over the calibration images, accumulated in
+ * Float64 from per-image means and centred Grams (exact: Σu = P·μ, Σuuᵀ = G + P·μμᵀ): per group of the
+ * layer the sum [D] and the uncentred cross products [D×D]. From them: the mean, the second moment E[uuᵀ] and
+ * the covariance E[uuᵀ] − μμᵀ of any group.
+ */
+
+/** Accumulated statistics of one layer's unfolded input. */
+export interface LayerHessian {
+  groups: number;
+  /** Rows per group D = C/groups · kernel size. */
+  size: number;
+  /** Positions accumulated (over all images). */
+  count: number;
+  /** Images accumulated. */
+  images: number;
+  /** [groups × D] Σu. */
+  sum: Float64Array;
+  /** [groups × D × D] Σuuᵀ. */
+  cross: Float64Array;
+}
+
+export function newLayerHessian(groups: number, size: number): LayerHessian {
+  return { groups, size, count: 0, images: 0, sum: new Float64Array(groups * size), cross: new Float64Array(groups * size * size) };
+}
+
+/** Add one image's per-group mean [g×D] and centred Gram [g×D×D] over `count` positions. */
+export function addImage(h: LayerHessian, m: { groups: number; size: number; count: number; mean: ArrayLike<number>; gram: ArrayLike<number> }): void {
+  const { groups: g, size: d } = h;
+  if (m.groups !== g || m.size !== d || m.mean.length !== g * d || m.gram.length !== g * d * d) {
+    throw new RangeError(`layer statistics: expected ${g} groups of ${d} rows, got ${m.groups} of ${m.size}`);
+  }
+  const p = m.count;
+  for (let j = 0; j < g; j++) {
+    const mo = j * d, go = j * d * d;
+    for (let a = 0; a < d; a++) {
+      const ma = m.mean[mo + a]!;
+      h.sum[mo + a]! += p * ma;
+      const pa = p * ma, row = go + a * d;
+      for (let b = 0; b < d; b++) h.cross[row + b]! += m.gram[row + b]! + pa * m.mean[mo + b]!;
+    }
+  }
+  h.count += p;
+  h.images++;
+}
+
+/** Mean E[u] of group `j` ([D]). */
+export function groupMean(h: LayerHessian, j: number): Float64Array {
+  const inv = h.count > 0 ? 1 / h.count : 0;
+  return Float64Array.from(h.sum.subarray(j * h.size, (j + 1) * h.size), (v) => v * inv);
+}
+
+/** E[uuᵀ] of group `j` ([D×D]); with `centred`, the covariance E[uuᵀ] − μμᵀ. Symmetrised. */
+export function groupSecond(h: LayerHessian, j: number, centred: boolean): Float64Array {
+  const d = h.size, inv = h.count > 0 ? 1 / h.count : 0;
+  const mu = groupMean(h, j);
+  const src = h.cross.subarray(j * d * d, (j + 1) * d * d);
+  const out = new Float64Array(d * d);
+  for (let a = 0; a < d; a++) {
+    for (let b = a; b < d; b++) {
+      let v = 0.5 * (src[a * d + b]! + src[b * d + a]!) * inv;
+      if (centred) v -= mu[a]! * mu[b]!;
+      out[a * d + b] = v;
+      out[b * d + a] = v;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+/**
+ * Calibrated pruning of one Conv layer from the statistics of its unfolded input (hessian-stats.ts): score
+ * every weight (input-aware), choose exactly the requested zeros (or an N:M pattern), then refit the kept
+ * weights so the layer's outputs on the calibration data move as little as possible (solve.ts), and, when the
+ * layer has a bias, absorb the mean output shift into it (the refit then minimises the output covariance
+ * error; with the bias moved by (W − Ŵ)μ the two together give the least-squares affine fit).
+ *
+ * Scores: `obs` w_q² / [H⁻¹]_qq (OBS saliency), `wanda` |w_q|·‖u_q‖ (Wanda), `magnitude` |w_q|. The data-aware
+ * ones are divided by a per-row scale (obs: the row's output energy wᵀHw, wanda: the row's score norm), so a
+ * BatchNorm scale folded into a row changes nothing and one threshold per layer does not silence whole
+ * channels because their folded scale is small. Existing zeros score 0 and every non-zero weight > 0, so the
+ * mask holds every existing zero before any other weight.
+ */
+import type { NmPattern } from '../nm.js';
+import { nmMask } from '../nm.js';
+import { selectSmallest } from '../select.js';
+import { groupMean, groupSecond, type LayerHessian } from './hessian-stats.js';
+import { exactCost, groupSystem, obsSaliency, rowError, solveRowExact, solveRowSparseGpt, type GroupSystem } from './solve.js';
+
+import type { DataCriterion } from '../importance.js';
+
+export type { DataCriterion };
+export type SolveMethod = 'auto' | 'exact' | 'sparsegpt' | 'none';
+
+/** Relative damping of H (× mean of its diagonal), as SparseGPT's default. */
+export const DEFAULT_DAMP = 0.01;
+/** `auto` solves a layer exactly when its estimated cost stays below this many multiply-adds. */
+export const EXACT_BUDGET = 4e8;
+
+export interface LayerReconstructOptions {
+  criterion: DataCriterion | 'magnitude';
+  /** Weights to zero (exactly; existing zeros included). Ignored with `nm`. */
+  zeros?: number;
+  nm?: NmPattern;
+  /** Relative damping (default DEFAULT_DAMP). */
+  damp?: number;
+  /** Fold the mean output shift into the bias (needs a bias; default true). */
+  meanCorrection?: boolean;
+  method?: SolveMethod;
+  /** Per-row score normalisation (default true). */
+  rowNormalize?: boolean;
+}
+
+export interface LayerReconstruction {
+  weight: Float32Array;
+  /** New bias (undefined when unchanged). */
+  bias: Float32Array | undefined;
+  /** Weights in the mask (zeroed). */
+  masked: number;
+  method: 'exact' | 'sparsegpt' | 'none';
+  /** ‖ΔY‖² / ‖Y‖² on the calibration data (Y = W·u, bias excluded): mask only, and after the update. */
+  error: { before: number; after: number };
+  /** Largest relative damping used over the groups (λ / mean diag H). */
+  damp: number;
+  /** Fewer positions than unknowns per group, or the damping had to be raised. */
+  rankDeficient: boolean;
+}
+
+interface Conv { data: Float32Array; dims: readonly number[]; groups: number }
+
+/** Positive float32 floor for non-zero weights' scores (the smallest subnormal). */
+const FLOOR = 1.401298464324817e-45;
+
+function scoreRow(criterion: LayerReconstructOptions['criterion'], sys: GroupSystem, hUnc: Float64Array, w: Float64Array, normalize: boolean, out: Float32Array, at: number): void {
+  const d = sys.size;
+  const s = new Float64Array(d);
+  if (criterion === 'obs') obsSaliency(sys, w, s);
+  else for (let q = 0; q < d; q++) s[q] = Math.abs(w[q]!) * (criterion === 'wanda' ? Math.sqrt(Math.max(0, hUnc[q * d + q]!)) : 1);
+  let scale = 1;
+  if (normalize && criterion !== 'magnitude') {
+    let e = 0;
+    if (criterion === 'obs') e = rowError(sys.h, d, w, new Float64Array(d));
+    else { for (let q = 0; q < d; q++) e += s[q]! * s[q]!; e = Math.sqrt(e); }
+    if (e > 0 && Number.isFinite(e)) scale = 1 / e;
+  }
+  for (let q = 0; q < d; q++) out[at + q] = w[q] === 0 ? 0 : Math.max(Math.fround(s[q]! * scale), FLOOR);
+}
+
+/** Prune and refit one conv layer ([O, C/g, …k] float32) from its input statistics. Pure. */
+export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, stats: LayerHessian, options: LayerReconstructOptions): LayerReconstruction {
+  const o = conv.dims[0]!, d = stats.size, g = stats.groups;
+  if (conv.data.length !== o * d || g !== conv.groups || o % g !== 0) {
+    throw new RangeError(`reconstructLayer: weight [${conv.dims.join(',')}] (groups ${conv.groups}) does not match statistics of ${g} groups × ${d}`);
+  }
+  const rowsPer = o / g;
+  const damp = options.damp ?? 0.01;
+  const correct = (options.meanCorrection ?? true) && bias !== undefined;
+  const normalize = options.rowNormalize ?? true;
+  const systems: GroupSystem[] = [];
+  const uncentred: Float64Array[] = [];
+  const means: Float64Array[] = [];
+  const scores = new Float32Array(o * d);
+  let rankDeficient = stats.count < d, maxDamp = 0;
+  for (let j = 0; j < g; j++) {
+    const hUnc = groupSecond(stats, j, false);
+    const sys = groupSystem(correct ? groupSecond(stats, j, true) : hUnc, d, damp);
+    systems.push(sys);
+    uncentred.push(hUnc);
+    means.push(groupMean(stats, j));
+    rankDeficient ||= sys.raised;
+    let diag = 0;
+    for (let q = 0; q < d; q++) diag += sys.h[q * d + q]!;
+    if (diag > 0) maxDamp = Math.max(maxDamp, sys.lambda / (diag / d));
+    for (let r = j * rowsPer; r < (j + 1) * rowsPer; r++) {
+      scoreRow(options.criterion, sys, hUnc, Float64Array.from(conv.data.subarray(r * d, (r + 1) * d)), normalize, scores, r * d);
+    }
+  }
+  const scoreTensor = { dtype: 'float32' as const, dims: conv.dims, data: scores };
+  const mask = options.nm ? nmMask(scoreTensor, { layout: 'conv', dims: conv.dims, groups: g }, options.nm) : selectSmallest(scoreTensor, options.zeros ?? 0);
+  if (!mask) throw new RangeError(`reconstructLayer: reduction size ${d} is not a multiple of ${options.nm!.m}`);
+  let method = options.method ?? 'auto';
+  if (method === 'auto') {
+    let cost = 0;
+    for (let r = 0; r < o; r++) {
+      let k = 0;
+      for (let q = 0; q < d; q++) k += mask[r * d + q]!;
+      cost += exactCost(d, k);
+    }
+    method = cost <= EXACT_BUDGET ? 'exact' : 'sparsegpt';
+  }
+  const weight = new Float32Array(o * d);
+  const newBias = correct ? Float32Array.from(bias) : undefined;
+  let before = 0, after = 0, energy = 0, masked = 0;
+  for (let r = 0; r < o; r++) {
+    const j = Math.floor(r / rowsPer);
+    const sys = systems[j]!, hUnc = uncentred[j]!;
+    const w0 = Float64Array.from(conv.data.subarray(r * d, (r + 1) * d));
+    const m = mask.subarray(r * d, (r + 1) * d);
+    const w = Float64Array.from(w0, (v, q) => (m[q] ? 0 : v));
+    for (let q = 0; q < d; q++) masked += m[q]!;
+    before += rowError(hUnc, d, w0, w);
+    energy += rowError(hUnc, d, w0, new Float64Array(d));
+    if (method !== 'none') {
+      w.set(w0);
+      if (method === 'exact') solveRowExact(sys, w, m); else solveRowSparseGpt(sys, w, m);
+    }
+    if (newBias) {
+      const mu = means[j]!;
+      let shift = 0;
+      for (let q = 0; q < d; q++) shift += (w0[q]! - w[q]!) * mu[q]!;
+      newBias[r]! += shift;
+      after += rowError(sys.h, d, w0, w);
+    } else after += rowError(hUnc, d, w0, w);
+    for (let q = 0; q < d; q++) weight[r * d + q] = m[q] ? 0 : w[q]!;
+  }
+  const rel = (e: number) => (energy > 0 ? e / energy : 0);
+  if (!weight.every(Number.isFinite) || (newBias && !newBias.every(Number.isFinite))) {
+    // Non-finite statistics: keep the mask, drop the refit.
+    const plain = Float32Array.from(conv.data, (v, i) => (mask[i] ? 0 : v));
+    return { weight: plain, bias: undefined, masked, method: 'none', error: { before: rel(before), after: rel(before) }, damp: maxDamp, rankDeficient };
+  }
+  return { weight, bias: newBias, masked, method, error: { before: rel(before), after: rel(after) }, damp: maxDamp, rankDeficient };
+}

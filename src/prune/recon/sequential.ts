@@ -1,0 +1,183 @@
+/**
+ * Sequential calibrated pruning of an ONNX model: the plan and exact counts of unstructured pruning (presets,
+ * --target, --scope global, N:M) are kept; what changes is which weights go and the values of the ones kept.
+ * Conv layers are processed in graph order, in blocks: for each block, the model as pruned so far runs on the
+ * calibration images with the block's layer-input statistics computed inside onnxruntime (runtime/hessians.ts),
+ * then each layer of the block is cut and refit from them (layer.ts). So a layer's inputs come from the
+ * already-pruned network before its block, and memory holds one block's statistics. Layers without usable
+ * statistics (shared weights, non-float32, not Conv) get the plain magnitude cut, in place from the start.
+ */
+import { UsageError } from '../../core/errors.js';
+import { countNonZero, intAttr, intsAttr, resolveIdentity, strAttr, type GraphIndex } from '../../graph/index.js';
+import { readTensor, withTensorValues, type OnnxModel } from '../../io/onnx/bytes.js';
+import { collectLayerHessians, type HessianRequest } from '../../runtime/index.js';
+import type { Tensor } from '../../core/dtype.js';
+import { cutLayer, ownedBy, preparePrune, pruneResult, type PreparedPrune, type PruneOptions, type PruneOutcome } from '../prune.js';
+import { initialRow, type PruneLayerRow } from '../result.js';
+import type { CalibrationSource } from '../structured/calibrate.js';
+import { FeedCache } from './feed-cache.js';
+import { addImage, newLayerHessian, type LayerHessian } from './hessian-stats.js';
+import { reconstructLayer, type DataCriterion, type SolveMethod } from './layer.js';
+
+export interface ReconstructionOptions {
+  /** Blocks of layers (default 8): more = closer to layer-by-layer sequential, one calibration pass each. */
+  blocks?: number;
+  /** Statistics bytes (Float64) one block may hold (default 512 MiB); blocks are split to stay below. */
+  maxBlockBytes?: number;
+  damp?: number;
+  meanCorrection?: boolean;
+  method?: SolveMethod;
+  rowNormalize?: boolean;
+  /** onnxruntime intra-op threads. */
+  threads?: number;
+  /** Calibration feeds kept in memory between passes (default 512 MiB). */
+  cacheBytes?: number;
+}
+
+export interface ReconstructionInfo {
+  description: string;
+  images: number;
+  /** Calibration passes (one per block). */
+  blocks: number;
+  /** Layers refit from statistics, and layers cut by magnitude for want of them. */
+  layers: { reconstructed: number; magnitude: number };
+  /** Output positions per image summed over the refit layers' statistics (the rows each H was summed over). */
+  positions: number;
+  /** Layers whose statistics had fewer positions than unknowns or needed more damping. */
+  rankDeficient: string[];
+  seconds: { total: number; run: number; statistics: number; solve: number };
+}
+
+interface Target { index: number; node: number; request: Omit<HessianRequest, 'key'>; key: string; bias: string | undefined; bytes: number }
+
+/** The Conv node reading each weight (undefined when shared by several nodes or not a Conv). */
+function convNodes(g: GraphIndex): Map<string, number[]> {
+  const by = new Map<string, number[]>();
+  g.nodes.forEach((n, i) => {
+    if (!n.input[1]) return;
+    const w = resolveIdentity(g, n.input[1]);
+    if (!g.constants.has(w)) return;
+    let list = by.get(w);
+    if (!list) by.set(w, (list = []));
+    list.push(i);
+  });
+  return by;
+}
+
+/** What a plan entry needs for statistics, or why it cannot have them. */
+function targetOf(prep: PreparedPrune, index: number, users: Map<string, number[]>, nm: PruneOptions['nm']): Target | undefined | string {
+  const l = prep.plan.entries[index]!.layer;
+  if (nm && (l.params / l.dims[0]!) % nm.m !== 0) return undefined; // left to the plain cut, which reports the skip
+  const nodes = users.get(l.id) ?? [];
+  if (l.opType !== 'Conv' || l.layout !== 'conv') return `${l.opType} layers are cut by magnitude`;
+  if (l.dtype !== 'float32') return `${l.dtype} weights are cut by magnitude`;
+  if (nodes.length !== 1) return 'weight shared by several nodes';
+  const g = prep.graph, i = nodes[0]!, n = g.nodes[i]!;
+  const input = n.input[0];
+  if (!input) return 'conv without input';
+  let bias: string | undefined;
+  if (n.input[2]) {
+    const b = n.input[2];
+    const ref = g.constants.get(b);
+    const t = ref?.kind === 'initializer' && !g.graphInputs.has(b) && (g.consumers.get(b) ?? []).length === 1 ? readTensor(ref.proto) : undefined;
+    bias = t?.dtype === 'float32' ? b : undefined;
+  }
+  const kernel = l.dims.slice(2);
+  const group = intAttr(n, 'group', 1);
+  const channels = l.dims[1]! * group;
+  const request = { input, channels, kernel, group, strides: intsAttr(n, 'strides'), pads: intsAttr(n, 'pads'), dilations: intsAttr(n, 'dilations'), autoPad: strAttr(n, 'auto_pad', 'NOTSET') };
+  const size = l.dims.slice(1).reduce((a, b) => a * b, 1);
+  const key = JSON.stringify(request);
+  return { index, node: i, request, key, bias, bytes: group * size * size * 8 };
+}
+
+/** Consecutive targets in `blocks` groups of similar size, split further to stay under `maxBytes` each. */
+export function splitBlocks<T extends { bytes: number }>(targets: readonly T[], blocks: number, maxBytes: number): T[][] {
+  const per = Math.max(1, Math.ceil(targets.length / Math.max(1, blocks)));
+  const out: T[][] = [];
+  let cur: T[] = [], bytes = 0;
+  for (const t of targets) {
+    if (cur.length > 0 && (cur.length >= per || bytes + t.bytes > maxBytes)) { out.push(cur); cur = []; bytes = 0; }
+    cur.push(t);
+    bytes += t.bytes;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+export interface CalibratedPruneOptions extends PruneOptions {
+  /** Within-layer selection; the allocation (global scope) uses LAMP for data criteria. */
+  dataCriterion?: DataCriterion | 'magnitude';
+  reconstruction?: ReconstructionOptions;
+}
+
+/** Prune `model` with calibrated, sequential reconstruction on `source`. Pure apart from running onnxruntime. */
+export async function pruneReconstructed(model: OnnxModel, options: CalibratedPruneOptions, source: CalibrationSource): Promise<PruneOutcome & { info: ReconstructionInfo }> {
+  const t0 = performance.now();
+  const ro = options.reconstruction ?? {};
+  const criterion = options.dataCriterion ?? 'obs';
+  const prep = preparePrune(model, { ...options, dryRun: false });
+  const entries = prep.plan.entries;
+  const rows: PruneLayerRow[] = entries.map((e) => initialRow(e));
+  const users = convNodes(prep.graph);
+  const targets: Target[] = [];
+  const magnitude = new Map<string, Tensor>();
+  const owned = ownedBy(model);
+  entries.forEach((e, i) => {
+    const row = rows[i]!;
+    const work = !e.protected && (options.nm !== undefined || prep.counts[i]! > row.zerosBefore);
+    const t = work ? targetOf(prep, i, users, options.nm) : undefined;
+    if (t !== undefined && typeof t !== 'string') { targets.push(t); return; }
+    const cut = cutLayer(prep, i, { nm: options.nm }, owned);
+    rows[i] = cut.row;
+    if (cut.values) magnitude.set(e.layer.id, cut.values);
+    if (typeof t === 'string') cut.row.reconstruction = { method: 'magnitude', errorBefore: null, errorAfter: null, reason: t };
+  });
+  let current = magnitude.size > 0 ? withTensorValues(model, magnitude) : model;
+  targets.sort((a, b) => a.node - b.node);
+  const blocks = splitBlocks(targets, ro.blocks ?? 8, ro.maxBlockBytes ?? 512 << 20);
+  const cache = new FeedCache(() => source.feeds(), ro.cacheBytes);
+  const seconds = { total: 0, run: 0, statistics: 0, solve: 0 };
+  const info: ReconstructionInfo = { description: source.description, images: 0, blocks: blocks.length, layers: { reconstructed: 0, magnitude: magnitude.size }, positions: 0, rankDeficient: [], seconds };
+  const total = blocks.length * source.count;
+  for (const [b, block] of blocks.entries()) {
+    const stats = new Map<string, LayerHessian>();
+    const requests = [...new Map(block.map((t) => [t.key, { ...t.request, key: t.key }])).values()];
+    const run = await collectLayerHessians(current, requests, cache.feeds(), (key, m) => {
+      let h = stats.get(key);
+      if (!h) stats.set(key, (h = newLayerHessian(m.groups, m.size)));
+      addImage(h, m);
+    }, { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: b * source.count + p.done, total, label: `calibration block ${b + 1}/${blocks.length}` }) });
+    if (run.images === 0) throw new UsageError(`calibration: ${source.description} yielded no usable image; pass a dataset yaml or folder with decodable images`);
+    info.images = run.images;
+    seconds.run += run.seconds.run + run.seconds.load;
+    seconds.statistics += run.seconds.callback;
+    const ts = performance.now();
+    const updates = new Map<string, Tensor>();
+    for (const t of block) {
+      const e = entries[t.index]!, l = e.layer, row = rows[t.index]!;
+      const w = readTensor(prep.graph.constants.get(l.id)!.proto, current.external);
+      const biasT = t.bias ? readTensor(prep.graph.constants.get(t.bias)!.proto) : undefined;
+      const h = stats.get(t.key)!;
+      const r = reconstructLayer({ data: w.data as Float32Array, dims: l.dims, groups: t.request.group }, biasT?.data as Float32Array | undefined, h, {
+        criterion, zeros: prep.counts[t.index], nm: options.nm, damp: ro.damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize,
+      });
+      const values: Tensor = { dtype: 'float32', dims: l.dims, data: r.weight };
+      updates.set(l.id, values);
+      if (r.bias && t.bias) updates.set(t.bias, { dtype: 'float32', dims: [r.bias.length], data: r.bias });
+      row.ratio = options.nm ? (options.nm.m - options.nm.n) / options.nm.m : prep.counts[t.index]! / l.params;
+      row.zerosAfter = l.params - countNonZero(values);
+      row.reconstruction = { method: r.method, errorBefore: r.error.before, errorAfter: r.error.after, damp: r.damp, rankDeficient: r.rankDeficient };
+      if (r.rankDeficient) info.rankDeficient.push(l.modulePath || l.id);
+      info.positions += h.count / Math.max(1, h.images);
+      info.layers.reconstructed++;
+    }
+    current = withTensorValues(current, updates);
+    seconds.solve += (performance.now() - ts) / 1000;
+  }
+  seconds.total = (performance.now() - t0) / 1000;
+  const result = pruneResult(model, prep, rows, options);
+  // The within-layer criterion is the data one; a global allocation ranked by prep.criterion (LAMP).
+  result.options.criterion = options.scope === 'global' ? `${criterion} (allocation: ${prep.criterion})` : criterion;
+  return { model: current, result, info };
+}

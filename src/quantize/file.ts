@@ -1,0 +1,114 @@
+/**
+ * `quantizeModelFile`: a float ONNX file → a verified static-INT8 QDQ file. Refuses quantized or non-image models;
+ * calibrates once; builds the candidate placements (every quantizable layer, or also "stem kept float"); when a
+ * latency probe is given (the CLI's interleaved bench), keeps the fastest and says when none beats float; checks
+ * that the result loads with the original output shapes, its per-output SQNR on calibration images, and how many
+ * convs onnxruntime fused into integer kernels; writes atomically.
+ */
+import { UsageError } from '../core/errors.js';
+import { indexGraph } from '../graph/onnx-graph.js';
+import { loadOnnx, saveOnnx, serializeOnnx } from '../io/onnx/index.js';
+import type { CalibrationSource } from '../prune/structured/index.js';
+import { checkQuantizable } from './check.js';
+import { upgradeToOpset13 } from './opset.js';
+import { planQuantization, type FloatNode, type LayerKind, type QuantPlan } from './plan.js';
+import type { QuantizedLayer } from './qdq.js';
+import { buildQuantized, calibrateRanges, type StaticQuantOptions } from './static.js';
+import { countFusedConvs, outputSqnr, type FusionCount, type OutputSqnr } from './verify.js';
+
+export type Placement = 'all' | 'auto';
+
+/** A candidate placement: which layer kinds stay float. */
+export interface PlacementCandidate { label: string; floatKinds: readonly LayerKind[] }
+
+/** Candidates `auto` measures: every layer integer; the narrow stem float (its integer kernel is slower on x86). */
+export const AUTO_CANDIDATES: readonly PlacementCandidate[] = [
+  { label: 'all layers integer', floatKinds: [] },
+  { label: 'stem float', floatKinds: ['stem'] },
+];
+
+/** Speed-up over the float model (median latency ratio) of each candidate's bytes, in order. */
+export type LatencyProbe = (candidates: ReadonlyArray<{ label: string; bytes: Uint8Array }>) => Promise<number[]>;
+
+export interface QuantizeFileOptions extends StaticQuantOptions {
+  placement?: Placement;
+  /** Required for placement `auto`. */
+  measure?: LatencyProbe;
+  force?: boolean;
+  /** Write the fastest candidate even when it is slower than the float model (default: refuse, write nothing). */
+  allowSlower?: boolean;
+  /** Calibration images (from the start of the source) used for the SQNR check (default 8). */
+  verifyImages?: number;
+}
+
+export interface QuantizeFileResult {
+  input: { path: string; bytes: number; gzipBytes?: number };
+  output: { path: string; bytes: number; gzipBytes?: number };
+  plan: QuantPlan;
+  layers: QuantizedLayer[];
+  float: FloatNode[];
+  placement: { chosen: string; candidates: Array<{ label: string; speedup: number | undefined }>; slowerThanFloat: boolean };
+  calibration: { images: number; description: string; method: string; seconds: number };
+  verify: { outputs: OutputSqnr[]; images: number; fusion: FusionCount };
+  seconds: { total: number };
+}
+
+/** The first `n` feeds of a source. */
+function firstFeeds(source: CalibrationSource, n: number): CalibrationSource {
+  return {
+    count: Math.min(n, source.count), description: source.description,
+    async *feeds() { let k = 0; for await (const f of source.feeds()) { if (k++ >= n) return; yield f; } },
+  };
+}
+
+export async function quantizeModelFile(input: string, output: string, source: CalibrationSource, options: QuantizeFileOptions = {}): Promise<QuantizeFileResult> {
+  const t0 = performance.now();
+  if (input === output) throw new UsageError(`-o ${output}: the output would overwrite the input model; choose another path`, output);
+  const model = await loadOnnx(input);
+  checkQuantizable(model, input);
+  const m13 = upgradeToOpset13(model);
+  const g = indexGraph(m13);
+  const placement = options.placement ?? 'all';
+  if (placement === 'auto' && !options.measure) throw new UsageError('placement auto needs a latency probe');
+  const candidates = placement === 'auto' ? AUTO_CANDIDATES : [AUTO_CANDIDATES[0]!];
+  const plans = candidates.map((c) => planQuantization(m13, {
+    exclude: options.exclude,
+    keepFloat: (info) => (info.kind && c.floatKinds.includes(info.kind) ? `placement: ${info.kind} is faster in float` : options.keepFloat?.(info)),
+  }, g));
+  const tensors = [...new Set(plans.flatMap((p) => p.tensors))];
+  const tc = performance.now();
+  const cal = await calibrateRanges(m13, tensors, source, options);
+  const calSeconds = (performance.now() - tc) / 1000;
+  const built = plans.map((plan) => ({ plan, ...buildQuantized(m13, plan, cal.ranges, options, g) }));
+  const bytes = built.map((b) => serializeOnnx(b.model));
+  let speedups: Array<number | undefined> = built.map(() => undefined);
+  let best = 0;
+  if (placement === 'auto') {
+    speedups = await options.measure!(candidates.map((c, i) => ({ label: c.label, bytes: bytes[i]! })));
+    best = speedups.reduce<number>((b, s, i) => ((s ?? 0) > (speedups[b] ?? 0) ? i : b), 0);
+  }
+  const chosen = built[best]!;
+  const chosenBytes = bytes[best]!;
+  const quantizedConvs = chosen.layers.filter((l) => l.op === 'Conv' || l.op === 'ConvTranspose').length;
+  const fusion = await countFusedConvs(chosenBytes, quantizedConvs, options.threads);
+  const floatBytes = serializeOnnx(model);
+  const sq = await outputSqnr(floatBytes, chosenBytes, firstFeeds(source, options.verifyImages ?? 8).feeds(), options.threads);
+  for (const o of sq.outputs) {
+    if (o.dims.join(',') !== o.floatDims.join(',')) throw new UsageError(`internal check failed: output '${o.name}' is [${o.dims.join(',')}] after quantization, [${o.floatDims.join(',')}] before; nothing written`);
+  }
+  const slowerThanFloat = placement === 'auto' && (speedups[best] ?? 0) < 1;
+  if (slowerThanFloat && !options.allowSlower) {
+    const seen = candidates.map((c, i) => `${c.label} ×${(speedups[i] ?? 0).toFixed(2)}`).join(', ');
+    throw new UsageError(`INT8 is slower than the float model on this machine (${seen}); nothing written. Use --weights-only for a 4× smaller float-compute file, or --allow-slower to write the fastest INT8 model anyway`);
+  }
+  const saved = await saveOnnx(chosen.model, output, { force: options.force });
+  return {
+    input: { path: input, bytes: model.source?.length ?? floatBytes.length },
+    output: { path: saved.path, bytes: saved.bytes },
+    plan: chosen.plan, layers: chosen.layers, float: chosen.plan.float,
+    placement: { chosen: candidates[best]!.label, candidates: candidates.map((c, i) => ({ label: c.label, speedup: speedups[i] })), slowerThanFloat },
+    calibration: { images: cal.images, description: source.description, method: options.method ?? 'minmax', seconds: calSeconds },
+    verify: { outputs: sq.outputs, images: sq.images, fusion },
+    seconds: { total: (performance.now() - t0) / 1000 },
+  };
+}

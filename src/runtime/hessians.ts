@@ -1,0 +1,112 @@
+/**
+ * Layer Hessians computed by onnxruntime itself, for second-order (OBS/SparseGPT-style) pruning of a Conv: the
+ * conv's input x [1, C, …spatial] is unfolded (im2col) by a depthwise Conv with one-hot kernels [C·K, 1, …k]
+ * that copies the layer's strides, pads, dilations and auto_pad, so column p of the unfolded matrix is exactly
+ * the input vector the layer's kernel multiplies at output position p (zero padding included). Per group j of
+ * the layer (D = C/groups · K rows each) the image's mean μ_j [D] and centred Gram
+ * G_j = Σ_p (u_p − μ_j)(u_p − μ_j)ᵀ [D, D] over the P output positions come out (MLAS batched MatMul).
+ * Row order inside a group is (input channel, kernel tap), the order of the weight's flattened [C/g, …k] axes.
+ * The input may be a graph input or an intermediate tensor. A 1×1 conv with unit strides, no padding and unit dilation needs no unfolding (a Reshape). Batch size 1.
+ */
+import type { Tensor } from '../core/dtype.js';
+import { UsageError } from '../core/errors.js';
+import { attrInt, attrInts, attrString, int64Tensor, makeNode, makeTensor, makeValueInfo, type OnnxModel } from '../io/onnx/bytes.js';
+import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
+import { editGraph, finishEdit, reduceMean } from './graph-build.js';
+import { batchOfOne } from './moments.js';
+
+/** What to unfold: one Conv layer's input and geometry (attributes as in the Conv node). */
+export interface HessianRequest {
+  /** Caller's key, handed back with the statistics. */
+  key: string;
+  /** The conv's input tensor (computed by a node). */
+  input: string;
+  /** Input channels C. */
+  channels: number;
+  /** Kernel spatial dims (e.g. [3, 3]). */
+  kernel: readonly number[];
+  group: number;
+  strides?: readonly number[];
+  pads?: readonly number[];
+  dilations?: readonly number[];
+  /** `NOTSET` (default), `SAME_UPPER`, `SAME_LOWER` or `VALID`. */
+  autoPad?: string;
+}
+
+/** One image's statistics of one request: per group a mean [D] and centred Gram [D×D] (row-major, groups stacked). */
+export interface ImageHessian {
+  groups: number;
+  /** Rows per group: C/groups · kernel size. */
+  size: number;
+  /** Positions P (output positions of the layer). */
+  count: number;
+  /** [groups × D]. */
+  mean: Float32Array;
+  /** [groups × D × D]. */
+  gram: Float32Array;
+}
+
+interface Outputs { key: string; groups: number; size: number; mean: string; gram: string; shape: string }
+
+const isIdentityGeometry = (r: HessianRequest) =>
+  r.kernel.every((k) => k === 1) && (r.strides ?? []).every((s) => s === 1) && (r.pads ?? []).every((p) => p === 0)
+  && (r.dilations ?? []).every((d) => d === 1) && (r.autoPad ?? 'NOTSET') !== 'SAME_UPPER' && (r.autoPad ?? 'NOTSET') !== 'SAME_LOWER';
+
+/** One-hot depthwise kernels [C·K, 1, …k]: output channel c·K + t copies tap t of input channel c. */
+function oneHot(channels: number, kernel: readonly number[]): Tensor {
+  const k = kernel.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(channels * k * k);
+  for (let c = 0; c < channels; c++) for (let t = 0; t < k; t++) data[(c * k + t) * k + t] = 1;
+  return { dtype: 'float32', dims: [channels * k, 1, ...kernel], data };
+}
+
+/** A copy of `model` whose only outputs are the unfolded-input statistics of every request. */
+export function withLayerHessians(model: OnnxModel, requests: readonly HessianRequest[]): { model: OnnxModel; outputs: Outputs[] } {
+  const edit = editGraph(model);
+  const outputs = requests.map((r, n) => {
+    if (!edit.produced.has(r.input) && !edit.inputs.has(r.input)) throw new UsageError(`tensor '${r.input}' is neither a graph input nor computed by a node of the model`, r.input);
+    if (r.channels % r.group !== 0) throw new RangeError(`hessian request ${r.key}: ${r.channels} channels in ${r.group} groups`);
+    const k = r.kernel.reduce((a, b) => a * b, 1);
+    const size = (r.channels / r.group) * k;
+    const p = `pk_hessian${n}`;
+    const [cols, shape3, u, mean, uc, ut, gram, shape, w] = ['cols', 'shape3', 'u', 'mean', 'uc', 'ut', 'gram', 'shape', 'w'].map((s) => edit.fresh(`${p}_${s}`)) as [string, string, string, string, string, string, string, string, string];
+    let unfolded = r.input;
+    if (!isIdentityGeometry(r)) {
+      edit.inits.push(makeTensor(w, oneHot(r.channels, r.kernel)));
+      const attrs = [attrInts('kernel_shape', r.kernel), attrInt('group', r.channels)];
+      if (r.strides) attrs.push(attrInts('strides', r.strides));
+      if (r.dilations) attrs.push(attrInts('dilations', r.dilations));
+      if (r.autoPad && r.autoPad !== 'NOTSET') attrs.push(attrString('auto_pad', r.autoPad));
+      else if (r.pads) attrs.push(attrInts('pads', r.pads));
+      edit.nodes.push(makeNode('Conv', [r.input, w], [cols], attrs));
+      unfolded = cols;
+    }
+    edit.inits.push(int64Tensor(shape3, [r.group, size, -1]));
+    edit.nodes.push(makeNode('Reshape', [unfolded, shape3], [u]));
+    reduceMean(edit, u, mean, [2]);
+    edit.nodes.push(makeNode('Sub', [u, mean], [uc]), makeNode('Transpose', [uc], [ut], [attrInts('perm', [0, 2, 1])]), makeNode('MatMul', [uc, ut], [gram]), makeNode('Shape', [u], [shape]));
+    edit.outs.push(makeValueInfo(mean, 'float32'), makeValueInfo(gram, 'float32'), makeValueInfo(shape, 'int64'));
+    return { key: r.key, groups: r.group, size, mean, gram, shape };
+  });
+  return { model: finishEdit(model, edit), outputs };
+}
+
+/**
+ * Run `model` on every feed of `inputs` (batch 1) and call `onHessian(key, stats, index)` for each request of
+ * each input. The arrays are only valid during the call.
+ */
+export async function collectLayerHessians(
+  model: OnnxModel,
+  requests: readonly HessianRequest[],
+  inputs: AsyncIterable<Readonly<Record<string, Tensor>>>,
+  onHessian: (key: string, stats: ImageHessian, index: number) => void,
+  options: ActivationOptions = {},
+): Promise<ActivationRun> {
+  const built = withLayerHessians(model, requests);
+  return runOverInputs(built.model, batchOfOne(inputs), (out, index) => {
+    for (const o of built.outputs) {
+      const dims = Array.from(out[o.shape]!.data as BigInt64Array, Number);
+      onHessian(o.key, { groups: o.groups, size: o.size, count: dims[2]!, mean: out[o.mean]!.data as Float32Array, gram: out[o.gram]!.data as Float32Array }, index);
+    }
+  }, options);
+}

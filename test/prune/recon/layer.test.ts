@@ -1,0 +1,119 @@
+/**
+ * One layer's calibrated cut: exact zero counts (existing zeros first, never more than asked), N:M groups,
+ * selection unchanged by a row scale (folded BatchNorm), the refit and the bias' mean correction lowering the
+ * output error, and the reported relative errors matching a direct computation.
+ */
+import { describe, expect, it } from 'vitest';
+import { addImage, newLayerHessian, type LayerHessian } from '../../../src/prune/recon/hessian-stats.js';
+import { reconstructLayer } from '../../../src/prune/recon/layer.js';
+import { randomFloats } from '../../helpers/onnx-builder.js';
+
+/** Statistics of `n` positions of u [d] per group, with a mean offset and correlations. */
+function stats(groups: number, d: number, n: number, seed: number): { h: LayerHessian; u: Float64Array[] } {
+  const h = newLayerHessian(groups, d);
+  const z = randomFloats(groups * d * n, seed);
+  const u: Float64Array[] = [];
+  for (let g = 0; g < groups; g++) {
+    const cols = new Float64Array(d * n);
+    for (let i = 0; i < d; i++) for (let k = 0; k < n; k++) cols[i * n + k] = z[(g * d + i) * n + k]! + (i > 0 ? 0.6 * z[(g * d + i - 1) * n + k]! : 0) + 0.5 + 0.1 * i;
+    u.push(cols);
+  }
+  const mean = new Float32Array(groups * d), gram = new Float32Array(groups * d * d);
+  u.forEach((cols, g) => {
+    for (let i = 0; i < d; i++) { let s = 0; for (let k = 0; k < n; k++) s += cols[i * n + k]!; mean[g * d + i] = s / n; }
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += (cols[i * n + k]! - mean[g * d + i]!) * (cols[j * n + k]! - mean[g * d + j]!);
+      gram[(g * d + i) * d + j] = s;
+    }
+  });
+  addImage(h, { groups, size: d, count: n, mean, gram });
+  return { h, u };
+}
+
+const weights = (o: number, d: number, seed: number, zeros: number[] = []) => {
+  const w = Float32Array.from(randomFloats(o * d, seed), (v) => v * 2 - 1);
+  for (const z of zeros) w[z] = 0;
+  return w;
+};
+
+/** Direct ‖ΔY‖² summed over rows and positions (bias included), as a fraction of ‖W·u‖². */
+function outputError(w0: Float32Array, w1: Float32Array, b0: Float32Array | undefined, b1: Float32Array | undefined, u: Float64Array[], o: number, d: number, n: number): number {
+  const rowsPer = o / u.length;
+  let err = 0, energy = 0;
+  for (let r = 0; r < o; r++) {
+    const cols = u[Math.floor(r / rowsPer)]!;
+    for (let k = 0; k < n; k++) {
+      let y0 = 0, y1 = 0;
+      for (let i = 0; i < d; i++) { y0 += w0[r * d + i]! * cols[i * n + k]!; y1 += w1[r * d + i]! * cols[i * n + k]!; }
+      err += (y0 + (b0?.[r] ?? 0) - y1 - (b1?.[r] ?? b0?.[r] ?? 0)) ** 2;
+      energy += y0 * y0;
+    }
+  }
+  return err / energy;
+}
+
+describe('reconstructLayer', () => {
+  const o = 6, d = 12, n = 80;
+  const { h, u } = stats(1, d, n, 5);
+
+  for (const criterion of ['obs', 'wanda', 'magnitude'] as const) {
+    it(`${criterion}: zeros exactly as asked, existing zeros first`, () => {
+      const existing = [0, 13, 40, 71];
+      const w = weights(o, d, 7, existing);
+      for (const k of [4, 5, 20, 50]) {
+        const r = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion, zeros: k });
+        expect(r.masked).toBe(k);
+        expect(r.weight.filter((v) => v === 0).length).toBe(k);
+        for (const z of existing) expect(r.weight[z]).toBe(0);
+      }
+    });
+  }
+
+  it('keeps N of every M along the reduction axis', () => {
+    const w = weights(o, d, 8);
+    const r = reconstructLayer({ data: w, dims: [o, d / 3, 3, 1], groups: 1 }, undefined, h, { criterion: 'obs', nm: { n: 2, m: 4 } });
+    for (let g = 0; g < o * d; g += 4) expect(Array.from(r.weight.subarray(g, g + 4)).filter((v) => v === 0).length).toBe(2);
+    expect(r.masked).toBe(o * d / 2);
+  });
+
+  for (const criterion of ['obs', 'wanda'] as const) {
+    it(`${criterion}: scaling an output row (a folded BatchNorm scale) does not change the mask`, () => {
+      const w = weights(o, d, 9);
+      const scaled = Float32Array.from(w, (v, i) => (Math.floor(i / d) === 2 ? v * 0.01 : Math.floor(i / d) === 4 ? v * 64 : v));
+      const a = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion, zeros: 30 });
+      const b = reconstructLayer({ data: scaled, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion, zeros: 30 });
+      expect(Array.from(b.weight, (v) => v === 0)).toEqual(Array.from(a.weight, (v) => v === 0));
+      // Without the row scale a magnitude threshold silences the small row entirely.
+      const m = reconstructLayer({ data: scaled, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion: 'magnitude', zeros: 30, method: 'none' });
+      expect(Array.from(m.weight.subarray(2 * d, 3 * d)).every((v) => v === 0)).toBe(true);
+    });
+  }
+
+  it('reports the relative output error before and after the refit, as measured directly', () => {
+    const w = weights(o, d, 10);
+    const bias = Float32Array.from(randomFloats(o, 12));
+    const plain = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion: 'obs', zeros: 36, damp: 0 });
+    const masked = Float32Array.from(w, (v, i) => (plain.weight[i] === 0 ? 0 : v));
+    expect(plain.error.before).toBeCloseTo(outputError(w, masked, undefined, undefined, u, o, d, n), 5);
+    expect(plain.error.after).toBeCloseTo(outputError(w, plain.weight, undefined, undefined, u, o, d, n), 5);
+    expect(plain.error.after).toBeLessThan(plain.error.before);
+    const withBias = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, bias, h, { criterion: 'obs', zeros: 36, damp: 0 });
+    expect(withBias.bias).toBeDefined();
+    expect(withBias.error.after).toBeCloseTo(outputError(w, withBias.weight, bias, withBias.bias, u, o, d, n), 5);
+    // Mean correction: the affine refit does at least as well as the linear one on the same mask.
+    const same = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, bias, h, { criterion: 'obs', zeros: 36, damp: 0, meanCorrection: false });
+    expect(same.bias).toBeUndefined();
+    expect(withBias.error.after).toBeLessThanOrEqual(outputError(w, same.weight, undefined, undefined, u, o, d, n) + 1e-12);
+  });
+
+  it('solves depthwise layers per channel and refuses mismatched statistics', () => {
+    const dw = stats(4, 9, 40, 13).h;
+    const w = weights(4, 9, 14);
+    const r = reconstructLayer({ data: w, dims: [4, 1, 3, 3], groups: 4 }, undefined, dw, { criterion: 'obs', zeros: 12 });
+    expect(r.masked).toBe(12);
+    expect(r.method).toBe('exact');
+    expect(r.error.after).toBeLessThanOrEqual(r.error.before);
+    expect(() => reconstructLayer({ data: w, dims: [4, 1, 3, 3], groups: 1 }, undefined, dw, { criterion: 'obs', zeros: 1 })).toThrow(/does not match/);
+  });
+});

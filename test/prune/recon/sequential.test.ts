@@ -1,0 +1,98 @@
+/**
+ * Sequential calibrated pruning of whole models: the same per-layer zero counts as uncalibrated pruning (presets,
+ * --target, N:M), the head and every protected layer byte-identical, biases moved only where a layer was refit,
+ * layers without statistics cut by magnitude and reported, and a model that still runs. LeYOLO-Nano (fixture):
+ * the refit lowers every layer's output error and the model stays close to the original on a real image.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Tensor } from '../../../src/core/dtype.js';
+import { getPreset, pruneModel, pruneReconstructed, splitBlocks } from '../../../src/prune/index.js';
+import { loadOnnx, readTensor, serializeOnnx } from '../../../src/io/onnx/index.js';
+import { openCalibrationImages } from '../../../src/eval/index.js';
+import { describeFixtures, fixture } from '../../helpers/fixtures.js';
+import type { OnnxModel } from '../../../src/io/onnx/index.js';
+import { createSession } from '../../../src/runtime/index.js';
+import { randomFloats, tinyConvNet, toOnnx } from '../../helpers/onnx-builder.js';
+
+function source(n: number, dims = [1, 3, 32, 32]): { count: number; description: string; feeds: () => AsyncGenerator<Record<string, Tensor>> } {
+  const size = dims.reduce((a, b) => a * b, 1);
+  return {
+    count: n, description: `${n} random inputs`,
+    async *feeds() { for (let i = 0; i < n; i++) yield { images: { dtype: 'float32', dims, data: randomFloats(size, 90 + i) } }; },
+  };
+}
+
+const values = (m: OnnxModel, name: string) => Array.from(readTensor(m.proto.graph!.initializer.find((t) => t.name === name)!, m.external).data as Float32Array);
+
+describe('pruneReconstructed', () => {
+  it('keeps the per-layer counts of uncalibrated pruning and the head untouched', async () => {
+    const m = toOnnx(tinyConvNet());
+    const options = { preset: getPreset('uniform'), target: 0.4 };
+    const plain = pruneModel(m, options);
+    const r = await pruneReconstructed(m, { ...options, dataCriterion: 'obs', reconstruction: { blocks: 2, threads: 1 } }, source(6));
+    expect(r.result.layers.map((l) => l.zerosAfter)).toEqual(plain.result.layers.map((l) => l.zerosAfter));
+    expect(r.result.totals.achieved).toBe(plain.result.totals.achieved);
+    const head = r.result.layers.find((l) => l.protected)!;
+    expect(head.id).toBe('model.3.linear.weight');
+    expect(values(r.model, head.id)).toEqual(values(m, head.id));
+    expect(values(r.model, 'model.3.linear.bias')).toEqual(values(m, 'model.3.linear.bias'));
+    const conv0 = r.result.layers.find((l) => l.id === 'model.0.conv.weight')!;
+    expect(conv0.reconstruction?.method).toBe('exact');
+    expect(conv0.reconstruction!.errorAfter!).toBeLessThan(conv0.reconstruction!.errorBefore!);
+    expect(values(r.model, 'model.0.conv.bias')).not.toEqual(values(m, 'model.0.conv.bias'));
+    // Kept weights changed (refit), pruned ones are zero, and the mask differs from magnitude's only in choice.
+    const w0 = values(m, 'model.0.conv.weight'), w1 = values(r.model, 'model.0.conv.weight');
+    expect(w1.filter((v) => v === 0).length).toBe(conv0.zerosAfter);
+    expect(w1.some((v, i) => v !== 0 && v !== w0[i])).toBe(true);
+    expect(r.info).toMatchObject({ images: 6, blocks: 2, layers: { reconstructed: 3, magnitude: 0 } });
+    const s = await createSession(serializeOnnx(r.model), { threads: 1 });
+    await s.release();
+  });
+
+  it('N:M: every group of M keeps N, as without calibration; Gemm layers fall back to magnitude', async () => {
+    const m = toOnnx(tinyConvNet());
+    const options = { preset: getPreset('uniform'), nm: { n: 2, m: 4 }, pruneHead: true };
+    const plain = pruneModel(m, options);
+    const r = await pruneReconstructed(m, { ...options, reconstruction: { blocks: 8, threads: 1 } }, source(3));
+    expect(r.result.layers.map((l) => l.zerosAfter)).toEqual(plain.result.layers.map((l) => l.zerosAfter));
+    expect(r.result.skipped).toEqual(plain.result.skipped);
+    const gemm = r.result.layers.find((l) => l.opType === 'Gemm')!;
+    expect(gemm.reconstruction).toMatchObject({ method: 'magnitude', reason: 'Gemm layers are cut by magnitude' });
+    expect(values(r.model, gemm.id)).toEqual(values(plain.model, gemm.id));
+  });
+
+  it('refuses an empty calibration set', async () => {
+    await expect(pruneReconstructed(toOnnx(tinyConvNet()), { preset: getPreset('uniform'), target: 0.2 }, source(0))).rejects.toThrow(/no usable image/);
+  });
+});
+
+describe('splitBlocks', () => {
+  it('splits into about `blocks` consecutive groups and never exceeds the byte budget (unless one item does)', () => {
+    const items = [5, 5, 5, 5, 5, 5, 5].map((bytes, i) => ({ bytes, i }));
+    expect(splitBlocks(items, 3, 1e9).map((b) => b.map((x) => x.i))).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+    expect(splitBlocks(items, 1, 12).map((b) => b.length)).toEqual([2, 2, 2, 1]);
+    expect(splitBlocks([{ bytes: 50 }, { bytes: 1 }], 1, 10).map((b) => b.length)).toEqual([1, 1]);
+  });
+});
+
+describeFixtures('pruneReconstructed on LeYOLO-Nano (2 coco8 images)', () => {
+  it('refits with the exact counts of --target 0.3, head byte-identical, every refit layer at least as close as its mask', async () => {
+    const file = fixture('models', 'LeYOLONano-640.onnx');
+    const m = await loadOnnx(file);
+    const images = await openCalibrationImages(fixture('datasets', 'coco8', 'images'), { images: 2, imgsz: 640, inputName: 'images' });
+    const options = { preset: getPreset('uniform'), target: 0.3 };
+    const plain = pruneModel(m, options);
+    const r = await pruneReconstructed(m, { ...options, reconstruction: { blocks: 2, threads: 2 } }, images);
+    expect(r.result.layers.map((l) => l.zerosAfter)).toEqual(plain.result.layers.map((l) => l.zerosAfter));
+    for (const l of r.result.layers) {
+      if (l.protected) {
+        expect(values(r.model, l.id)).toEqual(values(m, l.id));
+        continue;
+      }
+      expect(l.reconstruction?.method).toMatch(/exact|sparsegpt/);
+      expect(l.reconstruction!.errorAfter!).toBeLessThanOrEqual(l.reconstruction!.errorBefore! + 1e-9);
+    }
+    expect(r.info.images).toBe(2);
+    expect(r.info.blocks).toBe(2);
+  }, 300_000);
+});
