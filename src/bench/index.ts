@@ -2,7 +2,7 @@ export { benchmarkModels, benchLabels } from './benchmark.js';
 export { benchmarkSources } from './measure.js';
 export type { BenchHost, BenchSource } from './measure.js';
 export type { BenchComparison, BenchModelSpec, BenchOptions, BenchResult, ModelBench } from './benchmark.js';
-export { parseImgsz, resolveInputDims, syntheticFeeds, syntheticTensor } from './inputs.js';
+export { resolveInputDims, syntheticFeeds, syntheticTensor } from './inputs.js';
 export type { InputShapeOptions } from './inputs.js';
 export { measureInterleaved } from './loop.js';
 export type { LoopOptions, LoopProgress, LoopResult, TimedRunner } from './loop.js';

@@ -9,6 +9,6 @@ export { createPredictor, modelInfoOf, type ModelInfo, type Predictor, type Pred
 export { postprocessOutput, type PostprocessSpec, type RawOutput } from './postprocess.js';
 export { openPostprocessQueue, type PostprocessQueue, type PostprocessResult } from './postprocess-queue.js';
 export { toCocoResults, cocoEvaluationInput, type CocoPrediction } from './coco-results.js';
-export { runValidation, inThreadPostprocess, type ValidationSetup, type PostprocessSink } from './validate-run.js';
+export { runValidation, inThreadPostprocess, groundTruth, type ValidationSetup, type PostprocessSink } from './validate-run.js';
 export { validate, defaultWorkers, readModelInfo, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';
 export { openCalibrationImages, calibrationImagePaths, type CalibrationImages, type CalibrationImagesOptions } from './calibration.js';
