@@ -12,7 +12,7 @@ import type { Objective } from '../search/optimize.js';
 import type { SearchJson } from '../search/report-json.js';
 import type { CliContext, CommandModule } from './context.js';
 import { ExitCode } from './io.js';
-import { phaseProgress, searchOptions, searchSetup, type SearchFlags } from './search-flags.js';
+import { phaseProgress, searchOptions, searchSetup, writeSearchFiles, type SearchFlags } from './search-flags.js';
 import { sensitivityText } from './sensitivity.js';
 import { checkOutputs, target, writeJson, writeText } from './outputs.js';
 
@@ -81,15 +81,7 @@ async function run(ctx: CliContext, model: string, flags: OptimizeFlags): Promis
   const j = optimizeJson(r, { model, budget: budget.text, objective, output: flags.output, config: configPath }, tableRankCorrelation(r.sensitivity.table));
   ctx.io.out(sensitivityText(j));
   ctx.io.out(optimizeText(j));
-  if (flags.json) {
-    await writeJson(flags.json, j, { force: flags.force });
-    ctx.io.out(`wrote ${flags.json}`);
-  }
-  const { renderSearchHtml } = await import('../report/search-html.js');
-  if (flags.html) {
-    await writeText(flags.html, renderSearchHtml(j), { force: flags.force });
-    ctx.io.out(`wrote ${flags.html}`);
-  }
+  await writeSearchFiles(ctx, j, flags);
   if (flags.report) await writeReport(ctx, flags.report, model, j, setup, budget, benchRuns, setup.options.threads ?? 1, flags.force);
   if (!r.result.feasible || !r.measured.holds) throw new ExitCode(1);
 }

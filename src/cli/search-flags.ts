@@ -8,7 +8,9 @@ import type { SensitivityOptions } from '../search/run-sensitivity.js';
 import type { ImageSet } from '../search/images.js';
 import type { CliContext } from './context.js';
 import { parseFraction } from './flags.js';
+import { writeJson, writeText } from './outputs.js';
 import { progressBar } from './progress.js';
+import type { SearchJson } from '../search/report-json.js';
 
 export interface SearchFlags {
   data?: string; split?: string; searchImages?: string; valSplit?: string; ratios?: string; collapse?: string;
@@ -108,4 +110,17 @@ export function phaseProgress(ctx: CliContext): { onProgress: NonNullable<Sensit
     },
     stop: () => current?.bar.stop(),
   };
+}
+
+/** `--json` and `--html` of a search run. */
+export async function writeSearchFiles(ctx: CliContext, j: SearchJson, flags: Pick<SearchFlags, 'json' | 'html' | 'force'>): Promise<void> {
+  if (flags.json) {
+    await writeJson(flags.json, j, { force: flags.force });
+    ctx.io.out(`wrote ${flags.json}`);
+  }
+  if (flags.html) {
+    const { renderSearchHtml } = await import('../report/search-html.js');
+    await writeText(flags.html, renderSearchHtml(j), { force: flags.force });
+    ctx.io.out(`wrote ${flags.html}`);
+  }
 }

@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import type { SearchJson } from '../search/report-json.js';
 import type { CliContext, CommandModule } from './context.js';
-import { phaseProgress, searchOptions, searchSetup, type SearchFlags } from './search-flags.js';
-import { checkOutputs, target, writeJson, writeText } from './outputs.js';
+import { phaseProgress, searchOptions, searchSetup, writeSearchFiles, type SearchFlags } from './search-flags.js';
+import { checkOutputs, target } from './outputs.js';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
 
@@ -39,15 +39,7 @@ async function run(ctx: CliContext, model: string, flags: SearchFlags): Promise<
   }
   const j = sensitivityJson(r, { command: 'sensitivity', model }, tableRankCorrelation(r.table));
   ctx.io.out(sensitivityText(j));
-  if (flags.json) {
-    await writeJson(flags.json, j, { force: flags.force });
-    ctx.io.out(`wrote ${flags.json}`);
-  }
-  if (flags.html) {
-    const { renderSearchHtml } = await import('../report/search-html.js');
-    await writeText(flags.html, renderSearchHtml(j), { force: flags.force });
-    ctx.io.out(`wrote ${flags.html}`);
-  }
+  await writeSearchFiles(ctx, j, flags);
 }
 
 export const sensitivityCommand: CommandModule = {

@@ -4,12 +4,11 @@
  * its accuracy measured on the measurement images (or in-sample, said so), and the latency of the explored
  * points measured in one interleaved run.
  */
-import { measureInterleaved, pairedRatioOfMedians } from '../bench/index.js';
 import { UsageError } from '../core/errors.js';
 import { serializeOnnx } from '../io/onnx/bytes.js';
 import { pruneChannelsFile, type StructuredFileResult } from '../prune/structured/index.js';
 import type { BudgetRule } from '../report/types.js';
-import { createSession, prepareFeeds, type RuntimeSession } from '../runtime/index.js';
+import { timeAgainst } from './latency.js';
 import { choiceConfig, configYaml, type ConfigDocument } from './config.js';
 import { referenceOf, scoreModel, type Score } from './evaluate.js';
 import type { ImageSet } from './images.js';
@@ -123,38 +122,22 @@ export async function runOptimize(o: OptimizeRunOptions): Promise<OptimizeRun> {
 /** Latency of the original, every explored point and the chosen model, in one interleaved run. */
 async function measurePareto(sens: SensitivityRun, result: OptimizeResult, finalBytes: Uint8Array, o: OptimizeRunOptions): Promise<ParetoPoint[]> {
   const units = sens.table.map((u) => u.unit);
-  const sessions: RuntimeSession[] = [];
-  try {
-    const open = async (bytes: Uint8Array) => {
-      const s = await createSession(bytes, { threads: o.threads ?? 1 });
-      sessions.push(s);
-      return s;
-    };
-    const base = await open(sens.original);
-    const points = result.explored;
-    for (const v of points) await open(serializeOnnx(buildCandidate(sens.model, units, v.ratios, sens.build).model));
-    const chosen = await open(finalBytes);
-    const set = sens.reference.set;
-    const feeds = prepareFeeds({ [set.inputName]: { dtype: 'float32', dims: [1, 3, set.imgsz, set.imgsz], data: set.images[0]!.input } });
-    const loop = await measureInterleaved([base, ...sessions.slice(1)].map((s) => ({ run: () => s.runPrepared(feeds) })), {
-      runs: o.paretoRounds ?? 20, warmup: 3, onProgress: (p) => o.onProgress?.('final', p),
+  const points = result.explored;
+  const set = sens.reference.set;
+  const est = await timeAgainst(sens.original, [...points.map((v) => serializeOnnx(buildCandidate(sens.model, units, v.ratios, sens.build).model)), finalBytes], {
+    threads: o.threads, rounds: o.paretoRounds ?? 20, onProgress: (p) => o.onProgress?.('final', p),
+    feeds: { [set.inputName]: { dtype: 'float32', dims: [1, 3, set.imgsz, set.imgsz], data: set.images[0]!.input } },
+  });
+  const out: ParetoPoint[] = [{ via: 'original', holds: true, units: 0, predictedGain: 0, searchScore: sens.reference.score, drop: 0, speedup: 1, ciLow: 1, ciHigh: 1, chosen: false }];
+  points.forEach((v, i) => {
+    const chosen = v === result.chosen;
+    // The chosen point's speed is the written model's (the same graph, timed separately as the final model).
+    const e = chosen ? est[points.length]! : est[i]!;
+    out.push({
+      via: v.via, holds: v.holds, units: v.ratios.size, predictedGain: v.gain, drop: v.drop, speedup: e.ratio, ciLow: e.ciLow, ciHigh: e.ciHigh,
+      searchScore: { map50: v.detail.map50 ?? NaN, map5095: v.detail.map5095 ?? NaN, agreement: v.detail.agreement ?? NaN, outputError: NaN },
+      chosen,
     });
-    const est = (i: number) => pairedRatioOfMedians(loop.samplesMs[0]!, loop.samplesMs[i]!);
-    const out: ParetoPoint[] = [{ via: 'original', holds: true, units: 0, predictedGain: 0, searchScore: sens.reference.score, drop: 0, speedup: 1, ciLow: 1, ciHigh: 1, chosen: false }];
-    points.forEach((v, i) => {
-      const e = est(i + 1);
-      out.push({
-        via: v.via, holds: v.holds, units: v.ratios.size, predictedGain: v.gain, drop: v.drop, speedup: e.ratio, ciLow: e.ciLow, ciHigh: e.ciHigh,
-        searchScore: { map50: v.detail.map50 ?? NaN, map5095: v.detail.map5095 ?? NaN, agreement: v.detail.agreement ?? NaN, outputError: NaN },
-        chosen: v === result.chosen,
-      });
-    });
-    void chosen;
-    const e = est(points.length + 1);
-    const c = out.find((p) => p.chosen);
-    if (c) Object.assign(c, { speedup: e.ratio, ciLow: e.ciLow, ciHigh: e.ciHigh });
-    return out;
-  } finally {
-    for (const s of sessions) await s.release();
-  }
+  });
+  return out;
 }
