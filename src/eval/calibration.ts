@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Tensor } from '../core/dtype.js';
-import { DatasetError } from '../core/errors.js';
+import { DatasetError, fsProblem, isNotFound } from '../core/errors.js';
 import type { CalibrationSource } from '../prune/structured/index.js';
 import { listImages } from './dataset/image-files.js';
 import { parseDataYaml } from './dataset/yolo-yaml.js';
@@ -37,7 +37,8 @@ export async function calibrationImagePaths(source: string, split = 'val'): Prom
   let info;
   try {
     info = await stat(file);
-  } catch {
+  } catch (e) {
+    if (!isNotFound(e)) throw new DatasetError(`--calib ${source}: cannot read (${fsProblem(e)})`, source, { cause: e });
     throw new DatasetError(`--calib ${source}: no such file or folder; pass a dataset yaml or a folder of images`, source);
   }
   if (info.isDirectory()) return listImages([file], source);

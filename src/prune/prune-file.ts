@@ -19,7 +19,7 @@ import { pruneReconstructed, type ReconstructionInfo, type ReconstructionOptions
 import type { DataCriterion } from './recon/layer.js';
 import type { CalibrationSource } from './structured/calibrate.js';
 import { verifyModel } from './verify.js';
-import { UnsupportedOpError, UsageError } from '../core/errors.js';
+import { UnsupportedOpError, UsageError, errorMessage } from '../core/errors.js';
 
 export interface PruneFileOptions extends Omit<PruneOptions, 'preset' | 'classSources'> {
   /** Built-in preset name (default `uniform` when neither preset nor config is given). */
@@ -100,7 +100,7 @@ async function pruneCalibratedFile(model: OnnxModel, input: string, inputBytes: 
     try {
       await verifyModel(serializeOnnx(r.model));
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
+      const why = errorMessage(e);
       throw new UnsupportedOpError(`${input}: the reconstructed model failed the onnxruntime check (${why}); nothing was written — please report this model`, input, { cause: e });
     }
     const saved = await writePatchedOnnx(r.model, output, { force: options.force });

@@ -4,7 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DatasetError } from '../../core/errors.js';
+import { DatasetError, fsProblem, isNotFound } from '../../core/errors.js';
 import { IMAGE_EXTENSIONS, isImageFile } from './image-names.js';
 
 export { IMAGE_EXTENSIONS, isImageFile } from './image-names.js';
@@ -35,7 +35,8 @@ export async function listImages(sources: readonly string[], key: string): Promi
     let info;
     try {
       info = await stat(src);
-    } catch {
+    } catch (e) {
+      if (!isNotFound(e)) throw new DatasetError(`dataset key '${key}': cannot read ${src} (${fsProblem(e)})`, src, { cause: e });
       throw new DatasetError(`dataset key '${key}': ${src} does not exist; fix the path in the yaml (relative paths resolve against the yaml's folder or its 'path' key)`, src);
     }
     if (info.isDirectory()) await walk(src, found);
