@@ -11,4 +11,7 @@ export { openPostprocessQueue, type PostprocessQueue, type PostprocessResult } f
 export { toCocoResults, cocoEvaluationInput, type CocoPrediction } from './coco-results.js';
 export { runValidation, inThreadPostprocess, groundTruth, type ValidationSetup, type PostprocessSink } from './validate-run.js';
 export { validate, defaultWorkers, readModelInfo, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';
-export { openCalibrationImages, calibrationImagePaths, type CalibrationImages, type CalibrationImagesOptions } from './calibration.js';
+export {
+  openCalibrationImages, calibrationImagePaths, resolveCalibrationImages, validationOverlap, type CalibrationImages, type CalibrationImagesOptions,
+  type CalibrationPaths,
+} from './calibration.js';
