@@ -15,6 +15,7 @@ import { formatBytes } from './prune-text.js';
 import { threadsHelp } from './threads.js';
 import { checkOutputs, target, writeJson } from './outputs.js';
 import type { LatencyProbe, QuantizeFileResult } from '../quantize/file.js';
+import { warnCalibrationOverlap } from './prune-calibration.js';
 
 export interface QuantizeFlags {
   output?: string; calib?: string; calibImages?: string; method?: string; percentile?: string; exclude?: string;
@@ -136,6 +137,7 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
   checkQuantizable(await loadOnnx(model), model);
   const info = await readModelInfo(model);
   const images = await openCalibrationImages(flags.calib, { images: n, imgsz: info.inputSize ?? 640, inputName: info.inputName });
+  await warnCalibrationOverlap(ctx, images, flags.calib);
   if ((flags.data === undefined) !== (flags.maxDrop === undefined)) throw new UsageError('accuracy control needs both --data <data.yaml> and --max-drop <rules>');
   const check = flags.data && flags.maxDrop ? await accuracyCheck(ctx, model, flags.data, flags.maxDrop, threads) : undefined;
   const bar = progressBar(ctx.io, 'calibration');

@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { quantizationOps, refuseQuantized } from '../graph/quantized.js';
-import { modelInputs, type OnnxModel } from '../io/onnx/index.js';
+import { modelInputs, type OnnxModel } from '../io/onnx/bytes.js';
 
 export { quantizationOps };
 
