@@ -7,7 +7,7 @@ import { FileError } from '../core/errors.js';
 import type { ClassSource } from '../graph/index.js';
 import { checkOutputs } from '../io/files/index.js';
 import { refuseQuantized } from '../graph/quantized.js';
-import { loadOnnx, metadataEntryBytes, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
+import { loadOnnx, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
 import { loadPresetConfig } from './config-file.js';
 import { loadClassSource } from './load-class-source.js';
 import type { Preset } from './preset.js';
@@ -16,7 +16,6 @@ import { pruneModel, type PruneOptions } from './prune.js';
 import { openPruneStream } from './prune-stream.js';
 import type { PruneResult, PrunedFileResult } from './result.js';
 import { writePatchedOnnx, writeReplaced } from './write.js';
-import { unstructuredProvenance } from './provenance.js';
 import { pruneReconstructed, type ReconstructionInfo, type ReconstructionOptions } from './recon/sequential.js';
 import type { DataCriterion } from './recon/layer.js';
 import type { CalibrationSource } from './structured/calibrate.js';
@@ -81,18 +80,13 @@ export async function pruneFile(input: string, output: string | undefined, optio
     // External data or typed-field storage: edit in memory and let saveOnnx lay the file out.
     const pruned = pruneModel(model, pruneOptions);
     result = pruned.result;
-    const record = provenanceOf(model, result);
-    const saved = await writePatchedOnnx(pruned.model, output, { force: options.force, metadata: record ? [record] : undefined });
+    const saved = await writePatchedOnnx(pruned.model, output, { force: options.force });
     out = { path: saved.path, bytes: saved.bytes + (saved.externalDataBytes ?? 0) };
   } else {
     // Stream: cut each layer as the writer reaches its bytes, so only one layer's new values live at a time.
     if (dryRun) for (const _ of stream.replacements());
     else {
-      const trailer = () => {
-        const record = provenanceOf(model, stream.result());
-        return record ? metadataEntryBytes(record.key, record.value) : undefined;
-      };
-      const saved = await writeReplaced(model.source!, output!, stream.replacements(), { force: options.force, trailer });
+      const saved = await writeReplaced(model.source!, output!, stream.replacements(), { force: options.force });
       out = { path: saved.path, bytes: saved.bytes };
     }
     result = stream.result();
@@ -115,10 +109,4 @@ async function pruneCalibratedFile(model: OnnxModel, input: string, inputBytes: 
     out = { path: saved.path, bytes: saved.bytes + (saved.externalDataBytes ?? 0) };
   }
   return { ...r.result, files: { input: { path: input, bytes: inputBytes }, output: out }, model, reconstruction: r.info };
-}
-
-/** The provenance record of an unstructured prune (undefined when nothing changed). */
-function provenanceOf(model: OnnxModel, r: PruneResult) {
-  const { preset, criterion, scope, target, nm, pruneHead } = r.options;
-  return unstructuredProvenance(model, { preset, criterion, scope, target, nm, pruneHead: pruneHead || undefined }, r.layers);
 }

@@ -8,7 +8,6 @@ import type { ClassSource } from '../../graph/index.js';
 import { checkOutputs } from '../../io/files/index.js';
 import { refuseQuantized } from '../../graph/quantized.js';
 import { loadOnnx, saveOnnx, serializeOnnx } from '../../io/onnx/index.js';
-import { provenanceEntry } from '../provenance.js';
 import { loadClassSource } from '../load-class-source.js';
 import { resolvePreset } from '../prune-file.js';
 import { checkStructuredOptions } from './prune-channels.js';
@@ -44,12 +43,7 @@ export async function pruneChannelsFile(input: string, output: string | undefine
   const { bytes: _bytes, ...result } = await pruneChannelsModel(model, input, { ...options, preset, classSources });
   let out: StructuredFileResult['files']['output'];
   if (!options.dryRun && output !== undefined) {
-    const p = result.report.params, m = result.report.macs;
-    const record = result.model !== model ? provenanceEntry(model, {
-      command: 'prune', mode: 'structured', policy: result.policy, roundTo: options.roundTo, calibrated: result.calibration?.images,
-      result: { params: { before: p.before, after: p.after }, macs: { before: m.before, after: m.after }, channels: result.report.channels },
-    }) : undefined;
-    const saved = await saveOnnx(result.model, output, { force: options.force, metadata: record ? [record] : undefined });
+    const saved = await saveOnnx(result.model, output, { force: options.force });
     out = { path: saved.path, bytes: saved.bytes + (saved.externalDataBytes ?? 0), modelBytes: saved.bytes };
   }
   return { ...result, files: { input: { path: input, bytes: inputBytes }, output: out } };
