@@ -137,6 +137,23 @@ describe('zeroSmallest', () => {
   });
 });
 
+describe('zeroSmallest edges', () => {
+  it('k <= 0 leaves the tensor, k >= n zeroes it all, float64 and the radix path match selectSmallest; non-float dtypes throw', () => {
+    const f32 = (v: number[]): Tensor => ({ dtype: 'float32', dims: [v.length], data: Float32Array.from(v) });
+    expect(Array.from(zeroSmallest(f32([3, -1, 2]), 0).data as Float32Array)).toEqual([3, -1, 2]);
+    expect(Array.from(zeroSmallest(f32([3, -1, 2]), -2).data as Float32Array)).toEqual([3, -1, 2]);
+    expect(Array.from(zeroSmallest(f32([3, -1, 2]), 3).data as Float32Array)).toEqual([0, 0, 0]);
+    expect(Array.from(zeroSmallest(f32([3, -1, 2]), 7).data as Float32Array)).toEqual([0, 0, 0]);
+    const d64: Tensor = { dtype: 'float64', dims: [5], data: Float64Array.from([2, -1, 0, 1, -3]) };
+    expect(Array.from(zeroSmallest(d64, 3).data as Float64Array)).toEqual([2, 0, 0, 0, -3]);
+    const n = 10000;
+    const big = Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 13) - 6);
+    const want = applyMask({ dtype: 'float32', dims: [n], data: big }, selectSmallest({ dtype: 'float32', dims: [n], data: big }, 4321));
+    expect(Array.from(zeroSmallest({ dtype: 'float32', dims: [n], data: big.slice() }, 4321).data as Float32Array)).toEqual(Array.from(want.data as Float32Array));
+    expect(() => selectSmallest({ dtype: 'int8', dims: [2], data: Int8Array.from([1, 2]) }, 1)).toThrow(/int8 is not a float dtype/);
+  });
+});
+
 describe('radix path (layers over 8192 weights)', () => {
   it('equals the reference with heavy ties, zeros and negatives', () => {
     fc.assert(fc.property(fc.integer({ min: 8193, max: 20000 }), fc.integer({ min: 1, max: 2 ** 30 }), fc.double({ min: 0, max: 1, noNaN: true }), (n, seed, r) => {
