@@ -15,6 +15,7 @@ import { formatBytes } from './prune-text.js';
 import { threadsHelp } from './threads.js';
 import { checkOutputs, target, writeJson } from './outputs.js';
 import type { LatencyProbe, QuantizeFileResult } from '../quantize/file.js';
+import { warnCalibrationOverlap } from './prune-calibration.js';
 
 export interface QuantizeFlags {
   output?: string; calib?: string; calibImages?: string; method?: string; percentile?: string; exclude?: string;
@@ -81,6 +82,7 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
   checkQuantizable(await loadOnnx(model), model);
   const info = await readModelInfo(model);
   const images = await openCalibrationImages(flags.calib, { images: n, imgsz: info.inputSize ?? 640, inputName: info.inputName });
+  await warnCalibrationOverlap(ctx, images, flags.calib);
   const bar = progressBar(ctx.io, 'calibration');
   const r = await quantizeModelFile(model, flags.output, images, {
     method: method as 'minmax', percentile, exclude: flags.exclude?.split(',').map((s) => s.trim()).filter(Boolean),

@@ -6,8 +6,8 @@
 import type { NodeProto, TensorProto } from 'onnx-buf';
 import type { DType, Tensor } from '../core/dtype.js';
 import { BYTES_PER_ELEMENT, isFloatDType, numel } from '../core/dtype.js';
-import type { ExternalReader, OnnxModel } from '../io/onnx/index.js';
-import { inFile, readTensor, tensorDims, tensorDType, tensorRawBytes } from '../io/onnx/index.js';
+import type { ExternalReader, OnnxModel } from '../io/onnx/bytes.js';
+import { inFile, readTensor, tensorDims, tensorDType, tensorRawBytes } from '../io/onnx/bytes.js';
 import { modulePathFromNodeName, modulePathFromTensorName } from './module-path.js';
 import { nodeMacs } from './macs.js';
 import { constantOf, indexGraph, intAttr, type GraphIndex } from './onnx-graph.js';

@@ -4,7 +4,7 @@
  * pad arithmetic torch.onnx emits), so shapes that depend on them stay static.
  */
 import type { NodeProto } from 'onnx-buf';
-import { readTensor } from '../io/onnx/index.js';
+import { readTensor } from '../io/onnx/bytes.js';
 import { intAttr, intsAttr, strAttr } from './onnx-graph.js';
 import {
   broadcast, broadcastValues, MAX_FOLD, normAxis, numelOf, pick, sliceIndices, transposeValues, validShape, windowOutput,

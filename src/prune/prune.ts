@@ -9,7 +9,7 @@ import { UnsupportedOpError } from '../core/errors.js';
 import { countNonZero, indexGraph, listLayers, modulePathFromNodeName, type ClassSource, type GraphIndex, type WeightLayer } from '../graph/index.js';
 import { nameRuleSource } from '../graph/name-rules.js';
 import { checkYamlAgainstModel, classSourceFromMetadata, type YamlClassSource } from '../graph/yaml-source.js';
-import { isExternal, readTensor, withTensorValues, type OnnxModel } from '../io/onnx/index.js';
+import { isExternal, readTensor, withTensorValues, type OnnxModel } from '../io/onnx/bytes.js';
 import { allocatePlan, checkAllocationOptions } from './allocate-plan.js';
 import { categorise, layerChains, type Plan } from './categorise.js';
 import { findHead } from './head.js';

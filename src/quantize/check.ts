@@ -3,7 +3,7 @@
  * model whose first input is not an image batch [N, 3, H, W] of floats (calibration feeds letterboxed images).
  */
 import { UsageError } from '../core/errors.js';
-import { modelInputs, type OnnxModel } from '../io/onnx/index.js';
+import { modelInputs, type OnnxModel } from '../io/onnx/bytes.js';
 
 const QUANT_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger', 'QLinearAdd', 'QLinearMul', 'QGemm']);
 

@@ -8,7 +8,7 @@ import type { NodeProto, TensorProto } from 'onnx-buf';
 import type { Tensor } from '../core/dtype.js';
 import { toFloat32 } from '../core/convert.js';
 import { constantOf, indexGraph, intAttr, type GraphIndex } from '../graph/onnx-graph.js';
-import { attrInt, getTensor, makeNode, makeTensor, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import { attrInt, getTensor, makeNode, makeTensor, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
 import type { QuantParams } from './params.js';
 import type { QuantPlan } from './plan.js';
 import { quantizeLayer, type ConvQuantization } from './weights.js';

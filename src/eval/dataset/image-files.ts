@@ -5,14 +5,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetError, fsProblem, isNotFound } from '../../core/errors.js';
+import { IMAGE_EXTENSIONS, isImageFile } from './image-names.js';
 
-/** Extensions Ultralytics accepts as images (decoding support is sharp's: bmp/dng/mpo/pfm/heic may be skipped). */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['bmp', 'dng', 'jpeg', 'jpg', 'mpo', 'png', 'tif', 'tiff', 'webp', 'pfm', 'heic']);
-
-export function isImageFile(file: string): boolean {
-  const dot = file.lastIndexOf('.');
-  return dot >= 0 && IMAGE_EXTENSIONS.has(file.slice(dot + 1).toLowerCase());
-}
+export { IMAGE_EXTENSIONS, isImageFile } from './image-names.js';
 
 async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
