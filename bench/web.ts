@@ -43,10 +43,10 @@ for (let round = 0; round < ROUNDS; round++) {
     const s = await openPage(dist, `?threads=${threads}`);
     try {
       if (threads === 1) {
-        await s.page.selectOption('#mode', 'unstructured');
         const t0 = performance.now();
         await s.page.setInputFiles('#model-input', TOKENC3);
         await waitFor(s.page, '#layer-count');
+        await s.page.selectOption('#mode', 'unstructured');
         await s.page.selectOption('#preset', 'tokenc3-lsnet');
         await s.page.fill('#target', '0.1');
         await s.page.click('#run-prune');

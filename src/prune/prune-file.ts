@@ -6,6 +6,7 @@ import path from 'node:path';
 import { FileError } from '../core/errors.js';
 import type { ClassSource } from '../graph/index.js';
 import { checkOutputs } from '../io/files/index.js';
+import { refuseQuantized } from '../graph/quantized.js';
 import { loadOnnx, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
 import { loadPresetConfig } from './config-file.js';
 import { loadClassSource } from './load-class-source.js';
@@ -62,6 +63,7 @@ export async function pruneFile(input: string, output: string | undefined, optio
   if (options.arch) sources.push(await loadClassSource(options.arch));
   if (options.classSources) sources.push(...options.classSources);
   const model = await loadOnnx(input);
+  refuseQuantized(model, 'prune', input);
   const inputBytes = model.source?.length ?? serializeOnnx(model).length;
   const pruneOptions: PruneOptions = { ...options, preset, classSources: sources };
   if (options.dataCriterion && options.dataCriterion !== 'magnitude' && !options.calibration) {

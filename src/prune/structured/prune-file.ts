@@ -6,6 +6,7 @@ import path from 'node:path';
 import { FileError } from '../../core/errors.js';
 import type { ClassSource } from '../../graph/index.js';
 import { checkOutputs } from '../../io/files/index.js';
+import { refuseQuantized } from '../../graph/quantized.js';
 import { loadOnnx, saveOnnx, serializeOnnx } from '../../io/onnx/index.js';
 import { loadClassSource } from '../load-class-source.js';
 import { resolvePreset } from '../prune-file.js';
@@ -34,6 +35,7 @@ export async function pruneChannelsFile(input: string, output: string | undefine
   if (!options.dryRun && output !== undefined) await checkOutputs([{ path: output }], { force: options.force });
   checkStructuredOptions(options);
   const model = await loadOnnx(input);
+  refuseQuantized(model, 'prune', input);
   const inputBytes = model.source?.length ?? serializeOnnx(model).length;
   const byPreset = options.target === undefined && options.ratio === undefined;
   const preset = byPreset ? await resolvePreset(options) : undefined;
