@@ -1,6 +1,6 @@
 export { benchmarkModels, benchLabels } from './benchmark.js';
 export type { BenchComparison, BenchModelSpec, BenchOptions, BenchResult, ModelBench } from './benchmark.js';
-export { parseImgsz, resolveInputDims, syntheticFeeds, syntheticTensor } from './inputs.js';
+export { resolveInputDims, syntheticFeeds, syntheticTensor } from './inputs.js';
 export type { InputShapeOptions } from './inputs.js';
 export { measureInterleaved } from './loop.js';
 export type { LoopOptions, LoopProgress, LoopResult, TimedRunner } from './loop.js';

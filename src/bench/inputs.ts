@@ -18,17 +18,6 @@ export interface InputShapeOptions {
 
 const SUPPORTED: ReadonlySet<string> = new Set(['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64', 'bool']);
 
-/** Parse `--imgsz` as `640`, `640x480` or `640,480` (height then width). */
-export function parseImgsz(text: string): { height: number; width: number } {
-  const parts = text.split(/[x,]/i).map((p) => p.trim());
-  const nums = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
-  if ((nums.length !== 1 && nums.length !== 2) || nums.some((n) => !Number.isInteger(n) || n <= 0)) {
-    throw new UsageError(`--imgsz ${text}: expected a positive integer (640) or HEIGHTxWIDTH (640x480)`);
-  }
-  const height = nums[0]!;
-  return { height, width: nums[1] ?? height };
-}
-
 /** Concrete dims of one input, or a UsageError naming the input and the flag that fixes it. */
 export function resolveInputDims(spec: IoSpec, options: InputShapeOptions = {}): number[] {
   const rank = spec.shape.length;

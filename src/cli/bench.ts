@@ -3,11 +3,12 @@
  * ratio of medians and its 95% bootstrap interval for every model against the first.
  */
 import type { Command } from 'commander';
-import { benchmarkModels, parseImgsz, type BenchOptions, type BenchResult } from '../bench/index.js';
+import { benchmarkModels, type BenchOptions, type BenchResult } from '../bench/index.js';
 import { UsageError } from '../core/index.js';
 import { formatBenchText } from '../report/index.js';
 import type { GraphOptimization } from '../runtime/index.js';
 import type { CliContext, CommandModule } from './context.js';
+import { parseCount, parseImageSize, parseNumberFlag } from './flag-values.js';
 import { progressBar } from './progress.js';
 import { checkOutputs, target, writeJson } from './outputs.js';
 import { threadsHelp } from './threads.js';
@@ -20,14 +21,6 @@ export interface LatencyFlags {
   seconds?: string; seed?: string;
 }
 
-function parseNumber(flag: string, text: string | undefined, integer: boolean): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    throw new UsageError(`--${flag} ${text}: expected ${integer ? 'an integer' : 'a number'}`);
-  }
-  return v;
-}
 
 /** Turn the latency flags into {@link BenchOptions}; UsageError on bad values. */
 export function benchOptionsFromFlags(f: LatencyFlags): BenchOptions {
@@ -37,14 +30,14 @@ export function benchOptionsFromFlags(f: LatencyFlags): BenchOptions {
     throw new UsageError(`--graph-opt ${graphOpt}: expected one of ${GRAPH_OPTS.join(', ')}`);
   }
   return {
-    imgsz: f.imgsz !== undefined ? parseImgsz(f.imgsz) : undefined,
-    batch: parseNumber('batch', f.batch, true),
-    threads: parseNumber('threads', f.threads, true),
+    imgsz: parseImageSize('imgsz', f.imgsz),
+    batch: parseCount('batch', f.batch),
+    threads: parseCount('threads', f.threads),
     graphOptimization: graphOpt as GraphOptimization,
-    warmup: parseNumber('warmup', f.warmup, true),
-    runs: parseNumber('runs', f.runs, true),
-    seconds: parseNumber('seconds', f.seconds, false),
-    seed: parseNumber('seed', f.seed, true),
+    warmup: parseCount('warmup', f.warmup, 0),
+    runs: parseCount('runs', f.runs),
+    seconds: parseNumberFlag('seconds', f.seconds, { min: 0 }),
+    seed: parseNumberFlag('seed', f.seed, { integer: true }),
   };
 }
 

@@ -15,6 +15,8 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = 
   bench: async () => (await import('./bench.js')).benchCommand,
   compare: async () => (await import('./compare.js')).compareCommand,
   run: async () => (await import('./run.js')).runCommand,
+  sensitivity: async () => (await import('./sensitivity.js')).sensitivityCommand,
+  optimize: async () => (await import('./optimize.js')).optimizeCommand,
   demo: async () => (await import('./demo.js')).demoCommand,
 };
 

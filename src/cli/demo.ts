@@ -15,6 +15,7 @@ import { finishComparison, reportTargets, runCompare } from './compare.js';
 import type { CliContext, CommandModule } from './context.js';
 import { inspectFile } from './inspect.js';
 import { ExitCode } from './io.js';
+import { parseCount } from './flag-values.js';
 import { calibrationSetup } from './prune-calibration.js';
 import { checkOutputs, target } from './outputs.js';
 import { pipelineTargets, runPipeline } from './run.js';
@@ -115,7 +116,7 @@ export const demoCommand: CommandModule = {
       .action(async (flags: { output: string; runs: string; threads?: string; force?: boolean }) => {
         // The demo shows the budget check but is not itself a check: it exits 0 when every step ran.
         await runDemo(ctx, {
-          out: flags.output, runs: Number(flags.runs), threads: flags.threads === undefined ? defaultThreads() : Number(flags.threads), force: flags.force,
+          out: flags.output, runs: parseCount('runs', flags.runs)!, threads: parseCount('threads', flags.threads) ?? defaultThreads(), force: flags.force,
         });
       });
   },

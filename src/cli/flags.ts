@@ -1,22 +1,18 @@
 /** Flag parsing shared by the pruning commands (ONNX, structured, checkpoints, the run pipeline). */
 import { UsageError } from '../core/errors.js';
 import { parseNm, parsePruneCriterion } from '../prune/index.js';
+import { parseFractionFlag } from './flag-values.js';
 
-/** `--flag X` as a fraction in [0, 1); undefined when the flag is absent. */
+/** `--flag X` as a fraction in [0, 1) (`0.1` or `10%`); undefined when the flag is absent. */
 export function parseFraction(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${flag} ${text}: expected a number in [0, 1), e.g. 0.10`);
-  if (v < 0 || v >= 1) throw new UsageError(`--${flag} ${text} is outside [0, 1)`);
-  return v;
+  return parseFractionFlag(flag, text);
 }
 
 /** `--scope` and `--alpha` of unstructured pruning, checked. */
 export function parseScopeAlpha(flags: { scope?: string; alpha?: string }): { scope: 'layer' | 'global'; alpha: number | undefined } {
   const scope = flags.scope ?? 'layer';
   if (scope !== 'layer' && scope !== 'global') throw new UsageError(`--scope ${scope}: expected layer or global`);
-  const alpha = flags.alpha === undefined ? undefined : Number(flags.alpha);
-  if (alpha !== undefined && !(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha ${flags.alpha}: expected a number in [0, 1]`);
+  const alpha = parseFractionFlag('alpha', flags.alpha, { maxExclusive: false });
   return { scope, alpha };
 }
 

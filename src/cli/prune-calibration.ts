@@ -7,6 +7,7 @@ import { UsageError } from '../core/index.js';
 import type { PruneFileResult } from '../prune/index.js';
 import type { CalibrationSource, StructuredFileResult } from '../prune/structured/index.js';
 import type { CliContext } from './context.js';
+import { parseCount } from './flag-values.js';
 import { progressBar, type OnProgress } from './progress.js';
 
 export interface CalibrationFlags { calib?: string; calibImages?: string }
@@ -25,8 +26,7 @@ export async function calibrationSetup(ctx: CliContext, model: string, flags: Ca
     if (flags.calibImages !== undefined) throw new UsageError('--calib-images needs --calib <data.yaml|image folder>');
     return { options: {}, skipped: [], stop: () => undefined };
   }
-  const n = flags.calibImages === undefined ? DEFAULT_CALIB_IMAGES : Number(flags.calibImages);
-  if (!(Number.isInteger(n) && n >= 1)) throw new UsageError(`--calib-images ${flags.calibImages}: expected a positive integer`);
+  const n = parseCount('calib-images', flags.calibImages) ?? DEFAULT_CALIB_IMAGES;
   const { openCalibrationImages, readModelInfo } = await import('../eval/index.js');
   const info = await readModelInfo(model);
   const dims = info.inputShape;

@@ -10,6 +10,7 @@ import type { CliContext } from './context.js';
 import { formatBytes, textTable, verifyText } from './prune-text.js';
 import { writeJson } from './outputs.js';
 import { parseFraction, parseScopeAlpha } from './flags.js';
+import { parseCount } from './flag-values.js';
 import { calibrationSetup, reconstructionText, type CalibrationFlags } from './prune-calibration.js';
 
 export interface StructuredFlags extends CalibrationFlags {
@@ -78,8 +79,7 @@ export async function runStructured(ctx: CliContext, model: string, flags: Struc
   if (kind !== 'params' && kind !== 'macs') throw new UsageError(`--target-kind ${kind}: expected params or macs`);
   // Default 16: channel counts off onnxruntime's blocked-conv block size (8 with AVX2, 16 with AVX-512) fall back to
   // plain kernels plus layout reorders (measured: round-to 1 is slower than the original, 16 beats 8 on AVX-512).
-  const roundTo = flags.roundTo === undefined ? 16 : Number(flags.roundTo);
-  if (roundTo !== undefined && !(Number.isInteger(roundTo) && roundTo >= 1)) throw new UsageError(`--round-to ${flags.roundTo}: expected a positive integer`);
+  const roundTo = parseCount('round-to', flags.roundTo) ?? 16;
   const imp = flags.criterion ?? 'l1';
   if (imp !== 'l1' && imp !== 'l2') throw new UsageError(`--criterion ${imp}: structured pruning supports l1 or l2`);
   const { scope } = parseScopeAlpha(flags);

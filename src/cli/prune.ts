@@ -14,6 +14,7 @@ import { calibrationSetup, unstructuredReconstructionText } from './prune-calibr
 import { isCheckpointPath, runCheckpointPrune } from './prune-checkpoint.js';
 import { checkOutputs, target, writeJson } from './outputs.js';
 import { unstructuredOptions, type UnstructuredFlags } from './flags.js';
+import { parseCount } from './flag-values.js';
 
 interface PruneFlags extends UnstructuredFlags {
   output?: string; verify?: boolean; image?: string; json?: string; layers?: boolean; structured?: boolean; calib?: string;
@@ -113,8 +114,7 @@ export const pruneCommand: CommandModule = {
         if (flags.structured) return runStructured(ctx, model, flags as StructuredFlags);
         if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
         const options = unstructuredOptions(flags);
-        const blocks = flags.calibBlocks === undefined ? undefined : Number(flags.calibBlocks);
-        if (blocks !== undefined && !(Number.isInteger(blocks) && blocks >= 1)) throw new UsageError(`--calib-blocks ${flags.calibBlocks}: expected a positive integer`);
+        const blocks = parseCount('calib-blocks', flags.calibBlocks);
         if (blocks !== undefined && !flags.calib) throw new UsageError('--calib-blocks needs --calib <data.yaml|image folder>');
         if (options.dataCriterion && !flags.calib) throw new UsageError(`--criterion ${options.dataCriterion} scores weights from calibration data; add --calib <data.yaml|image folder>`);
         const img = flags.image && flags.verify !== false && !flags.dryRun ? await decodeImage(flags.image) : undefined;

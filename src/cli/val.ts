@@ -9,6 +9,7 @@ import { formatCocoStats } from '../eval/coco/summarize.js';
 import { OUTPUT_LAYOUTS, type OutputLayout } from '../eval/decode/layouts.js';
 import { validate, type MetricMode, type ValidationResult } from '../eval/validate.js';
 import type { CliContext, CommandModule } from './context.js';
+import { parseCount, parseFractionFlag, parseImageSize, squareSide } from './flag-values.js';
 import { progressBar } from './progress.js';
 import { checkOutputs, target, writeJson } from './outputs.js';
 import { threadsHelp } from './threads.js';
@@ -19,13 +20,6 @@ interface ValFlags {
   agnostic?: boolean; force?: boolean;
 }
 
-function num(flag: string, text: string | undefined, opts: { integer?: boolean; min?: number; max?: number }): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  const bad = text.trim() === '' || !Number.isFinite(v) || (opts.integer && !Number.isInteger(v)) || (opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max);
-  if (bad) throw new UsageError(`--${flag} ${text}: expected ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}`);
-  return v;
-}
 
 /** printf `%.3g`, as Ultralytics' table uses. */
 export function g3(v: number): string {
@@ -89,17 +83,22 @@ async function runVal(ctx: CliContext, model: string, f: ValFlags): Promise<void
   const metric = (f.metric ?? 'ultralytics') as MetricMode;
   if (metric !== 'ultralytics' && metric !== 'coco') throw new UsageError(`--metric ${f.metric}: expected ultralytics or coco`);
   if (f.layout !== undefined && !OUTPUT_LAYOUTS.includes(f.layout as OutputLayout)) throw new UsageError(`--layout ${f.layout}: expected one of ${OUTPUT_LAYOUTS.join(', ')}`);
+  const imgsz = squareSide('imgsz', parseImageSize('imgsz', f.imgsz), 'validation letterboxes to a square input (Ultralytics\' val, too, takes one integer imgsz)');
+  if (imgsz !== undefined && imgsz < 32) throw new UsageError(`--imgsz ${f.imgsz}: expected at least 32`);
+  const numbers = {
+    imgsz,
+    conf: parseFractionFlag('conf', f.conf, { maxExclusive: false }),
+    iou: parseFractionFlag('iou', f.iou, { maxExclusive: false }),
+    maxDet: parseCount('max-det', f.maxDet),
+    threads: parseCount('threads', f.threads),
+  };
   await checkOutputs([target('--save-predictions', f.savePredictions), target('--json', f.json)], { force: f.force, inputs: [model, f.data] });
   const bar = progressBar(ctx.io, 'val');
   let r: ValidationResult;
   try {
     r = await validate({
       model, data: f.data, images: f.images, split: f.split, metric, layout: f.layout as OutputLayout | undefined,
-      imgsz: num('imgsz', f.imgsz, { integer: true, min: 32 }),
-      conf: num('conf', f.conf, { min: 0, max: 1 }),
-      iou: num('iou', f.iou, { min: 0, max: 1 }),
-      maxDet: num('max-det', f.maxDet, { integer: true, min: 1 }),
-      threads: num('threads', f.threads, { integer: true, min: 1 }),
+      ...numbers,
       agnostic: f.agnostic,
       keepPredictions: f.savePredictions !== undefined,
       onProgress: bar.onProgress,
@@ -129,7 +128,7 @@ export const valCommand: CommandModule = {
       .option('--data <file>', 'Ultralytics data.yaml, or a COCO instances_*.json')
       .option('--images <dir>', 'image folder of a COCO json (default: guessed beside it)')
       .option('--split <name>', 'yaml split to validate on (default val)')
-      .option('--imgsz <n>', 'square input size (default: the model input, else 640)')
+      .option('--imgsz <n>', 'input size: 640, or HEIGHTxWIDTH when both are equal (validation is square; default: the model input, else 640)')
       .option('--conf <x>', 'confidence threshold (default 0.001)')
       .option('--iou <x>', 'NMS IoU threshold (default 0.7)')
       .option('--max-det <n>', 'detections per image (default 300)')

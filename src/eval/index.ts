@@ -9,5 +9,5 @@ export { readModelInfo, createPredictor, type ModelInfo, type Predictor, type Pr
 export { postprocessOutput, type PostprocessSpec, type RawOutput } from './postprocess.js';
 export { openPostprocessQueue, type PostprocessQueue, type PostprocessResult } from './postprocess-queue.js';
 export { toCocoResults, cocoEvaluationInput, type CocoPrediction } from './coco-results.js';
-export { validate, defaultWorkers, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';
+export { validate, defaultWorkers, groundTruth, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';
 export { openCalibrationImages, calibrationImagePaths, type CalibrationImages, type CalibrationImagesOptions } from './calibration.js';

@@ -98,7 +98,8 @@ function namesWarning(model: readonly string[], data: readonly string[]): string
   return undefined;
 }
 
-function groundTruth(image: DatasetImage, g: LetterboxGeometry): ImageLabels {
+/** Ground truth of a dataset image in original pixels (normalised YOLO boxes go through the letterbox frame). */
+export function groundTruth(image: DatasetImage, g: LetterboxGeometry): ImageLabels {
   const l = image.labels;
   const base = { imageId: image.imageId, width: g.originalWidth, height: g.originalHeight };
   if (l.kind === 'normalized') return { ...base, boxesXyxy: labelsToOriginal(l.boxesCxcywh, g), classes: l.classes };

@@ -15,7 +15,7 @@ export const REPORT_SECTIONS = ['summary', 'size', 'accuracy', 'per-class', 'pr-
 const BASE_COLOR = '#4e79a7';
 const CAND_COLOR = '#e15759';
 
-const CSS = `
+export const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f6f7f9;color:#222}
 main{max-width:1000px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid #ddd;padding-bottom:4px}
@@ -37,7 +37,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 ul.notes li{margin:6px 0}
 `;
 
-function htmlTable(t: TableData, cls = ''): string {
+export function htmlTable(t: TableData, cls = ''): string {
   const head = t.header.map((h, i) => `<th${t.numeric.includes(i) ? ' class="n"' : ''}>${esc(h)}</th>`).join('');
   const body = t.rows
     .map((r) => `<tr>${r.map((c, i) => `<td${t.numeric.includes(i) ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`)
@@ -45,7 +45,7 @@ function htmlTable(t: TableData, cls = ''): string {
   return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
-function section(id: string, title: string, body: string | null, missing = 'Not measured in this run.'): string {
+export function section(id: string, title: string, body: string | null, missing = 'Not measured in this run.'): string {
   return `<section id="${id}"><h2>${esc(title)}</h2>${body ?? `<p class="missing">${esc(missing)}</p>`}</section>`;
 }
 

@@ -1,17 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/core/errors.js';
-import { parseImgsz, resolveInputDims, syntheticFeeds, syntheticTensor } from '../../src/bench/inputs.js';
-
-describe('parseImgsz', () => {
-  it('accepts a square size or HEIGHTxWIDTH', () => {
-    expect(parseImgsz('640')).toEqual({ height: 640, width: 640 });
-    expect(parseImgsz('480x640')).toEqual({ height: 480, width: 640 });
-    expect(parseImgsz('480,640')).toEqual({ height: 480, width: 640 });
-  });
-  it('rejects nonsense', () => {
-    for (const t of ['', 'abc', '0', '-3', '1x2x3', '6.5']) expect(() => parseImgsz(t)).toThrow(UsageError);
-  });
-});
+import { resolveInputDims, syntheticFeeds, syntheticTensor } from '../../src/bench/inputs.js';
 
 describe('resolveInputDims', () => {
   const dynamic = { name: 'images', dtype: 'float32', shape: ['batch', 3, 'height', 'width'] };

@@ -50,7 +50,7 @@ describe('prunekit inspect on a hand-built model', () => {
     expect(report.totals.macs).toBe(2 * 320 * 160 * 3);
     const bad = await cli('inspect', file, '--imgsz', 'big');
     expect(bad.code).toBe(2);
-    expect(bad.err).toBe('error: --imgsz big: expected a size like 640 or 480x640');
+    expect(bad.err).toBe('error: --imgsz big: expected a size like 640 or HEIGHTxWIDTH such as 480x640');
   });
 });
 

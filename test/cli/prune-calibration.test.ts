@@ -31,7 +31,7 @@ describe('prunekit prune --structured --calib', () => {
   it('rejects --calib-images without --calib, a bad count and a missing calibration source (exit 2)', async () => {
     for (const [args, msg] of [
       [['--calib-images', '4'], /--calib-images needs --calib/],
-      [['--calib', DATA, '--calib-images', '0'], /--calib-images 0: expected a positive integer/],
+      [['--calib', DATA, '--calib-images', '0'], /--calib-images 0: expected an integer ≥ 1/],
       [['--calib', path.join(REPO_ROOT, 'no-such-folder')], /--calib .*no-such-folder: no such file or folder/],
     ] as const) {
       const io = bufferIO();

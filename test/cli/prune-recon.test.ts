@@ -44,7 +44,7 @@ describe('prunekit prune --calib (unstructured)', () => {
     for (const [args, msg] of [
       [[MODEL, '--dry-run', '--criterion', 'obs'], /--criterion obs scores weights from calibration data; add --calib/],
       [[MODEL, '--dry-run', '--calib-blocks', '3'], /--calib-blocks needs --calib/],
-      [[MODEL, '--dry-run', '--calib', DATA, '--calib-blocks', '0'], /--calib-blocks 0: expected a positive integer/],
+      [[MODEL, '--dry-run', '--calib', DATA, '--calib-blocks', '0'], /--calib-blocks 0: expected an integer ≥ 1/],
       [[path.join(dir, 'm.pt'), '--dry-run', '--calib', DATA], /--calib runs the model in onnxruntime; prune the ONNX export/],
       [[flat, '--dry-run', '--calib', DATA], /takes 'x' \[1,10\], not an image/],
     ] as const) {

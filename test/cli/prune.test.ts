@@ -22,7 +22,7 @@ describe('prunekit prune: bad input → one-line error, exit 2', () => {
   it.each([
     [['--target', '1'], /--target 1 is outside \[0, 1\)/],
     [['--target', '-0.1'], /--target -0.1 is outside \[0, 1\)/],
-    [['--target', 'abc'], /--target abc: expected a number/],
+    [['--target', 'abc'], /--target abc: expected a fraction \(e.g. 0.1 or 10%\) in \[0, 1\)/],
     [['--preset', 'yolov99'], /unknown preset 'yolov99'/],
     [['--criterion', 'l3'], /unknown criterion 'l3'/],
     [['--scope', 'all'], /--scope all: expected layer or global/],

@@ -76,7 +76,7 @@ describeFixtures('prunekit val', () => {
       [['val', MODEL, '--data', path.join(dir, 'nope.yaml')], /error: dataset yaml not found/],
       [['val', MODEL, '--data', COCO8, '--metric', 'map'], /error: --metric map: expected ultralytics or coco/],
       [['val', MODEL, '--data', COCO8, '--layout', 'v9'], /error: --layout v9: expected one of v8, v5, e2e/],
-      [['val', MODEL, '--data', COCO8, '--conf', '2'], /error: --conf 2: expected a number ≥ 0 ≤ 1/],
+      [['val', MODEL, '--data', COCO8, '--conf', '2'], /error: --conf 2 is outside \[0, 1\]; expected a fraction \(e.g. 0.1 or 10%\) in \[0, 1\]/],
       [['val', MODEL, '--data', COCO8, '--layout', 'e2e'], /error: output 'output0' has shape \[1,84,8400\]: layout e2e needs 6 columns; supported layouts/],
       [['val', path.join(dir, 'missing.onnx'), '--data', COCO8], /error: .*missing\.onnx/],
       [['val', MODEL, '--data', path.join(dir, 'data.txt')], /error: .*unknown dataset file type/],

@@ -12,7 +12,7 @@ import { groupChannels, traceChannels } from '../../graph/deps/index.js';
 import { indexGraph } from '../../graph/index.js';
 import type { OnnxModel } from '../../io/onnx/index.js';
 import { collectActivations, collectChannelMoments, type ActivationProgress } from '../../runtime/index.js';
-import { ChannelStatsAccumulator } from './channel-stats.js';
+import { ChannelStatsAccumulator, type ChannelStats } from './channel-stats.js';
 import { pruneChannels, type StructuredOptions, type StructuredResult } from './prune-channels.js';
 import { calibrationTensors } from './reconstruct.js';
 
@@ -47,8 +47,13 @@ export interface CalibrationInfo {
 
 export interface CalibratedResult { result: StructuredResult; info: CalibrationInfo }
 
-/** Prune `model` with `options`, reconstructing removed channels from statistics on `source`. */
-export async function pruneCalibrated(model: OnnxModel, options: Omit<StructuredOptions, 'calibration'>, source: CalibrationSource, cal: CalibrationOptions = {}): Promise<CalibratedResult> {
+export interface CalibrationStats { stats: ChannelStats; info: CalibrationInfo }
+
+/**
+ * The calibration pass alone: the channel statistics pruneChannels takes as `calibration` (for callers that prune
+ * the same model many times, e.g. a sensitivity search). `info.seconds.prune` is 0.
+ */
+export async function collectCalibration(model: OnnxModel, options: Omit<StructuredOptions, 'calibration'>, source: CalibrationSource, cal: CalibrationOptions = {}): Promise<CalibrationStats> {
   const t0 = performance.now();
   const g = indexGraph(model);
   const dg = groupChannels(traceChannels(model, options, g));
@@ -63,13 +68,17 @@ export async function pruneCalibrated(model: OnnxModel, options: Omit<Structured
   if (tensors.length > 0 && run.images === 0) throw new DatasetError(`calibration: ${source.description} yielded no usable image; pass a dataset yaml or folder with decodable images`);
   seconds.run += run.seconds.run + run.seconds.load;
   seconds.statistics += run.seconds.callback;
-  const tp = performance.now();
   const stats = acc.finish();
-  const result = pruneChannels(model, { ...options, calibration: stats });
-  seconds.prune = (performance.now() - tp) / 1000;
   seconds.total = (performance.now() - t0) / 1000;
-  return {
-    result,
-    info: { description: source.description, images: run.images, tensors: tensors.length, positionsPerImage: stats.positionsPerImage, seconds },
-  };
+  return { stats, info: { description: source.description, images: run.images, tensors: tensors.length, positionsPerImage: stats.positionsPerImage, seconds } };
+}
+
+/** Prune `model` with `options`, reconstructing removed channels from statistics on `source`. */
+export async function pruneCalibrated(model: OnnxModel, options: Omit<StructuredOptions, 'calibration'>, source: CalibrationSource, cal: CalibrationOptions = {}): Promise<CalibratedResult> {
+  const t0 = performance.now();
+  const { stats, info } = await collectCalibration(model, options, source, cal);
+  const tp = performance.now();
+  const result = pruneChannels(model, { ...options, calibration: stats });
+  const prune = (performance.now() - tp) / 1000;
+  return { result, info: { ...info, seconds: { ...info.seconds, prune, total: (performance.now() - t0) / 1000 } } };
 }

@@ -1,0 +1,125 @@
+/**
+ * `prunekit optimize MODEL --data data.yaml --max-drop map50=1% -o OUT.onnx`: sensitivity scan, allocation
+ * under the budget, verification with back-off, the chosen model written through `prune --structured --config`
+ * (its config saved beside it), measured on the measurement images, the explored points timed. Exit 1 when no
+ * cut holds the budget (the closest point is written) or the chosen model breaks it on the measurement images.
+ */
+import type { Command } from 'commander';
+import os from 'node:os';
+import path from 'node:path';
+import { UsageError } from '../core/errors.js';
+import type { Objective } from '../search/optimize.js';
+import type { SearchJson } from '../search/report-json.js';
+import type { CliContext, CommandModule } from './context.js';
+import { ExitCode } from './io.js';
+import { phaseProgress, searchOptions, searchSetup, writeSearchFiles, type SearchFlags } from './search-flags.js';
+import { sensitivityText } from './sensitivity.js';
+import { checkOutputs, target, writeJson, writeText } from './outputs.js';
+
+interface OptimizeFlags extends SearchFlags {
+  maxDrop?: string; objective?: string; output?: string; saveConfig?: string; report?: string;
+  maxVerifications?: string; paretoRounds?: string; benchRuns?: string;
+}
+
+const pct = (v: number, d = 2) => `${(100 * v).toFixed(d)}%`;
+
+export function optimizeText(j: SearchJson): string {
+  const o = j.optimize!;
+  const lines = ['', `pareto (explored points; speed-up measured interleaved, drop verified on the search images):`];
+  for (const p of o.pareto) {
+    lines.push(`  ${(p.via + (p.chosen ? ' *chosen*' : '')).padEnd(20)} groups ${String(p.units).padStart(3)}  drop ${pct(p.drop).padStart(7)} ${p.holds ? 'holds ' : 'misses'}  ${p.speedup.toFixed(3)}× (95% CI ${p.ciLow.toFixed(3)}–${p.ciHigh.toFixed(3)})`);
+  }
+  const m = o.measured;
+  const c = o.pareto.find((p) => p.chosen);
+  lines.push('', o.feasible ? `chosen: ${Object.keys(o.chosen?.ratios ?? {}).length} groups cut; ${c ? `${c.speedup.toFixed(3)}× faster (95% CI ${c.ciLow.toFixed(3)}–${c.ciHigh.toFixed(3)})` : ''}`
+    : `no cut holds ${o.budget} on the search images; the closest point found is written`);
+  lines.push(`measured on ${m.set}${m.inSample ? ' (IN-SAMPLE: the search images; pass --val-split for an honest figure)' : ''}: mAP50 ${m.original.map50.toFixed(4)} → ${m.chosen.map50.toFixed(4)}, mAP50-95 ${m.original.map5095.toFixed(4)} → ${m.chosen.map5095.toFixed(4)}; drop ${pct(m.drop)} → budget ${o.budget} ${m.holds ? 'holds' : 'BROKEN'}`);
+  lines.push(`wrote ${o.output} and its config ${o.config} (its header has the prune command that rebuilds the model)`);
+  return lines.join('\n');
+}
+
+async function run(ctx: CliContext, model: string, flags: OptimizeFlags): Promise<void> {
+  if (!flags.output) throw new UsageError('missing -o/--output OUT.onnx');
+  const objective = (flags.objective ?? 'latency') as Objective;
+  if (!['latency', 'macs', 'size'].includes(objective)) throw new UsageError(`--objective ${flags.objective}: expected latency, macs or size`);
+  const { parseMaxDrop } = await import('../report/budget.js');
+  const rules = parseMaxDrop(flags.maxDrop ?? 'map50=1%');
+  if (rules.length !== 1 || (rules[0]!.metric !== 'map50' && rules[0]!.metric !== 'map5095')) throw new UsageError(`--max-drop ${flags.maxDrop}: optimize takes one budget on map50 or map50-95, e.g. map50=1%`);
+  const budget = rules[0]!;
+  const int = (flag: string, t: string | undefined) => {
+    if (t === undefined) return undefined;
+    const v = Number(t);
+    if (!(Number.isInteger(v) && v >= 1)) throw new UsageError(`--${flag} ${t}: expected a positive integer`);
+    return v;
+  };
+  const maxVerifications = int('max-verifications', flags.maxVerifications);
+  const paretoRounds = int('pareto-rounds', flags.paretoRounds);
+  const benchRuns = int('bench-runs', flags.benchRuns) ?? 100;
+  const configPath = flags.saveConfig ?? flags.output.replace(/\.onnx$/i, '') + '.config.yaml';
+  const calibList = configPath.replace(/\.ya?ml$/i, '') + '.calib.yaml';
+  await checkOutputs([
+    target('-o', flags.output), target('--save-config', configPath), target('--save-config (calibration list)', calibList), target('--json', flags.json),
+    target('--html', flags.html), target('--report', flags.report, 'folder'),
+  ], { force: flags.force, inputs: [model, flags.data] });
+  const setup = await searchSetup(model, flags, ctx);
+  const { runOptimize } = await import('../search/run-optimize.js');
+  const { optimizeJson } = await import('../search/report-json.js');
+  const { tableRankCorrelation } = await import('../search/sensitivity.js');
+  let calibrationArg = setup.calibrationArg;
+  if (setup.options.calibration === 'search') {
+    // The calibration images as a list yaml, so the config's `prune --calib` line repeats the same refit.
+    const { writeImageListYaml } = await import('../search/image-list.js');
+    const n = Math.min(setup.options.calibImages ?? 32, setup.search.images.length);
+    calibrationArg = await writeImageListYaml(calibList, setup.search.images.slice(0, n).map((im) => im.path), setup.search.names, { force: flags.force });
+  }
+  const progress = phaseProgress(ctx);
+  const r = await runOptimize({
+    ...setup.options, budget, objective, measure: setup.measure, output: flags.output, configPath, force: flags.force,
+    maxVerifications, paretoRounds, calibrationArg, onProgress: progress.onProgress,
+  }).finally(() => progress.stop());
+  if (r.sensitivity.table.length === 0) ctx.io.out(`${model}: no prunable channel group (every channel reaches a barrier); the model is written unchanged`);
+  const j = optimizeJson(r, { model, budget: budget.text, objective, output: flags.output, config: configPath }, tableRankCorrelation(r.sensitivity.table));
+  ctx.io.out(sensitivityText(j));
+  ctx.io.out(optimizeText(j));
+  await writeSearchFiles(ctx, j, flags);
+  if (flags.report) await writeReport(ctx, flags.report, model, j, setup, budget, benchRuns, setup.options.threads ?? 1, flags.force);
+  if (!r.result.feasible || !r.measured.holds) throw new ExitCode(1);
+}
+
+/** `--report DIR`: the compare report (before/after on the measurement images, budget, latency with CI) and the search page. */
+async function writeReport(ctx: CliContext, dir: string, model: string, j: SearchJson, setup: Awaited<ReturnType<typeof searchSetup>>, budget: import('../report/types.js').BudgetRule, runs: number, threads: number, force?: boolean): Promise<void> {
+  const { compareModels, renderHtml } = await import('../report/index.js');
+  const { renderSearchHtml } = await import('../report/search-html.js');
+  const { writeImageListYaml } = await import('../search/image-list.js');
+  const set = setup.measure ?? setup.search;
+  const data = await writeImageListYaml(path.join(await import('node:fs/promises').then((f) => f.mkdtemp(path.join(os.tmpdir(), 'prunekit-optimize-'))), 'measure.yaml'), set.images.map((im) => im.path), set.names);
+  const progress = phaseProgress(ctx);
+  const outcome = await compareModels({
+    base: model, candidate: j.optimize!.output, data, budget: [budget], bench: { threads, runs, warmup: 10 },
+    validation: { threads }, title: `prunekit optimize: ${path.basename(j.optimize!.output)} vs ${path.basename(model)} on ${set.description}`,
+    onProgress: (p) => progress.onProgress('final', p),
+  }).finally(() => progress.stop());
+  await writeText(path.join(dir, 'compare.html'), renderHtml(outcome.report), { force });
+  await writeJson(path.join(dir, 'compare.json'), outcome.report, { force });
+  await writeText(path.join(dir, 'search.html'), renderSearchHtml(j), { force });
+  await writeJson(path.join(dir, 'search.json'), j, { force });
+  ctx.io.out(`wrote ${dir}/compare.html, compare.json, search.html, search.json`);
+}
+
+export const optimizeCommand: CommandModule = {
+  name: 'optimize',
+  register(program: Command, ctx: CliContext) {
+    searchOptions(program.command('optimize')
+      .description('choose per-group channel ratios that make the model fastest within an accuracy budget, from measured sensitivity')
+      .argument('<model>', 'ONNX model'))
+      .option('--max-drop <rule>', 'accuracy budget on the search images, e.g. map50=1% (relative) or map50=0.01 (absolute); default map50=1%')
+      .option('--objective <kind>', 'what to maximise: latency (measured), macs or size (default latency)')
+      .option('-o, --output <file>', 'the chosen model')
+      .option('--save-config <file>', 'where the reusable prune --config goes (default OUT.config.yaml)')
+      .option('--report <dir>', 'compare report (compare.html/json on the measurement images) and search page (search.html/json)')
+      .option('--max-verifications <n>', 'combinations verified on the search images at most (default 24)')
+      .option('--pareto-rounds <n>', 'interleaved rounds timing the explored points (default 20)')
+      .option('--bench-runs <n>', 'benchmark rounds of the --report comparison (default 100)')
+      .action((model: string, flags: OptimizeFlags) => run(ctx, model, flags));
+  },
+};

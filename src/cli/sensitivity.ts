@@ -1,0 +1,53 @@
+/**
+ * `prunekit sensitivity MODEL --data data.yaml`: cut every prunable channel group alone at a ladder of ratios,
+ * score each cut with the agreement proxy (and real mAP50) on the search images, time each group's deepest cut,
+ * print the table sorted by speed bought per accuracy lost, and write JSON / HTML.
+ */
+import type { Command } from 'commander';
+import type { SearchJson } from '../search/report-json.js';
+import type { CliContext, CommandModule } from './context.js';
+import { phaseProgress, searchOptions, searchSetup, writeSearchFiles, type SearchFlags } from './search-flags.js';
+import { checkOutputs, target } from './outputs.js';
+
+const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
+
+/** The per-group table of a search JSON. */
+export function sensitivityText(j: SearchJson): string {
+  const lines = [`sensitivity of ${j.model}: ${j.units.length} channel groups × ratios ${j.ratios.join(', ')}; ${j.evaluations} evaluations in ${j.seconds.total?.toFixed(0)} s`,
+    `search images: ${j.images.search}; calibration: ${j.images.calibration}`,
+    `original on the search images: mAP50 ${j.reference.map50.toFixed(4)}; proxy rank correlation with the real mAP50 drop: ${j.rankCorrelation.agreementVsMap50.toFixed(2)} (head-output error ${j.rankCorrelation.outputErrorVsMap50.toFixed(2)}), ${j.rankCorrelation.points} cuts`, ''];
+  lines.push(`${'group'.padEnd(26)}${'ch'.padStart(5)}${'speed-up'.padStart(16)}  proxy damage by ratio (· = same as previous, × = skipped after collapse)`);
+  for (const u of j.units) {
+    const lat = u.latency ? `${u.latency.speedup.toFixed(3)}× @${u.latency.ratio}` : '–';
+    const ladder = u.points.map((p) => (p.damage !== null ? pct(p.damage) : p.status === 'same-as-previous' ? '·' : p.status === 'no-cut' ? '-' : '×')).join(' ');
+    lines.push(`${u.root.padEnd(26)}${String(u.channels).padStart(5)}${lat.padStart(16)}  ${ladder}`);
+  }
+  return lines.join('\n');
+}
+
+async function run(ctx: CliContext, model: string, flags: SearchFlags): Promise<void> {
+  await checkOutputs([target('--json', flags.json), target('--html', flags.html)], { force: flags.force, inputs: [model, flags.data] });
+  const setup = await searchSetup(model, flags, ctx);
+  const { runSensitivity } = await import('../search/run-sensitivity.js');
+  const { sensitivityJson } = await import('../search/report-json.js');
+  const { tableRankCorrelation } = await import('../search/sensitivity.js');
+  const progress = phaseProgress(ctx);
+  const r = await runSensitivity({ ...setup.options, onProgress: progress.onProgress }).finally(() => progress.stop());
+  if (r.table.length === 0) {
+    ctx.io.out(`${model}: no prunable channel group (every channel reaches a barrier); nothing to analyse`);
+    return;
+  }
+  const j = sensitivityJson(r, { command: 'sensitivity', model }, tableRankCorrelation(r.table));
+  ctx.io.out(sensitivityText(j));
+  await writeSearchFiles(ctx, j, flags);
+}
+
+export const sensitivityCommand: CommandModule = {
+  name: 'sensitivity',
+  register(program: Command, ctx: CliContext) {
+    searchOptions(program.command('sensitivity')
+      .description('measure how much each channel group can lose: damage (proxy and mAP50) and latency gained per ratio')
+      .argument('<model>', 'ONNX model'))
+      .action((model: string, flags: SearchFlags) => run(ctx, model, flags));
+  },
+};

@@ -1,0 +1,67 @@
+/**
+ * The HTML page of a sensitivity / optimize run: which images served what, the Pareto plot (verified accuracy vs
+ * measured speed-up), one small chart per channel group (proxy damage and real mAP50 drop vs ratio), sorted by
+ * speed bought per accuracy lost. Pure: JSON in, string out; inline SVG, no scripts.
+ */
+import type { SearchJson } from '../search/report-json.js';
+import { CSS, htmlTable, section } from './html.js';
+import { esc, lineChart } from './svg.js';
+
+const pct = (v: number | null | undefined, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(d)}%`);
+const x = (v: number | null | undefined, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(d)}×`);
+
+function imagesSection(j: SearchJson): string {
+  const rows = [['search: verification of combinations', j.images.search], ['search: proxy of single cuts', j.images.proxy], ['calibration (refit)', j.images.calibration], ['measurement', j.images.measurement]];
+  return htmlTable({ header: ['role', 'images'], rows, numeric: [] }) + `<p class="meta">Proxy: ${esc(j.proxy)}. Rank correlation with the real mAP50 drop over ${j.rankCorrelation.points} single-group cuts: agreement ${j.rankCorrelation.agreementVsMap50.toFixed(2)}, head-output error ${j.rankCorrelation.outputErrorVsMap50.toFixed(2)} (Spearman).</p>`;
+}
+
+function paretoSection(j: SearchJson): string | null {
+  const o = j.optimize;
+  if (!o) return null;
+  const pts = [...o.pareto].sort((a, b) => a.speedup - b.speedup);
+  const maxSpeed = Math.max(1.05, ...pts.map((p) => p.speedup));
+  const sx = (s: number) => (s - 1) / (maxSpeed - 1 || 1);
+  const holds = pts.filter((p) => p.holds);
+  const chart = lineChart({
+    title: 'Explored points: measured speed-up vs verified drop (search images)',
+    xLabel: `speed-up, 1× … ${maxSpeed.toFixed(2)}×`, yLabel: 'drop of the budget metric (0 … 10%)',
+    series: [
+      { name: 'all explored', color: '#4e79a7', x: pts.map((p) => sx(p.speedup)), y: pts.map((p) => p.drop * 10) },
+      { name: 'within budget', color: '#59a14f', x: holds.map((p) => sx(p.speedup)), y: holds.map((p) => p.drop * 10) },
+    ],
+  });
+  const rows = o.pareto.map((p) => [p.via + (p.chosen ? ' (chosen)' : ''), String(p.units), pct(p.predictedGain), pct(p.drop, 2), p.holds ? 'yes' : 'no', `${x(p.speedup)} (${x(p.ciLow)}–${x(p.ciHigh)})`]);
+  const m = o.measured;
+  return `<p class="verdict ${m.holds ? 'ok' : 'bad'}">Chosen model on the measurement images (${esc(m.set)}): mAP50 ${m.original.map50.toFixed(4)} → ${m.chosen.map50.toFixed(4)}, drop ${pct(m.drop, 2)} — budget ${esc(o.budget)} ${m.holds ? 'holds' : 'BROKEN'}${m.inSample ? ' (in-sample)' : ''}.</p>`
+    + chart + htmlTable({ header: ['point', 'groups cut', 'predicted gain', 'drop (search)', 'holds', 'speed-up (95% CI)'], rows, numeric: [1, 2, 3, 5] });
+}
+
+function unitsSection(j: SearchJson): string {
+  const charts = j.units.map((u) => {
+    const pts = u.points.filter((p) => p.damage !== null);
+    const lat = u.latency ? `; ${x(u.latency.speedup, 3)} at ${u.latency.ratio}` : '';
+    return `<div style="display:inline-block;vertical-align:top;margin:4px">` + lineChart({
+      title: `${u.root} (${u.channels} ch${lat})`, xLabel: `ratio — ${u.root}${lat}`, yLabel: 'damage', width: 300, height: 200,
+      series: [
+        { name: 'proxy', color: '#e15759', x: [0, ...pts.map((p) => p.ratio)], y: [0, ...pts.map((p) => p.damage!)] },
+        { name: 'mAP50 drop', color: '#4e79a7', x: [0, ...pts.map((p) => p.ratio)], y: [0, ...pts.map((p) => Math.max(0, p.map50Drop ?? 0))] },
+      ],
+    }) + '</div>';
+  });
+  const rows = j.units.map((u) => [u.root, String(u.channels), u.latency ? `${x(u.latency.speedup, 3)} @${u.latency.ratio}` : '–', u.speedPerDamage === null ? '–' : u.speedPerDamage.toFixed(2),
+    u.points.map((p) => (p.damage === null ? `${p.ratio}: ${p.status}` : `${p.ratio}: ${pct(p.damage)}`)).join(', ')]);
+  return htmlTable({ header: ['group (root)', 'channels', 'speed-up at deepest timed cut', 'speed per damage', 'proxy damage by ratio'], rows, numeric: [1, 3] }) + `<div>${charts.join('')}</div>`;
+}
+
+export function renderSearchHtml(j: SearchJson): string {
+  const title = `prunekit ${j.command}: ${j.model}`;
+  const body = [
+    `<h1>${esc(title)}</h1>`,
+    `<p class="meta">created ${esc(j.createdAt)}; ${j.evaluations} evaluations; ${Object.entries(j.seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}</p>`,
+    section('images', 'Which images served what', imagesSection(j)),
+    section('pareto', 'Pareto front and chosen point', paretoSection(j), 'Sensitivity only: no optimisation in this run.'),
+    section('units', 'Sensitivity per channel group (sorted by speed bought per accuracy lost)', unitsSection(j)),
+  ].join('\n');
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+    `<title>${esc(title)}</title><style>${CSS}</style></head><body><main>\n${body}\n</main></body></html>\n`;
+}

@@ -1,0 +1,75 @@
+/**
+ * `prunekit optimize` / `sensitivity` on the demo detector (in the repository): the config round trip
+ * (optimize → config → `prune --structured --config --calib` gives the same model, byte for byte), the reports,
+ * which images served what, and bad input (no --data, overlapping image ranges → exit 2).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bufferIO } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/main.js';
+import type { SearchJson } from '../../src/search/report-json.js';
+import { REPO_ROOT, tempDir } from '../helpers/fixtures.js';
+
+const MODEL = path.join(REPO_ROOT, 'demo', 'tiny-detector.onnx');
+const DATA = path.join(REPO_ROOT, 'demo', 'data', 'data.yaml');
+const SCAN = ['--ratios', '0.25,0.5', '--latency-rounds', '3', '--workers', '1'];
+const FAST = [...SCAN, '--pareto-rounds', '3', '--max-verifications', '4'];
+
+describe('prunekit optimize', () => {
+  it('writes a model whose config rebuilds it byte for byte through prune --structured --config', async () => {
+    const dir = await tempDir();
+    const out = path.join(dir, 'opt.onnx');
+    const io = bufferIO();
+    const code = await runCli(['optimize', MODEL, '--data', DATA, '--search-images', '1-10', '--val-split', '11-20', '--max-drop', 'map50=5%', ...FAST, '-o', out, '--json', path.join(dir, 's.json'), '--html', path.join(dir, 's.html')], io);
+    const j = JSON.parse(await readFile(path.join(dir, 's.json'), 'utf8')) as SearchJson;
+    expect([0, 1], io.text()).toContain(code);
+    expect(code === 0).toBe(j.optimize!.feasible && j.optimize!.measured.holds);
+    expect(j.images.search).toMatch(/images 1–10$/);
+    expect(j.images.measurement).toMatch(/images 11–20$/);
+    expect(j.images.inSample).toBe(false);
+    expect(j.images.calibration).toMatch(/^10 images of .*images 1–10$/);
+    expect(j.optimize!.pareto[0]!.via).toBe('original');
+    expect(io.text()).toMatch(/measured on .*images 11–20: mAP50 /);
+    const config = path.join(dir, 'opt.config.yaml');
+    const header = (await readFile(config, 'utf8')).split('\n')[1]!;
+    expect(header).toContain(`--config ${config} --round-to 16 --calib ${path.join(dir, 'opt.config.calib.yaml')} --calib-images 10`);
+    const again = path.join(dir, 'again.onnx');
+    const io2 = bufferIO();
+    expect(await runCli(['prune', MODEL, '--structured', '--config', config, '--round-to', '16', '--calib', path.join(dir, 'opt.config.calib.yaml'), '--calib-images', '10', '-o', again], io2), io2.text()).toBe(0);
+    expect(Buffer.compare(await readFile(out), await readFile(again))).toBe(0);
+    const html = await readFile(path.join(dir, 's.html'), 'utf8');
+    expect(html).toContain('Which images served what');
+    expect(html).toContain('Pareto front and chosen point');
+  }, 240_000);
+
+  it('exits 2 without --data, with overlapping image ranges, and with a budget on another metric', async () => {
+    const dir = await tempDir();
+    const cases: Array<[string[], RegExp]> = [
+      [['-o', path.join(dir, 'a.onnx')], /missing --data/],
+      [['--data', DATA, '--search-images', '1-12', '--val-split', '10-20', '-o', path.join(dir, 'b.onnx')], /overlaps --val-split/],
+      [['--data', DATA, '--max-drop', 'precision=1%', '-o', path.join(dir, 'c.onnx')], /map50 or map50-95/],
+      [['--data', DATA, '--val-split', '1-5', '-o', path.join(dir, 'd.onnx')], /give --search-images too/],
+    ];
+    for (const [args, message] of cases) {
+      const io = bufferIO();
+      expect(await runCli(['optimize', MODEL, ...args], io), io.text()).toBe(2);
+      expect(io.text()).toMatch(message);
+    }
+  });
+});
+
+describe('prunekit sensitivity', () => {
+  it('prints one row per channel group and says the proxy was scored on which images', async () => {
+    const dir = await tempDir();
+    const io = bufferIO();
+    const code = await runCli(['sensitivity', MODEL, '--data', DATA, '--search-images', '1-6', '--proxy-images', '4', ...SCAN, '--json', path.join(dir, 's.json')], io);
+    expect(code, io.text()).toBe(0);
+    const j = JSON.parse(await readFile(path.join(dir, 's.json'), 'utf8')) as SearchJson;
+    expect(j.images.proxy).toMatch(/images 1–6 \(first 4\)$/);
+    expect(j.images.inSample).toBe(true);
+    expect(j.units.length).toBeGreaterThan(5);
+    for (const u of j.units) expect(u.points.map((p) => p.ratio)).toEqual([0.25, 0.5]);
+    expect(io.text()).toMatch(/proxy rank correlation with the real mAP50 drop/);
+  }, 240_000);
+});
