@@ -34,7 +34,8 @@ export interface ReconstructionOptions {
   cacheBytes?: number;
   /**
    * Refit each layer to the original network's output of the layer (its input taken from the unpruned network
-   * run side by side), so earlier layers' errors are corrected rather than reproduced (default true).
+   * run side by side), so earlier layers' errors are corrected rather than reproduced. Default false: measured
+   * on LeYOLO-Nano at 30% it gave mAP50 0 (a defect not found yet; the layer-level tests pass).
    */
   correctUpstream?: boolean;
 }
@@ -140,7 +141,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   });
   let current = magnitude.size > 0 ? withTensorValues(model, magnitude) : model;
   const changed = new Set(magnitude.keys());
-  const upstream = ro.correctUpstream ?? true;
+  const upstream = ro.correctUpstream ?? false;
   targets.sort((a, b) => a.node - b.node);
   const blocks = splitBlocks(targets, ro.blocks ?? 8, ro.maxBlockBytes ?? 512 << 20);
   const cache = new FeedCache(() => source.feeds(), ro.cacheBytes);
