@@ -1,5 +1,7 @@
 // Mutation testing of prunekit's core (issue #16). `npm run mutation` runs every module below; see docs/mutation.md.
-// MUTATE=<comma-separated globs> narrows the run (CI runs only the core files a change touched: tools/mutation-changed.ts).
+// MUTATE=<comma-separated globs> narrows the run (CI runs only the core files a change touched: tools/mutation.ts --changed).
+import { existsSync } from 'node:fs';
+
 const core = [
   'src/eval/metrics/**/*.ts',
   'src/eval/coco/**/*.ts',
@@ -12,6 +14,7 @@ const core = [
   'src/prune/categorise.ts',
   'src/prune/head.ts',
   'src/graph/deps/**/*.ts',
+  ...(existsSync('src/quantize') ? ['src/quantize/**/*.ts'] : []),
 ];
 const excluded = ['!**/index.ts', '!**/types.ts'];
 
@@ -21,7 +24,7 @@ export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.stryker.config.ts', related: true },
   checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.json',
+  tsconfigFile: 'tsconfig.stryker.json', // src only: the checker rejects mutants that do not type-check, faster than over tests too
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   mutate: [...(process.env.MUTATE ? process.env.MUTATE.split(',') : core), ...excluded],
   coverageAnalysis: 'perTest',

@@ -12,6 +12,7 @@ export default defineConfig({
       'test/eval/nms/**/*.test.ts',
       'test/prune/*.test.ts',
       'test/graph/deps/**/*.test.ts',
+      'test/quantize/**/*.test.ts',
     ],
     testTimeout: 120_000,
     hookTimeout: 120_000,

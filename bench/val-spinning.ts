@@ -7,34 +7,19 @@
  *        → bench/results/val-spinning-t<threads>.json
  */
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { openYoloDataset } from '../src/eval/dataset/index.js';
-import { decodeImageRgb, letterbox } from '../src/eval/preprocess/index.js';
 import { validate } from '../src/eval/validate.js';
-import { createSession } from '../src/runtime/index.js';
-import { FIXTURES } from '../test/helpers/fixtures-path.js';
+import { bareLoopMs, DATA, median, MODEL, preparedTensors } from './lib/coco128-loop.js';
 import { saveResult } from './lib/results.js';
 
-const MODEL = path.join(FIXTURES, 'models', 'LeYOLONano-640.onnx');
-const DATA = path.join(FIXTURES, 'datasets', 'coco128', 'coco128.yaml');
 const THREADS = Number(process.argv[2] ?? 2);
 const ROUNDS = Number(process.argv[3] ?? 3);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const ds = await openYoloDataset(DATA, 'val');
-const tensors: Float32Array[] = [];
-for (const im of ds.images) tensors.push(letterbox(await decodeImageRgb(im.path), 640).data);
+const tensors = await preparedTensors();
 const n = tensors.length;
 
 async function bare(allowSpinning: boolean): Promise<number> {
-  const session = await createSession(MODEL, { threads: THREADS, allowSpinning });
-  await session.run({ images: { dtype: 'float32', dims: [1, 3, 640, 640], data: tensors[0]! } });
-  const t0 = performance.now();
-  for (const data of tensors) await session.run({ images: { dtype: 'float32', dims: [1, 3, 640, 640], data } });
-  const ms = performance.now() - t0;
-  await session.release();
-  return ms / n;
+  return (await bareLoopMs(tensors, { threads: THREADS, allowSpinning })) / n;
 }
 
 async function val(allowSpinning: boolean): Promise<number> {

@@ -13,34 +13,17 @@
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { openYoloDataset } from '../src/eval/dataset/index.js';
-import { decodeImageRgb, letterbox } from '../src/eval/preprocess/index.js';
 import { defaultWorkers, validate } from '../src/eval/validate.js';
-import { createSession } from '../src/runtime/index.js';
+import { bareLoopMs, DATA, median, MODEL, preparedTensors } from './lib/coco128-loop.js';
 import { saveResult } from './lib/results.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const FIX = process.env.PRUNEKIT_FIXTURES ?? path.resolve(here, '..', '..', 'shared', 'fixtures');
-const MODEL = path.join(FIX, 'models', 'LeYOLONano-640.onnx');
-const DATA = path.join(FIX, 'datasets', 'coco128', 'coco128.yaml');
 const THREADS = Number(process.argv[2] ?? 2);
 const ROUNDS = Number(process.argv[3] ?? 3);
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-const ds = await openYoloDataset(DATA, 'val');
-const tensors: Float32Array[] = [];
-for (const im of ds.images) tensors.push(letterbox(await decodeImageRgb(im.path), 640).data);
+const tensors = await preparedTensors();
 
 async function bareLoop(): Promise<number> {
-  const session = await createSession(MODEL, { threads: THREADS });
-  await session.run({ images: { dtype: 'float32', dims: [1, 3, 640, 640], data: tensors[0]! } });
-  const t0 = performance.now();
-  for (const data of tensors) await session.run({ images: { dtype: 'float32', dims: [1, 3, 640, 640], data } });
-  const ms = performance.now() - t0;
-  await session.release();
-  return ms;
+  return bareLoopMs(tensors, { threads: THREADS });
 }
 
 interface ValRun { ms: number; fixedMs: number; loopMs: number; map5095: number; speed: unknown; preprocess: unknown }

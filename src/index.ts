@@ -10,6 +10,7 @@ export * from './graph/yaml-source.js';
 export * from './graph/name-rules.js';
 export * from './graph/deps/index.js';
 export * from './prune/structured/index.js';
+export * from './quantize/index.js';
 export * from './eval/index.js';
 export * from './bench/index.js';
 export * from './report/index.js';

@@ -9,11 +9,12 @@
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FileError, UsageError, type Tensor } from '../core/index.js';
-import { createSession, defaultThreads, prepareFeeds, type GraphOptimization, type RuntimeSession } from '../runtime/index.js';
-import { syntheticFeeds, type InputShapeOptions } from './inputs.js';
-import { measureInterleaved, type LoopProgress } from './loop.js';
-import { pairedRatioOfMedians, ratioVerdict, summarizeLatency, type LatencySummary, type RatioEstimate } from './stats.js';
+import { FileError, UsageError } from '../core/index.js';
+import { defaultThreads, type GraphOptimization } from '../runtime/index.js';
+import type { InputShapeOptions } from './inputs.js';
+import type { LoopProgress } from './loop.js';
+import { benchmarkSources, type BenchSource } from './measure.js';
+import type { LatencySummary, RatioEstimate } from './stats.js';
 
 export interface BenchModelSpec {
   /** Path of the .onnx file. */
@@ -117,71 +118,15 @@ function validate(models: readonly BenchModelSpec[], o: BenchOptions): void {
 export async function benchmarkModels(models: readonly BenchModelSpec[], options: BenchOptions = {}): Promise<BenchResult> {
   validate(models, options);
   const labels = benchLabels(models);
-  const graphOptimization = options.graphOptimization ?? 'all';
-  const threads = options.threads ?? defaultThreads();
-  const seed = options.seed ?? 1;
-  const resamples = options.resamples ?? 2000;
-  const sessions: RuntimeSession[] = [];
-  try {
-    const loaded: { spec: BenchModelSpec; loadMs: number; rssDeltaBytes: number; feeds: Record<string, Tensor> }[] = [];
-    for (const spec of models) {
-      const st = statSync(spec.path, { throwIfNoEntry: false });
-      if (!st || !st.isFile()) throw new FileError(`${spec.path}: model file not found (give the path of an .onnx file)`, spec.path);
-      const rssBefore = process.memoryUsage.rss();
-      const t0 = process.hrtime.bigint();
-      // Spinning off: a session that just ran would otherwise keep its threads busy-waiting and take cores from
-      // the one being timed next (bench/spinning.ts measures it).
-      const session = await createSession(spec.path, { threads, graphOptimization, allowSpinning: options.allowSpinning ?? false });
-      const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
-      sessions.push(session);
-      const feeds = syntheticFeeds(session.inputs, options);
-      const prepared = prepareFeeds(feeds);
-      await session.runPrepared(prepared);
-      loaded.push({ spec, loadMs, rssDeltaBytes: process.memoryUsage.rss() - rssBefore, feeds });
-    }
-    const runners = sessions.map((s, i) => {
-      const prepared = prepareFeeds(loaded[i]!.feeds);
-      return { run: () => s.runPrepared(prepared) };
-    });
-    const loop = await measureInterleaved(runners, {
-      warmup: options.warmup, runs: options.runs, seconds: options.seconds, seed, onProgress: options.onProgress,
-    });
-    const batch = options.batch ?? 1;
-    const results: ModelBench[] = loaded.map((l, i) => {
-      const samplesMs = loop.samplesMs[i]!;
-      return {
-        label: labels[i]!,
-        path: l.spec.path,
-        fileBytes: statSync(l.spec.path).size,
-        inputs: Object.entries(l.feeds).map(([name, t]) => ({ name, dtype: t.dtype, dims: [...t.dims] })),
-        loadMs: l.loadMs,
-        rssDeltaBytes: l.rssDeltaBytes,
-        latency: summarizeLatency(samplesMs, batch),
-        samplesMs,
-      };
-    });
-    const base = results[0]!;
-    const comparisons = results.slice(1).map((cand, k): BenchComparison => {
-      const est = pairedRatioOfMedians(base.samplesMs, cand.samplesMs, { resamples, seed: seed + k });
-      return { base: base.label, candidate: cand.label, ...est, verdict: ratioVerdict(est) };
-    });
-    const cpus = os.cpus();
-    return {
-      schema: 'prunekit.bench/1',
-      config: {
-        threads, graphOptimization, warmup: options.warmup ?? 20,
-        runs: options.seconds !== undefined ? null : (options.runs ?? 200), seconds: options.seconds ?? null,
-        batch, seed, resamples,
-      },
-      environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown' },
-      models: results,
-      comparisons,
-      rounds: loop.rounds,
-      firstInRound: loop.firstInRound,
-      processPeakRssBytes: process.resourceUsage().maxRSS * 1024,
-      wallMs: loop.wallMs,
-    };
-  } finally {
-    for (const s of sessions) await s.release();
-  }
+  const sources: BenchSource[] = models.map((spec, i) => {
+    const st = statSync(spec.path, { throwIfNoEntry: false });
+    if (!st || !st.isFile()) throw new FileError(`${spec.path}: model file not found (give the path of an .onnx file)`, spec.path);
+    return { label: labels[i]!, path: spec.path, source: spec.path, fileBytes: st.size };
+  });
+  const cpus = os.cpus();
+  return benchmarkSources(sources, { ...options, threads: options.threads ?? defaultThreads() }, {
+    rssBytes: () => process.memoryUsage.rss(),
+    peakRssBytes: () => process.resourceUsage().maxRSS * 1024,
+    environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown' },
+  });
 }

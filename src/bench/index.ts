@@ -1,4 +1,6 @@
 export { benchmarkModels, benchLabels } from './benchmark.js';
+export { benchmarkSources } from './measure.js';
+export type { BenchHost, BenchSource } from './measure.js';
 export type { BenchComparison, BenchModelSpec, BenchOptions, BenchResult, ModelBench } from './benchmark.js';
 export { resolveInputDims, syntheticFeeds, syntheticTensor } from './inputs.js';
 export type { InputShapeOptions } from './inputs.js';

@@ -49,6 +49,10 @@ function shuffled(order: number[], rand: () => number): void {
 }
 
 /** Run warm-up then measured rounds over `runners`, interleaved. */
+/** A monotonic clock in ns: process.hrtime in Node; performance.now() (µs-resolution when cross-origin isolated) in a browser. */
+const hrtime = (globalThis as { process?: { hrtime?: { bigint?: () => bigint } } }).process?.hrtime?.bigint;
+const nowNs: () => bigint = hrtime ? () => hrtime() : () => BigInt(Math.round(performance.now() * 1e6));
+
 export async function measureInterleaved(runners: readonly TimedRunner[], options: LoopOptions = {}): Promise<LoopResult> {
   const warmup = options.warmup ?? 20;
   const seconds = options.seconds;
@@ -68,29 +72,29 @@ export async function measureInterleaved(runners: readonly TimedRunner[], option
   }
 
   const budgetNs = seconds !== undefined ? BigInt(Math.round(seconds * 1e9)) : undefined;
-  const start = process.hrtime.bigint();
+  const start = nowNs();
   let rounds = 0;
   while (true) {
-    if (budgetNs === undefined ? rounds >= runs : rounds >= 2 && process.hrtime.bigint() - start >= budgetNs) break;
+    if (budgetNs === undefined ? rounds >= runs : rounds >= 2 && nowNs() - start >= budgetNs) break;
     if (shuffle) shuffled(order, rand);
     firstInRound[order[0]!]! += 1;
     for (let k = 0; k < m; k++) {
       const i = order[k]!;
       const runner = runners[i]!;
-      const t0 = process.hrtime.bigint();
+      const t0 = nowNs();
       await runner.run();
-      const t1 = process.hrtime.bigint();
+      const t1 = nowNs();
       samplesMs[i]!.push(Number(t1 - t0) / 1e6);
     }
     rounds++;
     if (report) {
       if (budgetNs === undefined) report({ done: rounds, total: runs, label: 'runs' });
       else {
-        const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+        const elapsedMs = Number(nowNs() - start) / 1e6;
         report({ done: Math.min(Math.round(elapsedMs), seconds! * 1000), total: seconds! * 1000, label: 'ms' });
       }
     }
   }
-  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const wallMs = Number(nowNs() - start) / 1e6;
   return { samplesMs, rounds, firstInRound, wallMs };
 }

@@ -93,15 +93,15 @@ export const compareCommand: CommandModule = {
         .command('compare')
         .description('accuracy, latency and size of a base and a candidate model, with an optional accuracy budget (exit 1 when broken)')
         .argument('<base>', 'the reference ONNX model')
-        .argument('<candidate>', 'the compressed ONNX model'),
+        .argument('<candidate>', 'the compressed ONNX model')
+        .option('--data <file>', 'dataset for accuracy: Ultralytics data.yaml (or COCO json)')
+        .option('--max-drop <rules>', 'accuracy budget, e.g. map50=2%,map50-95=0.03 (relative with %, absolute as fraction or Npt)')
+        .option('--report <file>', 'write the self-contained HTML report')
+        .option('--md <file>', 'write the Markdown report')
+        .option('--json <file>', 'write the report data as JSON')
+        .option('--force', 'overwrite existing report files')
+        .option('--no-bench', 'skip the latency measurement'),
     )
-      .option('--data <file>', 'dataset for accuracy: Ultralytics data.yaml (or COCO json)')
-      .option('--max-drop <rules>', 'accuracy budget, e.g. map50=2%,map50-95=0.03 (relative with %, absolute as fraction or Npt)')
-      .option('--no-bench', 'skip the latency measurement')
-      .option('--report <file>', 'write the self-contained HTML report')
-      .option('--md <file>', 'write the Markdown report')
-      .option('--json <file>', 'write the report data as JSON')
-      .option('--force', 'overwrite existing report files')
       .action(async (base: string, candidate: string, flags: CompareFlags) => {
         const budget = flags.maxDrop !== undefined ? parseMaxDrop(flags.maxDrop) : undefined;
         const bench = benchOptionsFromFlags(flags);

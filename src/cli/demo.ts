@@ -109,14 +109,14 @@ export const demoCommand: CommandModule = {
     program
       .command('demo')
       .description('run the whole pipeline on the shipped tiny demo detector (no downloads)')
-      .option('-o, --output <dir>', 'output folder', path.join('out', 'demo'))
-      .option('--runs <n>', 'benchmark rounds per model', '100')
+      .option('-o, --output <dir>', `output folder (default ${path.join('out', 'demo')})`)
+      .option('--runs <n>', 'benchmark rounds per model (default 100)')
       .option('--threads <n>', threadsHelp())
       .option('--force', 'replace the files of an earlier demo run in the output folder')
-      .action(async (flags: { output: string; runs: string; threads?: string; force?: boolean }) => {
+      .action(async (flags: { output?: string; runs?: string; threads?: string; force?: boolean }) => {
         // The demo shows the budget check but is not itself a check: it exits 0 when every step ran.
         await runDemo(ctx, {
-          out: flags.output, runs: parseCount('runs', flags.runs)!, threads: parseCount('threads', flags.threads) ?? defaultThreads(), force: flags.force,
+          out: flags.output ?? path.join('out', 'demo'), runs: parseCount('runs', flags.runs) ?? 100, threads: parseCount('threads', flags.threads) ?? defaultThreads(), force: flags.force,
         });
       });
   },

@@ -86,7 +86,7 @@ export const inspectCommand: CommandModule = {
     program
       .command('inspect')
       .description('summarise a model: inputs/outputs, metadata, weight layers, params, non-zero, MACs')
-      .argument('<model>', 'model file (.onnx)')
+      .argument('<model>', 'model file: .onnx, .pt/.pth (Ultralytics checkpoint) or .safetensors')
       .option('--layers', 'print the per-layer table')
       .option('--json <file>', "write the full report as JSON ('-' prints it instead of the text summary)")
       .option('--force', 'overwrite an existing --json file')

@@ -4,6 +4,7 @@
  * reconstruction in one line.
  */
 import { UsageError } from '../core/index.js';
+import type { CalibrationImages } from '../eval/index.js';
 import type { PruneFileResult } from '../prune/index.js';
 import type { CalibrationSource, StructuredFileResult } from '../prune/structured/index.js';
 import type { CliContext } from './context.js';
@@ -21,7 +22,27 @@ export interface CalibrationSetup {
 
 export const DEFAULT_CALIB_IMAGES = 32;
 
-export async function calibrationSetup(ctx: CliContext, model: string, flags: CalibrationFlags): Promise<CalibrationSetup> {
+/**
+ * Say on stderr what a calibration set overlaps with: a yaml without a train split (val used instead), and
+ * calibration images that are also validation images of `validation` (default: the calibration yaml's own val
+ * split), which makes accuracy measured there after calibration optimistic. Call it from every command that
+ * calibrates (prune, quantize, run, optimize).
+ */
+export async function warnCalibrationOverlap(
+  ctx: CliContext, images: Pick<CalibrationImages, 'paths' | 'count' | 'fallback' | 'split'>, calib: string, validation?: string,
+): Promise<void> {
+  if (images.fallback) ctx.io.err(`note: ${images.fallback}`);
+  const data = validation ?? (images.split !== undefined ? calib : undefined);
+  if (data === undefined) return;
+  const { validationOverlap } = await import('../eval/index.js');
+  const used = images.paths.slice(0, images.count);
+  const n = await validationOverlap(used, data);
+  if (n) {
+    ctx.io.err(`warning: ${n} of the ${used.length} calibration images are also validation images of ${data} (val split): accuracy measured on them after calibration is optimistic; calibrate on other images (the train split, or a folder)`);
+  }
+}
+
+export async function calibrationSetup(ctx: CliContext, model: string, flags: CalibrationFlags, validation?: string): Promise<CalibrationSetup> {
   if (!flags.calib) {
     if (flags.calibImages !== undefined) throw new UsageError('--calib-images needs --calib <data.yaml|image folder>');
     return { options: {}, skipped: [], stop: () => undefined };
@@ -34,6 +55,7 @@ export async function calibrationSetup(ctx: CliContext, model: string, flags: Ca
     throw new UsageError(`--calib: ${model} takes '${info.inputName}' [${dims.join(',')}], not an image [N,3,H,W]; calibration feeds letterboxed RGB images, so it needs an image model`);
   }
   const images = await openCalibrationImages(flags.calib, { images: n, imgsz: info.inputSize ?? 640, inputName: info.inputName });
+  await warnCalibrationOverlap(ctx, images, flags.calib, validation);
   const bar = progressBar(ctx.io, 'calibration');
   return { options: { calibration: images, onProgress: bar.onProgress }, skipped: images.skipped, stop: () => bar.stop() };
 }

@@ -23,6 +23,7 @@ export function planHeader(r: PrunedFileResult): string {
     `class source: ${r.plan.classSources[0]!.kind === 'name-rules' ? '' : `${r.plan.classSources[0]!.kind}: `}${r.plan.classSources[0]!.description}`,
     `head: ${r.plan.head.detail}${r.plan.head.pruned ? ' (pruned: --prune-head)' : ' (protected)'}`,
   ];
+  for (const w of r.plan.warnings ?? []) lines.push(`warning: ${w}`);
   const unknown = r.layers.filter((l) => l.classChain.length === 0).length;
   if (unknown > 0) lines.push(`note: ${unknown} of ${r.layers.length} layers have no known module class (categorised by path/op rules or the default)`);
   return lines.join('\n');

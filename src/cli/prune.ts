@@ -5,6 +5,7 @@
 import { UsageError, isPrunekitError, type Tensor, errorMessage } from '../core/index.js';
 import { modelInputs } from '../io/onnx/index.js';
 import { pruneFile, verifyModel, type PruneFileResult, type PruneVerifyResult } from '../prune/index.js';
+import { Option } from 'commander';
 import type { CliContext, CommandModule } from './context.js';
 import { ExitCode } from './io.js';
 import { progressBar } from './progress.js';
@@ -18,7 +19,7 @@ import { parseCount } from './flag-values.js';
 
 interface PruneFlags extends UnstructuredFlags {
   output?: string; verify?: boolean; image?: string; json?: string; layers?: boolean; structured?: boolean; calib?: string;
-  calibImages?: string; calibBlocks?: string;
+  calibImages?: string; calibBlocks?: string; presetConfig?: string;
 }
 
 type Image8 = Awaited<ReturnType<typeof import('../eval/preprocess/index.js')['decodeImageRgb']>>;
@@ -74,36 +75,39 @@ export const pruneCommand: CommandModule = {
   register(program, ctx) {
     program
       .command('prune')
-      .description('zero the least important weights, a ratio per module class, head protected (unstructured)')
-      .argument('<model>', 'ONNX model to prune (never modified)')
+      .description('compress a model, head protected, a ratio per module class: zero the least important weights (unstructured, default) or remove whole channels (--structured)')
+      .argument('<model>', 'model to prune: .onnx (all modes), .pt/.pth or .safetensors (unstructured, same format out); never modified')
       .option('-o, --output <file>', 'where to write the pruned model (required unless --dry-run)')
       .option('--preset <name>', 'built-in preset: tokenc3-lsnet, yolov13, yolo11, yolov8, uniform (default uniform); see `prunekit presets`')
+      .option('--preset-config <file>', 'custom preset (YAML/JSON, see `prunekit presets --json`); overrides --preset')
+      .addOption(new Option('--config <file>', 'old name of --preset-config').hideHelp())
       .option('--arch <file>', 'Ultralytics model yaml the model was built from (gives each layer its module class)')
-      .option('--config <file>', 'custom preset (YAML/JSON); overrides --preset')
-      .option('--target <S>', 'reach sparsity S over prunable weights by scaling the preset ratios, e.g. 0.10')
-      .option('--criterion <c>', 'importance: l1 | l2 | l1l2 | lamp (default l1; they differ only with --scope global); with --calib: obs (default) | wanda, input-aware')
+      .option('--target <S>', 'how much to prune, 0.1 or 10%: unstructured: zeros over prunable weights (preset ratios scaled); --structured: fraction of params (or MACs, --target-kind) removed')
+      .option('--criterion <c>', 'importance: l1 | l2 | l1l2 | lamp (default l1; they differ only with --scope global); with --calib: obs (default) | wanda, input-aware; --structured: l1 | l2')
       .option('--alpha <a>', 'α of l1l2 (default 0.7)')
       .option('--scope <s>', 'layer (ratio per layer, default) | global (one threshold over all prunable layers; with --structured: over channel groups, needs --target)')
-      .option('--nm <N:M>', 'N:M sparsity along the reduction axis (e.g. 2:4) instead of ratios')
+      .option('--nm <N:M>', 'unstructured: N:M sparsity along the reduction axis (e.g. 2:4) instead of ratios')
       .option('--prune-head', 'prune the detection head too (protected by default)')
-      .option('--verify', 'also compare outputs with the original (max |diff|, cosine) on --image or a random input')
-      .option('--no-verify', 'skip the onnxruntime check of the written model')
-      .option('--image <file>', 'image for --verify (letterboxed to the model input)')
-      .option('--dry-run', 'print the plan and counts; write nothing')
-      .option('--json <file>', 'write the full result (plan, per-layer and per-category rows, totals) as JSON')
-      .option('--layers', 'print the per-layer table too')
-      .option('--force', 'overwrite an existing output file')
-      .option('--structured', 'remove whole channels (smaller, faster dense model) instead of zeroing weights')
-      .option('--channel-ratio <r>', 'structured: remove this fraction of every prunable channel group (overrides the preset)')
+      .option('--structured', 'remove whole channels (smaller, faster dense model) instead of zeroing weights; ONNX only')
+      .option('--channel-ratio <r>', 'structured: remove this fraction (0.2 or 20%) of every prunable channel group (overrides the preset)')
       .option('--target-kind <k>', 'structured: --target is a fraction of params (default) or macs removed')
       .option('--round-to <n>', 'structured: kept channel counts stay multiples of N (default 16; 1 = exact ratios)')
       .option('--keep-head-inputs', 'structured: also keep every channel entering the protected head (its weights stay untouched)')
       .option('--ignore <layers>', 'structured: comma-separated module paths or weight names whose output channels are kept')
       .option('--no-compensate', 'structured: do not fold removed channels\' constant outputs into the next layers\' biases')
-      .option('--calib <data>', 'dataset yaml (its val split) or image folder: unstructured/N:M: choose weights from the data and refit the kept ones (OBS reconstruction, layer by layer); structured: refit the convs after removed channels')
+      .option('--calib <data>', 'ONNX: dataset yaml (its train split) or image folder: unstructured/N:M: choose weights from the data and refit the kept ones (OBS reconstruction, layer by layer); structured: refit the convs after removed channels')
       .option('--calib-images <n>', 'calibration images, the first N in sorted order (default 32)')
       .option('--calib-blocks <n>', 'unstructured --calib: calibration passes (blocks of layers refit from the network pruned so far; default 8)')
+      .option('--verify', 'ONNX: also compare outputs with the original (max |diff|, cosine) on --image or a random input')
+      .option('--no-verify', 'ONNX: skip the onnxruntime check of the written model')
+      .option('--image <file>', 'image for --verify (letterboxed to the model input)')
+      .option('--dry-run', 'print the plan and counts; write nothing')
+      .option('--layers', 'print the per-layer table too')
+      .option('--json <file>', 'write the full result (plan, per-layer and per-category rows, totals) as JSON')
+      .option('--force', 'overwrite existing output files (-o, --json)')
       .action(async (model: string, flags: PruneFlags) => {
+        if (flags.presetConfig !== undefined && flags.config !== undefined) throw new UsageError('give --preset-config once (--config is its old name)');
+        flags = { ...flags, config: flags.presetConfig ?? flags.config };
         await checkOutputs([flags.dryRun ? undefined : target('-o', flags.output), target('--json', flags.json)], {
           force: flags.force, inputs: [model, flags.image, flags.arch, flags.config, flags.calib],
         });

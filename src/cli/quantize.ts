@@ -15,11 +15,61 @@ import { formatBytes } from './prune-text.js';
 import { threadsHelp } from './threads.js';
 import { checkOutputs, target, writeJson } from './outputs.js';
 import type { LatencyProbe, QuantizeFileResult } from '../quantize/file.js';
+import { warnCalibrationOverlap } from './prune-calibration.js';
 
 export interface QuantizeFlags {
   output?: string; calib?: string; calibImages?: string; method?: string; percentile?: string; exclude?: string;
   perTensor?: boolean; int8Activations?: boolean; reduceRange?: boolean; placement?: string; allowSlower?: boolean;
   threads?: string; benchRuns?: string; force?: boolean; json?: string; layers?: boolean;
+  weightsOnly?: boolean; fp16Weights?: boolean; data?: string; maxDrop?: string;
+}
+
+/** `--data D --max-drop RULES`: validate each candidate on D (Ultralytics metrics) against the float model's. */
+async function accuracyCheck(ctx: CliContext, model: string, data: string, maxDrop: string, threads: number | undefined) {
+  const { parseMaxDrop, checkBudget, metricName } = await import('../report/index.js');
+  const { validate } = await import('../eval/index.js');
+  const rules = parseMaxDrop(maxDrop);
+  const metrics = async (file: string) => {
+    const m = (await validate({ model: file, data, threads })).metrics;
+    if (!m) throw new UsageError(`--data ${data}: validation gave no detection metrics`);
+    return { precision: m.precision, recall: m.recall, map50: m.map50, map5095: m.map5095 };
+  };
+  const base = await metrics(model);
+  ctx.io.err(`accuracy control: float model on ${data}: mAP50 ${base.map50.toFixed(4)}, mAP50-95 ${base.map5095.toFixed(4)}`);
+  return async (bytes: Uint8Array) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'prunekit-quant-acc-'));
+    try {
+      const f = path.join(dir, 'candidate.onnx');
+      await writeFile(f, bytes);
+      const b = checkBudget(rules, base, await metrics(f));
+      return { ok: b.ok, summary: b.checks.map((c) => `${metricName(c.rule.metric)} ${c.candidate.toFixed(4)} (drop ${(100 * c.drop).toFixed(2)} pt, allowed ${(100 * c.allowedDrop).toFixed(2)})`).join(', ') };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+/** `--weights-only` / `--fp16-weights`: storage rewrites, no calibration; checked to run with the same output shapes. */
+async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
+  const out = flags.output!;
+  const { loadOnnx, saveOnnx, serializeOnnx } = await import('../io/onnx/index.js');
+  const { refuseQuantized, weightOnlyInt8, fp16Weights } = await import('../quantize/index.js');
+  const { verifyRuns } = await import('../runtime/index.js');
+  const m = await loadOnnx(model);
+  refuseQuantized(m, 'quantize', model);
+  const r = flags.weightsOnly ? weightOnlyInt8(m, { perChannel: flags.perTensor !== true }) : fp16Weights(m);
+  const bytes = serializeOnnx(r.model);
+  const [before, after] = [await verifyRuns(serializeOnnx(m)), await verifyRuns(bytes)];
+  const shapes = (v: typeof before) => v.outputs.map((o) => `${o.name}[${o.dims.join(',')}]`).join(' ');
+  if (shapes(before) !== shapes(after)) throw new UsageError(`internal check failed: outputs ${shapes(after)} after, ${shapes(before)} before; nothing written`);
+  const inBytes = m.source?.length ?? serializeOnnx(m).length;
+  if (bytes.length >= inBytes) throw new UsageError(`${flags.weightsOnly ? '--weights-only' : '--fp16-weights'} would not make ${model} smaller (${formatBytes(inBytes)} → ${formatBytes(bytes.length)}); nothing written`);
+  const saved = await saveOnnx(r.model, out, { force: flags.force });
+  const gz = (b: Uint8Array) => gzipSync(b).length;
+  const kind = flags.weightsOnly ? 'int8 weights behind DequantizeLinear (float compute)' : 'float16 initializers behind Cast (folded at load; float compute)';
+  ctx.io.out(`${kind}: ${r.tensors} tensors, weights ${formatBytes(r.bytes.before)} → ${formatBytes(r.bytes.after)}`);
+  ctx.io.out(`verify: runs in onnxruntime, outputs ${shapes(after)} as before`);
+  ctx.io.out(`file: ${formatBytes(inBytes)} → ${formatBytes(saved.bytes)} (${(100 * saved.bytes / inBytes).toFixed(1)}%, gzip ${formatBytes(gz(m.source ?? serializeOnnx(m)))} → ${formatBytes(gz(bytes))}) ${saved.path}`);
 }
 
 export const DEFAULT_QUANT_CALIB_IMAGES = 64;
@@ -49,6 +99,7 @@ export function quantizeText(r: QuantizeFileResult, all: boolean): string {
   for (const x of r.float) byReason.set(x.reason, (byReason.get(x.reason) ?? 0) + 1);
   lines.push(`kept float: ${r.float.length} nodes${byReason.size ? ` (${[...byReason].map(([k, v]) => `${v} ${k}`).join('; ')})` : ''}`);
   if (all) for (const x of r.float) lines.push(`  ${x.op} ${x.node}: ${x.reason}`);
+  for (const st of r.accuracy.steps) lines.push(`accuracy control: ${st.floatLayers} most sensitive layers float → ${st.summary}${st.ok ? ' (within budget)' : ''}`);
   const cands = r.placement.candidates.filter((c) => c.speedup !== undefined);
   if (cands.length > 0) lines.push(`placement (measured, interleaved vs float): ${cands.map((c) => `${c.label} ×${c.speedup!.toFixed(2)}`).join(', ')} → ${r.placement.chosen}${r.placement.slowerThanFloat ? ' (SLOWER than float: written because of --allow-slower)' : ''}`);
   lines.push(`fusion: ${f.integerConvs} of ${f.quantizedConvs} quantized convs run as integer kernels in onnxruntime's optimized graph${f.floatConvs ? ` (${f.floatConvs} convs run in float)` : ''}${f.integerConvs < f.quantizedConvs ? ' — FUSION INCOMPLETE' : ''}`);
@@ -60,6 +111,11 @@ export function quantizeText(r: QuantizeFileResult, all: boolean): string {
 
 export async function runQuantize(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
   if (!flags.output) throw new UsageError('missing -o/--output OUT');
+  if (flags.weightsOnly && flags.fp16Weights) throw new UsageError('give --weights-only or --fp16-weights, not both');
+  if (flags.weightsOnly || flags.fp16Weights) {
+    await checkOutputs([target('-o', flags.output)], { force: flags.force, inputs: [model] });
+    return runStorage(ctx, model, flags);
+  }
   if (!flags.calib) throw new UsageError('missing --calib <data.yaml|image folder>: static quantization calibrates activation ranges on images');
   const n = flags.calibImages === undefined ? DEFAULT_QUANT_CALIB_IMAGES : Number(flags.calibImages);
   if (!(Number.isInteger(n) && n >= 1)) throw new UsageError(`--calib-images ${flags.calibImages}: expected a positive integer`);
@@ -72,7 +128,7 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
   if (percentile !== undefined && !(percentile > 0 && percentile <= 1)) throw new UsageError(`--percentile ${flags.percentile}: expected a fraction in (0, 1], e.g. 0.9999`);
   const benchRuns = flags.benchRuns === undefined ? 30 : Number(flags.benchRuns);
   if (!(Number.isInteger(benchRuns) && benchRuns >= 5)) throw new UsageError(`--bench-runs ${flags.benchRuns}: expected an integer ≥ 5`);
-  await checkOutputs([target('-o', flags.output), target('--json', flags.json)], { force: flags.force, inputs: [model, flags.calib] });
+  await checkOutputs([target('-o', flags.output), target('--json', flags.json)], { force: flags.force, inputs: [model, flags.calib, flags.data] });
   const { openCalibrationImages, readModelInfo } = await import('../eval/index.js');
   const { quantizeModelFile, CALIBRATION_METHODS } = await import('../quantize/index.js');
   if (!CALIBRATION_METHODS.includes(method as never)) throw new UsageError(`--method ${method}: expected one of ${CALIBRATION_METHODS.join(', ')}`);
@@ -81,12 +137,16 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
   checkQuantizable(await loadOnnx(model), model);
   const info = await readModelInfo(model);
   const images = await openCalibrationImages(flags.calib, { images: n, imgsz: info.inputSize ?? 640, inputName: info.inputName });
+  await warnCalibrationOverlap(ctx, images, flags.calib);
+  if ((flags.data === undefined) !== (flags.maxDrop === undefined)) throw new UsageError('accuracy control needs both --data <data.yaml> and --max-drop <rules>');
+  const check = flags.data && flags.maxDrop ? await accuracyCheck(ctx, model, flags.data, flags.maxDrop, threads) : undefined;
   const bar = progressBar(ctx.io, 'calibration');
   const r = await quantizeModelFile(model, flags.output, images, {
     method: method as 'minmax', percentile, exclude: flags.exclude?.split(',').map((s) => s.trim()).filter(Boolean),
     perChannel: flags.perTensor !== true, activationType: flags.int8Activations ? 'int8' : 'uint8', reduceRange: flags.reduceRange === true,
     placement, measure: placement === 'auto' ? benchProbe(model, threads, benchRuns) : undefined, allowSlower: flags.allowSlower === true,
     threads, force: flags.force, onProgress: bar.onProgress,
+    accuracy: check ? { check, onStep: (st) => ctx.io.err(`accuracy control: ${st.floatLayers} most sensitive layers float → ${st.summary}${st.ok ? ' ✓' : ''}`) } : undefined,
   }).finally(() => bar.stop());
   const { readFile } = await import('node:fs/promises');
   r.input.gzipBytes = gzipSync(await readFile(model)).length;
@@ -114,6 +174,10 @@ export const quantizeCommand: CommandModule = {
       .option('--placement <p>', 'auto: measure candidate placements against float and keep the fastest (default); all: quantize every quantizable layer')
       .option('--allow-slower', 'write the INT8 model even when it is slower than float on this machine')
       .option('--bench-runs <n>', 'interleaved rounds of the placement measurement (default 30)')
+      .option('--weights-only', 'int8 weights + DequantizeLinear, float compute (≈4× smaller weights, runs everywhere; no calibration)')
+      .option('--fp16-weights', 'float16 weights + Cast, folded at load (≈2× smaller; no calibration)')
+      .option('--data <data.yaml>', 'accuracy control: evaluate candidates on this dataset (use images other than --calib ones for honest figures)')
+      .option('--max-drop <rules>', 'accuracy control budget, e.g. map50-95=1pt,map50=1pt (syntax of compare)')
       .option('--per-tensor', 'one weight scale per tensor instead of per output channel')
       .option('--int8-activations', 'int8 activations instead of uint8 (onnxruntime on x86 fuses far fewer)')
       .option('--reduce-range', '7-bit weights, for CPUs without VNNI')

@@ -1,6 +1,7 @@
 /**
- * `prunekit run MODEL --data data.yaml --preset P [--target S] -o OUT [--config pipeline.yaml]`: the one-command
- * pipeline — prune → validate both → (budget check) → bench both → report. OUT is a folder; it receives the
+ * `prunekit run MODEL --data data.yaml --preset P [--target S] [--structured] [--calib C] -o OUT [--config pipeline.yaml]`:
+ * the one-command pipeline — prune (unstructured, or structured with --structured; calibrated with --calib) →
+ * validate both → (budget check) → bench both → report. OUT is a folder; it receives the
  * pruned model `<stem>.pruned.onnx`, `report.html`, `report.md` and `report.json`. When the accuracy budget
  * (`--max-drop`) is broken the pipeline stops before the benchmark, still writes the reports, and exits 1.
  *
@@ -11,6 +12,8 @@
  * preset: yolov8
  * target: 0.10
  * out: runs/leyolo-10
+ * structured: true                # remove channels (a faster dense model) instead of zeroing weights
+ * calib: data/calib-images        # optional: calibrate on these images (never the validation images)
  * max-drop: map50=2%,map50-95=3%
  * bench: { threads: 1, warmup: 20, runs: 200 }
  * ```
@@ -18,14 +21,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FileError, UsageError, parseYamlText } from '../core/index.js';
-import { parseCriterion, pruneFile, type PruneFileResult } from '../prune/index.js';
 import { parseMaxDrop } from '../report/index.js';
 import { addLatencyFlags, benchOptionsFromFlags, type LatencyFlags } from './bench.js';
 import { finishComparison, reportTargets, runCompare, type ReportFiles } from './compare.js';
+import { pipelinePrune } from './run-prune.js';
 import { checkOutputs, target, type OutputTarget } from './outputs.js';
 import type { CliContext, CommandModule } from './context.js';
-import { progressBar } from './progress.js';
-import { parseFraction } from './flags.js';
 
 /** Settings of a pipeline run (flags and pipeline.yaml keys share these names, yaml in kebab-case). */
 export interface PipelineSettings {
@@ -37,13 +38,19 @@ export interface PipelineSettings {
   arch?: string;
   target?: string;
   criterion?: string;
+  structured?: boolean;
+  calib?: string;
+  calibImages?: string;
   out?: string;
   maxDrop?: string;
   force?: boolean;
   bench: LatencyFlags;
 }
 
-const TOP_KEYS = ['model', 'data', 'preset', 'preset-config', 'arch', 'target', 'criterion', 'out', 'max-drop', 'force', 'bench'] as const;
+const TOP_KEYS = [
+  'model', 'data', 'preset', 'preset-config', 'arch', 'target', 'criterion', 'structured', 'calib', 'calib-images', 'out', 'max-drop', 'force', 'bench',
+] as const;
+const BOOLEAN_KEYS = ['force', 'structured'];
 const BENCH_KEYS = ['imgsz', 'batch', 'threads', 'graph-opt', 'warmup', 'runs', 'seconds', 'seed'] as const;
 const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -67,12 +74,12 @@ export function parsePipelineConfig(text: string, file: string): PipelineSetting
         if (!(BENCH_KEYS as readonly string[]).includes(bk)) throw new UsageError(`${file}: unknown key 'bench.${bk}'; allowed: ${BENCH_KEYS.join(', ')}`, file);
         (out.bench as Record<string, string>)[camel(bk)] = scalar(file, `bench.${bk}`, bv);
       }
-    } else if (key === 'force') {
-      if (typeof value !== 'boolean') throw new UsageError(`${file}: 'force' must be true or false`, file);
-      out.force = value;
+    } else if (BOOLEAN_KEYS.includes(key)) {
+      if (typeof value !== 'boolean') throw new UsageError(`${file}: '${key}' must be true or false`, file);
+      (out as unknown as Record<string, boolean>)[key] = value;
     } else {
       const v = scalar(file, key, value);
-      const isPath = key === 'model' || key === 'data' || key === 'preset-config' || key === 'arch' || key === 'out';
+      const isPath = key === 'model' || key === 'data' || key === 'preset-config' || key === 'arch' || key === 'out' || key === 'calib';
       (out as unknown as Record<string, string>)[camel(key)] = isPath ? path.resolve(dir, v) : v;
     }
   }
@@ -85,18 +92,6 @@ export function mergeSettings(config: PipelineSettings, flags: PipelineSettings)
   for (const [k, v] of Object.entries(flags)) if (v !== undefined && k !== 'bench') (merged as unknown as Record<string, unknown>)[k] = v;
   for (const [k, v] of Object.entries(flags.bench)) if (v !== undefined) (merged.bench as Record<string, unknown>)[k] = v;
   return merged;
-}
-
-async function prune(ctx: CliContext, s: PipelineSettings & { model: string }, output: string): Promise<PruneFileResult> {
-  const bar = progressBar(ctx.io, 'prune');
-  try {
-    return await pruneFile(s.model, output, {
-      preset: s.preset, config: s.presetConfig, arch: s.arch, target: parseFraction('target', s.target),
-      criterion: s.criterion === undefined ? undefined : parseCriterion(s.criterion), force: s.force, onProgress: bar.onProgress,
-    });
-  } finally {
-    bar.stop();
-  }
 }
 
 /** Where a pipeline writes: the pruned model and the three reports, inside the output folder. */
@@ -123,19 +118,20 @@ export async function runPipeline(ctx: CliContext, s: PipelineSettings): Promise
   const budget = s.maxDrop !== undefined ? parseMaxDrop(s.maxDrop) : undefined;
   const bench = benchOptionsFromFlags(s.bench);
   const { pruned, reports } = pipelineFiles(s.model, s.out);
-  await checkOutputs(pipelineTargets(s.model, s.out), { force: s.force, inputs: [s.model, s.data, s.arch, s.presetConfig] });
+  await checkOutputs(pipelineTargets(s.model, s.out), { force: s.force, inputs: [s.model, s.data, s.arch, s.presetConfig, s.calib] });
 
-  ctx.io.out(`[1/3] prune ${s.model} (${s.presetConfig ?? `preset ${s.preset}`}${s.target ? `, target ${s.target}` : ''}) → ${pruned}`);
-  const p = await prune(ctx, { ...s, model: s.model }, pruned);
-  ctx.io.out(`      sparsity ${(p.totals.achieved * 100).toFixed(2)}% of prunable weights (${p.totals.zeroed.toLocaleString('en-US')} weights zeroed)`);
+  const mode = s.structured ? 'structured, ' : '';
+  ctx.io.out(`[1/3] prune ${s.model} (${mode}${s.presetConfig ?? `preset ${s.preset}`}${s.target ? `, target ${s.target}` : ''}${s.calib ? `, calibrated on ${s.calib}` : ''}) → ${pruned}`);
+  const p = await pipelinePrune(ctx, { ...s, model: s.model, data: s.data }, pruned);
+  for (const line of p.lines) ctx.io.out(`      ${line}`);
 
   ctx.io.out(`[2/3] validate base and pruned on ${s.data}, then [3/3] bench both`);
   const imgsz = bench.imgsz && bench.imgsz.height === bench.imgsz.width ? bench.imgsz.height : undefined;
   const outcome = await runCompare(ctx, {
     base: s.model, candidate: pruned, data: s.data, budget, stopOnBrokenBudget: true, bench,
     validation: imgsz !== undefined ? { imgsz } : {},
-    categories: { byId: new Map(p.layers.map((l) => [l.id, l.category])), source: `pruning plan, preset ${p.plan.preset}` },
-    title: `prunekit run: ${path.basename(s.model)} pruned with ${p.plan.preset}${s.target ? ` to ${s.target}` : ''}`,
+    categories: p.categories,
+    title: `prunekit run: ${path.basename(s.model)} pruned ${s.structured ? '' : 'with '}${p.label}`,
   });
   if (outcome.stoppedEarly) ctx.io.out(`stopped: the accuracy budget is broken, so the benchmark was skipped; the pruned model is kept at ${pruned} for inspection`);
   await finishComparison(ctx, outcome, { ...reports, force: s.force });
@@ -143,7 +139,7 @@ export async function runPipeline(ctx: CliContext, s: PipelineSettings): Promise
 
 type RunFlags = LatencyFlags & {
   data?: string; preset?: string; presetConfig?: string; arch?: string; target?: string; criterion?: string;
-  output?: string; config?: string; maxDrop?: string; force?: boolean;
+  structured?: boolean; calib?: string; calibImages?: string; output?: string; config?: string; maxDrop?: string; force?: boolean;
 };
 
 export const runCommand: CommandModule = {
@@ -153,18 +149,21 @@ export const runCommand: CommandModule = {
       program
         .command('run')
         .description('pipeline: prune → validate both → bench both → report (stops with exit 1 when the accuracy budget is broken)')
-        .argument('[model]', 'ONNX model to compress (or `model:` in --config)'),
+        .argument('[model]', 'ONNX model to compress (or `model:` in --config)')
+        .option('--data <file>', 'dataset: Ultralytics data.yaml (or COCO json)')
+        .option('-o, --output <dir>', 'output folder: pruned model, report.html, report.md, report.json')
+        .option('--preset <name>', 'pruning preset (see `prunekit presets`)')
+        .option('--preset-config <file>', 'custom preset file (YAML/JSON) instead of --preset')
+        .option('--arch <file>', 'Ultralytics model yaml the model was built from')
+        .option('--target <S>', 'how much to prune, 0.1 or 10%: zeros over prunable weights; with --structured: fraction of params removed')
+        .option('--structured', 'remove whole channels (a smaller, faster dense model) instead of zeroing weights')
+        .option('--criterion <c>', 'importance: l1 | l2 | l1l2 | lamp (--structured: l1 | l2)')
+        .option('--calib <data>', 'calibrate the pruning on these images: a dataset yaml (its train split) or an image folder; warned when they overlap --data\'s validation images')
+        .option('--calib-images <n>', 'calibration images, the first N in sorted order (default 32)')
+        .option('--max-drop <rules>', 'accuracy budget, e.g. map50=2%,map50-95=0.03')
+        .option('--config <file>', 'pipeline.yaml with the same settings (flags win)')
+        .option('--force', 'overwrite the pruned model and reports of an earlier run in the output folder'),
     )
-      .option('--data <file>', 'dataset: Ultralytics data.yaml (or COCO json)')
-      .option('--preset <name>', 'pruning preset (see `prunekit presets`)')
-      .option('--preset-config <file>', 'custom preset file (YAML/JSON) instead of --preset')
-      .option('--arch <file>', 'Ultralytics model yaml the model was built from')
-      .option('--target <S>', 'sparsity over prunable weights, e.g. 0.10')
-      .option('--criterion <c>', 'importance: l1 | l2 | l1l2 | lamp')
-      .option('-o, --output <dir>', 'output folder: pruned model, report.html, report.md, report.json')
-      .option('--max-drop <rules>', 'accuracy budget, e.g. map50=2%,map50-95=0.03')
-      .option('--config <file>', 'pipeline.yaml with the same settings (flags win)')
-      .option('--force', 'overwrite the pruned model and reports of an earlier run in the output folder')
       .action(async (model: string | undefined, flags: RunFlags) => {
         let config: PipelineSettings = { bench: {} };
         if (flags.config) {
@@ -175,7 +174,8 @@ export const runCommand: CommandModule = {
         }
         const fromFlags: PipelineSettings = {
           model, data: flags.data, preset: flags.preset, presetConfig: flags.presetConfig, arch: flags.arch, target: flags.target,
-          criterion: flags.criterion, out: flags.output, maxDrop: flags.maxDrop, force: flags.force,
+          criterion: flags.criterion, structured: flags.structured, calib: flags.calib, calibImages: flags.calibImages,
+          out: flags.output, maxDrop: flags.maxDrop, force: flags.force,
           bench: {
             imgsz: flags.imgsz, batch: flags.batch, threads: flags.threads, graphOpt: flags.graphOpt, warmup: flags.warmup,
             runs: flags.runs, seconds: flags.seconds, seed: flags.seed,

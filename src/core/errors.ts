@@ -40,3 +40,24 @@ export function errorMessage(e: unknown, options: { firstLine?: boolean } = {}):
   const msg = e instanceof Error ? e.message : String(e);
   return options.firstLine ? (msg.split('\n')[0] ?? '') : msg;
 }
+
+/** The errno code (`ENOENT`, `EACCES`, …) of a file-system error, or undefined when `e` is not one. */
+export function errnoCode(e: unknown): string | undefined {
+  const code = e instanceof Error ? (e as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
+
+/** True when a file-system error says the path does not exist (ENOENT, or ENOTDIR: a parent is a file). */
+export function isNotFound(e: unknown): boolean {
+  const code = errnoCode(e);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/**
+ * The one-line reason of a file-system error other than "not found" (e.g. `EACCES: permission denied, open '…'`),
+ * for a typed error's message. Anything that is not a file-system error is a bug: it is rethrown unchanged.
+ */
+export function fsProblem(e: unknown): string {
+  if (errnoCode(e) === undefined) throw e;
+  return errorMessage(e, { firstLine: true });
+}

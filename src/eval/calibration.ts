@@ -1,12 +1,13 @@
 /**
- * Calibration inputs for data-driven structured pruning: the first N images (sorted paths) of a dataset yaml's
- * split or of an image folder, decoded and letterboxed exactly as validation does, yielded one at a time.
+ * Calibration inputs for data-driven pruning and quantization: the first N images (sorted paths) of a dataset
+ * yaml's split (default: train, so that the val split stays unseen; val only when the yaml has no train split)
+ * or of an image folder, decoded and letterboxed exactly as validation does, yielded one at a time.
  * No labels are read. Images that cannot be decoded are skipped (and listed); the next ones take their place.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Tensor } from '../core/dtype.js';
-import { DatasetError } from '../core/errors.js';
+import { DatasetError, fsProblem, isNotFound } from '../core/errors.js';
 import type { CalibrationSource } from '../prune/structured/index.js';
 import { listImages } from './dataset/image-files.js';
 import { parseDataYaml } from './dataset/yolo-yaml.js';
@@ -20,8 +21,18 @@ export interface CalibrationImagesOptions {
   imgsz: number;
   /** Name of the model input to feed. */
   inputName: string;
-  /** Split of a dataset yaml (default 'val'). */
+  /** Split of a dataset yaml (default: train, else val; see {@link resolveCalibrationImages}). */
   split?: string;
+}
+
+/** The images a calibration source names, and which yaml split they came from. */
+export interface CalibrationPaths {
+  /** Sorted image paths. */
+  paths: string[];
+  /** The yaml split used; undefined for a folder. */
+  split?: string;
+  /** Set when the default train split was missing and val was used instead. */
+  fallback?: string;
 }
 
 export interface CalibrationImages extends CalibrationSource {
@@ -29,29 +40,78 @@ export interface CalibrationImages extends CalibrationSource {
   paths: readonly string[];
   /** Images skipped because they could not be decoded (filled during the first pass). */
   skipped: Array<{ path: string; reason: string }>;
+  /** The yaml split used; undefined for a folder. */
+  split?: string;
+  /** Set when the default train split was missing and val was used instead. */
+  fallback?: string;
 }
 
-/** Sorted image paths of a dataset yaml's split or of a folder (searched recursively). */
-export async function calibrationImagePaths(source: string, split = 'val'): Promise<string[]> {
+/**
+ * Sorted image paths of a folder (searched recursively) or of a dataset yaml's split: `split` when given, else
+ * train, else val (with a `fallback` note saying so).
+ */
+export async function resolveCalibrationImages(source: string, split?: string): Promise<CalibrationPaths> {
   const file = path.resolve(source);
   let info;
   try {
     info = await stat(file);
-  } catch {
+  } catch (e) {
+    if (!isNotFound(e)) throw new DatasetError(`--calib ${source}: cannot read (${fsProblem(e)})`, source, { cause: e });
     throw new DatasetError(`--calib ${source}: no such file or folder; pass a dataset yaml or a folder of images`, source);
   }
-  if (info.isDirectory()) return listImages([file], source);
+  if (info.isDirectory()) return { paths: await listImages([file], source) };
   const ext = path.extname(file).toLowerCase();
   if (ext !== '.yaml' && ext !== '.yml') throw new DatasetError(`--calib ${source}: expected an Ultralytics dataset yaml or a folder of images`, source);
-  const spec = parseDataYaml(await readFile(file, 'utf8'), file, split);
-  return listImages(spec.sources, split);
+  const text = await readFile(file, 'utf8');
+  let use = split ?? 'train';
+  let fallback: string | undefined;
+  if (split === undefined && !yamlHasSplit(text, file, 'train')) {
+    use = 'val';
+    fallback = `${source} has no train split; calibrating on its val split`;
+  }
+  const spec = parseDataYaml(text, file, use);
+  return { paths: await listImages(spec.sources, use), split: use, fallback };
+}
+
+function yamlHasSplit(text: string, file: string, split: string): boolean {
+  try {
+    parseDataYaml(text, file, split);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sorted image paths of a dataset yaml's split (default as {@link resolveCalibrationImages}) or of a folder. */
+export async function calibrationImagePaths(source: string, split?: string): Promise<string[]> {
+  return (await resolveCalibrationImages(source, split)).paths;
+}
+
+/**
+ * How many of `images` are also images of a validation dataset (yaml: its `split`, default val; a folder: all
+ * of it), compared by real path. Undefined when the dataset cannot be listed this way (e.g. a COCO json).
+ */
+export async function validationOverlap(images: readonly string[], data: string, split = 'val'): Promise<number | undefined> {
+  const ext = path.extname(data).toLowerCase();
+  let validation: string[];
+  try {
+    validation = (await stat(data)).isDirectory() || ext === '.yaml' || ext === '.yml' ? (await resolveCalibrationImages(data, split)).paths : [];
+  } catch {
+    return undefined;
+  }
+  if (validation.length === 0) return undefined;
+  const real = async (p: string) => realpath(p).catch(() => path.resolve(p));
+  const seen = new Set(await Promise.all(validation.map(real)));
+  let n = 0;
+  for (const p of images) if (seen.has(await real(p))) n++;
+  return n;
 }
 
 /** Letterboxed calibration inputs from `source` (dataset yaml → its split, or an image folder). */
 export async function openCalibrationImages(source: string, options: CalibrationImagesOptions): Promise<CalibrationImages> {
   const want = options.images ?? 32;
   if (!(Number.isInteger(want) && want >= 1)) throw new DatasetError(`--calib-images ${want}: expected a positive integer`);
-  const paths = await calibrationImagePaths(source, options.split);
+  const { paths, split, fallback } = await resolveCalibrationImages(source, options.split);
   const skipped: CalibrationImages['skipped'] = [];
   const { imgsz, inputName } = options;
   async function* feeds(): AsyncGenerator<Readonly<Record<string, Tensor>>> {
@@ -71,5 +131,6 @@ export async function openCalibrationImages(source: string, options: Calibration
     }
   }
   const count = Math.min(want, paths.length);
-  return { count, description: `${count} image${count === 1 ? '' : 's'} of ${source}`, paths, skipped, feeds };
+  const of = split ? `${source} (${split} split)` : source;
+  return { count, description: `${count} image${count === 1 ? '' : 's'} of ${of}`, paths, skipped, feeds, split, fallback };
 }

@@ -5,9 +5,13 @@ export * from './dataset/index.js';
 export * from './preprocess/index.js';
 export * from './decode/index.js';
 export * from './nms/index.js';
-export { readModelInfo, createPredictor, type ModelInfo, type Predictor, type PredictorOptions, type Prediction } from './predictor.js';
+export { createPredictor, modelInfoOf, type ModelInfo, type Predictor, type PredictorOptions, type Prediction } from './predictor.js';
 export { postprocessOutput, type PostprocessSpec, type RawOutput } from './postprocess.js';
 export { openPostprocessQueue, type PostprocessQueue, type PostprocessResult } from './postprocess-queue.js';
 export { toCocoResults, cocoEvaluationInput, type CocoPrediction } from './coco-results.js';
-export { validate, defaultWorkers, groundTruth, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';
-export { openCalibrationImages, calibrationImagePaths, type CalibrationImages, type CalibrationImagesOptions } from './calibration.js';
+export { runValidation, inThreadPostprocess, groundTruth, type ValidationSetup, type PostprocessSink } from './validate-run.js';
+export { validate, defaultWorkers, readModelInfo, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';
+export {
+  openCalibrationImages, calibrationImagePaths, resolveCalibrationImages, validationOverlap, type CalibrationImages, type CalibrationImagesOptions,
+  type CalibrationPaths,
+} from './calibration.js';

@@ -3,57 +3,18 @@
  * Ultralytics metadata, the resolved output layout, and `predict` for one decoded image (letterbox → run →
  * decode → NMS → boxes back in original pixels), timing each stage.
  */
-import { performance } from 'node:perf_hooks';
 import { toFloat32 } from '../core/convert.js';
-import { ModelFormatError, UsageError } from '../core/errors.js';
-import { loadOnnx, parseUltralyticsMetadata } from '../io/onnx/index.js';
-import { createSession, type RuntimeSession } from '../runtime/index.js';
+import { ModelFormatError } from '../core/errors.js';
+import { createSession, type RuntimeSession } from '../runtime/session.js';
 import type { Detections } from './decode/decode.js';
 import { resolveLayout, type OutputLayout, type ResolvedLayout } from './decode/layouts.js';
 import type { NmsOptions } from './nms/nms.js';
 import { postprocessOutput, type PostprocessSpec, type RawOutput } from './postprocess.js';
 import { letterbox, type LetterboxGeometry } from './preprocess/letterbox.js';
 import type { Image8 } from './preprocess/resize-linear.js';
+import type { ModelInfo } from './model-info.js';
 
-export interface ModelInfo {
-  /** Class names from metadata, index order; undefined when the model has none. */
-  names: string[] | undefined;
-  /** Square input side: static input dims, else metadata imgsz, else undefined. */
-  inputSize: number | undefined;
-  inputName: string;
-  /** The input's declared dims (symbolic as strings, unknown as '?'). */
-  inputShape: readonly (number | string)[];
-  outputName: string;
-  outputShape: readonly (number | string)[];
-}
-
-/** Read what validation needs from an ONNX file's metadata and graph signature. */
-export async function readModelInfo(file: string): Promise<ModelInfo> {
-  const model = await loadOnnx(file);
-  const md = parseUltralyticsMetadata(model.proto);
-  const graph = model.proto.graph!;
-  const inits = new Set(graph.initializer.map((t) => t.name));
-  const input = graph.input.find((v) => !inits.has(v.name));
-  const output = graph.output[0];
-  if (!input || !output) throw new ModelFormatError(`${file}: the graph has no input or no output`, file);
-  const dimsOf = (v: typeof input): (number | string)[] => {
-    const t = v.type?.value.case === 'tensorType' ? v.type.value.value : undefined;
-    return (t?.shape?.dim ?? []).map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : '?'));
-  };
-  const inDims = dimsOf(input);
-  const h = inDims[2], w = inDims[3];
-  let inputSize: number | undefined;
-  if (typeof h === 'number' && typeof w === 'number') {
-    if (h !== w) throw new UsageError(`${file}: input '${input.name}' is ${w}x${h}; validation supports square inputs only`);
-    inputSize = h;
-  } else if (md.imgsz && md.imgsz[0] === md.imgsz[1]) inputSize = md.imgsz[0];
-  let names: string[] | undefined;
-  if (md.names && md.names.size > 0) {
-    const n = Math.max(...md.names.keys()) + 1;
-    names = Array.from({ length: n }, (_, i) => md.names!.get(i) ?? `class_${i}`);
-  }
-  return { names, inputSize, inputName: input.name, inputShape: inDims, outputName: output.name, outputShape: dimsOf(output) };
-}
+export { modelInfoOf, type ModelInfo } from './model-info.js';
 
 export interface PredictorOptions extends NmsOptions {
   imgsz: number;
@@ -89,7 +50,8 @@ export interface Predictor {
   release(): Promise<void>;
 }
 
-export async function createPredictor(file: string, info: ModelInfo, options: PredictorOptions): Promise<Predictor> {
+/** `file`: a path (Node) or the model's bytes (also a label for messages when a path). */
+export async function createPredictor(file: string | Uint8Array, info: ModelInfo, options: PredictorOptions): Promise<Predictor> {
   const session = await createSession(file, { threads: options.threads, allowSpinning: options.allowSpinning });
   const outSpec = session.outputs.find((o) => o.name === info.outputName) ?? session.outputs[0]!;
   const layout = resolveLayout(outSpec.shape.length ? outSpec.shape : info.outputShape, { numClasses: options.numClasses, override: options.layout, output: outSpec.name });
@@ -103,7 +65,7 @@ export async function createPredictor(file: string, info: ModelInfo, options: Pr
     const outputs = await session.run({ [info.inputName]: { dtype: 'float32', dims: [1, 3, size, size], data } });
     const inferenceMs = performance.now() - t0;
     const out = outputs[outSpec.name] ?? Object.values(outputs)[0];
-    if (!out) throw new ModelFormatError(`${file}: the model returned no output`, file);
+    if (!out) throw new ModelFormatError(`${typeof file === 'string' ? file : 'model'}: the model returned no output`, typeof file === 'string' ? file : undefined);
     const raw = out.dtype === 'float32' ? (out.data as Float32Array) : toFloat32(out);
     return { output: { data: raw, dims: out.dims }, inferenceMs };
   };

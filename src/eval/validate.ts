@@ -1,109 +1,25 @@
 /**
  * `validate`: accuracy of a detection model on a dataset, as Ultralytics' validator measures it (or, with
- * `metric: 'coco'`, as pycocotools does). Streams the dataset: decode + letterbox of the next images run ahead
- * of inference in a worker thread (see preprocess/prepared-stream.ts), at most `prefetch` images in flight.
+ * `metric: 'coco'`, as pycocotools does). The Node edge of validation: reads the model and dataset files and
+ * streams the images with sharp, decode + letterbox of the next images running ahead of inference in a worker
+ * thread (see preprocess/prepared-stream.ts), at most `prefetch` images in flight. The loop itself is
+ * {@link runValidation} (validate-run.ts), which the web page runs too.
  */
 import { availableParallelism } from 'node:os';
-import { performance } from 'node:perf_hooks';
-import { DatasetError, UsageError } from '../core/errors.js';
-import { cocoEvaluate, type CocoEvaluation } from './coco/cocoeval.js';
-import type { DetectionMetrics, ImageDetections, ImageLabels } from './contract.js';
+import { UsageError } from '../core/errors.js';
+import { loadOnnx } from '../io/onnx/file.js';
 import { openDataset } from './dataset/open.js';
-import type { Dataset, DatasetImage, SkippedImage } from './dataset/types.js';
-import type { OutputLayout } from './decode/layouts.js';
-import { computeDetectionMetrics } from './metrics/detection-metrics.js';
-import { labelsToOriginal, type LetterboxGeometry } from './preprocess/letterbox.js';
-import { openPreparedStream, type PreparedStream } from './preprocess/prepared-stream.js';
+import { modelInfoOf, type ModelInfo } from './model-info.js';
 import { openPostprocessQueue } from './postprocess-queue.js';
-import { createPredictor, readModelInfo, type Predictor } from './predictor.js';
-import { cocoEvaluationInput, toCocoResults, type CocoPrediction } from './coco-results.js';
+import { openPreparedStream } from './preprocess/prepared-stream.js';
+import { runValidation, type ValidateOptions, type ValidationResult } from './validate-run.js';
 
-export type MetricMode = 'ultralytics' | 'coco';
+export { groundTruth } from './validate-run.js';
+export type { MetricMode, StageSpeed, ValidateOptions, ValidateProgress, ValidationResult } from './validate-run.js';
 
-export interface ValidateProgress { done: number; total: number; label?: string }
-
-export interface ValidateOptions {
-  /** ONNX model file. */
-  model: string;
-  /** Ultralytics data.yaml or COCO instances json. */
-  data: string;
-  /** Image folder for a COCO json. */
-  images?: string;
-  /** Split of a yaml (default 'val'). */
-  split?: string;
-  /** Square input size (default: the model's static input, else its metadata, else 640). */
-  imgsz?: number;
-  conf?: number;
-  iou?: number;
-  maxDet?: number;
-  agnostic?: boolean;
-  metric?: MetricMode;
-  layout?: OutputLayout;
-  threads?: number;
-  /** onnxruntime intra-op spinning (see SessionOptions.allowSpinning). */
-  allowSpinning?: boolean;
-  /** Images decoded + letterboxed ahead of inference, at most (default 4). */
-  prefetch?: number;
-  /**
-   * Worker threads for decode + letterbox and for postprocessing (1 each), or 0 to do both on the calling
-   * thread. Default: 1 when `threads` leaves a CPU core free for them, else 0 (measured: with every core
-   * running inference, the workers only slow it down).
-   */
-  workers?: number;
-  /** Keep COCO-format predictions in the result (for --save-predictions). */
-  keepPredictions?: boolean;
-  onProgress?: (p: ValidateProgress) => void;
-}
-
-export interface StageSpeed {
-  /** Decode + letterbox time not hidden behind inference, ms per image. */
-  preprocessMs: number;
-  inferenceMs: number;
-  /** Decode of the output, NMS, box mapping, ms per image. */
-  postprocessMs: number;
-}
-
-export interface ValidationResult {
-  model: string;
-  data: string;
-  datasetKind: Dataset['kind'];
-  metric: MetricMode;
-  imgsz: number;
-  layout: OutputLayout;
-  names: string[];
-  /** Images evaluated. */
-  images: number;
-  /** Non-crowd ground-truth boxes of the evaluated images. */
-  instances: number;
-  /** Ultralytics metrics (metric 'ultralytics'). */
-  metrics?: DetectionMetrics;
-  /** pycocotools metrics (metric 'coco'). */
-  coco?: Pick<CocoEvaluation, 'stats' | 'perCategory' | 'images' | 'detections'>;
-  speed: StageSpeed;
-  /** Whole run, ms (images/s = images / wallMs × 1000). */
-  wallMs: number;
-  skipped: SkippedImage[];
-  warnings: string[];
-  predictions?: CocoPrediction[];
-  /** Where preprocessing ran: 'worker' threads, or the 'main' thread (workers: 0, or a worker failed: fallbackReason). */
-  preprocess?: { mode: 'worker' | 'main'; fallbackReason?: string };
-  /** Where postprocessing ran, likewise. A worker failure is also listed in `warnings`. */
-  postprocess?: { mode: 'worker' | 'main'; fallbackReason?: string };
-}
-
-function namesWarning(model: readonly string[], data: readonly string[]): string | undefined {
-  if (model.length !== data.length) return `the model has ${model.length} classes but the dataset ${data.length}; class indices are compared as they are`;
-  const i = model.findIndex((n, k) => n !== data[k]);
-  if (i >= 0) return `model class names differ from the dataset's (first at index ${i}: model '${model[i]}', dataset '${data[i]}'); class indices are compared as they are`;
-  return undefined;
-}
-
-/** Ground truth of a dataset image in original pixels (normalised YOLO boxes go through the letterbox frame). */
-export function groundTruth(image: DatasetImage, g: LetterboxGeometry): ImageLabels {
-  const l = image.labels;
-  const base = { imageId: image.imageId, width: g.originalWidth, height: g.originalHeight };
-  if (l.kind === 'normalized') return { ...base, boxesXyxy: labelsToOriginal(l.boxesCxcywh, g), classes: l.classes };
-  return { ...base, boxesXyxy: l.boxesXyxy, classes: l.classes, crowd: l.crowd, areas: l.areas };
+/** Read what validation needs from an ONNX file's metadata and graph signature. */
+export async function readModelInfo(file: string): Promise<ModelInfo> {
+  return modelInfoOf(await loadOnnx(file), file);
 }
 
 /** 1 worker when inference leaves a core free (`threads` below the cores available), else 0. */
@@ -117,95 +33,14 @@ export async function validate(options: ValidateOptions): Promise<ValidationResu
   if (metric !== 'ultralytics' && metric !== 'coco') throw new UsageError(`unknown metric '${String(metric)}'; use ultralytics or coco`);
   const info = await readModelInfo(options.model);
   const dataset = await openDataset(options.data, { split: options.split, images: options.images, modelNames: info.names });
-  const warnings = [...dataset.warnings];
-  const names = info.names ?? dataset.names;
-  if (info.names && dataset.kind === 'yolo') {
-    const w = namesWarning(info.names, dataset.names);
-    if (w) warnings.push(w);
-  }
-  if (!info.names) warnings.push(`the model has no 'names' metadata; using the dataset's ${dataset.names.length} class names`);
-  if (options.imgsz !== undefined && info.inputSize !== undefined && options.imgsz !== info.inputSize) {
-    throw new UsageError(`--imgsz ${options.imgsz} does not match the model's fixed input size ${info.inputSize}; omit --imgsz or re-export the model`);
-  }
-  const imgsz = options.imgsz ?? info.inputSize ?? 640;
-  const total = dataset.images.length;
   const workers = options.workers ?? defaultWorkers(options.threads);
-  // Pre- and postprocessing workers start now, so their start-up overlaps with session creation and warm-up.
-  const stream: PreparedStream = openPreparedStream(dataset.images.map((im) => im.path), {
-    size: imgsz, depth: options.prefetch, workers,
-  });
-  const postQueue = openPostprocessQueue({ workers });
-  const skipped = [...dataset.skipped];
-  const labels: ImageLabels[] = [];
-  const detections: ImageDetections[] = [];
-  const evaluated: DatasetImage[] = [];
-  let pre = 0, inf = 0, post = 0;
-  let predictor: Predictor | undefined;
-  try {
-    predictor = await createPredictor(options.model, info, {
-      imgsz, numClasses: names.length, layout: options.layout, threads: options.threads, allowSpinning: options.allowSpinning,
-      conf: options.conf, iou: options.iou, maxDet: options.maxDet, agnostic: options.agnostic,
-    });
-    if (predictor.layout.layout !== 'e2e' && predictor.layout.numClasses !== names.length) {
-      warnings.push(`the output carries ${predictor.layout.numClasses} classes but ${names.length} names are known`);
-      while (names.length < predictor.layout.numClasses) names.push(`class_${names.length}`);
-    }
-    await predictor.warmup();
-    // Postprocessing of image i (in the worker) overlaps with inference of the next images; at most `depth`
-    // outputs wait for it.
-    const pendingPost: Promise<void>[] = [];
-    const depth = Math.max(1, options.prefetch ?? 4);
-    for (let i = 0; i < total; i++) {
-      const item = dataset.images[i]!;
-      const t0 = performance.now();
-      const prepared = await stream.next();
-      if (!prepared.ok) {
-        skipped.push({ path: item.path, reason: prepared.reason });
-        options.onProgress?.({ done: i + 1, total, label: item.imageId });
-        continue;
-      }
-      pre += performance.now() - t0;
-      const { output, inferenceMs } = await predictor.infer(prepared.data);
-      stream.recycle(prepared.data);
-      inf += inferenceMs;
-      const k = evaluated.length;
-      evaluated.push(item);
-      const geometry = prepared.geometry;
-      labels.push(groundTruth(item, geometry));
-      pendingPost.push(postQueue.submit(output, predictor.postprocess, geometry).then((r) => {
-        detections[k] = { imageId: item.imageId, ...r.detections };
-        post += r.postprocessMs;
-      }));
-      if (pendingPost.length > depth) await pendingPost.shift();
-      options.onProgress?.({ done: i + 1, total, label: item.imageId });
-    }
-    await Promise.all(pendingPost);
-  } finally {
-    await stream.close();
-    await postQueue.close();
-    await predictor?.release();
-  }
-  if (evaluated.length === 0) throw new DatasetError(`${dataset.source}: no image could be evaluated (${skipped.length} skipped; first: ${skipped[0]?.path}: ${skipped[0]?.reason})`, dataset.source);
-  const decodeFailures = skipped.length - dataset.skipped.length;
-  for (const reason of [stream.fallbackReason, postQueue.fallbackReason]) if (reason !== undefined) warnings.push(`${reason}; the rest ran on the main thread`);
-  if (skipped.length > 0) warnings.push(`${skipped.length} image(s) skipped (${dataset.skipped.length} for labels or missing files, ${decodeFailures} unreadable)`);
-  const instances = labels.reduce((s, l) => s + l.classes.filter((_, g) => !l.crowd?.[g]).length, 0);
-  const result: ValidationResult = {
-    model: options.model, data: dataset.source, datasetKind: dataset.kind, metric, imgsz, layout: predictor.layout.layout, names,
-    images: evaluated.length, instances,
-    speed: { preprocessMs: pre / evaluated.length, inferenceMs: inf / evaluated.length, postprocessMs: post / evaluated.length },
-    wallMs: 0, skipped, warnings,
-    preprocess: { mode: stream.mode, ...(stream.fallbackReason !== undefined ? { fallbackReason: stream.fallbackReason } : {}) },
-    postprocess: { mode: postQueue.mode, ...(postQueue.fallbackReason !== undefined ? { fallbackReason: postQueue.fallbackReason } : {}) },
-  };
-  if (metric === 'ultralytics') {
-    result.metrics = computeDetectionMetrics({ labels, detections, names });
-  } else {
-    const { gt, results } = cocoEvaluationInput(dataset, evaluated, labels, detections, names);
-    const ev = cocoEvaluate({ dataset: gt, results });
-    result.coco = { stats: ev.stats, perCategory: ev.perCategory, images: ev.images, detections: ev.detections };
-  }
-  if (options.keepPredictions) result.predictions = toCocoResults(evaluated, detections, dataset.categoryIds);
-  result.wallMs = performance.now() - started;
-  return result;
+  return runValidation({
+    model: options.model,
+    modelSource: options.model,
+    info,
+    dataset,
+    openStream: (size) => openPreparedStream(dataset.images.map((im) => im.path), { size, depth: options.prefetch, workers }),
+    postprocess: () => openPostprocessQueue({ workers }),
+    startedMs: started,
+  }, options);
 }

@@ -9,3 +9,4 @@ export type { GraphIndex } from './onnx-graph.js';
 export { modulePathFromNodeName, modulePathFromTensorName, layerIndexOf, isWithin } from './module-path.js';
 export { inspectOnnx, INSPECT_SCHEMA_VERSION } from './summary.js';
 export type { InspectLayer, InspectMetadata, InspectOptions, InspectReport, InspectTotals } from './summary.js';
+export { quantizationOps, refuseQuantized } from './quantized.js';

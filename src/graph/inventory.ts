@@ -6,8 +6,8 @@
 import type { NodeProto, TensorProto } from 'onnx-buf';
 import type { DType, Tensor } from '../core/dtype.js';
 import { BYTES_PER_ELEMENT, isFloatDType, numel } from '../core/dtype.js';
-import type { ExternalReader, OnnxModel } from '../io/onnx/index.js';
-import { inFile, readTensor, tensorDims, tensorDType, tensorRawBytes } from '../io/onnx/index.js';
+import type { ExternalReader, OnnxModel } from '../io/onnx/bytes.js';
+import { inFile, readTensor, tensorDims, tensorDType, tensorRawBytes } from '../io/onnx/bytes.js';
 import { modulePathFromNodeName, modulePathFromTensorName } from './module-path.js';
 import { nodeMacs } from './macs.js';
 import { constantOf, indexGraph, intAttr, type GraphIndex } from './onnx-graph.js';
@@ -109,6 +109,13 @@ function nonZeroOf(proto: TensorProto, dtype: DType, count: number, external: Ex
   return raw ? countNonZeroBytes(dtype, raw, count) : countNonZero(readTensor(proto, external));
 }
 
+/** The quantized constant behind a DequantizeLinear output (QDQ models keep weights as int8 → DequantizeLinear). */
+function dequantizedConstant(g: GraphIndex, value: string): string | undefined {
+  const p = g.producer.get(value);
+  const n = p === undefined ? undefined : g.nodes[p];
+  return n?.opType === 'DequantizeLinear' && n.input[0] ? constantOf(g, n.input[0])?.name : undefined;
+}
+
 interface Candidate { node: NodeProto; weight: string; op: LayerOp; layout: WeightLayout; bias: string | undefined }
 
 function candidate(g: GraphIndex, node: NodeProto): Candidate | undefined {
@@ -116,8 +123,20 @@ function candidate(g: GraphIndex, node: NodeProto): Candidate | undefined {
   const input = (i: number) => node.input[i] || undefined;
   const constName = (i: number) => {
     const v = input(i);
-    return v === undefined ? undefined : constantOf(g, v)?.name;
+    return v === undefined ? undefined : constantOf(g, v)?.name ?? dequantizedConstant(g, v);
   };
+  if (op === 'QLinearConv') {
+    const weight = constName(3);
+    return weight ? { node, weight, op: 'Conv', layout: 'conv', bias: constName(8) } : undefined;
+  }
+  if (op === 'ConvInteger') {
+    const weight = constName(1);
+    return weight ? { node, weight, op: 'Conv', layout: 'conv', bias: undefined } : undefined;
+  }
+  if (op === 'MatMulInteger' || op === 'QLinearMatMul') {
+    const weight = constName(op === 'QLinearMatMul' ? 3 : 1);
+    return weight && g.constants.get(weight)!.proto.dims.length >= 2 ? { node, weight, op: 'MatMul', layout: 'kn', bias: undefined } : undefined;
+  }
   if (op === 'Conv' || op === 'ConvTranspose') {
     const weight = constName(1);
     if (!weight) return undefined;

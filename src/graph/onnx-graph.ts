@@ -3,8 +3,8 @@
  * (exporters route shared weights through Identity nodes).
  */
 import type { NodeProto } from 'onnx-buf';
-import type { OnnxModel, TensorRef } from '../io/onnx/index.js';
-import { tensorRefs } from '../io/onnx/index.js';
+import type { OnnxModel, TensorRef } from '../io/onnx/bytes.js';
+import { tensorRefs } from '../io/onnx/bytes.js';
 
 export interface GraphIndex {
   readonly nodes: readonly NodeProto[];

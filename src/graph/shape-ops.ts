@@ -4,7 +4,7 @@
  * pad arithmetic torch.onnx emits), so shapes that depend on them stay static.
  */
 import type { NodeProto } from 'onnx-buf';
-import { readTensor } from '../io/onnx/index.js';
+import { readTensor } from '../io/onnx/bytes.js';
 import { intAttr, intsAttr, strAttr } from './onnx-graph.js';
 import {
   broadcast, broadcastValues, MAX_FOLD, normAxis, numelOf, pick, sliceIndices, transposeValues, validShape, windowOutput,
@@ -337,7 +337,7 @@ const constant: ShapeRule = (n) => {
 const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Sqrt', 'Erf', 'Abs', 'Neg', 'Floor', 'Ceil', 'Round', 'Reciprocal',
   'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Gelu', 'Mish', 'Softplus', 'Sin', 'Cos', 'Not', 'Clip',
   'Softmax', 'LogSoftmax', 'Dropout', 'BatchNormalization', 'InstanceNormalization', 'LayerNormalization', 'LRN',
-  'IsNaN', 'IsInf', 'Sign', 'PRelu', 'CumSum'];
+  'IsNaN', 'IsInf', 'Sign', 'PRelu', 'CumSum', 'QuantizeLinear', 'DequantizeLinear'];
 const BINARY: Record<string, ((x: number, y: number) => number) | undefined> = {
   Add: (x, y) => x + y, Sub: (x, y) => x - y, Mul: (x, y) => x * y, Div: (x, y) => x / y, Pow: (x, y) => x ** y,
   Max: Math.max, Min: Math.min, Equal: (x, y) => Number(x === y), Less: (x, y) => Number(x < y),

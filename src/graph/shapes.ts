@@ -4,8 +4,8 @@
  * Values whose shape cannot be derived stay unknown; the first few reasons are reported, nothing throws.
  */
 import { isPrunekitError } from '../core/errors.js';
-import type { OnnxModel, TensorRef } from '../io/onnx/index.js';
-import { opsetOf, parseUltralyticsMetadata, readTensor, tensorDims } from '../io/onnx/index.js';
+import type { OnnxModel, TensorRef } from '../io/onnx/bytes.js';
+import { opsetOf, parseUltralyticsMetadata, readTensor, tensorDims } from '../io/onnx/bytes.js';
 import { indexGraph, type GraphIndex } from './onnx-graph.js';
 import { SHAPE_RULES, type OpContext } from './shape-ops.js';
 import { MAX_FOLD, validShape, type Shape } from './shape-math.js';

@@ -4,8 +4,8 @@
  * fields are only ever added within a version.
  */
 import { BYTES_PER_ELEMENT, isFloatDType, numel } from '../core/dtype.js';
-import type { OnnxModel, ValueSpec } from '../io/onnx/index.js';
-import { inFile, modelInputs, modelOutputs, ONNX_DTYPE, parseUltralyticsMetadata } from '../io/onnx/index.js';
+import type { OnnxModel, ValueSpec } from '../io/onnx/bytes.js';
+import { inFile, modelInputs, modelOutputs, ONNX_DTYPE, parseUltralyticsMetadata } from '../io/onnx/bytes.js';
 import { listLayers } from './inventory.js';
 import { indexGraph, resolveIdentity } from './onnx-graph.js';
 import { inferShapes, type ShapeOptions, type ShapeProblem } from './shapes.js';

@@ -139,16 +139,19 @@ export function checkYamlAgainstModel(spec: ModelYamlSpec, paths: ModelPaths, or
 
 /**
  * A yaml ClassSource from ONNX `metadata_props`, when an exporter stored the model yaml there (Ultralytics does
- * not; some forks do, under keys like `yaml`): any entry that parses as a model yaml with backbone and head.
+ * not; some forks do, under keys like `yaml`): the first entry that parses as a model yaml with backbone and head.
+ * Entries that mention both but are not a valid model yaml are listed in `problems` (the caller reports them).
  */
-export function classSourceFromMetadata(props: Readonly<Record<string, string>>): YamlClassSource | undefined {
+export function classSourceFromMetadata(props: Readonly<Record<string, string>>): { source: YamlClassSource | undefined; problems: string[] } {
+  const problems: string[] = [];
   for (const [key, value] of Object.entries(props)) {
     if (!value.includes('backbone') || !value.includes('head')) continue;
     try {
-      return yamlClassSource(parseModelYaml(value, `metadata '${key}'`), key, 'onnx-metadata');
-    } catch {
-      continue;
+      return { source: yamlClassSource(parseModelYaml(value, `metadata '${key}'`), key, 'onnx-metadata'), problems };
+    } catch (e) {
+      if (!(e instanceof ModelFormatError)) throw e;
+      problems.push(e.message);
     }
   }
-  return undefined;
+  return { source: undefined, problems };
 }

@@ -32,6 +32,8 @@ export interface Plan {
   classSources: readonly { kind: ClassSourceKind; description: string }[];
   head: { method: HeadInfo['method']; detail: string; pruned: boolean };
   entries: PlanEntry[];
+  /** Problems met while planning that did not stop it (e.g. a model yaml in the metadata that does not parse). */
+  warnings?: string[];
 }
 
 /** Class chain of a path from the first source that knows it; class names lose module prefixes. */

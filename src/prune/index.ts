@@ -24,6 +24,8 @@ export { LOADERS, loadClassSource } from './load-class-source.js';
 export type { ClassSourceLoader } from './load-class-source.js';
 export { pruneFile, resolvePreset } from './prune-file.js';
 export type { PruneFileOptions, PruneFileResult } from './prune-file.js';
+export { applyReplacements, modelBytes, openPruneStream, pruneOnnxBytes, rawDataOffset } from './prune-stream.js';
+export type { PruneStream, Replacement } from './prune-stream.js';
 export { randomFeeds, verifyModel } from './verify.js';
 export type { OutputCheck, PruneVerifyOptions, PruneVerifyResult } from './verify.js';
 export { pruneReconstructed, splitBlocks } from './recon/sequential.js';

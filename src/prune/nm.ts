@@ -56,21 +56,22 @@ export function nmMask(t: Tensor, layer: Pick<WeightLayer, 'layout' | 'dims' | '
   const r = reductionOf(layer);
   if (!r || r.size % p.m !== 0) return undefined;
   const mag = magnitudes(t);
-  const abs = t.dtype === 'float16' || t.dtype === 'bfloat16' ? (x: number) => x : Math.abs;
   const mask = new Uint8Array(t.data.length);
   const idx = new Array<number>(p.m);
   const drop = p.m - p.n;
   for (let v = 0; v < r.vectors; v++) {
     for (let g = 0; g < r.size; g += p.m) {
+      // Every layout's index grows with j, so a strict `<` below keeps the lowest index among equal magnitudes.
       for (let j = 0; j < p.m; j++) idx[j] = r.index(v, g + j);
       for (let c = 0; c < drop; c++) {
         let best = -1, bestMag = Infinity;
         for (let j = 0; j < p.m; j++) {
           const e = idx[j]!;
           if (mask[e]) continue;
-          const a = abs(mag[e]!);
-          // NaN compares false: it is never chosen unless nothing else is left.
-          if (best < 0 || a < bestMag || (a === bestMag && e < best)) { best = e; bestMag = Number.isNaN(a) ? Infinity : a; }
+          // |w| (float16/bfloat16 bit patterns are already non-negative). NaN compares false: it is chosen only
+          // when nothing else is left, as is +-Infinity (the first unmasked one).
+          const a = Math.abs(mag[e]!);
+          if (best < 0 || a < bestMag) { best = e; bestMag = Number.isNaN(a) ? Infinity : a; }
         }
         mask[best] = 1;
       }

@@ -6,20 +6,21 @@ import path from 'node:path';
 import { FileError } from '../core/errors.js';
 import type { ClassSource } from '../graph/index.js';
 import { checkOutputs } from '../io/files/index.js';
+import { refuseQuantized } from '../graph/quantized.js';
 import { loadOnnx, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
 import { loadPresetConfig } from './config-file.js';
 import { loadClassSource } from './load-class-source.js';
 import type { Preset } from './preset.js';
 import { getPreset } from './presets.js';
-import { bytesOf } from '../core/dtype.js';
-import { cutLayer, ownedBy, preparePrune, pruneModel, pruneResult, type PruneOptions } from './prune.js';
-import type { PruneLayerRow, PruneResult, PrunedFileResult } from './result.js';
-import { rawDataOffset, writePatchedOnnx, writeReplaced, type Replacement } from './write.js';
+import { pruneModel, type PruneOptions } from './prune.js';
+import { openPruneStream } from './prune-stream.js';
+import type { PruneResult, PrunedFileResult } from './result.js';
+import { writePatchedOnnx, writeReplaced } from './write.js';
 import { pruneReconstructed, type ReconstructionInfo, type ReconstructionOptions } from './recon/sequential.js';
 import type { DataCriterion } from './recon/layer.js';
 import type { CalibrationSource } from './structured/calibrate.js';
 import { verifyModel } from './verify.js';
-import { UnsupportedOpError, UsageError } from '../core/errors.js';
+import { UnsupportedOpError, UsageError, errorMessage } from '../core/errors.js';
 
 export interface PruneFileOptions extends Omit<PruneOptions, 'preset' | 'classSources'> {
   /** Built-in preset name (default `uniform` when neither preset nor config is given). */
@@ -62,6 +63,7 @@ export async function pruneFile(input: string, output: string | undefined, optio
   if (options.arch) sources.push(await loadClassSource(options.arch));
   if (options.classSources) sources.push(...options.classSources);
   const model = await loadOnnx(input);
+  refuseQuantized(model, 'prune', input);
   const inputBytes = model.source?.length ?? serializeOnnx(model).length;
   const pruneOptions: PruneOptions = { ...options, preset, classSources: sources };
   if (options.dataCriterion && options.dataCriterion !== 'magnitude' && !options.calibration) {
@@ -70,13 +72,11 @@ export async function pruneFile(input: string, output: string | undefined, optio
   // A global allocation needs a weight-only score: LAMP unless one was given (data criteria pick within layers).
   const allocation = options.scope === 'global' ? options.criterion ?? 'lamp' : options.criterion;
   if (options.calibration) return pruneCalibratedFile(model, input, inputBytes, output, { ...options, ...pruneOptions, criterion: allocation }, options.calibration);
-  const prep = preparePrune(model, pruneOptions);
-  const entries = prep.plan.entries;
-  const offsets = entries.map((e) => rawDataOffset(model, prep.graph.constants.get(e.layer.id)!.proto));
-  const streamable = model.source !== undefined && entries.every((e, i) => e.protected || offsets[i] !== undefined);
+  const dryRun = options.dryRun || output === undefined;
+  const stream = openPruneStream(model, { ...pruneOptions, dryRun });
   let result: PruneResult;
   let out: { path: string; bytes: number } | undefined;
-  if (!streamable && !options.dryRun && output !== undefined) {
+  if (!stream.streamable && !options.dryRun && output !== undefined) {
     // External data or typed-field storage: edit in memory and let saveOnnx lay the file out.
     const pruned = pruneModel(model, pruneOptions);
     result = pruned.result;
@@ -84,25 +84,12 @@ export async function pruneFile(input: string, output: string | undefined, optio
     out = { path: saved.path, bytes: saved.bytes + (saved.externalDataBytes ?? 0) };
   } else {
     // Stream: cut each layer as the writer reaches its bytes, so only one layer's new values live at a time.
-    const rows: PruneLayerRow[] = new Array(entries.length);
-    const owned = ownedBy(model);
-    const order = entries.map((_, i) => i).sort((a, b) => (offsets[a] ?? 0) - (offsets[b] ?? 0));
-    let done = 0;
-    const dryRun = options.dryRun || output === undefined;
-    function* replacements(): Generator<Replacement> {
-      for (const i of order) {
-        const { row, values } = cutLayer(prep, i, { nm: options.nm, dryRun }, owned, true);
-        rows[i] = row;
-        options.onProgress?.({ done: ++done, total: entries.length, label: row.modulePath });
-        if (values) yield { offset: offsets[i]!, bytes: bytesOf(values.data) };
-      }
-    }
-    if (dryRun) for (const _ of replacements());
+    if (dryRun) for (const _ of stream.replacements());
     else {
-      const saved = await writeReplaced(model.source!, output!, replacements(), { force: options.force });
+      const saved = await writeReplaced(model.source!, output!, stream.replacements(), { force: options.force });
       out = { path: saved.path, bytes: saved.bytes };
     }
-    result = pruneResult(model, prep, rows, pruneOptions);
+    result = stream.result();
   }
   return { ...result, files: { input: { path: input, bytes: inputBytes }, output: out }, model };
 }
@@ -115,7 +102,7 @@ async function pruneCalibratedFile(model: OnnxModel, input: string, inputBytes: 
     try {
       await verifyModel(serializeOnnx(r.model));
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
+      const why = errorMessage(e);
       throw new UnsupportedOpError(`${input}: the reconstructed model failed the onnxruntime check (${why}); nothing was written — please report this model`, input, { cause: e });
     }
     const saved = await writePatchedOnnx(r.model, output, { force: options.force });

@@ -9,7 +9,7 @@ import { UnsupportedOpError } from '../core/errors.js';
 import { countNonZero, indexGraph, listLayers, modulePathFromNodeName, type ClassSource, type GraphIndex, type WeightLayer } from '../graph/index.js';
 import { nameRuleSource } from '../graph/name-rules.js';
 import { checkYamlAgainstModel, classSourceFromMetadata, type YamlClassSource } from '../graph/yaml-source.js';
-import { isExternal, readTensor, withTensorValues, type OnnxModel } from '../io/onnx/index.js';
+import { isExternal, readTensor, withTensorValues, type OnnxModel } from '../io/onnx/bytes.js';
 import { allocatePlan, checkAllocationOptions } from './allocate-plan.js';
 import { categorise, layerChains, type Plan } from './categorise.js';
 import { findHead } from './head.js';
@@ -72,7 +72,7 @@ function floatCensus(g: GraphIndex, model: OnnxModel, layers: readonly WeightLay
 export function planPrune(model: OnnxModel, layers: readonly WeightLayer[], g: GraphIndex, options: PruneOptions): Plan {
   const props: Record<string, string> = {};
   for (const p of model.proto.metadataProps) props[p.key] = p.value;
-  const meta = classSourceFromMetadata(props);
+  const { source: meta, problems } = classSourceFromMetadata(props);
   const sources = [...(options.classSources ?? []), ...(meta ? [meta] : []), nameRuleSource(options.preset.nameRules)];
   const yaml = sources.find(isYaml);
   if (yaml) {
@@ -81,7 +81,8 @@ export function planPrune(model: OnnxModel, layers: readonly WeightLayer[], g: G
   }
   const chains = new Map([...layerChains(layers, sources)].map(([id, c]) => [id, c.chain]));
   const head = findHead({ layers, chains, headClasses: options.preset.head.classes, yamlLayerCount: yaml?.spec.layers.length, graph: g });
-  return categorise(layers, options.preset, { sources, head, pruneHead: options.pruneHead ?? false });
+  const plan = categorise(layers, options.preset, { sources, head, pruneHead: options.pruneHead ?? false });
+  return problems.length > 0 ? { ...plan, warnings: problems.map((p) => `${p}; not used as a class source`) } : plan;
 }
 
 /** Everything decided before any weight is cut: plan, counts, and a reader for the weights. */

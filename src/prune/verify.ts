@@ -6,7 +6,7 @@
 import { ModelFormatError } from '../core/errors.js';
 import { numel, type Tensor } from '../core/dtype.js';
 import { toFloat32 } from '../core/convert.js';
-import type { RuntimeSession } from '../runtime/index.js';
+import type { RuntimeSession } from '../runtime/session.js';
 
 export interface OutputCheck {
   name: string;
@@ -65,7 +65,7 @@ export interface PruneVerifyOptions {
 /** Load and run the pruned model once; ModelFormatError when it fails or an output changes shape. */
 export async function verifyModel(pruned: string | Uint8Array, options: PruneVerifyOptions = {}): Promise<PruneVerifyResult> {
   const started = performance.now();
-  const { createSession } = await import('../runtime/index.js');
+  const { createSession } = await import('../runtime/session.js');
   const session = await createSession(pruned, { threads: 2 });
   const feeds = options.feeds ?? randomFeeds(session);
   const label = options.inputLabel ?? 'random (fixed seed, uniform [0,1))';

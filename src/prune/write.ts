@@ -4,20 +4,11 @@
  * existing file is replaced without `force`. Replacements may be produced lazily (a generator), so a prune
  * holds the source plus one layer at a time, never a second copy of the model.
  */
-import type { TensorProto } from 'onnx-buf';
 import { writeFileAtomic } from '../io/files/index.js';
-import { isExternal, saveOnnx, type OnnxModel, type SavedFile } from '../io/onnx/index.js';
+import { saveOnnx, type OnnxModel, type SavedFile } from '../io/onnx/index.js';
+import type { Replacement } from './prune-stream.js';
 
-/** Bytes to put at `offset` of the source (same length as what they replace). */
-export interface Replacement { offset: number; bytes: Uint8Array }
-
-/** Byte offset of a tensor's raw_data inside the model's source, or undefined when it is stored elsewhere. */
-export function rawDataOffset(model: OnnxModel, t: TensorProto): number | undefined {
-  const src = model.source;
-  if (!src || isExternal(t) || t.rawData.length === 0 || t.rawData.buffer !== src.buffer) return undefined;
-  const offset = t.rawData.byteOffset - src.byteOffset;
-  return offset >= 0 && offset + t.rawData.length <= src.length ? offset : undefined;
-}
+export { rawDataOffset, type Replacement } from './prune-stream.js';
 
 /**
  * Write `source` with replacements (ascending, non-overlapping offsets) to `file`, atomically. The

@@ -3,19 +3,14 @@
  * model whose first input is not an image batch [N, 3, H, W] of floats (calibration feeds letterboxed images).
  */
 import { UsageError } from '../core/errors.js';
-import { modelInputs, type OnnxModel } from '../io/onnx/index.js';
+import { quantizationOps, refuseQuantized } from '../graph/quantized.js';
+import { modelInputs, type OnnxModel } from '../io/onnx/bytes.js';
 
-const QUANT_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger', 'QLinearAdd', 'QLinearMul', 'QGemm']);
-
-/** The quantization ops of a model (empty for a float model). */
-export function quantizationOps(model: OnnxModel): string[] {
-  return [...new Set(model.proto.graph!.node.map((n) => n.opType).filter((op) => QUANT_OPS.has(op)))];
-}
+export { quantizationOps };
 
 /** Throw UsageError unless `model` is a float model with an image input. */
 export function checkQuantizable(model: OnnxModel, what = model.path ?? 'model'): void {
-  const q = quantizationOps(model);
-  if (q.length > 0) throw new UsageError(`${what}: already quantized (contains ${q.join(', ')}); quantize the float model instead`, model.path);
+  refuseQuantized(model, 'quantize', what);
   const input = modelInputs(model.proto)[0];
   if (!input) throw new UsageError(`${what}: the model has no input to calibrate`, model.path);
   const dims = input.shape;

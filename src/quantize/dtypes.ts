@@ -5,7 +5,7 @@
  * is thereby never mistaken for activations.
  */
 import type { GraphIndex } from '../graph/onnx-graph.js';
-import type { OnnxModel } from '../io/onnx/index.js';
+import type { OnnxModel } from '../io/onnx/bytes.js';
 
 const FLOAT = 1, INT64 = 7;
 const INT64_OPS = new Set(['Shape', 'Size', 'NonZero', 'ArgMax', 'ArgMin', 'NonMaxSuppression']);

@@ -11,7 +11,9 @@ import { loadOnnx, saveOnnx, serializeOnnx } from '../io/onnx/index.js';
 import type { CalibrationSource } from '../prune/structured/index.js';
 import { checkQuantizable } from './check.js';
 import { upgradeToOpset13 } from './opset.js';
-import { planQuantization, type FloatNode, type LayerKind, type QuantPlan } from './plan.js';
+import type { Tensor } from '../core/dtype.js';
+import { planQuantization, type FloatNode, type LayerKind, type PlanOptions, type QuantPlan } from './plan.js';
+import { layerSensitivity, type LayerSensitivity } from './sensitivity.js';
 import type { QuantizedLayer } from './qdq.js';
 import { buildQuantized, calibrateRanges, type StaticQuantOptions } from './static.js';
 import { countFusedConvs, outputSqnr, type FusionCount, type OutputSqnr } from './verify.js';
@@ -37,11 +39,20 @@ export interface QuantizeFileOptions extends StaticQuantOptions {
   force?: boolean;
   /** Write the fastest candidate even when it is slower than the float model (default: refuse, write nothing). */
   allowSlower?: boolean;
+  /**
+   * Accuracy control: `check` evaluates a candidate model (e.g. mAP against --max-drop on --data); the most
+   * sensitive layers (see layerSensitivity) return to float, 0, 2, 4, 8, … of them, until a candidate passes.
+   */
+  accuracy?: { check: (bytes: Uint8Array) => Promise<{ ok: boolean; summary: string }>; sensitivityImages?: number; onStep?: (s: AccuracyStep) => void };
   /** Calibration images (from the start of the source) used for the SQNR check (default 8). */
   verifyImages?: number;
 }
 
+export interface AccuracyStep { floatLayers: number; ok: boolean; summary: string }
+
 export interface QuantizeFileResult {
+  /** Accuracy-control steps (empty without accuracy control) and the sensitivity ranking used. */
+  accuracy: { steps: AccuracyStep[]; sensitivity: LayerSensitivity[] };
   input: { path: string; bytes: number; gzipBytes?: number };
   output: { path: string; bytes: number; gzipBytes?: number };
   plan: QuantPlan;
@@ -71,14 +82,37 @@ export async function quantizeModelFile(input: string, output: string, source: C
   const placement = options.placement ?? 'all';
   if (placement === 'auto' && !options.measure) throw new UsageError('placement auto needs a latency probe');
   const candidates = placement === 'auto' ? AUTO_CANDIDATES : [AUTO_CANDIDATES[0]!];
-  const plans = candidates.map((c) => planQuantization(m13, {
+  const sensitive = new Set<number>();
+  const withPlacement = (c: PlacementCandidate): PlanOptions => ({
     exclude: options.exclude,
-    keepFloat: (info) => (info.kind && c.floatKinds.includes(info.kind) ? `placement: ${info.kind} is faster in float` : options.keepFloat?.(info)),
-  }, g));
-  const tensors = [...new Set(plans.flatMap((p) => p.tensors))];
+    keepFloat: (info) => (sensitive.has(info.index) ? 'accuracy control: quantization-sensitive layer' : info.kind && c.floatKinds.includes(info.kind) ? `placement: ${info.kind} is faster in float` : options.keepFloat?.(info)),
+  });
+  const basePlan = planQuantization(m13, withPlacement(candidates[0]!), g);
+  const tensors = [...new Set([...basePlan.tensors, ...candidates.flatMap((c) => planQuantization(m13, withPlacement(c), g).tensors)])];
   const tc = performance.now();
   const cal = await calibrateRanges(m13, tensors, source, options);
   const calSeconds = (performance.now() - tc) / 1000;
+  const steps: AccuracyStep[] = [];
+  let sensitivity: LayerSensitivity[] = [];
+  if (options.accuracy) {
+    const feeds: Array<Readonly<Record<string, Tensor>>> = [];
+    for await (const f of firstFeeds(source, options.accuracy.sensitivityImages ?? 2).feeds()) feeds.push(f);
+    sensitivity = await layerSensitivity(m13, g, basePlan, withPlacement(candidates[0]!), cal.ranges, feeds, options);
+    for (let k = 0; ; k = k === 0 ? 2 : k * 2) {
+      const n = Math.min(k, sensitivity.length);
+      sensitive.clear();
+      for (const s of sensitivity.slice(0, n)) sensitive.add(s.index);
+      const plan = planQuantization(m13, withPlacement(candidates[0]!), g);
+      const r = await options.accuracy.check(serializeOnnx(buildQuantized(m13, plan, cal.ranges, options, g).model));
+      const step = { floatLayers: n, ...r };
+      steps.push(step);
+      options.accuracy.onStep?.(step);
+      if (r.ok && n >= sensitivity.length && n > 0) throw new UsageError(`accuracy budget holds only with every ranked layer float (${r.summary}): no INT8 placement keeps it; nothing written. Widen --max-drop or use --weights-only`);
+      if (r.ok) break;
+      if (n >= sensitivity.length) throw new UsageError(`accuracy budget not met even with all ${n} ranked layers float (${r.summary}); nothing written. Widen --max-drop or use --weights-only`);
+    }
+  }
+  const plans = candidates.map((c) => planQuantization(m13, withPlacement(c), g));
   const built = plans.map((plan) => ({ plan, ...buildQuantized(m13, plan, cal.ranges, options, g) }));
   const bytes = built.map((b) => serializeOnnx(b.model));
   let speedups: Array<number | undefined> = built.map(() => undefined);
@@ -88,6 +122,7 @@ export async function quantizeModelFile(input: string, output: string, source: C
     best = speedups.reduce<number>((b, s, i) => ((s ?? 0) > (speedups[b] ?? 0) ? i : b), 0);
   }
   const chosen = built[best]!;
+  if (chosen.layers.length === 0) throw new UsageError(`${input}: no layer could be quantized (${chosen.plan.float.length} kept float; see --layers); nothing written`);
   const chosenBytes = bytes[best]!;
   const quantizedConvs = chosen.layers.filter((l) => l.op === 'Conv' || l.op === 'ConvTranspose').length;
   const fusion = await countFusedConvs(chosenBytes, quantizedConvs, options.threads);
@@ -103,6 +138,7 @@ export async function quantizeModelFile(input: string, output: string, source: C
   }
   const saved = await saveOnnx(chosen.model, output, { force: options.force });
   return {
+    accuracy: { steps, sensitivity },
     input: { path: input, bytes: model.source?.length ?? floatBytes.length },
     output: { path: saved.path, bytes: saved.bytes },
     plan: chosen.plan, layers: chosen.layers, float: chosen.plan.float,

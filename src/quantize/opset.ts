@@ -6,7 +6,7 @@
  */
 import type { NodeProto, TensorProto } from 'onnx-buf';
 import { UnsupportedOpError } from '../core/errors.js';
-import { attrInt, int64Tensor, makeNode, opsetOf, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import { attrInt, int64Tensor, makeNode, opsetOf, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
 
 export const QDQ_OPSET = 13;
 

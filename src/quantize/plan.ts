@@ -7,7 +7,7 @@
  */
 import type { NodeProto } from 'onnx-buf';
 import { constantOf, indexGraph, intAttr, intsAttr, type GraphIndex } from '../graph/onnx-graph.js';
-import type { OnnxModel } from '../io/onnx/index.js';
+import type { OnnxModel } from '../io/onnx/bytes.js';
 import { isFloatType, valueTypes } from './dtypes.js';
 import { ARITHMETIC_OPS, CONCAT, dataInputs, MOVEMENT_OPS, WEIGHTED_OPS } from './ops.js';
 

@@ -8,7 +8,7 @@ import type { NodeProto, TensorProto } from 'onnx-buf';
 import type { Tensor } from '../core/dtype.js';
 import { toFloat32 } from '../core/convert.js';
 import { constantOf, indexGraph, intAttr, type GraphIndex } from '../graph/onnx-graph.js';
-import { attrInt, getTensor, makeNode, makeTensor, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import { attrInt, getTensor, makeNode, makeTensor, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
 import type { QuantParams } from './params.js';
 import type { QuantPlan } from './plan.js';
 import { quantizeLayer, type ConvQuantization } from './weights.js';
@@ -45,6 +45,8 @@ export function insertQdq(model: OnnxModel, plan: QuantPlan, params: ReadonlyMap
   const graph = shallowCopy(model.proto.graph!);
   const taken = new Set([...g.producer.keys(), ...g.constants.keys(), ...g.graphInputs]);
   const fresh = (stem: string) => { let n = stem; for (let k = 1; taken.has(n); k++) n = `${stem}_${k}`; taken.add(n); return n; };
+  const nodeNames = new Set(g.nodes.map((n) => n.name));
+  const nodeName = (stem: string) => { let n = stem; for (let k = 1; nodeNames.has(n); k++) n = `${stem}_${k}`; nodeNames.add(n); return n; };
   const inits: TensorProto[] = [...graph.initializer];
   const qdq = new Map<string, string>(); // tensor → its DQ output
   const pairFor = new Map<string, NodeProto[]>(); // tensor → its Q and DQ nodes
@@ -57,7 +59,7 @@ export function insertQdq(model: OnnxModel, plan: QuantPlan, params: ReadonlyMap
     let src = t, dq = fresh(`${t}_DequantizeLinear_Output`);
     if (g.graphOutputs.has(t) && g.producer.has(t)) { src = fresh(`${t}_float`); outputRename.set(t, src); dq = t; }
     const q = fresh(`${t}_QuantizeLinear_Output`);
-    pairFor.set(t, [makeNode('QuantizeLinear', [src, s, z], [q], [], { name: `${t}_QuantizeLinear` }), makeNode('DequantizeLinear', [q, s, z], [dq], [], { name: `${t}_DequantizeLinear` })]);
+    pairFor.set(t, [makeNode('QuantizeLinear', [src, s, z], [q], [], { name: nodeName(`${t}_QuantizeLinear`) }), makeNode('DequantizeLinear', [q, s, z], [dq], [], { name: nodeName(`${t}_DequantizeLinear`) })]);
     qdq.set(t, dq);
   }
   const layers: QuantizedLayer[] = [];
@@ -85,7 +87,7 @@ export function insertQdq(model: OnnxModel, plan: QuantPlan, params: ReadonlyMap
           const axisAttr = q.weight.axis === undefined ? [] : [attrInt('axis', q.weight.axis)];
           const shape = q.weight.axis === undefined ? [] : [chans];
           inits.push(makeTensor(wq, { dtype: 'int8', dims: [...w.dims], data: q.weight.data }), makeTensor(ws, { dtype: 'float32', dims: shape, data: q.weight.scales }), makeTensor(wz, { dtype: 'int8', dims: shape, data: new Int8Array(chans) }));
-          nodes.push(makeNode('DequantizeLinear', [wq, ws, wz], [wdq], axisAttr, { name: `${wRef.name}_DequantizeLinear` }));
+          nodes.push(makeNode('DequantizeLinear', [wq, ws, wz], [wdq], axisAttr, { name: nodeName(`${wRef.name}_DequantizeLinear`) }));
           const names = [wdq];
           if (q.bias && bRef) {
             const bq = fresh(`${bRef.name}_quantized`), bs = fresh(`${bRef.name}_scale`), bz = fresh(`${bRef.name}_zero_point`), bdq = fresh(`${bRef.name}_DequantizeLinear_Output`);
@@ -93,7 +95,7 @@ export function insertQdq(model: OnnxModel, plan: QuantPlan, params: ReadonlyMap
             inits.push(makeTensor(bq, { dtype: 'int32', dims: [q.bias.data.length], data: q.bias.data }),
               makeTensor(bs, perAxis ? { dtype: 'float32', dims: [q.bias.scales.length], data: q.bias.scales } : { dtype: 'float32', dims: [], data: q.bias.scales.subarray(0, 1) }),
               makeTensor(bz, perAxis ? { dtype: 'int32', dims: [q.bias.data.length], data: new Int32Array(q.bias.data.length) } : { dtype: 'int32', dims: [], data: new Int32Array(1) }));
-            nodes.push(makeNode('DequantizeLinear', [bq, bs, bz], [bdq], perAxis ? [attrInt('axis', 0)] : [], { name: `${bRef.name}_DequantizeLinear` }));
+            nodes.push(makeNode('DequantizeLinear', [bq, bs, bz], [bdq], perAxis ? [attrInt('axis', 0)] : [], { name: nodeName(`${bRef.name}_DequantizeLinear`) }));
             names.push(bdq);
           }
           cached = { q, names };

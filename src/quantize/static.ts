@@ -5,9 +5,10 @@
  */
 import { DatasetError, UsageError } from '../core/errors.js';
 import { indexGraph, type GraphIndex } from '../graph/onnx-graph.js';
-import type { OnnxModel } from '../io/onnx/index.js';
+import type { OnnxModel } from '../io/onnx/bytes.js';
 import type { CalibrationSource } from '../prune/structured/index.js';
-import { collectRanges, type ActivationProgress } from '../runtime/index.js';
+import type { ActivationProgress } from '../runtime/activations.js';
+import { collectRanges } from '../runtime/ranges.js';
 import { upgradeToOpset13 } from './opset.js';
 import type { QuantDType } from './params.js';
 import { planQuantization, type FloatNode, type PlanOptions, type QuantPlan } from './plan.js';

@@ -6,7 +6,7 @@
  */
 import type { Tensor } from '../core/dtype.js';
 import { toFloat32 } from '../core/convert.js';
-import { parseOnnx } from '../io/onnx/index.js';
+import { parseOnnx } from '../io/onnx/bytes.js';
 import { createSession, optimizedModel } from '../runtime/index.js';
 
 export interface OutputSqnr { name: string; dims: number[]; floatDims: number[]; sqnrDb: number }

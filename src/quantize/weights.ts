@@ -12,6 +12,37 @@ export interface WeightQuantOptions {
   reduceRange?: boolean;
   /** Output-channel axis of the weight (Conv/Gemm with transB: 0; ConvTranspose and MatMul: 1). */
   axis?: number;
+  /**
+   * Range of each channel: `max` (|w| max, nothing clipped) or `mse` (default: the clip of |w| max·α, α in
+   * 0.50…1.00 by 0.02, with the least squared rounding + clipping error — outlier weights no longer stretch
+   * the step of every other weight).
+   */
+  range?: 'max' | 'mse';
+}
+
+/** Squared error of quantizing `values` (indices `idx`) at `scale` symmetric int8 within ±qmax. */
+function quantError(w: Float32Array, idx: readonly number[], scale: number, qmax: number): number {
+  let e = 0;
+  for (const i of idx) {
+    const q = Math.min(qmax, Math.max(-qmax, roundHalfEven(w[i]! / scale)));
+    const d = w[i]! - q * scale;
+    e += d * d;
+  }
+  return e;
+}
+
+/** The symmetric scale of one channel: |w| max, or the MSE-optimal clip of it. */
+function channelScale(w: Float32Array, idx: readonly number[], absMax: number, options: WeightQuantOptions): number {
+  const base = symmetricParams(absMax, options.reduceRange).scale;
+  if ((options.range ?? 'mse') === 'max' || absMax === 0) return base;
+  const qmax = options.reduceRange ? 63 : 127;
+  let best = base, bestErr = quantError(w, idx, base, qmax);
+  for (let a = 0.98; a >= 0.5 - 1e-9; a -= 0.02) {
+    const s = Math.fround(base * a);
+    const e = quantError(w, idx, s, qmax);
+    if (e < bestErr) { bestErr = e; best = s; }
+  }
+  return best;
 }
 
 export interface QuantizedWeights {
@@ -61,9 +92,9 @@ export function quantizeWeights(w: Float32Array, dims: readonly number[], option
   const each = (c: number, fn: (i: number) => void) => (perChannel ? forChannel(dims, axis, c, fn) : w.forEach((_, i) => fn(i)));
   for (let c = 0; c < channels; c++) {
     let absMax = 0;
-    each(c, (i) => { absMax = Math.max(absMax, Math.abs(w[i]!)); });
-    const p: QuantParams = symmetricParams(absMax, options.reduceRange);
-    const scale = Math.max(p.scale, minScales?.[c] ?? 0);
+    const idx: number[] = [];
+    each(c, (i) => { absMax = Math.max(absMax, Math.abs(w[i]!)); idx.push(i); });
+    const scale = Math.max(channelScale(w, idx, absMax, options), minScales?.[c] ?? 0);
     scales[c] = scale;
     const q: QuantParams = { scale: scales[c]!, zeroPoint: 0, dtype: 'int8' };
     each(c, (i) => { data[i] = quantizeValue(w[i]!, q); });

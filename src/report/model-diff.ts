@@ -3,7 +3,7 @@
  */
 import type { Tensor } from '../core/index.js';
 import type { WeightLayer } from '../graph/index.js';
-import { readTensor, tensorRefs, type OnnxModel } from '../io/onnx/index.js';
+import { readTensor, tensorRefs, type OnnxModel } from '../io/onnx/bytes.js';
 import type { SizeValues, SparsityLayer } from './types.js';
 
 /** Size of a model from its layer inventory; MACs only when every layer knows its own. */

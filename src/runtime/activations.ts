@@ -7,7 +7,7 @@ import { create } from '@bufbuild/protobuf';
 import { TypeProto_TensorSchema, TypeProtoSchema, ValueInfoProtoSchema } from 'onnx-buf';
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
-import { serializeOnnx, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import { serializeOnnx, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
 import { createSession, type SessionOptions } from './session.js';
 
 const FLOAT = 1;

@@ -4,7 +4,7 @@
  * the model's opset. Node/tensor/value-info constructors come from io/onnx/build.ts.
  */
 import type { GraphProto, NodeProto, TensorProto, ValueInfoProto } from 'onnx-buf';
-import { attrInt, attrInts, int64Tensor, makeNode, opsetOf, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import { attrInt, attrInts, int64Tensor, makeNode, opsetOf, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
 
 /** A copy of a graph being extended: its nodes, initializers and new outputs, and a fresh-name generator. */
 export interface GraphEdit {

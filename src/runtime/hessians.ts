@@ -10,7 +10,7 @@
  */
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
-import { attrInt, attrInts, attrString, int64Tensor, makeNode, makeTensor, makeValueInfo, type OnnxModel } from '../io/onnx/index.js';
+import { attrInt, attrInts, attrString, int64Tensor, makeNode, makeTensor, makeValueInfo, type OnnxModel } from '../io/onnx/bytes.js';
 import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
 import { editGraph, finishEdit, reduceMean } from './graph-build.js';
 import { batchOfOne } from './moments.js';

@@ -1,4 +1,6 @@
 export { createSession, defaultThreads, prepareFeeds } from './session.js';
+export { loadRuntime, runtimeBackend, useRuntimeBackend } from './backend.js';
+export type { OrtModule, RuntimeBackend } from './backend.js';
 export type { GraphOptimization, IoSpec, PreparedFeeds, RuntimeSession, SessionOptions } from './session.js';
 export { verifyRuns } from './verify.js';
 export type { VerifiedOutput, VerifyOptions, VerifyResult } from './verify.js';

@@ -7,7 +7,7 @@
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
 import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
-import { attrInts, int64Tensor, makeNode, makeValueInfo, type OnnxModel } from '../io/onnx/index.js';
+import { attrInts, int64Tensor, makeNode, makeValueInfo, type OnnxModel } from '../io/onnx/bytes.js';
 import { editGraph, finishEdit, reduceMean } from './graph-build.js';
 
 /** One image's moments of one tensor: `count` positions, mean [C], centred Gram [C×C] (row-major). */

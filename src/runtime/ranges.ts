@@ -7,7 +7,7 @@
 import type { NodeProto, TensorProto, ValueInfoProto } from 'onnx-buf';
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
-import { attrInt, int64Tensor, makeNode, makeTensor, makeValueInfo, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import { attrInt, int64Tensor, makeNode, makeTensor, makeValueInfo, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
 import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
 
 /** One image's range of one tensor. */

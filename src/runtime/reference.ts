@@ -4,8 +4,8 @@
  * value of any tensor is available next to the current one (for statistics that compare the two). Initializers
  * the current model changed are added back under renamed names with the original values; the others are shared.
  */
-import type { OnnxModel } from '../io/onnx/index.js';
-import { shallowCopy, withProto } from '../io/onnx/index.js';
+import type { OnnxModel } from '../io/onnx/bytes.js';
+import { shallowCopy, withProto } from '../io/onnx/bytes.js';
 
 export const REFERENCE_SUFFIX = '__pkref';
 

@@ -1,9 +1,10 @@
 /**
- * The runtime seam: the only module that imports onnxruntime-node. Everything else exchanges our own
- * {@link Tensor} values with it, so the core stays testable (and portable to onnxruntime-web) without the binary.
+ * The runtime seam: sessions over onnxruntime (node or web build, chosen in backend.ts). Everything else
+ * exchanges our own {@link Tensor} values with it, so the core stays testable without the binary and runs in
+ * a browser with onnxruntime-web.
  */
-import { availableParallelism } from 'node:os';
-import type * as Ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-common';
+import { loadedRuntime, loadRuntime, runtimeBackend } from './backend.js';
 import type { DType, Tensor } from '../core/dtype.js';
 import { ModelFormatError, errorMessage } from '../core/errors.js';
 
@@ -46,20 +47,6 @@ export interface RuntimeSession {
 /** Opaque, runtime-native inputs built once and reused across runs. */
 export interface PreparedFeeds { readonly __prepared: true; readonly feeds: Record<string, Ort.Tensor> }
 
-// onnxruntime-node is loaded on first use: commands that never run a model (inspect, prune) do not pay for
-// loading the native binding at startup.
-let ortLib: typeof Ort | undefined;
-
-async function loadOrt(): Promise<typeof Ort> {
-  ortLib ??= await import('onnxruntime-node');
-  return ortLib;
-}
-
-function ortLoaded(): typeof Ort {
-  if (!ortLib) throw new Error('onnxruntime-node is not loaded yet: create a session before preparing feeds');
-  return ortLib;
-}
-
 const ORT_TYPES: Partial<Record<DType, Ort.Tensor.Type>> = {
   float32: 'float32', float16: 'float16', float64: 'float64', int8: 'int8', uint8: 'uint8', int16: 'int16',
   int32: 'int32', int64: 'int64', bool: 'bool',
@@ -67,8 +54,8 @@ const ORT_TYPES: Partial<Record<DType, Ort.Tensor.Type>> = {
 
 function toOrt(t: Tensor): Ort.Tensor {
   const type = ORT_TYPES[t.dtype];
-  if (!type) throw new ModelFormatError(`input dtype ${t.dtype} is not supported by onnxruntime-node`);
-  return new (ortLoaded().Tensor)(type, t.data as never, t.dims as number[]);
+  if (!type) throw new ModelFormatError(`input dtype ${t.dtype} is not supported by ${runtimeBackend().name}`);
+  return new (loadedRuntime().Tensor)(type, t.data as never, t.dims as number[]);
 }
 
 function fromOrt(t: Ort.Tensor): Tensor {
@@ -92,16 +79,16 @@ export function prepareFeeds(feeds: Readonly<Record<string, Tensor>>): PreparedF
 
 /**
  * The intra-op thread count of a session created without one, and the `--threads` default of every command:
- * every core this process may use (`os.availableParallelism()`). Set explicitly rather than left to
+ * every core this process may use (Node: `os.availableParallelism()`; the page: its configured threads). Set explicitly rather than left to
  * onnxruntime, so that what runs is what is printed.
  */
 export function defaultThreads(): number {
-  return availableParallelism();
+  return runtimeBackend().defaultThreads();
 }
 
 /** Create a CPU inference session from a file path or model bytes. */
 export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
-  const ort = await loadOrt();
+  const ort = await loadRuntime();
   const opts: Ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: options.graphOptimization ?? 'all',

@@ -3,7 +3,6 @@
  * validation does, and compare with the reference — the original model's outputs and detections on the same
  * images, computed once. Real mAP50 against the labels and the label-free proxies come from the same detections.
  */
-import { performance } from 'node:perf_hooks';
 import type { ImageDetections, ImageLabels } from '../eval/contract.js';
 import { resolveLayout } from '../eval/decode/layouts.js';
 import { NMS_DEFAULTS } from '../eval/nms/nms.js';

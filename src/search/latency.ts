@@ -6,7 +6,7 @@
  * units they do not, which is why each unit is timed).
  */
 import { measureInterleaved, pairedRatioOfMedians, type LoopProgress, type RatioEstimate } from '../bench/index.js';
-import { serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
+import { serializeOnnx, type OnnxModel } from '../io/onnx/bytes.js';
 import type { Tensor } from '../core/dtype.js';
 import { createSession, prepareFeeds, type RuntimeSession } from '../runtime/index.js';
 import { effectivePoints, type UnitSensitivity } from './sensitivity.js';

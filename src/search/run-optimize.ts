@@ -5,7 +5,7 @@
  * points measured in one interleaved run.
  */
 import { UsageError } from '../core/errors.js';
-import { serializeOnnx } from '../io/onnx/index.js';
+import { serializeOnnx } from '../io/onnx/bytes.js';
 import { pruneChannelsFile, type StructuredFileResult } from '../prune/structured/index.js';
 import type { BudgetRule } from '../report/types.js';
 import { timeAgainst } from './latency.js';

@@ -2,7 +2,6 @@
  * `sensitivity` end to end (Node edge): read the search images once, run the original once (reference
  * outputs), one calibration pass, scan every unit's ladder, time each unit's deepest cut.
  */
-import { performance } from 'node:perf_hooks';
 import { loadOnnx, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
 import type { TraceOptions } from '../graph/deps/index.js';
 import { collectCalibration, type CalibrationInfo, type CalibrationSource } from '../prune/structured/index.js';

@@ -5,8 +5,7 @@
  * proxy damage passes `collapse` (bigger cuts of that unit cannot fit any useful budget), and a ratio that
  * keeps as many channels as the previous one (round-to) is not evaluated twice.
  */
-import { performance } from 'node:perf_hooks';
-import { serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
+import { serializeOnnx, type OnnxModel } from '../io/onnx/bytes.js';
 import { relativeDrop, scoreModel, type Reference, type Score } from './evaluate.js';
 import { spearman } from './proxy.js';
 import { buildCandidate, type BuildOptions, type GroupUnit } from './units.js';

@@ -5,7 +5,7 @@
  */
 import type { ChannelRoot, TraceOptions } from '../graph/deps/index.js';
 import { groupChannels, traceChannels } from '../graph/deps/index.js';
-import type { OnnxModel } from '../io/onnx/index.js';
+import type { OnnxModel } from '../io/onnx/bytes.js';
 import { pruneChannels, type ChannelStats, type StructuredOptions, type StructuredResult } from '../prune/structured/index.js';
 
 export interface GroupUnit {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../src/bench/index.js';
+import { pairedRatioOfMedians, ratioVerdict } from '../../src/bench/stats.js';
 import { bufferIO } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
 import { describeFixtures, fixture, tempDir } from '../helpers/fixtures.js';
@@ -43,22 +44,11 @@ describeFixtures('prunekit bench on LeYOLONano-640', () => {
       expect(m.fileBytes).toBeGreaterThan(1_000_000);
     }
     expect(r.comparisons).toHaveLength(1);
-    expect(r.comparisons[0]!.verdict).toMatch(/95% CI/);
+    // The verdict is the paired bootstrap of exactly the samples written (seed = --seed, default 1). Whether it
+    // says "no significant difference" is timing: see test/bench/verdict.test.ts (recorded samples) and bench/self-check.ts.
+    const [base, cand] = r.models as [BenchResult['models'][number], BenchResult['models'][number]];
+    expect(r.comparisons[0]!.verdict).toBe(ratioVerdict(pairedRatioOfMedians(base.samplesMs, cand.samplesMs, { seed: r.config.seed, resamples: r.config.resamples })));
     expect(r.processPeakRssBytes).toBeGreaterThan(0);
-    expect(io.stdout.join('\n')).toMatch(/LeYOLONano-640\.onnx #2 vs LeYOLONano-640\.onnx: .*95% CI/);
-  });
-
-  it('self-check: the same file twice is "no significant difference" in at least 9 of 10 runs', async () => {
-    const verdicts: string[] = [];
-    for (let i = 0; i < 10; i++) {
-      const io = bufferIO();
-      const code = await runCli(['bench', MODEL, MODEL, '--warmup', '3', '--runs', '20', '--threads', '1', '--seed', String(100 + i)], io);
-      expect(code).toBe(0);
-      const line = io.stdout.join('\n').split('\n').find((l) => l.includes(' vs '));
-      verdicts.push(line ?? '');
-    }
-    const same = verdicts.filter((v) => v.includes('no significant difference')).length;
-    console.log(`[bench self-check] ${same}/10 "no significant difference":\n  ${verdicts.join('\n  ')}`);
-    expect(same).toBeGreaterThanOrEqual(9);
+    expect(io.stdout.join('\n')).toContain(`LeYOLONano-640.onnx #2 vs LeYOLONano-640.onnx: ${r.comparisons[0]!.verdict}`);
   });
 });

@@ -71,7 +71,7 @@ describe('prunekit prune: bad input → one-line error, exit 2', () => {
     )));
     const r = await run(['prune', file, '-o', path.join(dir, 'o.onnx')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/no prunable float weights/);
+    expect(r.err).toMatch(/already quantized \(contains ConvInteger\); prune the float model instead/);
   });
 
   it('missing -o, missing model, existing output without --force', async () => {

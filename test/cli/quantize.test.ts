@@ -26,6 +26,16 @@ describe('prunekit quantize: bad input stops with one line, exit 2, nothing writ
     expect(io.text()).toMatch(/already quantized \(contains QuantizeLinear, DequantizeLinear\); quantize the float model/);
     expect(existsSync(out)).toBe(false);
   });
+  it('prune refuses a quantized model (unstructured and structured)', async () => {
+    const dir = await tempDir();
+    const m = model([node('QuantizeLinear', ['images', 's', 'z'], ['q']), node('DequantizeLinear', ['q', 's', 'z'], ['out'])], [], [input('images', [1, 3, 8, 8])], [output('out', [1, 3, 8, 8])]);
+    const src = await file(dir, 'q.onnx', toBytes(m));
+    for (const extra of [[], ['--structured']]) {
+      const io = bufferIO();
+      expect(await runCli(['prune', src, '-o', path.join(dir, 'p.onnx'), '--target', '0.5', ...extra], io)).toBe(2);
+      expect(io.text()).toMatch(/already quantized \(contains QuantizeLinear, DequantizeLinear\); prune the float model instead/);
+    }
+  });
   it('refuses a model whose input is not an image batch', async () => {
     const dir = await tempDir();
     const m = model([node('Relu', ['x'], ['y'])], [], [input('x', [1, 10])], [output('y', [1, 10])]);

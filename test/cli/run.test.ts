@@ -80,3 +80,40 @@ describeFixtures('prunekit run on LeYOLONano-640 + coco8', () => {
     expect(r.budget?.ok).toBe(false);
   });
 });
+
+describe('prunekit run --structured --calib (#14 item 9)', () => {
+  it('prunes channels calibrated on images apart from validation, validates, benches and reports', async () => {
+    const { demoAssets } = await import('../../src/cli/demo.js');
+    const { cp } = await import('node:fs/promises');
+    const a = demoAssets();
+    const dir = await tempDir('prunekit-run-structured-');
+    const calib = path.join(dir, 'calib');
+    await cp(path.join(path.dirname(a.data), 'images', 'val'), calib, { recursive: true });
+    const out = path.join(dir, 'out');
+    const io = bufferIO();
+    const code = await runCli([
+      'run', a.model, '--data', a.data, '--preset', 'yolov8', '--arch', a.arch, '--structured', '--target', '20%', '--calib', calib,
+      '--calib-images', '4', '-o', out, '--runs', '5', '--warmup', '1', '--threads', '1',
+    ], io);
+    expect(code, io.text()).toBe(0);
+    const text = io.stdout.join('\n');
+    expect(text).toMatch(/\[1\/3\] prune .*tiny-detector\.onnx \(structured, preset yolov8, target 20%, calibrated on .*calib\)/);
+    expect(text).toMatch(/params [\d,]+ → [\d,]+ \(−\d+\.\d%\), MACs [\d,]+ → [\d,]+ \(−\d+\.\d%\)/);
+    // A copy of the validation images: same bytes but other paths, so no overlap by path (the check is by path).
+    const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as { title: string; size: { candidate: { params: number }; base: { params: number } } };
+    expect(report.title).toMatch(/pruned structured \(target: remove 0\.2 of params, calibrated on 4 images of .*calib\)/);
+    expect(report.size.candidate.params).toBeLessThan(report.size.base.params * 0.9);
+  }, 120_000);
+
+  it('warns when the calibration images are the validation images', async () => {
+    const { demoAssets } = await import('../../src/cli/demo.js');
+    const a = demoAssets();
+    const dir = await tempDir('prunekit-run-structured-');
+    const io = bufferIO();
+    const code = await runCli([
+      'run', a.model, '--data', a.data, '--preset', 'uniform', '--structured', '--calib', a.data, '--calib-images', '2', '-o', path.join(dir, 'o'), '--runs', '3', '--warmup', '1', '--threads', '1',
+    ], io);
+    expect([0, 1]).toContain(code);
+    expect(io.stderr.join('\n')).toMatch(/warning: 2 of the 2 calibration images are also validation images of .*data\.yaml/);
+  }, 120_000);
+});

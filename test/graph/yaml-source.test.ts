@@ -59,10 +59,23 @@ describe('parseModelYaml / yamlClassSource', () => {
     expect(() => checkYamlAgainstModel(spec, { nodePaths: ['Conv_0'], weightPaths: [] }, 'm.yaml')).toThrow(/no model.<i> module paths/);
   });
   it('finds a model yaml stored in ONNX metadata', () => {
-    const s = classSourceFromMetadata({ names: "{0: 'a'}", yaml: YAML });
+    const { source: s, problems } = classSourceFromMetadata({ names: "{0: 'a'}", yaml: YAML });
     expect(s?.kind).toBe('onnx-metadata');
     expect(s?.classChain('model.2.m')).toEqual(['TokenC3']);
-    expect(classSourceFromMetadata({ description: 'backbone and head' })).toBeUndefined();
+    expect(problems).toEqual([]);
+  });
+
+  it('reports a metadata entry that mentions backbone and head but is not a model yaml, instead of dropping it silently', () => {
+    expect(classSourceFromMetadata({ description: 'backbone and head' })).toEqual({
+      source: undefined, problems: ["'metadata 'description'': not an Ultralytics model yaml (expected a mapping with 'backbone' and 'head' lists)"],
+    });
+    const broken = classSourceFromMetadata({ yaml: 'backbone: [[-1, 1, Conv\nhead: []' });
+    expect(broken.source).toBeUndefined();
+    expect(broken.problems).toEqual([expect.stringMatching(/^metadata 'yaml': not valid YAML \(/)]);
+    // A valid entry after a broken one is still found; the broken one is still reported.
+    const both = classSourceFromMetadata({ a: 'backbone: [oops head', yaml: YAML });
+    expect(both.source?.kind).toBe('onnx-metadata');
+    expect(both.problems).toHaveLength(1);
   });
 });
 

@@ -41,7 +41,11 @@ const tied = fc.oneof(fc.constantFrom(0, -0, 1, -1, 2, -2), fc.float({ min: -100
 describe('N:M', () => {
   it('parses N:M and rejects bad patterns', () => {
     expect(parseNm('2:4')).toEqual({ n: 2, m: 4 });
-    for (const bad of ['4:4', '0:4', '2', 'a:b', '3:2', '1:100']) expect(() => parseNm(bad)).toThrow(UsageError);
+    expect(parseNm(' 2 : 4 ')).toEqual({ n: 2, m: 4 });
+    expect(parseNm('12:16')).toEqual({ n: 12, m: 16 });
+    expect(parseNm('1:64')).toEqual({ n: 1, m: 64 });
+    for (const bad of ['4:4', '0:4', '2', 'a:b', '3:2', '1:100', '1:65', 'x2:4', '2:4x', '2:4:8', '-1:4']) expect(() => parseNm(bad)).toThrow(UsageError);
+    expect(() => parseNm('5:4')).toThrow('--nm 5:4: expected N:M with 1 <= N < M <= 64, e.g. 2:4');
   });
 
   it('keeps the N largest of every M along a conv reduction row (ties lowest index zeroed first)', () => {
@@ -62,6 +66,28 @@ describe('N:M', () => {
   it('skips layers whose reduction size is not a multiple of M', () => {
     const data = new Float32Array(9);
     expect(nmMask({ dtype: 'float32', dims: [1, 1, 3, 3], data }, { layout: 'conv', dims: [1, 1, 3, 3], groups: 1 }, { n: 2, m: 4 })).toBeUndefined();
+    // The reduction of a batched [.., M, K] or [.., K, N] weight is K alone (12 here), not K times a leading dim.
+    for (const [layout, dims] of [['mk', [2, 3, 12]], ['kn', [2, 12, 3]], ['nk', [3, 12]], ['conv', [3, 12, 1, 1]]] as const) {
+      const t = { dtype: 'float32' as const, dims: [...dims], data: new Float32Array(72) };
+      expect(reductionOf({ layout, dims: [...dims], groups: 1 })?.size).toBe(12);
+      expect(nmMask(t, { layout, dims: [...dims], groups: 1 }, { n: 1, m: 8 })).toBeUndefined();
+      expect(nmMask(t, { layout, dims: [...dims], groups: 1 }, { n: 1, m: 4 })).toBeDefined();
+    }
+  });
+
+  it('float16 and bfloat16 rank by |w| (the sign bit is not magnitude)', () => {
+    // -1, 3, 2, 4: 2:4 zeroes -1 and 2 (the raw bits of -1 would rank it largest).
+    const half = Uint16Array.of(0xbc00, 0x4200, 0x4000, 0x4400);
+    const bf16 = Uint16Array.of(0xbf80, 0x4040, 0x4000, 0x4080);
+    for (const [dtype, data] of [['float16', half], ['bfloat16', bf16]] as const) {
+      expect(Array.from(nmMask({ dtype, dims: [1, 4], data }, { layout: 'nk', dims: [1, 4], groups: 1 }, { n: 2, m: 4 })!)).toEqual([1, 0, 1, 0]);
+    }
+  });
+
+  it('a run of infinities or NaNs still loses M - N weights, lowest index first; NaN goes last', () => {
+    const data = Float32Array.of(Infinity, -Infinity, Infinity, Infinity, NaN, NaN, NaN, NaN, NaN, 5, 7, NaN);
+    const mask = nmMask({ dtype: 'float32', dims: [1, 12], data }, { layout: 'nk', dims: [1, 12], groups: 1 }, { n: 2, m: 4 })!;
+    expect(Array.from(mask)).toEqual([1, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0]); // NaN is zeroed only when nothing else is left
   });
 
   it('keeps exactly which weights the definition keeps, for 9 N:M pairs, every layout and ConvTranspose (ties, zeros)', () => {

@@ -145,7 +145,16 @@ describeFixtures('prune files: LeYOLONano', () => {
     await pruneFile(src, out, { config: cfg });
     expect(sha(await readFile(out))).toBe(sha(await readFile(src)));
     await expect(pruneFile(src, out, { config: cfg })).rejects.toThrow(/already exists; pass --force/);
-    await expect(pruneFile(src, out, { config: cfg, force: true })).resolves.toBeDefined();
+    // A forced overwrite really replaces the bytes: a 50% prune over the ratio-0 file gives that prune's bytes.
+    const half = path.join(dir, 'half.yaml');
+    await writeFile(half, 'extends: uniform\nratios: { all: 0.5 }\n');
+    const fresh = path.join(dir, 'fresh.onnx');
+    await pruneFile(src, fresh, { config: half });
+    const forced = await pruneFile(src, out, { config: half, force: true });
+    expect(forced.totals.zeroed).toBeGreaterThan(0);
+    expect(sha(await readFile(out))).toBe(sha(await readFile(fresh)));
+    expect(sha(await readFile(out))).not.toBe(sha(await readFile(src)));
+    expect(forced.files.output).toEqual({ path: out, bytes: (await readFile(out)).length });
     await expect(pruneFile(src, src, { config: cfg, force: true })).rejects.toThrow(FileError);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { listLayers } from '../../src/graph/inventory.js';
 import { indexGraph } from '../../src/graph/onnx-graph.js';
 import { activationParams, decodeTail, insertQdq, planQuantization, upgradeToOpset13 } from '../../src/quantize/index.js';
 import { toOnnx } from '../helpers/onnx-builder.js';
@@ -68,5 +69,9 @@ describe('insertQdq', () => {
     // the tail still reads the head through its DequantizeLinear
     const split = r.model.proto.graph!.node.find((n) => n.opType === 'Split')!;
     expect(split.input[0]).toBe('head_DequantizeLinear_Output');
+    // inspect's inventory sees the int8 weights behind their DequantizeLinear
+    const layers = listLayers(r.model);
+    expect(layers.map((l) => [l.id, l.dims])).toEqual([['w0_quantized', [4, 3, 3, 3]], ['w1_quantized', [6, 8, 1, 1]]]);
+    expect(layers[0]!.macs).toBe(4 * 27 * 64);
   });
 });

@@ -32,6 +32,23 @@ describe('quantizeWeights', () => {
   });
 });
 
+describe('quantizeWeights range search', () => {
+  // Laplacian-like (heavy-tailed) weights, as conv weights are: a few large values stretch the |w| max step.
+  const w = Float32Array.from({ length: 4096 }, (_, i) => { const u = ((i * 7919) % 4093 + 0.5) / 4093; return (i % 2 ? 1 : -1) * -Math.log(u) * 0.01; });
+  const err = (q: ReturnType<typeof quantizeWeights>) => w.reduce((a, x, i) => a + (x - q.data[i]! * q.scales[0]!) ** 2, 0);
+  it('mse (default) clips the tail of heavy-tailed weights when that lowers the total squared error', () => {
+    const mse = quantizeWeights(w, [1, 4096]);
+    const max = quantizeWeights(w, [1, 4096], { range: 'max' });
+    expect(max.scales[0]).toBeCloseTo(Math.max(...w.map(Math.abs)) / 127, 7);
+    expect(mse.scales[0]!).toBeLessThan(max.scales[0]!);
+    expect(err(mse)).toBeLessThan(err(max));
+  });
+  it('keeps the |w| max scale when nothing is gained by clipping (exactly representable values)', () => {
+    const q = quantizeWeights(Float32Array.of(1.27, -0.5, 0.01), [1, 3]);
+    expect(q.scales[0]).toBeCloseTo(0.01, 7);
+  });
+});
+
 describe('quantizeLayer bias', () => {
   it('stores bias at input scale × weight scale', () => {
     const b = quantizeBias(Float32Array.of(0.5, -0.25), 0.1, Float32Array.of(0.01, 0.05));

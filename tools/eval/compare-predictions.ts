@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openYoloDataset } from '../../src/eval/dataset/index.js';
 import { decodeImageRgb } from '../../src/eval/preprocess/index.js';
-import { createPredictor, readModelInfo } from '../../src/eval/predictor.js';
+import { createPredictor } from '../../src/eval/predictor.js';
+import { readModelInfo } from '../../src/eval/validate.js';
 import { COCO80_TO_91 } from '../../src/eval/coco/category-map.js';
 
 const FIX = process.env.PRUNEKIT_FIXTURES ?? path.resolve('..', 'shared', 'fixtures');

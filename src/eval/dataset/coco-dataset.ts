@@ -8,7 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DatasetError, errorMessage } from '../../core/errors.js';
+import { DatasetError, errorMessage, fsProblem, isNotFound } from '../../core/errors.js';
 import { COCO80_TO_91 } from '../coco/category-map.js';
 import { parseCocoDataset } from '../coco/parse.js';
 import type { CocoCategory, CocoDataset } from '../coco/types.js';
@@ -66,7 +66,8 @@ export async function openCocoDataset(jsonFile: string, options: CocoDatasetOpti
   let text: string;
   try {
     text = await readFile(file, 'utf8');
-  } catch {
+  } catch (e) {
+    if (!isNotFound(e)) throw new DatasetError(`${file}: cannot read the COCO annotations (${fsProblem(e)})`, file, { cause: e });
     throw new DatasetError(`COCO annotations not found: ${file}`, file);
   }
   let json: unknown;

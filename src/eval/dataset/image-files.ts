@@ -4,15 +4,10 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DatasetError } from '../../core/errors.js';
+import { DatasetError, fsProblem, isNotFound } from '../../core/errors.js';
+import { IMAGE_EXTENSIONS, isImageFile } from './image-names.js';
 
-/** Extensions Ultralytics accepts as images (decoding support is sharp's: bmp/dng/mpo/pfm/heic may be skipped). */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['bmp', 'dng', 'jpeg', 'jpg', 'mpo', 'png', 'tif', 'tiff', 'webp', 'pfm', 'heic']);
-
-export function isImageFile(file: string): boolean {
-  const dot = file.lastIndexOf('.');
-  return dot >= 0 && IMAGE_EXTENSIONS.has(file.slice(dot + 1).toLowerCase());
-}
+export { IMAGE_EXTENSIONS, isImageFile } from './image-names.js';
 
 async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -40,7 +35,8 @@ export async function listImages(sources: readonly string[], key: string): Promi
     let info;
     try {
       info = await stat(src);
-    } catch {
+    } catch (e) {
+      if (!isNotFound(e)) throw new DatasetError(`dataset key '${key}': cannot read ${src} (${fsProblem(e)})`, src, { cause: e });
       throw new DatasetError(`dataset key '${key}': ${src} does not exist; fix the path in the yaml (relative paths resolve against the yaml's folder or its 'path' key)`, src);
     }
     if (info.isDirectory()) await walk(src, found);

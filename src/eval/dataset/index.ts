@@ -2,9 +2,11 @@ export type { Dataset, DatasetImage, ImageGroundTruth, NormalizedLabels, PixelLa
 export { parseYoloLabels, labelPathFor, COORD_TOLERANCE } from './yolo-labels.js';
 export type { LabelParseResult, YoloLabelRows } from './yolo-labels.js';
 export { parseDataYaml } from './yolo-yaml.js';
+export { readDataYaml, type DataYamlDoc } from './yolo-yaml-doc.js';
 export type { YoloDataSpec } from './yolo-yaml.js';
 export { listImages, isImageFile, IMAGE_EXTENSIONS } from './image-files.js';
 export { openYoloDataset } from './yolo-dataset.js';
+export { yoloDatasetFrom, stemOf, type YoloImageList } from './yolo-images.js';
 export { openCocoDataset } from './coco-dataset.js';
 export type { CocoDatasetOptions, OpenedCocoDataset } from './coco-dataset.js';
 export { openDataset } from './open.js';

@@ -2,9 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetError } from '../../core/errors.js';
-import type { Dataset, DatasetImage, SkippedImage } from './types.js';
+import type { Dataset } from './types.js';
 import { listImages } from './image-files.js';
-import { labelPathFor, parseYoloLabels } from './yolo-labels.js';
+import { yoloDatasetFrom } from './yolo-images.js';
+import { labelPathFor } from './yolo-labels.js';
 import { parseDataYaml } from './yolo-yaml.js';
 
 async function readText(file: string): Promise<string | undefined> {
@@ -30,10 +31,6 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
-function stemOf(file: string): string {
-  return path.basename(file, path.extname(file));
-}
-
 /** Open the `split` of an Ultralytics dataset yaml. */
 export async function openYoloDataset(yamlFile: string, split = 'val'): Promise<Dataset> {
   const file = path.resolve(yamlFile);
@@ -41,29 +38,6 @@ export async function openYoloDataset(yamlFile: string, split = 'val'): Promise<
   if (text === undefined) throw new DatasetError(`dataset yaml not found: ${file}`, file);
   const spec = parseDataYaml(text, file, split);
   const files = await listImages(spec.sources, split);
-  const nc = spec.names.length;
-  const warnings: string[] = [];
-  const skipped: SkippedImage[] = [];
-  const images: DatasetImage[] = [];
-  const results = await mapLimited(files, 32, async (img) => ({ img, text: await readText(labelPathFor(img, path.sep)) }));
-  for (const { img, text: labelText } of results) {
-    const parsed = parseYoloLabels(labelText ?? '', nc);
-    if (!parsed.ok) {
-      skipped.push({ path: img, reason: `label ${labelPathFor(img, path.sep)}: ${parsed.reason}` });
-      continue;
-    }
-    const { rows } = parsed;
-    if (rows.duplicatesRemoved > 0) warnings.push(`${img}: ${rows.duplicatesRemoved} duplicate labels removed`);
-    const stem = stemOf(img);
-    images.push({
-      imageId: stem,
-      path: img,
-      cocoImageId: /^\d+$/.test(stem) ? Number(stem) : stem,
-      labels: { kind: 'normalized', classes: rows.classes, boxesCxcywh: rows.boxesCxcywh },
-    });
-  }
-  if (images.length === 0) {
-    throw new DatasetError(`${file}: split '${split}' has no usable images (${files.length} found, ${skipped.length} skipped for bad labels: ${skipped[0]?.reason ?? ''})`, file);
-  }
-  return { kind: 'yolo', source: file, names: spec.names, images, skipped, warnings, categoryIds: spec.names.map((_, i) => i) };
+  const texts = new Map(await mapLimited(files, 32, async (img) => [labelPathFor(img, path.sep), await readText(labelPathFor(img, path.sep))] as const));
+  return yoloDatasetFrom({ source: file, split, names: spec.names, files, sep: path.sep }, (p) => texts.get(p));
 }

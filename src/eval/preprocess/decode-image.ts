@@ -5,6 +5,7 @@
  * `failOn: 'warning'`), which the pipeline turns into skipped images.
  */
 import type { OutputInfo } from 'sharp';
+import { ImageDecodeError, MIN_IMAGE_SIDE } from './image-errors.js';
 import type { Image8 } from './resize-linear.js';
 import { errorMessage } from '../../core/errors.js';
 
@@ -12,10 +13,7 @@ import { errorMessage } from '../../core/errors.js';
 let sharpModule: Promise<typeof import('sharp')> | undefined;
 const loadSharp = () => (sharpModule ??= import('sharp'));
 
-/** Ultralytics rejects images with a side under 10 px. */
-export const MIN_IMAGE_SIDE = 10;
-
-export class ImageDecodeError extends Error {}
+export { ImageDecodeError, MIN_IMAGE_SIDE } from './image-errors.js';
 
 /** Decode an image file to interleaved RGB bytes. Throws ImageDecodeError with a one-line reason. */
 export async function decodeImageRgb(file: string): Promise<Image8> {

@@ -4,3 +4,4 @@ export { letterbox, letterboxGeometry, scaleBoxesToOriginal, labelsToOriginal, P
 export type { LetterboxGeometry } from './letterbox.js';
 export { decodeImageRgb, ImageDecodeError, MIN_IMAGE_SIDE } from './decode-image.js';
 export { openPreparedStream, prepareInThread, type PreparedImage, type PreparedStream, type PreparedStreamOptions } from './prepared-stream.js';
+export { openDecoderStream, prepareImage, type ImageDecoder, type ImageStream } from './image-stream.js';

@@ -12,14 +12,11 @@
  * An image that cannot be decoded is reported in place (`ok: false`); any other error rejects `next()`.
  */
 import { openWorkerPool } from '../worker-pool.js';
-import { decodeImageRgb, ImageDecodeError } from './decode-image.js';
-import { letterbox, type LetterboxGeometry } from './letterbox.js';
+import { decodeImageRgb } from './decode-image.js';
+import { prepareImage, type ImageStream, type PreparedImage } from './image-stream.js';
 import type { PrepareJob, PrepareReply } from './prepare-protocol.js';
-import type { Image8 } from './resize-linear.js';
 
-export type PreparedImage =
-  | { ok: true; data: Float32Array; geometry: LetterboxGeometry }
-  | { ok: false; reason: string };
+export type { PreparedImage } from './image-stream.js';
 
 export interface PreparedStreamOptions {
   /** Square network input side, px. */
@@ -30,20 +27,11 @@ export interface PreparedStreamOptions {
   workers?: number;
 }
 
-export interface PreparedStream {
-  /** The next file's tensor (or why it could not be read), in the order of the paths. */
-  next(): Promise<PreparedImage>;
-  /** Hand back a tensor from `next` that is no longer used; its buffer is reused. */
-  recycle(data: Float32Array): void;
-  /** 'worker' while workers serve the stream; 'main' when preprocessing runs on this thread. */
-  readonly mode: 'worker' | 'main';
+export interface PreparedStream extends ImageStream {
   /** Resolves true once a worker is ready, false if none will be (workers: 0, or start-up failed). */
   readonly workerReady: Promise<boolean>;
   /** Images prepared by workers so far (the others ran on this thread). */
   readonly byWorker: number;
-  /** Why the stream fell back to the main thread, if it did. */
-  readonly fallbackReason: string | undefined;
-  close(): Promise<void>;
 }
 
 
@@ -51,17 +39,8 @@ export interface PreparedStream {
  * Decode + letterbox on this thread (the fallback path; same functions as the worker). An image that cannot
  * be decoded is `{ ok: false }` (a skipped image); any other error is a bug and rejects.
  */
-export async function prepareInThread(file: string, size: number, buffer?: ArrayBuffer): Promise<PreparedImage> {
-  let image: Image8;
-  try {
-    image = await decodeImageRgb(file);
-  } catch (e) {
-    if (!(e instanceof ImageDecodeError)) throw e;
-    return { ok: false, reason: e.message };
-  }
-  const floats = 3 * size * size;
-  const out = buffer && buffer.byteLength === floats * 4 ? new Float32Array(buffer) : new Float32Array(floats);
-  return { ok: true, ...letterbox(image, size, out) };
+export function prepareInThread(file: string, size: number, buffer?: ArrayBuffer): Promise<PreparedImage> {
+  return prepareImage(() => decodeImageRgb(file), size, buffer);
 }
 
 export function openPreparedStream(paths: readonly string[], options: PreparedStreamOptions): PreparedStream {

@@ -5,11 +5,11 @@
  * range, and no shape annotation (value_info, graph outputs) contradicts the propagated shape. Used by the
  * structured-pruning tests and `--verify`; it reports, never throws.
  */
-import type { OnnxModel } from '../../io/onnx/index.js';
+import type { OnnxModel } from '../../io/onnx/bytes.js';
 import { indexGraph, intAttr, intsAttr, constantOf } from '../onnx-graph.js';
 import { inferShapes, type ShapeOptions } from '../shapes.js';
 import { broadcast, type Shape } from '../shape-math.js';
-import { opsetOf, readTensor, tensorDims } from '../../io/onnx/index.js';
+import { opsetOf, readTensor, tensorDims } from '../../io/onnx/bytes.js';
 import { BROADCAST_OPS, NORM_OPS, normAxis } from './ops.js';
 
 export interface ConsistencyReport {

@@ -7,7 +7,7 @@
  * `ignored_layers` semantics).
  */
 import type { NodeProto } from 'onnx-buf';
-import { tensorDims } from '../../io/onnx/index.js';
+import { tensorDims } from '../../io/onnx/bytes.js';
 import { modulePathFromNodeName } from '../module-path.js';
 import { constantOf, intAttr } from '../onnx-graph.js';
 import type { TraceState } from './state.js';

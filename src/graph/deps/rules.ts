@@ -4,7 +4,7 @@
  * and recording members/edits as it goes) or pins its traced inputs (a barrier) and leaves its outputs untraced.
  */
 import type { NodeProto } from 'onnx-buf';
-import { tensorDims } from '../../io/onnx/index.js';
+import { tensorDims } from '../../io/onnx/bytes.js';
 import { constantOf, intAttr, intsAttr } from '../onnx-graph.js';
 import { BROADCAST_OPS, normAxis, NORM_OPS, REDUCE_OPS, SPATIAL_OPS, UNARY_OPS } from './ops.js';
 import type { TraceState } from './state.js';

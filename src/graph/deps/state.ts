@@ -3,8 +3,8 @@
  * members and node edits. The tracer's rules write here; `finish` turns it into an immutable {@link ChannelTrace}.
  */
 import type { NodeProto } from 'onnx-buf';
-import type { OnnxModel } from '../../io/onnx/index.js';
-import { readTensor } from '../../io/onnx/index.js';
+import type { OnnxModel } from '../../io/onnx/bytes.js';
+import { readTensor } from '../../io/onnx/bytes.js';
 import { constantOf, type GraphIndex } from '../onnx-graph.js';
 import type { Barrier, ChannelMember, ChannelRoot, ChannelTrace, NodeEdit } from './types.js';
 

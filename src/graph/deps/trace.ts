@@ -3,7 +3,7 @@
  * (see rules.ts, conv-rules.ts), then merge coupled channels into classes and classes into groups.
  */
 import type { GraphProto, NodeProto } from 'onnx-buf';
-import { opsetOf, type OnnxModel } from '../../io/onnx/index.js';
+import { opsetOf, type OnnxModel } from '../../io/onnx/bytes.js';
 import { layerIndexOf, isWithin, modulePathFromNodeName } from '../module-path.js';
 import { indexGraph, type GraphIndex } from '../onnx-graph.js';
 import { traceConv } from './conv-rules.js';

@@ -7,7 +7,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { StringStringEntryProtoSchema, type ModelProto } from 'onnx-buf';
-import { FileError, ModelFormatError } from '../../core/errors.js';
+import { FileError, ModelFormatError, fsProblem, isNotFound } from '../../core/errors.js';
 import { checkOutputs, writeFileAtomic } from '../files/index.js';
 import { parseOnnx, serializeOnnx, serializeOnnxChunks, withProto, type OnnxModel } from './model.js';
 import { shallowCopy } from './proto-util.js';
@@ -21,8 +21,9 @@ export async function readInputFile(file: string, kind = 'model'): Promise<Uint8
   let info;
   try {
     info = await stat(file);
-  } catch {
-    throw new FileError(`'${file}': ${kind} file not found`, file);
+  } catch (e) {
+    if (isNotFound(e)) throw new FileError(`'${file}': ${kind} file not found`, file, { cause: e });
+    throw new FileError(`'${file}': cannot read the ${kind} file (${fsProblem(e)})`, file, { cause: e });
   }
   if (info.isDirectory()) throw new FileError(`'${file}': is a directory, expected a ${kind} file`, file);
   try {
@@ -52,7 +53,8 @@ function externalReader(modelPath: string): ExternalReader {
     let fd: number;
     try {
       fd = openSync(file, 'r');
-    } catch {
+    } catch (e) {
+      if (!isNotFound(e)) throw new FileError(`'${modelPath}': cannot read external data file '${location}' (${fsProblem(e)})`, file, { cause: e });
       throw new FileError(`'${modelPath}': external data file '${location}' not found (looked in ${dir}); keep it beside the model`, file);
     }
     try {
@@ -83,7 +85,8 @@ function checkExternal(model: OnnxModel, file: string): void {
     if (size === undefined) {
       try {
         size = statSync(path.resolve(dir, location)).size;
-      } catch {
+      } catch (e) {
+        if (!isNotFound(e)) throw new FileError(`'${file}': cannot read external data file '${location}' (${fsProblem(e)})`, path.resolve(dir, location), { cause: e });
         throw new FileError(`'${file}': external data file '${location}' not found (looked in ${dir}); keep it beside the model`, path.resolve(dir, location));
       }
       sizes.set(location, size);

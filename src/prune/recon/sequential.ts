@@ -9,7 +9,7 @@
  */
 import { UsageError } from '../../core/errors.js';
 import { countNonZero, intAttr, intsAttr, resolveIdentity, strAttr, type GraphIndex } from '../../graph/index.js';
-import { readTensor, withTensorValues, type OnnxModel } from '../../io/onnx/index.js';
+import { readTensor, withTensorValues, type OnnxModel } from '../../io/onnx/bytes.js';
 import { collectLayerHessians, REFERENCE_SUFFIX, withReference, type HessianRequest } from '../../runtime/index.js';
 import type { Tensor } from '../../core/dtype.js';
 import { cutLayer, ownedBy, preparePrune, pruneResult, type PreparedPrune, type PruneOptions, type PruneOutcome } from '../prune.js';

@@ -7,9 +7,9 @@ import { create } from '@bufbuild/protobuf';
 import { AttributeProto_AttributeType, AttributeProtoSchema, TensorProtoSchema, type AttributeProto, type NodeProto, type TensorProto } from 'onnx-buf';
 import type { Tensor } from '../../core/dtype.js';
 import type { DependencyGraph, NodeEdit } from '../../graph/deps/index.js';
-import { opsetOf } from '../../io/onnx/index.js';
+import { opsetOf } from '../../io/onnx/bytes.js';
 import { constantOf, indexGraph, resolveIdentity, type GraphIndex } from '../../graph/index.js';
-import { makeTensorProto, readTensor, shallowCopy, withProto, type OnnxModel } from '../../io/onnx/index.js';
+import { makeTensorProto, readTensor, shallowCopy, withProto, type OnnxModel } from '../../io/onnx/bytes.js';
 import { gatherAxis, gatherGrouped, int64Tensor, withIntsAt } from './tensor-ops.js';
 
 type TensorOp =

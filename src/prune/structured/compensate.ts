@@ -13,7 +13,7 @@ import { TensorProtoSchema, type NodeProto, type TensorProto } from 'onnx-buf';
 import { toFloat32 } from '../../core/convert.js';
 import type { ChannelMember, DependencyGraph } from '../../graph/deps/index.js';
 import { constantOf, intAttr, resolveIdentity, type GraphIndex } from '../../graph/index.js';
-import { makeTensorProto, readTensor, shallowCopy, withProto, type OnnxModel } from '../../io/onnx/index.js';
+import { makeTensorProto, readTensor, shallowCopy, withProto, type OnnxModel } from '../../io/onnx/bytes.js';
 import { ConstEnv } from './const-eval.js';
 
 export interface CompensationReport {

@@ -11,7 +11,7 @@ import { toFloat32 } from '../../core/convert.js';
 import { isFloatDType, numel } from '../../core/dtype.js';
 import type { ChannelTrace, NodeEdit } from '../../graph/deps/index.js';
 import { constantOf, type GraphIndex } from '../../graph/index.js';
-import { readTensor, tensorDims, type OnnxModel } from '../../io/onnx/index.js';
+import { readTensor, tensorDims, type OnnxModel } from '../../io/onnx/bytes.js';
 import { binaryScalar, unaryScalar } from './scalar-ops.js';
 
 /** Ops that keep a spatially constant channel's value (Pad: exact inside, approximate on the padded border). */

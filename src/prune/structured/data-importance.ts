@@ -13,7 +13,7 @@
 import { toFloat32 } from '../../core/convert.js';
 import type { DependencyGraph } from '../../graph/deps/index.js';
 import { constantOf, indexGraph, intAttr, type GraphIndex } from '../../graph/index.js';
-import { readTensor, type OnnxModel } from '../../io/onnx/index.js';
+import { readTensor, type OnnxModel } from '../../io/onnx/bytes.js';
 import type { ChannelStats } from './channel-stats.js';
 
 /**

@@ -4,8 +4,8 @@
  */
 import { numel } from '../../core/dtype.js';
 import type { DependencyGraph } from '../../graph/deps/index.js';
-import { tensorDims, type OnnxModel } from '../../io/onnx/index.js';
-import { tensorRefs } from '../../io/onnx/index.js';
+import { tensorDims, type OnnxModel } from '../../io/onnx/bytes.js';
+import { tensorRefs } from '../../io/onnx/bytes.js';
 
 export interface WeightShrink {
   tensor: string;

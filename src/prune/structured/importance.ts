@@ -7,8 +7,8 @@
 import { toFloat32 } from '../../core/convert.js';
 import { isFloatDType, numel } from '../../core/dtype.js';
 import type { ChannelMember, DependencyGraph } from '../../graph/deps/index.js';
-import { readTensor, type OnnxModel, type TensorRef } from '../../io/onnx/index.js';
-import { tensorRefs } from '../../io/onnx/index.js';
+import { readTensor, type OnnxModel, type TensorRef } from '../../io/onnx/bytes.js';
+import { tensorRefs } from '../../io/onnx/bytes.js';
 
 export interface ImportanceOptions {
   /** Norm of a channel's weights (default 'l1'). */

@@ -6,7 +6,7 @@ import { UsageError } from '../../core/errors.js';
 import type { ChannelRoot, DependencyGraph, DependencyGroup, TraceOptions } from '../../graph/deps/index.js';
 import { groupChannels, traceChannels } from '../../graph/deps/index.js';
 import { indexGraph, type ShapeOptions } from '../../graph/index.js';
-import type { OnnxModel } from '../../io/onnx/index.js';
+import type { OnnxModel } from '../../io/onnx/bytes.js';
 import { applyChannelRemoval } from './apply.js';
 import { compensateRemoval, type CompensationReport } from './compensate.js';
 import type { ChannelStats } from './channel-stats.js';

@@ -16,7 +16,7 @@ import { TensorProtoSchema, type NodeProto, type TensorProto } from 'onnx-buf';
 import { toFloat32 } from '../../core/convert.js';
 import type { ChannelMember, ChannelRoot, DependencyGraph } from '../../graph/deps/index.js';
 import { constantOf, indexGraph, intAttr, resolveIdentity, type GraphIndex } from '../../graph/index.js';
-import { makeTensorProto, readTensor, shallowCopy, withProto, type OnnxModel, type TensorRef } from '../../io/onnx/index.js';
+import { makeTensorProto, readTensor, shallowCopy, withProto, type OnnxModel, type TensorRef } from '../../io/onnx/bytes.js';
 import type { ChannelStats } from './channel-stats.js';
 import { fitRemoved, type LinearFit } from './channel-fit.js';
 

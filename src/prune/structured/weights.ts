@@ -1,7 +1,7 @@
 /** Weight-parameter and MAC totals of a model (MACs from static shape propagation). */
 import { numel } from '../../core/dtype.js';
 import { constantOf, indexGraph, inferShapes, nodeMacs, type GraphIndex, type ShapeOptions } from '../../graph/index.js';
-import { tensorDims, type OnnxModel } from '../../io/onnx/index.js';
+import { tensorDims, type OnnxModel } from '../../io/onnx/bytes.js';
 
 function weightOf(g: GraphIndex, n: GraphIndex['nodes'][number]): string | undefined {
   if (n.opType === 'Conv' || n.opType === 'ConvTranspose' || n.opType === 'Gemm') return n.input[1] ? constantOf(g, n.input[1])?.name : undefined;

@@ -56,13 +56,15 @@ describeFixtures('computeDetectionMetrics vs Ultralytics 8.3.63 (coco128, LeYOLO
     m = computeDetectionMetrics({ labels, detections, names });
   });
 
-  it('P, R, mAP50, mAP50-95 within ±0.002 of Ultralytics (observed: within 1e-4)', () => {
-    expect(Math.abs(m.precision - ref.P)).toBeLessThan(0.002);
-    expect(Math.abs(m.recall - ref.R)).toBeLessThan(0.002);
-    expect(Math.abs(m.map50 - ref.mAP50)).toBeLessThan(0.002);
-    expect(Math.abs(m.map5095 - ref['mAP50-95'])).toBeLessThan(0.002);
+  it('P, R, mAP50, mAP50-95 within 1e-4 of Ultralytics (observed: 1.1e-6, 2.1e-7, 1.5e-5, 7.9e-5)', () => {
+    expect(Math.abs(m.precision - ref.P)).toBeLessThan(1e-5);
+    expect(Math.abs(m.recall - ref.R)).toBeLessThan(1e-5);
+    expect(Math.abs(m.map50 - ref.mAP50)).toBeLessThan(1e-4);
+    expect(Math.abs(m.map5095 - ref['mAP50-95'])).toBeLessThan(1e-4);
   });
 
+  // Observed worst class: P 4.0e-5, R 2.9e-5, AP50 7.3e-4, AP50-95 4.1e-3 (the reference boxes are rounded to 1e-3 px,
+  // which moves a few IoUs across a threshold in small classes).
   it('per-class table: same classes, images and instances; values close (rounded boxes move a few matches)', () => {
     expect(m.perClass.map((c) => c.classIndex)).toEqual(ref.per_class.map((c) => c.cls));
     expect(m.perClass.reduce((s, c) => s + c.instances, 0)).toBe(ref.instances);
@@ -70,10 +72,10 @@ describeFixtures('computeDetectionMetrics vs Ultralytics 8.3.63 (coco128, LeYOLO
       const c = m.perClass.find((x) => x.classIndex === rc.cls)!;
       expect(c.images).toBe(rc.images);
       expect(c.instances).toBe(rc.instances);
-      expect(Math.abs(c.precision - rc.P)).toBeLessThan(0.001);
-      expect(Math.abs(c.recall - rc.R)).toBeLessThan(0.001);
-      expect(Math.abs(c.map50 - rc.AP50)).toBeLessThan(0.002);
-      expect(Math.abs(c.map5095 - rc['AP50-95'])).toBeLessThan(0.006);
+      expect(Math.abs(c.precision - rc.P)).toBeLessThan(1e-4);
+      expect(Math.abs(c.recall - rc.R)).toBeLessThan(1e-4);
+      expect(Math.abs(c.map50 - rc.AP50)).toBeLessThan(1e-3);
+      expect(Math.abs(c.map5095 - rc['AP50-95'])).toBeLessThan(5e-3);
     }
   });
 });

@@ -4,8 +4,43 @@ import { inferShapes, listLayers, nodeMacs } from '../../../src/graph/index.js';
 import { loadOnnx, modelOutputs, parseOnnx, serializeOnnx } from '../../../src/io/onnx/index.js';
 import { pruneChannels } from '../../../src/prune/structured/index.js';
 import { randomFeeds } from '../../../src/prune/index.js';
-import { createSession } from '../../../src/runtime/index.js';
+import { createSession, withIntermediateOutputs } from '../../../src/runtime/index.js';
+import type { OnnxModel } from '../../../src/io/onnx/index.js';
+import { tensorDims } from '../../../src/io/onnx/index.js';
 import { describeFixtures, fixture } from '../../helpers/fixtures.js';
+
+const prod = (d: readonly number[]): number => d.reduce((a, b) => a * b, 1);
+
+/**
+ * MACs of every Conv, ConvTranspose, Gemm and MatMul from the shapes onnxruntime computes (each node's data input
+ * and output made a graph output and read after one run; weights from the initializers), by the textbook formulas: Conv = |y|·(C/g)·Πk,
+ * ConvTranspose = |x|·(O/g)·Πk, Gemm = M·N·K, MatMul = |y|·K. Independent of prunekit's shape inference and nodeMacs.
+ */
+async function onnxruntimeMacs(model: OnnxModel): Promise<number> {
+  const g = model.proto.graph!;
+  const weights = new Map(g.initializer.map((t) => [t.name, tensorDims(t)]));
+  const produced = new Set(g.node.flatMap((n) => n.output));
+  const nodes = g.node.filter((n) => ['Conv', 'ConvTranspose', 'Gemm', 'MatMul'].includes(n.opType));
+  const wanted = [...new Set(nodes.flatMap((n) => [n.input[0]!, n.input[1]!, n.output[0]!]).filter((v) => produced.has(v)))];
+  const session = await createSession(serializeOnnx(withIntermediateOutputs(model, wanted)), { threads: 2 });
+  let dims: Map<string, readonly number[]>;
+  try {
+    const feeds = randomFeeds(session);
+    const out = await session.run(feeds);
+    dims = new Map([...Object.entries(feeds), ...Object.entries(out)].map(([k, t]) => [k, t.dims]));
+  } finally {
+    await session.release();
+  }
+  let macs = 0;
+  for (const n of nodes) {
+    const x = dims.get(n.input[0]!)!, y = dims.get(n.output[0]!)!, w = weights.get(n.input[1]!) ?? dims.get(n.input[1]!)!;
+    if (n.opType === 'Conv') macs += prod(y) * prod(w.slice(1));
+    else if (n.opType === 'ConvTranspose') macs += prod(x) * prod(w.slice(1));
+    else if (n.opType === 'Gemm') macs += prod(y) * (n.attribute.find((a) => a.name === 'transB')?.i ? w[1]! : w[0]!);
+    else macs += prod(y) * x[x.length - 1]!;
+  }
+  return macs;
+}
 
 const MODELS = ['LeYOLONano-640.onnx', 'yolov5n_ppe-640.onnx', 'yolov13n-random.onnx', 'yolov13n-tokenc3-lsnet-random.onnx'];
 
@@ -24,6 +59,8 @@ describeFixtures('structured pruning of the fixture detectors at 30% channels', 
       const shapes = inferShapes(written);
       const macs = written.proto.graph!.node.reduce((n, node) => n + (nodeMacs(node, (v) => (v ? shapes.shapes.get(v) : undefined)) ?? 0), 0);
       expect(macs).toBe(r.report.macs.after);
+      expect(await onnxruntimeMacs(written)).toBe(r.report.macs.after);
+      expect(await onnxruntimeMacs(original)).toBe(r.report.macs.before);
       expect(macs).toBeLessThan(0.85 * r.report.macs.before);
       // loads and runs in onnxruntime with the original output shapes
       const session = await createSession(serializeOnnx(written), { threads: 2 });

@@ -1,0 +1,57 @@
+/**
+ * Whole-process wall and CPU time (user + system, from /usr/bin/time) of the CLI paths issue 13 targets, run in
+ * alternating rounds so background load hits them alike: `node -e 0`, `prunekit inspect` of the 28 MB TokenC3
+ * ONNX, `prunekit prune … --target 0.10 --no-verify` of it, and `prunekit inspect` of the TokenC3 `.pt`.
+ * On a loaded machine the wall time mostly measures waiting for a core; the CPU time of these single-threaded
+ * processes is what they cost, and what their wall time is on an idle machine (± disk).
+ * Requires `npm run build` (runs bin/prunekit.js, as shipped).
+ *
+ * Usage: flock /tmp/prunekit-bench.lock npx tsx bench/whole-process.ts [rounds=8]   → bench/results/whole-process.json
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FIXTURES, REPO_ROOT } from '../test/helpers/fixtures-path.js';
+import { median } from './lib/coco128-loop.js';
+import { saveResult } from './lib/results.js';
+
+const rounds = Number(process.argv[2] ?? 8);
+const onnx = path.join(FIXTURES, 'models', 'yolov13n-tokenc3-lsnet-random.onnx');
+const pt = path.join(FIXTURES, 'models', 'yolov13n-tokenc3-lsnet-random.pt');
+const cli = path.join(REPO_ROOT, 'bin', 'prunekit.js');
+const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'prunekit-whole-')), 'pruned.onnx');
+const commands: Record<string, string[]> = {
+  'node -e 0': ['node', '-e', '0'],
+  'inspect TokenC3.onnx': ['node', cli, 'inspect', onnx],
+  'prune TokenC3.onnx --target 0.10 --no-verify': ['node', cli, 'prune', onnx, '-o', out, '--target', '0.10', '--no-verify', '--force'],
+  'inspect TokenC3.pt': ['node', cli, 'inspect', pt],
+};
+const targets: Record<string, number> = { 'inspect TokenC3.onnx': 0.5, 'prune TokenC3.onnx --target 0.10 --no-verify': 1.0, 'inspect TokenC3.pt': 0.3 };
+
+function timed(argv: string[]): { wallS: number; cpuS: number } {
+  const text = execFileSync('/usr/bin/time', ['-f', 'TIME %e %U %S', ...argv], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(text)!;
+  return { wallS: Number(m[1]), cpuS: Number(m[2]) + Number(m[3]) };
+}
+
+const samples: Record<string, { wallS: number[]; cpuS: number[] }> = {};
+for (const name of Object.keys(commands)) samples[name] = { wallS: [], cpuS: [] };
+const load = [os.loadavg()];
+for (let r = 0; r < rounds + 1; r++) {
+  const names = Object.keys(commands);
+  if (r % 2 === 1) names.reverse();
+  for (const name of names) {
+    const t = timed(commands[name]!);
+    if (r === 0) continue; // warm-up round (page cache, JIT caches of node itself)
+    samples[name]!.wallS.push(t.wallS);
+    samples[name]!.cpuS.push(t.cpuS);
+  }
+}
+load.push(os.loadavg());
+const summary = Object.fromEntries(Object.entries(samples).map(([name, s]) => [name, {
+  medianWallS: median(s.wallS), minWallS: Math.min(...s.wallS), medianCpuS: median(s.cpuS), targetS: targets[name] ?? null,
+  meetsByCpu: targets[name] === undefined ? null : median(s.cpuS) <= targets[name]!,
+}]));
+console.table(summary);
+saveResult('whole-process', { command: `npx tsx bench/whole-process.ts ${rounds}`, rounds, cpus: os.cpus().length, loadAverage: load, summary, samples, date: new Date().toISOString() });

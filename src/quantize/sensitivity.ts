@@ -1,0 +1,86 @@
+/**
+ * Quantization sensitivity of each weighted layer: the model with only that layer (and its activation) quantized,
+ * run on a few calibration images; its outputs' SQNR against the float model (dB, all outputs pooled). The lower,
+ * the more that layer alone costs. Accuracy control returns layers to float in this order.
+ */
+import type { Tensor } from '../core/dtype.js';
+import { toFloat32 } from '../core/convert.js';
+import type { GraphIndex } from '../graph/onnx-graph.js';
+import { serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
+import { createSession } from '../runtime/index.js';
+import { planQuantization, type LayerKind, type PlanOptions, type QuantPlan } from './plan.js';
+import { buildQuantized, type StaticQuantOptions } from './static.js';
+import type { TensorRange } from './scales.js';
+
+export interface LayerSensitivity { index: number; node: string; kind: LayerKind | undefined; sqnrDb: number }
+
+const FOLLOWERS = new Set<LayerKind>(['sigmoid', 'silu']);
+
+/** The layers `plan` quantizes that placement ranks (weighted ops and standalone arithmetic). */
+export function rankedLayers(plan: QuantPlan): number[] {
+  return [...plan.kinds].filter(([i, k]) => plan.quantized.has(i) && !FOLLOWERS.has(k)).map(([i]) => i);
+}
+
+/** Plan options that quantize only `only` (activations follow their layer). */
+export function onlyLayer(only: number, base: PlanOptions): PlanOptions {
+  return { ...base, keepFloat: (info) => (info.kind && !FOLLOWERS.has(info.kind) && info.index !== only ? 'sensitivity probe' : base.keepFloat?.(info)) };
+}
+
+/** Rank `plan`'s layers by the SQNR of the model's outputs when only that layer is quantized (ascending). */
+export async function layerSensitivity(
+  model: OnnxModel, g: GraphIndex, plan: QuantPlan, base: PlanOptions, ranges: ReadonlyMap<string, TensorRange>,
+  feeds: ReadonlyArray<Readonly<Record<string, Tensor>>>, options: StaticQuantOptions & { onLayer?: (done: number, total: number) => void } = {},
+): Promise<LayerSensitivity[]> {
+  const ref = await createSession(serializeOnnx(model), { threads: options.threads });
+  const refOut: Array<Record<string, Tensor>> = [];
+  try {
+    for (const f of feeds) refOut.push(await ref.run(f));
+  } finally { await ref.release(); }
+  const layers = rankedLayers(plan);
+  const out: LayerSensitivity[] = [];
+  for (const [n, i] of layers.entries()) {
+    const p = planQuantization(model, onlyLayer(i, base), g);
+    const q = buildQuantized(model, p, ranges, options, g);
+    const s = await createSession(serializeOnnx(q.model), { threads: options.threads });
+    const acc = new Map<string, { sig: Float64Array; err: Float64Array }>();
+    try {
+      for (const [k, f] of feeds.entries()) {
+        const o = await s.run(f);
+        for (const [name, ft] of Object.entries(refOut[k]!)) accumulate(acc, name, ft, o[name]!);
+      }
+    } finally { await s.release(); }
+    out.push({ index: i, node: g.nodes[i]!.name, kind: plan.kinds.get(i), sqnrDb: meanDb(acc) });
+    options.onLayer?.(n + 1, layers.length);
+  }
+  return out.sort((a, b) => a.sqnrDb - b.sqnrDb);
+}
+
+/**
+ * Per-field signal and error sums of one output. A detector output [1, F, N] or [1, N, F] has F fields (box
+ * coordinates, objectness, class scores) of very different magnitudes; each field gets its own SQNR so that
+ * class scores weigh as much as pixel coordinates.
+ */
+function accumulate(acc: Map<string, { sig: Float64Array; err: Float64Array }>, name: string, ft: Tensor, qt: Tensor): void {
+  const f = toFloat32(ft), q = toFloat32(qt);
+  const d = ft.dims;
+  const byDim1 = d.length === 3 && d[1]! <= d[2]!;
+  const fields = d.length === 3 ? (byDim1 ? d[1]! : d[2]!) : 1;
+  const inner = d.length === 3 && byDim1 ? d[2]! : 1;
+  let a = acc.get(name);
+  if (!a) acc.set(name, (a = { sig: new Float64Array(fields), err: new Float64Array(fields) }));
+  for (let j = 0; j < f.length; j++) {
+    const c = fields === 1 ? 0 : byDim1 ? Math.floor(j / inner) % fields : j % fields;
+    a.sig[c] = a.sig[c]! + f[j]! * f[j]!;
+    const e = f[j]! - q[j]!;
+    a.err[c] = a.err[c]! + e * e;
+  }
+}
+
+/** Mean over outputs and fields of the SQNR in dB (a field with no error counts as 100 dB). */
+function meanDb(acc: Map<string, { sig: Float64Array; err: Float64Array }>): number {
+  let sum = 0, n = 0;
+  for (const { sig, err } of acc.values()) {
+    sig.forEach((s, c) => { sum += err[c]! === 0 ? 100 : Math.min(100, 10 * Math.log10(s / err[c]!)); n++; });
+  }
+  return n === 0 ? Infinity : sum / n;
+}

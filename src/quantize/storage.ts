@@ -1,0 +1,86 @@
+/**
+ * Smaller storage, float compute: `weightOnlyInt8` stores the weights of Conv/ConvTranspose/Gemm/MatMul as int8
+ * (symmetric, per output channel for convs) behind a DequantizeLinear (≈ 4× smaller weights, runs on any runtime);
+ * `fp16Weights` stores every float32 initializer of ≥ `minElements` values as float16 behind a Cast to float
+ * (≈ 2× smaller; onnxruntime folds the Cast at load, so compute stays float32). Biases and small tensors stay
+ * float32. Both raise the model to opset 13 only when per-axis DequantizeLinear needs it.
+ */
+import type { NodeProto, TensorProto } from 'onnx-buf';
+import { toFloat32 } from '../core/convert.js';
+import type { Tensor } from '../core/dtype.js';
+import { floatToHalf } from '../core/half.js';
+import { constantOf, indexGraph, intAttr } from '../graph/onnx-graph.js';
+import { attrInt, getTensor, makeNode, makeTensor, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import { upgradeToOpset13 } from './opset.js';
+import { WEIGHTED_OPS } from './ops.js';
+import { quantizeWeights } from './weights.js';
+
+export interface StorageResult { model: OnnxModel; tensors: number; /** weight bytes before → after */ bytes: { before: number; after: number } }
+
+function rewrite(model: OnnxModel, replace: (name: string, proto: TensorProto) => { inits: TensorProto[]; nodes: NodeProto[]; output: string } | undefined, names: ReadonlySet<string>): StorageResult {
+  const graph = shallowCopy(model.proto.graph!);
+  const out = new Map<string, string>();
+  const inits: TensorProto[] = [];
+  const pre: NodeProto[] = [];
+  let before = 0, after = 0;
+  for (const t of graph.initializer) {
+    const r = names.has(t.name) ? replace(t.name, t) : undefined;
+    if (!r) { inits.push(t); continue; }
+    before += t.rawData.length || t.floatData.length * 4;
+    after += r.inits.reduce((a, x) => a + x.rawData.length, 0);
+    inits.push(...r.inits);
+    pre.push(...r.nodes);
+    out.set(t.name, r.output);
+  }
+  graph.initializer = inits;
+  graph.node = [...pre, ...graph.node.map((n) => {
+    if (!n.input.some((v) => out.has(v))) return n;
+    const c = shallowCopy(n);
+    c.input = n.input.map((v) => out.get(v) ?? v);
+    return c;
+  })];
+  const proto = shallowCopy(model.proto);
+  proto.graph = graph;
+  return { model: withProto(model, proto), tensors: out.size, bytes: { before, after } };
+}
+
+/** int8 weights + DequantizeLinear for every weighted layer with a constant weight initializer. */
+export function weightOnlyInt8(model: OnnxModel, options: { perChannel?: boolean } = {}): StorageResult {
+  const m = upgradeToOpset13(model);
+  const g = indexGraph(m);
+  const axisOf = new Map<string, number | undefined>();
+  for (const n of g.nodes) {
+    if (!WEIGHTED_OPS.has(n.opType)) continue;
+    const ref = constantOf(g, n.input[1] ?? '');
+    if (!ref || ref.kind !== 'initializer' || ref.proto.dataType !== 1) continue;
+    const axis = n.opType === 'Conv' ? 0 : n.opType === 'ConvTranspose' && intAttr(n, 'group', 1) === 1 ? 1 : undefined;
+    axisOf.set(ref.name, axisOf.has(ref.name) && axisOf.get(ref.name) !== axis ? undefined : axis);
+  }
+  return rewrite(m, (name) => {
+    const w = getTensor(m, name, g.constants) as Tensor;
+    const axis = axisOf.get(name);
+    const q = quantizeWeights(toFloat32(w), w.dims, { perChannel: (options.perChannel ?? true) && axis !== undefined, axis: axis ?? 0 });
+    const shape = q.axis === undefined ? [] : [q.scales.length];
+    const wq = `${name}_quantized`, ws = `${name}_scale`, wz = `${name}_zero_point`, dq = `${name}_dequantized`;
+    return {
+      inits: [makeTensor(wq, { dtype: 'int8', dims: [...w.dims], data: q.data }), makeTensor(ws, { dtype: 'float32', dims: shape, data: q.scales }), makeTensor(wz, { dtype: 'int8', dims: shape, data: new Int8Array(q.scales.length) })],
+      nodes: [makeNode('DequantizeLinear', [wq, ws, wz], [dq], q.axis === undefined ? [] : [attrInt('axis', q.axis)], { name: `${name}_DequantizeLinear` })],
+      output: dq,
+    };
+  }, new Set(axisOf.keys()));
+}
+
+/** float16 initializers + Cast(to float32) for every float32 initializer of at least `minElements` values. */
+export function fp16Weights(model: OnnxModel, options: { minElements?: number } = {}): StorageResult {
+  const g = indexGraph(model);
+  const min = options.minElements ?? 16;
+  const names = new Set(model.proto.graph!.initializer.filter((t) => t.dataType === 1 && t.dims.reduce((a, d) => a * Number(d), 1) >= min).map((t) => t.name));
+  return rewrite(model, (name) => {
+    const w = toFloat32(getTensor(model, name, g.constants));
+    const half = new Uint16Array(w.length);
+    for (let i = 0; i < w.length; i++) half[i] = floatToHalf(w[i]!);
+    const dims = getTensor(model, name, g.constants).dims;
+    const h = `${name}_fp16`, f = `${name}_float`;
+    return { inits: [makeTensor(h, { dtype: 'float16', dims: [...dims], data: half })], nodes: [makeNode('Cast', [h], [f], [attrInt('to', 1)], { name: `${name}_Cast` })], output: f };
+  }, names);
+}

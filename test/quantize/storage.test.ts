@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { halfToFloat } from '../../src/core/half.js';
+import { getTensor, serializeOnnx } from '../../src/io/onnx/index.js';
+import { fp16Weights, weightOnlyInt8 } from '../../src/quantize/index.js';
+import { createSession } from '../../src/runtime/index.js';
+import { toOnnx } from '../helpers/onnx-builder.js';
+import { tinyDetector } from '../helpers/quant-models.js';
+
+const feeds = { images: { dtype: 'float32' as const, dims: [1, 3, 8, 8], data: Float32Array.from({ length: 192 }, (_, i) => (i % 17) / 17) } };
+
+async function run(bytes: Uint8Array): Promise<Float32Array> {
+  const s = await createSession(bytes, { threads: 1 });
+  try { return (await s.run(feeds)).out!.data as Float32Array; } finally { await s.release(); }
+}
+
+/** max |f − q| / max |f| */
+function relError(f: Float32Array, q: Float32Array): number {
+  let e = 0, m = 0;
+  f.forEach((x, i) => { e = Math.max(e, Math.abs(x - q[i]!)); m = Math.max(m, Math.abs(x)); });
+  return e / m;
+}
+
+describe('weightOnlyInt8', () => {
+  it('stores conv weights as int8 per channel behind DequantizeLinear; outputs stay close to float', async () => {
+    const m = toOnnx(tinyDetector());
+    const r = weightOnlyInt8(m);
+    expect(r.tensors).toBe(2);
+    expect(r.bytes.after).toBeLessThan(r.bytes.before / 2);
+    const w = getTensor(r.model, 'w1_quantized');
+    expect(w.dtype).toBe('int8');
+    expect(getTensor(r.model, 'w1_scale').dims).toEqual([6]);
+    expect(getTensor(r.model, 'b1').dtype).toBe('float32'); // biases stay float
+    const [f, q] = [await run(serializeOnnx(m)), await run(serializeOnnx(r.model))];
+    const err = relError(f, q);
+    expect(err).toBeLessThan(0.02);
+    expect(err).toBeGreaterThan(0); // it did change the weights
+  });
+});
+
+describe('fp16Weights', () => {
+  it('stores large float initializers as float16 behind a Cast; values equal the float16 rounding', async () => {
+    const m = toOnnx(tinyDetector());
+    const r = fp16Weights(m, { minElements: 16 });
+    expect(r.tensors).toBe(2); // w0 (108) and w1 (48); biases (4, 6) are below 16 elements
+    expect(r.bytes.after).toBe(r.bytes.before / 2);
+    const h = getTensor(r.model, 'w0_fp16');
+    const w = getTensor(m, 'w0').data as Float32Array;
+    expect(h.dtype).toBe('float16');
+    expect(Math.abs(halfToFloat((h.data as Uint16Array)[5]!) - w[5]!)).toBeLessThanOrEqual(Math.abs(w[5]!) * 2 ** -11);
+    const [f, q] = [await run(serializeOnnx(m)), await run(serializeOnnx(r.model))];
+    expect(relError(f, q)).toBeLessThan(2e-3);
+  });
+});

@@ -1,0 +1,220 @@
+/**
+ * The page's Web Worker: every model operation runs here, with the same library code as the CLI, so the page
+ * never freezes; the page cancels by terminating this worker. Holds the dropped model, the compressed one and
+ * the last validation/bench for the report.
+ */
+import { DatasetError, FileError, ModelFormatError, UnsupportedOpError, UsageError } from '../../src/core/errors.js';
+import { benchmarkSources } from '../../src/bench/measure.js';
+import type { BenchResult } from '../../src/bench/benchmark.js';
+import type { DetectionMetrics } from '../../src/eval/contract.js';
+import { modelInfoOf } from '../../src/eval/model-info.js';
+import { runValidation, inThreadPostprocess, type ValidationResult } from '../../src/eval/validate-run.js';
+import { openDecoderStream } from '../../src/eval/preprocess/image-stream.js';
+import { listLayers } from '../../src/graph/inventory.js';
+import { indexGraph } from '../../src/graph/onnx-graph.js';
+import { inspectOnnx } from '../../src/graph/summary.js';
+import { parseOnnx, serializeOnnx, type OnnxModel } from '../../src/io/onnx/model.js';
+import { quantizeStatic } from '../../src/quantize/static.js';
+import { planPrune } from '../../src/prune/prune.js';
+import { getPreset } from '../../src/prune/presets.js';
+import { pruneOnnxBytes } from '../../src/prune/prune-stream.js';
+import { pruneChannelsModel } from '../../src/prune/structured/prune-model.js';
+import { accuracySection, assembleReport, latencySection } from '../../src/report/assemble.js';
+import { renderHtml } from '../../src/report/html.js';
+import { differsOnlyByZeros, sizeOf, sparsityLayers } from '../../src/report/model-diff.js';
+import { useRuntimeBackend } from '../../src/runtime/backend.js';
+import { browserDataset } from './dataset.js';
+import { decodeDropped } from './edges/decode-image.js';
+import { configureOrtWeb, defaultBackend } from './edges/ort-web.js';
+import { calibrationFromImages } from './calibration.js';
+import type { BenchSummary, LayerRow, ModelView, PruneSummary, Reply, Request, ValMetrics, ValSummary } from './protocol.js';
+
+interface Held { name: string; bytes: Uint8Array; model: OnnxModel }
+let base: Held | undefined;
+let candidate: Held | undefined;
+let validation: { dataset: string; base: ValidationResult; candidate: ValidationResult | null } | undefined;
+let bench: BenchResult | undefined;
+let threads = 1;
+
+const post = (r: Reply, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(r, transfer);
+
+function view(name: string, bytes: number, model: OnnxModel): ModelView {
+  const report = inspectOnnx(model, { fileBytes: bytes });
+  const g = indexGraph(model);
+  const plan = planPrune(model, listLayers(model, g), g, { preset: getPreset('yolov8') });
+  const byId = new Map(plan.entries.map((e) => [e.layer.id, e]));
+  const rows: LayerRow[] = report.layers.map((l) => {
+    const e = byId.get(l.id);
+    return {
+      modulePath: l.modulePath, classChain: e ? e.classChain.join(' > ') : '', category: e?.category ?? '', opType: l.opType,
+      dims: l.dims, params: l.params, nonZero: l.nonZero, macs: l.macs,
+    };
+  });
+  return { name, bytes, report, rows };
+}
+
+function load(name: string, bytes: Uint8Array): Held {
+  return { name, bytes, model: parseOnnx(bytes, { path: name }) };
+}
+
+async function inspect(id: number, name: string, file: File): Promise<void> {
+  if (/\.(pt|pth|safetensors)$/i.test(name)) {
+    throw new UsageError(`${name}: the page prunes and validates ONNX models; export the checkpoint to ONNX (yolo export format=onnx) or use the CLI for .pt/.safetensors`);
+  }
+  base = undefined; candidate = undefined; validation = undefined; bench = undefined;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  base = load(name, bytes);
+  post({ id, kind: 'inspected', view: view(name, bytes.length, base.model) });
+}
+
+const stem = (name: string) => name.replace(/\.onnx$/i, '');
+const SUFFIX = { unstructured: 'pruned', structured: 'pruned', int8: 'int8' } as const;
+
+async function prune(id: number, req: Extract<Request, { kind: 'prune' }>): Promise<void> {
+  if (!base) throw new UsageError('drop a model first');
+  const s = req.settings;
+  const preset = getPreset(s.preset);
+  const t0 = performance.now();
+  const progress = (stage: string) => (p: { done: number; total: number }) => post({ id, kind: 'progress', stage, done: p.done, total: p.total });
+  let bytes: Uint8Array, summary: Omit<PruneSummary, 'after' | 'name' | 'bytes' | 'seconds'>;
+  if (s.mode === 'unstructured') {
+    const r = pruneOnnxBytes(base.model, { preset, target: s.target, onProgress: progress('prune') });
+    bytes = r.bytes;
+    const t = r.result.totals;
+    summary = {
+      policy: `preset ${preset.name}${s.target !== undefined ? `, target ${s.target}` : ''}`,
+      params: { before: t.nonZeroBefore, after: t.nonZeroAfter }, macs: null,
+      sparsity: { before: t.sparsityPrunableBefore, after: t.sparsityPrunable },
+      json: r.result,
+    };
+  } else if (s.mode === 'int8') {
+    const info = modelInfoOf(base.model, base.name);
+    const calibration = await calibrationFromImages(req.images, s.calibImages ?? 32, info);
+    const r = await quantizeStatic(base.model, calibration, { threads, onProgress: progress('calibration') });
+    bytes = serializeOnnx(r.model);
+    summary = {
+      policy: `INT8 static QDQ, minmax on ${r.calibration.images} images`, params: { before: base.bytes.length, after: bytes.length }, macs: null, sparsity: null,
+      int8: { layers: r.layers.length, float: r.float.length, method: 'minmax', images: r.calibration.images },
+      json: { layers: r.layers, float: r.float, calibration: r.calibration },
+    };
+  } else {
+    const calibration = s.calibImages ? await calibrationFromImages(req.images, s.calibImages, modelInfoOf(base.model, base.name)) : undefined;
+    const r = await pruneChannelsModel(base.model, base.name, {
+      preset, ratio: s.ratio, target: s.target, targetKind: 'params', roundTo: 16, norm: 'l1', compensate: true, scope: 'group',
+      calibration, threads, onProgress: progress('calibration'),
+    });
+    bytes = r.bytes;
+    const { model: _m, graph: _g, bytes: _b, ...json } = r;
+    summary = { policy: r.policy, params: r.report.params, macs: r.report.macs, sparsity: null, json };
+  }
+  candidate = load(`${stem(base.name)}-${SUFFIX[s.mode]}.onnx`, bytes);
+  validation = undefined; bench = undefined;
+  const out: PruneSummary = { ...summary, name: candidate.name, bytes: bytes.length, seconds: (performance.now() - t0) / 1000, after: view(candidate.name, bytes.length, candidate.model) };
+  // A Blob lives outside the JavaScript heap and is passed by reference: no third copy of the model.
+  post({ id, kind: 'pruned', summary: out, model: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }) });
+}
+
+function metricsOf(r: ValidationResult): ValMetrics {
+  const m = r.metrics!;
+  return {
+    precision: m.precision, recall: m.recall, map50: m.map50, map5095: m.map5095,
+    perClass: m.perClass.filter((c) => c.instances > 0).map((c) => ({ name: c.name, images: c.images, instances: c.instances, map50: c.map50, map5095: c.map5095 })),
+  };
+}
+
+async function validateOne(id: number, held: Held, files: Extract<Request, { kind: 'val' }>['files'], stage: string): Promise<ValidationResult> {
+  const info = modelInfoOf(held.model, held.name);
+  const dataset = await browserDataset(files, info.names);
+  return runValidation({
+    model: held.name, modelSource: held.bytes, info, dataset,
+    openStream: (size) => openDecoderStream(dataset.images.map((im) => im.path), (p) => decodeDropped(files, p), { size, depth: 4 }),
+    postprocess: () => inThreadPostprocess(),
+  }, { threads, onProgress: (p) => post({ id, kind: 'progress', stage, done: p.done, total: p.total }) });
+}
+
+async function val(id: number, files: Extract<Request, { kind: 'val' }>['files']): Promise<void> {
+  if (!base) throw new UsageError('drop a model first');
+  const t0 = performance.now();
+  const vb = await validateOne(id, base, files, `validate ${base.name}`);
+  const vc = candidate ? await validateOne(id, candidate, files, `validate ${candidate.name}`) : null;
+  validation = { dataset: vb.data, base: vb, candidate: vc };
+  const seconds = (performance.now() - t0) / 1000;
+  const summary: ValSummary = {
+    images: vb.images, instances: vb.instances, warnings: vb.warnings, skipped: vb.skipped.length,
+    base: metricsOf(vb), candidate: vc ? metricsOf(vc) : null, seconds, imagesPerSecond: (vb.images * (vc ? 2 : 1)) / seconds, speed: vb.speed,
+  };
+  post({ id, kind: 'validated', summary });
+}
+
+async function runBench(id: number, runs: number): Promise<void> {
+  if (!base) throw new UsageError('drop a model first');
+  const models = [base, ...(candidate ? [candidate] : [])].map((h) => ({ label: h.name, path: h.name, source: h.bytes, fileBytes: h.bytes.length }));
+  const mem = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
+  bench = await benchmarkSources(models, { threads, warmup: 5, runs }, {
+    rssBytes: () => mem?.usedJSHeapSize ?? 0,
+    peakRssBytes: () => 0,
+    environment: { node: 'none (browser, onnxruntime-web wasm)', platform: 'browser', arch: 'wasm', cpus: navigator.hardwareConcurrency, cpuModel: navigator.userAgent },
+  });
+  const [b, c] = bench.models;
+  const cmp = bench.comparisons[0];
+  const summary: BenchSummary = {
+    threads, base: { medianMs: b!.latency.medianMs, p90Ms: b!.latency.p90Ms },
+    candidate: c ? { medianMs: c.latency.medianMs, p90Ms: c.latency.p90Ms } : null,
+    ratio: cmp?.ratio ?? null, verdict: cmp?.verdict ?? null,
+  };
+  post({ id, kind: 'benched', summary });
+}
+
+function report(id: number): void {
+  if (!base || !candidate) throw new UsageError('compress the model first: the report compares the original with the compressed model');
+  const layersB = listLayers(base.model), layersC = listLayers(candidate.model);
+  const metrics = (r: ValidationResult | null | undefined): DetectionMetrics | undefined => r?.metrics;
+  const vb = metrics(validation?.base), vc = metrics(validation?.candidate);
+  const json = assembleReport({
+    base: { label: base.name, path: base.name },
+    candidate: { label: candidate.name, path: candidate.name },
+    createdAt: new Date().toISOString(),
+    accuracy: validation && vb && vc ? accuracySection(validation.dataset, validation.base.images, vb, vc) : null,
+    latency: bench && bench.models.length === 2 ? latencySection(bench) : null,
+    size: { base: sizeOf(base.bytes.length, layersB), candidate: sizeOf(candidate.bytes.length, layersC), onlyZeroedWeights: differsOnlyByZeros(base.model, candidate.model) },
+    sparsity: layersC.length ? { categorySource: 'op type and kernel size', layers: sparsityLayers(layersB, layersC, () => undefined) } : null,
+  });
+  post({ id, kind: 'report', html: renderHtml(json), json });
+}
+
+async function handle(req: Request): Promise<void> {
+  switch (req.kind) {
+    case 'init': {
+      const isolated = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+      threads = isolated ? Math.max(1, req.threads) : 1;
+      configureOrtWeb({ wasmBase: req.wasmBase, threads });
+      useRuntimeBackend(defaultBackend);
+      post({ id: req.id, kind: 'ready', threads, isolated });
+      return;
+    }
+    case 'inspect': return inspect(req.id, req.name, req.file);
+    case 'prune': return prune(req.id, req);
+    case 'val': return val(req.id, req.files);
+    case 'bench': return runBench(req.id, req.runs);
+    case 'report': return report(req.id);
+  }
+}
+
+/** The typed error's class name (spelled out: the minified bundle renames classes). */
+function errorName(e: unknown): string {
+  const typed: [new (...a: never[]) => Error, string][] = [
+    [ModelFormatError, 'ModelFormatError'], [UnsupportedOpError, 'UnsupportedOpError'], [UsageError, 'UsageError'],
+    [DatasetError, 'DatasetError'], [FileError, 'FileError'],
+  ];
+  const hit = typed.find(([cls]) => e instanceof cls);
+  return hit ? hit[1] : e instanceof RangeError && /memory|allocation/i.test(e.message) ? 'OutOfMemory' : 'Error';
+}
+
+self.onmessage = (ev: MessageEvent<Request>) => {
+  const req = ev.data;
+  handle(req).catch((e: unknown) => {
+    const name = errorName(e);
+    const message = e instanceof Error ? e.message : String(e);
+    post({ id: req.id, kind: 'error', name, message });
+  });
+};
