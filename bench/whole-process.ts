@@ -8,7 +8,7 @@
  *
  * Usage: flock /tmp/prunekit-bench.lock npx tsx bench/whole-process.ts [rounds=8]   → bench/results/whole-process.json
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,8 +30,9 @@ const commands: Record<string, string[]> = {
 const targets: Record<string, number> = { 'inspect TokenC3.onnx': 0.5, 'prune TokenC3.onnx --target 0.10 --no-verify': 1.0, 'inspect TokenC3.pt': 0.3 };
 
 function timed(argv: string[]): { wallS: number; cpuS: number } {
-  const text = execFileSync('/usr/bin/time', ['-f', 'TIME %e %U %S', ...argv], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(text)!;
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', ...argv], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
   return { wallS: Number(m[1]), cpuS: Number(m[2]) + Number(m[3]) };
 }
 

@@ -27,7 +27,7 @@ export interface OptimizeRunOptions extends SensitivityOptions {
   configPath: string;
   force?: boolean;
   maxVerifications?: number;
-  /** Interleaved rounds for the explored points' latency (default 20). */
+  /** Interleaved rounds for the explored points' latency (default 20; 0 = do not time them: speed-ups NaN). */
   paretoRounds?: number;
   /** What `prune --calib` takes to repeat the calibration (a yaml or folder), for the config's header. */
   calibrationArg?: string;
@@ -124,7 +124,8 @@ async function measurePareto(sens: SensitivityRun, result: OptimizeResult, final
   const units = sens.table.map((u) => u.unit);
   const points = result.explored;
   const set = sens.reference.set;
-  const est = await timeAgainst(sens.original, [...points.map((v) => serializeOnnx(buildCandidate(sens.model, units, v.ratios, sens.build).model)), finalBytes], {
+  const untimed = { ratio: NaN, ciLow: NaN, ciHigh: NaN };
+  const est = o.paretoRounds === 0 ? [...points, undefined].map(() => untimed) : await timeAgainst(sens.original, [...points.map((v) => serializeOnnx(buildCandidate(sens.model, units, v.ratios, sens.build).model)), finalBytes], {
     threads: o.threads, rounds: o.paretoRounds ?? 20, onProgress: (p) => o.onProgress?.('final', p),
     feeds: { [set.inputName]: { dtype: 'float32', dims: [1, 3, set.imgsz, set.imgsz], data: set.images[0]!.input } },
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { bf16ToFloat, floatToBf16, floatToHalf, halfToFloat, type Tensor } from '../../src/core/index.js';
 import { indexGraph, listLayers } from '../../src/graph/index.js';
 import { loadOnnx, readTensor } from '../../src/io/onnx/index.js';
-import { applyMask, maskCount, selectSmallest, thresholdU32, zeroInPlace, zeroSmallest } from '../../src/prune/select.js';
+import { applyMask, maskCount, selectSmallest, thresholdU16, thresholdU32, zeroInPlace, zeroSmallest } from '../../src/prune/select.js';
 import { describeFixtures, fixture } from '../helpers/fixtures.js';
 
 /** Brute force: indices sorted by (|w|, index), first k. */
@@ -134,6 +134,47 @@ describe('zeroSmallest', () => {
       const copy: Tensor = { ...t, data: t.data.slice() as Tensor['data'] };
       expect(Array.from(zeroSmallest(copy, k).data as ArrayLike<number>)).toEqual(Array.from(expected.data as ArrayLike<number>));
     }), { numRuns: 200 });
+  });
+});
+
+describe('radix thresholds (over 8192 keys) and 16-bit thresholds, stated exactly', () => {
+  it('picks the bucket holding the k-th key, also when k ends a bucket exactly, and counts the buckets below it', () => {
+    const zeros9000 = [new Uint32Array(9000), Uint32Array.from({ length: 3000 }, () => 5)];
+    expect(thresholdU32(zeros9000, 9000)).toEqual({ key: 0, takeEqual: 9000 });
+    expect(thresholdU32(zeros9000, 9001)).toEqual({ key: 5, takeEqual: 1 });
+    // Two high buckets (1 and 2) with different low bits: the k-th key is in the second.
+    const two = [Uint32Array.from({ length: 5000 }, () => 0x00010001), Uint32Array.from({ length: 5000 }, () => 0x00020003)];
+    expect(thresholdU32(two, 7000)).toEqual({ key: 0x00020003, takeEqual: 2000 });
+    expect(thresholdU32(two, 5000)).toEqual({ key: 0x00010001, takeEqual: 5000 });
+    // No key in bucket 0 at all.
+    expect(thresholdU32([Uint32Array.from({ length: 9000 }, () => 0x3f800000)], 1)).toEqual({ key: 0x3f800000, takeEqual: 1 });
+    expect(thresholdU16(Uint16Array.of(2, 1, 2, 0x8001, 2), 3)).toEqual({ key: 2, takeEqual: 1 });
+    expect(thresholdU16(Uint16Array.of(2, 1, 2, 0x8001, 2), 2)).toEqual({ key: 1, takeEqual: 2 });
+  });
+  it('int64 tensors are refused by applyMask and zeroInPlace', () => {
+    const t: Tensor = { dtype: 'int64', dims: [2], data: BigInt64Array.of(1n, 2n) };
+    expect(() => applyMask(t, Uint8Array.of(1, 0))).toThrow('applyMask: int64 weights are not pruned');
+    expect(() => zeroInPlace(t, Uint8Array.of(1, 0))).toThrow('zeroInPlace: int64 weights are not pruned');
+  });
+});
+
+describe('zeroSmallest edges', () => {
+  it('k <= 0 leaves the tensor, k >= n zeroes it all, float64 and the radix path match selectSmallest; non-float dtypes throw', () => {
+    const f32 = (v: number[]): Tensor => ({ dtype: 'float32', dims: [v.length], data: Float32Array.from(v) });
+    expect(Array.from(zeroSmallest(f32([3, -1, 2]), 0).data as Float32Array)).toEqual([3, -1, 2]);
+    expect(Array.from(zeroSmallest(f32([3, -1, 2]), -2).data as Float32Array)).toEqual([3, -1, 2]);
+    expect(Array.from(zeroSmallest(f32([3, -1, 2]), 3).data as Float32Array)).toEqual([0, 0, 0]);
+    expect(Array.from(zeroSmallest(f32([3, -1, 2]), 7).data as Float32Array)).toEqual([0, 0, 0]);
+    const d64: Tensor = { dtype: 'float64', dims: [5], data: Float64Array.from([2, -1, 0, 1, -3]) };
+    expect(Array.from(zeroSmallest(d64, 3).data as Float64Array)).toEqual([2, 0, 0, 0, -3]);
+    const n = 10000;
+    const big = Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 13) - 6);
+    const want = applyMask({ dtype: 'float32', dims: [n], data: big }, selectSmallest({ dtype: 'float32', dims: [n], data: big }, 4321));
+    expect(Array.from(zeroSmallest({ dtype: 'float32', dims: [n], data: big.slice() }, 4321).data as Float32Array)).toEqual(Array.from(want.data as Float32Array));
+    expect(() => selectSmallest({ dtype: 'int8', dims: [2], data: Int8Array.from([1, 2]) }, 1)).toThrow(/int8 is not a float dtype/);
+    // float16 bit patterns: |-1| = 1 ties with 1 (lowest index first), the sign bit is not magnitude.
+    const h: Tensor = { dtype: 'float16', dims: [5], data: Uint16Array.of(0x4000, 0xbc00, 0x3c00, 0x4200, 0x3c00) };
+    expect(Array.from(zeroSmallest(h, 2).data as Uint16Array)).toEqual([0x4000, 0, 0, 0x4200, 0x3c00]);
   });
 });
 

@@ -73,6 +73,16 @@ describe('matchImage', () => {
     expect(Array.from(tp.subarray(T))).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
   });
 
+  it('an IoU exactly at a threshold passes it: 100 / 200 is 0.5 in float32 (the eps vanishes in 200 + 1e-7)', () => {
+    const labels = Float32Array.of(0, 0, 10, 20);
+    const dets = Float32Array.of(0, 0, 10, 10);
+    expect(boxIouF32(labels, 0, dets, 0)).toBe(0.5);
+    const T = ULTRALYTICS_IOU_THRESHOLDS.length;
+    const tp = new Uint8Array(T);
+    matchImage(labels, Int32Array.of(3), Int32Array.of(0), dets, Int32Array.of(3), Int32Array.of(0), ULTRALYTICS_IOU_THRESHOLDS, tp, 0);
+    expect(Array.from(tp)).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
   it('writes rows at `offset`; a detection matches only labels of its class, and only with IoU > 0', () => {
     const labels = Float32Array.of(0, 0, 10, 10, 100, 100, 110, 110);
     const dets = Float32Array.of(0, 0, 10, 10, 50, 50, 60, 60, 100, 100, 110, 110);
