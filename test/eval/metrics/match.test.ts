@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { boxIouF32, matchImage, ULTRALYTICS_IOU_THRESHOLDS } from '../../../src/eval/metrics/index.js';
+import { boxIouF32, matchImage, torchLinspaceF32, ULTRALYTICS_IOU_THRESHOLDS } from '../../../src/eval/metrics/index.js';
 
 /**
  * Literal restatement of Ultralytics' numpy matching for one threshold: all (label, detection) pairs with
@@ -71,6 +71,15 @@ describe('matchImage', () => {
     matchImage(labels, Int32Array.of(0, 0), Int32Array.of(0, 1), dets, Int32Array.of(0, 0), Int32Array.of(0, 1), ULTRALYTICS_IOU_THRESHOLDS, tp, 0);
     expect(Array.from(tp.subarray(0, T))).toEqual([1, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
     expect(Array.from(tp.subarray(T))).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
+  });
+
+  it('IoU uses the larger top edge, keeps eps in the union at tiny scales, and linspace of one step is its start', () => {
+    expect(boxIouF32(Float32Array.of(0, 0, 10, 10), 0, Float32Array.of(0, 5, 10, 15), 0)).toBe(Math.fround(50 / Math.fround(150 + Math.fround(1e-7))));
+    const tiny = Float32Array.of(0, 0, 1e-3, 1e-3);
+    const iou = boxIouF32(tiny, 0, tiny, 0);
+    expect(iou).toBeLessThan(1); // 1e-6 / (1e-6 + 1e-7) ≈ 0.909: the eps adds to the union
+    expect(iou).toBeCloseTo(1 / 1.1, 3);
+    expect(Array.from(torchLinspaceF32(0.5, 0.95, 1))).toEqual([0.5]);
   });
 
   it('an IoU exactly at a threshold passes it: 100 / 200 is 0.5 in float32 (the eps vanishes in 200 + 1e-7)', () => {
