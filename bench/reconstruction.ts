@@ -7,7 +7,7 @@
  * of the 28 MB TokenC3 model (random weights: time and memory only).
  *
  * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/reconstruction.ts` (env: BENCH_THREADS=2, BENCH_PART=accuracy|cost|all,
- * BENCH_CASES=u10,u30,... to restrict). Writes bench/results/reconstruction.json (or reconstruction-<part>.json).
+ * BENCH_CASES=u10,u30,..., BENCH_METHODS=0,2 and BENCH_COST=0,1,2 (indices) to restrict). Writes bench/results/reconstruction.json (or reconstruction-<part>.json).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -58,12 +58,15 @@ const cases: Case[] = [
   { id: 'nm24', name: '2:4', options: { nm: { n: 2, m: 4 } } },
 ];
 const only = process.env.BENCH_CASES?.split(',');
-const methods: Array<{ name: string; options: Partial<PruneFileOptions>; calib: boolean }> = [
+const onlyMethods = process.env.BENCH_METHODS?.split(',');
+interface Method { name: string; options: Partial<PruneFileOptions>; calib: boolean }
+const allMethods: Method[] = [
   { name: 'magnitude (l1, today)', options: {}, calib: false },
   { name: 'global LAMP (today)', options: { scope: 'global', criterion: 'lamp' }, calib: false },
   { name: '--calib obs (exact refit)', options: { dataCriterion: 'obs' }, calib: true },
   { name: '--calib wanda (exact refit)', options: { dataCriterion: 'wanda' }, calib: true },
 ];
+const methods = allMethods.filter((_, i) => !onlyMethods || onlyMethods.includes(String(i)));
 const result: Record<string, unknown> = { model: 'LeYOLONano-640.onnx', calibration: 'coco128 images 1-32 (sorted)', validation: 'coco128 images 33-128 (sorted)', threads, cpus: os.cpus().length };
 
 if (part === 'accuracy' || part === 'all') {
@@ -100,7 +103,8 @@ if (part === 'cost' || part === 'all') {
     { name: 'TokenC3 (28 MB) tokenc3-lsnet --target 0.3, 32 images', spec: { model: tokenc3, target: 0.3, images: 32, arch: tokenc3Yaml, preset: 'tokenc3-lsnet' } },
   ];
   const cost = [];
-  for (const r of runs) {
+  const pick = process.env.BENCH_COST?.split(',').map(Number);
+  for (const r of runs.filter((_, i) => !pick || pick.includes(i))) {
     const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', JSON.stringify(r.spec)], { encoding: 'utf8', maxBuffer: 1 << 26 });
     const line = JSON.parse(out.trim().split('\n').pop()!);
     cost.push({ name: r.name, ...line });

@@ -31,6 +31,8 @@ export interface HessianRequest {
   dilations?: readonly number[];
   /** `NOTSET` (default), `SAME_UPPER`, `SAME_LOWER` or `VALID`. */
   autoPad?: string;
+  /** A second tensor of the same shape (e.g. the original network's value of `input`): its unfolded mean and the centred cross-Gram with it come out too. */
+  reference?: string;
 }
 
 /** One image's statistics of one request: per group a mean [D] and centred Gram [D×D] (row-major, groups stacked). */
@@ -44,9 +46,12 @@ export interface ImageHessian {
   mean: Float32Array;
   /** [groups × D × D]. */
   gram: Float32Array;
+  /** With a reference v: its mean [groups × D] and the centred cross-Gram Σ (u − μ)(v − μ_v)ᵀ [groups × D × D]. */
+  refMean?: Float32Array;
+  cross?: Float32Array;
 }
 
-interface Outputs { key: string; groups: number; size: number; mean: string; gram: string; shape: string }
+interface Outputs { key: string; groups: number; size: number; mean: string; gram: string; shape: string; refMean?: string; cross?: string }
 
 const isIdentityGeometry = (r: HessianRequest) =>
   r.kernel.every((k) => k === 1) && (r.strides ?? []).every((s) => s === 1) && (r.pads ?? []).every((p) => p === 0)
@@ -69,24 +74,42 @@ export function withLayerHessians(model: OnnxModel, requests: readonly HessianRe
     const k = r.kernel.reduce((a, b) => a * b, 1);
     const size = (r.channels / r.group) * k;
     const p = `pk_hessian${n}`;
-    const [cols, shape3, u, mean, uc, ut, gram, shape, w] = ['cols', 'shape3', 'u', 'mean', 'uc', 'ut', 'gram', 'shape', 'w'].map((s) => edit.fresh(`${p}_${s}`)) as [string, string, string, string, string, string, string, string, string];
-    let unfolded = r.input;
+    const [shape3, ut, gram, shape, w] = ['shape3', 'ut', 'gram', 'shape', 'w'].map((q) => edit.fresh(`${p}_${q}`)) as [string, string, string, string, string];
+    const unfold = (x: string, tag: string): { centred: string; mean: string } => {
+      let cols = x;
+      if (!isIdentityGeometry(r)) {
+        cols = edit.fresh(`${p}_${tag}cols`);
+        edit.nodes.push(makeNode('Conv', [x, w], [cols], attrs));
+      }
+      const [u, mu, uc] = ['u', 'mean', 'uc'].map((q) => edit.fresh(`${p}_${tag}${q}`)) as [string, string, string];
+      edit.nodes.push(makeNode('Reshape', [cols, shape3], [u]));
+      reduceMean(edit, u, mu, [2]);
+      edit.nodes.push(makeNode('Sub', [u, mu], [uc]));
+      if (tag === '') edit.nodes.push(makeNode('Shape', [u], [shape]));
+      return { centred: uc, mean: mu };
+    };
+    const attrs = [attrInts('kernel_shape', r.kernel), attrInt('group', r.channels)];
     if (!isIdentityGeometry(r)) {
       edit.inits.push(makeTensor(w, oneHot(r.channels, r.kernel)));
-      const attrs = [attrInts('kernel_shape', r.kernel), attrInt('group', r.channels)];
       if (r.strides) attrs.push(attrInts('strides', r.strides));
       if (r.dilations) attrs.push(attrInts('dilations', r.dilations));
       if (r.autoPad && r.autoPad !== 'NOTSET') attrs.push(attrString('auto_pad', r.autoPad));
       else if (r.pads) attrs.push(attrInts('pads', r.pads));
-      edit.nodes.push(makeNode('Conv', [r.input, w], [cols], attrs));
-      unfolded = cols;
     }
     edit.inits.push(int64Tensor(shape3, [r.group, size, -1]));
-    edit.nodes.push(makeNode('Reshape', [unfolded, shape3], [u]));
-    reduceMean(edit, u, mean, [2]);
-    edit.nodes.push(makeNode('Sub', [u, mean], [uc]), makeNode('Transpose', [uc], [ut], [attrInts('perm', [0, 2, 1])]), makeNode('MatMul', [uc, ut], [gram]), makeNode('Shape', [u], [shape]));
+    const a = unfold(r.input, '');
+    edit.nodes.push(makeNode('Transpose', [a.centred], [ut], [attrInts('perm', [0, 2, 1])]), makeNode('MatMul', [a.centred, ut], [gram]));
+    const mean = a.mean;
+    let ref: { refMean: string; cross: string } | undefined;
+    if (r.reference) {
+      const b = unfold(r.reference, 'ref');
+      const [vt, cross] = ['vt', 'cross'].map((q) => edit.fresh(`${p}_${q}`)) as [string, string];
+      edit.nodes.push(makeNode('Transpose', [b.centred], [vt], [attrInts('perm', [0, 2, 1])]), makeNode('MatMul', [a.centred, vt], [cross]));
+      edit.outs.push(makeValueInfo(b.mean, 'float32'), makeValueInfo(cross, 'float32'));
+      ref = { refMean: b.mean, cross };
+    }
     edit.outs.push(makeValueInfo(mean, 'float32'), makeValueInfo(gram, 'float32'), makeValueInfo(shape, 'int64'));
-    return { key: r.key, groups: r.group, size, mean, gram, shape };
+    return { key: r.key, groups: r.group, size, mean, gram, shape, ...ref };
   });
   return { model: finishEdit(model, edit), outputs };
 }
@@ -106,7 +129,8 @@ export async function collectLayerHessians(
   return runOverInputs(built.model, batchOfOne(inputs), (out, index) => {
     for (const o of built.outputs) {
       const dims = Array.from(out[o.shape]!.data as BigInt64Array, Number);
-      onHessian(o.key, { groups: o.groups, size: o.size, count: dims[2]!, mean: out[o.mean]!.data as Float32Array, gram: out[o.gram]!.data as Float32Array }, index);
+      const ref = o.refMean && o.cross ? { refMean: out[o.refMean]!.data as Float32Array, cross: out[o.cross]!.data as Float32Array } : {};
+      onHessian(o.key, { groups: o.groups, size: o.size, count: dims[2]!, mean: out[o.mean]!.data as Float32Array, gram: out[o.gram]!.data as Float32Array, ...ref }, index);
     }
   }, options);
 }

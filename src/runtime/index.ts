@@ -13,3 +13,4 @@ export type { HessianRequest, ImageHessian } from './hessians.js';
 export { collectRanges, withRangeOutputs } from './ranges.js';
 export type { ImageRange, RangeStatistic } from './ranges.js';
 export { optimizedModel } from './optimized.js';
+export { REFERENCE_SUFFIX, withReference } from './reference.js';

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/core/dtype.js';
-import { collectActivations, collectLayerHessians, type HessianRequest } from '../../src/runtime/index.js';
+import { collectActivations, collectLayerHessians, REFERENCE_SUFFIX, withReference, type HessianRequest } from '../../src/runtime/index.js';
+import { withTensorValues } from '../../src/io/onnx/index.js';
 import { initializer, model, node, randomFloats, tinyConvNet, toOnnx, valueInfo } from '../helpers/onnx-builder.js';
 
 async function* inputs(n: number, c = 3, side = 32): AsyncGenerator<Record<string, Tensor>> {
@@ -88,5 +89,34 @@ describe('collectLayerHessians', () => {
 
   it('refuses a tensor the graph does not have', async () => {
     await expect(collectLayerHessians(toOnnx(tinyConvNet()), [{ key: 'x', input: 'nope', channels: 3, kernel: [1, 1], group: 1 }], inputs(1), () => undefined)).rejects.toThrow(/neither a graph input nor computed/);
+  });
+});
+
+describe('withReference', () => {
+  it('runs the original network beside a changed one: <name>__pkref is the original value', async () => {
+    const original = toOnnx(tinyConvNet());
+    const changedW = new Float32Array(216).fill(0.01);
+    const current = withTensorValues(original, new Map([['model.0.conv.weight', { dtype: 'float32' as const, dims: [8, 3, 3, 3], data: changedW }]]));
+    const both = withReference(current, original, new Set(['model.0.conv.weight']));
+    const got: Record<string, Float32Array> = {};
+    await collectActivations(both, ['c1', `c1${REFERENCE_SUFFIX}`], inputs(1), (n, v) => { got[n] = Float32Array.from(v.data as Float32Array); }, { threads: 1 });
+    const want: Record<string, Float32Array> = {};
+    await collectActivations(original, ['c1'], inputs(1), (n, v) => { want.orig = Float32Array.from(v.data as Float32Array); }, { threads: 1 });
+    await collectActivations(current, ['c1'], inputs(1), (n, v) => { want.cur = Float32Array.from(v.data as Float32Array); }, { threads: 1 });
+    expect(Array.from(got[`c1${REFERENCE_SUFFIX}`]!)).toEqual(Array.from(want.orig!));
+    expect(Array.from(got.c1!)).toEqual(Array.from(want.cur!));
+    expect(Array.from(got.c1!)).not.toEqual(Array.from(want.orig!));
+  });
+
+  it('gives the cross-Gram of the current and original unfolded inputs', async () => {
+    const original = toOnnx(tinyConvNet());
+    const both = withReference(original, original, new Set());
+    let stats: { mean: Float32Array; gram: Float32Array; refMean?: Float32Array; cross?: Float32Array } | undefined;
+    await collectLayerHessians(both, [{ key: 'dw', input: 'r0', reference: `r0${REFERENCE_SUFFIX}`, channels: 8, kernel: [3, 3], group: 8, pads: [1, 1, 1, 1] }], inputs(1), (_, s) => {
+      stats = { mean: Float32Array.from(s.mean), gram: Float32Array.from(s.gram), refMean: Float32Array.from(s.refMean!), cross: Float32Array.from(s.cross!) };
+    }, { threads: 1 });
+    // Identical networks: the reference statistics equal the input's own.
+    expect(Array.from(stats!.refMean!)).toEqual(Array.from(stats!.mean));
+    stats!.gram.forEach((v, i) => expect(stats!.cross![i]).toBeCloseTo(v, 4));
   });
 });

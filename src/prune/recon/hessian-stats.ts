@@ -18,6 +18,9 @@ export interface LayerHessian {
   sum: Float64Array;
   /** [groups × D × D] Σuuᵀ. */
   cross: Float64Array;
+  /** With a reference input v (the original network's value of u): Σv [groups × D] and Σuvᵀ [groups × D × D]. */
+  refSum?: Float64Array;
+  refCross?: Float64Array;
 }
 
 export function newLayerHessian(groups: number, size: number): LayerHessian {
@@ -25,7 +28,7 @@ export function newLayerHessian(groups: number, size: number): LayerHessian {
 }
 
 /** Add one image's per-group mean [g×D] and centred Gram [g×D×D] over `count` positions. */
-export function addImage(h: LayerHessian, m: { groups: number; size: number; count: number; mean: ArrayLike<number>; gram: ArrayLike<number> }): void {
+export function addImage(h: LayerHessian, m: { groups: number; size: number; count: number; mean: ArrayLike<number>; gram: ArrayLike<number>; refMean?: ArrayLike<number>; cross?: ArrayLike<number> }): void {
   const { groups: g, size: d } = h;
   if (m.groups !== g || m.size !== d || m.mean.length !== g * d || m.gram.length !== g * d * d) {
     throw new RangeError(`layer statistics: expected ${g} groups of ${d} rows, got ${m.groups} of ${m.size}`);
@@ -40,8 +43,36 @@ export function addImage(h: LayerHessian, m: { groups: number; size: number; cou
       for (let b = 0; b < d; b++) h.cross[row + b]! += m.gram[row + b]! + pa * m.mean[mo + b]!;
     }
   }
+  if (m.refMean && m.cross) {
+    h.refSum ??= new Float64Array(g * d);
+    h.refCross ??= new Float64Array(g * d * d);
+    for (let j = 0; j < g; j++) {
+      const mo = j * d, go = j * d * d;
+      for (let a = 0; a < d; a++) {
+        h.refSum[mo + a]! += p * m.refMean[mo + a]!;
+        const pa = p * m.mean[mo + a]!, row = go + a * d;
+        for (let b = 0; b < d; b++) h.refCross[row + b]! += m.cross[row + b]! + pa * m.refMean[mo + b]!;
+      }
+    }
+  }
   h.count += p;
   h.images++;
+}
+
+/** Mean of the reference input E[v] of group `j`, or undefined without a reference. */
+export function groupRefMean(h: LayerHessian, j: number): Float64Array | undefined {
+  if (!h.refSum) return undefined;
+  const inv = h.count > 0 ? 1 / h.count : 0;
+  return Float64Array.from(h.refSum.subarray(j * h.size, (j + 1) * h.size), (v) => v * inv);
+}
+
+/** E[uvᵀ] of group `j` ([D×D], not symmetric); `centred`: E[uvᵀ] − μ_u μ_vᵀ. Undefined without a reference. */
+export function groupCross(h: LayerHessian, j: number, centred: boolean): Float64Array | undefined {
+  if (!h.refCross) return undefined;
+  const d = h.size, inv = h.count > 0 ? 1 / h.count : 0;
+  const mu = groupMean(h, j), mv = groupRefMean(h, j)!;
+  const src = h.refCross.subarray(j * d * d, (j + 1) * d * d);
+  return Float64Array.from(src, (v, i) => v * inv - (centred ? mu[Math.floor(i / d)]! * mv[i % d]! : 0));
 }
 
 /** Mean E[u] of group `j` ([D]). */

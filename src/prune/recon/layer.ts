@@ -14,7 +14,8 @@
 import type { NmPattern } from '../nm.js';
 import { nmMask } from '../nm.js';
 import { selectSmallest } from '../select.js';
-import { groupMean, groupSecond, type LayerHessian } from './hessian-stats.js';
+import { groupCross, groupMean, groupRefMean, groupSecond, type LayerHessian } from './hessian-stats.js';
+import { choleskySolve } from './linalg.js';
 import { exactCost, groupSystem, obsSaliency, rowError, solveRowExact, solveRowSparseGpt, type GroupSystem } from './solve.js';
 
 import type { DataCriterion } from '../importance.js';
@@ -61,7 +62,7 @@ interface Conv { data: Float32Array; dims: readonly number[]; groups: number }
 /** Positive float32 floor for non-zero weights' scores (the smallest subnormal). */
 const FLOOR = 1.401298464324817e-45;
 
-function scoreRow(criterion: LayerReconstructOptions['criterion'], sys: GroupSystem, hUnc: Float64Array, w: Float64Array, normalize: boolean, out: Float32Array, at: number): void {
+function scoreRow(criterion: LayerReconstructOptions['criterion'], sys: GroupSystem, hUnc: Float64Array, w: Float64Array, original: ArrayLike<number>, normalize: boolean, out: Float32Array, at: number): void {
   const d = sys.size;
   const s = new Float64Array(d);
   if (criterion === 'obs') obsSaliency(sys, w, s);
@@ -73,7 +74,7 @@ function scoreRow(criterion: LayerReconstructOptions['criterion'], sys: GroupSys
     else { for (let q = 0; q < d; q++) e += s[q]! * s[q]!; e = Math.sqrt(e); }
     if (e > 0 && Number.isFinite(e)) scale = 1 / e;
   }
-  for (let q = 0; q < d; q++) out[at + q] = w[q] === 0 ? 0 : Math.max(Math.fround(s[q]! * scale), FLOOR);
+  for (let q = 0; q < d; q++) out[at + q] = original[q] === 0 ? 0 : Math.max(Math.fround(s[q]! * scale), FLOOR);
 }
 
 /** Prune and refit one conv layer ([O, C/g, …k] float32) from its input statistics. Pure. */
@@ -89,6 +90,11 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
   const systems: GroupSystem[] = [];
   const uncentred: Float64Array[] = [];
   const means: Float64Array[] = [];
+  const refMeans: Array<Float64Array | undefined> = [];
+  // With a reference (the original network's layer input v), each row is first moved to the weights that best
+  // reproduce its original output from the current input u: t = (H + λI)⁻¹ E[u vᵀ] w (centred with a bias).
+  const rows = new Float64Array(o * d);
+  for (let i = 0; i < o * d; i++) rows[i] = conv.data[i]!;
   const scores = new Float32Array(o * d);
   let rankDeficient = stats.count < d, maxDamp = 0;
   for (let j = 0; j < g; j++) {
@@ -97,12 +103,21 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
     systems.push(sys);
     uncentred.push(hUnc);
     means.push(groupMean(stats, j));
+    refMeans.push(groupRefMean(stats, j));
+    const cross = groupCross(stats, j, correct);
+    if (cross) {
+      for (let r = j * rowsPer; r < (j + 1) * rowsPer; r++) {
+        const cw = new Float64Array(d);
+        for (let a = 0; a < d; a++) { let v = 0; for (let b = 0; b < d; b++) v += cross[a * d + b]! * conv.data[r * d + b]!; cw[a] = v; }
+        rows.set(choleskySolve(sys.l, d, cw), r * d);
+      }
+    }
     rankDeficient ||= sys.raised;
     let diag = 0;
     for (let q = 0; q < d; q++) diag += sys.h[q * d + q]!;
     if (diag > 0) maxDamp = Math.max(maxDamp, sys.lambda / (diag / d));
     for (let r = j * rowsPer; r < (j + 1) * rowsPer; r++) {
-      scoreRow(options.criterion, sys, hUnc, Float64Array.from(conv.data.subarray(r * d, (r + 1) * d)), normalize, scores, r * d);
+      scoreRow(options.criterion, sys, hUnc, rows.subarray(r * d, (r + 1) * d), conv.data.subarray(r * d, (r + 1) * d), normalize, scores, r * d);
     }
   }
   const scoreTensor = { dtype: 'float32' as const, dims: conv.dims, data: scores };
@@ -124,7 +139,7 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
   for (let r = 0; r < o; r++) {
     const j = Math.floor(r / rowsPer);
     const sys = systems[j]!, hUnc = uncentred[j]!;
-    const w0 = Float64Array.from(conv.data.subarray(r * d, (r + 1) * d));
+    const w0 = rows.subarray(r * d, (r + 1) * d);
     const m = mask.subarray(r * d, (r + 1) * d);
     const w = Float64Array.from(w0, (v, q) => (m[q] ? 0 : v));
     for (let q = 0; q < d; q++) masked += m[q]!;
@@ -135,9 +150,10 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
       if (method === 'exact') solveRowExact(sys, w, m); else solveRowSparseGpt(sys, w, m);
     }
     if (newBias) {
-      const mu = means[j]!;
+      const mu = means[j]!, mv = refMeans[j];
       let shift = 0;
-      for (let q = 0; q < d; q++) shift += (w0[q]! - w[q]!) * mu[q]!;
+      // b̂ = b + w·μ_v − ŵ·μ_u (μ_v = μ_u without a reference, t = w).
+      for (let q = 0; q < d; q++) shift += (mv ? conv.data[r * d + q]! * mv[q]! - w[q]! * mu[q]! : (w0[q]! - w[q]!) * mu[q]!);
       newBias[r]! += shift;
       after += rowError(sys.h, d, w0, w);
     } else after += rowError(hUnc, d, w0, w);

@@ -117,3 +117,42 @@ describe('reconstructLayer', () => {
     expect(() => reconstructLayer({ data: w, dims: [4, 1, 3, 3], groups: 1 }, undefined, dw, { criterion: 'obs', zeros: 1 })).toThrow(/does not match/);
   });
 });
+
+describe('reconstructLayer with the original network as reference', () => {
+  it('equals the plain refit when the reference is the input itself, and corrects an upstream error otherwise', () => {
+    const o = 4, d = 8, n = 120;
+    const { h, u } = stats(1, d, n, 21);
+    const w = weights(o, d, 22);
+    const withRef = (v: Float64Array) => {
+      const r = newLayerHessian(1, d);
+      const mu = new Float32Array(d), mv = new Float32Array(d), gram = new Float32Array(d * d), cross = new Float32Array(d * d);
+      for (let i = 0; i < d; i++) { let a = 0, b = 0; for (let k = 0; k < n; k++) { a += u[0]![i * n + k]!; b += v[i * n + k]!; } mu[i] = a / n; mv[i] = b / n; }
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+        let g = 0, c = 0;
+        for (let k = 0; k < n; k++) { g += (u[0]![i * n + k]! - mu[i]!) * (u[0]![j * n + k]! - mu[j]!); c += (u[0]![i * n + k]! - mu[i]!) * (v[j * n + k]! - mv[j]!); }
+        gram[i * d + j] = g; cross[i * d + j] = c;
+      }
+      addImage(r, { groups: 1, size: d, count: n, mean: mu, gram, refMean: mv, cross });
+      return r;
+    };
+    const conv = { data: w, dims: [o, d, 1, 1], groups: 1 };
+    const bias = new Float32Array(o).fill(0.5);
+    const plain = reconstructLayer(conv, bias, h, { criterion: 'obs', zeros: 12, damp: 1e-9 });
+    const same = reconstructLayer(conv, bias, withRef(u[0]!), { criterion: 'obs', zeros: 12, damp: 1e-9 });
+    same.weight.forEach((v, i) => expect(v).toBeCloseTo(plain.weight[i]!, 4));
+    // v = the input an unpruned upstream layer would give: u with one channel rescaled (an upstream error).
+    const v = Float64Array.from(u[0]!, (x, i) => (Math.floor(i / n) === 3 ? x * 1.5 : x));
+    const fixed = reconstructLayer(conv, bias, withRef(v), { criterion: 'obs', zeros: 12, damp: 1e-9 });
+    const err = (wt: Float32Array, b: Float32Array) => {
+      let e = 0;
+      for (let r = 0; r < o; r++) for (let k = 0; k < n; k++) {
+        let want = bias[r]!, got = b[r]!;
+        for (let i = 0; i < d; i++) { want += w[r * d + i]! * v[i * n + k]!; got += wt[r * d + i]! * u[0]![i * n + k]!; }
+        e += (want - got) ** 2;
+      }
+      return e;
+    };
+    expect(fixed.masked).toBe(12);
+    expect(err(fixed.weight, fixed.bias!)).toBeLessThan(0.5 * err(plain.weight, plain.bias!));
+  });
+});
