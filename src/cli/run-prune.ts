@@ -9,22 +9,11 @@ import type { CliContext } from './context.js';
 import { parseFraction } from './flags.js';
 import { calibrationSetup } from './prune-calibration.js';
 import { progressBar } from './progress.js';
+import type { PipelineSettings } from './run.js';
 
-/** The pruning settings of a pipeline (flag values as given). */
-export interface PipelinePruneSettings {
-  model: string;
-  /** The validation dataset (calibration images overlapping it are warned about). */
-  data: string;
-  preset?: string;
-  presetConfig?: string;
-  arch?: string;
-  target?: string;
-  criterion?: string;
-  structured?: boolean;
-  calib?: string;
-  calibImages?: string;
-  force?: boolean;
-}
+/** The pruning settings of a pipeline (flag values as given); `data` is the validation dataset (calibration images overlapping it are warned about). */
+export type PipelinePruneSettings = Pick<PipelineSettings, 'preset' | 'presetConfig' | 'arch' | 'target' | 'criterion' | 'structured' | 'calib' | 'calibImages' | 'force'>
+  & { model: string; data: string };
 
 /** What the pipeline needs from the prune step. */
 export interface PipelinePruneResult {
