@@ -88,11 +88,21 @@ export async function summarizeWeightsFile(file: string): Promise<WeightsSummary
   return path.extname(file).toLowerCase() === '.safetensors' ? summarizeSafetensors(bytes, label) : inspectCheckpoint(bytes, label);
 }
 
-/** JSON-friendly form (the module tree itself is left out: it is large and has its own TSV form). */
+/**
+ * JSON-friendly form. A checkpoint's module tree becomes `moduleTree`: `source`, `note`, `hasClasses` and one row
+ * per module — `path` ('' for the root), `class` (qualified, '' when unknown), `className`, `ownParams` and
+ * `ownBuffers` (elements held by the module itself, not its children), in the checkpoint's order.
+ */
 export function summaryJson(s: WeightsSummary): unknown {
   if (s.format === 'safetensors') return s;
-  const { tree: _tree, ...rest } = s;
-  return rest;
+  const { tree, ...rest } = s;
+  return {
+    ...rest,
+    moduleTree: {
+      source: tree.source, note: tree.note, hasClasses: tree.hasClasses,
+      modules: tree.modules.map((m) => ({ path: m.path, class: m.qualifiedClass, className: m.className, ownParams: m.ownParams, ownBuffers: m.ownBuffers })),
+    },
+  };
 }
 
 /** Lines to print for a weights file summary. */

@@ -44,6 +44,7 @@ export function formatInspectText(r: InspectReport, options: { layers?: boolean 
   ].filter(Boolean);
   row('metadata', mdParts.length ? mdParts.join(', ') : Object.keys(md.raw).length ? `${Object.keys(md.raw).length} entries (not Ultralytics)` : 'none');
   if (md.names) row('classes', `${md.nc} — ${classesLine(md.names)}`);
+  for (const p of r.provenance) row('prunekit', provenanceLine(p.record));
   for (const [k, why] of Object.entries(md.problems)) row('warning', `metadata '${k}' not parsed: ${why}`);
   const byOp = Object.entries(t.layersByOp).map(([op, n]) => `${op} ${n}`).join(', ');
   row('layers', `${t.layers}${byOp ? ` (${byOp})` : ''} of ${int(t.nodes)} nodes`);
@@ -65,4 +66,22 @@ function layerTable(r: InspectReport): string[] {
   const right = new Set([0, 4, 5, 6, 7]);
   const fmt = (cells: string[]) => cells.map((x, c) => (right.has(c) ? x.padStart(widths[c]!) : x.padEnd(widths[c]!))).join('  ').trimEnd();
   return [fmt(head), ...rows.map(fmt)];
+}
+
+function value(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? int(v) : v.toFixed(4);
+  const ba = v as { before?: unknown; after?: unknown } | null;
+  if (ba && typeof ba.before === 'number' && typeof ba.after === 'number') return `${int(ba.before)} → ${int(ba.after)}`;
+  return JSON.stringify(v);
+}
+
+/** One provenance record as a line: `prune unstructured (preset yolov8, target 0.1) by prunekit 0.1.0; zeroed 12,345`. */
+export function provenanceLine(record: unknown): string {
+  if (typeof record !== 'object' || record === null) return String(record);
+  const { tool: _tool, version, command, mode, result, ...settings } = record as Record<string, unknown>;
+  const set = Object.entries(settings).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ');
+  const res = result && typeof result === 'object'
+    ? Object.entries(result as Record<string, unknown>).map(([k, v]) => `${k} ${value(v)}`).join(', ')
+    : '';
+  return `${[command, mode].filter(Boolean).join(' ')}${set ? ` (${set})` : ''} by prunekit ${String(version)}${res ? `; ${res}` : ''}`;
 }

@@ -5,11 +5,12 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isPrunekitError, errorMessage } from '../core/errors.js';
+import { PRUNEKIT_VERSION } from '../io/onnx/provenance.js';
 import { loadCommands } from './commands.js';
 import type { CommandModule } from './context.js';
 import { ExitCode, processIO, type CliIO } from './io.js';
 
-export const VERSION = '0.1.0';
+export const VERSION = PRUNEKIT_VERSION;
 
 export function buildProgram(io: CliIO, commands: readonly CommandModule[]): Command {
   const program = new Command('prunekit')

@@ -99,7 +99,7 @@ async function runVal(ctx: CliContext, model: string, f: ValFlags): Promise<void
     r = await validate({
       model, data: f.data, images: f.images, split: f.split, metric, layout: f.layout as OutputLayout | undefined,
       ...numbers,
-      agnostic: f.agnostic,
+      agnostic: f.agnostic, allowClassMismatch: f.force,
       keepPredictions: f.savePredictions !== undefined,
       onProgress: bar.onProgress,
     });
@@ -137,7 +137,7 @@ export const valCommand: CommandModule = {
       .option('--per-class', 'print the per-class table')
       .option('--save-predictions <file>', 'write detections as COCO results JSON (dataset category ids, xywh, score)')
       .option('--json <file>', 'write the metrics as JSON')
-      .option('--force', 'overwrite existing --json / --save-predictions files')
+      .option('--force', 'overwrite existing --json / --save-predictions files; validate even when the model\'s classes differ from the dataset\'s')
       .option('--threads <n>', threadsHelp())
       .option('--layout <layout>', `output layout: ${OUTPUT_LAYOUTS.join('|')} (default: detected from the output shape)`)
       .action(async (model: string, flags: ValFlags) => runVal(ctx, model, flags));

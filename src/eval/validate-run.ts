@@ -52,6 +52,11 @@ export interface ValidateOptions {
   workers?: number;
   /** Keep COCO-format predictions in the result (for --save-predictions). */
   keepPredictions?: boolean;
+  /**
+   * Validate even when the model's classes (count, or names when the model has them) differ from a yaml
+   * dataset's: a warning instead of the UsageError raised before any image is read.
+   */
+  allowClassMismatch?: boolean;
   onProgress?: (p: ValidateProgress) => void;
 }
 
@@ -91,11 +96,20 @@ export interface ValidationResult {
   postprocess?: { mode: 'worker' | 'main'; fallbackReason?: string };
 }
 
-function namesWarning(model: readonly string[], data: readonly string[]): string | undefined {
-  if (model.length !== data.length) return `the model has ${model.length} classes but the dataset ${data.length}; class indices are compared as they are`;
-  const i = model.findIndex((n, k) => n !== data[k]);
-  if (i >= 0) return `model class names differ from the dataset's (first at index ${i}: model '${model[i]}', dataset '${data[i]}'); class indices are compared as they are`;
+/** How the model's classes differ from the dataset's, or undefined when they agree. */
+export function classMismatch(model: { names?: readonly string[]; count?: number }, data: readonly string[]): string | undefined {
+  const count = model.names?.length ?? model.count;
+  if (count !== undefined && count !== data.length) return `the model predicts ${count} classes but the dataset has ${data.length}`;
+  const i = model.names ? model.names.findIndex((n, k) => n !== data[k]) : -1;
+  if (i >= 0) return `the model's class names differ from the dataset's (first at index ${i}: model '${model.names![i]}', dataset '${data[i]}')`;
   return undefined;
+}
+
+/** Stop (or, allowed, warn) on a class mismatch, before any image is read. */
+function checkClasses(problem: string | undefined, data: string, allow: boolean | undefined, warnings: string[]): void {
+  if (!problem) return;
+  if (!allow) throw new UsageError(`${data}: ${problem}, so its metrics would mean nothing; validate on the dataset the model was trained for (prunekit val --force runs anyway)`, data);
+  warnings.push(`${problem}; class indices are compared as they are`);
 }
 
 /** Ground truth of a dataset image in original pixels (normalised YOLO boxes go through the letterbox frame). */
@@ -153,10 +167,7 @@ export async function runValidation(setup: ValidationSetup, options: Omit<Valida
   const { info, dataset } = setup;
   const warnings = [...dataset.warnings];
   const names = info.names ?? dataset.names;
-  if (info.names && dataset.kind === 'yolo') {
-    const w = namesWarning(info.names, dataset.names);
-    if (w) warnings.push(w);
-  }
+  if (info.names && dataset.kind === 'yolo') checkClasses(classMismatch({ names: info.names }, dataset.names), dataset.source, options.allowClassMismatch, warnings);
   if (!info.names) warnings.push(`the model has no 'names' metadata; using the dataset's ${dataset.names.length} class names`);
   if (options.imgsz !== undefined && info.inputSize !== undefined && options.imgsz !== info.inputSize) {
     throw new UsageError(`--imgsz ${options.imgsz} does not match the model's fixed input size ${info.inputSize}; omit --imgsz or re-export the model`);
@@ -177,6 +188,9 @@ export async function runValidation(setup: ValidationSetup, options: Omit<Valida
       imgsz, numClasses: names.length, layout: options.layout, threads: options.threads, allowSpinning: options.allowSpinning,
       conf: options.conf, iou: options.iou, maxDet: options.maxDet, agnostic: options.agnostic,
     });
+    if (!info.names && dataset.kind === 'yolo' && predictor.layout.layout !== 'e2e') {
+      checkClasses(classMismatch({ count: predictor.layout.numClasses }, dataset.names), dataset.source, options.allowClassMismatch, warnings);
+    }
     if (predictor.layout.layout !== 'e2e' && predictor.layout.numClasses !== names.length) {
       warnings.push(`the output carries ${predictor.layout.numClasses} classes but ${names.length} names are known`);
       while (names.length < predictor.layout.numClasses) names.push(`class_${names.length}`);

@@ -14,7 +14,7 @@ import { openPostprocessQueue } from './postprocess-queue.js';
 import { openPreparedStream } from './preprocess/prepared-stream.js';
 import { runValidation, type ValidateOptions, type ValidationResult } from './validate-run.js';
 
-export { groundTruth } from './validate-run.js';
+export { classMismatch, groundTruth } from './validate-run.js';
 export type { MetricMode, StageSpeed, ValidateOptions, ValidateProgress, ValidationResult } from './validate-run.js';
 
 /** Read what validation needs from an ONNX file's metadata and graph signature. */

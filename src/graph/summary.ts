@@ -5,7 +5,7 @@
  */
 import { BYTES_PER_ELEMENT, isFloatDType, numel } from '../core/dtype.js';
 import type { OnnxModel, ValueSpec } from '../io/onnx/bytes.js';
-import { inFile, modelInputs, modelOutputs, ONNX_DTYPE, parseUltralyticsMetadata } from '../io/onnx/bytes.js';
+import { inFile, modelInputs, modelOutputs, ONNX_DTYPE, parseUltralyticsMetadata, readProvenance } from '../io/onnx/bytes.js';
 import { listLayers } from './inventory.js';
 import { indexGraph, resolveIdentity } from './onnx-graph.js';
 import { inferShapes, type ShapeOptions, type ShapeProblem } from './shapes.js';
@@ -89,6 +89,8 @@ export interface InspectReport {
   /** Input dims MACs were computed at (dynamic dims fixed from imgsz/batch). */
   shapeInputs: { name: string; dims: number[] }[];
   metadata: InspectMetadata;
+  /** prunekit's records of the edits that made this model (metadata keys `prunekit`, `prunekit.2`, …), oldest first. */
+  provenance: Array<{ key: string; record: unknown }>;
   totals: InspectTotals;
   layers: InspectLayer[];
   /** Where static shapes stayed unknown (empty for the fixture models). */
@@ -163,6 +165,7 @@ function buildReport(model: OnnxModel, options: InspectOptions): InspectReport {
     outputs: modelOutputs(proto),
     shapeInputs: shapeInfo.inputs.map((i) => ({ name: i.name, dims: [...i.dims] })),
     metadata: metadataOf(model),
+    provenance: readProvenance(proto),
     totals: {
       layers: layers.length,
       layersByOp: count(layers.map((l) => l.opType)),

@@ -5,7 +5,7 @@
  * holds the source plus one layer at a time, never a second copy of the model.
  */
 import { writeFileAtomic } from '../io/files/index.js';
-import { saveOnnx, type OnnxModel, type SavedFile } from '../io/onnx/index.js';
+import { metadataEntryBytes, saveOnnx, type OnnxModel, type SavedFile } from '../io/onnx/index.js';
 import type { Replacement } from './prune-stream.js';
 
 export { rawDataOffset, type Replacement } from './prune-stream.js';
@@ -14,8 +14,10 @@ export { rawDataOffset, type Replacement } from './prune-stream.js';
  * Write `source` with replacements (ascending, non-overlapping offsets) to `file`, atomically. The
  * replacements are consumed one at a time.
  */
-export async function writeReplaced(source: Uint8Array, file: string, replacements: Iterable<Replacement>, options: { force?: boolean } = {}): Promise<SavedFile> {
-  await writeFileAtomic(file, async (write) => {
+export async function writeReplaced(
+  source: Uint8Array, file: string, replacements: Iterable<Replacement>, options: { force?: boolean; trailer?: () => Uint8Array | undefined } = {},
+): Promise<SavedFile> {
+  const bytes = await writeFileAtomic(file, async (write) => {
     let pos = 0;
     for (const r of replacements) {
       if (r.offset < pos || r.offset + r.bytes.length > source.length) throw new Error(`writeReplaced: replacement at ${r.offset} out of order or range (bug)`);
@@ -24,13 +26,23 @@ export async function writeReplaced(source: Uint8Array, file: string, replacemen
       pos = r.offset + r.bytes.length;
     }
     if (pos < source.length) await write(source.subarray(pos));
+    const tail = options.trailer?.();
+    if (tail) await write(tail);
   }, options);
-  return { path: file, bytes: source.length };
+  return { path: file, bytes };
 }
 
 /** Write a model whose edits are value patches by streaming (else through saveOnnx). */
-export async function writePatchedOnnx(model: OnnxModel, file: string, options: { force?: boolean } = {}): Promise<SavedFile> {
+export async function writePatchedOnnx(model: OnnxModel, file: string, options: { force?: boolean; metadata?: Array<{ key: string; value: string }> } = {}): Promise<SavedFile> {
   if (!model.source || !model.patches) return saveOnnx(model, file, options);
   const sorted = [...model.patches.values()].sort((a, b) => a.offset - b.offset);
-  return writeReplaced(model.source, file, sorted, options);
+  const tail = options.metadata?.map((m) => metadataEntryBytes(m.key, m.value));
+  return writeReplaced(model.source, file, sorted, { force: options.force, trailer: tail?.length ? () => concat(tail) : undefined });
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
 }

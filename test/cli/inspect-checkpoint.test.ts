@@ -48,3 +48,24 @@ it('inspect x.safetensors', async () => {
   expect(await runCli(['inspect', file], io)).toBe(0);
   expect(io.text()).toMatch(/x\.safetensors: safetensors, .*1 tensors, 4 values \(float32 4\)/);
 });
+
+describeFixtures('inspect best.pt --json: the module tree (#14 item 11)', () => {
+  it('lists every module with path, class and own parameter counts, as the text --layers does', async () => {
+    const file = fixture('models', 'yolov5n_ppe.pt');
+    const io = bufferIO();
+    expect(await runCli(['inspect', file, '--json', '-'], io)).toBe(0);
+    const j = JSON.parse(io.stdout.join('\n')) as { moduleTree: { source: string; hasClasses: boolean; modules: Array<{ path: string; class: string; className: string; ownParams: number; ownBuffers: number }> } };
+    const t = j.moduleTree;
+    expect(t.source).toBe('model');
+    expect(t.hasClasses).toBe(true);
+    expect(t.modules[0]).toEqual({ path: '', class: 'models.yolo.Model', className: 'Model', ownParams: 0, ownBuffers: 0 });
+    const conv = t.modules.find((m) => m.path === 'model.0.conv')!;
+    expect(conv.class).toBe('torch.nn.modules.conv.Conv2d');
+    expect(conv.ownParams).toBe(16 * 3 * 6 * 6);
+    const text = bufferIO();
+    expect(await runCli(['inspect', file, '--layers'], text)).toBe(0);
+    const lines = text.stdout.join('\n').split('\n');
+    const rows = lines.slice(lines.indexOf('module tree:') + 1);
+    expect(rows.length).toBe(t.modules.length);
+  });
+});

@@ -1,7 +1,7 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DatasetError, UsageError } from '../../src/core/errors.js';
+import { DatasetError } from '../../src/core/errors.js';
 import { COCO80_TO_91 } from '../../src/eval/coco/category-map.js';
 import { cocoEvaluate } from '../../src/eval/coco/cocoeval.js';
 import { parseCocoDataset, parseCocoResults } from '../../src/eval/coco/parse.js';
@@ -111,20 +111,21 @@ describeFixtures('validate: bad input', () => {
   });
 
   it('skips and lists unreadable images and bad labels, warns about differing class names', async () => {
-    const r = await validate({ model: path.join(root, 'model.onnx'), data: path.join(root, 'data.yaml'), threads: 2 });
+    await expect(validate({ model: path.join(root, 'model.onnx'), data: path.join(root, 'data.yaml'), threads: 2 })).rejects.toThrow(/class names differ/);
+    const r = await validate({ model: path.join(root, 'model.onnx'), data: path.join(root, 'data.yaml'), threads: 2, allowClassMismatch: true });
     expect(r.images).toBe(1);
     const skipped = Object.fromEntries(r.skipped.map((s) => [path.basename(s.path), s.reason]));
     expect(Object.keys(skipped).sort()).toEqual(['badclass.jpg', 'cut.jpg']);
     expect(skipped['badclass.jpg']).toMatch(/class 99 exceeds dataset class count 80/);
     expect(skipped['cut.jpg']).toMatch(/cannot decode image/);
-    expect(r.warnings.join('\n')).toMatch(/model class names differ from the dataset's \(first at index 0: model 'person', dataset 'human'\)/);
+    expect(r.warnings.join('\n')).toMatch(/the model's class names differ from the dataset's \(first at index 0: model 'person', dataset 'human'\); class indices are compared as they are/);
     expect(r.warnings.join('\n')).toMatch(/2 image\(s\) skipped/);
   });
 
   it('errors when no image can be evaluated, and on an --imgsz the fixed input cannot take', async () => {
-    await expect(validate({ model: MODEL, data: path.join(root, 'broken.yaml'), threads: 2 })).rejects.toThrow(DatasetError);
-    await expect(validate({ model: MODEL, data: path.join(root, 'broken.yaml'), threads: 2 })).rejects.toThrow(/no image could be evaluated/);
-    await expect(validate({ model: MODEL, data: path.join(root, 'data.yaml'), imgsz: 320 })).rejects.toThrow(UsageError);
+    await expect(validate({ model: MODEL, data: path.join(root, 'broken.yaml'), threads: 2, allowClassMismatch: true })).rejects.toThrow(DatasetError);
+    await expect(validate({ model: MODEL, data: path.join(root, 'broken.yaml'), threads: 2, allowClassMismatch: true })).rejects.toThrow(/no image could be evaluated/);
+    await expect(validate({ model: MODEL, data: path.join(root, 'data.yaml'), imgsz: 320, allowClassMismatch: true })).rejects.toThrow(/does not match the model's fixed input size/);
   });
 });
 

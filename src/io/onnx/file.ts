@@ -11,6 +11,7 @@ import { FileError, ModelFormatError, fsProblem, isNotFound } from '../../core/e
 import { checkOutputs, writeFileAtomic } from '../files/index.js';
 import { parseOnnx, serializeOnnx, serializeOnnxChunks, withProto, type OnnxModel } from './model.js';
 import { shallowCopy } from './proto-util.js';
+import { metadataEntryBytes } from './provenance.js';
 import { isExternal, readTensor, withValues, type ExternalReader } from './tensor.js';
 
 /** Protobuf's hard limit for a single message. */
@@ -114,6 +115,8 @@ export interface SaveOptions {
   externalData?: string;
   /** Minimum tensor size moved to external data, bytes (default 1024). */
   externalThreshold?: number;
+  /** `metadata_props` entries to add (e.g. prunekit provenance); existing entries stay. */
+  metadata?: ReadonlyArray<{ key: string; value: string }>;
 }
 
 export interface SavedFile { path: string; bytes: number; externalDataPath?: string; externalDataBytes?: number }
@@ -160,14 +163,20 @@ function externalise(proto: ModelProto, location: string, threshold: number): { 
 export async function saveOnnx(model: OnnxModel, file: string, options: SaveOptions = {}): Promise<SavedFile> {
   const force = options.force;
   await checkOutputs([{ path: file }], { force });
-  const inline = inlineExternal(model);
+  const extra = options.metadata ?? [];
+  let inline = inlineExternal(model);
   let location = options.externalData;
   let bytes: Uint8Array | undefined;
   if (!location && inline.patches && inline.source) {
     // Value edits only: the source with patched ranges, written without assembling a copy.
-    const chunks = serializeOnnxChunks(inline);
-    await writeFileAtomic(file, chunks, { force });
-    return { path: file, bytes: inline.source.length };
+    const chunks = [...serializeOnnxChunks(inline), ...extra.map((m) => metadataEntryBytes(m.key, m.value))];
+    const bytes = await writeFileAtomic(file, chunks, { force });
+    return { path: file, bytes };
+  }
+  if (extra.length > 0) {
+    const proto = shallowCopy(inline.proto);
+    proto.metadataProps = [...proto.metadataProps, ...extra.map((m) => create(StringStringEntryProtoSchema, m))];
+    inline = withProto(inline, proto);
   }
   if (!location) {
     bytes = serializeOnnx(inline);
