@@ -15,6 +15,8 @@ import { buildPage, openPage, pageError, SHOTS, waitFor, type PageSession } from
 
 const MODEL = fixture('models', 'LeYOLONano-640.onnx');
 const COCO8 = fixture('datasets', 'coco8');
+const COCO128 = fixture('datasets', 'coco128');
+const PT = fixture('models', 'yolov5n_ppe.pt');
 const DEMO = path.join(REPO_ROOT, 'demo', 'tiny-detector.onnx');
 
 /**
@@ -60,7 +62,7 @@ async function compress(s: PageSession, mode: string, fields: Record<string, str
 
 async function cliMap50(model: string, dir: string): Promise<number> {
   const json = path.join(dir, `${path.basename(model)}.val.json`);
-  const r = await cli(['val', model, '--data', path.join(COCO8, 'coco8.yaml'), '--threads', '2', '--json', json]);
+  const r = await cli(['val', model, '--data', path.join(COCO8, 'coco8.yaml'), '--threads', '2', '--json', json, '--force']);
   expect(r.code, r.err).toBe(0);
   return (JSON.parse(await readFile(json, 'utf8')) as Record<string, number>)['metrics/mAP50(B)']!;
 }
@@ -174,5 +176,41 @@ describeFixtures('web page (headless Chromium)', () => {
     expect(await s.page.evaluate(() => 6 * 7)).toBe(42);
     expect(downloads).toEqual([]);
     expect(s.errors).toEqual([]);
+  });
+
+  it('a .pt checkpoint shows the module and parameter counts of `prunekit inspect --json -`, and its module tree', async () => {
+    const r = await cli(['inspect', PT, '--json', '-']);
+    expect(r.code, r.err).toBe(0);
+    const want = JSON.parse(r.out) as { model: { modules: number }; parameters: { total: number }; moduleTree: { modules: unknown[] } };
+    expect(want.model.modules).toBeGreaterThan(100);
+    await s.page.setInputFiles('#model-input', PT);
+    await waitFor(s.page, '#module-count');
+    expect(await s.page.textContent('#module-count')).toBe(want.model.modules.toLocaleString('en-US'));
+    expect(await s.page.textContent('#param-count')).toBe(want.parameters.total.toLocaleString('en-US'));
+    expect(await s.page.locator('#module-table tr').count()).toBe(want.moduleTree.modules.length + 1);
+    expect(await s.page.textContent('#weights-note')).toMatch(/export.*onnx.*prunekit prune/i);
+    expect(await s.page.isHidden('#compress-view')).toBe(true);
+    await s.page.locator('#layers-box').evaluate((d) => { (d as unknown as { open: boolean }).open = true; });
+    await shot(s, '6-checkpoint');
+  });
+
+  it('Cancel stops a running validation; the page stays usable and the next validation completes', async () => {
+    await s.page.setInputFiles('#model-input', MODEL);
+    await waitFor(s.page, '#layer-count');
+    await s.page.setInputFiles('#data-input', COCO128);
+    await s.page.click('#run-val');
+    // Cancel once the worker has reported progress on at least one image (the job is really running).
+    const label = s.page.locator('#progress-label');
+    await expect.poll(async () => (await label.textContent()) ?? '', { timeout: 120_000, interval: 100 }).toMatch(/^validate .*: [1-9]\d*\/\d+$/);
+    await s.page.click('#cancel');
+    expect(await pageError(s.page)).toMatch(/^Cancelled/);
+    expect(await s.page.isHidden('#busy')).toBe(true);
+    expect(await s.page.innerHTML('#val-result')).toBe('');
+    await s.page.setInputFiles('#data-input', COCO8);
+    await s.page.click('#run-val');
+    await waitFor(s.page, '#val-table');
+    expect(await s.page.isHidden('#error')).toBe(true);
+    const map50 = Number(await s.page.getAttribute('#val-table tr[data-model="original"]', 'data-map50'));
+    expect(Math.abs(map50 - await cliMap50(MODEL, dir))).toBeLessThanOrEqual(MAP50_TOLERANCE);
   });
 });

@@ -4,17 +4,14 @@
  * never freezes the tab. Errors arrive with the library's typed error name and message and are shown as-is.
  */
 import { PRESETS } from '../../src/prune/presets.js';
+import { big, esc, fmt, mb, pct } from './format.js';
+import { WEIGHTS_NOTE, weightsSummaryTable, weightsTable } from './weights-view.js';
 import type { BenchSummary, DroppedFile, ModelView, PruneSettings, PruneSummary, Reply, Request, ValMetrics, ValSummary } from './protocol.js';
 
 /** Larger files cannot be held in one ArrayBuffer by the browser (and onnxruntime-web's 32-bit wasm heap). */
 export const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const fmt = (n: number) => n.toLocaleString('en-US');
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-const big = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(3)} G` : n >= 1e5 ? `${(n / 1e6).toFixed(3)} M` : fmt(n));
-const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
 
 let worker: Worker;
 let nextId = 1;
@@ -110,6 +107,12 @@ async function openModel(file: File): Promise<void> {
   for (const id of ['compress-view', 'data-view', 'download-view', 'layers-box']) $(id).hidden = true;
   $('model-summary').innerHTML = $('layers').innerHTML = '';
   const r = await busy('reading model', () => call({ kind: 'inspect', name: file.name, file }));
+  if (r?.kind === 'weights') {
+    $('model-summary').innerHTML = `${weightsSummaryTable(r.summary)}<p class="muted" id="weights-note">${esc(WEIGHTS_NOTE)}</p>`;
+    $('layers').innerHTML = weightsTable(r.summary);
+    $('layers-box').hidden = false;
+    return;
+  }
   if (!r || r.kind !== 'inspected') return;
   modelFile = file;
   $('model-summary').innerHTML = summaryTable(r.view);
@@ -241,7 +244,10 @@ function wire(): void {
     waiting.clear();
     pruned = undefined;
     $('download-view').hidden = true;
-    void startWorker().then(() => (modelFile ? call({ kind: 'inspect', name: modelFile.name, file: modelFile }) : undefined));
+    // Sent at once, not after the init reply: the worker runs messages in order, so a job the user starts right
+    // away is queued behind the reload of the model.
+    startWorker().catch(showError);
+    if (modelFile) call({ kind: 'inspect', name: modelFile.name, file: modelFile }).catch(showError);
   });
   $('dl-model').addEventListener('click', () => { if (pruned) download(pruned.summary.name, pruned.model, 'application/octet-stream'); });
   $('dl-json').addEventListener('click', () => { if (pruned) download(pruned.summary.name.replace(/\.onnx$/, '.json'), JSON.stringify(pruned.summary.json, null, 2), 'application/json'); });

@@ -1,6 +1,7 @@
 /** Messages between the page (main.ts) and its Web Worker (worker.ts). */
 import type { InspectReport } from '../../src/graph/summary.js';
 import type { ComparisonReport } from '../../src/report/types.js';
+import type { WeightsSummary } from './weights.js';
 
 export interface LayerRow {
   modulePath: string; classChain: string; category: string; opType: string; dims: number[];
@@ -55,6 +56,8 @@ export type Reply =
   | { id: number; kind: 'error'; name: string; message: string }
   | { id: number; kind: 'ready'; threads: number; isolated: boolean }
   | { id: number; kind: 'inspected'; view: ModelView }
+  /** A `.pt`/`.pth`/`.safetensors` file: summary only (compress and validate need an ONNX export). */
+  | { id: number; kind: 'weights'; summary: WeightsSummary }
   | { id: number; kind: 'pruned'; summary: PruneSummary; model: Blob }
   | { id: number; kind: 'validated'; summary: ValSummary }
   | { id: number; kind: 'benched'; summary: BenchSummary }

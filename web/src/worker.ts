@@ -27,6 +27,7 @@ import { browserDataset } from './dataset.js';
 import { decodeDropped } from './edges/decode-image.js';
 import { configureOrtWeb, defaultBackend } from './edges/ort-web.js';
 import { calibrationFromImages } from './calibration.js';
+import { isWeightsName, summarizeWeights } from './weights.js';
 import type { BenchSummary, LayerRow, ModelView, PruneSummary, Reply, Request, ValMetrics, ValSummary } from './protocol.js';
 
 interface Held { name: string; bytes: Uint8Array; model: OnnxModel }
@@ -58,11 +59,12 @@ function load(name: string, bytes: Uint8Array): Held {
 }
 
 async function inspect(id: number, name: string, file: File): Promise<void> {
-  if (/\.(pt|pth|safetensors)$/i.test(name)) {
-    throw new UsageError(`${name}: the page prunes and validates ONNX models; export the checkpoint to ONNX (yolo export format=onnx) or use the CLI for .pt/.safetensors`);
-  }
   base = undefined; candidate = undefined; validation = undefined; bench = undefined;
   const bytes = new Uint8Array(await file.arrayBuffer());
+  if (isWeightsName(name)) {
+    post({ id, kind: 'weights', summary: summarizeWeights(name, bytes) });
+    return;
+  }
   base = load(name, bytes);
   post({ id, kind: 'inspected', view: view(name, bytes.length, base.model) });
 }
@@ -210,9 +212,11 @@ function errorName(e: unknown): string {
   return hit ? hit[1] : e instanceof RangeError && /memory|allocation/i.test(e.message) ? 'OutOfMemory' : 'Error';
 }
 
+/** Jobs run one after the other: after a Cancel the page re-sends the model, and the next job must see it loaded. */
+let queue: Promise<void> = Promise.resolve();
 self.onmessage = (ev: MessageEvent<Request>) => {
   const req = ev.data;
-  handle(req).catch((e: unknown) => {
+  queue = queue.then(() => handle(req)).catch((e: unknown) => {
     const name = errorName(e);
     const message = e instanceof Error ? e.message : String(e);
     post({ id: req.id, kind: 'error', name, message });
