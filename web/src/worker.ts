@@ -3,7 +3,7 @@
  * never freezes; the page cancels by terminating this worker. Holds the dropped model, the compressed one and
  * the last validation/bench for the report.
  */
-import { DatasetError, FileError, ModelFormatError, UnsupportedOpError, UsageError } from '../../src/core/errors.js';
+import { DatasetError, errorMessage, FileError, ModelFormatError, UnsupportedOpError, UsageError } from '../../src/core/errors.js';
 import { benchmarkSources } from '../../src/bench/measure.js';
 import type { BenchResult } from '../../src/bench/benchmark.js';
 import type { DetectionMetrics } from '../../src/eval/contract.js';
@@ -218,7 +218,7 @@ self.onmessage = (ev: MessageEvent<Request>) => {
   const req = ev.data;
   queue = queue.then(() => handle(req)).catch((e: unknown) => {
     const name = errorName(e);
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorMessage(e);
     post({ id: req.id, kind: 'error', name, message });
   });
 };

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { FileError } from '../../core/errors.js';
+import { errorMessage, FileError } from '../../core/errors.js';
 import { ensureDir } from './output-path.js';
 
 /** Streams bytes into the temp file, in order. */
@@ -81,6 +81,6 @@ export async function writeFileAtomic(file: string, content: FileContent, option
     await unlink(tmp).catch(() => undefined);
     if (e instanceof FileError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new FileError(`'${file}': cannot write (${code ?? (e instanceof Error ? e.message : String(e))})`, file, { cause: e });
+    throw new FileError(`'${file}': cannot write (${code ?? errorMessage(e)})`, file, { cause: e });
   }
 }

@@ -3,6 +3,7 @@
  * (createImageBitmap, EXIF orientation applied as sharp's rotate() does, no colour-space conversion), an
  * OffscreenCanvas gives the RGBA pixels, and the alpha is dropped. Letterboxing is then the core's.
  */
+import { errorMessage } from '../../../src/core/errors.js';
 import { ImageDecodeError, MIN_IMAGE_SIDE } from '../../../src/eval/preprocess/image-errors.js';
 import type { Image8 } from '../../../src/eval/preprocess/resize-linear.js';
 import type { DroppedFile } from '../protocol.js';
@@ -13,7 +14,7 @@ export async function decodeBlobRgb(blob: Blob): Promise<Image8> {
   try {
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
   } catch (e) {
-    throw new ImageDecodeError(`cannot decode image (${e instanceof Error ? e.message : String(e)})`);
+    throw new ImageDecodeError(`cannot decode image (${errorMessage(e)})`);
   }
   const { width, height } = bitmap;
   if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE) throw new ImageDecodeError(`image size ${width}x${height} is under ${MIN_IMAGE_SIDE} pixels`);

@@ -1,2 +1,0 @@
-/** Kept for imports written before outputs.ts; new code imports from './outputs.js'. */
-export { writeJson } from './outputs.js';
