@@ -1,5 +1,5 @@
 /**
- * The graph-extension bookkeeping the statistics collectors (channel moments, layer Hessians) share: a copy of a
+ * The graph-extension bookkeeping the statistics collectors (channel moments, layer Hessians, activation ranges) share: a copy of a
  * model's graph being extended with nodes, initializers and new outputs, fresh names, and reductions written for
  * the model's opset. Node/tensor/value-info constructors come from io/onnx/build.ts.
  */

@@ -4,10 +4,10 @@
  * (k = ⌈(1 − p)·size⌉), appended as graph outputs. Each image yields a few scalars per tensor: streaming, memory
  * independent of the number of images.
  */
-import type { NodeProto, TensorProto, ValueInfoProto } from 'onnx-buf';
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
-import { attrInt, int64Tensor, makeNode, makeTensor, makeValueInfo, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
+import { attrInt, int64Tensor, makeNode, makeTensor, makeValueInfo, type OnnxModel } from '../io/onnx/bytes.js';
+import { editGraph, finishEdit } from './graph-build.js';
 import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
 
 /** One image's range of one tensor. */
@@ -22,13 +22,8 @@ interface RangeOutputs { tensor: string; min: string; max: string }
 
 /** A copy of `model` whose only outputs are the per-image range scalars of `tensors`. */
 export function withRangeOutputs(model: OnnxModel, tensors: readonly string[], stat: RangeStatistic = {}): { model: OnnxModel; outputs: RangeOutputs[] } {
-  const graph = shallowCopy(model.proto.graph!);
-  const produced = new Set([...graph.node.flatMap((n) => n.output), ...graph.input.map((i) => i.name)]);
-  const taken = new Set([...produced, ...graph.initializer.map((t) => t.name)]);
-  const fresh = (stem: string) => { let n = stem; for (let k = 1; taken.has(n); k++) n = `${stem}_${k}`; taken.add(n); return n; };
-  const nodes: NodeProto[] = [...graph.node];
-  const inits: TensorProto[] = [...graph.initializer];
-  const outs: ValueInfoProto[] = [];
+  const edit = editGraph(model);
+  const { nodes, inits, outs, fresh } = edit;
   const p = stat.percentile;
   let flatShape: string | undefined, frac: string | undefined;
   if (p !== undefined) {
@@ -37,7 +32,7 @@ export function withRangeOutputs(model: OnnxModel, tensors: readonly string[], s
     inits.push(int64Tensor(flatShape, [-1]), makeTensor(frac, { dtype: 'float32', dims: [], data: Float32Array.of(1 - p) }));
   }
   const outputs = tensors.map((name, i) => {
-    if (!produced.has(name)) throw new UsageError(`tensor '${name}' is not computed by the model; only its inputs and node outputs have ranges`, name);
+    if (!edit.produced.has(name) && !edit.inputs.has(name)) throw new UsageError(`tensor '${name}' is not computed by the model; only its inputs and node outputs have ranges`, name);
     const min = fresh(`pk_range${i}_min`), max = fresh(`pk_range${i}_max`);
     if (p === undefined || p === 1) {
       nodes.push(makeNode('ReduceMin', [name], [min], [attrInt('keepdims', 0)]), makeNode('ReduceMax', [name], [max], [attrInt('keepdims', 0)]));
@@ -60,12 +55,7 @@ export function withRangeOutputs(model: OnnxModel, tensors: readonly string[], s
     outs.push(makeValueInfo(min, 'float32'), makeValueInfo(max, 'float32'));
     return { tensor: name, min, max };
   });
-  graph.node = nodes;
-  graph.initializer = inits;
-  graph.output = outs;
-  const proto = shallowCopy(model.proto);
-  proto.graph = graph;
-  return { model: withProto(model, proto), outputs };
+  return { model: finishEdit(model, edit), outputs };
 }
 
 /** Run `model` over `inputs` and hand each image's range of each tensor to `onRange`. */
