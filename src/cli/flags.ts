@@ -3,11 +3,6 @@ import { UsageError } from '../core/errors.js';
 import { parseNm, parsePruneCriterion } from '../prune/index.js';
 import { parseFractionFlag } from './flag-values.js';
 
-/** `--flag X` as a fraction in [0, 1) (`0.1` or `10%`); undefined when the flag is absent. */
-export function parseFraction(flag: string, text: string | undefined): number | undefined {
-  return parseFractionFlag(flag, text);
-}
-
 /** `--scope` and `--alpha` of unstructured pruning, checked. */
 export function parseScopeAlpha(flags: { scope?: string; alpha?: string }): { scope: 'layer' | 'global'; alpha: number | undefined } {
   const scope = flags.scope ?? 'layer';
@@ -26,7 +21,7 @@ export interface UnstructuredFlags {
 export function unstructuredOptions(flags: UnstructuredFlags) {
   const { scope, alpha } = parseScopeAlpha(flags);
   return {
-    preset: flags.preset, config: flags.config, arch: flags.arch, target: parseFraction('target', flags.target),
+    preset: flags.preset, config: flags.config, arch: flags.arch, target: parseFractionFlag('target', flags.target),
     ...(flags.criterion === undefined ? {} : parsePruneCriterion(flags.criterion)), alpha, scope,
     nm: flags.nm === undefined ? undefined : parseNm(flags.nm), pruneHead: flags.pruneHead, dryRun: flags.dryRun,
     force: flags.force,

@@ -9,8 +9,8 @@ import { pruneChannelsFile, type StructuredFileResult } from '../prune/structure
 import type { CliContext } from './context.js';
 import { formatBytes, textTable, verifyText } from './prune-text.js';
 import { writeJson } from './outputs.js';
-import { parseFraction, parseScopeAlpha } from './flags.js';
-import { parseCount } from './flag-values.js';
+import { parseScopeAlpha } from './flags.js';
+import { parseCount, parseFractionFlag } from './flag-values.js';
 import { calibrationSetup, reconstructionText, type CalibrationFlags } from './prune-calibration.js';
 
 export interface StructuredFlags extends CalibrationFlags {
@@ -87,7 +87,7 @@ export async function runStructured(ctx: CliContext, model: string, flags: Struc
   const calib = await calibrationSetup(ctx, model, flags);
   const r = await pruneChannelsFile(model, flags.output, {
     preset: flags.preset, config: flags.config, arch: flags.arch, pruneHead: flags.pruneHead,
-    ratio: parseFraction('channel-ratio', flags.channelRatio), target: parseFraction('target', flags.target), targetKind: kind, roundTo,
+    ratio: parseFractionFlag('channel-ratio', flags.channelRatio), target: parseFractionFlag('target', flags.target), targetKind: kind, roundTo,
     ignore: flags.ignore?.split(',').map((s) => s.trim()).filter(Boolean), norm: imp,
     compare: flags.verify === true, feeds, inputLabel: flags.image ? `image ${flags.image} (letterboxed)` : undefined,
     dryRun: flags.dryRun, force: flags.force, compensate: flags.compensate !== false, keepHeadInputs: flags.keepHeadInputs === true,

@@ -6,7 +6,7 @@ import { UsageError } from '../core/index.js';
 import { parseCriterion, pruneFile } from '../prune/index.js';
 import type { CompareOptions } from '../report/index.js';
 import type { CliContext } from './context.js';
-import { parseFraction } from './flags.js';
+import { parseFractionFlag } from './flag-values.js';
 import { calibrationSetup } from './prune-calibration.js';
 import { progressBar } from './progress.js';
 import type { PipelineSettings } from './run.js';
@@ -29,7 +29,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const int = (x: number) => String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 export async function pipelinePrune(ctx: CliContext, s: PipelinePruneSettings, output: string): Promise<PipelinePruneResult> {
-  const target = parseFraction('target', s.target);
+  const target = parseFractionFlag('target', s.target);
   const cal = await calibrationSetup(ctx, s.model, { calib: s.calib, calibImages: s.calibImages }, s.data);
   const bar = cal.options.calibration ? undefined : progressBar(ctx.io, 'prune');
   const onProgress = bar?.onProgress ?? cal.options.onProgress;

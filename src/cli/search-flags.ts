@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors.js';
 import type { SensitivityOptions } from '../search/run-sensitivity.js';
 import type { ImageSet } from '../search/images.js';
 import type { CliContext } from './context.js';
-import { parseFraction } from './flags.js';
+import { parseFractionFlag } from './flag-values.js';
 import { writeJson, writeText } from './outputs.js';
 import { progressBar } from './progress.js';
 import type { SearchJson } from '../search/report-json.js';
@@ -59,7 +59,7 @@ export interface SearchSetup {
 /** Check the flags (UsageError → exit 2) and read the image sets once. */
 export async function searchSetup(model: string, f: SearchFlags, ctx: CliContext): Promise<SearchSetup> {
   if (!f.data) throw new UsageError('missing --data <data.yaml>: the search scores candidates on labelled images');
-  const ratios = f.ratios?.split(',').map((s) => parseFraction('ratios', s.trim())!).sort((a, b) => a - b);
+  const ratios = f.ratios?.split(',').map((s) => parseFractionFlag('ratios', s.trim())!).sort((a, b) => a - b);
   if (ratios && ratios.some((r) => r <= 0)) throw new UsageError(`--ratios ${f.ratios}: every ratio must be in (0, 1)`);
   const collapse = f.collapse === undefined ? undefined : Number(f.collapse);
   if (collapse !== undefined && !(collapse > 0 && collapse <= 1)) throw new UsageError(`--collapse ${f.collapse}: expected a fraction in (0, 1]`);
