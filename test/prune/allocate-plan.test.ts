@@ -4,13 +4,11 @@ import type { Tensor } from '../../src/core/dtype.js';
 import type { WeightLayer } from '../../src/graph/index.js';
 import { allocatePlan, checkAllocationOptions } from '../../src/prune/allocate-plan.js';
 import type { Plan, PlanEntry } from '../../src/prune/categorise.js';
+import { weightLayer } from '../helpers/weight-layer.js';
 
 /** A plan entry over a 1-D weight `values` (zeros counted as existing zeros). */
 function entry(id: string, values: number[], ratio: number, o: { max?: number; protected?: boolean } = {}): PlanEntry & { values: number[] } {
-  const layer: WeightLayer = {
-    id, nodeNames: [id], modulePath: id, pathSource: 'node-name', opType: 'Conv', layout: 'conv', dims: [values.length, 1, 1, 1],
-    dtype: 'float32', groups: 1, depthwise: false, biasId: undefined, params: values.length, nonZero: values.filter((v) => v !== 0).length, macs: undefined,
-  };
+  const layer = weightLayer(id, { params: values.length, nonZero: values.filter((v) => v !== 0).length });
   return { layer, classChain: [], classSource: 'none', category: 'c', rule: 'default', ratio, max: o.max ?? 0.95, protected: o.protected ?? false, head: false, values };
 }
 const planOf = (entries: ReturnType<typeof entry>[]): Plan => ({ preset: 'test', classSources: [], head: { method: 'none', detail: '', pruned: false }, entries });
