@@ -87,7 +87,7 @@ async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags):
 export const DEFAULT_QUANT_CALIB_IMAGES = 64;
 
 /** Interleaved latency of the float model and the candidates (bench harness), at the requested threads. */
-function benchProbe(floatPath: string, threads: number | undefined, runs: number): LatencyProbe {
+export function benchProbe(floatPath: string, threads: number | undefined, runs: number): LatencyProbe {
   return async (candidates) => {
     const { benchmarkModels } = await import('../bench/index.js');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'prunekit-quant-'));
@@ -113,7 +113,7 @@ export function quantizeText(r: QuantizeFileResult, all: boolean): string {
   if (all) for (const x of r.float) lines.push(`  ${x.op} ${x.node}: ${x.reason}`);
   for (const st of r.accuracy.steps) lines.push(`accuracy control: ${st.floatLayers} most sensitive layers float → ${st.summary}${st.ok ? ' (within budget)' : ''}`);
   const cands = r.placement.candidates.filter((c) => c.speedup !== undefined);
-  if (cands.length > 0) lines.push(`placement (measured, interleaved vs float): ${cands.map((c) => `${c.label} ×${c.speedup!.toFixed(2)}`).join(', ')} → ${r.placement.chosen}${r.placement.slowerThanFloat ? ' (SLOWER than float: written because of --allow-slower)' : ''}`);
+  if (cands.length > 0) lines.push(`placement (measured, interleaved vs float): ${cands.map((c) => `${c.label} ×${c.speedup!.toFixed(2)}`).join(', ')} → ${r.placement.chosen}${r.placement.slowerThanFloat ? ' (SLOWER than float: written anyway, as asked)' : ''}`);
   lines.push(`fusion: ${f.integerConvs} of ${f.quantizedConvs} quantized convs run as integer kernels in onnxruntime's optimized graph${f.floatConvs ? ` (${f.floatConvs} convs run in float)` : ''}${f.integerConvs < f.quantizedConvs ? ' — FUSION INCOMPLETE' : ''}`);
   lines.push(`SQNR vs float on ${r.verify.images} calibration images: ${r.verify.outputs.map((o) => `${o.name} [${o.dims.join(',')}] ${db(o.sqnrDb)}`).join('; ')}`);
   const gz = r.output.gzipBytes === undefined ? '' : `, gzip ${formatBytes(r.input.gzipBytes ?? 0)} → ${formatBytes(r.output.gzipBytes)}`;
