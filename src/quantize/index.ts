@@ -23,3 +23,4 @@ export type { StorageResult } from './storage.js';
 export { layerSensitivity, rankedLayers } from './sensitivity.js';
 export type { LayerSensitivity } from './sensitivity.js';
 export type { AccuracyStep } from './file.js';
+export { saturatedRanges, saturatingUse, SATURATION_BOUND } from './saturation.js';
