@@ -30,7 +30,7 @@ section{background:#fff;border:1px solid #e2e4e8;border-radius:8px;padding:4px 1
 .ok{color:#1a7f37}.bad{color:#c62828}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:8px 0}
 th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:left}th{background:#f0f2f5;font-weight:600}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .chart{max-width:100%;height:auto;font-family:inherit}
 .missing{color:#888;font-style:italic}
 .verdict{font-weight:600}
@@ -129,7 +129,7 @@ function channelsSection(r: ComparisonReport): string | null {
       };
     }),
   }));
-  return `<p class="meta">Channels were removed: each layer's weight shape (output channels first) and multiply-accumulates per inference, base → candidate. Categories: ${esc(s.categorySource)}.</p>` +
+  return `<p class="meta">Channels were removed: each layer's weight shape (output channels first) and multiply-accumulates per inference, base → candidate; bars: the fraction of each layer's MACs removed. Categories: ${esc(s.categorySource)}.</p>` +
     htmlTable(channelsTable(r)!) + htmlTable(channelLayersTable(r)!, 'layers') +
     groupedBarChart({ title: 'Per-layer fraction of MACs removed in the candidate', groups, color: CAND_COLOR });
 }
