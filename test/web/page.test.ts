@@ -58,6 +58,19 @@ describeFixtures('web page (headless Chromium)', () => {
   }, 180_000);
   afterAll(async () => { await s?.close(); });
 
+  /** The page's compressed download is named `name` and equals `prunekit prune <input> <flags> -o …`, which changed the input. */
+  async function expectCliBytes(input: string, name: string, flags: string[]): Promise<void> {
+    const page = await downloadOf(s, '#dl-model', dir);
+    expect(page.name).toBe(name);
+    const out = path.join(dir, `cli-${name}`);
+    const c = await cli(['prune', input, ...flags, '-o', out]);
+    expect(c.code, c.err).toBe(0);
+    const ref = await readFile(out);
+    expect(Buffer.compare(ref, await readFile(input))).not.toBe(0);
+    expect(page.bytes.length).toBe(ref.length);
+    expect(Buffer.compare(page.bytes, ref)).toBe(0);
+  }
+
   it('inspect: LeYOLONano-640.onnx has 101 layers and 1,082,608 weights, as `prunekit inspect` says', async () => {
     await s.page.setInputFiles('#model-input', MODEL);
     await waitFor(s.page, '#layer-count');
@@ -172,15 +185,7 @@ describeFixtures('web page (headless Chromium)', () => {
     // Zeroing weights only: structured pruning and INT8 need an ONNX graph.
     expect(await s.page.$$eval('#mode option', (os) => os.map((o) => `${(o as unknown as { value: string }).value}:${(o as unknown as { disabled: boolean }).disabled}`))).toEqual(['unstructured:false', 'structured:true', 'int8:true']);
     await compress(s, 'unstructured', { preset: 'yolov8', target: '0.1' }, '#prune-summary', '7-checkpoint-prune');
-    const page = await downloadOf(s, '#dl-model', dir);
-    expect(page.name).toBe('yolov5n_ppe-pruned.pt');
-    const out = path.join(dir, 'cli-pruned.pt');
-    const c = await cli(['prune', PT, '--preset', 'yolov8', '--target', '0.1', '-o', out]);
-    expect(c.code, c.err).toBe(0);
-    const ref = await readFile(out);
-    expect(Buffer.compare(ref, await readFile(PT))).not.toBe(0);
-    expect(page.bytes.length).toBe(ref.length);
-    expect(Buffer.compare(page.bytes, ref)).toBe(0);
+    await expectCliBytes(PT, 'yolov5n_ppe-pruned.pt', ['--preset', 'yolov8', '--target', '0.1']);
     expect(await s.page.textContent('#sparsity-after')).toBe('10.0%');
   });
 
@@ -193,14 +198,7 @@ describeFixtures('web page (headless Chromium)', () => {
     await s.page.setInputFiles('#model-input', st);
     await waitFor(s.page, '#module-count');
     await compress(s, 'unstructured', { preset: 'yolov8', target: '0.2' }, '#prune-summary', '8-safetensors-prune');
-    const page = await downloadOf(s, '#dl-model', dir);
-    expect(page.name).toBe('ppe-pruned.safetensors');
-    const out = path.join(dir, 'cli-ppe.safetensors');
-    const c = await cli(['prune', st, '--preset', 'yolov8', '--target', '0.2', '-o', out]);
-    expect(c.code, c.err).toBe(0);
-    const ref = await readFile(out);
-    expect(Buffer.compare(ref, await readFile(st))).not.toBe(0);
-    expect(Buffer.compare(page.bytes, ref)).toBe(0);
+    await expectCliBytes(st, 'ppe-pruned.safetensors', ['--preset', 'yolov8', '--target', '0.2']);
   });
 
   it('a checkpoint validates through its ONNX twins: refused without one, wrong twins flagged, metrics as `prunekit val` of the twins', async () => {
