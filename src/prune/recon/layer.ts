@@ -92,7 +92,10 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
   const means: Float64Array[] = [];
   const refMeans: Array<Float64Array | undefined> = [];
   // With a reference (the original network's layer input v), each row is first moved to the weights that best
-  // reproduce its original output from the current input u: t = (H + λI)⁻¹ E[u vᵀ] w (centred with a bias).
+  // reproduce its original output from the current input u, damped towards w (not towards 0):
+  //   t = argmin E‖tᵀu − wᵀv‖² + λ‖t − w‖² = w + (H + λI)⁻¹ (E[u vᵀ] − H) w   (centred with a bias).
+  // The undamped form (H + λI)⁻¹ E[u vᵀ] w shrinks every low-variance direction of w towards 0 even when u = v,
+  // which compounded over a network destroys it.
   const rows = new Float64Array(o * d);
   for (let i = 0; i < o * d; i++) rows[i] = conv.data[i]!;
   const scores = new Float32Array(o * d);
@@ -108,8 +111,13 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
     if (cross) {
       for (let r = j * rowsPer; r < (j + 1) * rowsPer; r++) {
         const cw = new Float64Array(d);
-        for (let a = 0; a < d; a++) { let v = 0; for (let b = 0; b < d; b++) v += cross[a * d + b]! * conv.data[r * d + b]!; cw[a] = v; }
-        rows.set(choleskySolve(sys.l, d, cw), r * d);
+        for (let a = 0; a < d; a++) {
+          let v = 0;
+          for (let b = 0; b < d; b++) v += (cross[a * d + b]! - sys.h[a * d + b]!) * conv.data[r * d + b]!;
+          cw[a] = v;
+        }
+        const step = choleskySolve(sys.l, d, cw);
+        for (let q = 0; q < d; q++) rows[r * d + q] = conv.data[r * d + q]! + step[q]!;
       }
     }
     rankDeficient ||= sys.raised;

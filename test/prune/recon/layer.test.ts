@@ -140,6 +140,11 @@ describe('reconstructLayer with the original network as reference', () => {
     const plain = reconstructLayer(conv, bias, h, { criterion: 'obs', zeros: 12, damp: 1e-9 });
     const same = reconstructLayer(conv, bias, withRef(u[0]!), { criterion: 'obs', zeros: 12, damp: 1e-9 });
     same.weight.forEach((v, i) => expect(v).toBeCloseTo(plain.weight[i]!, 4));
+    // With the default damping too: the target is damped towards w, not towards 0 (an identical reference is a no-op).
+    const plainDamped = reconstructLayer(conv, bias, h, { criterion: 'obs', zeros: 12 });
+    const sameDamped = reconstructLayer(conv, bias, withRef(u[0]!), { criterion: 'obs', zeros: 12 });
+    sameDamped.weight.forEach((v, i) => expect(v).toBeCloseTo(plainDamped.weight[i]!, 5));
+    sameDamped.bias!.forEach((v, i) => expect(v).toBeCloseTo(plainDamped.bias![i]!, 5));
     // v = the input an unpruned upstream layer would give: u with one channel rescaled (an upstream error).
     const v = Float64Array.from(u[0]!, (x, i) => (Math.floor(i / n) === 3 ? x * 1.5 : x));
     const fixed = reconstructLayer(conv, bias, withRef(v), { criterion: 'obs', zeros: 12, damp: 1e-9 });
