@@ -40,6 +40,11 @@ export interface LayerReconstructOptions {
   method?: SolveMethod;
   /** Per-row score normalisation (default true). */
   rowNormalize?: boolean;
+  /**
+   * Rescale each refit row so its output variance on the calibration data equals the original row's
+   * (ŵ ← ŵ·√(wᵀHw / ŵᵀHŵ); needs the mean correction, which keeps the output mean). Default false.
+   */
+  varianceCorrection?: boolean;
 }
 
 export interface LayerReconstruction {
@@ -144,6 +149,7 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
   const weight = new Float32Array(o * d);
   const newBias = correct ? Float32Array.from(bias) : undefined;
   let before = 0, after = 0, energy = 0, masked = 0;
+  const zero = new Float64Array(d);
   for (let r = 0; r < o; r++) {
     const j = Math.floor(r / rowsPer);
     const sys = systems[j]!, hUnc = uncentred[j]!;
@@ -152,10 +158,17 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
     const w = Float64Array.from(w0, (v, q) => (m[q] ? 0 : v));
     for (let q = 0; q < d; q++) masked += m[q]!;
     before += rowError(hUnc, d, w0, w);
-    energy += rowError(hUnc, d, w0, new Float64Array(d));
+    energy += rowError(hUnc, d, w0, zero);
     if (method !== 'none') {
       w.set(w0);
       if (method === 'exact') solveRowExact(sys, w, m); else solveRowSparseGpt(sys, w, m);
+    }
+    if (newBias && options.varianceCorrection) {
+      const want = rowError(sys.h, d, w0, zero), got = rowError(sys.h, d, w, zero);
+      if (want > 0 && got > 0 && Number.isFinite(want / got)) {
+        const s = Math.sqrt(want / got);
+        for (let q = 0; q < d; q++) w[q]! *= s;
+      }
     }
     if (newBias) {
       const mu = means[j]!, mv = refMeans[j];

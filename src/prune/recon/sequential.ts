@@ -31,6 +31,8 @@ export interface ReconstructionOptions {
   meanCorrection?: boolean;
   method?: SolveMethod;
   rowNormalize?: boolean;
+  /** Rescale refit rows to the original output variance (layer.ts; default false). */
+  varianceCorrection?: boolean;
   /** onnxruntime intra-op threads. */
   threads?: number;
   /** Calibration feeds kept in memory between passes (default 512 MiB). */
@@ -196,7 +198,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
       const biasT = t.bias ? readTensor(prep.graph.constants.get(t.bias)!.proto) : undefined;
       const h = stats.get(t.key)!;
       const r = reconstructLayer({ data: w.data as Float32Array, dims: l.dims, groups: t.request.group }, biasT?.data as Float32Array | undefined, h, {
-        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize,
+        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection,
       });
       const values: Tensor = { dtype: 'float32', dims: l.dims, data: r.weight };
       updates.set(l.id, values);

@@ -107,6 +107,33 @@ describe('reconstructLayer', () => {
     expect(withBias.error.after).toBeLessThanOrEqual(outputError(w, same.weight, undefined, undefined, u, o, d, n) + 1e-12);
   });
 
+  it('variance correction: every refit row keeps the original output variance and mean on the calibration data', () => {
+    const w = weights(o, d, 31);
+    const bias = new Float32Array(o).fill(0.25);
+    const r = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, bias, h, { criterion: 'obs', zeros: 40, varianceCorrection: true });
+    const plain = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, bias, h, { criterion: 'obs', zeros: 40 });
+    expect(r.masked).toBe(40);
+    let rescaled = 0;
+    for (let row = 0; row < o; row++) {
+      const moments = (wt: Float32Array, b: number) => {
+        let s = 0, s2 = 0;
+        for (let k = 0; k < n; k++) {
+          let y = b;
+          for (let i = 0; i < d; i++) y += wt[row * d + i]! * u[0]![i * n + k]!;
+          s += y; s2 += y * y;
+        }
+        return { mean: s / n, variance: s2 / n - (s / n) ** 2 };
+      };
+      const want = moments(w, bias[row]!), got = moments(r.weight, r.bias![row]!), ls = moments(plain.weight, plain.bias![row]!);
+      expect(got.variance).toBeCloseTo(want.variance, 3);
+      expect(got.mean).toBeCloseTo(want.mean, 3);
+      if (Math.abs(ls.variance - want.variance) > 1e-3) rescaled++;
+      // Same mask; kept weights only rescaled.
+      for (let i = 0; i < d; i++) expect(r.weight[row * d + i] === 0).toBe(plain.weight[row * d + i] === 0);
+    }
+    expect(rescaled).toBeGreaterThan(0); // the least-squares refit alone shrinks the variance
+  });
+
   it('solves depthwise layers per channel and refuses mismatched statistics', () => {
     const dw = stats(4, 9, 40, 13).h;
     const w = weights(4, 9, 14);
