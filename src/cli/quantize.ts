@@ -16,12 +16,13 @@ import { threadsHelp } from './threads.js';
 import { checkOutputs, target, writeJson } from './outputs.js';
 import type { LatencyProbe, QuantizeFileResult } from '../quantize/file.js';
 import { warnCalibrationOverlap } from './prune-calibration.js';
+import { applySparse } from './quantize-sparse.js';
 
 export interface QuantizeFlags {
   output?: string; calib?: string; calibImages?: string; method?: string; percentile?: string; exclude?: string;
   perTensor?: boolean; int8Activations?: boolean; reduceRange?: boolean; placement?: string; allowSlower?: boolean;
   threads?: string; benchRuns?: string; force?: boolean; json?: string; layers?: boolean;
-  weightsOnly?: boolean; fp16Weights?: boolean; data?: string; maxDrop?: string;
+  weightsOnly?: boolean; fp16Weights?: boolean; sparse?: boolean; data?: string; maxDrop?: string;
 }
 
 /** `--data D --max-drop RULES`: validate each candidate on D (Ultralytics metrics) against the float model's. */
@@ -49,7 +50,7 @@ async function accuracyCheck(ctx: CliContext, model: string, data: string, maxDr
   };
 }
 
-/** `--weights-only` / `--fp16-weights`: storage rewrites, no calibration; checked to run with the same output shapes. */
+/** `--weights-only` / `--fp16-weights` / `--sparse`: storage rewrites, no calibration; checked to run with the same output shapes. */
 async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
   const out = flags.output!;
   const { loadOnnx, saveOnnx, serializeOnnx } = await import('../io/onnx/index.js');
@@ -57,25 +58,36 @@ async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags):
   const { verifyRuns } = await import('../runtime/index.js');
   const m = await loadOnnx(model);
   refuseQuantized(m, 'quantize', model);
-  const r = flags.weightsOnly ? weightOnlyInt8(m, { perChannel: flags.perTensor !== true }) : fp16Weights(m);
-  const bytes = serializeOnnx(r.model);
+  const dense = flags.weightsOnly || flags.fp16Weights;
+  const r = flags.weightsOnly ? weightOnlyInt8(m, { perChannel: flags.perTensor !== true }) : flags.fp16Weights ? fp16Weights(m) : undefined;
+  const sparse = flags.sparse ? await applySparse(r?.model ?? m, model, { required: !dense, all: flags.layers === true }) : undefined;
+  const written = sparse?.model ?? r!.model;
+  const bytes = serializeOnnx(written);
   const [before, after] = [await verifyRuns(serializeOnnx(m)), await verifyRuns(bytes)];
   const shapes = (v: typeof before) => v.outputs.map((o) => `${o.name}[${o.dims.join(',')}]`).join(' ');
   if (shapes(before) !== shapes(after)) throw new UsageError(`internal check failed: outputs ${shapes(after)} after, ${shapes(before)} before; nothing written`);
   const inBytes = m.source?.length ?? serializeOnnx(m).length;
-  if (bytes.length >= inBytes) throw new UsageError(`${flags.weightsOnly ? '--weights-only' : '--fp16-weights'} would not make ${model} smaller (${formatBytes(inBytes)} → ${formatBytes(bytes.length)}); nothing written`);
-  const saved = await saveOnnx(r.model, out, { force: flags.force });
+  const flag = [flags.weightsOnly && '--weights-only', flags.fp16Weights && '--fp16-weights', flags.sparse && '--sparse'].filter(Boolean).join(' ');
+  if (bytes.length >= inBytes) throw new UsageError(`${flag} would not make ${model} smaller (${formatBytes(inBytes)} → ${formatBytes(bytes.length)}); nothing written`);
+  const saved = await saveOnnx(written, out, { force: flags.force });
   const gz = (b: Uint8Array) => gzipSync(b).length;
-  const kind = flags.weightsOnly ? 'int8 weights behind DequantizeLinear (float compute)' : 'float16 initializers behind Cast (folded at load; float compute)';
-  ctx.io.out(`${kind}: ${r.tensors} tensors, weights ${formatBytes(r.bytes.before)} → ${formatBytes(r.bytes.after)}`);
+  if (r) {
+    const kind = flags.weightsOnly ? 'int8 weights behind DequantizeLinear (float compute)' : 'float16 initializers behind Cast (folded at load; float compute)';
+    ctx.io.out(`${kind}: ${r.tensors} tensors, weights ${formatBytes(r.bytes.before)} → ${formatBytes(r.bytes.after)}`);
+  }
+  for (const line of sparse?.lines ?? []) ctx.io.out(line);
   ctx.io.out(`verify: runs in onnxruntime, outputs ${shapes(after)} as before`);
   ctx.io.out(`file: ${formatBytes(inBytes)} → ${formatBytes(saved.bytes)} (${(100 * saved.bytes / inBytes).toFixed(1)}%, gzip ${formatBytes(gz(m.source ?? serializeOnnx(m)))} → ${formatBytes(gz(bytes))}) ${saved.path}`);
+  if (sparse && sparse.model !== (r?.model ?? m)) {
+    const denseGz = gz(serializeOnnx(r?.model ?? m));
+    if (gz(bytes) >= denseGz) ctx.io.out(`note: gzipped, the sparse file (${formatBytes(gz(bytes))}) is not smaller than the same model stored dense (${formatBytes(denseGz)}): indices compress worse than runs of zeros; to ship it compressed, gzip the dense file`);
+  }
 }
 
 export const DEFAULT_QUANT_CALIB_IMAGES = 64;
 
 /** Interleaved latency of the float model and the candidates (bench harness), at the requested threads. */
-function benchProbe(floatPath: string, threads: number | undefined, runs: number): LatencyProbe {
+export function benchProbe(floatPath: string, threads: number | undefined, runs: number): LatencyProbe {
   return async (candidates) => {
     const { benchmarkModels } = await import('../bench/index.js');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'prunekit-quant-'));
@@ -101,7 +113,7 @@ export function quantizeText(r: QuantizeFileResult, all: boolean): string {
   if (all) for (const x of r.float) lines.push(`  ${x.op} ${x.node}: ${x.reason}`);
   for (const st of r.accuracy.steps) lines.push(`accuracy control: ${st.floatLayers} most sensitive layers float → ${st.summary}${st.ok ? ' (within budget)' : ''}`);
   const cands = r.placement.candidates.filter((c) => c.speedup !== undefined);
-  if (cands.length > 0) lines.push(`placement (measured, interleaved vs float): ${cands.map((c) => `${c.label} ×${c.speedup!.toFixed(2)}`).join(', ')} → ${r.placement.chosen}${r.placement.slowerThanFloat ? ' (SLOWER than float: written because of --allow-slower)' : ''}`);
+  if (cands.length > 0) lines.push(`placement (measured, interleaved vs float): ${cands.map((c) => `${c.label} ×${c.speedup!.toFixed(2)}`).join(', ')} → ${r.placement.chosen}${r.placement.slowerThanFloat ? ' (SLOWER than float: written anyway, as asked)' : ''}`);
   lines.push(`fusion: ${f.integerConvs} of ${f.quantizedConvs} quantized convs run as integer kernels in onnxruntime's optimized graph${f.floatConvs ? ` (${f.floatConvs} convs run in float)` : ''}${f.integerConvs < f.quantizedConvs ? ' — FUSION INCOMPLETE' : ''}`);
   lines.push(`SQNR vs float on ${r.verify.images} calibration images: ${r.verify.outputs.map((o) => `${o.name} [${o.dims.join(',')}] ${db(o.sqnrDb)}`).join('; ')}`);
   const gz = r.output.gzipBytes === undefined ? '' : `, gzip ${formatBytes(r.input.gzipBytes ?? 0)} → ${formatBytes(r.output.gzipBytes)}`;
@@ -112,7 +124,8 @@ export function quantizeText(r: QuantizeFileResult, all: boolean): string {
 export async function runQuantize(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
   if (!flags.output) throw new UsageError('missing -o/--output OUT');
   if (flags.weightsOnly && flags.fp16Weights) throw new UsageError('give --weights-only or --fp16-weights, not both');
-  if (flags.weightsOnly || flags.fp16Weights) {
+  if (flags.sparse && flags.calib && !(flags.weightsOnly || flags.fp16Weights)) throw new UsageError('--sparse is a storage mode (alone, or with --weights-only / --fp16-weights) and does not combine with static INT8 (--calib): int8 weights need more than 8/9 zeros before a sparse tensor is smaller');
+  if (flags.weightsOnly || flags.fp16Weights || flags.sparse) {
     await checkOutputs([target('-o', flags.output)], { force: flags.force, inputs: [model] });
     return runStorage(ctx, model, flags);
   }
@@ -176,13 +189,14 @@ export const quantizeCommand: CommandModule = {
       .option('--bench-runs <n>', 'interleaved rounds of the placement measurement (default 30)')
       .option('--weights-only', 'int8 weights + DequantizeLinear, float compute (≈4× smaller weights, runs everywhere; no calibration)')
       .option('--fp16-weights', 'float16 weights + Cast, folded at load (≈2× smaller; no calibration)')
+      .option('--sparse', 'store initializers as ONNX sparse_initializer where smaller (unstructured-pruned models; alone or after --weights-only/--fp16-weights)')
       .option('--data <data.yaml>', 'accuracy control: evaluate candidates on this dataset (use images other than --calib ones for honest figures)')
       .option('--max-drop <rules>', 'accuracy control budget, e.g. map50-95=1pt,map50=1pt (syntax of compare)')
       .option('--per-tensor', 'one weight scale per tensor instead of per output channel')
       .option('--int8-activations', 'int8 activations instead of uint8 (onnxruntime on x86 fuses far fewer)')
       .option('--reduce-range', '7-bit weights, for CPUs without VNNI')
       .option('--threads <n>', threadsHelp())
-      .option('--layers', 'list every node kept float with its reason')
+      .option('--layers', 'list every node kept float with its reason (with --sparse: every tensor considered)')
       .option('--json <file>', 'write the full result as JSON')
       .option('--force', 'overwrite OUT if it exists')
       .action((model: string, flags: QuantizeFlags) => runQuantize(ctx, model, flags));

@@ -14,6 +14,7 @@ import type { QuantDType } from './params.js';
 import { planQuantization, type FloatNode, type PlanOptions, type QuantPlan } from './plan.js';
 import { insertQdq, type QdqOptions, type QuantizedLayer } from './qdq.js';
 import { activationParams, type TensorRange } from './scales.js';
+import { SATURATION_BOUND, saturatedRanges } from './saturation.js';
 
 export type CalibrationMethod = 'minmax' | 'percentile';
 export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile'];
@@ -24,6 +25,11 @@ export interface StaticQuantOptions extends PlanOptions, QdqOptions {
   method?: CalibrationMethod;
   /** Fraction of values kept inside the range for `percentile` (default 0.9999). */
   percentile?: number;
+  /**
+   * Clip the range of tensors read only by a SiLU (below) or a Sigmoid (both sides) at ±this bound (default
+   * {@link SATURATION_BOUND}); 0 keeps the calibrated ranges as they are.
+   */
+  saturationBound?: number;
   threads?: number;
   onProgress?: (p: ActivationProgress) => void;
 }
@@ -70,7 +76,8 @@ export async function calibrateRanges(model: OnnxModel, tensors: readonly string
 
 /** The QDQ model of an opset-13 `model` for `plan` and calibrated `ranges`. */
 export function buildQuantized(model: OnnxModel, plan: QuantPlan, ranges: ReadonlyMap<string, TensorRange>, options: StaticQuantOptions = {}, g: GraphIndex = indexGraph(model)): { model: OnnxModel; layers: QuantizedLayer[] } {
-  const params = activationParams(g.nodes, ranges, { activationType: options.activationType });
+  const bound = options.saturationBound ?? SATURATION_BOUND;
+  const params = activationParams(g.nodes, bound > 0 ? saturatedRanges(g, ranges, bound) : ranges, { activationType: options.activationType });
   return insertQdq(model, plan, params, options, g);
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Tensor } from '../core/dtype.js';
 import { UsageError } from '../core/errors.js';
-import { attrInt, int64Tensor, makeNode, makeTensor, makeValueInfo, type OnnxModel } from '../io/onnx/bytes.js';
+import { attrInt, attrInts, int64Tensor, makeNode, makeTensor, makeValueInfo, type OnnxModel } from '../io/onnx/bytes.js';
 import { editGraph, finishEdit } from './graph-build.js';
 import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
 
@@ -69,5 +69,43 @@ export async function collectRanges(
   const built = withRangeOutputs(model, tensors, { percentile: options.percentile });
   return runOverInputs(built.model, inputs, (out, index) => {
     for (const o of built.outputs) onRange(o.tensor, { min: (out[o.min]!.data as Float32Array)[0]!, max: (out[o.max]!.data as Float32Array)[0]! }, index);
+  }, options);
+}
+
+/** One image's per-channel range of one tensor [N, C, …]: min and max over every axis but 1. */
+export interface ImageChannelRange { min: Float32Array; max: Float32Array }
+
+/** A copy of `model` whose only outputs are, per tensor of rank `rank` ≥ 2, ReduceMin/ReduceMax over every axis but 1. */
+export function withChannelRangeOutputs(model: OnnxModel, tensors: ReadonlyArray<{ name: string; rank: number }>): { model: OnnxModel; outputs: RangeOutputs[] } {
+  const edit = editGraph(model);
+  const outputs = tensors.map(({ name, rank }, i) => {
+    if (!edit.produced.has(name) && !edit.inputs.has(name)) throw new UsageError(`tensor '${name}' is not computed by the model; only its inputs and node outputs have ranges`, name);
+    if (!(Number.isInteger(rank) && rank >= 2)) throw new UsageError(`tensor '${name}' has rank ${rank}; per-channel ranges need [N, C, …]`, name);
+    const axes = [0, ...Array.from({ length: rank - 2 }, (_, k) => k + 2)];
+    const min = edit.fresh(`pk_chrange${i}_min`), max = edit.fresh(`pk_chrange${i}_max`);
+    for (const [op, out] of [['ReduceMin', min], ['ReduceMax', max]] as const) {
+      if (edit.opset >= 18) {
+        const a = edit.fresh(`${out}_axes`);
+        edit.inits.push(int64Tensor(a, axes));
+        edit.nodes.push(makeNode(op, [name, a], [out], [attrInt('keepdims', 0)]));
+      } else edit.nodes.push(makeNode(op, [name], [out], [attrInts('axes', axes), attrInt('keepdims', 0)]));
+    }
+    edit.outs.push(makeValueInfo(min, 'float32'), makeValueInfo(max, 'float32'));
+    return { tensor: name, min, max };
+  });
+  return { model: finishEdit(model, edit), outputs };
+}
+
+/** Run `model` over `inputs` and hand each image's per-channel range of each tensor to `onRange`. */
+export async function collectChannelRanges(
+  model: OnnxModel,
+  tensors: ReadonlyArray<{ name: string; rank: number }>,
+  inputs: AsyncIterable<Readonly<Record<string, Tensor>>>,
+  onRange: (name: string, range: ImageChannelRange, index: number) => void,
+  options: ActivationOptions = {},
+): Promise<ActivationRun> {
+  const built = withChannelRangeOutputs(model, tensors);
+  return runOverInputs(built.model, inputs, (out, index) => {
+    for (const o of built.outputs) onRange(o.tensor, { min: out[o.min]!.data as Float32Array, max: out[o.max]!.data as Float32Array }, index);
   }, options);
 }

@@ -7,7 +7,7 @@ import { tempDir } from '../helpers/fixtures.js';
 
 // The README's main job: needs nothing but the repository (no ../shared).
 describe('prunekit demo', () => {
-  it('runs the whole pipeline on the shipped demo and writes both reports', async () => {
+  it('runs the whole pipeline on the shipped demo and writes the three reports', async () => {
     const out = await tempDir();
     const io = bufferIO();
     const code = await runCli(['demo', '-o', out, '--runs', '5'], io);
@@ -16,7 +16,7 @@ describe('prunekit demo', () => {
     expect(text).toContain('== 1. inspect the model ==');
     expect(text).toMatch(/sparsity 20\.00% of prunable weights/);
     expect(text).toMatch(/mAP50 \d+\.\d → \d+\.\d/);
-    for (const kind of ['unstructured', 'structured']) {
+    for (const kind of ['unstructured', 'structured', 'int8']) {
       const html = readFileSync(path.join(out, kind, 'report.html'), 'utf8');
       expect(html).toContain('<svg');
       expect(existsSync(path.join(out, kind, 'report.json'))).toBe(true);
@@ -30,5 +30,16 @@ describe('prunekit demo', () => {
     const structured = JSON.parse(readFileSync(path.join(out, 'structured', 'report.json'), 'utf8')) as { accuracy: { candidate: { map50: number } } };
     expect(blind).toBeGreaterThanOrEqual(0);
     expect(100 * structured.accuracy.candidate.map50).toBeGreaterThan(blind);
+    // Step 4: the structured model quantized to INT8, with its measured speed, size and mAP against the original.
+    expect(text).toContain('== 4. INT8: the structured model quantized');
+    expect(text).toMatch(/calibration: minmax over 20 images/);
+    expect(text).toMatch(/fusion: (\d+) of \1 quantized convs run as integer kernels/);
+    const stages = text.slice(text.indexOf('stages against the original')).split('\n').slice(1, 5).map((l) => l.trim().split(/\s{2,}/));
+    expect(stages.map((r) => r[0])).toEqual(['stage', 'original', 'structured', 'structured + INT8']);
+    expect(stages[3]![1]).toBe('tiny-detector.channels20.int8.onnx');
+    expect(stages[3]![6]).toMatch(/^\d+\.\d\d× \(\d+\.\d\d–\d+\.\d\d\)$/);
+    const int8 = JSON.parse(readFileSync(path.join(out, 'int8', 'report.json'), 'utf8')) as { size: { base: { fileBytes: number }; candidate: { fileBytes: number } }; accuracy: { candidate: { map50: number } } };
+    expect(int8.size.candidate.fileBytes).toBeLessThan(int8.size.base.fileBytes * 0.6);
+    expect(int8.accuracy.candidate.map50).toBeGreaterThan(0.5);
   });
 });

@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bufferIO } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/main.js';
+import { parseOnnx } from '../../src/io/onnx/index.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { input, model, node, output, randomFloats, tensor, toBytes } from '../helpers/onnx-builder.js';
+
+/** Conv(3→16, 3×3) whose weight keeps every `every`-th value (the rest +0). */
+function convNet(every: number): Uint8Array {
+  const w = randomFloats(432, 7).map((v, i) => (i % every === 0 ? v : 0));
+  return toBytes(model(
+    [node('Conv', ['images', 'w', 'b'], ['out'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })],
+    [tensor('w', [16, 3, 3, 3], w), tensor('b', [16], randomFloats(16, 8))],
+    [input('images', [1, 3, 8, 8])], [output('out', [1, 16, 8, 8])],
+  ));
+}
+
+async function setup(every: number) {
+  const dir = await tempDir();
+  const src = path.join(dir, 'm.onnx');
+  await writeFile(src, convNet(every));
+  return { dir, src, out: path.join(dir, 'o.onnx') };
+}
+
+describe('prunekit quantize --sparse', () => {
+  it('writes a smaller file with the sparse tensors, proved identical in onnxruntime', async () => {
+    const { src, out } = await setup(10); // 90% zeros
+    const io = bufferIO();
+    expect(await runCli(['quantize', src, '--sparse', '-o', out], io)).toBe(0);
+    const text = io.text();
+    expect(text).toMatch(/sparse_initializer: 1 of 2 tensors stored sparse \(int64 indices\)/);
+    expect(text).toMatch(/ w: 89\.8% zeros, .* dense, .* sparse → sparse/);
+    expect(text).toMatch(/outputs out\[1,16,8,8\] identical to the dense model's/);
+    const bytes = new Uint8Array(await readFile(out));
+    expect(bytes.length).toBeLessThan((await readFile(src)).length);
+    expect(parseOnnx(bytes).source).toBe(bytes);
+    expect(text).toMatch(/file: .* → .* \(\d+\.\d%, gzip .* → .*\)/);
+    // On 432 values, gzip of the dense zeros beats the sparse indices: said, not hidden.
+    expect(text).toMatch(/note: gzipped, the sparse file \(.*\) is not smaller than the same model stored dense/);
+  });
+
+  it('writes nothing, exit 2, and says why when no tensor gets smaller (50% zeros)', async () => {
+    const { src, out } = await setup(2);
+    const io = bufferIO();
+    expect(await runCli(['quantize', src, '--sparse', '-o', out], io)).toBe(2);
+    expect(io.text()).toMatch(/^error: --sparse: no tensor of .* is smaller as a sparse_initializer \(each non-zero costs an 8-byte int64 index, so a float32 tensor needs > 66\.7% zeros; here 48\.2% of the weights are zero, at most 50\.0% in one tensor\).*nothing written\s*$/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('after --fp16-weights, stores dense with a note when sparse does not pay', async () => {
+    const { src, out } = await setup(2);
+    const io = bufferIO();
+    expect(await runCli(['quantize', src, '--fp16-weights', '--sparse', '-o', out], io)).toBe(0);
+    expect(io.text()).toMatch(/--sparse: no tensor of .*: stored dense/);
+    expect(parseOnnx(new Uint8Array(await readFile(out))).proto.graph!.sparseInitializer).toEqual([]);
+  });
+
+  it('refuses --sparse with static INT8', async () => {
+    const { dir, src, out } = await setup(10);
+    const io = bufferIO();
+    expect(await runCli(['quantize', src, '--sparse', '--calib', dir, '-o', out], io)).toBe(2);
+    expect(io.text()).toMatch(/--sparse is a storage mode .* does not combine with static INT8/);
+  });
+});
