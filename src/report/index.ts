@@ -1,7 +1,4 @@
 export { formatBenchText } from './bench-text.js';
-export {
-  formatBytes, formatCompact, formatCount, formatCountDelta, formatMetric, formatMetricDelta, formatMs, formatRelative, formatSparsity,
-} from './format.js';
 export { checkBudget, metricName, parseMaxDrop } from './budget.js';
 export { honestyNotes } from './notes.js';
 export { markdownTable, renderMarkdown, summaryLines } from './markdown.js';

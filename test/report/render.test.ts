@@ -47,7 +47,10 @@ describe('renderMarkdown', () => {
   it('renders summary, tables and notes', () => {
     const md = renderMarkdown(syntheticReport({ budget: 'map50=0.001' }));
     expect(md).toMatch(/^# prunekit comparison/);
-    expect(md).toContain('**mAP50-95** 40.0 → 38.5 (−1.5 pts (−3.8%))');
+    expect(md).toContain('**mAP50-95** 0.400 → 0.385, −0.015 (−3.8%)');
+    expect(md).toContain('| map50=0.001 | 0.550 | 0.540 | 0.010 | 0.001 | BROKEN |');
+    expect(md).toContain('| mAP50 | 0.550 | 0.540 | −0.010 (−1.8%) |');
+    expect(md).not.toMatch(/pts|[ (|]-\d/); // no hyphen-minus numbers
     expect(md).toContain('| dog & cat | 12 | 22 |');
     expect(md).toContain('**Accuracy budget** BROKEN');
     expect(md).toContain('| head (protected) | 4 |');
