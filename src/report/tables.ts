@@ -102,6 +102,18 @@ export function layersByCategory(layers: readonly SparsityLayer[]): { category: 
   return [...groups.entries()].map(([category, ls]) => ({ category, layers: ls }));
 }
 
+/** Per-layer table of a calibrated prune: sparsity and relative output error with the mask alone / after the refit. */
+export function reconstructionTable(r: ComparisonReport): TableData | null {
+  const layers = r.sparsity?.layers.filter((l) => l.reconstruction) ?? [];
+  if (layers.length === 0) return null;
+  const err = (e: number | null) => (e === null ? '–' : `${(100 * e).toFixed(e < 0.001 ? 4 : 2)}%`);
+  return {
+    header: ['layer', 'category', 'params', 'sparsity', 'refit', 'error, mask only', 'error, refit'],
+    rows: layers.map((l) => [l.modulePath || l.id, l.category, formatCount(l.params), formatSparsity(l.params, l.candidateNonZero), l.reconstruction!.method, err(l.reconstruction!.errorBefore), err(l.reconstruction!.errorAfter)]),
+    numeric: [2, 3, 5, 6],
+  };
+}
+
 export function sparsityTable(r: ComparisonReport): TableData | null {
   const s = r.sparsity;
   if (!s) return null;
