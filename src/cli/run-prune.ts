@@ -23,6 +23,8 @@ export interface PipelinePruneResult {
   label: string;
   /** Per-layer categories of an unstructured plan (the report's per-layer section). */
   categories?: CompareOptions['categories'];
+  /** Per-layer reconstruction of a calibrated prune (the report's reconstruction table). */
+  reconstruction?: CompareOptions['reconstruction'];
 }
 
 const int = formatCount;
@@ -62,6 +64,7 @@ export async function pipelinePrune(ctx: CliContext, s: PipelinePruneSettings, o
         ...r.notes.map((n) => `note: ${n}`),
       ],
       categories: { byId: new Map(r.layers.map((l) => [l.id, l.category])), source: `pruning plan, preset ${r.plan.preset}` },
+      reconstruction: new Map(r.layers.flatMap((l) => (l.reconstruction ? [[l.id, l.reconstruction] as const] : []))),
     };
   } finally {
     bar?.stop();

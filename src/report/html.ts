@@ -5,8 +5,8 @@
 import { formatBytes, formatCompact, formatCount, formatFraction, formatFractionDelta, formatMs, formatRelative, formatSparsity } from '../core/format.js';
 import { distributionChart, esc, groupedBarChart, lineChart } from './svg.js';
 import {
-  accuracyTable, budgetTable, channelLayersTable, channelsTable, isStructured, latencyTable, layersByCategory, perClassTable, sizeTable,
-  sparsityTable, type TableData,
+  accuracyTable, budgetTable, channelLayersTable, channelsTable, isStructured, latencyTable, layersByCategory, perClassTable, reconstructionTable,
+  sizeTable, sparsityTable, type TableData,
 } from './tables.js';
 import type { ComparisonReport } from './types.js';
 
@@ -146,8 +146,12 @@ function sparsitySection(r: ComparisonReport): string | null {
       tooltip: `${l.modulePath || l.id} (${l.id}): ${formatCount(l.params)} params, candidate sparsity ${formatSparsity(l.params, l.candidateNonZero)}, base ${formatSparsity(l.params, l.baseNonZero)}`,
     })),
   }));
+  const recon = reconstructionTable(r);
+  const reconHtml = recon
+    ? `<h3>Calibrated reconstruction per layer</h3><p class="meta">Relative output error ‖ΔY‖²/‖Y‖² of each layer on the calibration images, with the mask alone and after the kept weights were refit.</p>${htmlTable(recon)}`
+    : '';
   return `<p class="meta">Categories: ${esc(s.categorySource)}. Bars: fraction of zero weights per layer in the candidate.</p>` +
-    htmlTable(sparsityTable(r)!) + groupedBarChart({ title: 'Per-layer sparsity of the candidate', groups, color: CAND_COLOR });
+    htmlTable(sparsityTable(r)!) + groupedBarChart({ title: 'Per-layer sparsity of the candidate', groups, color: CAND_COLOR }) + reconHtml;
 }
 
 export function renderHtml(r: ComparisonReport): string {

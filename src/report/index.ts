@@ -8,7 +8,7 @@ export type { BarGroup, LineSeries, SampleSeries, Series } from './svg.js';
 export type { TableData } from './tables.js';
 export type {
   AccuracyMetric, AccuracySection, AccuracyValues, BudgetCheck, BudgetRule, BudgetSection, ClassRow, ComparisonReport, LatencySection,
-  LatencySide, PrCurve, ReportModel, SizeSection, SizeValues, SparsityLayer, SparsitySection,
+  LatencySide, LayerReconstructionNote, PrCurve, ReportModel, SizeSection, SizeValues, SparsityLayer, SparsitySection,
 } from './types.js';
 export { accuracySection, assembleReport, latencySection } from './assemble.js';
 export type { ComparisonParts } from './assemble.js';

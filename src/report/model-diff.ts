@@ -4,7 +4,7 @@
 import type { Tensor } from '../core/index.js';
 import type { WeightLayer } from '../graph/index.js';
 import { readTensor, tensorRefs, type OnnxModel } from '../io/onnx/bytes.js';
-import type { SizeValues, SparsityLayer } from './types.js';
+import type { LayerReconstructionNote, SizeValues, SparsityLayer } from './types.js';
 
 /** Size of a model from its layer inventory; MACs only when every layer knows its own. */
 export function sizeOf(fileBytes: number, layers: readonly WeightLayer[], extra: Pick<SizeValues, 'gzipBytes' | 'precision'> = {}): SizeValues {
@@ -77,11 +77,12 @@ export function sparsityLayers(
   base: readonly WeightLayer[],
   candidate: readonly WeightLayer[],
   categoryOf: (id: string) => string | undefined = () => undefined,
+  reconstructionOf: (id: string) => LayerReconstructionNote | undefined = () => undefined,
 ): SparsityLayer[] {
   const byId = new Map(base.map((l) => [l.id, l]));
   return candidate.map((l) => {
     const b = byId.get(l.id);
-    return {
+    return withReconstruction(reconstructionOf(l.id), {
       id: l.id,
       modulePath: l.modulePath,
       category: categoryOf(l.id) ?? opKind(l),
@@ -92,7 +93,7 @@ export function sparsityLayers(
       candidateDims: [...l.dims],
       baseMacs: b ? (b.macs ?? null) : null,
       candidateMacs: l.macs ?? null,
-    };
+    });
   });
 }
 
@@ -105,4 +106,8 @@ export function channelsChanged(layers: readonly SparsityLayer[]): boolean {
 /** Output and input channels of a weight shape (`[out, in/groups, …]`; Gemm/MatMul weights as stored). */
 export function channelsOf(dims: readonly number[]): { out: number; in: number } {
   return { out: dims[0] ?? 0, in: dims[1] ?? 0 };
+}
+
+function withReconstruction(note: LayerReconstructionNote | undefined, row: SparsityLayer): SparsityLayer {
+  return note ? { ...row, reconstruction: { method: note.method, errorBefore: note.errorBefore, errorAfter: note.errorAfter } } : row;
 }

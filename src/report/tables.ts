@@ -3,7 +3,7 @@
  */
 import { metricName } from './budget.js';
 import {
-  formatBytes, formatCompact, formatCount, formatCountDelta, formatFraction, formatFractionDelta, formatMs, formatNumber, formatSigned, formatSparsity, MISSING,
+  formatBytes, formatCompact, formatCount, formatCountDelta, formatFraction, formatFractionDelta, formatMs, formatNumber, formatPercent, formatSigned, formatSparsity, MISSING,
 } from '../core/format.js';
 import { channelsChanged } from './model-diff.js';
 import type { AccuracyMetric, ComparisonReport, LatencySide, SparsityLayer } from './types.js';
@@ -144,6 +144,18 @@ export function channelLayersTable(r: ComparisonReport): TableData | null {
       formatCompact(l.baseMacs), formatCompact(l.candidateMacs), formatCountDelta(l.baseMacs, l.candidateMacs, formatCompact),
     ]),
     numeric: [4, 5, 6],
+  };
+}
+
+/** Per-layer table of a calibrated prune: sparsity and relative output error with the mask alone / after the refit. */
+export function reconstructionTable(r: ComparisonReport): TableData | null {
+  const layers = r.sparsity?.layers.filter((l) => l.reconstruction) ?? [];
+  if (layers.length === 0) return null;
+  const err = (e: number | null) => formatPercent(e, e !== null && e < 0.001 ? 4 : 2);
+  return {
+    header: ['layer', 'category', 'params', 'sparsity', 'refit', 'error, mask only', 'error, refit'],
+    rows: layers.map((l) => [l.modulePath || l.id, l.category, formatCount(l.params), formatSparsity(l.params, l.candidateNonZero), l.reconstruction!.method, err(l.reconstruction!.errorBefore), err(l.reconstruction!.errorAfter)]),
+    numeric: [2, 3, 5, 6],
   };
 }
 

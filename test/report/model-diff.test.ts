@@ -46,6 +46,11 @@ describe('size and sparsity rows', () => {
     // Zeroed, not cut: shapes equal, so the report keeps the sparsity view.
     expect(rows[0]).toMatchObject({ baseDims: [8, 3, 3, 3], candidateDims: [8, 3, 3, 3], baseMacs: lb[0]!.macs, candidateMacs: lc[0]!.macs });
     expect(channelsChanged(rows)).toBe(false);
+    expect(rows[0]!.reconstruction).toBeUndefined();
+    const note = { method: 'exact', errorBefore: 0.2, errorAfter: 0.01, damp: 0.01 };
+    const withNotes = sparsityLayers(lb, lc, () => undefined, (id) => (id === 'model.0.conv.weight' ? note : undefined));
+    expect(withNotes[0]!.reconstruction).toEqual({ method: 'exact', errorBefore: 0.2, errorAfter: 0.01 });
+    expect(withNotes[1]!.reconstruction).toBeUndefined();
   });
 
   it('a layer that lost channels carries both shapes and both MAC counts', () => {
