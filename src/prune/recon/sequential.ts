@@ -31,7 +31,7 @@ export interface ReconstructionOptions {
   meanCorrection?: boolean;
   method?: SolveMethod;
   rowNormalize?: boolean;
-  /** Rescale refit rows to the original output variance (layer.ts; default false). */
+  /** Rescale refit rows to the original output variance (layer.ts). Default true (LeYOLO-Nano global 30%: mAP50 0.5585 vs 0.5549, 50%: 0.4337 vs 0.4176). */
   varianceCorrection?: boolean;
   /** onnxruntime intra-op threads. */
   threads?: number;
@@ -199,7 +199,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
       const biasT = t.bias ? readTensor(prep.graph.constants.get(t.bias)!.proto) : undefined;
       const h = stats.get(t.key)!;
       const r = reconstructLayer({ data: w.data as Float32Array, dims: l.dims, groups: t.request.group }, biasT?.data as Float32Array | undefined, h, {
-        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection,
+        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection ?? true,
       });
       const values: Tensor = { dtype: 'float32', dims: l.dims, data: r.weight };
       updates.set(l.id, values);
