@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileError } from '../core/index.js';
+import { FileError, formatBytes, formatCompact, formatCount, formatFraction, formatRelative } from '../core/index.js';
+import type { StructuredFileResult } from '../prune/structured/index.js';
 import { parseMaxDrop, type ComparisonReport } from '../report/index.js';
 import { benchOptionsFromFlags } from './bench.js';
 import { finishComparison, reportTargets, runCompare } from './compare.js';
@@ -52,6 +53,16 @@ function demoPaths(out: string) {
   };
 }
 
+/** Params, MACs and file size before → after of a structured prune, formatted like the other steps. */
+function structuredSummary(s: StructuredFileResult): string[] {
+  const { params: p, macs: m } = s.report;
+  const out = s.files.output?.bytes ?? s.files.input.bytes;
+  return [
+    `params ${formatCount(p.before)} → ${formatCount(p.after)} (${formatRelative(p.before, p.after)}), MACs ${formatCompact(m.before)} → ${formatCompact(m.after)} (${formatRelative(m.before, m.after)})`,
+    `file ${formatBytes(s.files.input.bytes)} → ${formatBytes(out)} (${formatRelative(s.files.input.bytes, out)})`,
+  ];
+}
+
 /** Run the demo; resolves to 1 when an accuracy budget was broken, 0 when all held. */
 export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<number> {
   const a = demoAssets();
@@ -88,13 +99,15 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<nu
   const { validate } = await import('../eval/index.js');
   // Label-free calibration on the demo's own 20 images (the same ones validated below: an in-sample, optimistic setup).
   const calib = await calibrationSetup(ctx, a.model, { calib: a.data, calibImages: '20' });
+  ctx.io.out(`[1/3] prune ${a.model} (20% of channels, calibrated on ${a.data}) → ${prunedPath}`);
   const s = await pruneChannelsFile(a.model, prunedPath, { ratio: 0.2, arch: a.arch, force, ...calib.options }).finally(calib.stop);
   await pruneChannelsFile(a.model, blindPath, { ratio: 0.2, arch: a.arch, force });
-  ctx.io.out(`params ${s.report.params.before} → ${s.report.params.after}, MACs ${s.report.macs.before} → ${s.report.macs.after}, file ${s.files.input.bytes} → ${s.files.output?.bytes ?? s.files.input.bytes} bytes`);
+  for (const line of structuredSummary(s)) ctx.io.out(`      ${line}`);
   const rec = s.report.reconstruction;
-  if (rec) ctx.io.out(`reconstruction: ${rec.consumers} consumer convs refit from ${rec.images} unlabelled images (the demo images themselves: in-sample)`);
+  if (rec) ctx.io.out(`      reconstruction: ${formatCount(rec.consumers)} consumer convs refit from ${formatCount(rec.images)} unlabelled images (the demo images themselves: in-sample)`);
+  ctx.io.out(`[2/3] validate base and pruned on ${a.data}, then [3/3] bench both`);
   const blindMap = (await validate({ model: blindPath, data: a.data, threads: options.threads })).metrics?.map50;
-  if (blindMap !== undefined) ctx.io.out(`the same cut without calibration (weight norms + bias compensation only): mAP50 ${(100 * blindMap).toFixed(1)}`);
+  if (blindMap !== undefined) ctx.io.out(`      the same cut without calibration (weight norms + bias compensation only, ${blindPath}): mAP50 ${formatFraction(blindMap)}`);
   let structuredReport: ComparisonReport | undefined;
   await keepGoing(async () => {
     const outcome = await runCompare(ctx, {

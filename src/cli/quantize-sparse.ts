@@ -6,11 +6,11 @@
 import { UsageError } from '../core/index.js';
 import type { OnnxModel } from '../io/onnx/index.js';
 import type { SparseStorageResult } from '../quantize/sparse.js';
-import { formatBytes } from './prune-text.js';
+import { formatBytes, formatPercent } from '../core/format.js';
 
 /** Stored tensors listed without --layers (the largest). */
 const SHOWN = 5;
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const pct = (x: number) => formatPercent(x);
 
 /** The summary lines of a sparse-storage pass (`all`: one line per candidate tensor). */
 export function sparseText(r: SparseStorageResult, all: boolean): string[] {

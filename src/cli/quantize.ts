@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../core/index.js';
 import type { CliContext, CommandModule } from './context.js';
 import { progressBar } from './progress.js';
-import { formatBytes } from './prune-text.js';
+import { formatBytes, formatFraction, formatNumber, formatPercent, formatRatio } from '../core/format.js';
 import { threadsHelp } from './threads.js';
 import { checkOutputs, target, writeJson } from './outputs.js';
 import type { LatencyProbe, QuantizeFileResult } from '../quantize/file.js';
@@ -36,14 +36,14 @@ async function accuracyCheck(ctx: CliContext, model: string, data: string, maxDr
     return { precision: m.precision, recall: m.recall, map50: m.map50, map5095: m.map5095 };
   };
   const base = await metrics(model);
-  ctx.io.err(`accuracy control: float model on ${data}: mAP50 ${base.map50.toFixed(4)}, mAP50-95 ${base.map5095.toFixed(4)}`);
+  ctx.io.err(`accuracy control: float model on ${data}: mAP50 ${formatFraction(base.map50)}, mAP50-95 ${formatFraction(base.map5095)}`);
   return async (bytes: Uint8Array) => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'prunekit-quant-acc-'));
     try {
       const f = path.join(dir, 'candidate.onnx');
       await writeFile(f, bytes);
       const b = checkBudget(rules, base, await metrics(f));
-      return { ok: b.ok, summary: b.checks.map((c) => `${metricName(c.rule.metric)} ${c.candidate.toFixed(4)} (drop ${(100 * c.drop).toFixed(2)} pt, allowed ${(100 * c.allowedDrop).toFixed(2)})`).join(', ') };
+      return { ok: b.ok, summary: b.checks.map((c) => `${metricName(c.rule.metric)} ${formatFraction(c.candidate)} (drop ${formatFraction(c.drop)}, allowed ${formatFraction(c.allowedDrop)})`).join(', ') };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -77,7 +77,7 @@ async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags):
   }
   for (const line of sparse?.lines ?? []) ctx.io.out(line);
   ctx.io.out(`verify: runs in onnxruntime, outputs ${shapes(after)} as before`);
-  ctx.io.out(`file: ${formatBytes(inBytes)} → ${formatBytes(saved.bytes)} (${(100 * saved.bytes / inBytes).toFixed(1)}%, gzip ${formatBytes(gz(m.source ?? serializeOnnx(m)))} → ${formatBytes(gz(bytes))}) ${saved.path}`);
+  ctx.io.out(`file: ${formatBytes(inBytes)} → ${formatBytes(saved.bytes)} (${formatPercent(saved.bytes / inBytes)}, gzip ${formatBytes(gz(m.source ?? serializeOnnx(m)))} → ${formatBytes(gz(bytes))}) ${saved.path}`);
   if (sparse && sparse.model !== (r?.model ?? m)) {
     const denseGz = gz(serializeOnnx(r?.model ?? m));
     if (gz(bytes) >= denseGz) ctx.io.out(`note: gzipped, the sparse file (${formatBytes(gz(bytes))}) is not smaller than the same model stored dense (${formatBytes(denseGz)}): indices compress worse than runs of zeros; to ship it compressed, gzip the dense file`);
@@ -101,23 +101,23 @@ export function benchProbe(floatPath: string, threads: number | undefined, runs:
   };
 }
 
-const db = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} dB` : 'exact');
+const db = (x: number) => (Number.isFinite(x) ? `${formatNumber(x, 1)} dB` : 'exact');
 
 export function quantizeText(r: QuantizeFileResult, all: boolean): string {
   const f = r.verify.fusion;
   const lines = [`static INT8 (QDQ) of ${r.input.path}: ${r.layers.length} weighted layers int8, ${r.plan.tensors.length} activation tensors uint8/int8`];
-  lines.push(`calibration: ${r.calibration.method} over ${r.calibration.images} images of ${r.calibration.description.replace(/^\d+ images? of /, '')} (${r.calibration.seconds.toFixed(1)} s)`);
+  lines.push(`calibration: ${r.calibration.method} over ${r.calibration.images} images of ${r.calibration.description.replace(/^\d+ images? of /, '')} (${formatNumber(r.calibration.seconds, 1)} s)`);
   const byReason = new Map<string, number>();
   for (const x of r.float) byReason.set(x.reason, (byReason.get(x.reason) ?? 0) + 1);
   lines.push(`kept float: ${r.float.length} nodes${byReason.size ? ` (${[...byReason].map(([k, v]) => `${v} ${k}`).join('; ')})` : ''}`);
   if (all) for (const x of r.float) lines.push(`  ${x.op} ${x.node}: ${x.reason}`);
   for (const st of r.accuracy.steps) lines.push(`accuracy control: ${st.floatLayers} most sensitive layers float → ${st.summary}${st.ok ? ' (within budget)' : ''}`);
   const cands = r.placement.candidates.filter((c) => c.speedup !== undefined);
-  if (cands.length > 0) lines.push(`placement (measured, interleaved vs float): ${cands.map((c) => `${c.label} ×${c.speedup!.toFixed(2)}`).join(', ')} → ${r.placement.chosen}${r.placement.slowerThanFloat ? ' (SLOWER than float: written anyway, as asked)' : ''}`);
+  if (cands.length > 0) lines.push(`placement (measured, interleaved vs float): ${cands.map((c) => `${c.label} ${formatRatio(c.speedup)}`).join(', ')} → ${r.placement.chosen}${r.placement.slowerThanFloat ? ' (SLOWER than float: written anyway, as asked)' : ''}`);
   lines.push(`fusion: ${f.integerConvs} of ${f.quantizedConvs} quantized convs run as integer kernels in onnxruntime's optimized graph${f.floatConvs ? ` (${f.floatConvs} convs run in float)` : ''}${f.integerConvs < f.quantizedConvs ? ' — FUSION INCOMPLETE' : ''}`);
   lines.push(`SQNR vs float on ${r.verify.images} calibration images: ${r.verify.outputs.map((o) => `${o.name} [${o.dims.join(',')}] ${db(o.sqnrDb)}`).join('; ')}`);
   const gz = r.output.gzipBytes === undefined ? '' : `, gzip ${formatBytes(r.input.gzipBytes ?? 0)} → ${formatBytes(r.output.gzipBytes)}`;
-  lines.push(`file: ${formatBytes(r.input.bytes)} → ${formatBytes(r.output.bytes)} (${(100 * r.output.bytes / r.input.bytes).toFixed(1)}%${gz}) ${r.output.path}; ${r.seconds.total.toFixed(1)} s`);
+  lines.push(`file: ${formatBytes(r.input.bytes)} → ${formatBytes(r.output.bytes)} (${formatPercent(r.output.bytes / r.input.bytes)}${gz}) ${r.output.path}; ${formatNumber(r.seconds.total, 1)} s`);
   return lines.join('\n');
 }
 

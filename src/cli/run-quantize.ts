@@ -4,7 +4,7 @@
  * candidate placements against the float pruned model on this machine. When every placement is slower than
  * float, the fastest is still written (the pipeline shows what INT8 costs and buys) and a line says so.
  */
-import { UsageError } from '../core/index.js';
+import { formatRatio, UsageError } from '../core/index.js';
 import type { QuantizeFileResult } from '../quantize/index.js';
 import type { CliContext } from './context.js';
 import { parseCount } from './flag-values.js';
@@ -50,6 +50,6 @@ export async function pipelineQuantize(ctx: CliContext, s: PipelineQuantizeSetti
   if (r.layers.length === 0) throw new UsageError(`${input}: no layer could be quantized; nothing written`);
   const lines = quantizeText(r, false).split('\n');
   const best = r.placement.candidates.find((c) => c.label === r.placement.chosen)?.speedup;
-  if (r.placement.slowerThanFloat) lines.push(`note: INT8 is slower than the float model it came from on this machine (×${(best ?? 0).toFixed(2)}); written anyway so the comparison shows what it costs — ship the float model`);
+  if (r.placement.slowerThanFloat) lines.push(`note: INT8 is slower than the float model it came from on this machine (${formatRatio(best ?? 0)}); written anyway so the comparison shows what it costs — ship the float model`);
   return { result: r, lines, label: `INT8 (${r.layers.length} layers, ${r.placement.chosen}, calibrated on ${r.calibration.images} images)` };
 }

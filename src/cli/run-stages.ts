@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ComparisonReport } from '../report/index.js';
-import { formatBytes } from './prune-text.js';
+import { formatBytes, formatFraction, formatNumber } from '../core/format.js';
 
 export interface StageRow {
   stage: string;
@@ -38,7 +38,8 @@ export async function stageRows(stages: ReadonlyArray<{ stage: string; report: C
   return rows;
 }
 
-const acc = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(3));
+const acc = (x: number | undefined) => formatFraction(x);
+const x2 = (v: number) => formatNumber(v, 2);
 
 /** The rows as aligned text lines (header first). */
 export function stageLines(rows: readonly StageRow[]): string[] {
@@ -46,7 +47,7 @@ export function stageLines(rows: readonly StageRow[]): string[] {
     ['stage', 'file', 'size', 'gzip', 'mAP50', 'mAP50-95', 'speed vs original'],
     ...rows.map((r) => [
       r.stage, path.basename(r.file), formatBytes(r.bytes), formatBytes(r.gzipBytes), acc(r.map50), acc(r.map5095),
-      r.speedup ? (r.stage === 'original' ? '1.00×' : `${r.speedup.ratio.toFixed(2)}× (${r.speedup.ciLow.toFixed(2)}–${r.speedup.ciHigh.toFixed(2)})`) : 'not measured',
+      r.speedup ? (r.stage === 'original' ? '1.00×' : `${x2(r.speedup.ratio)}× (${x2(r.speedup.ciLow)}–${x2(r.speedup.ciHigh)})`) : 'not measured',
     ]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
@@ -56,5 +57,5 @@ export function stageLines(rows: readonly StageRow[]): string[] {
 /** One note per stage for the report (mAP and latency against the original). */
 export function stageNotes(rows: readonly StageRow[]): string[] {
   return rows.slice(1).map((r) => `stage ${r.stage}: ${path.basename(r.file)}, ${formatBytes(r.bytes)} (gzip ${formatBytes(r.gzipBytes)}), mAP50 ${acc(r.map50)}, mAP50-95 ${acc(r.map5095)}, `
-    + (r.speedup ? `${r.speedup.ratio.toFixed(2)}× the original's speed` : 'latency not measured'));
+    + (r.speedup ? `${x2(r.speedup.ratio)}× the original's speed` : 'latency not measured'));
 }

@@ -139,6 +139,7 @@ export async function runPipeline(ctx: CliContext, s: PipelineSettings): Promise
     base: s.model, candidate: pruned, data: s.data, budget, stopOnBrokenBudget: true, bench,
     validation: imgsz !== undefined ? { imgsz } : {},
     categories: p.categories,
+    reconstruction: p.reconstruction,
     title: `prunekit run: ${path.basename(s.model)} pruned ${s.structured ? '' : 'with '}${p.label}`,
   });
   if (outcome.stoppedEarly) ctx.io.out(`stopped: the accuracy budget is broken, so the benchmark was skipped; the pruned model is kept at ${pruned} for inspection`);

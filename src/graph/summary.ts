@@ -6,8 +6,9 @@
 import { BYTES_PER_ELEMENT, isFloatDType, numel } from '../core/dtype.js';
 import type { OnnxModel, ValueSpec } from '../io/onnx/bytes.js';
 import { inFile, modelInputs, modelOutputs, ONNX_DTYPE, parseUltralyticsMetadata, readProvenance } from '../io/onnx/bytes.js';
-import { listLayers } from './inventory.js';
-import { indexGraph, resolveIdentity } from './onnx-graph.js';
+import { listLayers, type WeightLayer } from './inventory.js';
+import { modelPrecision, type ModelPrecision } from './precision.js';
+import { indexGraph, resolveIdentity, type GraphIndex } from './onnx-graph.js';
 import { inferShapes, type ShapeOptions, type ShapeProblem } from './shapes.js';
 
 export const INSPECT_SCHEMA_VERSION = 1;
@@ -79,7 +80,10 @@ export interface InspectTotals {
 export interface InspectReport {
   schemaVersion: typeof INSPECT_SCHEMA_VERSION;
   format: 'onnx';
-  file: { path: string | null; bytes: number };
+  /** `gzipBytes`: the file gzip-compressed (level 6); null when not computed (`inspect --no-gzip`, large files). */
+  file: { path: string | null; bytes: number; gzipBytes: number | null };
+  /** What the model computes in and stores its weights as (`float32`, `int8 QDQ`, …). */
+  precision: ModelPrecision;
   irVersion: number;
   opsets: { domain: string; version: number }[];
   producer: { name: string; version: string };
@@ -100,6 +104,8 @@ export interface InspectReport {
 export interface InspectOptions extends ShapeOptions {
   /** Size of the model file in bytes (default: the bytes the model was parsed from). */
   fileBytes?: number;
+  /** Gzip-compressed size of the file, computed by the caller (Node edge). */
+  gzipBytes?: number | null;
 }
 
 const count = (keys: string[]) => {
@@ -118,6 +124,26 @@ function metadataOf(model: OnnxModel): InspectMetadata {
   };
 }
 
+/**
+ * The model's parameters, as `inspect` ("all params") and `prune` ("parameters") count them: every float
+ * initializer, plus Constant-node tensors used as a layer's weight or bias. Other Constant nodes (anchor grids,
+ * strides, scalars of the decode tail) are not parameters.
+ */
+export function paramTensorNames(model: OnnxModel, g: GraphIndex, layers: readonly Pick<WeightLayer, 'id' | 'biasId'>[]): Set<string> {
+  const names = new Set<string>();
+  // Initializers of types prunekit has no typed array for (strings, complex) are not parameters; they are only
+  // an error when a layer uses one as its weight (listLayers raises that).
+  for (const t of model.proto.graph!.initializer) {
+    const dtype = ONNX_DTYPE[t.dataType];
+    if (dtype && isFloatDType(dtype)) names.add(t.name);
+  }
+  for (const l of layers) {
+    names.add(resolveIdentity(g, l.id));
+    if (l.biasId) names.add(resolveIdentity(g, l.biasId));
+  }
+  return names;
+}
+
 /** Inspect an ONNX model: metadata, inputs/outputs, weight layers with MACs, totals. */
 export function inspectOnnx(model: OnnxModel, options: InspectOptions = {}): InspectReport {
   return inFile(model.path, () => buildReport(model, options));
@@ -130,18 +156,7 @@ function buildReport(model: OnnxModel, options: InspectOptions): InspectReport {
   const shapeInfo = inferShapes(model, g, options);
   const layers = listLayers(model, g, { shapes: shapeInfo });
 
-  // Distinct parameter tensors: float initializers, plus Constant tensors used as a layer's weight or bias.
-  const paramTensors = new Set<string>();
-  // Initializers of types prunekit has no typed array for (strings, complex) are not parameters; they are only
-  // an error when a layer uses one as its weight (listLayers raises that).
-  for (const t of graph.initializer) {
-    const dtype = ONNX_DTYPE[t.dataType];
-    if (dtype && isFloatDType(dtype)) paramTensors.add(t.name);
-  }
-  for (const l of layers) {
-    paramTensors.add(resolveIdentity(g, l.id));
-    if (l.biasId) paramTensors.add(resolveIdentity(g, l.biasId));
-  }
+  const paramTensors = paramTensorNames(model, g, layers);
   let floatParams = 0;
   for (const name of paramTensors) floatParams += numel(g.constants.get(name)?.proto.dims.map(Number) ?? [0]);
   let initializerBytes = 0;
@@ -156,7 +171,8 @@ function buildReport(model: OnnxModel, options: InspectOptions): InspectReport {
   return {
     schemaVersion: INSPECT_SCHEMA_VERSION,
     format: 'onnx',
-    file: { path: model.path ?? null, bytes: options.fileBytes ?? model.source?.length ?? 0 },
+    file: { path: model.path ?? null, bytes: options.fileBytes ?? model.source?.length ?? 0, gzipBytes: options.gzipBytes ?? null },
+    precision: modelPrecision(model),
     irVersion: Number(proto.irVersion),
     opsets: proto.opsetImport.map((o) => ({ domain: o.domain || 'ai.onnx', version: Number(o.version) })),
     producer: { name: proto.producerName, version: proto.producerVersion },

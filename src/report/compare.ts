@@ -8,12 +8,13 @@ import path from 'node:path';
 import { benchmarkModels, type BenchOptions, type BenchResult } from '../bench/index.js';
 import { FileError, UsageError } from '../core/index.js';
 import { validate, type ValidateOptions, type ValidationResult } from '../eval/index.js';
-import { listLayers, type WeightLayer } from '../graph/index.js';
+import { listLayers, modelPrecision, type WeightLayer } from '../graph/index.js';
+import { gzipSize } from '../io/files/index.js';
 import { loadOnnx, type OnnxModel } from '../io/onnx/index.js';
 import { accuracySection, assembleReport, latencySection } from './assemble.js';
 import { checkBudget } from './budget.js';
 import { differsOnlyByZeros, sizeOf, sparsityLayers } from './model-diff.js';
-import type { BudgetRule, ComparisonReport, SizeSection, SparsitySection } from './types.js';
+import type { BudgetRule, ComparisonReport, LayerReconstructionNote, SizeSection, SparsitySection } from './types.js';
 
 /** Progress of a comparison: the stage (`validate base`, `validate candidate`, `bench`) and its units. */
 export interface CompareProgress { stage: string; done: number; total: number; label?: string }
@@ -32,6 +33,8 @@ export interface CompareOptions {
   stopOnBrokenBudget?: boolean;
   /** Category of each candidate layer by weight name (from a pruning plan), and what they come from. */
   categories?: { byId: ReadonlyMap<string, string>; source: string };
+  /** Per-layer reconstruction of a calibrated prune by weight name (the report's per-layer reconstruction table). */
+  reconstruction?: ReadonlyMap<string, LayerReconstructionNote>;
   title?: string;
   /** Clock for the report's timestamp (tests pass a fixed one). */
   now?: () => Date;
@@ -57,9 +60,12 @@ function metricsOf(v: ValidationResult, which: string): NonNullable<ValidationRe
   return v.metrics;
 }
 
-async function inventory(file: string): Promise<{ model: OnnxModel; layers: WeightLayer[] }> {
+async function inventory(file: string): Promise<{ model: OnnxModel; layers: WeightLayer[]; gzipBytes: number | null; precision: string }> {
   const model = await loadOnnx(file);
-  return { model, layers: listLayers(model) };
+  // Compressed on libuv's pool while the layers are listed here.
+  const gz = model.source ? gzipSize(model.source) : Promise.resolve(null);
+  const layers = listLayers(model);
+  return { model, layers, gzipBytes: await gz, precision: modelPrecision(model).label };
 }
 
 export async function compareModels(o: CompareOptions): Promise<CompareOutcome> {
@@ -68,12 +74,12 @@ export async function compareModels(o: CompareOptions): Promise<CompareOutcome> 
   const b = await inventory(o.base);
   const c = await inventory(o.candidate);
   const size: SizeSection = {
-    base: sizeOf(baseBytes, b.layers),
-    candidate: sizeOf(candBytes, c.layers),
+    base: sizeOf(baseBytes, b.layers, b),
+    candidate: sizeOf(candBytes, c.layers, c),
     onlyZeroedWeights: differsOnlyByZeros(b.model, c.model),
   };
   const sparsity: SparsitySection | null = c.layers.length
-    ? { categorySource: o.categories?.source ?? 'op type and kernel size', layers: sparsityLayers(b.layers, c.layers, (id) => o.categories?.byId.get(id)) }
+    ? { categorySource: o.categories?.source ?? 'op type and kernel size', layers: sparsityLayers(b.layers, c.layers, (id) => o.categories?.byId.get(id), (id) => o.reconstruction?.get(id)) }
     : null;
 
   let validation: CompareOutcome['validation'] = null;

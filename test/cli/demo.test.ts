@@ -15,7 +15,15 @@ describe('prunekit demo', () => {
     expect(code, text).toBe(0);
     expect(text).toContain('== 1. inspect the model ==');
     expect(text).toMatch(/sparsity 20\.00% of prunable weights/);
-    expect(text).toMatch(/mAP50 \d+\.\d → \d+\.\d/);
+    // One number convention (docs/cli.md "Numbers"): accuracy as 3-decimal fractions, signed changes with U+2212.
+    expect(text).toMatch(/mAP50 [01]\.\d{3} → [01]\.\d{3}, [+−]?\d\.\d{3} \([+−]?\d+\.\d%\)/);
+    expect(text).not.toMatch(/pts/);
+    expect(text).not.toMatch(/(^|[ (])-\d/m);
+    // Step 3 is numbered and formatted like step 2: [n/3] markers, separators, units.
+    const step3 = text.slice(text.indexOf('== 3.'));
+    expect(step3).toMatch(/\[1\/3\] prune .*\n {6}params \d{3},\d{3} → \d{3},\d{3} \(−\d+\.\d%\), MACs \d+\.\d\d M → \d+\.\d\d M \(−\d+\.\d%\)\n {6}file \d+\.\d KiB → \d+\.\d KiB/);
+    expect(step3).toMatch(/\[2\/3\] validate base and pruned .*then \[3\/3\] bench both/);
+    expect(step3).not.toMatch(/\d{6}/);
     for (const kind of ['unstructured', 'structured', 'int8']) {
       const html = readFileSync(path.join(out, kind, 'report.html'), 'utf8');
       expect(html).toContain('<svg');
@@ -26,10 +34,10 @@ describe('prunekit demo', () => {
     expect(existsSync(path.join(out, 'structured', 'tiny-detector.channels20.onnx'))).toBe(true);
     // The structured cut is calibrated on the demo images, and says what the same cut scores without calibration.
     expect(text).toMatch(/reconstruction: \d+ consumer convs refit from 20 unlabelled images/);
-    const blind = Number(/without calibration [^\n]*mAP50 (\d+\.\d)/.exec(text)?.[1]);
+    const blind = Number(/without calibration [^\n]*mAP50 ([01]\.\d{3})\n/.exec(text)?.[1]);
     const structured = JSON.parse(readFileSync(path.join(out, 'structured', 'report.json'), 'utf8')) as { accuracy: { candidate: { map50: number } } };
     expect(blind).toBeGreaterThanOrEqual(0);
-    expect(100 * structured.accuracy.candidate.map50).toBeGreaterThan(blind);
+    expect(structured.accuracy.candidate.map50).toBeGreaterThan(blind);
     // Step 4: the structured model quantized to INT8, with its measured speed, size and mAP against the original.
     expect(text).toContain('== 4. INT8: the structured model quantized');
     expect(text).toMatch(/calibration: minmax over 20 images/);
