@@ -16,7 +16,7 @@ function twoHeads() {
       node('Conv', ['x', 'w0'], ['a'], {}, '/model.0/conv/Conv'),
       node('Conv', ['a', 'w3'], ['b'], {}, '/model.3/conv/Conv'),
       node('Conv', ['a', 'w5'], ['c'], {}, '/model.5/conv/Conv'),
-      node('Concat', ['c', 'b'], ['d'], { axis: 1 }, 'cat'),
+      node('Concat', ['b', 'c'], ['d'], { axis: 1 }, 'cat'), // walked back last input first: model.5 is met before model.3
       node('Relu', ['d'], ['y'], {}, 'relu'),
     ],
     [w('w0', 2, 2), w('w3', 2, 2), w('w5', 2, 2)],
