@@ -6,7 +6,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: [
+    // tools/mutation.ts passes the tests of the module it mutates (MUTATION_TESTS, comma-separated globs).
+    include: process.env.MUTATION_TESTS?.split(',') ?? [
       'test/eval/metrics/**/*.test.ts',
       'test/eval/coco/**/*.test.ts',
       'test/eval/nms/**/*.test.ts',

@@ -2,39 +2,48 @@
  * `npm run mutation`: StrykerJS over prunekit's core (stryker.config.mjs), then the mutation score per module.
  *   npx tsx tools/mutation.ts                  every core module (long: see docs/mutation.md)
  *   npx tsx tools/mutation.ts --changed [BASE] only the core files changed since BASE (default: HEAD~1), as CI does
- *   npx tsx tools/mutation.ts --report         print the scores of the last run's reports/mutation/mutation.json
+ *   npx tsx tools/mutation.ts --report         print each module's score from its last report (reports/mutation/<module>.json)
  *   npx tsx tools/mutation.ts FILE…            these files only
- * Exit 1 when a module that was mutated scores under 85%.
+ * Each module runs alone with only its own tests (MODULES), incrementally: a re-run re-tests only the mutants whose
+ * code or covering tests changed. Exit 1 when a module that was mutated scores under 85%.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
-/** The core modules of issue 16 and the files each covers (prefix match on the path). */
-export const MODULES: Record<string, string[]> = {
-  'eval/metrics': ['src/eval/metrics/'],
-  'eval/coco': ['src/eval/coco/'],
-  'eval/nms': ['src/eval/nms/'],
-  'prune/select': ['src/prune/select.ts'],
-  'prune/nm': ['src/prune/nm.ts'],
-  'prune/allocate': ['src/prune/allocate.ts', 'src/prune/allocate-plan.ts'],
-  'prune/importance': ['src/prune/importance.ts'],
-  'prune/categorise': ['src/prune/categorise.ts'],
-  'prune/head': ['src/prune/head.ts'],
-  'graph/deps': ['src/graph/deps/'],
-  quantize: ['src/quantize/'],
+/** The core modules of issue 16, the files each covers (prefix match on the path) and the unit tests that state their rules. */
+export const MODULES: Record<string, { files: string[]; tests: string[] }> = {
+  'eval/metrics': { files: ['src/eval/metrics/'], tests: ['test/eval/metrics/*.test.ts'] },
+  'eval/coco': { files: ['src/eval/coco/'], tests: ['test/eval/coco/*.test.ts'] },
+  'eval/nms': { files: ['src/eval/nms/'], tests: ['test/eval/nms/*.test.ts'] },
+  'prune/select': { files: ['src/prune/select.ts'], tests: ['test/prune/select*.test.ts'] },
+  'prune/nm': { files: ['src/prune/nm.ts'], tests: ['test/prune/nm*.test.ts'] },
+  'prune/allocate': { files: ['src/prune/allocate.ts', 'src/prune/allocate-plan.ts'], tests: ['test/prune/allocate*.test.ts'] },
+  'prune/importance': { files: ['src/prune/importance.ts'], tests: ['test/prune/importance*.test.ts'] },
+  'prune/categorise': { files: ['src/prune/categorise.ts'], tests: ['test/prune/categorise*.test.ts'] },
+  'prune/head': { files: ['src/prune/head.ts'], tests: ['test/prune/categorise*.test.ts', 'test/prune/head*.test.ts'] },
+  'graph/deps': { files: ['src/graph/deps/'], tests: ['test/graph/deps/*.test.ts'] },
+  quantize: { files: ['src/quantize/'], tests: ['test/quantize/*.test.ts'] },
 };
-const REPORT = 'reports/mutation/mutation.json';
+/** One JSON report (and one incremental file) per module, so modules run one at a time and re-runs only test changed mutants. */
+const REPORTS = 'reports/mutation';
+const slug = (mod: string): string => mod.replace(/\//g, '-');
 const THRESHOLD = 85;
 
-const moduleOf = (file: string): string | undefined => Object.entries(MODULES).find(([, p]) => p.some((x) => file.startsWith(x)))?.[0];
+const moduleOf = (file: string): string | undefined => Object.entries(MODULES).find(([, m]) => m.files.some((x) => file.startsWith(x)))?.[0];
 const mutable = (file: string): boolean => file.endsWith('.ts') && !/\/(index|types)\.ts$/.test(file) && moduleOf(file) !== undefined && existsSync(file);
 
 interface Mutant { status: string }
 interface Counts { killed: number; survived: number; noCoverage: number; timeout: number; errors: number }
 
 function scores(): Map<string, Counts> {
-  const report = JSON.parse(readFileSync(REPORT, 'utf8')) as { files: Record<string, { mutants: Mutant[] }> };
   const out = new Map<string, Counts>();
+  const reports = existsSync(REPORTS) ? readdirSync(REPORTS).filter((f) => /^[\w-]+\.json$/.test(f) && f !== 'mutation.json') : [];
+  for (const name of reports) scoreReport(`${REPORTS}/${name}`, out);
+  return out;
+}
+
+function scoreReport(path: string, out: Map<string, Counts>): void {
+  const report = JSON.parse(readFileSync(path, 'utf8')) as { files: Record<string, { mutants: Mutant[] }> };
   for (const [file, f] of Object.entries(report.files)) {
     const mod = moduleOf(file.replace(/^.*?(src\/)/, '$1')) ?? file;
     const c = out.get(mod) ?? { killed: 0, survived: 0, noCoverage: 0, timeout: 0, errors: 0 };
@@ -47,16 +56,16 @@ function scores(): Map<string, Counts> {
     }
     out.set(mod, c);
   }
-  return out;
 }
 
-function printScores(): boolean {
+/** Prints every module's last score; false when one of `judged` (default: all) is under the threshold. */
+function printScores(judged?: Set<string>): boolean {
   let ok = true;
   console.log('\nmodule              score   killed timeout survived no-cov (type errors)');
   for (const [mod, c] of [...scores()].sort(([a], [b]) => a.localeCompare(b))) {
     const valid = c.killed + c.timeout + c.survived + c.noCoverage;
     const score = valid ? (100 * (c.killed + c.timeout)) / valid : 100;
-    if (score < THRESHOLD) ok = false;
+    if (score < THRESHOLD && (judged === undefined || judged.has(mod))) ok = false;
     console.log(`${mod.padEnd(18)} ${score.toFixed(1).padStart(6)}%  ${String(c.killed).padStart(6)} ${String(c.timeout).padStart(7)} ${String(c.survived).padStart(8)} ${String(c.noCoverage).padStart(6)} (${c.errors})`);
   }
   console.log(ok ? `every mutated module >= ${THRESHOLD}%` : `some module is under ${THRESHOLD}%: see docs/mutation.md for the survivors judged equivalent`);
@@ -83,7 +92,31 @@ if (args[0] === '--changed') {
   console.log(`mutation: core files changed since ${base}: ${files.join(' ')}`);
 } else if (args.length > 0) files = args;
 
-const env = { ...process.env, ...(files ? { MUTATE: files.join(',') } : {}) };
-const run = spawnSync('npx', ['stryker', 'run'], { stdio: 'inherit', env });
-if (run.status !== 0) process.exit(run.status ?? 1);
-process.exit(printScores() ? 0 : 1);
+/** Runs StrykerJS over `files` of one module with only that module's tests; false if Stryker itself failed. */
+function mutateModule(mod: string, modFiles: string[]): boolean {
+  const { tests } = MODULES[mod]!;
+  console.log(`\nmutation: ${mod}: ${modFiles.join(' ')} (tests: ${tests.join(' ')})`);
+  const env = {
+    ...process.env,
+    MUTATE: modFiles.join(','),
+    MUTATION_TESTS: tests.join(','),
+    MUTATION_REPORT: `${REPORTS}/${slug(mod)}.json`,
+    MUTATION_INCREMENTAL: `${REPORTS}/incremental/${slug(mod)}.json`,
+  };
+  const started = Date.now();
+  const run = spawnSync('npx', ['stryker', 'run'], { stdio: 'inherit', env });
+  console.log(`mutation: ${mod}: ${((Date.now() - started) / 60_000).toFixed(1)} min wall time`);
+  return run.status === 0;
+}
+
+const byModule = new Map<string, string[]>();
+for (const f of files ?? Object.values(MODULES).flatMap((m) => m.files)) {
+  const mod = moduleOf(f);
+  if (mod === undefined) {
+    console.error(`mutation: ${f} is in no core module of tools/mutation.ts`);
+    process.exit(2);
+  }
+  byModule.set(mod, [...(byModule.get(mod) ?? []), f.endsWith('/') ? `${f}**/*.ts` : f]);
+}
+for (const [mod, modFiles] of byModule) if (!mutateModule(mod, modFiles)) process.exit(1);
+process.exit(printScores(new Set(byModule.keys())) ? 0 : 1);

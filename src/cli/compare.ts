@@ -7,6 +7,7 @@ import {
   compareModels, parseMaxDrop, renderHtml, renderMarkdown, summaryLines, type CompareOptions, type CompareOutcome, type CompareProgress,
   type ComparisonReport,
 } from '../report/index.js';
+import { formatFraction } from '../core/format.js';
 import { addLatencyFlags, benchOptionsFromFlags, type LatencyFlags } from './bench.js';
 import { checkOutputs, target, writeJson, writeText, type OutputTarget } from './outputs.js';
 import type { CliContext, CommandModule } from './context.js';
@@ -58,7 +59,7 @@ export function printComparison(ctx: CliContext, r: ComparisonReport): void {
   ctx.io.out(`${r.candidate.label} vs ${r.base.label}`);
   for (const l of summaryLines(r)) ctx.io.out(`  ${l.replace(/\*\*/g, '')}`);
   for (const c of r.budget?.checks ?? []) {
-    ctx.io.out(`  budget ${c.rule.text}: drop ${(c.drop * 100).toFixed(2)} pts, allowed ${(c.allowedDrop * 100).toFixed(2)} pts → ${c.ok ? 'holds' : 'BROKEN'}`);
+    ctx.io.out(`  budget ${c.rule.text}: drop ${formatFraction(c.drop)}, allowed ${formatFraction(c.allowedDrop)} → ${c.ok ? 'holds' : 'BROKEN'}`);
   }
   for (const n of r.notes) ctx.io.out(`  note: ${n}`);
 }

@@ -2,14 +2,15 @@
  * `prunekit demo [-o DIR]`: the whole story on the shipped demo (a tiny detector made by this project and 20
  * labelled procedural images, see demo/README.md) — no downloads, no ../shared. Inspect the model, prune it
  * module-aware (unstructured, 20% of prunable weights, yaml class source) and structurally (20% of channels,
- * calibrated on the demo's unlabelled images), validate and benchmark each against the original, and write the
- * HTML/Markdown/JSON reports.
+ * calibrated on the demo's unlabelled images), quantize the structured model to INT8, validate and benchmark each
+ * against the original, and write the HTML/Markdown/JSON reports.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileError } from '../core/index.js';
-import { parseMaxDrop } from '../report/index.js';
+import { FileError, formatBytes, formatCompact, formatCount, formatFraction, formatRelative } from '../core/index.js';
+import type { StructuredFileResult } from '../prune/structured/index.js';
+import { parseMaxDrop, type ComparisonReport } from '../report/index.js';
 import { benchOptionsFromFlags } from './bench.js';
 import { finishComparison, reportTargets, runCompare } from './compare.js';
 import type { CliContext, CommandModule } from './context.js';
@@ -18,6 +19,8 @@ import { ExitCode } from './io.js';
 import { parseCount } from './flag-values.js';
 import { calibrationSetup } from './prune-calibration.js';
 import { checkOutputs, target } from './outputs.js';
+import { pipelineQuantize } from './run-quantize.js';
+import { stageLines, stageNotes, stageRows } from './run-stages.js';
 import { pipelineTargets, runPipeline } from './run.js';
 import { defaultThreads, threadsHelp } from './threads.js';
 
@@ -38,14 +41,26 @@ export interface DemoOptions {
   force?: boolean;
 }
 
-/** The demo's files: the run pipeline's in `unstructured/`, two models and the reports in `structured/`. */
+/** The demo's files: the run pipeline's in `unstructured/`, two models and the reports in `structured/`, the INT8 model and its reports in `int8/`. */
 function demoPaths(out: string) {
-  const structured = path.join(out, 'structured');
+  const structured = path.join(out, 'structured'), int8 = path.join(out, 'int8');
+  const reports = (dir: string) => ({ report: path.join(dir, 'report.html'), md: path.join(dir, 'report.md'), json: path.join(dir, 'report.json') });
   return {
-    unstructured: path.join(out, 'unstructured'), structured,
+    unstructured: path.join(out, 'unstructured'), structured, int8,
     pruned: path.join(structured, 'tiny-detector.channels20.onnx'), blind: path.join(structured, 'tiny-detector.channels20-nocalib.onnx'),
-    reports: { report: path.join(structured, 'report.html'), md: path.join(structured, 'report.md'), json: path.join(structured, 'report.json') },
+    quantized: path.join(int8, 'tiny-detector.channels20.int8.onnx'),
+    reports: reports(structured), int8Reports: reports(int8),
   };
+}
+
+/** Params, MACs and file size before → after of a structured prune, formatted like the other steps. */
+function structuredSummary(s: StructuredFileResult): string[] {
+  const { params: p, macs: m } = s.report;
+  const out = s.files.output?.bytes ?? s.files.input.bytes;
+  return [
+    `params ${formatCount(p.before)} → ${formatCount(p.after)} (${formatRelative(p.before, p.after)}), MACs ${formatCompact(m.before)} → ${formatCompact(m.after)} (${formatRelative(m.before, m.after)})`,
+    `file ${formatBytes(s.files.input.bytes)} → ${formatBytes(out)} (${formatRelative(s.files.input.bytes, out)})`,
+  ];
 }
 
 /** Run the demo; resolves to 1 when an accuracy budget was broken, 0 when all held. */
@@ -56,6 +71,7 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<nu
   await checkOutputs([
     target('-o', options.out, 'folder'), ...pipelineTargets(a.model, p.unstructured), target('-o', p.structured, 'folder'),
     target('model', p.pruned), target('model', p.blind), ...reportTargets(p.reports),
+    target('-o', p.int8, 'folder'), target('model', p.quantized), ...reportTargets(p.int8Reports),
   ], { force });
   const bench = { threads: String(options.threads), warmup: '10', runs: String(options.runs) };
   let code = 0;
@@ -83,22 +99,41 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<nu
   const { validate } = await import('../eval/index.js');
   // Label-free calibration on the demo's own 20 images (the same ones validated below: an in-sample, optimistic setup).
   const calib = await calibrationSetup(ctx, a.model, { calib: a.data, calibImages: '20' });
+  ctx.io.out(`[1/3] prune ${a.model} (20% of channels, calibrated on ${a.data}) → ${prunedPath}`);
   const s = await pruneChannelsFile(a.model, prunedPath, { ratio: 0.2, arch: a.arch, force, ...calib.options }).finally(calib.stop);
   await pruneChannelsFile(a.model, blindPath, { ratio: 0.2, arch: a.arch, force });
-  ctx.io.out(`params ${s.report.params.before} → ${s.report.params.after}, MACs ${s.report.macs.before} → ${s.report.macs.after}, file ${s.files.input.bytes} → ${s.files.output?.bytes ?? s.files.input.bytes} bytes`);
+  for (const line of structuredSummary(s)) ctx.io.out(`      ${line}`);
   const rec = s.report.reconstruction;
-  if (rec) ctx.io.out(`reconstruction: ${rec.consumers} consumer convs refit from ${rec.images} unlabelled images (the demo images themselves: in-sample)`);
+  if (rec) ctx.io.out(`      reconstruction: ${formatCount(rec.consumers)} consumer convs refit from ${formatCount(rec.images)} unlabelled images (the demo images themselves: in-sample)`);
+  ctx.io.out(`[2/3] validate base and pruned on ${a.data}, then [3/3] bench both`);
   const blindMap = (await validate({ model: blindPath, data: a.data, threads: options.threads })).metrics?.map50;
-  if (blindMap !== undefined) ctx.io.out(`the same cut without calibration (weight norms + bias compensation only): mAP50 ${(100 * blindMap).toFixed(1)}`);
+  if (blindMap !== undefined) ctx.io.out(`      the same cut without calibration (weight norms + bias compensation only, ${blindPath}): mAP50 ${formatFraction(blindMap)}`);
+  let structuredReport: ComparisonReport | undefined;
   await keepGoing(async () => {
     const outcome = await runCompare(ctx, {
       base: a.model, candidate: prunedPath, data: a.data, budget: parseMaxDrop('map50=5%'), bench: benchOptionsFromFlags(bench),
       title: 'prunekit demo: 20% of channels removed (one-shot, calibrated on 20 unlabelled images, no fine-tuning)',
     });
+    structuredReport = outcome.report;
     await finishComparison(ctx, outcome, { ...p.reports, force });
   });
 
-  ctx.io.out(`\nreports: ${path.join(unstructured, 'report.html')} and ${path.join(structured, 'report.html')} (open in a browser; they work offline)`);
+  ctx.io.out('\n== 4. INT8: the structured model quantized (static QDQ, calibrated on the same 20 images, placement measured here) ==');
+  const q = await pipelineQuantize(ctx, { calib: a.data, calibImages: '20', data: a.data, threads: options.threads, force }, prunedPath, p.quantized);
+  for (const line of q.lines) ctx.io.out(line);
+  await keepGoing(async () => {
+    const outcome = await runCompare(ctx, {
+      base: a.model, candidate: p.quantized, data: a.data, budget: parseMaxDrop('map50=5%'), bench: benchOptionsFromFlags(bench),
+      title: `prunekit demo: 20% of channels removed, then ${q.label}`,
+    });
+    const rows = await stageRows([...(structuredReport ? [{ stage: 'structured', report: structuredReport }] : []), { stage: 'structured + INT8', report: outcome.report }]);
+    ctx.io.out('stages against the original (speed = median latency ratio, interleaved, with its 95% interval):');
+    for (const line of stageLines(rows)) ctx.io.out(`  ${line}`);
+    outcome.report.notes.push(...stageNotes(rows));
+    await finishComparison(ctx, outcome, { ...p.int8Reports, force });
+  });
+
+  ctx.io.out(`\nreports: ${path.join(unstructured, 'report.html')}, ${path.join(structured, 'report.html')} and ${path.join(p.int8, 'report.html')} (open in a browser; they work offline)`);
   if (code !== 0) ctx.io.out('note: an accuracy budget (mAP50 drop ≤ 5%) was broken above; that is what the reports are for.');
   return code;
 }

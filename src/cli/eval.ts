@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { DatasetError, FileError, UsageError } from '../core/errors.js';
+import { formatNumber, MISSING } from '../core/format.js';
 import {
   cocoEvaluate, formatCocoStats, parseCocoDataset, parseCocoResultColumns, type CocoEvaluation,
 } from '../eval/coco/index.js';
@@ -60,7 +61,7 @@ export function evalJson(r: CocoEvaluation, annotations: string, predictions: st
 }
 
 function perClassTable(r: CocoEvaluation): string[] {
-  const fmt = (v: number): string => (v < 0 ? '-' : v.toFixed(3)).padStart(7);
+  const fmt = (v: number): string => (v < 0 ? MISSING : formatNumber(v, 3)).padStart(7);
   const w = Math.max(8, ...r.perCategory.map((c) => c.name.length));
   const lines = [`${'category'.padEnd(w)}  ${'id'.padStart(4)}  ${'gt'.padStart(5)}  ${'AP'.padStart(7)}  ${'AP50'.padStart(7)}  ${'AP75'.padStart(7)}  ${'AR'.padStart(7)}`];
   for (const c of r.perCategory) {

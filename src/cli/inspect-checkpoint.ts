@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FileError } from '../core/errors.js';
+import { formatBytes, formatCount } from '../core/format.js';
 import { inspectCheckpoint, type CheckpointSummary } from '../graph/checkpoint-summary.js';
 import { summarizeSafetensors, type SafetensorsSummary } from '../io/safetensors/summary.js';
 
@@ -15,13 +16,8 @@ export function isWeightsFile(file: string): boolean {
   return (WEIGHTS_EXTENSIONS as readonly string[]).includes(path.extname(file).toLowerCase());
 }
 
-function fmtInt(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-function fmtBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
-}
+const fmtInt = formatCount;
+const fmtBytes = formatBytes;
 
 function dtypes(byDType: Partial<Record<string, number>>): string {
   return Object.entries(byDType).map(([d, n]) => `${d} ${fmtInt(n ?? 0)}`).join(', ');

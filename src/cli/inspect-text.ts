@@ -1,23 +1,11 @@
 /** Plain-text rendering of an {@link InspectReport} for `prunekit inspect`. */
 import path from 'node:path';
+import { formatBytes, formatCompact, formatCount, formatNumber, formatPercent } from '../core/format.js';
 import type { InspectReport } from '../graph/index.js';
 
-/** 1234567 → '1,234,567' (toLocaleString is slow when called for every table cell). */
-const int = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-
-export function humanBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-}
-
-export function humanCount(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
-  return String(n);
-}
+const int = formatCount;
+const humanBytes = formatBytes;
+const humanCount = formatCompact;
 
 const shape = (s: readonly (number | string)[]) => `[${s.join(',')}]`;
 
@@ -48,7 +36,7 @@ export function formatInspectText(r: InspectReport, options: { layers?: boolean 
   for (const [k, why] of Object.entries(md.problems)) row('warning', `metadata '${k}' not parsed: ${why}`);
   const byOp = Object.entries(t.layersByOp).map(([op, n]) => `${op} ${n}`).join(', ');
   row('layers', `${t.layers}${byOp ? ` (${byOp})` : ''} of ${int(t.nodes)} nodes`);
-  row('weights', `${int(t.weightParams)} params, ${int(t.nonZeroWeights)} non-zero, ${int(t.zeroWeights)} zero (${(t.sparsity * 100).toFixed(2)}% sparse), ${humanBytes(t.weightBytes)}`);
+  row('weights', `${int(t.weightParams)} params, ${int(t.nonZeroWeights)} non-zero, ${int(t.zeroWeights)} zero (${formatPercent(t.sparsity, 2)} sparse), ${humanBytes(t.weightBytes)}`);
   row('all params', `${int(t.floatParams)} float (incl. biases, BN, other learned tensors), ${humanBytes(t.initializerBytes)} of initializers`);
   const at = r.shapeInputs.map((i) => `${i.name} ${shape(i.dims)}`).join(', ');
   row('MACs', t.macs !== null ? `${humanCount(t.macs)} (${int(t.macs)}) at ${at}` : `unknown for ${t.layersWithoutMacs} layer(s); shapes could not be derived${r.shapeProblems[0] ? ` (first: ${r.shapeProblems[0].opType} '${r.shapeProblems[0].node}': ${r.shapeProblems[0].reason})` : ''}`);
@@ -69,7 +57,7 @@ function layerTable(r: InspectReport): string[] {
 }
 
 function value(v: unknown): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? int(v) : v.toFixed(4);
+  if (typeof v === 'number') return Number.isInteger(v) ? int(v) : formatNumber(v, 4);
   const ba = v as { before?: unknown; after?: unknown } | null;
   if (ba && typeof ba.before === 'number' && typeof ba.after === 'number') return `${int(ba.before)} → ${int(ba.after)}`;
   return JSON.stringify(v);

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { formatFraction, formatNumber, formatPercent } from '../core/format.js';
 import type { Objective } from '../search/optimize.js';
 import type { SearchJson } from '../search/report-json.js';
 import type { CliContext, CommandModule } from './context.js';
@@ -21,19 +22,20 @@ interface OptimizeFlags extends SearchFlags {
   maxVerifications?: string; paretoRounds?: string; benchRuns?: string;
 }
 
-const pct = (v: number, d = 2) => `${(100 * v).toFixed(d)}%`;
+const pct = (v: number, d = 2) => formatPercent(v, d);
+const x3 = (v: number) => formatNumber(v, 3);
 
 export function optimizeText(j: SearchJson): string {
   const o = j.optimize!;
   const lines = ['', `pareto (explored points; speed-up measured interleaved, drop verified on the search images):`];
   for (const p of o.pareto) {
-    lines.push(`  ${(p.via + (p.chosen ? ' *chosen*' : '')).padEnd(20)} groups ${String(p.units).padStart(3)}  drop ${pct(p.drop).padStart(7)} ${p.holds ? 'holds ' : 'misses'}  ${p.speedup.toFixed(3)}× (95% CI ${p.ciLow.toFixed(3)}–${p.ciHigh.toFixed(3)})`);
+    lines.push(`  ${(p.via + (p.chosen ? ' *chosen*' : '')).padEnd(20)} groups ${String(p.units).padStart(3)}  drop ${pct(p.drop).padStart(7)} ${p.holds ? 'holds ' : 'misses'}  ${x3(p.speedup)}× (95% CI ${x3(p.ciLow)}–${x3(p.ciHigh)})`);
   }
   const m = o.measured;
   const c = o.pareto.find((p) => p.chosen);
-  lines.push('', o.feasible ? `chosen: ${Object.keys(o.chosen?.ratios ?? {}).length} groups cut; ${c ? `${c.speedup.toFixed(3)}× faster (95% CI ${c.ciLow.toFixed(3)}–${c.ciHigh.toFixed(3)})` : ''}`
+  lines.push('', o.feasible ? `chosen: ${Object.keys(o.chosen?.ratios ?? {}).length} groups cut; ${c ? `${x3(c.speedup)}× faster (95% CI ${x3(c.ciLow)}–${x3(c.ciHigh)})` : ''}`
     : `no cut holds ${o.budget} on the search images; the closest point found is written`);
-  lines.push(`measured on ${m.set}${m.inSample ? ' (IN-SAMPLE: the search images; pass --val-split for an honest figure)' : ''}: mAP50 ${m.original.map50.toFixed(4)} → ${m.chosen.map50.toFixed(4)}, mAP50-95 ${m.original.map5095.toFixed(4)} → ${m.chosen.map5095.toFixed(4)}; drop ${pct(m.drop)} → budget ${o.budget} ${m.holds ? 'holds' : 'BROKEN'}`);
+  lines.push(`measured on ${m.set}${m.inSample ? ' (IN-SAMPLE: the search images; pass --val-split for an honest figure)' : ''}: mAP50 ${formatFraction(m.original.map50)} → ${formatFraction(m.chosen.map50)}, mAP50-95 ${formatFraction(m.original.map5095)} → ${formatFraction(m.chosen.map5095)}; drop ${pct(m.drop)} → budget ${o.budget} ${m.holds ? 'holds' : 'BROKEN'}`);
   lines.push(`wrote ${o.output} and its config ${o.config} (its header has the prune command that rebuilds the model)`);
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@ import { DEFAULT_MAX, PRESETS, describeRule, getPreset, type Preset } from '../p
 import type { CommandModule } from './context.js';
 import { textTable } from './prune-text.js';
 
+// Ratios as given, without trailing zeros: 0.5 → 50%, 0.125 → 12.5%.
 const pct = (x: number) => `${+(100 * x).toFixed(2)}%`;
 
 /** The table of one preset: priority, category, ratio, cap, match rules. */

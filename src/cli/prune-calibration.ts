@@ -3,7 +3,7 @@
  * images (letterboxed like validation), draw the calibration pass as a progress bar, and describe the
  * reconstruction in one line.
  */
-import { UsageError } from '../core/index.js';
+import { formatCount, formatNumber, formatPercent, UsageError } from '../core/index.js';
 import type { CalibrationImages } from '../eval/index.js';
 import type { PruneFileResult } from '../prune/index.js';
 import type { CalibrationSource, StructuredFileResult } from '../prune/structured/index.js';
@@ -68,7 +68,7 @@ export function reconstructionText(r: StructuredFileResult, skipped: Calibration
   const fallback = rec.fallbackConsumers === 0 ? 'none fell back to bias compensation'
     : `${rec.fallbackConsumers} (${rec.fallbackChannels} slices) fell back to ${comp ? 'bias compensation' : 'plain removal (--no-compensate)'}`;
   return `reconstruction: ${rec.consumers} consumer convs refit (${rec.channels} removed input slices predicted from kept channels of ${rec.tensors} tensors) `
-    + `from ${cal.images} images of ${cal.description.replace(/^\d+ images? of /, '')} (calibration pass ${(cal.seconds.total - cal.seconds.prune).toFixed(1)} s); ${fallback}`
+    + `from ${cal.images} images of ${cal.description.replace(/^\d+ images? of /, '')} (calibration pass ${formatNumber(cal.seconds.total - cal.seconds.prune, 1)} s); ${fallback}`
     + (skipped.length > 0 ? `; ${skipped.length} undecodable images skipped (first: ${skipped[0]!.path}: ${skipped[0]!.reason})` : '');
 }
 
@@ -79,9 +79,9 @@ export function unstructuredReconstructionText(r: PruneFileResult, skipped: Cali
   const rows = r.layers.filter((l) => l.reconstruction && l.reconstruction.errorBefore !== null);
   let before = 0, after = 0;
   for (const l of rows) { before += l.reconstruction!.errorBefore!; after += l.reconstruction!.errorAfter!; }
-  const mean = (v: number) => (rows.length ? (100 * v / rows.length).toFixed(2) : '0');
+  const mean = (v: number) => formatPercent(rows.length ? v / rows.length : 0, 2);
   return `reconstruction: ${info.layers.reconstructed} layers refit sequentially in ${info.blocks} blocks from ${info.images} images of ${info.description.replace(/^\d+ images? of /, '')} `
-    + `(${info.positions.toLocaleString('en-US')} positions per image over those layers; ${info.seconds.total.toFixed(1)} s); mean relative output error ${mean(before)}% with the mask alone → ${mean(after)}% refit`
+    + `(${formatCount(info.positions)} positions per image over those layers; ${formatNumber(info.seconds.total, 1)} s); mean relative output error ${mean(before)} with the mask alone → ${mean(after)} refit`
     + (info.layers.magnitude > 0 ? `; ${info.layers.magnitude} layers cut by magnitude (no statistics: see --layers)` : '')
     + (info.rankDeficient.length > 0 ? `; ${info.rankDeficient.length} layers had rank-deficient statistics (damped; more --calib-images helps): ${info.rankDeficient.slice(0, 3).join(', ')}${info.rankDeficient.length > 3 ? ', …' : ''}` : '')
     + (skipped.length > 0 ? `; ${skipped.length} undecodable images skipped (first: ${skipped[0]!.path}: ${skipped[0]!.reason})` : '');

@@ -7,7 +7,8 @@ import { UsageError, type Tensor, errorMessage } from '../core/index.js';
 import { loadOnnx, modelInputs } from '../io/onnx/index.js';
 import { pruneChannelsFile, type StructuredFileResult } from '../prune/structured/index.js';
 import type { CliContext } from './context.js';
-import { formatBytes, textTable, verifyText } from './prune-text.js';
+import { formatBytes, formatCompact, formatCount, formatNumber, formatRelative } from '../core/format.js';
+import { textTable, verifyText } from './prune-text.js';
 import { writeJson } from './outputs.js';
 import { parseScopeAlpha } from './flags.js';
 import { parseCount, parseFractionFlag } from './flag-values.js';
@@ -38,19 +39,25 @@ async function imageFeeds(model: string, image: string): Promise<Record<string, 
   return { [input.name]: { dtype: 'float32', dims: [1, 3, side, side], data: letterbox(img, side).data } };
 }
 
-const pct = (before: number, after: number) => (before > 0 ? ` (−${(100 * (1 - after / before)).toFixed(1)}%)` : '');
-const big = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(3)} G` : n >= 1e5 ? `${(n / 1e6).toFixed(3)} M` : String(n));
+const pct = (before: number, after: number) => (before > 0 ? ` (${formatRelative(before, after)})` : '');
+const big = (n: number) => (Math.abs(n) >= 1e3 ? `${formatCompact(n)} (${formatCount(n)})` : formatCount(n));
+const groupsWord = (n: number) => `${n} group${n === 1 ? '' : 's'}`;
 
 export function structuredText(r: StructuredFileResult, all: boolean, skipped: Parameters<typeof reconstructionText>[1] = []): string {
   const { report } = r;
-  const lines = [`structured pruning of ${r.files.input.path}: ${r.policy}${report.ratio !== undefined ? ` (ratio ${report.ratio.toFixed(3)})` : ''}`];
+  const lines = [`structured pruning of ${r.files.input.path}: ${r.policy}${report.ratio !== undefined ? ` (ratio ${formatNumber(report.ratio, 3)})` : ''}`];
   const prunable = report.groups.filter((g) => g.pinned < g.channelsBefore);
-  lines.push(`groups: ${report.groups.length} (${prunable.length} prunable); channels ${report.channels.before} → ${report.channels.after}`);
-  const shown = [...report.groups].filter((g) => all || g.channelsAfter < g.channelsBefore)
+  const cut = report.groups.filter((g) => g.channelsAfter < g.channelsBefore);
+  lines.push(`groups: ${report.groups.length} (${prunable.length} prunable, ${cut.length} cut); channels ${formatCount(report.channels.before)} → ${formatCount(report.channels.after)}`);
+  // The table lists the groups that were cut (largest cut first), or every group with --layers.
+  const shown = [...(all ? report.groups : cut)]
     .sort((a, b) => (b.channelsBefore - b.channelsAfter) - (a.channelsBefore - a.channelsAfter) || a.id - b.id);
   const rows = (all ? shown : shown.slice(0, 15)).map((g) => [String(g.id), g.root, String(g.roots.length), String(g.members), `${g.channelsBefore} → ${g.channelsAfter}`, String(g.pinned)]);
-  if (rows.length > 0) lines.push('', textTable(['group', 'root layer', 'roots', 'members', 'channels', 'pinned'], rows, new Set([0, 2, 3, 5])));
-  if (!all && shown.length > rows.length) lines.push(`… ${shown.length - rows.length} more groups (--layers shows all)`);
+  if (rows.length > 0) {
+    const what = all ? `all ${groupsWord(shown.length)}` : rows.length < shown.length ? `the ${rows.length} largest of the ${shown.length} groups cut` : `the ${groupsWord(shown.length)} cut`;
+    lines.push('', `${what}, largest cut first:`, textTable(['group', 'root layer', 'roots', 'members', 'channels', 'pinned'], rows, new Set([0, 2, 3, 5])));
+  }
+  if (!all && shown.length > rows.length) lines.push(`… ${shown.length - rows.length} more groups cut (--layers shows all ${report.groups.length} groups)`);
   if (report.barriers.length > 0) {
     lines.push('', `barriers (${report.barriers.length}; channels reaching them are kept):`);
     for (const b of all ? report.barriers : report.barriers.slice(0, 8)) lines.push(`  ${b}`);
@@ -67,7 +74,7 @@ export function structuredText(r: StructuredFileResult, all: boolean, skipped: P
     const skipped = c.skippedChannels > 0 ? `; ${c.skippedChannels} channel slices in ${c.skippedConsumers} convs not compensated (constant unknown)` : '';
     lines.push(`bias compensation: ${c.channels} removed channel slices folded into ${c.consumers} consumer biases${skipped}`);
   } else if (report.channels.after < report.channels.before) lines.push('bias compensation: off (--no-compensate)');
-  lines.push(`checks: channel consistency ok; pruning (analyse, apply, count MACs) took ${r.seconds.prune.toFixed(2)} s`);
+  lines.push(`checks: channel consistency ok; pruning (analyse, apply, count MACs) took ${formatNumber(r.seconds.prune, 2)} s`);
   if (report.message) lines.push(`note: ${report.message}`);
   return lines.join('\n');
 }

@@ -11,17 +11,18 @@ import type { Command } from 'commander';
 import { UsageError } from '../core/index.js';
 import type { CliContext, CommandModule } from './context.js';
 import { progressBar } from './progress.js';
-import { formatBytes } from './prune-text.js';
+import { formatBytes, formatFraction, formatNumber, formatPercent, formatRatio } from '../core/format.js';
 import { threadsHelp } from './threads.js';
 import { checkOutputs, target, writeJson } from './outputs.js';
 import type { LatencyProbe, QuantizeFileResult } from '../quantize/file.js';
 import { warnCalibrationOverlap } from './prune-calibration.js';
+import { applySparse } from './quantize-sparse.js';
 
 export interface QuantizeFlags {
   output?: string; calib?: string; calibImages?: string; method?: string; percentile?: string; exclude?: string;
   perTensor?: boolean; int8Activations?: boolean; reduceRange?: boolean; placement?: string; allowSlower?: boolean;
   threads?: string; benchRuns?: string; force?: boolean; json?: string; layers?: boolean;
-  weightsOnly?: boolean; fp16Weights?: boolean; data?: string; maxDrop?: string; floatPrefix?: boolean;
+  weightsOnly?: boolean; fp16Weights?: boolean; sparse?: boolean; data?: string; maxDrop?: string; floatPrefix?: boolean;
 }
 
 /** `--data D --max-drop RULES`: validate each candidate on D (Ultralytics metrics) against the float model's. */
@@ -35,21 +36,21 @@ async function accuracyCheck(ctx: CliContext, model: string, data: string, maxDr
     return { precision: m.precision, recall: m.recall, map50: m.map50, map5095: m.map5095 };
   };
   const base = await metrics(model);
-  ctx.io.err(`accuracy control: float model on ${data}: mAP50 ${base.map50.toFixed(4)}, mAP50-95 ${base.map5095.toFixed(4)}`);
+  ctx.io.err(`accuracy control: float model on ${data}: mAP50 ${formatFraction(base.map50)}, mAP50-95 ${formatFraction(base.map5095)}`);
   return async (bytes: Uint8Array) => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'prunekit-quant-acc-'));
     try {
       const f = path.join(dir, 'candidate.onnx');
       await writeFile(f, bytes);
       const b = checkBudget(rules, base, await metrics(f));
-      return { ok: b.ok, summary: b.checks.map((c) => `${metricName(c.rule.metric)} ${c.candidate.toFixed(4)} (drop ${(100 * c.drop).toFixed(2)} pt, allowed ${(100 * c.allowedDrop).toFixed(2)})`).join(', ') };
+      return { ok: b.ok, summary: b.checks.map((c) => `${metricName(c.rule.metric)} ${formatFraction(c.candidate)} (drop ${formatFraction(c.drop)}, allowed ${formatFraction(c.allowedDrop)})`).join(', ') };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   };
 }
 
-/** `--weights-only` / `--fp16-weights`: storage rewrites, no calibration; checked to run with the same output shapes. */
+/** `--weights-only` / `--fp16-weights` / `--sparse`: storage rewrites, no calibration; checked to run with the same output shapes. */
 async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
   const out = flags.output!;
   const { loadOnnx, saveOnnx, serializeOnnx } = await import('../io/onnx/index.js');
@@ -57,25 +58,36 @@ async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags):
   const { verifyRuns } = await import('../runtime/index.js');
   const m = await loadOnnx(model);
   refuseQuantized(m, 'quantize', model);
-  const r = flags.weightsOnly ? weightOnlyInt8(m, { perChannel: flags.perTensor !== true }) : fp16Weights(m);
-  const bytes = serializeOnnx(r.model);
+  const dense = flags.weightsOnly || flags.fp16Weights;
+  const r = flags.weightsOnly ? weightOnlyInt8(m, { perChannel: flags.perTensor !== true }) : flags.fp16Weights ? fp16Weights(m) : undefined;
+  const sparse = flags.sparse ? await applySparse(r?.model ?? m, model, { required: !dense, all: flags.layers === true }) : undefined;
+  const written = sparse?.model ?? r!.model;
+  const bytes = serializeOnnx(written);
   const [before, after] = [await verifyRuns(serializeOnnx(m)), await verifyRuns(bytes)];
   const shapes = (v: typeof before) => v.outputs.map((o) => `${o.name}[${o.dims.join(',')}]`).join(' ');
   if (shapes(before) !== shapes(after)) throw new UsageError(`internal check failed: outputs ${shapes(after)} after, ${shapes(before)} before; nothing written`);
   const inBytes = m.source?.length ?? serializeOnnx(m).length;
-  if (bytes.length >= inBytes) throw new UsageError(`${flags.weightsOnly ? '--weights-only' : '--fp16-weights'} would not make ${model} smaller (${formatBytes(inBytes)} → ${formatBytes(bytes.length)}); nothing written`);
-  const saved = await saveOnnx(r.model, out, { force: flags.force });
+  const flag = [flags.weightsOnly && '--weights-only', flags.fp16Weights && '--fp16-weights', flags.sparse && '--sparse'].filter(Boolean).join(' ');
+  if (bytes.length >= inBytes) throw new UsageError(`${flag} would not make ${model} smaller (${formatBytes(inBytes)} → ${formatBytes(bytes.length)}); nothing written`);
+  const saved = await saveOnnx(written, out, { force: flags.force });
   const gz = (b: Uint8Array) => gzipSync(b).length;
-  const kind = flags.weightsOnly ? 'int8 weights behind DequantizeLinear (float compute)' : 'float16 initializers behind Cast (folded at load; float compute)';
-  ctx.io.out(`${kind}: ${r.tensors} tensors, weights ${formatBytes(r.bytes.before)} → ${formatBytes(r.bytes.after)}`);
+  if (r) {
+    const kind = flags.weightsOnly ? 'int8 weights behind DequantizeLinear (float compute)' : 'float16 initializers behind Cast (folded at load; float compute)';
+    ctx.io.out(`${kind}: ${r.tensors} tensors, weights ${formatBytes(r.bytes.before)} → ${formatBytes(r.bytes.after)}`);
+  }
+  for (const line of sparse?.lines ?? []) ctx.io.out(line);
   ctx.io.out(`verify: runs in onnxruntime, outputs ${shapes(after)} as before`);
-  ctx.io.out(`file: ${formatBytes(inBytes)} → ${formatBytes(saved.bytes)} (${(100 * saved.bytes / inBytes).toFixed(1)}%, gzip ${formatBytes(gz(m.source ?? serializeOnnx(m)))} → ${formatBytes(gz(bytes))}) ${saved.path}`);
+  ctx.io.out(`file: ${formatBytes(inBytes)} → ${formatBytes(saved.bytes)} (${formatPercent(saved.bytes / inBytes)}, gzip ${formatBytes(gz(m.source ?? serializeOnnx(m)))} → ${formatBytes(gz(bytes))}) ${saved.path}`);
+  if (sparse && sparse.model !== (r?.model ?? m)) {
+    const denseGz = gz(serializeOnnx(r?.model ?? m));
+    if (gz(bytes) >= denseGz) ctx.io.out(`note: gzipped, the sparse file (${formatBytes(gz(bytes))}) is not smaller than the same model stored dense (${formatBytes(denseGz)}): indices compress worse than runs of zeros; to ship it compressed, gzip the dense file`);
+  }
 }
 
 export const DEFAULT_QUANT_CALIB_IMAGES = 64;
 
 /** Interleaved latency of the float model and the candidates (bench harness), at the requested threads. */
-function benchProbe(floatPath: string, threads: number | undefined, runs: number): LatencyProbe {
+export function benchProbe(floatPath: string, threads: number | undefined, runs: number): LatencyProbe {
   return async (candidates) => {
     const { benchmarkModels } = await import('../bench/index.js');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'prunekit-quant-'));
@@ -89,12 +101,12 @@ function benchProbe(floatPath: string, threads: number | undefined, runs: number
   };
 }
 
-const db = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} dB` : 'exact');
+const db = (x: number) => (Number.isFinite(x) ? `${formatNumber(x, 1)} dB` : 'exact');
 
 export function quantizeText(r: QuantizeFileResult, all: boolean): string {
   const f = r.verify.fusion;
   const lines = [`static INT8 (QDQ) of ${r.input.path}: ${r.layers.length} weighted layers int8, ${r.plan.tensors.length} activation tensors uint8/int8`];
-  lines.push(`calibration: ${r.calibration.method} over ${r.calibration.images} images of ${r.calibration.description.replace(/^\d+ images? of /, '')} (${r.calibration.seconds.toFixed(1)} s)`);
+  lines.push(`calibration: ${r.calibration.method} over ${r.calibration.images} images of ${r.calibration.description.replace(/^\d+ images? of /, '')} (${formatNumber(r.calibration.seconds, 1)} s)`);
   const byReason = new Map<string, number>();
   for (const x of r.float) byReason.set(x.reason, (byReason.get(x.reason) ?? 0) + 1);
   lines.push(`kept float: ${r.float.length} nodes${byReason.size ? ` (${[...byReason].map(([k, v]) => `${v} ${k}`).join('; ')})` : ''}`);
@@ -104,18 +116,19 @@ export function quantizeText(r: QuantizeFileResult, all: boolean): string {
   }
   for (const st of r.accuracy.steps) lines.push(`accuracy control: ${st.floatLayers} most sensitive layers float → ${st.summary}${st.ok ? ' (within budget)' : ''}`);
   const cands = r.placement.candidates.filter((c) => c.speedup !== undefined);
-  if (cands.length > 0) lines.push(`placement (measured, interleaved vs float): ${cands.map((c) => `${c.label} ×${c.speedup!.toFixed(2)}`).join(', ')} → ${r.placement.chosen}${r.placement.slowerThanFloat ? ' (SLOWER than float: written because of --allow-slower)' : ''}`);
+  if (cands.length > 0) lines.push(`placement (measured, interleaved vs float): ${cands.map((c) => `${c.label} ${formatRatio(c.speedup)}`).join(', ')} → ${r.placement.chosen}${r.placement.slowerThanFloat ? ' (SLOWER than float: written anyway, as asked)' : ''}`);
   lines.push(`fusion: ${f.integerConvs} of ${f.quantizedConvs} quantized convs run as integer kernels in onnxruntime's optimized graph${f.floatConvs ? ` (${f.floatConvs} convs run in float)` : ''}${f.integerConvs < f.quantizedConvs ? ' — FUSION INCOMPLETE' : ''}`);
   lines.push(`SQNR vs float on ${r.verify.images} calibration images: ${r.verify.outputs.map((o) => `${o.name} [${o.dims.join(',')}] ${db(o.sqnrDb)}`).join('; ')}`);
   const gz = r.output.gzipBytes === undefined ? '' : `, gzip ${formatBytes(r.input.gzipBytes ?? 0)} → ${formatBytes(r.output.gzipBytes)}`;
-  lines.push(`file: ${formatBytes(r.input.bytes)} → ${formatBytes(r.output.bytes)} (${(100 * r.output.bytes / r.input.bytes).toFixed(1)}%${gz}) ${r.output.path}; ${r.seconds.total.toFixed(1)} s`);
+  lines.push(`file: ${formatBytes(r.input.bytes)} → ${formatBytes(r.output.bytes)} (${formatPercent(r.output.bytes / r.input.bytes)}${gz}) ${r.output.path}; ${formatNumber(r.seconds.total, 1)} s`);
   return lines.join('\n');
 }
 
 export async function runQuantize(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
   if (!flags.output) throw new UsageError('missing -o/--output OUT');
   if (flags.weightsOnly && flags.fp16Weights) throw new UsageError('give --weights-only or --fp16-weights, not both');
-  if (flags.weightsOnly || flags.fp16Weights) {
+  if (flags.sparse && flags.calib && !(flags.weightsOnly || flags.fp16Weights)) throw new UsageError('--sparse is a storage mode (alone, or with --weights-only / --fp16-weights) and does not combine with static INT8 (--calib): int8 weights need more than 8/9 zeros before a sparse tensor is smaller');
+  if (flags.weightsOnly || flags.fp16Weights || flags.sparse) {
     await checkOutputs([target('-o', flags.output)], { force: flags.force, inputs: [model] });
     return runStorage(ctx, model, flags);
   }
@@ -181,13 +194,14 @@ export const quantizeCommand: CommandModule = {
       .option('--bench-runs <n>', 'interleaved rounds of the placement measurement (default 30)')
       .option('--weights-only', 'int8 weights + DequantizeLinear, float compute (≈4× smaller weights, runs everywhere; no calibration)')
       .option('--fp16-weights', 'float16 weights + Cast, folded at load (≈2× smaller; no calibration)')
+      .option('--sparse', 'store initializers as ONNX sparse_initializer where smaller (unstructured-pruned models; alone or after --weights-only/--fp16-weights)')
       .option('--data <data.yaml>', 'accuracy control: evaluate candidates on this dataset (use images other than --calib ones for honest figures)')
       .option('--max-drop <rules>', 'accuracy control budget, e.g. map50-95=1pt,map50=1pt (syntax of compare)')
       .option('--per-tensor', 'one weight scale per tensor instead of per output channel')
       .option('--int8-activations', 'int8 activations instead of uint8 (onnxruntime on x86 fuses far fewer)')
       .option('--reduce-range', '7-bit weights, for CPUs without VNNI')
       .option('--threads <n>', threadsHelp())
-      .option('--layers', 'list every node kept float with its reason')
+      .option('--layers', 'list every node kept float with its reason (with --sparse: every tensor considered)')
       .option('--json <file>', 'write the full result as JSON')
       .option('--force', 'overwrite OUT if it exists')
       .action((model: string, flags: QuantizeFlags) => runQuantize(ctx, model, flags));

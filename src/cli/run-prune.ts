@@ -2,7 +2,7 @@
  * Step 1 of `prunekit run`: prune the model, unstructured (default) or structured (`--structured`), optionally
  * calibrated (`--calib`; the calibration images are checked against the validation data of step 2).
  */
-import { UsageError } from '../core/index.js';
+import { formatCount, formatPercent, formatRelative, UsageError } from '../core/index.js';
 import { parseCriterion, pruneFile } from '../prune/index.js';
 import type { CompareOptions } from '../report/index.js';
 import type { CliContext } from './context.js';
@@ -23,10 +23,11 @@ export interface PipelinePruneResult {
   label: string;
   /** Per-layer categories of an unstructured plan (the report's per-layer section). */
   categories?: CompareOptions['categories'];
+  /** Per-layer reconstruction of a calibrated prune (the report's reconstruction table). */
+  reconstruction?: CompareOptions['reconstruction'];
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const int = (x: number) => String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const int = formatCount;
 
 export async function pipelinePrune(ctx: CliContext, s: PipelinePruneSettings, output: string): Promise<PipelinePruneResult> {
   const target = parseFractionFlag('target', s.target);
@@ -47,7 +48,7 @@ export async function pipelinePrune(ctx: CliContext, s: PipelinePruneSettings, o
       return {
         label: `structured (${r.policy}${calibrated})`,
         lines: [
-          `params ${int(p.before)} → ${int(p.after)} (−${pct(1 - p.after / p.before)}), MACs ${int(m.before)} → ${int(m.after)} (−${pct(1 - m.after / m.before)}), channels ${int(r.report.channels.before)} → ${int(r.report.channels.after)}`,
+          `params ${int(p.before)} → ${int(p.after)} (${formatRelative(p.before, p.after)}), MACs ${int(m.before)} → ${int(m.after)} (${formatRelative(m.before, m.after)}), channels ${int(r.report.channels.before)} → ${int(r.report.channels.after)}`,
         ],
       };
     }
@@ -59,10 +60,11 @@ export async function pipelinePrune(ctx: CliContext, s: PipelinePruneSettings, o
     return {
       label: `${r.plan.preset}${s.target ? ` to ${s.target}` : ''}${calibrated}`,
       lines: [
-        `sparsity ${(r.totals.achieved * 100).toFixed(2)}% of prunable weights (${int(r.totals.zeroed)} weights zeroed)`,
+        `sparsity ${formatPercent(r.totals.achieved, 2)} of prunable weights (${int(r.totals.zeroed)} weights zeroed)`,
         ...r.notes.map((n) => `note: ${n}`),
       ],
       categories: { byId: new Map(r.layers.map((l) => [l.id, l.category])), source: `pruning plan, preset ${r.plan.preset}` },
+      reconstruction: new Map(r.layers.flatMap((l) => (l.reconstruction ? [[l.id, l.reconstruction] as const] : []))),
     };
   } finally {
     bar?.stop();

@@ -24,6 +24,7 @@ import { FileError, UsageError, parseYamlText } from '../core/index.js';
 import { parseMaxDrop } from '../report/index.js';
 import { addLatencyFlags, benchOptionsFromFlags, type LatencyFlags } from './bench.js';
 import { finishComparison, reportTargets, runCompare, type ReportFiles } from './compare.js';
+import { runInt8Pipeline } from './run-int8.js';
 import { pipelinePrune } from './run-prune.js';
 import { checkOutputs, target, type OutputTarget } from './outputs.js';
 import type { CliContext, CommandModule } from './context.js';
@@ -39,6 +40,8 @@ export interface PipelineSettings {
   target?: string;
   criterion?: string;
   structured?: boolean;
+  /** Quantize the pruned model to static INT8 (QDQ) as a last stage. */
+  int8?: boolean;
   calib?: string;
   calibImages?: string;
   out?: string;
@@ -48,9 +51,9 @@ export interface PipelineSettings {
 }
 
 const TOP_KEYS = [
-  'model', 'data', 'preset', 'preset-config', 'arch', 'target', 'criterion', 'structured', 'calib', 'calib-images', 'out', 'max-drop', 'force', 'bench',
+  'model', 'data', 'preset', 'preset-config', 'arch', 'target', 'criterion', 'structured', 'int8', 'calib', 'calib-images', 'out', 'max-drop', 'force', 'bench',
 ] as const;
-const BOOLEAN_KEYS = ['force', 'structured'];
+const BOOLEAN_KEYS = ['force', 'structured', 'int8'];
 const BENCH_KEYS = ['imgsz', 'batch', 'threads', 'graph-opt', 'warmup', 'runs', 'seconds', 'seed'] as const;
 const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -94,19 +97,23 @@ export function mergeSettings(config: PipelineSettings, flags: PipelineSettings)
   return merged;
 }
 
-/** Where a pipeline writes: the pruned model and the three reports, inside the output folder. */
-export function pipelineFiles(model: string, out: string): { pruned: string; reports: ReportFiles } {
+/**
+ * Where a pipeline writes, inside the output folder: the pruned model and the three reports (the original against
+ * the pipeline's last stage); with INT8 also the INT8 model and the reports of the pruned stage (`report.pruned.*`).
+ */
+export function pipelineFiles(model: string, out: string): { pruned: string; int8: string; reports: ReportFiles; prunedReports: ReportFiles } {
   const stem = path.basename(model).replace(/\.onnx$/i, '');
-  return {
-    pruned: path.join(out, `${stem}.pruned.onnx`),
-    reports: { report: path.join(out, 'report.html'), md: path.join(out, 'report.md'), json: path.join(out, 'report.json') },
-  };
+  const reports = (infix: string) => ({ report: path.join(out, `report${infix}.html`), md: path.join(out, `report${infix}.md`), json: path.join(out, `report${infix}.json`) });
+  return { pruned: path.join(out, `${stem}.pruned.onnx`), int8: path.join(out, `${stem}.pruned.int8.onnx`), reports: reports(''), prunedReports: reports('.pruned') };
 }
 
 /** Every output of a pipeline, for {@link checkOutputs}. */
-export function pipelineTargets(model: string, out: string): (OutputTarget | undefined)[] {
+export function pipelineTargets(model: string, out: string, int8 = false): (OutputTarget | undefined)[] {
   const f = pipelineFiles(model, out);
-  return [target('-o', out, 'folder'), target('pruned model', f.pruned), ...reportTargets(f.reports)];
+  return [
+    target('-o', out, 'folder'), target('pruned model', f.pruned), ...reportTargets(f.reports),
+    ...(int8 ? [target('INT8 model', f.int8), ...Object.values(f.prunedReports).map((p: string) => target('pruned-stage report', p))] : []),
+  ];
 }
 
 /** The whole pipeline for merged settings. */
@@ -118,7 +125,8 @@ export async function runPipeline(ctx: CliContext, s: PipelineSettings): Promise
   const budget = s.maxDrop !== undefined ? parseMaxDrop(s.maxDrop) : undefined;
   const bench = benchOptionsFromFlags(s.bench);
   const { pruned, reports } = pipelineFiles(s.model, s.out);
-  await checkOutputs(pipelineTargets(s.model, s.out), { force: s.force, inputs: [s.model, s.data, s.arch, s.presetConfig, s.calib] });
+  await checkOutputs(pipelineTargets(s.model, s.out, s.int8), { force: s.force, inputs: [s.model, s.data, s.arch, s.presetConfig, s.calib] });
+  if (s.int8) return runInt8Pipeline(ctx, { ...s, model: s.model, data: s.data, out: s.out }, budget, bench);
 
   const mode = s.structured ? 'structured, ' : '';
   ctx.io.out(`[1/3] prune ${s.model} (${mode}${s.presetConfig ?? `preset ${s.preset}`}${s.target ? `, target ${s.target}` : ''}${s.calib ? `, calibrated on ${s.calib}` : ''}) → ${pruned}`);
@@ -131,6 +139,7 @@ export async function runPipeline(ctx: CliContext, s: PipelineSettings): Promise
     base: s.model, candidate: pruned, data: s.data, budget, stopOnBrokenBudget: true, bench,
     validation: imgsz !== undefined ? { imgsz } : {},
     categories: p.categories,
+    reconstruction: p.reconstruction,
     title: `prunekit run: ${path.basename(s.model)} pruned ${s.structured ? '' : 'with '}${p.label}`,
   });
   if (outcome.stoppedEarly) ctx.io.out(`stopped: the accuracy budget is broken, so the benchmark was skipped; the pruned model is kept at ${pruned} for inspection`);
@@ -139,7 +148,7 @@ export async function runPipeline(ctx: CliContext, s: PipelineSettings): Promise
 
 type RunFlags = LatencyFlags & {
   data?: string; preset?: string; presetConfig?: string; arch?: string; target?: string; criterion?: string;
-  structured?: boolean; calib?: string; calibImages?: string; output?: string; config?: string; maxDrop?: string; force?: boolean;
+  structured?: boolean; int8?: boolean; calib?: string; calibImages?: string; output?: string; config?: string; maxDrop?: string; force?: boolean;
 };
 
 export const runCommand: CommandModule = {
@@ -157,6 +166,7 @@ export const runCommand: CommandModule = {
         .option('--arch <file>', 'Ultralytics model yaml the model was built from')
         .option('--target <S>', 'how much to prune, 0.1 or 10%: zeros over prunable weights; with --structured: fraction of params removed')
         .option('--structured', 'remove whole channels (a smaller, faster dense model) instead of zeroing weights')
+        .option('--int8', 'then quantize the pruned model to static INT8 (QDQ), calibrated on --calib (else on --data), placed where it is faster here')
         .option('--criterion <c>', 'importance: l1 | l2 | l1l2 | lamp (--structured: l1 | l2)')
         .option('--calib <data>', 'calibrate the pruning on these images: a dataset yaml (its train split) or an image folder; warned when they overlap --data\'s validation images')
         .option('--calib-images <n>', 'calibration images, the first N in sorted order (default 32)')
@@ -174,7 +184,7 @@ export const runCommand: CommandModule = {
         }
         const fromFlags: PipelineSettings = {
           model, data: flags.data, preset: flags.preset, presetConfig: flags.presetConfig, arch: flags.arch, target: flags.target,
-          criterion: flags.criterion, structured: flags.structured, calib: flags.calib, calibImages: flags.calibImages,
+          criterion: flags.criterion, structured: flags.structured, int8: flags.int8, calib: flags.calib, calibImages: flags.calibImages,
           out: flags.output, maxDrop: flags.maxDrop, force: flags.force,
           bench: {
             imgsz: flags.imgsz, batch: flags.batch, threads: flags.threads, graphOpt: flags.graphOpt, warmup: flags.warmup,

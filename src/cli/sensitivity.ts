@@ -4,22 +4,23 @@
  * print the table sorted by speed bought per accuracy lost, and write JSON / HTML.
  */
 import type { Command } from 'commander';
+import { formatFraction, formatNumber, formatPercent } from '../core/format.js';
 import type { SearchJson } from '../search/report-json.js';
 import type { CliContext, CommandModule } from './context.js';
 import { phaseProgress, searchOptions, searchSetup, writeSearchFiles, type SearchFlags } from './search-flags.js';
 import { checkOutputs, target } from './outputs.js';
 
-const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
+const pct = (v: number | null) => formatPercent(v);
 
 /** The per-group table of a search JSON. */
 export function sensitivityText(j: SearchJson): string {
-  const lines = [`sensitivity of ${j.model}: ${j.units.length} channel groups × ratios ${j.ratios.join(', ')}; ${j.evaluations} evaluations in ${j.seconds.total?.toFixed(0)} s`,
+  const lines = [`sensitivity of ${j.model}: ${j.units.length} channel groups × ratios ${j.ratios.join(', ')}; ${j.evaluations} evaluations in ${formatNumber(j.seconds.total, 0)} s`,
     `search images: ${j.images.search}; calibration: ${j.images.calibration}`,
-    `original on the search images: mAP50 ${j.reference.map50.toFixed(4)}; proxy rank correlation with the real mAP50 drop: ${j.rankCorrelation.agreementVsMap50.toFixed(2)} (head-output error ${j.rankCorrelation.outputErrorVsMap50.toFixed(2)}), ${j.rankCorrelation.points} cuts`, ''];
+    `original on the search images: mAP50 ${formatFraction(j.reference.map50)}; proxy rank correlation with the real mAP50 drop: ${formatNumber(j.rankCorrelation.agreementVsMap50, 2)} (head-output error ${formatNumber(j.rankCorrelation.outputErrorVsMap50, 2)}), ${j.rankCorrelation.points} cuts`, ''];
   lines.push(`${'group'.padEnd(26)}${'ch'.padStart(5)}${'speed-up'.padStart(16)}  proxy damage by ratio (· = same as previous, × = skipped after collapse)`);
   for (const u of j.units) {
-    const lat = u.latency ? `${u.latency.speedup.toFixed(3)}× @${u.latency.ratio}` : '–';
-    const ladder = u.points.map((p) => (p.damage !== null ? pct(p.damage) : p.status === 'same-as-previous' ? '·' : p.status === 'no-cut' ? '-' : '×')).join(' ');
+    const lat = u.latency ? `${formatNumber(u.latency.speedup, 3)}× @${u.latency.ratio}` : '–';
+    const ladder = u.points.map((p) => (p.damage !== null ? pct(p.damage) : p.status === 'same-as-previous' ? '·' : p.status === 'no-cut' ? '–' : '×')).join(' ');
     lines.push(`${u.root.padEnd(26)}${String(u.channels).padStart(5)}${lat.padStart(16)}  ${ladder}`);
   }
   return lines.join('\n');

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { formatNumber, MISSING } from '../core/format.js';
 import { formatCocoStats } from '../eval/coco/summarize.js';
 import { OUTPUT_LAYOUTS, type OutputLayout } from '../eval/decode/layouts.js';
 import { validate, type MetricMode, type ValidationResult } from '../eval/validate.js';
@@ -45,13 +46,13 @@ export function formatValidation(r: ValidationResult, perClass: boolean): string
     lines.push(`COCO bbox metrics (pycocotools semantics), ${r.images} images, ${r.instances} instances`);
     lines.push(...formatCocoStats(s));
     if (perClass) {
-      const fmt = (v: number): string => (v < 0 ? '-' : v.toFixed(3)).padStart(8);
+      const fmt = (v: number): string => (v < 0 ? MISSING : formatNumber(v, 3)).padStart(8);
       lines.push(`${'category'.padStart(22)}${'id'.padStart(6)}${'gt'.padStart(7)}${'AP'.padStart(8)}${'AP50'.padStart(8)}${'AP75'.padStart(8)}`);
       for (const c of r.coco.perCategory) lines.push(`${c.name.padStart(22)}${String(c.categoryId).padStart(6)}${String(c.nGt).padStart(7)}${fmt(c.AP)}${fmt(c.AP50)}${fmt(c.AP75)}`);
     }
   }
   const sp = r.speed;
-  lines.push(`Speed: ${sp.preprocessMs.toFixed(1)}ms preprocess, ${sp.inferenceMs.toFixed(1)}ms inference, ${sp.postprocessMs.toFixed(1)}ms postprocess per image (${(r.images / (r.wallMs / 1000)).toFixed(1)} images/s end to end)`);
+  lines.push(`Speed: ${formatNumber(sp.preprocessMs, 1)}ms preprocess, ${formatNumber(sp.inferenceMs, 1)}ms inference, ${formatNumber(sp.postprocessMs, 1)}ms postprocess per image (${formatNumber(r.images / (r.wallMs / 1000), 1)} images/s end to end)`);
   if (r.skipped.length > 0) {
     lines.push(`Skipped ${r.skipped.length} image(s):`);
     for (const s of r.skipped.slice(0, 20)) lines.push(`  ${s.path}: ${s.reason}`);

@@ -3,3 +3,4 @@ export * from './dtype.js';
 export * from './half.js';
 export * from './convert.js';
 export * from './yaml.js';
+export * from './format.js';

@@ -7,6 +7,6 @@ export { nodeMacs } from './macs.js';
 export { indexGraph, resolveIdentity, constantOf, intAttr, intsAttr, strAttr } from './onnx-graph.js';
 export type { GraphIndex } from './onnx-graph.js';
 export { modulePathFromNodeName, modulePathFromTensorName, layerIndexOf, isWithin } from './module-path.js';
-export { inspectOnnx, INSPECT_SCHEMA_VERSION } from './summary.js';
+export { inspectOnnx, INSPECT_SCHEMA_VERSION, paramTensorNames } from './summary.js';
 export type { InspectLayer, InspectMetadata, InspectOptions, InspectReport, InspectTotals } from './summary.js';
 export { quantizationOps, refuseQuantized } from './quantized.js';

@@ -6,8 +6,8 @@
 import { BYTES_PER_ELEMENT, isFloatDType, numel } from '../core/dtype.js';
 import type { OnnxModel, ValueSpec } from '../io/onnx/bytes.js';
 import { inFile, modelInputs, modelOutputs, ONNX_DTYPE, parseUltralyticsMetadata, readProvenance } from '../io/onnx/bytes.js';
-import { listLayers } from './inventory.js';
-import { indexGraph, resolveIdentity } from './onnx-graph.js';
+import { listLayers, type WeightLayer } from './inventory.js';
+import { indexGraph, resolveIdentity, type GraphIndex } from './onnx-graph.js';
 import { inferShapes, type ShapeOptions, type ShapeProblem } from './shapes.js';
 
 export const INSPECT_SCHEMA_VERSION = 1;
@@ -118,6 +118,26 @@ function metadataOf(model: OnnxModel): InspectMetadata {
   };
 }
 
+/**
+ * The model's parameters, as `inspect` ("all params") and `prune` ("parameters") count them: every float
+ * initializer, plus Constant-node tensors used as a layer's weight or bias. Other Constant nodes (anchor grids,
+ * strides, scalars of the decode tail) are not parameters.
+ */
+export function paramTensorNames(model: OnnxModel, g: GraphIndex, layers: readonly Pick<WeightLayer, 'id' | 'biasId'>[]): Set<string> {
+  const names = new Set<string>();
+  // Initializers of types prunekit has no typed array for (strings, complex) are not parameters; they are only
+  // an error when a layer uses one as its weight (listLayers raises that).
+  for (const t of model.proto.graph!.initializer) {
+    const dtype = ONNX_DTYPE[t.dataType];
+    if (dtype && isFloatDType(dtype)) names.add(t.name);
+  }
+  for (const l of layers) {
+    names.add(resolveIdentity(g, l.id));
+    if (l.biasId) names.add(resolveIdentity(g, l.biasId));
+  }
+  return names;
+}
+
 /** Inspect an ONNX model: metadata, inputs/outputs, weight layers with MACs, totals. */
 export function inspectOnnx(model: OnnxModel, options: InspectOptions = {}): InspectReport {
   return inFile(model.path, () => buildReport(model, options));
@@ -130,18 +150,7 @@ function buildReport(model: OnnxModel, options: InspectOptions): InspectReport {
   const shapeInfo = inferShapes(model, g, options);
   const layers = listLayers(model, g, { shapes: shapeInfo });
 
-  // Distinct parameter tensors: float initializers, plus Constant tensors used as a layer's weight or bias.
-  const paramTensors = new Set<string>();
-  // Initializers of types prunekit has no typed array for (strings, complex) are not parameters; they are only
-  // an error when a layer uses one as its weight (listLayers raises that).
-  for (const t of graph.initializer) {
-    const dtype = ONNX_DTYPE[t.dataType];
-    if (dtype && isFloatDType(dtype)) paramTensors.add(t.name);
-  }
-  for (const l of layers) {
-    paramTensors.add(resolveIdentity(g, l.id));
-    if (l.biasId) paramTensors.add(resolveIdentity(g, l.biasId));
-  }
+  const paramTensors = paramTensorNames(model, g, layers);
   let floatParams = 0;
   for (const name of paramTensors) floatParams += numel(g.constants.get(name)?.proto.dims.map(Number) ?? [0]);
   let initializerBytes = 0;

@@ -38,9 +38,14 @@ export interface PlanAllocation {
   note?: string;
 }
 
+/** The allocation budget of every plan entry (size, existing zeros, ratio, cap, protection). */
+export function planBudgets(plan: Plan): Budget[] {
+  return plan.entries.map((e) => ({ n: e.layer.params, zeros: e.layer.params - e.layer.nonZero, ratio: e.ratio, max: e.max, protected: e.protected }));
+}
+
 /** Zeros to reach per plan entry, and the factor that scaled the preset ratios (layer scope). */
 export function allocatePlan(plan: Plan, options: AllocationOptions, tensorOf: (l: WeightLayer) => Tensor): PlanAllocation {
-  const budgets: Budget[] = plan.entries.map((e) => ({ n: e.layer.params, zeros: e.layer.params - e.layer.nonZero, ratio: e.ratio, max: e.max, protected: e.protected }));
+  const budgets = planBudgets(plan);
   if (options.nm) return { counts: budgets.map(() => 0), factor: undefined };
   const note = options.target !== undefined ? alreadyReached(budgets, options.target) : undefined;
   if (note) return { counts: budgets.map(() => 0), factor: options.scope === 'global' ? undefined : 0, note };

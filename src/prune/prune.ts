@@ -6,7 +6,7 @@
 import type { Tensor } from '../core/dtype.js';
 import { isFloatDType } from '../core/dtype.js';
 import { UnsupportedOpError } from '../core/errors.js';
-import { countNonZero, indexGraph, listLayers, modulePathFromNodeName, type ClassSource, type GraphIndex, type WeightLayer } from '../graph/index.js';
+import { countNonZero, indexGraph, listLayers, modulePathFromNodeName, paramTensorNames, resolveIdentity, type ClassSource, type GraphIndex, type WeightLayer } from '../graph/index.js';
 import { nameRuleSource } from '../graph/name-rules.js';
 import { checkYamlAgainstModel, classSourceFromMetadata, type YamlClassSource } from '../graph/yaml-source.js';
 import { isExternal, readTensor, withTensorValues, type OnnxModel } from '../io/onnx/bytes.js';
@@ -48,20 +48,25 @@ function isYaml(s: ClassSource): s is YamlClassSource {
   return (s.kind === 'yaml' || s.kind === 'onnx-metadata') && 'spec' in s;
 }
 
-/** Every float element of the model and how many are zero (weight layers from the inventory's counts). */
+/**
+ * The model's parameters (the same tensors `inspect` counts as "all params": {@link paramTensorNames}) and how
+ * many are zero (weight layers from the inventory's counts).
+ */
 function floatCensus(g: GraphIndex, model: OnnxModel, layers: readonly WeightLayer[]): { params: number; zeros: number } {
   let params = 0, zeros = 0;
   const seen = new Set<string>();
   for (const l of layers) {
-    seen.add(l.id);
+    const name = resolveIdentity(g, l.id);
+    if (seen.has(name)) continue; // one weight shared by several layers counts once
+    seen.add(name);
     if (!isFloatDType(l.dtype)) continue;
     params += l.params;
     zeros += l.params - l.nonZero;
   }
-  for (const ref of g.constants.values()) {
-    const t = ref.proto;
-    if (seen.has(ref.name) || (t.dataType !== 1 && t.dataType !== 10 && t.dataType !== 11 && t.dataType !== 16)) continue;
-    const v = readTensor(t, model.external);
+  for (const name of paramTensorNames(model, g, layers)) {
+    const ref = g.constants.get(name);
+    if (!ref || seen.has(ref.name)) continue;
+    const v = readTensor(ref.proto, model.external);
     params += v.data.length;
     zeros += v.data.length - countNonZero(v);
   }

@@ -23,4 +23,6 @@ export type { StorageResult } from './storage.js';
 export { layerSensitivity, rankedLayers } from './sensitivity.js';
 export type { LayerSensitivity } from './sensitivity.js';
 export type { AccuracyStep } from './file.js';
+export { sparseStorage, breakEvenZeros, SPARSE_INDEX_BYTES } from './sparse.js';
+export type { SparseStorageResult, SparseTensorChoice } from './sparse.js';
 export { saturatedRanges, saturatingUse, SATURATION_BOUND } from './saturation.js';

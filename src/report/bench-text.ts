@@ -1,6 +1,6 @@
 /** Plain-text rendering of a {@link BenchResult} for the terminal. Pure: data in, string out. */
 import type { BenchResult } from '../bench/index.js';
-import { formatBytes, formatMs } from './format.js';
+import { formatBytes, formatMs, formatNumber } from '../core/format.js';
 
 function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
@@ -23,14 +23,14 @@ export function formatBenchText(r: BenchResult): string {
     const l = m.latency;
     rows.push([
       m.label, formatMs(l.medianMs), formatMs(l.meanMs), formatMs(l.p90Ms), formatMs(l.p99Ms), formatMs(l.minMs),
-      l.fps.toFixed(1), m.loadMs.toFixed(0), formatBytes(m.rssDeltaBytes),
+      formatNumber(l.fps, 1), formatNumber(m.loadMs, 0), formatBytes(m.rssDeltaBytes),
     ]);
   }
   lines.push(table(rows));
   lines.push(`process peak RSS ${formatBytes(r.processPeakRssBytes)} (all sessions together)`);
   if (r.comparisons.length) lines.push('');
   for (const cmp of r.comparisons) {
-    lines.push(`${cmp.candidate} vs ${cmp.base}: ${cmp.verdict}  [median ratio ${cmp.ratio.toFixed(3)}, paired bootstrap ×${cmp.resamples}]`);
+    lines.push(`${cmp.candidate} vs ${cmp.base}: ${cmp.verdict}  [median ratio ${formatNumber(cmp.ratio, 3)}, paired bootstrap ×${cmp.resamples}]`);
   }
   return lines.join('\n');
 }

@@ -13,7 +13,7 @@ import { loadOnnx, type OnnxModel } from '../io/onnx/index.js';
 import { accuracySection, assembleReport, latencySection } from './assemble.js';
 import { checkBudget } from './budget.js';
 import { differsOnlyByZeros, sizeOf, sparsityLayers } from './model-diff.js';
-import type { BudgetRule, ComparisonReport, SizeSection, SparsitySection } from './types.js';
+import type { BudgetRule, ComparisonReport, LayerReconstructionNote, SizeSection, SparsitySection } from './types.js';
 
 /** Progress of a comparison: the stage (`validate base`, `validate candidate`, `bench`) and its units. */
 export interface CompareProgress { stage: string; done: number; total: number; label?: string }
@@ -32,6 +32,8 @@ export interface CompareOptions {
   stopOnBrokenBudget?: boolean;
   /** Category of each candidate layer by weight name (from a pruning plan), and what they come from. */
   categories?: { byId: ReadonlyMap<string, string>; source: string };
+  /** Per-layer reconstruction of a calibrated prune by weight name (the report's per-layer reconstruction table). */
+  reconstruction?: ReadonlyMap<string, LayerReconstructionNote>;
   title?: string;
   /** Clock for the report's timestamp (tests pass a fixed one). */
   now?: () => Date;
@@ -73,7 +75,7 @@ export async function compareModels(o: CompareOptions): Promise<CompareOutcome> 
     onlyZeroedWeights: differsOnlyByZeros(b.model, c.model),
   };
   const sparsity: SparsitySection | null = c.layers.length
-    ? { categorySource: o.categories?.source ?? 'op type and kernel size', layers: sparsityLayers(b.layers, c.layers, (id) => o.categories?.byId.get(id)) }
+    ? { categorySource: o.categories?.source ?? 'op type and kernel size', layers: sparsityLayers(b.layers, c.layers, (id) => o.categories?.byId.get(id), (id) => o.reconstruction?.get(id)) }
     : null;
 
   let validation: CompareOutcome['validation'] = null;

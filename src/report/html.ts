@@ -2,10 +2,10 @@
  * Self-contained HTML rendering of a {@link ComparisonReport}: inline CSS and inline SVG, no scripts, no
  * external references — it opens offline in any browser. Pure: data in, string out.
  */
-import { formatBytes, formatCount, formatMetric, formatMetricDelta, formatMs, formatRelative, formatSparsity } from './format.js';
+import { formatBytes, formatCount, formatFraction, formatFractionDelta, formatMs, formatRelative, formatSparsity } from '../core/format.js';
 import { distributionChart, esc, groupedBarChart, lineChart } from './svg.js';
 import {
-  accuracyTable, budgetTable, latencyTable, layersByCategory, perClassTable, sizeTable, sparsityTable, type TableData,
+  accuracyTable, budgetTable, latencyTable, layersByCategory, perClassTable, reconstructionTable, sizeTable, sparsityTable, type TableData,
 } from './tables.js';
 import type { ComparisonReport } from './types.js';
 
@@ -57,8 +57,8 @@ function summaryCards(r: ComparisonReport): string {
   const cards: string[] = [];
   const a = r.accuracy;
   if (a) {
-    cards.push(card('mAP50-95', `${formatMetric(a.base.map5095)} → ${formatMetric(a.candidate.map5095)}`, formatMetricDelta(a.base.map5095, a.candidate.map5095)));
-    cards.push(card('mAP50', `${formatMetric(a.base.map50)} → ${formatMetric(a.candidate.map50)}`, formatMetricDelta(a.base.map50, a.candidate.map50)));
+    cards.push(card('mAP50-95', `${formatFraction(a.base.map5095)} → ${formatFraction(a.candidate.map5095)}`, formatFractionDelta(a.base.map5095, a.candidate.map5095)));
+    cards.push(card('mAP50', `${formatFraction(a.base.map50)} → ${formatFraction(a.candidate.map50)}`, formatFractionDelta(a.base.map50, a.candidate.map50)));
   } else cards.push(card('accuracy', '–', 'not measured'));
   const l = r.latency;
   if (l) {
@@ -84,8 +84,8 @@ function prSection(r: ComparisonReport): string | null {
     title: 'Precision–recall at IoU 0.5 (mean over classes)',
     xLabel: 'recall', yLabel: 'precision',
     series: [
-      { name: `base (mAP50 ${formatMetric(a.base.map50)})`, color: BASE_COLOR, x: a.prCurve.base.recall, y: a.prCurve.base.precision },
-      { name: `candidate (mAP50 ${formatMetric(a.candidate.map50)})`, color: CAND_COLOR, x: a.prCurve.candidate.recall, y: a.prCurve.candidate.precision },
+      { name: `base (mAP50 ${formatFraction(a.base.map50)})`, color: BASE_COLOR, x: a.prCurve.base.recall, y: a.prCurve.base.precision },
+      { name: `candidate (mAP50 ${formatFraction(a.candidate.map50)})`, color: CAND_COLOR, x: a.prCurve.candidate.recall, y: a.prCurve.candidate.precision },
     ],
   });
   return chart;
@@ -118,8 +118,12 @@ function sparsitySection(r: ComparisonReport): string | null {
       tooltip: `${l.modulePath || l.id} (${l.id}): ${formatCount(l.params)} params, candidate sparsity ${formatSparsity(l.params, l.candidateNonZero)}, base ${formatSparsity(l.params, l.baseNonZero)}`,
     })),
   }));
+  const recon = reconstructionTable(r);
+  const reconHtml = recon
+    ? `<h3>Calibrated reconstruction per layer</h3><p class="meta">Relative output error ‖ΔY‖²/‖Y‖² of each layer on the calibration images, with the mask alone and after the kept weights were refit.</p><div class="scroll">${htmlTable(recon)}</div>`
+    : '';
   return `<p class="meta">Categories: ${esc(s.categorySource)}. Bars: fraction of zero weights per layer in the candidate.</p>` +
-    htmlTable(sparsityTable(r)!) + `<div class="scroll">${groupedBarChart({ title: 'Per-layer sparsity of the candidate', groups, color: CAND_COLOR })}</div>`;
+    htmlTable(sparsityTable(r)!) + `<div class="scroll">${groupedBarChart({ title: 'Per-layer sparsity of the candidate', groups, color: CAND_COLOR })}</div>` + reconHtml;
 }
 
 export function renderHtml(r: ComparisonReport): string {

@@ -1,7 +1,4 @@
 export { formatBenchText } from './bench-text.js';
-export {
-  formatBytes, formatCompact, formatCount, formatCountDelta, formatMetric, formatMetricDelta, formatMs, formatRelative, formatSparsity,
-} from './format.js';
 export { checkBudget, metricName, parseMaxDrop } from './budget.js';
 export { honestyNotes } from './notes.js';
 export { markdownTable, renderMarkdown, summaryLines } from './markdown.js';
@@ -11,7 +8,7 @@ export type { BarGroup, LineSeries, SampleSeries, Series } from './svg.js';
 export type { TableData } from './tables.js';
 export type {
   AccuracyMetric, AccuracySection, AccuracyValues, BudgetCheck, BudgetRule, BudgetSection, ClassRow, ComparisonReport, LatencySection,
-  LatencySide, PrCurve, ReportModel, SizeSection, SizeValues, SparsityLayer, SparsitySection,
+  LatencySide, LayerReconstructionNote, PrCurve, ReportModel, SizeSection, SizeValues, SparsityLayer, SparsitySection,
 } from './types.js';
 export { accuracySection, assembleReport, latencySection } from './assemble.js';
 export type { ComparisonParts } from './assemble.js';

@@ -1,5 +1,5 @@
 /** Markdown rendering of a {@link ComparisonReport}: tables only (charts live in the HTML report). Pure. */
-import { formatBytes, formatMetric, formatMetricDelta, formatMs } from './format.js';
+import { formatBytes, formatCount, formatFraction, formatFractionDelta, formatMs } from '../core/format.js';
 import { accuracyTable, budgetTable, latencyTable, perClassTable, sizeTable, sparsityTable, type TableData } from './tables.js';
 import type { ComparisonReport } from './types.js';
 
@@ -25,8 +25,8 @@ export function summaryLines(r: ComparisonReport): string[] {
   const lines: string[] = [];
   if (r.accuracy) {
     const a = r.accuracy;
-    lines.push(`**mAP50-95** ${formatMetric(a.base.map5095)} → ${formatMetric(a.candidate.map5095)} (${formatMetricDelta(a.base.map5095, a.candidate.map5095)})`);
-    lines.push(`**mAP50** ${formatMetric(a.base.map50)} → ${formatMetric(a.candidate.map50)} (${formatMetricDelta(a.base.map50, a.candidate.map50)})`);
+    lines.push(`**mAP50-95** ${formatFraction(a.base.map5095)} → ${formatFraction(a.candidate.map5095)}, ${formatFractionDelta(a.base.map5095, a.candidate.map5095)}`);
+    lines.push(`**mAP50** ${formatFraction(a.base.map50)} → ${formatFraction(a.candidate.map50)}, ${formatFractionDelta(a.base.map50, a.candidate.map50)}`);
   } else lines.push('**Accuracy** not measured');
   if (r.latency) {
     const l = r.latency;
@@ -34,7 +34,7 @@ export function summaryLines(r: ComparisonReport): string[] {
   } else lines.push('**Latency** not measured');
   const s = r.size;
   lines.push(`**Size** ${formatBytes(s.base.fileBytes)} → ${formatBytes(s.candidate.fileBytes)}` +
-    (s.base.nonZeroParams !== null && s.candidate.nonZeroParams !== null ? `; non-zero params ${s.base.nonZeroParams.toLocaleString('en-US')} → ${s.candidate.nonZeroParams.toLocaleString('en-US')}` : ''));
+    (s.base.nonZeroParams !== null && s.candidate.nonZeroParams !== null ? `; non-zero params ${formatCount(s.base.nonZeroParams)} → ${formatCount(s.candidate.nonZeroParams)}` : ''));
   if (r.budget) lines.push(`**Accuracy budget** ${r.budget.ok ? 'holds' : 'BROKEN'} (${r.budget.checks.map((c) => c.rule.text).join(', ')})`);
   return lines;
 }

@@ -4,7 +4,7 @@
 import type { Tensor } from '../core/index.js';
 import type { WeightLayer } from '../graph/index.js';
 import { readTensor, tensorRefs, type OnnxModel } from '../io/onnx/bytes.js';
-import type { SizeValues, SparsityLayer } from './types.js';
+import type { LayerReconstructionNote, SizeValues, SparsityLayer } from './types.js';
 
 /** Size of a model from its layer inventory; MACs only when every layer knows its own. */
 export function sizeOf(fileBytes: number, layers: readonly WeightLayer[]): SizeValues {
@@ -77,9 +77,10 @@ export function sparsityLayers(
   base: readonly WeightLayer[],
   candidate: readonly WeightLayer[],
   categoryOf: (id: string) => string | undefined = () => undefined,
+  reconstructionOf: (id: string) => LayerReconstructionNote | undefined = () => undefined,
 ): SparsityLayer[] {
   const byId = new Map(base.map((l) => [l.id, l]));
-  return candidate.map((l) => ({
+  return candidate.map((l) => withReconstruction(reconstructionOf(l.id), {
     id: l.id,
     modulePath: l.modulePath,
     category: categoryOf(l.id) ?? opKind(l),
@@ -87,4 +88,8 @@ export function sparsityLayers(
     baseNonZero: byId.get(l.id)?.params === l.params ? byId.get(l.id)!.nonZero : l.params,
     candidateNonZero: l.nonZero,
   }));
+}
+
+function withReconstruction(note: LayerReconstructionNote | undefined, row: SparsityLayer): SparsityLayer {
+  return note ? { ...row, reconstruction: { method: note.method, errorBefore: note.errorBefore, errorAfter: note.errorAfter } } : row;
 }

@@ -1,7 +1,7 @@
 /**
  * The honesty notes of a comparison: what the numbers can and cannot support. Pure.
  */
-import { formatSparsity } from './format.js';
+import { formatSparsity } from '../core/format.js';
 import type { AccuracySection, LatencySection, SizeSection } from './types.js';
 
 /** Caveats for a comparison, in reading order. */

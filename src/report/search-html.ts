@@ -3,16 +3,17 @@
  * measured speed-up), one small chart per channel group (proxy damage and real mAP50 drop vs ratio), sorted by
  * speed bought per accuracy lost. Pure: JSON in, string out; inline SVG, no scripts.
  */
+import { formatFraction, formatNumber, formatPercent, formatRatio } from '../core/format.js';
 import type { SearchJson } from '../search/report-json.js';
 import { CSS, htmlTable, section } from './html.js';
 import { esc, lineChart } from './svg.js';
 
-const pct = (v: number | null | undefined, d = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(d)}%`);
-const x = (v: number | null | undefined, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(d)}×`);
+const pct = formatPercent;
+const x = formatRatio;
 
 function imagesSection(j: SearchJson): string {
   const rows = [['search: verification of combinations', j.images.search], ['search: proxy of single cuts', j.images.proxy], ['calibration (refit)', j.images.calibration], ['measurement', j.images.measurement]];
-  return htmlTable({ header: ['role', 'images'], rows, numeric: [] }) + `<p class="meta">Proxy: ${esc(j.proxy)}. Rank correlation with the real mAP50 drop over ${j.rankCorrelation.points} single-group cuts: agreement ${j.rankCorrelation.agreementVsMap50.toFixed(2)}, head-output error ${j.rankCorrelation.outputErrorVsMap50.toFixed(2)} (Spearman).</p>`;
+  return htmlTable({ header: ['role', 'images'], rows, numeric: [] }) + `<p class="meta">Proxy: ${esc(j.proxy)}. Rank correlation with the real mAP50 drop over ${j.rankCorrelation.points} single-group cuts: agreement ${formatNumber(j.rankCorrelation.agreementVsMap50, 2)}, head-output error ${formatNumber(j.rankCorrelation.outputErrorVsMap50, 2)} (Spearman).</p>`;
 }
 
 function paretoSection(j: SearchJson): string | null {
@@ -24,7 +25,7 @@ function paretoSection(j: SearchJson): string | null {
   const holds = pts.filter((p) => p.holds);
   const chart = lineChart({
     title: 'Explored points: measured speed-up vs verified drop (search images)',
-    xLabel: `speed-up, 1× … ${maxSpeed.toFixed(2)}×`, yLabel: 'drop of the budget metric (0 … 10%)',
+    xLabel: `speed-up, 1× … ${x(maxSpeed)}`, yLabel: 'drop of the budget metric (0 … 10%)',
     series: [
       { name: 'all explored', color: '#4e79a7', x: pts.map((p) => sx(p.speedup)), y: pts.map((p) => p.drop * 10) },
       { name: 'within budget', color: '#59a14f', x: holds.map((p) => sx(p.speedup)), y: holds.map((p) => p.drop * 10) },
@@ -32,7 +33,7 @@ function paretoSection(j: SearchJson): string | null {
   });
   const rows = o.pareto.map((p) => [p.via + (p.chosen ? ' (chosen)' : ''), String(p.units), pct(p.predictedGain), pct(p.drop, 2), p.holds ? 'yes' : 'no', `${x(p.speedup)} (${x(p.ciLow)}–${x(p.ciHigh)})`]);
   const m = o.measured;
-  return `<p class="verdict ${m.holds ? 'ok' : 'bad'}">Chosen model on the measurement images (${esc(m.set)}): mAP50 ${m.original.map50.toFixed(4)} → ${m.chosen.map50.toFixed(4)}, drop ${pct(m.drop, 2)} — budget ${esc(o.budget)} ${m.holds ? 'holds' : 'BROKEN'}${m.inSample ? ' (in-sample)' : ''}.</p>`
+  return `<p class="verdict ${m.holds ? 'ok' : 'bad'}">Chosen model on the measurement images (${esc(m.set)}): mAP50 ${formatFraction(m.original.map50)} → ${formatFraction(m.chosen.map50)}, drop ${pct(m.drop, 2)} — budget ${esc(o.budget)} ${m.holds ? 'holds' : 'BROKEN'}${m.inSample ? ' (in-sample)' : ''}.</p>`
     + chart + htmlTable({ header: ['point', 'groups cut', 'predicted gain', 'drop (search)', 'holds', 'speed-up (95% CI)'], rows, numeric: [1, 2, 3, 5] });
 }
 
@@ -48,7 +49,7 @@ function unitsSection(j: SearchJson): string {
       ],
     }) + '</div>';
   });
-  const rows = j.units.map((u) => [u.root, String(u.channels), u.latency ? `${x(u.latency.speedup, 3)} @${u.latency.ratio}` : '–', u.speedPerDamage === null ? '–' : u.speedPerDamage.toFixed(2),
+  const rows = j.units.map((u) => [u.root, String(u.channels), u.latency ? `${x(u.latency.speedup, 3)} @${u.latency.ratio}` : '–', formatNumber(u.speedPerDamage, 2),
     u.points.map((p) => (p.damage === null ? `${p.ratio}: ${p.status}` : `${p.ratio}: ${pct(p.damage)}`)).join(', ')]);
   return htmlTable({ header: ['group (root)', 'channels', 'speed-up at deepest timed cut', 'speed per damage', 'proxy damage by ratio'], rows, numeric: [1, 3] }) + `<div>${charts.join('')}</div>`;
 }
@@ -57,7 +58,7 @@ export function renderSearchHtml(j: SearchJson): string {
   const title = `prunekit ${j.command}: ${j.model}`;
   const body = [
     `<h1>${esc(title)}</h1>`,
-    `<p class="meta">created ${esc(j.createdAt)}; ${j.evaluations} evaluations; ${Object.entries(j.seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}</p>`,
+    `<p class="meta">created ${esc(j.createdAt)}; ${j.evaluations} evaluations; ${Object.entries(j.seconds).map(([k, v]) => `${k} ${formatNumber(v, 1)} s`).join(', ')}</p>`,
     section('images', 'Which images served what', imagesSection(j)),
     section('pareto', 'Pareto front and chosen point', paretoSection(j), 'Sensitivity only: no optimisation in this run.'),
     section('units', 'Sensitivity per channel group (sorted by speed bought per accuracy lost)', unitsSection(j)),

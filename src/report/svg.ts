@@ -2,6 +2,7 @@
  * Tiny inline-SVG chart helpers for the HTML report: pure functions from data to an `<svg>` string, no
  * dependencies, no scripts, no external references. Colours come from the caller.
  */
+import { formatNumber, formatPercent } from '../core/format.js';
 
 /** Escape text for XML/HTML content and attribute values. */
 export function esc(text: string): string {
@@ -111,10 +112,10 @@ export function groupedBarChart(opts: { title: string; groups: readonly BarGroup
       const v = Math.min(1, Math.max(0, b.value));
       const label = b.label.length > 46 ? `…${b.label.slice(-45)}` : b.label;
       parts.push(
-        `<g><title>${esc(b.tooltip ?? `${b.label}: ${(v * 100).toFixed(1)}%`)}</title>` +
+        `<g><title>${esc(b.tooltip ?? `${b.label}: ${formatPercent(v)}`)}</title>` +
           `<text x="${lw - 6}" y="${r2(y + bh - 2)}" font-size="10" text-anchor="end" fill="#333">${esc(label)}</text>` +
           `<rect x="${x0}" y="${r2(y)}" width="${r2(Math.max(v * plotW, v > 0 ? 1 : 0))}" height="${bh}" fill="${esc(opts.color)}"/>` +
-          `<text x="${r2(x0 + v * plotW + 4)}" y="${r2(y + bh - 2)}" font-size="10" fill="#555">${(v * 100).toFixed(1)}%</text></g>`,
+          `<text x="${r2(x0 + v * plotW + 4)}" y="${r2(y + bh - 2)}" font-size="10" fill="#555">${formatPercent(v)}</text></g>`,
       );
       y += bh + 3;
     }
@@ -153,7 +154,7 @@ export function distributionChart(opts: { title: string; series: readonly Sample
   const maxFrac = Math.max(...counts.flat(), 1e-9);
   const sx = (v: number): number => f.x0 + ((v - lo) / (hi - lo)) * f.w;
   const sy = (v: number): number => f.y0 + (1 - v / maxFrac) * f.h;
-  parts.push(axes(f, niceTicks(lo, hi, 6), niceTicks(0, maxFrac, 4), sx, sy, (v) => (v < 1 && v > 0 ? v.toFixed(2) : String(v)), opts.xLabel, 'fraction of runs'));
+  parts.push(axes(f, niceTicks(lo, hi, 6), niceTicks(0, maxFrac, 4), sx, sy, (v) => (v < 1 && v > 0 ? formatNumber(v, 2) : String(v)), opts.xLabel, 'fraction of runs'));
   opts.series.forEach((s, i) => {
     counts[i]!.forEach((c, b) => {
       if (c === 0) return;
@@ -176,7 +177,7 @@ export function distributionChart(opts: { title: string; series: readonly Sample
     const y = f.y0 + histH + 44 + i * (boxH + 8);
     const mid = y + boxH / 2;
     parts.push(
-      `<g><title>${esc(`${s.name}: median ${q2.toFixed(2)}, IQR ${q1.toFixed(2)}–${q3.toFixed(2)}`)}</title>` +
+      `<g><title>${esc(`${s.name}: median ${formatNumber(q2, 2)}, IQR ${formatNumber(q1, 2)}–${formatNumber(q3, 2)}`)}</title>` +
         `<line x1="${r2(sx(wLo))}" x2="${r2(sx(wHi))}" y1="${mid}" y2="${mid}" stroke="${esc(s.color)}"/>` +
         `<rect x="${r2(sx(q1))}" y="${y}" width="${r2(Math.max(1, sx(q3) - sx(q1)))}" height="${boxH}" fill="${esc(s.color)}" fill-opacity="0.3" stroke="${esc(s.color)}"/>` +
         `<line x1="${r2(sx(q2))}" x2="${r2(sx(q2))}" y1="${y}" y2="${y + boxH}" stroke="${esc(s.color)}" stroke-width="2"/></g>`,

@@ -3,8 +3,8 @@
  */
 import { metricName } from './budget.js';
 import {
-  formatBytes, formatCompact, formatCount, formatCountDelta, formatMetric, formatMetricDelta, formatMs, formatSparsity,
-} from './format.js';
+  formatBytes, formatCompact, formatCount, formatCountDelta, formatFraction, formatFractionDelta, formatMs, formatNumber, formatSigned, formatSparsity,
+} from '../core/format.js';
 import type { AccuracyMetric, ComparisonReport, LatencySide, SparsityLayer } from './types.js';
 
 export interface TableData {
@@ -20,8 +20,8 @@ export function accuracyTable(r: ComparisonReport): TableData | null {
   const a = r.accuracy;
   if (!a) return null;
   return {
-    header: ['metric (%)', 'base', 'candidate', 'change'],
-    rows: METRICS.map((m) => [metricName(m), formatMetric(a.base[m]), formatMetric(a.candidate[m]), formatMetricDelta(a.base[m], a.candidate[m])]),
+    header: ['metric', 'base', 'candidate', 'change'],
+    rows: METRICS.map((m) => [metricName(m), formatFraction(a.base[m]), formatFraction(a.candidate[m]), formatFractionDelta(a.base[m], a.candidate[m])]),
     numeric: [1, 2, 3],
   };
 }
@@ -30,11 +30,11 @@ export function perClassTable(r: ComparisonReport): TableData | null {
   const a = r.accuracy;
   if (!a) return null;
   return {
-    header: ['class', 'images', 'instances', 'AP50 base', 'AP50 cand', 'ΔAP50 pts', 'AP50-95 base', 'AP50-95 cand', 'ΔAP50-95 pts'],
+    header: ['class', 'images', 'instances', 'AP50 base', 'AP50 cand', 'ΔAP50', 'AP50-95 base', 'AP50-95 cand', 'ΔAP50-95'],
     rows: a.perClass.map((c) => [
-      c.name, String(c.images), String(c.instances),
-      formatMetric(c.base.map50), formatMetric(c.candidate.map50), ((c.candidate.map50 - c.base.map50) * 100).toFixed(1),
-      formatMetric(c.base.map5095), formatMetric(c.candidate.map5095), ((c.candidate.map5095 - c.base.map5095) * 100).toFixed(1),
+      c.name, formatCount(c.images), formatCount(c.instances),
+      formatFraction(c.base.map50), formatFraction(c.candidate.map50), formatSigned(c.candidate.map50 - c.base.map50, 3),
+      formatFraction(c.base.map5095), formatFraction(c.candidate.map5095), formatSigned(c.candidate.map5095 - c.base.map5095, 3),
     ]),
     numeric: [1, 2, 3, 4, 5, 6, 7, 8],
   };
@@ -69,8 +69,8 @@ export function latencyTable(r: ComparisonReport): TableData | null {
     header: ['', 'base', 'candidate'],
     rows: [
       row('median ms', (s) => s.medianMs), row('mean ms', (s) => s.meanMs), row('p90 ms', (s) => s.p90Ms),
-      row('p99 ms', (s) => s.p99Ms), row('min ms', (s) => s.minMs), row('FPS (at median)', (s) => s.fps, (v) => v.toFixed(1)),
-      row('session load ms', (s) => s.loadMs, (v) => v.toFixed(0)),
+      row('p99 ms', (s) => s.p99Ms), row('min ms', (s) => s.minMs), row('FPS (at median)', (s) => s.fps, (v) => formatNumber(v, 1)),
+      row('session load ms', (s) => s.loadMs, (v) => formatNumber(v, 0)),
       ['RSS growth at load', formatBytes(l.base.rssDeltaBytes), formatBytes(l.candidate.rssDeltaBytes)],
       ['candidate vs base', '', l.comparison.verdict],
     ],
@@ -84,8 +84,8 @@ export function budgetTable(r: ComparisonReport): TableData | null {
   return {
     header: ['rule', 'base', 'candidate', 'drop', 'allowed drop', 'result'],
     rows: b.checks.map((c) => [
-      c.rule.text, formatMetric(c.base), formatMetric(c.candidate), `${(c.drop * 100).toFixed(2)} pts`,
-      `${(c.allowedDrop * 100).toFixed(2)} pts`, c.ok ? 'holds' : 'BROKEN',
+      c.rule.text, formatFraction(c.base), formatFraction(c.candidate), formatFraction(c.drop),
+      formatFraction(c.allowedDrop), c.ok ? 'holds' : 'BROKEN',
     ]),
     numeric: [1, 2, 3, 4],
   };
@@ -100,6 +100,18 @@ export function layersByCategory(layers: readonly SparsityLayer[]): { category: 
     else groups.set(l.category, [l]);
   }
   return [...groups.entries()].map(([category, ls]) => ({ category, layers: ls }));
+}
+
+/** Per-layer table of a calibrated prune: sparsity and relative output error with the mask alone / after the refit. */
+export function reconstructionTable(r: ComparisonReport): TableData | null {
+  const layers = r.sparsity?.layers.filter((l) => l.reconstruction) ?? [];
+  if (layers.length === 0) return null;
+  const err = (e: number | null) => (e === null ? '–' : `${(100 * e).toFixed(e < 0.001 ? 4 : 2)}%`);
+  return {
+    header: ['layer', 'category', 'params', 'sparsity', 'refit', 'error, mask only', 'error, refit'],
+    rows: layers.map((l) => [l.modulePath || l.id, l.category, formatCount(l.params), formatSparsity(l.params, l.candidateNonZero), l.reconstruction!.method, err(l.reconstruction!.errorBefore), err(l.reconstruction!.errorAfter)]),
+    numeric: [2, 3, 5, 6],
+  };
 }
 
 export function sparsityTable(r: ComparisonReport): TableData | null {

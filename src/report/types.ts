@@ -92,6 +92,17 @@ export interface SparsityLayer {
   params: number;
   baseNonZero: number;
   candidateNonZero: number;
+  /** Calibrated pruning (`--calib`): how the layer was refit and its relative output error before/after. */
+  reconstruction?: LayerReconstructionNote;
+}
+
+/** Per-layer outcome of calibrated reconstruction, as the prune result reports it. */
+export interface LayerReconstructionNote {
+  /** `exact`, `sparsegpt`, `none` (mask only) or `magnitude` (no statistics). */
+  method: string;
+  /** ‖ΔY‖²/‖Y‖² on the calibration data with the mask alone and after the refit; null without statistics. */
+  errorBefore: number | null;
+  errorAfter: number | null;
 }
 
 export interface SparsitySection {

@@ -81,3 +81,29 @@ export async function verifyRuns(model: string | Uint8Array, options: VerifyOpti
     await session.release();
   }
 }
+
+/** Per output of two models run on the same synthetic inputs: its dims and the largest absolute difference. */
+export interface OutputDifference { name: string; dims: number[]; maxAbsDiff: number }
+
+/**
+ * Run `a` and `b` (paths or bytes) on the same synthetic inputs (those of {@link verifyRuns}) and compare their
+ * outputs by name; 0 everywhere means the same numbers. An output missing from `b` or of another size gives Infinity.
+ */
+export async function compareOutputs(a: string | Uint8Array, b: string | Uint8Array, options: VerifyOptions = {}): Promise<OutputDifference[]> {
+  const sa = await createSession(a, { threads: options.threads ?? 1 });
+  const sb = await createSession(b, { threads: options.threads ?? 1 }).catch(async (e: unknown) => { await sa.release(); throw e; });
+  try {
+    const feeds: Record<string, Tensor> = {};
+    for (const spec of sa.inputs) feeds[spec.name] = syntheticInput(spec, options);
+    const [oa, ob] = [await sa.run(feeds), await sb.run(feeds)];
+    return sa.outputs.map((o) => {
+      const x = oa[o.name]!, y = ob[o.name];
+      let d = y && y.data.length === x.data.length ? 0 : Infinity;
+      if (Number.isFinite(d)) for (let i = 0; i < x.data.length; i++) d = Math.max(d, Math.abs(Number(x.data[i]!) - Number(y!.data[i]!)));
+      return { name: o.name, dims: [...x.dims], maxAbsDiff: d };
+    });
+  } finally {
+    await sa.release();
+    await sb.release();
+  }
+}

@@ -7,6 +7,7 @@
  * a time (the step that saves the most damage per gain given up, damage = the larger of proxy and single-cut real
  * drop) until the verified drop holds, and the better of the two wins. Pure orchestration: building and scoring come in through `verify`.
  */
+import { formatPercent } from '../core/format.js';
 import { allocationFrontier, type Allocation, type AllocationUnit } from './allocate.js';
 import { effectivePoints, type LadderPoint, type UnitSensitivity } from './sensitivity.js';
 
@@ -82,7 +83,7 @@ export async function optimize(table: readonly UnitSensitivity[], options: Optim
     const r = await options.verify(ratios);
     const v: Verified = { ratios, predictedDamage: a.damage, gain: a.gain, drop: r.drop, detail: r.detail ?? {}, via, holds: r.drop <= options.budget };
     explored.push(v);
-    tick(`${via}: gain ${(100 * a.gain).toFixed(1)}%, drop ${(100 * r.drop).toFixed(2)}%`);
+    tick(`${via}: gain ${formatPercent(a.gain)}, drop ${formatPercent(r.drop, 2)}`);
     return v;
   };
   // Bracket the budget on the frontier by doubling/halving a proxy budget (starting at the real budget: the proxy

@@ -23,9 +23,11 @@ describe('prunekit prune --structured', () => {
     const code = await runCli(['prune', input, '--structured', '--channel-ratio', '0.5', '--round-to', '1', '--prune-head', '-o', out, '--verify', '--json', path.join(dir, 'r.json')], io);
     expect(code, io.text()).toBe(0);
     const text = io.text();
-    expect(text).toMatch(/groups: 2 \(1 prunable\); channels 12 → 8/);
+    // The header counts what the table shows: groups that were cut.
+    expect(text).toMatch(/groups: 2 \(1 prunable, 1 cut\); channels 12 → 8\n\nthe 1 group cut, largest cut first:\ngroup /);
     expect(text).toMatch(/8 → 4/);
     expect(text).toMatch(/params: 120 → 44 \(−63\.3%\)/);
+    expect(text).toMatch(/MACs: {3}7\.7 k \(7,680\) → 2\.8 k \(2,816\) \(−63\.3%\)/);
     expect(text).toMatch(/verify: runs in onnxruntime .* cosine/);
     const pruned = await loadOnnx(out);
     expect(tensorDims(pruned.proto.graph!.initializer.find((t) => t.name === 'w1')!)).toEqual([4, 4, 1, 1]);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/index.js';
-import { argsortMagnitude, parseCriterion, scoreLayer } from '../../src/prune/importance.js';
+import { argsortMagnitude, parseCriterion, parsePruneCriterion, scoreLayer } from '../../src/prune/importance.js';
 
 /** Floats with many exact ties and zeros (both signs) among arbitrary values. */
 const tiedFloats = (o: { min?: number; max?: number }) => fc.oneof(fc.constantFrom(0, -0, 1, -1, 0.5, -0.5), fc.float({ ...o, noNaN: true, noDefaultInfinity: o.min !== undefined }));
@@ -42,8 +42,33 @@ describe('importance', () => {
     expect(a[0]).toBeCloseTo(0.7 * (1 / 2) + 0.3 * (1 / (14 / 3)), 5);
   });
 
-  it('rejects unknown criteria', () => {
+  it('argsortMagnitude places keys whose 16-bit digit is 0xffff last within their high digit', () => {
+    // The last radix bucket (digit 0xffff) starts after all the others: 1.0000076 has low bits 0xffff.
+    const f = new Float32Array(new Uint32Array([0x3f80ffff, 0x3f800000, 0x3f800001, 0x3f810000]).buffer);
+    expect(Array.from(argsortMagnitude(f))).toEqual([1, 2, 0, 3]);
+  });
+
+  it('l1 is |w| and l2 is w², exactly', () => {
+    expect(Array.from(scoreLayer(t([-3, 0.5, 0, 2]), 'l1'))).toEqual([3, 0.5, 0, 2]);
+    expect(Array.from(scoreLayer(t([-3, 0.5, 0, 2]), 'l2'))).toEqual([9, 0.25, 0, 4]);
+  });
+
+  it('an all-zero layer scores 0 under every criterion (never NaN)', () => {
+    for (const c of ['l1', 'l2', 'l1l2', 'lamp'] as const) expect(Array.from(scoreLayer(t([0, -0, 0]), c))).toEqual([0, 0, 0]);
+  });
+
+  it('rejects unknown criteria, naming the accepted ones', () => {
     expect(() => parseCriterion('l3')).toThrow(UsageError);
+    expect(() => parseCriterion('l3')).toThrow("unknown criterion 'l3'; expected one of l1, l2, l1l2, lamp");
     expect(parseCriterion('lamp')).toBe('lamp');
+  });
+
+  it('parsePruneCriterion tells weight criteria from data criteria', () => {
+    expect(parsePruneCriterion('l1')).toEqual({ criterion: 'l1' });
+    expect(parsePruneCriterion('lamp')).toEqual({ criterion: 'lamp' });
+    expect(parsePruneCriterion('wanda')).toEqual({ dataCriterion: 'wanda' });
+    expect(parsePruneCriterion('obs')).toEqual({ dataCriterion: 'obs' });
+    expect(() => parsePruneCriterion('l3')).toThrow(UsageError);
+    expect(() => parsePruneCriterion('l3')).toThrow("unknown criterion 'l3'; expected one of l1, l2, l1l2, lamp, wanda, obs");
   });
 });

@@ -43,5 +43,10 @@ describe('size and sparsity rows', () => {
     const rows = sparsityLayers(lb, lc, (id) => (id === 'model.3.linear.weight' ? 'head' : undefined));
     expect(rows.map((r) => r.category)).toEqual(['Conv 3×3', 'Conv depthwise', 'Conv 1×1', 'head']);
     expect(rows[0]).toMatchObject({ id: 'model.0.conv.weight', modulePath: 'model.0.conv', params: 216, baseNonZero: 216, candidateNonZero: 108 });
+    expect(rows[0]!.reconstruction).toBeUndefined();
+    const note = { method: 'exact', errorBefore: 0.2, errorAfter: 0.01, damp: 0.01 };
+    const withNotes = sparsityLayers(lb, lc, () => undefined, (id) => (id === 'model.0.conv.weight' ? note : undefined));
+    expect(withNotes[0]!.reconstruction).toEqual({ method: 'exact', errorBefore: 0.2, errorAfter: 0.01 });
+    expect(withNotes[1]!.reconstruction).toBeUndefined();
   });
 });

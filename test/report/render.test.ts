@@ -15,6 +15,19 @@ describe('renderHtml', () => {
     expect(html).toContain(r.latency!.comparison.verdict);
   });
 
+  it('shows the per-layer reconstruction table only for a calibrated prune', () => {
+    const r = syntheticReport();
+    expect(renderHtml(r)).not.toContain('Calibrated reconstruction per layer');
+    const layers = r.sparsity!.layers.map((l, i) => (i === 0 ? { ...l, reconstruction: { method: 'exact', errorBefore: 0.125, errorAfter: 0.0004, } } : l));
+    const html = renderHtml({ ...r, sparsity: { ...r.sparsity!, layers } });
+    expect(html).toContain('Calibrated reconstruction per layer');
+    const row = html.slice(html.indexOf('Calibrated reconstruction per layer'));
+    const first = layers[0]!;
+    expect(row).toContain(`<td>${first.modulePath || first.id}</td>`);
+    expect(row).toContain('<td class="n">12.50%</td><td class="n">0.0400%</td>');
+    expect(row.match(/<tr>/g)?.length).toBe(2); // header + the one calibrated layer
+  });
+
   it('is pure: the same data gives the same page and the data is not modified', () => {
     const r = syntheticReport();
     const before = JSON.stringify(r);
@@ -34,7 +47,10 @@ describe('renderMarkdown', () => {
   it('renders summary, tables and notes', () => {
     const md = renderMarkdown(syntheticReport({ budget: 'map50=0.001' }));
     expect(md).toMatch(/^# prunekit comparison/);
-    expect(md).toContain('**mAP50-95** 40.0 → 38.5 (−1.5 pts (−3.8%))');
+    expect(md).toContain('**mAP50-95** 0.400 → 0.385, −0.015 (−3.8%)');
+    expect(md).toContain('| map50=0.001 | 0.550 | 0.540 | 0.010 | 0.001 | BROKEN |');
+    expect(md).toContain('| mAP50 | 0.550 | 0.540 | −0.010 (−1.8%) |');
+    expect(md).not.toMatch(/pts|[ (|]-\d/); // no hyphen-minus numbers
     expect(md).toContain('| dog & cat | 12 | 22 |');
     expect(md).toContain('**Accuracy budget** BROKEN');
     expect(md).toContain('| head (protected) | 4 |');

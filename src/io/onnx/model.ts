@@ -8,7 +8,9 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, type ModelProto, type NodeProto, type TensorProto } from 'onnx-buf';
 import type { Tensor } from '../../core/dtype.js';
 import { ModelFormatError, UsageError, errorMessage } from '../../core/errors.js';
+import { inFile } from './errors.js';
 import { shallowCopy } from './proto-util.js';
+import { withDenseInitializers } from './sparse.js';
 import { isExternal, readTensor, withValues, type ExternalReader } from './tensor.js';
 
 export interface BytePatch { /** byte offset in the source */ offset: number; bytes: Uint8Array }
@@ -49,6 +51,10 @@ export function parseOnnx(bytes: Uint8Array, options: { path?: string; external?
   }
   if (!proto.graph || proto.irVersion <= 0n || (proto.graph.node.length === 0 && proto.graph.initializer.length === 0)) {
     throw new ModelFormatError(`${name}: not an ONNX model (no ir_version or graph); expected a .onnx file exported by torch.onnx or Ultralytics`, options.path);
+  }
+  // Sparse initializers are read as dense ones: every consumer sees plain initializers; writing re-encodes.
+  if (proto.graph.sparseInitializer.length > 0) {
+    return { proto: inFile(options.path, () => withDenseInitializers(proto, options.external)), source: bytes, patches: undefined, path: options.path, external: options.external };
   }
   return { proto, source: bytes, patches: new Map(), path: options.path, external: options.external };
 }

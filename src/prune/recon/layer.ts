@@ -40,6 +40,11 @@ export interface LayerReconstructOptions {
   method?: SolveMethod;
   /** Per-row score normalisation (default true). */
   rowNormalize?: boolean;
+  /**
+   * Rescale each refit row so its output variance on the calibration data equals the original row's
+   * (ŵ ← ŵ·√(wᵀHw / ŵᵀHŵ); needs the mean correction, which keeps the output mean). Default false.
+   */
+  varianceCorrection?: boolean;
 }
 
 export interface LayerReconstruction {
@@ -92,7 +97,10 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
   const means: Float64Array[] = [];
   const refMeans: Array<Float64Array | undefined> = [];
   // With a reference (the original network's layer input v), each row is first moved to the weights that best
-  // reproduce its original output from the current input u: t = (H + λI)⁻¹ E[u vᵀ] w (centred with a bias).
+  // reproduce its original output from the current input u, damped towards w (not towards 0):
+  //   t = argmin E‖tᵀu − wᵀv‖² + λ‖t − w‖² = w + (H + λI)⁻¹ (E[u vᵀ] − H) w   (centred with a bias).
+  // The undamped form (H + λI)⁻¹ E[u vᵀ] w shrinks every low-variance direction of w towards 0 even when u = v,
+  // which compounded over a network destroys it.
   const rows = new Float64Array(o * d);
   for (let i = 0; i < o * d; i++) rows[i] = conv.data[i]!;
   const scores = new Float32Array(o * d);
@@ -108,8 +116,13 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
     if (cross) {
       for (let r = j * rowsPer; r < (j + 1) * rowsPer; r++) {
         const cw = new Float64Array(d);
-        for (let a = 0; a < d; a++) { let v = 0; for (let b = 0; b < d; b++) v += cross[a * d + b]! * conv.data[r * d + b]!; cw[a] = v; }
-        rows.set(choleskySolve(sys.l, d, cw), r * d);
+        for (let a = 0; a < d; a++) {
+          let v = 0;
+          for (let b = 0; b < d; b++) v += (cross[a * d + b]! - sys.h[a * d + b]!) * conv.data[r * d + b]!;
+          cw[a] = v;
+        }
+        const step = choleskySolve(sys.l, d, cw);
+        for (let q = 0; q < d; q++) rows[r * d + q] = conv.data[r * d + q]! + step[q]!;
       }
     }
     rankDeficient ||= sys.raised;
@@ -136,6 +149,7 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
   const weight = new Float32Array(o * d);
   const newBias = correct ? Float32Array.from(bias) : undefined;
   let before = 0, after = 0, energy = 0, masked = 0;
+  const zero = new Float64Array(d);
   for (let r = 0; r < o; r++) {
     const j = Math.floor(r / rowsPer);
     const sys = systems[j]!, hUnc = uncentred[j]!;
@@ -144,10 +158,17 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
     const w = Float64Array.from(w0, (v, q) => (m[q] ? 0 : v));
     for (let q = 0; q < d; q++) masked += m[q]!;
     before += rowError(hUnc, d, w0, w);
-    energy += rowError(hUnc, d, w0, new Float64Array(d));
+    energy += rowError(hUnc, d, w0, zero);
     if (method !== 'none') {
       w.set(w0);
       if (method === 'exact') solveRowExact(sys, w, m); else solveRowSparseGpt(sys, w, m);
+    }
+    if (newBias && options.varianceCorrection) {
+      const want = rowError(sys.h, d, w0, zero), got = rowError(sys.h, d, w, zero);
+      if (want > 0 && got > 0 && Number.isFinite(want / got)) {
+        const s = Math.sqrt(want / got);
+        for (let q = 0; q < d; q++) w[q]! *= s;
+      }
     }
     if (newBias) {
       const mu = means[j]!, mv = refMeans[j];

@@ -17,7 +17,10 @@ import { initialRow, type PruneLayerRow } from '../result.js';
 import type { CalibrationSource } from '../structured/calibrate.js';
 import { FeedCache } from './feed-cache.js';
 import { addImage, newLayerHessian, type LayerHessian } from './hessian-stats.js';
-import { reconstructLayer, type DataCriterion, type SolveMethod } from './layer.js';
+import { planBudgets } from '../allocate-plan.js';
+import { dataCounts, scoreTargets } from './allocate.js';
+import { DEFAULT_DAMP, reconstructLayer, type DataCriterion, type SolveMethod } from './layer.js';
+import { blockFrontier } from './upstream.js';
 
 export interface ReconstructionOptions {
   /** Blocks of layers (default 8): more = closer to layer-by-layer sequential, one calibration pass each. */
@@ -28,6 +31,8 @@ export interface ReconstructionOptions {
   meanCorrection?: boolean;
   method?: SolveMethod;
   rowNormalize?: boolean;
+  /** Rescale refit rows to the original output variance (layer.ts; default false). */
+  varianceCorrection?: boolean;
   /** onnxruntime intra-op threads. */
   threads?: number;
   /** Calibration feeds kept in memory between passes (default 512 MiB). */
@@ -38,6 +43,12 @@ export interface ReconstructionOptions {
    * on LeYOLO-Nano at 30% it gave mAP50 0 (a defect not found yet; the layer-level tests pass).
    */
   correctUpstream?: boolean;
+  /**
+   * `data`: the per-layer counts of a global allocation come from the calibration data (OBS estimate of each
+   * layer's relative output error, allocate.ts), same total; `plan`: the weight-only allocation (LAMP). Default
+   * `data` with `--scope global`; layer scope (presets, `--target`) always keeps the plan's counts.
+   */
+  allocation?: 'data' | 'plan';
 }
 
 export interface ReconstructionInfo {
@@ -122,8 +133,9 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   const t0 = performance.now();
   const ro = options.reconstruction ?? {};
   const criterion = options.dataCriterion ?? 'obs';
-  const prep = preparePrune(model, { ...options, dryRun: false });
+  let prep = preparePrune(model, { ...options, dryRun: false });
   const entries = prep.plan.entries;
+  const allocating = options.scope === 'global' && !options.nm && !prep.note && (ro.allocation ?? 'data') === 'data';
   const rows: PruneLayerRow[] = entries.map((e) => initialRow(e));
   const users = convNodes(prep.graph);
   const targets: Target[] = [];
@@ -131,7 +143,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   const owned = ownedBy(model);
   entries.forEach((e, i) => {
     const row = rows[i]!;
-    const work = !e.protected && (options.nm !== undefined || prep.counts[i]! > row.zerosBefore);
+    const work = !e.protected && (options.nm !== undefined || prep.counts[i]! > row.zerosBefore || (allocating && e.ratio > 0));
     const t = work ? targetOf(prep, i, users, options.nm) : undefined;
     if (t !== undefined && typeof t !== 'string') { targets.push(t); return; }
     const cut = cutLayer(prep, i, { nm: options.nm }, owned);
@@ -139,12 +151,24 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
     if (cut.values) magnitude.set(e.layer.id, cut.values);
     if (typeof t === 'string') cut.row.reconstruction = { method: 'magnitude', errorBefore: null, errorAfter: null, reason: t };
   });
+  const cache = new FeedCache(() => source.feeds(), ro.cacheBytes);
+  const damp = ro.damp ?? DEFAULT_DAMP;
+  if (allocating && targets.length > 0) {
+    const scoring = targets.map((t) => ({
+      index: t.index, key: t.key, request: t.request, centred: (ro.meanCorrection ?? true) && t.bias !== undefined,
+      weight: () => readTensor(prep.graph.constants.get(entries[t.index]!.layer.id)!.proto, model.external).data as Float32Array,
+    }));
+    const byBlock = splitBlocks(targets.map((t, i) => ({ ...scoring[i]!, bytes: t.bytes })), 1, ro.maxBlockBytes ?? 512 << 20);
+    const scores = await scoreTargets(model, byBlock, () => cache.feeds(), {
+      damp, run: { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: p.done, total: source.count, label: 'calibration: allocation' }) },
+    });
+    prep = { ...prep, counts: dataCounts(planBudgets(prep.plan), prep.counts, entries.map((_, i) => scores.get(i))) };
+  }
   let current = magnitude.size > 0 ? withTensorValues(model, magnitude) : model;
   const changed = new Set(magnitude.keys());
   const upstream = ro.correctUpstream ?? false;
   targets.sort((a, b) => a.node - b.node);
   const blocks = splitBlocks(targets, ro.blocks ?? 8, ro.maxBlockBytes ?? 512 << 20);
-  const cache = new FeedCache(() => source.feeds(), ro.cacheBytes);
   const seconds = { total: 0, run: 0, statistics: 0, solve: 0 };
   const info: ReconstructionInfo = { description: source.description, images: 0, blocks: blocks.length, layers: { reconstructed: 0, magnitude: magnitude.size }, positions: 0, rankDeficient: [], seconds };
   const total = blocks.length * source.count;
@@ -152,8 +176,10 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
     const stats = new Map<string, LayerHessian>();
     // With upstream correction each request also unfolds the original network's value of the input.
     const reference = upstream && changed.size > 0;
-    const requests = [...new Map(block.map((t) => [t.key, {
-      ...t.request, key: t.key, reference: reference && !prep.graph.graphInputs.has(t.request.input) ? `${t.request.input}${REFERENCE_SUFFIX}` : undefined,
+    // Only the block's frontier layers are corrected (upstream.ts): the others would correct the same error again.
+    const frontier = blockFrontier(prep.graph, block.map((t) => ({ node: t.node, input: t.request.input })));
+    const requests = [...new Map(block.map((t, i) => [t.key, {
+      ...t.request, key: t.key, reference: reference && frontier[i] && !prep.graph.graphInputs.has(t.request.input) ? `${t.request.input}${REFERENCE_SUFFIX}` : undefined,
     }])).values()];
     const run = await collectLayerHessians(reference ? withReference(current, model, changed) : current, requests, cache.feeds(), (key, m) => {
       let h = stats.get(key);
@@ -172,7 +198,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
       const biasT = t.bias ? readTensor(prep.graph.constants.get(t.bias)!.proto) : undefined;
       const h = stats.get(t.key)!;
       const r = reconstructLayer({ data: w.data as Float32Array, dims: l.dims, groups: t.request.group }, biasT?.data as Float32Array | undefined, h, {
-        criterion, zeros: prep.counts[t.index], nm: options.nm, damp: ro.damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize,
+        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection,
       });
       const values: Tensor = { dtype: 'float32', dims: l.dims, data: r.weight };
       updates.set(l.id, values);
@@ -190,7 +216,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   }
   seconds.total = (performance.now() - t0) / 1000;
   const result = pruneResult(model, prep, rows, options);
-  // The within-layer criterion is the data one; a global allocation ranked by prep.criterion (LAMP).
-  result.options.criterion = options.scope === 'global' ? `${criterion} (allocation: ${prep.criterion})` : criterion;
+  // The within-layer criterion is the data one; a global allocation ranked by the data (allocate.ts) or by prep.criterion (LAMP).
+  result.options.criterion = options.scope === 'global' ? `${criterion} (allocation: ${allocating ? 'obs error on the calibration data' : prep.criterion})` : criterion;
   return { model: current, result, info };
 }

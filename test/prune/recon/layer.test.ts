@@ -107,6 +107,33 @@ describe('reconstructLayer', () => {
     expect(withBias.error.after).toBeLessThanOrEqual(outputError(w, same.weight, undefined, undefined, u, o, d, n) + 1e-12);
   });
 
+  it('variance correction: every refit row keeps the original output variance and mean on the calibration data', () => {
+    const w = weights(o, d, 31);
+    const bias = new Float32Array(o).fill(0.25);
+    const r = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, bias, h, { criterion: 'obs', zeros: 40, varianceCorrection: true });
+    const plain = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, bias, h, { criterion: 'obs', zeros: 40 });
+    expect(r.masked).toBe(40);
+    let rescaled = 0;
+    for (let row = 0; row < o; row++) {
+      const moments = (wt: Float32Array, b: number) => {
+        let s = 0, s2 = 0;
+        for (let k = 0; k < n; k++) {
+          let y = b;
+          for (let i = 0; i < d; i++) y += wt[row * d + i]! * u[0]![i * n + k]!;
+          s += y; s2 += y * y;
+        }
+        return { mean: s / n, variance: s2 / n - (s / n) ** 2 };
+      };
+      const want = moments(w, bias[row]!), got = moments(r.weight, r.bias![row]!), ls = moments(plain.weight, plain.bias![row]!);
+      expect(got.variance).toBeCloseTo(want.variance, 3);
+      expect(got.mean).toBeCloseTo(want.mean, 3);
+      if (Math.abs(ls.variance - want.variance) > 1e-3) rescaled++;
+      // Same mask; kept weights only rescaled.
+      for (let i = 0; i < d; i++) expect(r.weight[row * d + i] === 0).toBe(plain.weight[row * d + i] === 0);
+    }
+    expect(rescaled).toBeGreaterThan(0); // the least-squares refit alone shrinks the variance
+  });
+
   it('solves depthwise layers per channel and refuses mismatched statistics', () => {
     const dw = stats(4, 9, 40, 13).h;
     const w = weights(4, 9, 14);
@@ -140,6 +167,11 @@ describe('reconstructLayer with the original network as reference', () => {
     const plain = reconstructLayer(conv, bias, h, { criterion: 'obs', zeros: 12, damp: 1e-9 });
     const same = reconstructLayer(conv, bias, withRef(u[0]!), { criterion: 'obs', zeros: 12, damp: 1e-9 });
     same.weight.forEach((v, i) => expect(v).toBeCloseTo(plain.weight[i]!, 4));
+    // With the default damping too: the target is damped towards w, not towards 0 (an identical reference is a no-op).
+    const plainDamped = reconstructLayer(conv, bias, h, { criterion: 'obs', zeros: 12 });
+    const sameDamped = reconstructLayer(conv, bias, withRef(u[0]!), { criterion: 'obs', zeros: 12 });
+    sameDamped.weight.forEach((v, i) => expect(v).toBeCloseTo(plainDamped.weight[i]!, 5));
+    sameDamped.bias!.forEach((v, i) => expect(v).toBeCloseTo(plainDamped.bias![i]!, 5));
     // v = the input an unpruned upstream layer would give: u with one channel rescaled (an upstream error).
     const v = Float64Array.from(u[0]!, (x, i) => (Math.floor(i / n) === 3 ? x * 1.5 : x));
     const fixed = reconstructLayer(conv, bias, withRef(v), { criterion: 'obs', zeros: 12, damp: 1e-9 });

@@ -1,0 +1,168 @@
+/**
+ * What static INT8 buys on this machine (issue 11, closing benchmark). Four parts (BENCH_PART=latency|kinds|time|
+ * structured, default all), each printed and written to bench/results/quantize[-PART].json:
+ *
+ * - latency: yolov5n_ppe-640 and LeYOLONano-640, float against `prunekit quantize` defaults (placement auto,
+ *   measured at 1 thread), interleaved (prunekit's bench harness, idle sessions not spinning) at 1 and 2 threads.
+ * - kinds: the gain of each placement option, from ONE calibration reused for every variant: every layer integer,
+ *   stem float (the `auto` candidates), only the 1×1 / 3×3 / depthwise / stem convs integer (everything else float),
+ *   and every conv integer with the SiLU (Sigmoid, Mul) float between them instead of QLinearSigmoid + QLinearMul.
+ *   All variants and the float model in one interleaved run per thread count.
+ * - time: `quantizeModelFile` with 64 MinMax calibration images and `--placement all` (no placement measurement),
+ *   its calibration pass alone, and the placement measurement of `auto` on top, against 64 plain inferences of the
+ *   float model on the same images (decode + letterbox + run, 1 thread). Budget: quantize ≤ plain + 3 s.
+ * - structured: LeYOLONano-640 structured-pruned to −10% MACs (global, calibrated) then INT8, against the float
+ *   original: latency ratio (1 and 2 threads) and mAP.
+ *
+ * Images: calibration (pruning and INT8) on the first 64 coco128 images in sorted order; accuracy on the last 64
+ * (never calibrated on). Run: `flock /tmp/prunekit-bench.lock npx tsx bench/quantize.ts` (env BENCH_RUNS, default 40
+ * rounds; BENCH_PART).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { benchmarkModels, type BenchResult } from '../src/bench/index.js';
+import { calibrationImagePaths, openCalibrationImages, validate } from '../src/eval/index.js';
+import { indexGraph } from '../src/graph/onnx-graph.js';
+import { loadOnnx, serializeOnnx } from '../src/io/onnx/index.js';
+import { pruneChannelsFile } from '../src/prune/structured/index.js';
+import { buildQuantized, calibrateRanges, planQuantization, quantizeModelFile, upgradeToOpset13, type LatencyProbe, type LayerKind, type NodeInfo } from '../src/quantize/index.js';
+import { createSession } from '../src/runtime/index.js';
+import { FIXTURES } from '../test/helpers/fixtures.js';
+import { saveResult } from './lib/results.js';
+
+const runs = Number(process.env.BENCH_RUNS ?? 40);
+const part = process.env.BENCH_PART ?? 'all';
+const THREADS = [1, 2];
+const MODELS = { yolov5n: path.join(FIXTURES, 'models', 'yolov5n_ppe-640.onnx'), leyolo: path.join(FIXTURES, 'models', 'LeYOLONano-640.onnx') };
+const tmp = await mkdtemp(path.join(os.tmpdir(), 'prunekit-bench-quantize-'));
+
+// First 64 sorted coco128 images calibrate; the last 64 validate (a list of paths through a folder-less yaml).
+const yaml128 = path.join(FIXTURES, 'datasets', 'coco128', 'coco128.yaml');
+const all = await calibrationImagePaths(path.join(FIXTURES, 'datasets', 'coco128', 'images'));
+const names = (await readFile(yaml128, 'utf8')).split('\n').filter((l) => /^ {2}\d+: /.test(l));
+async function list(name: string, files: string[]): Promise<string> {
+  await writeFile(path.join(tmp, `${name}.txt`), files.join('\n') + '\n');
+  await writeFile(path.join(tmp, `${name}.yaml`), [`val: ${name}.txt`, 'names:', ...names].join('\n') + '\n');
+  return path.join(tmp, `${name}.yaml`);
+}
+const calibYaml = await list('calib', all.slice(0, 64));
+const heldout = await list('heldout', all.slice(-64));
+const calib = () => openCalibrationImages(calibYaml, { images: 64, imgsz: 640, inputName: 'images' });
+
+const ratioText = (c: BenchResult['comparisons'][number]) => `${c.ratio.toFixed(2)}× (95% CI ${c.ciLow.toFixed(2)}–${c.ciHigh.toFixed(2)})`;
+
+/** The placement probe of `prunekit quantize` (bench harness, interleaved against float) at `threads`. */
+function probe(floatPath: string, threads: number): LatencyProbe {
+  return async (candidates) => {
+    const files = await Promise.all(candidates.map(async (c, i) => { const f = path.join(tmp, `probe${i}.onnx`); await writeFile(f, c.bytes); return f; }));
+    const r = await benchmarkModels([{ path: floatPath, label: 'float' }, ...files.map((f, i) => ({ path: f, label: candidates[i]!.label }))], { threads, runs: 30, warmup: 3 });
+    return r.comparisons.map((c) => c.ratio);
+  };
+}
+
+/** Interleaved latency of `files` against the first, at 1 and 2 threads. */
+async function latency(files: Array<{ path: string; label: string }>) {
+  const out: Record<string, Array<{ label: string; ratio: number; ci95: [number, number]; verdict: string; medianMs: number }>> = {};
+  for (const threads of THREADS) {
+    const r = await benchmarkModels(files, { threads, runs, warmup: 10 });
+    out[`threads${threads}`] = r.comparisons.map((c, i) => ({ label: c.candidate, ratio: c.ratio, ci95: [c.ciLow, c.ciHigh], verdict: c.verdict, medianMs: r.models[i + 1]!.latency.medianMs }));
+    console.log(`  ${threads} thread(s), float ${r.models[0]!.latency.medianMs.toFixed(1)} ms: ${r.comparisons.map((c) => `${c.candidate} ${ratioText(c)}`).join('; ')}`);
+  }
+  return out;
+}
+
+async function partLatency() {
+  const rows: Record<string, unknown> = {};
+  for (const [name, model] of Object.entries(MODELS)) {
+    const out = path.join(tmp, `${name}.int8.onnx`);
+    const q = await quantizeModelFile(model, out, await calib(), { placement: 'auto', measure: probe(model, 1), allowSlower: true, threads: 1, force: true });
+    console.log(`${name}: INT8 (${q.placement.chosen}; fused ${q.verify.fusion.integerConvs}/${q.verify.fusion.quantizedConvs}), file ${q.input.bytes} → ${q.output.bytes} B`);
+    rows[name] = { placement: q.placement, fusion: { integer: q.verify.fusion.integerConvs, quantized: q.verify.fusion.quantizedConvs }, bytes: { float: q.input.bytes, int8: q.output.bytes }, latency: await latency([{ path: model, label: 'float' }, { path: out, label: 'INT8' }]) };
+  }
+  return rows;
+}
+
+const CONV_KINDS: readonly LayerKind[] = ['conv1x1', 'conv3x3', 'depthwise', 'stem'];
+const FOLLOWERS = new Set<LayerKind>(['silu', 'sigmoid']);
+
+async function partKinds() {
+  const rows: Record<string, unknown> = {};
+  for (const [name, model] of Object.entries(MODELS)) {
+    const m13 = upgradeToOpset13(await loadOnnx(model));
+    const g = indexGraph(m13);
+    const variants: Array<{ label: string; keepFloat: (i: NodeInfo) => string | undefined }> = [
+      { label: 'all layers integer', keepFloat: () => undefined },
+      { label: 'stem float', keepFloat: (i) => (i.kind === 'stem' ? 'bench' : undefined) },
+      ...CONV_KINDS.map((k) => ({ label: `only ${k} integer`, keepFloat: (i: NodeInfo) => (i.kind !== undefined && i.kind !== k && !FOLLOWERS.has(i.kind) ? 'bench' : undefined) })),
+      { label: 'convs integer, SiLU float', keepFloat: (i: NodeInfo) => (i.kind !== undefined && FOLLOWERS.has(i.kind) ? 'bench' : undefined) },
+    ];
+    const plans = variants.map((v) => planQuantization(m13, { keepFloat: v.keepFloat }, g));
+    const t0 = performance.now();
+    const cal = await calibrateRanges(m13, [...new Set(plans.flatMap((p) => p.tensors))], await calib(), { threads: 1 });
+    const calSeconds = (performance.now() - t0) / 1000;
+    const counts: Record<string, number> = {};
+    for (const k of plans[0]!.kinds.values()) counts[k] = (counts[k] ?? 0) + 1;
+    console.log(`${name}: one calibration (${cal.images} images, ${calSeconds.toFixed(1)} s) for ${variants.length} variants; layers per kind ${JSON.stringify(counts)}`);
+    const files = [{ path: model, label: 'float' }];
+    for (const [i, v] of variants.entries()) {
+      const f = path.join(tmp, `${name}.v${i}.onnx`);
+      await writeFile(f, serializeOnnx(buildQuantized(m13, plans[i]!, cal.ranges, {}, g).model));
+      files.push({ path: f, label: v.label });
+    }
+    rows[name] = { layersPerKind: counts, calibrationSeconds: calSeconds, latency: await latency(files) };
+  }
+  return rows;
+}
+
+async function partTime() {
+  const rows: Record<string, unknown> = {};
+  for (const [name, model] of Object.entries(MODELS)) {
+    const source = await calib();
+    const s = await createSession(model, { threads: 1 });
+    const t0 = performance.now();
+    let n = 0;
+    for await (const feeds of source.feeds()) { await s.run(feeds); n++; }
+    const plainSeconds = (performance.now() - t0) / 1000;
+    await s.release();
+    const out = path.join(tmp, `${name}.time.onnx`);
+    const all = await quantizeModelFile(model, out, await calib(), { placement: 'all', threads: 1, force: true });
+    const auto = await quantizeModelFile(model, out, await calib(), { placement: 'auto', measure: probe(model, 1), allowSlower: true, threads: 1, force: true });
+    const row = {
+      images: n, plainInferenceSeconds: plainSeconds, quantizeSeconds: all.seconds.total, calibrationSeconds: all.calibration.seconds,
+      budgetSeconds: plainSeconds + 3, withinBudget: all.seconds.total <= plainSeconds + 3, placementAutoSeconds: auto.seconds.total,
+    };
+    console.log(`${name}: ${n} plain inferences ${plainSeconds.toFixed(1)} s; quantize (placement all) ${row.quantizeSeconds.toFixed(1)} s of which calibration ${row.calibrationSeconds.toFixed(1)} s → ${row.withinBudget ? 'within' : 'OVER'} the ${row.budgetSeconds.toFixed(1)} s budget; placement auto ${row.placementAutoSeconds.toFixed(1)} s in all`);
+    rows[name] = row;
+  }
+  return rows;
+}
+
+async function partStructured() {
+  const model = MODELS.leyolo;
+  const pruned = path.join(tmp, 'leyolo.s10.onnx'), q = path.join(tmp, 'leyolo.s10.int8.onnx');
+  const p = await pruneChannelsFile(model, pruned, { target: 0.1, targetKind: 'macs', scope: 'global', roundTo: 16, force: true, threads: 1, calibration: await calib() });
+  const r = await quantizeModelFile(pruned, q, await calib(), { placement: 'auto', measure: probe(pruned, 1), allowSlower: true, threads: 1, force: true });
+  const acc: Record<string, { map50: number; map5095: number }> = {};
+  for (const [label, f] of [['float original', model], ['structured −10% MACs', pruned], ['structured + INT8', q]] as const) {
+    const v = (await validate({ model: f, data: heldout, threads: 2 })).metrics!;
+    acc[label] = { map50: v.map50, map5095: v.map5095 };
+    console.log(`  ${label}: mAP50 ${v.map50.toFixed(4)}, mAP50-95 ${v.map5095.toFixed(4)} (last 64 coco128 images)`);
+  }
+  console.log(`LeYOLONano-640: MACs ${p.report.macs.before} → ${p.report.macs.after}; INT8 placement ${r.placement.chosen}`);
+  const lat = await latency([{ path: model, label: 'float original' }, { path: pruned, label: 'structured −10% MACs' }, { path: q, label: 'structured + INT8' }]);
+  return { macs: p.report.macs, placement: r.placement, accuracyLast64: acc, latency: lat };
+}
+
+const parts: Record<string, () => Promise<unknown>> = { latency: partLatency, kinds: partKinds, time: partTime, structured: partStructured };
+const result: Record<string, unknown> = { runs, calibration: 'first 64 sorted coco128 images', accuracy: 'last 64 sorted coco128 images' };
+try {
+  for (const [k, fn] of Object.entries(parts)) {
+    if (part !== 'all' && part !== k) continue;
+    console.log(`== ${k}`);
+    result[k] = await fn();
+  }
+  saveResult(part === 'all' ? 'quantize' : `quantize-${part}`, result);
+} finally {
+  await rm(tmp, { recursive: true, force: true });
+}
