@@ -9,7 +9,7 @@ import type { NodeProto, TensorProto } from 'onnx-buf';
 import { toFloat32 } from '../core/convert.js';
 import type { Tensor } from '../core/dtype.js';
 import { indexGraph } from '../graph/onnx-graph.js';
-import { getTensor, makeNode, makeTensor, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import { getTensor, makeNode, makeTensor, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
 
 /** Smallest constant (values) worth rewriting: below it the DequantizeLinear node costs more than it saves. */
 export const MIN_COMPACT_VALUES = 256;

@@ -8,7 +8,7 @@
  */
 import type { Tensor } from '../core/dtype.js';
 import type { GraphIndex } from '../graph/onnx-graph.js';
-import type { OnnxModel } from '../io/onnx/index.js';
+import type { OnnxModel } from '../io/onnx/bytes.js';
 import type { PlanOptions, QuantPlan } from './plan.js';
 import type { TensorRange } from './scales.js';
 import { probeSqnr, rankedLayers, referenceOutputs } from './sensitivity.js';
