@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FileError } from '../core/errors.js';
 import { formatBytes, formatCount } from '../core/format.js';
+import { isProvenanceKey } from '../core/provenance.js';
+import { provenanceLine } from './inspect-text.js';
 import { inspectCheckpoint, type CheckpointSummary } from '../graph/checkpoint-summary.js';
 import { summarizeSafetensors, type SafetensorsSummary } from '../io/safetensors/summary.js';
 
@@ -53,6 +55,7 @@ export function renderCheckpointSummary(s: CheckpointSummary, top = 25): string[
   out.push(`modules: ${fmtInt(s.model.modules)}${s.model.hasClasses ? '' : ' (no module classes in this file: prune by name rules, or pass --arch)'}`);
   out.push(`parameters: ${fmtInt(s.parameters.total)}, buffers ${fmtInt(s.parameters.buffers)}; state_dict: ${s.parameters.stateDictTensors} tensors (${dtypes(s.parameters.byDType)})`);
   out.push(`storages: ${s.storages.count} (${fmtBytes(s.storages.bytes)}); pickle globals: ${s.globals.count}`);
+  for (const p of s.provenance) out.push(`prunekit: ${provenanceLine(p.record)}`);
   if (s.model.hasClasses) {
     out.push('modules per class:');
     for (const c of s.model.perClass.slice(0, top)) out.push(`  ${String(c.count).padStart(5)}  ${c.qualifiedClass}${c.params ? `  (${fmtInt(c.params)} params)` : ''}`);
@@ -63,7 +66,8 @@ export function renderCheckpointSummary(s: CheckpointSummary, top = 25): string[
 
 export function renderSafetensorsSummary(s: SafetensorsSummary): string[] {
   const out = [`${s.file}: safetensors, ${fmtBytes(s.bytes)}, ${s.tensors} tensors, ${fmtInt(s.parameters.total)} values (${dtypes(s.parameters.byDType)})`];
-  if (s.metadata) for (const [k, v] of Object.entries(s.metadata)) out.push(`  metadata ${k}: ${v.length > 100 ? v.slice(0, 97) + '...' : v}`);
+  if (s.metadata) for (const [k, v] of Object.entries(s.metadata)) if (!isProvenanceKey(k)) out.push(`  metadata ${k}: ${v.length > 100 ? v.slice(0, 97) + '...' : v}`);
+  for (const p of s.provenance) out.push(`  prunekit: ${provenanceLine(p.record)}`);
   out.push(`  ${s.note}`);
   for (const p of s.prefixes.slice(0, 40)) out.push(`  ${p.prefix}: ${p.tensors} tensors, ${fmtInt(p.params)} values`);
   if (s.prefixes.length > 40) out.push(`  … ${s.prefixes.length - 40} more`);

@@ -2,6 +2,7 @@
  * `inspect` for PyTorch checkpoints: what the file holds (keys, Ultralytics metadata, module tree summary,
  * parameters, tensors by dtype) and which pickle globals would be dangerous to unpickle with torch.load.
  */
+import { readCheckpointProvenance } from '../io/pytorch/provenance.js';
 import { numel, type DType } from '../core/dtype.js';
 import { readCheckpoint, type PtCheckpoint } from '../io/pytorch/checkpoint.js';
 import { selectModel, selectedStateDict, type ModelSelection, type NamedTensor } from '../io/pytorch/modules.js';
@@ -47,6 +48,8 @@ export interface CheckpointSummary {
   storages: { count: number; bytes: number };
   /** Every global the pickle names (count), and the ones torch.load would have executed dangerously. */
   globals: { count: number; suspicious: SuspiciousGlobal[] };
+  /** prunekit's records of how the file was made (zip entries `prunekit`, `prunekit.2`, …), oldest first. */
+  provenance: Array<{ key: string; record: unknown }>;
   tree: ModuleTree;
 }
 
@@ -162,6 +165,7 @@ export function summarizeCheckpoint(ckpt: PtCheckpoint): CheckpointSummary {
     },
     storages: { count: ckpt.storages.size, bytes: storageBytes },
     globals: { count: ckpt.globals.length, suspicious: findSuspiciousGlobals(ckpt.globals) },
+    provenance: readCheckpointProvenance(ckpt),
     tree,
   };
 }

@@ -2,7 +2,8 @@
  * `.pt` → `.pt` unstructured pruning: the same plan (class chains from the checkpoint's own module tree,
  * presets, head protection, allocation, exact smallest-k selection) as ONNX pruning, applied to the Conv/Linear
  * weights of the checkpoint's model (`ema` when present, else `model`). Only the storage entries of the zeroed
- * weights change in the written file; data.pkl and every other entry stay byte-identical, fp16 stays fp16.
+ * weights change in the written file, plus one added entry with prunekit's provenance record (io/pytorch/provenance.ts);
+ * data.pkl and every other entry stay byte-identical, fp16 stays fp16.
  * BatchNorm is not folded in a `.pt`: conv weights are pruned as they are.
  */
 import { isFloatDType, numel } from '../core/dtype.js';
@@ -15,6 +16,9 @@ import { selectModel, selectedStateDict, walkModules } from '../io/pytorch/modul
 import { PyDict } from '../io/pytorch/pickle-values.js';
 import { dtypeOfStorage } from '../io/pytorch/tensors.js';
 import { writeCheckpointWithWeights } from '../io/pytorch/write.js';
+import { nextCheckpointProvenanceKey } from '../io/pytorch/provenance.js';
+import { provenanceValue } from '../core/provenance.js';
+import { unstructuredRecord } from './provenance.js';
 import type { PruneOptions } from './prune.js';
 import { pruneWeights } from './prune-weights.js';
 import type { PruneResult } from './result.js';
@@ -93,6 +97,8 @@ export function pruneCheckpoint(bytes: Uint8Array, options: PruneCheckpointOptio
   const refs = new Map(selectedStateDict(selectModel(ckpt.root, label), label).map((e) => [e.name, e.ref]));
   const sources = [classSourceFromModuleTree(tree, label), ...(options.classSources ?? []), nameRuleSource(options.preset.nameRules)];
   const { result, updates } = pruneWeights({ label, layers, sources, census, tensorOf: (l) => readCheckpointTensor(ckpt, refs.get(l.id)!) }, options);
-  const out = options.dryRun || updates.size === 0 ? bytes : writeCheckpointWithWeights(bytes, updates, { label, checkpoint: ckpt });
+  const record = unstructuredRecord(result);
+  const addEntry = record ? { name: nextCheckpointProvenanceKey(ckpt), data: new TextEncoder().encode(provenanceValue(record)) } : undefined;
+  const out = options.dryRun || updates.size === 0 ? bytes : writeCheckpointWithWeights(bytes, updates, { label, checkpoint: ckpt, addEntry });
   return { bytes: out, result, modelNote: tree.note };
 }

@@ -13,7 +13,8 @@ import { loadClassSource } from './load-class-source.js';
 import type { Preset } from './preset.js';
 import { getPreset } from './presets.js';
 import { pruneModel, type PruneOptions } from './prune.js';
-import { openPruneStream } from './prune-stream.js';
+import { openPruneStream, provenanceTrailer } from './prune-stream.js';
+import { unstructuredProvenance } from './provenance.js';
 import type { PruneResult, PrunedFileResult } from './result.js';
 import { writePatchedOnnx, writeReplaced } from './write.js';
 import { pruneReconstructed, type ReconstructionInfo, type ReconstructionOptions } from './recon/sequential.js';
@@ -80,13 +81,14 @@ export async function pruneFile(input: string, output: string | undefined, optio
     // External data or typed-field storage: edit in memory and let saveOnnx lay the file out.
     const pruned = pruneModel(model, pruneOptions);
     result = pruned.result;
-    const saved = await writePatchedOnnx(pruned.model, output, { force: options.force });
+    const record = unstructuredProvenance(model, result);
+    const saved = await writePatchedOnnx(pruned.model, output, { force: options.force, metadata: record ? [record] : undefined });
     out = { path: saved.path, bytes: saved.bytes + (saved.externalDataBytes ?? 0) };
   } else {
     // Stream: cut each layer as the writer reaches its bytes, so only one layer's new values live at a time.
     if (dryRun) for (const _ of stream.replacements());
     else {
-      const saved = await writeReplaced(model.source!, output!, stream.replacements(), { force: options.force });
+      const saved = await writeReplaced(model.source!, output!, stream.replacements(), { force: options.force, trailer: provenanceTrailer(model, stream) });
       out = { path: saved.path, bytes: saved.bytes };
     }
     result = stream.result();
@@ -105,7 +107,8 @@ async function pruneCalibratedFile(model: OnnxModel, input: string, inputBytes: 
       const why = errorMessage(e);
       throw new UnsupportedOpError(`${input}: the reconstructed model failed the onnxruntime check (${why}); nothing was written — please report this model`, input, { cause: e });
     }
-    const saved = await writePatchedOnnx(r.model, output, { force: options.force });
+    const record = unstructuredProvenance(model, r.result, { calibrated: r.info.images, dataCriterion: options.dataCriterion });
+    const saved = await writePatchedOnnx(r.model, output, { force: options.force, metadata: record ? [record] : undefined });
     out = { path: saved.path, bytes: saved.bytes + (saved.externalDataBytes ?? 0) };
   }
   return { ...r.result, files: { input: { path: input, bytes: inputBytes }, output: out }, model, reconstruction: r.info };

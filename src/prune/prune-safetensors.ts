@@ -1,7 +1,8 @@
 /**
  * Pruning a safetensors file: no module classes in the format, so class chains come from an `--arch` source
  * (model yaml or the `.pt` tree) when given, else from the preset's name rules. Weight layers are the `*.weight`
- * tensors of rank 4 (convolutions) and rank 2 (linear); only their bytes change in the written file.
+ * tensors of rank 4 (convolutions) and rank 2 (linear); only their bytes change in the written file, and the
+ * header's `__metadata__` gains prunekit's provenance record (key `prunekit`, `prunekit.2`, …).
  */
 import { isFloatDType, numel } from '../core/dtype.js';
 import { countNonZero, type ClassSource, type WeightLayer } from '../graph/index.js';
@@ -11,6 +12,8 @@ import { writeSafetensorsWithWeights } from '../io/safetensors/write.js';
 import type { PruneOptions } from './prune.js';
 import { pruneWeights } from './prune-weights.js';
 import type { PruneResult } from './result.js';
+import { nextProvenanceKeyAmong, provenanceValue } from '../core/provenance.js';
+import { unstructuredRecord } from './provenance.js';
 
 /** Weight layers of a safetensors file (rank-4 `*.weight` → Conv, rank-2 → Gemm), and the float census. */
 export function safetensorsLayers(file: SafetensorsFile): { layers: WeightLayer[]; census: { params: number; zeros: number } } {
@@ -47,6 +50,8 @@ export function pruneSafetensors(bytes: Uint8Array, options: PruneSafetensorsOpt
   const { layers, census } = safetensorsLayers(file);
   const sources = [...(options.classSources ?? []), nameRuleSource(options.preset.nameRules)];
   const { result, updates } = pruneWeights({ label, layers, sources, census, tensorOf: (l) => safetensorsTensor(file, l.id) }, options);
-  const out = options.dryRun || updates.size === 0 ? bytes : writeSafetensorsWithWeights(bytes, updates, label);
+  const record = unstructuredRecord(result);
+  const metadata = record ? { [nextProvenanceKeyAmong(Object.keys(file.metadata ?? {}))]: provenanceValue(record) } : undefined;
+  const out = options.dryRun || updates.size === 0 ? bytes : writeSafetensorsWithWeights(bytes, updates, label, metadata);
   return { bytes: out, result };
 }

@@ -6,6 +6,8 @@
 import { bytesOf } from '../core/dtype.js';
 import { isExternal } from '../io/onnx/tensor.js';
 import { serializeOnnx, type OnnxModel } from '../io/onnx/model.js';
+import { concatChunks, metadataEntryBytes, serializeWithMetadata } from '../io/onnx/provenance.js';
+import { unstructuredProvenance } from './provenance.js';
 import type { TensorProto } from 'onnx-buf';
 import { cutLayer, ownedBy, preparePrune, pruneModel, pruneResult, type PreparedPrune, type PruneOptions } from './prune.js';
 import type { PruneLayerRow, PruneResult } from './result.js';
@@ -56,14 +58,25 @@ export function openPruneStream(model: OnnxModel, options: PruneOptions & { dryR
   };
 }
 
-/** `source` with the replacements applied, in one new buffer (ascending, in-range offsets). */
-export function applyReplacements(source: Uint8Array, replacements: Iterable<Replacement>): Uint8Array {
-  const out = source.slice();
+/** Room left after the source for a trailer (a provenance record is a few hundred bytes). */
+const TRAILER_ROOM = 4096;
+
+/**
+ * `source` with the replacements applied (ascending, in-range offsets), in one new buffer, followed by the bytes
+ * `trailer` returns once the replacements are consumed (room is reserved, so no second copy of the model).
+ */
+export function applyReplacements(source: Uint8Array, replacements: Iterable<Replacement>, trailer?: () => Uint8Array | undefined): Uint8Array {
+  const buf = new Uint8Array(source.length + (trailer ? TRAILER_ROOM : 0));
+  buf.set(source);
   for (const r of replacements) {
     if (r.offset < 0 || r.offset + r.bytes.length > source.length) throw new Error(`applyReplacements: replacement at ${r.offset} out of range (bug)`);
-    out.set(r.bytes, r.offset);
+    buf.set(r.bytes, r.offset);
   }
-  return out;
+  const tail = trailer?.();
+  if (!tail || tail.length === 0) return trailer ? buf.subarray(0, source.length) : buf;
+  if (tail.length > TRAILER_ROOM) return concatChunks([buf.subarray(0, source.length), tail]);
+  buf.set(tail, source.length);
+  return buf.subarray(0, source.length + tail.length);
 }
 
 /** The model's file bytes: its source with value patches applied, else the serialised proto. */
@@ -72,16 +85,25 @@ export function modelBytes(model: OnnxModel): Uint8Array {
   return serializeOnnx(model);
 }
 
+/** The provenance trailer of a streamed prune: the record's `metadata_props` entry, or nothing when nothing changed. */
+export function provenanceTrailer(model: OnnxModel, stream: PruneStream): () => Uint8Array | undefined {
+  return () => {
+    const record = unstructuredProvenance(model, stream.result());
+    return record ? metadataEntryBytes(record.key, record.value) : undefined;
+  };
+}
+
 /**
  * Prune an in-memory ONNX model (no external data) and return the bytes `prunekit prune` would write for the
- * same settings, with the result.
+ * same settings — with its provenance record (none when nothing changed) — and the result.
  */
 export function pruneOnnxBytes(model: OnnxModel, options: PruneOptions): { result: PruneResult; bytes: Uint8Array } {
   const stream = openPruneStream(model, options);
   if (!stream.streamable) {
     const pruned = pruneModel(model, options);
-    return { result: pruned.result, bytes: modelBytes(pruned.model) };
+    const record = unstructuredProvenance(model, pruned.result);
+    return { result: pruned.result, bytes: concatChunks(serializeWithMetadata(pruned.model, record ? [record] : [])) };
   }
-  const bytes = applyReplacements(model.source!, stream.replacements());
+  const bytes = applyReplacements(model.source!, stream.replacements(), provenanceTrailer(model, stream));
   return { result: stream.result(), bytes };
 }

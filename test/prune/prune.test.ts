@@ -4,7 +4,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FileError, floatToHalf, halfToFloat } from '../../src/core/index.js';
 import { indexGraph, layerIndexOf } from '../../src/graph/index.js';
-import { getTensor, loadOnnx, serializeOnnx, type OnnxModel } from '../../src/io/onnx/index.js';
+import { concatChunks, getTensor, loadOnnx, metadataEntryBytes, serializeWithMetadata, type OnnxModel } from '../../src/io/onnx/index.js';
+import { unstructuredProvenance } from '../../src/prune/provenance.js';
 import { loadClassSource } from '../../src/prune/load-class-source.js';
 import { pruneFile } from '../../src/prune/prune-file.js';
 import { pruneModel } from '../../src/prune/prune.js';
@@ -102,7 +103,7 @@ describeFixtures('prune acceptance: yolov13n', () => {
 describeFixtures('prune files: LeYOLONano', () => {
   const src = fixture('models', 'LeYOLONano-640.onnx');
 
-  it('writes a model that loads and runs in onnxruntime, no larger than the input; input unchanged', async () => {
+  it('writes a model that loads and runs in onnxruntime, the input\'s size plus its provenance record; input unchanged', async () => {
     const dir = await tempDir();
     const copy = path.join(dir, 'in.onnx');
     await copyFile(src, copy);
@@ -110,7 +111,6 @@ describeFixtures('prune files: LeYOLONano', () => {
     const out = path.join(dir, 'out.onnx');
     const r = await pruneFile(copy, out, { preset: 'uniform', target: 0.3 });
     expect(sha(await readFile(copy))).toBe(before);
-    expect((await stat(out)).size).toBeLessThanOrEqual((await stat(copy)).size);
     expect(r.files.output!.bytes).toBe((await stat(out)).size);
     expect(Math.abs(r.totals.achieved - 0.3)).toBeLessThanOrEqual(1e-4);
     expect(r.plan.head.method).toBe('output-subgraph');
@@ -118,10 +118,14 @@ describeFixtures('prune files: LeYOLONano', () => {
     expect(v.outputs[0]!.dims).toEqual([1, 84, 8400]);
     expect(v.outputs[0]!.cosine).toBeGreaterThan(0.5);
     expect(v.outputs[0]!.maxAbsDiff).toBeGreaterThan(0);
-    // The streamed file equals the in-memory (patch) path, and only bytes inside pruned weights changed.
+    // The streamed file equals the in-memory (patch) path with the record appended, and only bytes inside pruned
+    // weights changed.
     const written = await readFile(out);
-    const mem = pruneModel(await loadOnnx(copy), { preset: getPreset('uniform'), target: 0.3 });
-    expect(sha(written)).toBe(sha(serializeOnnx(mem.model)));
+    const loaded = await loadOnnx(copy);
+    const mem = pruneModel(loaded, { preset: getPreset('uniform'), target: 0.3 });
+    const record = unstructuredProvenance(loaded, mem.result)!;
+    expect(written.length).toBe((await stat(copy)).size + metadataEntryBytes(record.key, record.value).length);
+    expect(sha(written)).toBe(sha(concatChunks(serializeWithMetadata(mem.model, [record]))));
     const original = await readFile(copy);
     const g = indexGraph(r.model);
     const ranges = r.layers.filter((l) => l.zerosAfter > l.zerosBefore).map((l) => {

@@ -3,10 +3,12 @@
  * config as `npm run build:web`), serves it cross-origin isolated, and drives the Debian chromium with
  * playwright-core (which never downloads a browser). Tests skip visibly without chromium.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { bufferIO } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/main.js';
 import { REPO_ROOT } from '../helpers/fixtures.js';
 import { CHROMIUM } from '../report/chromium.js';
 import { serveStatic } from './static-server.js';
@@ -49,4 +51,35 @@ export async function waitFor(page: Page, selector: string, timeout = 300_000): 
 export async function pageError(page: Page, timeout = 120_000): Promise<string> {
   await page.waitForSelector('#error:not([hidden])', { timeout });
   return (await page.textContent('#error')) ?? '';
+}
+
+export async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = bufferIO();
+  const code = await runCli(argv, io);
+  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
+export async function shot(s: PageSession, name: string): Promise<void> {
+  await mkdir(SHOTS, { recursive: true });
+  await s.page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Save the download a click starts; returns its bytes. */
+export async function downloadOf(s: PageSession, selector: string, dir: string): Promise<{ name: string; bytes: Buffer }> {
+  const [dl] = await Promise.all([s.page.waitForEvent('download', { timeout: 60_000 }), s.page.click(selector)]);
+  const file = path.join(dir, dl.suggestedFilename());
+  await dl.saveAs(file);
+  return { name: dl.suggestedFilename(), bytes: await readFile(file) };
+}
+
+/** Set the compress form (`fields`: input id → value), run, wait for `done`, take the screenshot. */
+export async function compress(s: PageSession, mode: string, fields: Record<string, string>, done: string, name: string): Promise<void> {
+  await s.page.selectOption('#mode', mode);
+  for (const [id, value] of Object.entries(fields)) {
+    if (id === 'preset') await s.page.selectOption('#preset', value);
+    else await s.page.fill(`#${id}`, value);
+  }
+  await s.page.click('#run-prune');
+  await waitFor(s.page, done);
+  await shot(s, name);
 }

@@ -4,9 +4,10 @@
  * never freezes the tab. Errors arrive with the library's typed error name and message and are shown as-is.
  */
 import { PRESETS } from '../../src/prune/presets.js';
-import { big, esc, fmt, mb, pct } from './format.js';
+import { esc, fmt, mb, pct } from './format.js';
+import { benchView, layerTable, pruneView, summaryTable, valView } from './views.js';
 import { WEIGHTS_NOTE, weightsSummaryTable, weightsTable } from './weights-view.js';
-import type { BenchSummary, DroppedFile, ModelView, PruneSettings, PruneSummary, Reply, Request, ValMetrics, ValSummary } from './protocol.js';
+import type { DroppedFile, PruneSettings, PruneSummary, Reply, Request, TwinSlot } from './protocol.js';
 
 /** Larger files cannot be held in one ArrayBuffer by the browser (and onnxruntime-web's 32-bit wasm heap). */
 export const MAX_MODEL_BYTES = 2 ** 31 - 1;
@@ -19,6 +20,8 @@ const waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error
 let modelFile: File | undefined;
 let pruned: { summary: PruneSummary; model: Blob } | undefined;
 let dataFiles: DroppedFile[] = [];
+/** The ONNX twins dropped for a checkpoint (re-sent to a restarted worker after Cancel). */
+const twinFiles: Partial<Record<TwinSlot, File>> = {};
 
 class WorkerError extends Error {}
 
@@ -78,30 +81,27 @@ async function busy<T>(label: string, job: () => Promise<T>): Promise<T | undefi
   }
 }
 
-function summaryTable(v: ModelView): string {
-  const t = v.report.totals;
-  const md = v.report.metadata;
-  const io = (l: typeof v.report.inputs) => l.map((x) => `${esc(x.name)} [${x.shape.join(',')}]`).join(', ');
-  const rows: [string, string][] = [
-    ['file', `${esc(v.name)} (${mb(v.bytes)})`], ['inputs', io(v.report.inputs)], ['outputs', io(v.report.outputs)],
-    ['layers', `<span id="layer-count">${fmt(t.layers)}</span> (${Object.entries(t.layersByOp).map(([k, n]) => `${n} ${k}`).join(', ')})`],
-    ['weights', `<span id="weight-count">${fmt(t.weightParams)}</span>, ${fmt(t.zeroWeights)} zero (${pct(t.sparsity)} sparse)`],
-    ['MACs', t.macs === null ? 'unknown' : big(t.macs)], ['classes', md.nc === null ? 'no metadata' : String(md.nc)],
-  ];
-  return `<table class="kv">${rows.map(([k, val]) => `<tr><td>${k}</td><td>${val}</td></tr>`).join('')}</table>`;
+const tooBig = (file: File): Error => Object.assign(new Error(`${file.name}: ${mb(file.size)} is over the browser's 2 GB limit for one file; use the CLI (prunekit) for this model`), { name: 'UsageError' });
+
+/** Checkpoints offer only unstructured pruning (structured and INT8 need an ONNX graph). */
+function setCheckpointMode(checkpoint: boolean): void {
+  for (const o of $<HTMLSelectElement>('mode').options) o.disabled = checkpoint && o.value !== 'unstructured';
+  if (checkpoint) $<HTMLSelectElement>('mode').value = 'unstructured';
+  $('mode').dispatchEvent(new Event('change'));
+  $('twin-box').hidden = !checkpoint;
+  clearTwin('base');
+  clearTwin('candidate');
 }
 
-function layerTable(v: ModelView): string {
-  const head = '<tr><th>module path</th><th>class</th><th>category</th><th>op</th><th>shape</th><th class="n">params</th><th class="n">MACs</th><th>sparsity</th></tr>';
-  const body = v.rows.map((r) => {
-    const s = r.params > 0 ? 1 - r.nonZero / r.params : 0;
-    return `<tr><td>${esc(r.modulePath)}</td><td>${esc(r.classChain)}</td><td>${esc(r.category)}</td><td>${r.opType}</td><td>${r.dims.join('×')}</td><td class="n">${fmt(r.params)}</td><td class="n">${r.macs === null ? '?' : big(r.macs)}</td><td><span class="bar"><i style="width:${(100 * s).toFixed(1)}%"></i></span> ${pct(s)}</td></tr>`;
-  }).join('');
-  return `<table id="layer-table">${head}${body}</table>`;
+function clearTwin(slot: TwinSlot): void {
+  delete twinFiles[slot];
+  $(`twin-${slot}`).textContent = '';
+  $<HTMLInputElement>(`twin-${slot}-input`).value = '';
+  $('twin-warnings').hidden = true;
 }
 
 async function openModel(file: File): Promise<void> {
-  if (file.size > MAX_MODEL_BYTES) { showError(Object.assign(new Error(`${file.name}: ${mb(file.size)} is over the browser's 2 GB limit for one file; use the CLI (prunekit) for this model`), { name: 'UsageError' })); return; }
+  if (file.size > MAX_MODEL_BYTES) { showError(tooBig(file)); return; }
   modelFile = undefined;
   pruned = undefined;
   for (const id of ['compress-view', 'data-view', 'download-view', 'layers-box']) $(id).hidden = true;
@@ -110,13 +110,12 @@ async function openModel(file: File): Promise<void> {
   if (r?.kind === 'weights') {
     $('model-summary').innerHTML = `${weightsSummaryTable(r.summary)}<p class="muted" id="weights-note">${esc(WEIGHTS_NOTE)}</p>`;
     $('layers').innerHTML = weightsTable(r.summary);
-    $('layers-box').hidden = false;
-    return;
-  }
-  if (!r || r.kind !== 'inspected') return;
+  } else if (r?.kind === 'inspected') {
+    $('model-summary').innerHTML = summaryTable(r.view);
+    $('layers').innerHTML = layerTable(r.view.rows);
+  } else return;
   modelFile = file;
-  $('model-summary').innerHTML = summaryTable(r.view);
-  $('layers').innerHTML = layerTable(r.view);
+  setCheckpointMode(r.kind === 'weights');
   $('layers-box').hidden = false;
   $('compress-view').hidden = false;
   $('data-view').hidden = false;
@@ -124,13 +123,17 @@ async function openModel(file: File): Promise<void> {
   $('prune-result').innerHTML = $('val-result').innerHTML = $('bench-result').innerHTML = '';
 }
 
-function pruneView(s: PruneSummary): string {
-  const rows: [string, string][] = [['policy', esc(s.policy)], [s.int8 ? 'file bytes' : s.macs ? 'params' : 'non-zero weights', `${fmt(s.params.before)} → <span id="params-after" data-value="${s.params.after}">${fmt(s.params.after)}</span>`]];
-  if (s.macs) rows.push(['MACs', `${fmt(s.macs.before)} → <span id="macs-after" data-value="${s.macs.after}">${fmt(s.macs.after)}</span>`]);
-  if (s.int8) rows.push(['INT8', `${s.int8.layers} layers quantized (weights int8 per channel, activations uint8, ${s.int8.method} on ${s.int8.images} images); ${s.int8.float} kept float`]);
-  if (s.sparsity) rows.push(['sparsity of prunable weights', `${pct(s.sparsity.before)} → <span id="sparsity-after">${pct(s.sparsity.after)}</span>`]);
-  rows.push(['file', `${esc(s.name)} (${mb(s.bytes)})`], ['time', `${s.seconds.toFixed(2)} s`]);
-  return `<h3>Before → after</h3><table class="kv" id="prune-summary">${rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join('')}</table><details><summary>Layers after</summary>${layerTable(s.after)}</details>`;
+/** Send the ONNX twin of the dropped checkpoint (or of the compressed one) to the worker. */
+async function openTwin(slot: TwinSlot, file: File): Promise<void> {
+  if (file.size > MAX_MODEL_BYTES) { showError(tooBig(file)); return; }
+  const r = await busy('reading ONNX twin', () => call({ kind: 'twin', slot, name: file.name, file }));
+  if (r?.kind !== 'twin') return;
+  twinFiles[slot] = file;
+  const t = r.view.report.totals;
+  $(`twin-${slot}`).innerHTML = `${esc(r.view.name)}: <span class="twin-layers">${fmt(t.layers)}</span> layers, ${fmt(t.weightParams)} weights, ${pct(t.sparsity)} zero`;
+  $('twin-warnings').innerHTML = r.warnings.map(esc).join('<br>');
+  $('twin-warnings').hidden = r.warnings.length === 0;
+  $('val-result').innerHTML = $('bench-result').innerHTML = '';
 }
 
 function num(id: string): number | undefined {
@@ -146,31 +149,14 @@ async function runPrune(): Promise<void> {
   };
   const r = await busy('compressing', () => call({ kind: 'prune', settings, images: dataFiles }));
   if (!r || r.kind !== 'pruned') return;
+  // The worker dropped the twin of the previous compressed checkpoint, and its results.
+  if (r.summary.checkpointNote) { clearTwin('candidate'); $('val-result').innerHTML = $('bench-result').innerHTML = ''; }
   pruned = { summary: r.summary, model: r.model };
   $('prune-result').innerHTML = pruneView(r.summary);
   $('download-view').hidden = false;
 }
 
-function metricsRow(label: string, m: ValMetrics): string {
-  return `<tr data-model="${esc(label)}" data-map50="${m.map50}" data-map5095="${m.map5095}" data-precision="${m.precision}" data-recall="${m.recall}"><td>${esc(label)}</td><td class="n">${m.precision.toFixed(4)}</td><td class="n">${m.recall.toFixed(4)}</td><td class="n map50">${m.map50.toFixed(4)}</td><td class="n">${m.map5095.toFixed(4)}</td></tr>`;
-}
-
-function valView(s: ValSummary): string {
-  const head = '<tr><th>model</th><th class="n">P</th><th class="n">R</th><th class="n">mAP50</th><th class="n">mAP50-95</th></tr>';
-  const perClass = s.base.perClass.map((c, i) => {
-    const cc = s.candidate?.perClass[i];
-    return `<tr><td>${esc(c.name)}</td><td class="n">${c.images}</td><td class="n">${c.instances}</td><td class="n">${c.map50.toFixed(3)}</td><td class="n">${c.map5095.toFixed(3)}</td>${cc ? `<td class="n">${cc.map50.toFixed(3)}</td><td class="n">${cc.map5095.toFixed(3)}</td>` : ''}</tr>`;
-  }).join('');
-  const warn = s.warnings.length ? `<p class="muted">${s.warnings.map(esc).join('<br>')}</p>` : '';
-  return `<h3>Accuracy on ${s.images} images (${s.instances} boxes)</h3><table id="val-table">${head}${metricsRow('original', s.base)}${s.candidate ? metricsRow('compressed', s.candidate) : ''}</table>${warn}
-  <details><summary>Per class</summary><table><tr><th>class</th><th class="n">images</th><th class="n">boxes</th><th class="n">mAP50</th><th class="n">mAP50-95</th>${s.candidate ? '<th class="n">mAP50 (compressed)</th><th class="n">mAP50-95 (compressed)</th>' : ''}</tr>${perClass}</table></details>
-  <p class="muted">${s.imagesPerSecond.toFixed(2)} images/s (${s.seconds.toFixed(1)} s); per image: decode + letterbox ${s.speed.preprocessMs.toFixed(1)} ms, inference ${s.speed.inferenceMs.toFixed(1)} ms, postprocess ${s.speed.postprocessMs.toFixed(1)} ms</p>`;
-}
-
-function benchView(s: BenchSummary): string {
-  const row = (l: string, v: { medianMs: number; p90Ms: number }) => `<tr><td>${l}</td><td class="n">${v.medianMs.toFixed(2)}</td><td class="n">${v.p90Ms.toFixed(2)}</td></tr>`;
-  return `<h3>Latency (WebAssembly, ${s.threads} thread${s.threads > 1 ? 's' : ''})</h3><table id="bench-table"><tr><th>model</th><th class="n">median ms</th><th class="n">p90 ms</th></tr>${row('original', s.base)}${s.candidate ? row('compressed', s.candidate) : ''}</table>${s.verdict ? `<p>${esc(s.verdict)}</p>` : ''}`;
-}
+const stemOf = (name: string): string => name.replace(/\.(onnx|pth?|safetensors)$/i, '');
 
 function download(name: string, data: BlobPart, type: string): void {
   const url = URL.createObjectURL(new Blob([data], { type }));
@@ -229,6 +215,9 @@ function wire(): void {
   dropZone('model-drop', (files) => { if (files[0]) void openModel(files[0].file); });
   $<HTMLInputElement>('data-input').addEventListener('change', (e) => setData(inputFiles(e.target as HTMLInputElement)));
   dropZone('data-drop', setData);
+  for (const slot of ['base', 'candidate'] as const) {
+    $<HTMLInputElement>(`twin-${slot}-input`).addEventListener('change', (e) => { const f = (e.target as HTMLInputElement).files?.[0]; if (f) void openTwin(slot, f); });
+  }
   $('prune-form').addEventListener('submit', (e) => { e.preventDefault(); void runPrune(); });
   $('run-val').addEventListener('click', async () => {
     const r = await busy('validating', () => call({ kind: 'val', files: dataFiles }));
@@ -248,13 +237,14 @@ function wire(): void {
     // away is queued behind the reload of the model.
     startWorker().catch(showError);
     if (modelFile) call({ kind: 'inspect', name: modelFile.name, file: modelFile }).catch(showError);
+    for (const [slot, file] of Object.entries(twinFiles) as [TwinSlot, File][]) call({ kind: 'twin', slot, name: file.name, file }).catch(showError);
   });
   $('dl-model').addEventListener('click', () => { if (pruned) download(pruned.summary.name, pruned.model, 'application/octet-stream'); });
-  $('dl-json').addEventListener('click', () => { if (pruned) download(pruned.summary.name.replace(/\.onnx$/, '.json'), JSON.stringify(pruned.summary.json, null, 2), 'application/json'); });
+  $('dl-json').addEventListener('click', () => { if (pruned) download(`${stemOf(pruned.summary.name)}.json`, JSON.stringify(pruned.summary.json, null, 2), 'application/json'); });
   const report = async (kind: 'html' | 'json') => {
     const r = await busy('report', () => call({ kind: 'report' }));
     if (r?.kind !== 'report' || !pruned) return;
-    const stem = pruned.summary.name.replace(/\.onnx$/, '');
+    const stem = stemOf(pruned.summary.name);
     if (kind === 'html') download(`${stem}-report.html`, r.html, 'text/html');
     else download(`${stem}-report.json`, JSON.stringify(r.json, null, 2), 'application/json');
   };

@@ -23,11 +23,15 @@ export interface PruneSettings {
   calibImages?: number;
 }
 
+export type TwinSlot = 'base' | 'candidate';
+
 export interface DroppedFile { path: string; file: File }
 
 export type Request =
   | { id: number; kind: 'init'; wasmBase: string; threads: number }
   | { id: number; kind: 'inspect'; name: string; file: File }
+  /** The ONNX export ("twin") of the dropped checkpoint (`base`) or of the compressed one (`candidate`), for val and bench. */
+  | { id: number; kind: 'twin'; slot: TwinSlot; name: string; file: File }
   | { id: number; kind: 'prune'; settings: PruneSettings; images: DroppedFile[] }
   | { id: number; kind: 'val'; files: DroppedFile[] }
   | { id: number; kind: 'bench'; runs: number }
@@ -38,7 +42,11 @@ export interface PruneSummary {
   params: { before: number; after: number }; macs: { before: number; after: number } | null;
   sparsity: { before: number; after: number } | null; seconds: number;
   int8?: { layers: number; float: number; method: string; images: number };
-  json: unknown; after: ModelView;
+  json: unknown;
+  /** The layer table after the cut. */
+  afterRows: LayerRow[];
+  /** A compressed checkpoint: which model object was pruned (`ema` / `model`) and how. */
+  checkpointNote?: string;
 }
 
 export interface ValSummary {
@@ -56,9 +64,10 @@ export type Reply =
   | { id: number; kind: 'error'; name: string; message: string }
   | { id: number; kind: 'ready'; threads: number; isolated: boolean }
   | { id: number; kind: 'inspected'; view: ModelView }
-  /** A `.pt`/`.pth`/`.safetensors` file: summary only (compress and validate need an ONNX export). */
+  /** A `.pt`/`.pth`/`.safetensors` file: its summary (it is compressed in place; validation runs its ONNX twin). */
   | { id: number; kind: 'weights'; summary: WeightsSummary }
   | { id: number; kind: 'pruned'; summary: PruneSummary; model: Blob }
+  | { id: number; kind: 'twin'; slot: TwinSlot; view: ModelView; warnings: string[] }
   | { id: number; kind: 'validated'; summary: ValSummary }
   | { id: number; kind: 'benched'; summary: BenchSummary }
   | { id: number; kind: 'report'; html: string; json: ComparisonReport };

@@ -42,4 +42,4 @@ export function weightsTable(s: WeightsSummary): string {
   return `<table id="module-table"><tr><th>module path</th><th>class</th><th class="n">own params</th><th class="n">own buffers</th></tr>${body}</table>`;
 }
 
-export const WEIGHTS_NOTE = 'Compressing and validating in the page need an ONNX model: export the checkpoint (yolo export format=onnx) and drop the .onnx, or prune the checkpoint with the CLI (prunekit prune).';
+export const WEIGHTS_NOTE = 'Compress zeroes weights of the checkpoint itself, as prunekit prune best.pt -o best-pruned.pt does (same bytes). Structured pruning and INT8 need an ONNX graph: export the checkpoint (yolo export format=onnx) and drop the .onnx. Validation and benchmarks run the ONNX export (step 3).';

@@ -11,6 +11,15 @@ export type WeightsSummary = (Omit<CheckpointSummary, 'tree'> & { tree: Omit<Mod
 
 export const isWeightsName = (name: string): boolean => /\.(pt|pth|safetensors)$/i.test(name);
 
+/** The checkpoint's class names in index order (Ultralytics `names`), or undefined. */
+export function weightsClassNames(s: WeightsSummary): string[] | undefined {
+  if (s.format === 'safetensors' || !s.ultralytics.names) return undefined;
+  const entries = Object.entries(s.ultralytics.names);
+  if (entries.length === 0) return undefined;
+  const n = Math.max(...entries.map(([i]) => Number(i))) + 1;
+  return Array.from({ length: n }, (_, i) => s.ultralytics.names![String(i)] ?? `class_${i}`);
+}
+
 /** Summarise a dropped weights file, never executing its pickle. */
 export function summarizeWeights(name: string, bytes: Uint8Array): WeightsSummary {
   if (/\.safetensors$/i.test(name)) return summarizeSafetensors(bytes, name);

@@ -27,12 +27,17 @@ import { browserDataset } from './dataset.js';
 import { decodeDropped } from './edges/decode-image.js';
 import { configureOrtWeb, defaultBackend } from './edges/ort-web.js';
 import { calibrationFromImages } from './calibration.js';
-import { isWeightsName, summarizeWeights } from './weights.js';
-import type { BenchSummary, LayerRow, ModelView, PruneSummary, Reply, Request, ValMetrics, ValSummary } from './protocol.js';
+import { isWeightsName, summarizeWeights, weightsClassNames } from './weights.js';
+import { checkpointRows, pruneHeldWeights, twinWarnings, type HeldWeights } from './checkpoint-job.js';
+import type { BenchSummary, LayerRow, ModelView, PruneSummary, Reply, Request, TwinSlot, ValMetrics, ValSummary } from './protocol.js';
 
 interface Held { name: string; bytes: Uint8Array; model: OnnxModel }
+/** The ONNX model (dropped, or the checkpoint's ONNX twin) and the compressed one (or the compressed checkpoint's twin). */
 let base: Held | undefined;
 let candidate: Held | undefined;
+/** A dropped checkpoint, and the zero weights of its layers after the last prune (to check the compressed twin). */
+let weights: HeldWeights | undefined;
+let weightsZeroed: number | undefined;
 let validation: { dataset: string; base: ValidationResult; candidate: ValidationResult | null } | undefined;
 let bench: BenchResult | undefined;
 let threads = 1;
@@ -59,10 +64,12 @@ function load(name: string, bytes: Uint8Array): Held {
 }
 
 async function inspect(id: number, name: string, file: File): Promise<void> {
-  base = undefined; candidate = undefined; validation = undefined; bench = undefined;
+  base = undefined; candidate = undefined; validation = undefined; bench = undefined; weights = undefined; weightsZeroed = undefined;
   const bytes = new Uint8Array(await file.arrayBuffer());
   if (isWeightsName(name)) {
-    post({ id, kind: 'weights', summary: summarizeWeights(name, bytes) });
+    const summary = summarizeWeights(name, bytes);
+    weights = { name, bytes, names: weightsClassNames(summary) };
+    post({ id, kind: 'weights', summary });
     return;
   }
   base = load(name, bytes);
@@ -72,15 +79,47 @@ async function inspect(id: number, name: string, file: File): Promise<void> {
 const stem = (name: string) => name.replace(/\.onnx$/i, '');
 const SUFFIX = { unstructured: 'pruned', structured: 'pruned', int8: 'int8' } as const;
 
+/** The ONNX twin of the dropped checkpoint (or of its compressed version), checked against the checkpoint. */
+async function twin(id: number, slot: TwinSlot, name: string, file: File): Promise<void> {
+  if (!weights) throw new UsageError('drop the checkpoint (.pt/.safetensors) first; an .onnx model goes into the model panel');
+  if (!/\.onnx$/i.test(name)) throw new UsageError(`${name}: the twin is the ONNX export of the checkpoint (an .onnx file)`);
+  const held = load(name, new Uint8Array(await file.arrayBuffer()));
+  if (slot === 'base') base = held; else candidate = held;
+  validation = undefined; bench = undefined;
+  const v = view(name, held.bytes.length, held.model);
+  const warnings = twinWarnings(weights, { name, names: modelInfoOf(held.model, name).names, report: v.report }, slot === 'candidate' ? weightsZeroed : undefined);
+  post({ id, kind: 'twin', slot, view: v, warnings });
+}
+
+const progressOf = (id: number, stage: string) => (p: { done: number; total: number }) => post({ id, kind: 'progress', stage, done: p.done, total: p.total });
+
+/** Zero weights of the dropped checkpoint (`prunekit prune best.pt -o …`); its compressed twin, if any, is dropped. */
+function pruneWeightsJob(id: number, w: HeldWeights, s: Extract<Request, { kind: 'prune' }>['settings']): void {
+  const t0 = performance.now();
+  const preset = getPreset(s.preset);
+  const r = pruneHeldWeights(w, { mode: s.mode, preset, target: s.target }, progressOf(id, 'prune'));
+  weightsZeroed = r.result.layers.reduce((n, l) => n + l.zerosAfter, 0);
+  candidate = undefined; validation = undefined; bench = undefined;
+  const t = r.result.totals;
+  const summary: PruneSummary = {
+    name: r.name, bytes: r.bytes.length, seconds: (performance.now() - t0) / 1000,
+    policy: `preset ${preset.name}${s.target !== undefined ? `, target ${s.target}` : ''}`,
+    params: { before: t.nonZeroBefore, after: t.nonZeroAfter }, macs: null,
+    sparsity: { before: t.sparsityPrunableBefore, after: t.sparsityPrunable },
+    json: { ...r.result, modelNote: r.modelNote }, afterRows: checkpointRows(r.result), checkpointNote: r.modelNote,
+  };
+  post({ id, kind: 'pruned', summary, model: new Blob([r.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }) });
+}
+
 async function prune(id: number, req: Extract<Request, { kind: 'prune' }>): Promise<void> {
+  if (weights) return pruneWeightsJob(id, weights, req.settings);
   if (!base) throw new UsageError('drop a model first');
   const s = req.settings;
   const preset = getPreset(s.preset);
   const t0 = performance.now();
-  const progress = (stage: string) => (p: { done: number; total: number }) => post({ id, kind: 'progress', stage, done: p.done, total: p.total });
-  let bytes: Uint8Array, summary: Omit<PruneSummary, 'after' | 'name' | 'bytes' | 'seconds'>;
+  let bytes: Uint8Array, summary: Omit<PruneSummary, 'afterRows' | 'name' | 'bytes' | 'seconds'>;
   if (s.mode === 'unstructured') {
-    const r = pruneOnnxBytes(base.model, { preset, target: s.target, onProgress: progress('prune') });
+    const r = pruneOnnxBytes(base.model, { preset, target: s.target, onProgress: progressOf(id, 'prune') });
     bytes = r.bytes;
     const t = r.result.totals;
     summary = {
@@ -92,7 +131,7 @@ async function prune(id: number, req: Extract<Request, { kind: 'prune' }>): Prom
   } else if (s.mode === 'int8') {
     const info = modelInfoOf(base.model, base.name);
     const calibration = await calibrationFromImages(req.images, s.calibImages ?? 32, info);
-    const r = await quantizeStatic(base.model, calibration, { threads, onProgress: progress('calibration') });
+    const r = await quantizeStatic(base.model, calibration, { threads, onProgress: progressOf(id, 'calibration') });
     bytes = serializeOnnx(r.model);
     summary = {
       policy: `INT8 static QDQ, ${r.calibration.method} on ${r.calibration.images} images`, params: { before: base.bytes.length, after: bytes.length }, macs: null, sparsity: null,
@@ -103,7 +142,7 @@ async function prune(id: number, req: Extract<Request, { kind: 'prune' }>): Prom
     const calibration = s.calibImages ? await calibrationFromImages(req.images, s.calibImages, modelInfoOf(base.model, base.name)) : undefined;
     const r = await pruneChannelsModel(base.model, base.name, {
       preset, ratio: s.ratio, target: s.target, targetKind: 'params', roundTo: 16, norm: 'l1', compensate: true, scope: 'group',
-      calibration, threads, onProgress: progress('calibration'),
+      calibration, threads, onProgress: progressOf(id, 'calibration'),
     });
     bytes = r.bytes;
     const { model: _m, graph: _g, bytes: _b, ...json } = r;
@@ -111,7 +150,7 @@ async function prune(id: number, req: Extract<Request, { kind: 'prune' }>): Prom
   }
   candidate = load(`${stem(base.name)}-${SUFFIX[s.mode]}.onnx`, bytes);
   validation = undefined; bench = undefined;
-  const out: PruneSummary = { ...summary, name: candidate.name, bytes: bytes.length, seconds: (performance.now() - t0) / 1000, after: view(candidate.name, bytes.length, candidate.model) };
+  const out: PruneSummary = { ...summary, name: candidate.name, bytes: bytes.length, seconds: (performance.now() - t0) / 1000, afterRows: view(candidate.name, bytes.length, candidate.model).rows };
   // A Blob lives outside the JavaScript heap and is passed by reference: no third copy of the model.
   post({ id, kind: 'pruned', summary: out, model: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }) });
 }
@@ -134,8 +173,15 @@ async function validateOne(id: number, held: Held, files: Extract<Request, { kin
   }, { threads, onProgress: (p) => post({ id, kind: 'progress', stage, done: p.done, total: p.total }) });
 }
 
+/** Validation and bench run ONNX models: for a checkpoint, its twin. */
+function needOnnx(): Held {
+  if (base) return base;
+  if (weights) throw new UsageError(`${weights.name}: a PyTorch checkpoint cannot run in the browser (onnxruntime-web runs ONNX); drop its ONNX export as the twin to validate and benchmark`);
+  throw new UsageError('drop a model first');
+}
+
 async function val(id: number, files: Extract<Request, { kind: 'val' }>['files']): Promise<void> {
-  if (!base) throw new UsageError('drop a model first');
+  const base = needOnnx();
   const t0 = performance.now();
   const vb = await validateOne(id, base, files, `validate ${base.name}`);
   const vc = candidate ? await validateOne(id, candidate, files, `validate ${candidate.name}`) : null;
@@ -149,7 +195,7 @@ async function val(id: number, files: Extract<Request, { kind: 'val' }>['files']
 }
 
 async function runBench(id: number, runs: number): Promise<void> {
-  if (!base) throw new UsageError('drop a model first');
+  const base = needOnnx();
   const models = [base, ...(candidate ? [candidate] : [])].map((h) => ({ label: h.name, path: h.name, source: h.bytes, fileBytes: h.bytes.length }));
   const mem = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
   bench = await benchmarkSources(models, { threads, warmup: 5, runs }, {
@@ -168,7 +214,9 @@ async function runBench(id: number, runs: number): Promise<void> {
 }
 
 function report(id: number): void {
-  if (!base || !candidate) throw new UsageError('compress the model first: the report compares the original with the compressed model');
+  if (!base || !candidate) {
+    throw new UsageError(weights ? 'the report compares two ONNX models: drop the ONNX exports of the checkpoint and of the compressed checkpoint (the twins)' : 'compress the model first: the report compares the original with the compressed model');
+  }
   const layersB = listLayers(base.model), layersC = listLayers(candidate.model);
   const metrics = (r: ValidationResult | null | undefined): DetectionMetrics | undefined => r?.metrics;
   const vb = metrics(validation?.base), vc = metrics(validation?.candidate);
@@ -195,6 +243,7 @@ async function handle(req: Request): Promise<void> {
       return;
     }
     case 'inspect': return inspect(req.id, req.name, req.file);
+    case 'twin': return twin(req.id, req.slot, req.name, req.file);
     case 'prune': return prune(req.id, req);
     case 'val': return val(req.id, req.files);
     case 'bench': return runBench(req.id, req.runs);

@@ -11,6 +11,6 @@ export { shallowCopy } from './proto-util.js';
 export { ONNX_DTYPE, DTYPE_ONNX, onnxDTypeName } from './dtypes.js';
 export { inFile } from './errors.js';
 export { attrInt, attrInts, attrString, makeNode, makeTensor, int64Tensor, makeValueInfo } from './build.js';
-export { metadataEntryBytes, nextProvenanceKey, readProvenance, PROVENANCE_KEY, PRUNEKIT_VERSION } from './provenance.js';
+export { concatChunks, metadataEntryBytes, nextProvenanceKey, readProvenance, serializeWithMetadata, PROVENANCE_KEY, PRUNEKIT_VERSION } from './provenance.js';
 export { countStoredNonZero, toSparseTensor, toDenseTensor, withDenseInitializers, denseProtoBytes, sparseProtoBytes } from './sparse.js';
 export type { ZeroCount } from './sparse.js';

@@ -9,9 +9,9 @@ import { create } from '@bufbuild/protobuf';
 import { StringStringEntryProtoSchema, type ModelProto } from 'onnx-buf';
 import { FileError, ModelFormatError, fsProblem, isNotFound } from '../../core/errors.js';
 import { checkOutputs, writeFileAtomic } from '../files/index.js';
-import { parseOnnx, serializeOnnx, serializeOnnxChunks, withProto, type OnnxModel } from './model.js';
+import { parseOnnx, serializeOnnx, withProto, type OnnxModel } from './model.js';
 import { shallowCopy } from './proto-util.js';
-import { metadataEntryBytes } from './provenance.js';
+import { serializeWithMetadata } from './provenance.js';
 import { isExternal, readTensor, withValues, type ExternalReader } from './tensor.js';
 
 /** Protobuf's hard limit for a single message. */
@@ -164,33 +164,28 @@ export async function saveOnnx(model: OnnxModel, file: string, options: SaveOpti
   const force = options.force;
   await checkOutputs([{ path: file }], { force });
   const extra = options.metadata ?? [];
-  let inline = inlineExternal(model);
+  const inline = inlineExternal(model);
   let location = options.externalData;
-  let bytes: Uint8Array | undefined;
-  if (!location && inline.patches && inline.source) {
-    // Value edits only: the source with patched ranges, written without assembling a copy.
-    const chunks = [...serializeOnnxChunks(inline), ...extra.map((m) => metadataEntryBytes(m.key, m.value))];
-    const bytes = await writeFileAtomic(file, chunks, { force });
-    return { path: file, bytes };
+  if (!location) {
+    // Inline: exactly the bytes the in-memory writers produce (value-patched source streamed without a copy).
+    const chunks = serializeWithMetadata(inline, extra);
+    if (chunks.reduce((n, c) => n + c.length, 0) <= PROTOBUF_LIMIT) {
+      const bytes = await writeFileAtomic(file, chunks, { force });
+      return { path: file, bytes };
+    }
+    location = `${path.basename(file)}.data`;
   }
+  let withExtra = inline;
   if (extra.length > 0) {
-    const proto = shallowCopy(inline.proto);
-    proto.metadataProps = [...proto.metadataProps, ...extra.map((m) => create(StringStringEntryProtoSchema, m))];
-    inline = withProto(inline, proto);
+    const p = shallowCopy(inline.proto);
+    p.metadataProps = [...p.metadataProps, ...extra.map((m) => create(StringStringEntryProtoSchema, m))];
+    withExtra = withProto(inline, p);
   }
-  if (!location) {
-    bytes = serializeOnnx(inline);
-    if (bytes.length > PROTOBUF_LIMIT) location = `${path.basename(file)}.data`;
-  }
-  if (!location) {
-    await writeFileAtomic(file, bytes!, { force });
-    return { path: file, bytes: bytes!.length };
-  }
-  const { proto, data } = externalise(inline.proto, location, options.externalThreshold ?? 1024);
+  const { proto, data } = externalise(withExtra.proto, location, options.externalThreshold ?? 1024);
   const dataPath = path.resolve(path.dirname(file), location);
   await checkOutputs([{ path: dataPath }], { force });
   await writeFileAtomic(dataPath, data, { force });
-  const modelBytes = serializeOnnx(withProto(inline, proto));
+  const modelBytes = serializeOnnx(withProto(withExtra, proto));
   await writeFileAtomic(file, modelBytes, { force });
   return { path: file, bytes: modelBytes.length, externalDataPath: dataPath, externalDataBytes: data.length };
 }

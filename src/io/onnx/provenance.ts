@@ -1,36 +1,25 @@
 /**
- * Provenance in ONNX `metadata_props`: one entry `prunekit` (JSON: tool version, command settings, result) per
- * prunekit edit; a model edited again gets `prunekit.2`, `prunekit.3`, … so every step stays on record.
+ * Provenance in ONNX `metadata_props` (records: core/provenance.ts): one entry per prunekit edit, keys
+ * `prunekit`, `prunekit.2`, …
  * Because a repeated protobuf field may continue anywhere in a message, an entry can be appended after the
  * unchanged model bytes (see {@link metadataEntryBytes}), which keeps the streaming writers streaming.
  */
-import type { ModelProto } from 'onnx-buf';
+import { create } from '@bufbuild/protobuf';
+import { StringStringEntryProtoSchema, type ModelProto } from 'onnx-buf';
+import { serializeOnnx, serializeOnnxChunks, withProto, type OnnxModel } from './model.js';
+import { shallowCopy } from './proto-util.js';
+import { isProvenanceKey, nextProvenanceKeyAmong, parseProvenanceValue } from '../../core/provenance.js';
 
-/** The prefix of prunekit's provenance keys. */
-export const PROVENANCE_KEY = 'prunekit';
-
-/** The version of prunekit written into provenance records. */
-export const PRUNEKIT_VERSION = '0.1.0';
+export { PROVENANCE_KEY, PRUNEKIT_VERSION } from '../../core/provenance.js';
 
 /** The next free provenance key of a model: `prunekit`, else `prunekit.2`, `prunekit.3`, … */
 export function nextProvenanceKey(proto: Pick<ModelProto, 'metadataProps'>): string {
-  const taken = new Set(proto.metadataProps.map((p) => p.key));
-  if (!taken.has(PROVENANCE_KEY)) return PROVENANCE_KEY;
-  let n = 2;
-  while (taken.has(`${PROVENANCE_KEY}.${n}`)) n++;
-  return `${PROVENANCE_KEY}.${n}`;
+  return nextProvenanceKeyAmong(proto.metadataProps.map((p) => p.key));
 }
 
 /** The provenance records of a model, in the order written, parsed (a value that is not JSON stays a string). */
 export function readProvenance(proto: Pick<ModelProto, 'metadataProps'>): Array<{ key: string; record: unknown }> {
-  const keyRe = new RegExp(`^${PROVENANCE_KEY}(\\.\\d+)?$`);
-  return proto.metadataProps.filter((p) => keyRe.test(p.key)).map((p) => {
-    try {
-      return { key: p.key, record: JSON.parse(p.value) as unknown };
-    } catch {
-      return { key: p.key, record: p.value };
-    }
-  });
+  return proto.metadataProps.filter((p) => isProvenanceKey(p.key)).map((p) => ({ key: p.key, record: parseProvenanceValue(p.value) }));
 }
 
 function varint(n: number): number[] {
@@ -60,4 +49,27 @@ export function metadataEntryBytes(key: string, value: string): Uint8Array {
   entry.set(k);
   entry.set(v, k.length);
   return lengthDelimited(14, entry);
+}
+
+/**
+ * The file bytes of `model` with extra `metadata_props` entries, as chunks to concatenate (views, no copy of a
+ * source): a value-patched model is its patched source with the entries appended (see {@link metadataEntryBytes});
+ * any other model gets the entries added to its proto, then serialised. Both the file writer (saveOnnx) and the
+ * in-memory prunes use this, so they write the same bytes.
+ */
+export function serializeWithMetadata(model: OnnxModel, entries: ReadonlyArray<{ key: string; value: string }>): Uint8Array[] {
+  if (model.source && model.patches) return [...serializeOnnxChunks(model), ...entries.map((m) => metadataEntryBytes(m.key, m.value))];
+  if (entries.length === 0) return [serializeOnnx(model)];
+  const proto = shallowCopy(model.proto);
+  proto.metadataProps = [...proto.metadataProps, ...entries.map((m) => create(StringStringEntryProtoSchema, m))];
+  return [serializeOnnx(withProto(model, proto))];
+}
+
+/** Concatenate chunks into one buffer (one chunk: returned as is). */
+export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of chunks) { out.set(c, o); o += c.length; }
+  return out;
 }

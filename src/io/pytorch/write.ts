@@ -10,6 +10,8 @@ import { readCheckpoint, storageEntry, type PtCheckpoint } from './checkpoint.js
 import { selectModel, selectedStateDict } from './modules.js';
 import { dtypeOfStorage, isContiguous, storageIndices } from './tensors.js';
 import { updateEntryCrcs } from './zip-patch.js';
+import { appendStoredEntry } from './zip-append.js';
+import { readZip } from './zip.js';
 
 /** New values for a tensor: float32 values (converted to the storage dtype), or a tensor of the storage dtype. */
 export type TensorValues = Float32Array | Tensor;
@@ -19,6 +21,8 @@ export interface WriteCheckpointOptions {
   label?: string;
   /** An already parsed checkpoint of `bytes` (saves re-parsing). */
   checkpoint?: PtCheckpoint;
+  /** A stored entry to add (e.g. prunekit's provenance record), named inside the archive folder. */
+  addEntry?: { name: string; data: Uint8Array };
 }
 
 type NumArray = { [i: number]: number; length: number };
@@ -56,8 +60,11 @@ export function writeCheckpointWithWeights(bytes: Uint8Array, updates: ReadonlyM
   const label = options.label ?? 'checkpoint';
   const ckpt = options.checkpoint ?? readCheckpoint(bytes, label);
   const entries = new Map(selectedStateDict(selectModel(ckpt.root, label), label).map((e) => [e.name, e.ref]));
-  // One copy of the file; new values go straight into its storage entries, then their CRCs are recomputed.
-  const out = new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
+  // One copy of the file (with the added entry, which moves no existing one); new values go straight into its
+  // storage entries, then their CRCs are recomputed.
+  const add = options.addEntry;
+  const out = add ? appendStoredEntry(bytes, ckpt.zip, `${ckpt.archiveName ? `${ckpt.archiveName}/` : ''}${add.name}`, add.data, label) : new Uint8Array(bytes);
+  const zip = add ? readZip(out, label) : ckpt.zip;
   const changed = new Set<string>();
   for (const [key, values] of updates) {
     const ref = entries.get(key);
@@ -79,6 +86,6 @@ export function writeCheckpointWithWeights(bytes: Uint8Array, updates: ReadonlyM
     }
     writeValues(dtype, target, storageIndices(ref), values, key);
   }
-  updateEntryCrcs(out, ckpt.zip, changed, label);
+  updateEntryCrcs(out, zip, changed, label);
   return out;
 }

@@ -29,6 +29,9 @@ export interface ZipArchive {
   readonly byName: ReadonlyMap<string, ZipEntry>;
   /** Offset of the end-of-central-directory record. */
   readonly eocdOffset: number;
+  /** Offset and length of the central directory. */
+  readonly cdOffset: number;
+  readonly cdSize: number;
 }
 
 const SIG_LOCAL = 0x04034b50;
@@ -121,7 +124,7 @@ export function readZip(bytes: Uint8Array, label: string): ZipArchive {
     byName.set(name, entry);
     p = end;
   }
-  return { entries, byName, eocdOffset: eocd };
+  return { entries, byName, eocdOffset: eocd, cdOffset, cdSize };
 }
 
 /** The bytes of a stored entry, as a view into `bytes` (no copy). */

@@ -1,5 +1,6 @@
 /** `inspect` for safetensors: metadata, tensor count, parameters by dtype. No module classes in this format. */
 import { numel, type DType } from '../../core/dtype.js';
+import { isProvenanceKey, parseProvenanceValue } from '../../core/provenance.js';
 import { readSafetensors } from './format.js';
 
 export interface SafetensorsSummary {
@@ -7,6 +8,8 @@ export interface SafetensorsSummary {
   bytes: number;
   format: 'safetensors';
   metadata: Record<string, string> | undefined;
+  /** prunekit's records of how the file was made (`__metadata__` keys `prunekit`, `prunekit.2`, …). */
+  provenance: Array<{ key: string; record: unknown }>;
   tensors: number;
   parameters: { total: number; byDType: Partial<Record<DType | 'unknown', number>> };
   /** Top-level name prefixes (`model.0`, `model.1`...) with their tensor counts, in file order. */
@@ -32,7 +35,9 @@ export function summarizeSafetensors(bytes: Uint8Array, file = 'safetensors'): S
     prefixes.set(prefix, p);
   }
   return {
-    file, bytes: bytes.length, format: 'safetensors', metadata: st.metadata, tensors: st.entries.length,
+    file, bytes: bytes.length, format: 'safetensors', metadata: st.metadata,
+    provenance: Object.entries(st.metadata ?? {}).filter(([k]) => isProvenanceKey(k)).map(([key, v]) => ({ key, record: parseProvenanceValue(v) })),
+    tensors: st.entries.length,
     parameters: { total, byDType }, prefixes: [...prefixes.values()],
     note: 'safetensors holds tensors only: no module classes (prune by name rules)',
   };

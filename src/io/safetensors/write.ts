@@ -2,7 +2,7 @@
 import { BYTES_PER_ELEMENT, bytesOf, numel, viewAs, type Tensor } from '../../core/dtype.js';
 import { UsageError } from '../../core/errors.js';
 import { floatToBf16, floatToHalf } from '../../core/half.js';
-import { DTYPE_CODES, readSafetensors } from './format.js';
+import { DTYPE_CODES, readSafetensors, type SafetensorsFile } from './format.js';
 
 export interface NamedTensorInput {
   name: string;
@@ -43,12 +43,14 @@ export function encodeSafetensors(tensors: readonly NamedTensorInput[], metadata
 
 /**
  * A copy of `bytes` with new values for the named tensors (float32 values converted to the stored dtype, or a
- * tensor of the stored dtype). Header and every other byte are unchanged.
+ * tensor of the stored dtype). Without `metadata`, header and every other byte are unchanged; with it, the
+ * entries are added to the header's `__metadata__` (the header is re-written, compact, padded to 8 bytes; tensor
+ * order and data unchanged).
  */
-export function writeSafetensorsWithWeights(bytes: Uint8Array, updates: ReadonlyMap<string, Float32Array | Tensor>, label = 'safetensors'): Uint8Array {
-  const file = readSafetensors(bytes, label);
-  const out = new Uint8Array(bytes.length);
-  out.set(bytes);
+export function writeSafetensorsWithWeights(bytes: Uint8Array, updates: ReadonlyMap<string, Float32Array | Tensor>, label = 'safetensors', metadata?: Readonly<Record<string, string>>): Uint8Array {
+  const file0 = readSafetensors(bytes, label);
+  const out = metadata ? withMetadata(file0, metadata) : new Uint8Array(bytes); // a copy (Buffer#slice would be a view)
+  const file = metadata ? readSafetensors(out, label) : file0;
   for (const [name, values] of updates) {
     const e = file.byName.get(name);
     if (!e) throw new UsageError(`${label}: no tensor ${name}`, name);
@@ -70,5 +72,23 @@ export function writeSafetensorsWithWeights(bytes: Uint8Array, updates: Readonly
     const written = bytesOf(dst as unknown as Uint8Array);
     if (written.buffer !== target.buffer) target.set(written);
   }
+  return out;
+}
+
+/** The file with `extra` merged into its header's `__metadata__` (data section copied as is). */
+function withMetadata(file: SafetensorsFile, extra: Readonly<Record<string, string>>): Uint8Array {
+  const header = JSON.parse(new TextDecoder().decode(file.bytes.subarray(8, file.dataOffset))) as Record<string, unknown>;
+  const { __metadata__: _old, ...tensors } = header;
+  const json = JSON.stringify({ __metadata__: { ...file.metadata, ...extra }, ...tensors });
+  let head = new TextEncoder().encode(json);
+  const pad = (8 - (head.length % 8)) % 8;
+  if (pad) head = new TextEncoder().encode(json + ' '.repeat(pad));
+  const data = file.bytes.subarray(file.dataOffset);
+  const out = new Uint8Array(8 + head.length + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, head.length % 2 ** 32, true);
+  view.setUint32(4, Math.floor(head.length / 2 ** 32), true);
+  out.set(head, 8);
+  out.set(data, 8 + head.length);
   return out;
 }

@@ -43,7 +43,7 @@ export async function pruneChannelsFile(input: string, output: string | undefine
   const { bytes: _bytes, ...result } = await pruneChannelsModel(model, input, { ...options, preset, classSources });
   let out: StructuredFileResult['files']['output'];
   if (!options.dryRun && output !== undefined) {
-    const saved = await saveOnnx(result.model, output, { force: options.force });
+    const saved = await saveOnnx(result.model, output, { force: options.force, metadata: result.provenance ? [result.provenance] : undefined });
     out = { path: saved.path, bytes: saved.bytes + (saved.externalDataBytes ?? 0), modelBytes: saved.bytes };
   }
   return { ...result, files: { input: { path: input, bytes: inputBytes }, output: out } };

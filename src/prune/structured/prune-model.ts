@@ -11,9 +11,11 @@ import type { ClassSource } from '../../graph/class-source.js';
 import { listLayers } from '../../graph/inventory.js';
 import { indexGraph } from '../../graph/onnx-graph.js';
 import { serializeOnnx, type OnnxModel } from '../../io/onnx/model.js';
+import { concatChunks, serializeWithMetadata } from '../../io/onnx/provenance.js';
 import type { ActivationProgress } from '../../runtime/activations.js';
 import type { Preset } from '../preset.js';
 import { planPrune } from '../prune.js';
+import { onnxProvenance, type ProvenanceEntry } from '../provenance.js';
 import { verifyModel, type VerifyResult } from '../verify.js';
 import { pruneCalibrated, type CalibrationInfo, type CalibrationSource } from './calibrate.js';
 import { checkStructuredOptions, pruneChannels, type StructuredOptions, type StructuredResult } from './prune-channels.js';
@@ -46,8 +48,10 @@ export interface StructuredModelResult extends StructuredResult {
   calibration: CalibrationInfo | undefined;
   consistency: { ok: boolean; violations: string[] };
   seconds: { prune: number; verify: number; calibrate: number };
-  /** The pruned model's file bytes (serialised once, also what was verified). */
+  /** The pruned model's file bytes with its provenance record (serialised once, also what was verified). */
   bytes: Uint8Array;
+  /** The record in `bytes` (`metadata_props`); undefined when nothing changed. Writers of `model` add it. */
+  provenance: ProvenanceEntry | undefined;
 }
 
 /** The policy line and the per-root ratio of the options. */
@@ -78,7 +82,12 @@ export async function pruneChannelsModel(model: OnnxModel, label: string, option
     throw new UnsupportedOpError(`${label}: structured pruning produced an inconsistent graph (${consistency.violations[0]}); nothing was written — please report this model`, label);
   }
   let verify: VerifyResult | undefined;
-  const bytes = serializeOnnx(result.model);
+  const { params: p, macs: m, channels } = result.report;
+  const provenance = changed ? onnxProvenance(model, {
+    command: 'prune', mode: 'structured', policy, roundTo: options.roundTo, calibrated: calib?.info.images,
+    result: { params: { before: p.before, after: p.after }, macs: { before: m.before, after: m.after }, channels },
+  }) : undefined;
+  const bytes = concatChunks(serializeWithMetadata(result.model, provenance ? [provenance] : []));
   if (changed) {
     try {
       verify = await verifyModel(bytes, { ...(options.compare ? { original: model.source ?? serializeOnnx(model) } : {}), feeds: options.feeds, inputLabel: options.inputLabel });
@@ -89,7 +98,7 @@ export async function pruneChannelsModel(model: OnnxModel, label: string, option
   }
   const t2 = performance.now();
   return {
-    ...result, policy, verify, consistency, calibration: calib?.info, bytes,
+    ...result, policy, verify, consistency, calibration: calib?.info, bytes, provenance,
     seconds: { prune: calib ? calib.info.seconds.prune : (t1 - t0) / 1000, verify: (t2 - t1) / 1000, calibrate: calib ? (t1 - t0) / 1000 - calib.info.seconds.prune : 0 },
   };
 }
