@@ -65,6 +65,7 @@ const allMethods: Method[] = [
   { name: 'global LAMP (today)', options: { scope: 'global', criterion: 'lamp' }, calib: false },
   { name: '--calib obs (exact refit)', options: { dataCriterion: 'obs' }, calib: true },
   { name: '--calib wanda (exact refit)', options: { dataCriterion: 'wanda' }, calib: true },
+  { name: '--calib obs --scope global (data allocation)', options: { dataCriterion: 'obs', scope: 'global', criterion: 'lamp' }, calib: true },
 ];
 const methods = allMethods.filter((_, i) => !onlyMethods || onlyMethods.includes(String(i)));
 const result: Record<string, unknown> = { model: 'LeYOLONano-640.onnx', calibration: 'coco128 images 1-32 (sorted)', validation: 'coco128 images 33-128 (sorted)', threads, cpus: os.cpus().length };
@@ -76,7 +77,7 @@ if (part === 'accuracy' || part === 'all') {
   const rows = [];
   for (const c of cases.filter((x) => !only || only.includes(x.id))) {
     for (const m of methods) {
-      if (c.options.nm && m.options.scope === 'global') continue;
+      if ((c.options.nm || c.options.preset) && m.options.scope === 'global') continue;
       const out = path.join(tmp, `${c.id}-${rows.length}.onnx`);
       const calibration = m.calib ? await openCalibrationImages(coco128, { images: 32, imgsz: 640, inputName: 'images' }) : undefined;
       const t0 = performance.now();

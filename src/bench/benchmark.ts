@@ -10,6 +10,8 @@ import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FileError, UsageError } from '../core/index.js';
+import { modelPrecision } from '../graph/precision.js';
+import { loadOnnx } from '../io/onnx/index.js';
 import { defaultThreads, type GraphOptimization } from '../runtime/index.js';
 import type { InputShapeOptions } from './inputs.js';
 import type { LoopProgress } from './loop.js';
@@ -49,6 +51,8 @@ export interface ModelBench {
   label: string;
   path: string;
   fileBytes: number;
+  /** What the model computes in: `float32`, `int8 QDQ`, … (absent when the file could not be parsed here). */
+  precision?: string;
   inputs: { name: string; dtype: string; dims: number[] }[];
   /** Session creation time (parse + graph optimisation + allocation), ms. */
   loadMs: number;
@@ -124,9 +128,20 @@ export async function benchmarkModels(models: readonly BenchModelSpec[], options
     return { label: labels[i]!, path: spec.path, source: spec.path, fileBytes: st.size };
   });
   const cpus = os.cpus();
-  return benchmarkSources(sources, { ...options, threads: options.threads ?? defaultThreads() }, {
+  const result = await benchmarkSources(sources, { ...options, threads: options.threads ?? defaultThreads() }, {
     rssBytes: () => process.memoryUsage.rss(),
     peakRssBytes: () => process.resourceUsage().maxRSS * 1024,
     environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown' },
   });
+  // Precision read after the timing (parsing a large model allocates; it must not disturb the measurement).
+  for (const m of result.models) m.precision = await precisionOf(m.path);
+  return result;
+}
+
+async function precisionOf(file: string): Promise<string | undefined> {
+  try {
+    return modelPrecision(await loadOnnx(file)).label;
+  } catch {
+    return undefined; // onnxruntime ran it; a model our parser rejects still gets its latency
+  }
 }

@@ -21,7 +21,9 @@ export function formatInspectText(r: InspectReport, options: { layers?: boolean 
   const md = r.metadata;
   const lines: string[] = [];
   const row = (k: string, v: string) => lines.push(`${k.padEnd(10)} ${v}`);
-  row('model', `${r.file.path ? path.basename(r.file.path) : '(bytes)'} (${humanBytes(r.file.bytes)})`);
+  const gz = r.file.gzipBytes !== null ? `, gzip ${humanBytes(r.file.gzipBytes)}` : ', gzip not computed (--gzip)';
+  row('model', `${r.file.path ? path.basename(r.file.path) : '(bytes)'} (${humanBytes(r.file.bytes)}${gz})`);
+  row('precision', r.precision.label);
   const opsets = r.opsets.map((o) => `${o.domain} ${o.version}`).join(', ');
   row('format', `ONNX IR ${r.irVersion}, opset ${opsets}, producer ${[r.producer.name, r.producer.version].filter(Boolean).join(' ') || '-'}`);
   for (const i of r.inputs) row('input', `${i.name} ${i.dtype ?? '?'} ${shape(i.shape)}`);

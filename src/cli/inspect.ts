@@ -17,6 +17,8 @@ export type ModelFormat = 'onnx' | 'pytorch' | 'safetensors';
 
 export interface InspectFileOptions {
   imgsz?: ImageSize;
+  /** Compute the gzip-compressed size: true always, false never, undefined for files ≤ {@link GZIP_AUTO_MAX_BYTES}. */
+  gzip?: boolean;
 }
 
 /** Model format from the file name (`.pt`/`.pth` → pytorch, `.safetensors`, anything else → onnx). */
@@ -42,8 +44,17 @@ const weights: Inspector = async (file) => (await import('./inspect-checkpoint.j
 /** ONNX: the full report (layers, MACs, metadata). */
 export async function inspectOnnxFile(file: string, options: InspectFileOptions = {}): Promise<InspectReport> {
   // Loaded here, not at the top: `inspect best.pt` then never loads the protobuf runtime (~50 ms of startup).
-  const [{ inspectOnnx }, { loadOnnx }] = await Promise.all([import('../graph/index.js'), import('../io/onnx/index.js')]);
-  return inspectOnnx(await loadOnnx(file), { imgsz: options.imgsz });
+  const [{ inspectOnnx }, { loadOnnx }, { gzipSize, GZIP_AUTO_MAX_BYTES }] = await Promise.all([
+    import('../graph/index.js'), import('../io/onnx/index.js'), import('../io/files/index.js'),
+  ]);
+  const model = await loadOnnx(file);
+  const bytes = model.source;
+  const wanted = options.gzip ?? (bytes !== undefined && bytes.length <= GZIP_AUTO_MAX_BYTES);
+  // Compressed on libuv's pool while the report is built on this thread.
+  const gz = wanted && bytes ? gzipSize(bytes) : Promise.resolve(null);
+  const report = inspectOnnx(model, { imgsz: options.imgsz });
+  report.file.gzipBytes = await gz;
+  return report;
 }
 
 /** One inspector per format (load heavy format readers lazily inside the entry, to keep startup fast). */
@@ -62,13 +73,13 @@ export function inspectFile(file: string, options: InspectFileOptions = {}): Pro
 }
 
 
-interface InspectFlags { layers?: boolean; json?: string; imgsz?: string; force?: boolean }
+interface InspectFlags { layers?: boolean; json?: string; imgsz?: string; force?: boolean; gzip?: boolean }
 
 
 async function run(ctx: CliContext, model: string, flags: InspectFlags): Promise<void> {
   const imgsz = parseImageSize('imgsz', flags.imgsz);
   await checkOutputs([target('--json', flags.json)], { force: flags.force, inputs: [model] });
-  const inspection = await inspectFile(model, { imgsz });
+  const inspection = await inspectFile(model, { imgsz, gzip: flags.gzip });
   if (flags.json === '-') {
     ctx.io.out(JSON.stringify(inspection.json, null, 2));
     return;
@@ -90,6 +101,8 @@ export const inspectCommand: CommandModule = {
       .option('--layers', 'print the per-layer table')
       .option('--json <file>', "write the full report as JSON ('-' prints it instead of the text summary)")
       .option('--force', 'overwrite an existing --json file')
+      .option('--gzip', 'always compute the gzip-compressed size (default: for files up to 16 MiB)')
+      .option('--no-gzip', 'skip the gzip-compressed size')
       .option('--imgsz <size>', 'image size for dynamic input dims when computing MACs: 640 or HEIGHTxWIDTH (default: model metadata, else 640)')
       .action((model: string, flags: InspectFlags) => run(ctx, model, flags));
   },

@@ -3,6 +3,7 @@
  * numbers Ultralytics' validator prints (or pycocotools' with `--metric coco`), per-stage speed, JSON and
  * COCO-format predictions on request.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { formatNumber, MISSING } from '../core/format.js';
@@ -36,6 +37,7 @@ function row(name: string, images: number, instances: number, values: readonly n
 /** The text report: Ultralytics-style table (or COCO stats), speeds, skipped images. */
 export function formatValidation(r: ValidationResult, perClass: boolean): string[] {
   const lines: string[] = [];
+  if (r.precision) lines.push(`${path.basename(r.model)}: ${r.precision}, imgsz ${r.imgsz}`);
   if (r.metrics) {
     const m = r.metrics;
     lines.push('Class'.padStart(22) + ['Images', 'Instances', 'Box(P', 'R', 'mAP50', 'mAP50-95)'].map((h) => h.padStart(11)).join(''));

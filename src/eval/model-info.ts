@@ -1,5 +1,6 @@
 /** What validation reads from a model: class names and input size (Ultralytics metadata), input/output names. */
 import { ModelFormatError, UsageError } from '../core/errors.js';
+import { modelPrecision } from '../graph/precision.js';
 import { parseUltralyticsMetadata } from '../io/onnx/metadata.js';
 import type { OnnxModel } from '../io/onnx/model.js';
 
@@ -13,6 +14,8 @@ export interface ModelInfo {
   inputShape: readonly (number | string)[];
   outputName: string;
   outputShape: readonly (number | string)[];
+  /** What the model computes in (`float32`, `int8 QDQ`, …: graph's modelPrecision). */
+  precision: string;
 }
 
 /** What validation needs from an ONNX model's metadata and graph signature; `file` names it in messages. */
@@ -39,6 +42,6 @@ export function modelInfoOf(model: OnnxModel, file: string): ModelInfo {
     const n = Math.max(...md.names.keys()) + 1;
     names = Array.from({ length: n }, (_, i) => md.names!.get(i) ?? `class_${i}`);
   }
-  return { names, inputSize, inputName: input.name, inputShape: inDims, outputName: output.name, outputShape: dimsOf(output) };
+  return { names, inputSize, inputName: input.name, inputShape: inDims, outputName: output.name, outputShape: dimsOf(output), precision: modelPrecision(model).label };
 }
 

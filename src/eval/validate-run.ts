@@ -70,6 +70,8 @@ export interface StageSpeed {
 
 export interface ValidationResult {
   model: string;
+  /** What the model computes in: `float32`, `int8 QDQ`, … */
+  precision?: string;
   data: string;
   datasetKind: Dataset['kind'];
   metric: MetricMode;
@@ -236,7 +238,7 @@ export async function runValidation(setup: ValidationSetup, options: Omit<Valida
   if (skipped.length > 0) warnings.push(`${skipped.length} image(s) skipped (${dataset.skipped.length} for labels or missing files, ${decodeFailures} unreadable)`);
   const instances = labels.reduce((s, l) => s + l.classes.filter((_, g) => !l.crowd?.[g]).length, 0);
   const result: ValidationResult = {
-    model: setup.model, data: dataset.source, datasetKind: dataset.kind, metric, imgsz, layout: predictor.layout.layout, names,
+    model: setup.model, precision: setup.info.precision, data: dataset.source, datasetKind: dataset.kind, metric, imgsz, layout: predictor.layout.layout, names,
     images: evaluated.length, instances,
     speed: { preprocessMs: pre / evaluated.length, inferenceMs: inf / evaluated.length, postprocessMs: post / evaluated.length },
     wallMs: 0, skipped, warnings,

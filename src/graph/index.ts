@@ -8,5 +8,6 @@ export { indexGraph, resolveIdentity, constantOf, intAttr, intsAttr, strAttr } f
 export type { GraphIndex } from './onnx-graph.js';
 export { modulePathFromNodeName, modulePathFromTensorName, layerIndexOf, isWithin } from './module-path.js';
 export { inspectOnnx, INSPECT_SCHEMA_VERSION, paramTensorNames } from './summary.js';
+export { modelPrecision, type ModelPrecision, type PrecisionKind } from './precision.js';
 export type { InspectLayer, InspectMetadata, InspectOptions, InspectReport, InspectTotals } from './summary.js';
 export { quantizationOps, refuseQuantized } from './quantized.js';

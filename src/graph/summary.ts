@@ -7,6 +7,7 @@ import { BYTES_PER_ELEMENT, isFloatDType, numel } from '../core/dtype.js';
 import type { OnnxModel, ValueSpec } from '../io/onnx/bytes.js';
 import { inFile, modelInputs, modelOutputs, ONNX_DTYPE, parseUltralyticsMetadata, readProvenance } from '../io/onnx/bytes.js';
 import { listLayers, type WeightLayer } from './inventory.js';
+import { modelPrecision, type ModelPrecision } from './precision.js';
 import { indexGraph, resolveIdentity, type GraphIndex } from './onnx-graph.js';
 import { inferShapes, type ShapeOptions, type ShapeProblem } from './shapes.js';
 
@@ -79,7 +80,10 @@ export interface InspectTotals {
 export interface InspectReport {
   schemaVersion: typeof INSPECT_SCHEMA_VERSION;
   format: 'onnx';
-  file: { path: string | null; bytes: number };
+  /** `gzipBytes`: the file gzip-compressed (level 6); null when not computed (`inspect --no-gzip`, large files). */
+  file: { path: string | null; bytes: number; gzipBytes: number | null };
+  /** What the model computes in and stores its weights as (`float32`, `int8 QDQ`, …). */
+  precision: ModelPrecision;
   irVersion: number;
   opsets: { domain: string; version: number }[];
   producer: { name: string; version: string };
@@ -100,6 +104,8 @@ export interface InspectReport {
 export interface InspectOptions extends ShapeOptions {
   /** Size of the model file in bytes (default: the bytes the model was parsed from). */
   fileBytes?: number;
+  /** Gzip-compressed size of the file, computed by the caller (Node edge). */
+  gzipBytes?: number | null;
 }
 
 const count = (keys: string[]) => {
@@ -165,7 +171,8 @@ function buildReport(model: OnnxModel, options: InspectOptions): InspectReport {
   return {
     schemaVersion: INSPECT_SCHEMA_VERSION,
     format: 'onnx',
-    file: { path: model.path ?? null, bytes: options.fileBytes ?? model.source?.length ?? 0 },
+    file: { path: model.path ?? null, bytes: options.fileBytes ?? model.source?.length ?? 0, gzipBytes: options.gzipBytes ?? null },
+    precision: modelPrecision(model),
     irVersion: Number(proto.irVersion),
     opsets: proto.opsetImport.map((o) => ({ domain: o.domain || 'ai.onnx', version: Number(o.version) })),
     producer: { name: proto.producerName, version: proto.producerVersion },

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { benchmarkModels, type BenchOptions, type BenchResult } from '../bench/index.js';
 import { FileError, UsageError } from '../core/index.js';
 import { validate, type ValidateOptions, type ValidationResult } from '../eval/index.js';
-import { listLayers, type WeightLayer } from '../graph/index.js';
+import { listLayers, modelPrecision, type WeightLayer } from '../graph/index.js';
+import { gzipSize } from '../io/files/index.js';
 import { loadOnnx, type OnnxModel } from '../io/onnx/index.js';
 import { accuracySection, assembleReport, latencySection } from './assemble.js';
 import { checkBudget } from './budget.js';
@@ -59,9 +60,12 @@ function metricsOf(v: ValidationResult, which: string): NonNullable<ValidationRe
   return v.metrics;
 }
 
-async function inventory(file: string): Promise<{ model: OnnxModel; layers: WeightLayer[] }> {
+async function inventory(file: string): Promise<{ model: OnnxModel; layers: WeightLayer[]; gzipBytes: number | null; precision: string }> {
   const model = await loadOnnx(file);
-  return { model, layers: listLayers(model) };
+  // Compressed on libuv's pool while the layers are listed here.
+  const gz = model.source ? gzipSize(model.source) : Promise.resolve(null);
+  const layers = listLayers(model);
+  return { model, layers, gzipBytes: await gz, precision: modelPrecision(model).label };
 }
 
 export async function compareModels(o: CompareOptions): Promise<CompareOutcome> {
@@ -70,8 +74,8 @@ export async function compareModels(o: CompareOptions): Promise<CompareOutcome> 
   const b = await inventory(o.base);
   const c = await inventory(o.candidate);
   const size: SizeSection = {
-    base: sizeOf(baseBytes, b.layers),
-    candidate: sizeOf(candBytes, c.layers),
+    base: sizeOf(baseBytes, b.layers, b),
+    candidate: sizeOf(candBytes, c.layers, c),
     onlyZeroedWeights: differsOnlyByZeros(b.model, c.model),
   };
   const sparsity: SparsitySection | null = c.layers.length

@@ -2,10 +2,11 @@
  * Self-contained HTML rendering of a {@link ComparisonReport}: inline CSS and inline SVG, no scripts, no
  * external references — it opens offline in any browser. Pure: data in, string out.
  */
-import { formatBytes, formatCount, formatFraction, formatFractionDelta, formatMs, formatRelative, formatSparsity } from '../core/format.js';
+import { formatBytes, formatCompact, formatCount, formatFraction, formatFractionDelta, formatMs, formatRelative, formatSparsity } from '../core/format.js';
 import { distributionChart, esc, groupedBarChart, lineChart } from './svg.js';
 import {
-  accuracyTable, budgetTable, latencyTable, layersByCategory, perClassTable, reconstructionTable, sizeTable, sparsityTable, type TableData,
+  accuracyTable, budgetTable, channelLayersTable, channelsTable, isStructured, latencyTable, layersByCategory, perClassTable, reconstructionTable,
+  sizeTable, sparsityTable, type TableData,
 } from './tables.js';
 import type { ComparisonReport } from './types.js';
 
@@ -29,8 +30,7 @@ section{background:#fff;border:1px solid #e2e4e8;border-radius:8px;padding:4px 1
 .ok{color:#1a7f37}.bad{color:#c62828}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:8px 0}
 th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:left}th{background:#f0f2f5;font-weight:600}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-.scroll{max-height:480px;overflow:auto}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .chart{max-width:100%;height:auto;font-family:inherit}
 .missing{color:#888;font-style:italic}
 .verdict{font-weight:600}
@@ -53,6 +53,12 @@ function card(key: string, value: string, detail: string, cls = ''): string {
   return `<div class="card"><div class="k">${esc(key)}</div><div class="v${cls ? ` ${cls}` : ''}">${esc(value)}</div><div class="d">${esc(detail)}</div></div>`;
 }
 
+/** `float32 → int8 QDQ; ` (empty for reports written before precision was recorded). */
+function precisionPair(r: ComparisonReport): string {
+  const { base: b, candidate: c } = r.size;
+  return b.precision && c.precision ? `${b.precision} → ${c.precision}; ` : '';
+}
+
 function summaryCards(r: ComparisonReport): string {
   const cards: string[] = [];
   const a = r.accuracy;
@@ -62,10 +68,11 @@ function summaryCards(r: ComparisonReport): string {
   } else cards.push(card('accuracy', '–', 'not measured'));
   const l = r.latency;
   if (l) {
-    cards.push(card('median latency', `${formatMs(l.base.medianMs)} → ${formatMs(l.candidate.medianMs)} ms`, l.comparison.verdict, l.comparison.significant ? (l.comparison.ratio > 1 ? 'ok' : 'bad') : ''));
+    cards.push(card('median latency', `${formatMs(l.base.medianMs)} → ${formatMs(l.candidate.medianMs)} ms`, `${precisionPair(r)}${l.comparison.verdict}`, l.comparison.significant ? (l.comparison.ratio > 1 ? 'ok' : 'bad') : ''));
   } else cards.push(card('latency', '–', 'not measured'));
   const s = r.size;
-  cards.push(card('file size', `${formatBytes(s.base.fileBytes)} → ${formatBytes(s.candidate.fileBytes)}`, formatRelative(s.base.fileBytes, s.candidate.fileBytes)));
+  const gz = s.base.gzipBytes != null && s.candidate.gzipBytes != null ? `; gzip ${formatBytes(s.base.gzipBytes)} → ${formatBytes(s.candidate.gzipBytes)}` : '';
+  cards.push(card('file size', `${formatBytes(s.base.fileBytes)} → ${formatBytes(s.candidate.fileBytes)}`, `${precisionPair(r)}${formatRelative(s.base.fileBytes, s.candidate.fileBytes)}${gz}`));
   if (s.base.nonZeroParams !== null && s.candidate.nonZeroParams !== null) {
     cards.push(card('non-zero params', `${formatCount(s.base.nonZeroParams)} → ${formatCount(s.candidate.nonZeroParams)}`,
       `${formatRelative(s.base.nonZeroParams, s.candidate.nonZeroParams)}; sparsity ${formatSparsity(s.candidate.params, s.candidate.nonZeroParams)}`));
@@ -107,9 +114,30 @@ function latencySection(r: ComparisonReport): string | null {
     htmlTable(latencyTable(r)!) + chart;
 }
 
+/** Structured candidate: channels and MACs per layer (sparsity would read 0% everywhere). */
+function channelsSection(r: ComparisonReport): string | null {
+  const s = r.sparsity;
+  if (!s) return null;
+  const groups = layersByCategory(s.layers).map((g) => ({
+    name: g.category,
+    bars: g.layers.map((l) => {
+      const b = l.baseMacs ?? null, c = l.candidateMacs ?? null;
+      return {
+        label: l.modulePath || l.id,
+        value: b !== null && c !== null && b > 0 ? (b - c) / b : 0,
+        tooltip: `${l.modulePath || l.id} (${l.id}): weight [${(l.baseDims ?? []).join(',')}] → [${(l.candidateDims ?? []).join(',')}], MACs ${formatCompact(b)} → ${formatCompact(c)}`,
+      };
+    }),
+  }));
+  return `<p class="meta">Channels were removed: each layer's weight shape (output channels first) and multiply-accumulates per inference, base → candidate; bars: the fraction of each layer's MACs removed. Categories: ${esc(s.categorySource)}.</p>` +
+    htmlTable(channelsTable(r)!) + htmlTable(channelLayersTable(r)!, 'layers') +
+    groupedBarChart({ title: 'Per-layer fraction of MACs removed in the candidate', groups, color: CAND_COLOR });
+}
+
 function sparsitySection(r: ComparisonReport): string | null {
   const s = r.sparsity;
   if (!s) return null;
+  if (isStructured(r)) return channelsSection(r);
   const groups = layersByCategory(s.layers).map((g) => ({
     name: g.category,
     bars: g.layers.map((l) => ({
@@ -120,10 +148,10 @@ function sparsitySection(r: ComparisonReport): string | null {
   }));
   const recon = reconstructionTable(r);
   const reconHtml = recon
-    ? `<h3>Calibrated reconstruction per layer</h3><p class="meta">Relative output error ‖ΔY‖²/‖Y‖² of each layer on the calibration images, with the mask alone and after the kept weights were refit.</p><div class="scroll">${htmlTable(recon)}</div>`
+    ? `<h3>Calibrated reconstruction per layer</h3><p class="meta">Relative output error ‖ΔY‖²/‖Y‖² of each layer on the calibration images, with the mask alone and after the kept weights were refit.</p>${htmlTable(recon)}`
     : '';
   return `<p class="meta">Categories: ${esc(s.categorySource)}. Bars: fraction of zero weights per layer in the candidate.</p>` +
-    htmlTable(sparsityTable(r)!) + `<div class="scroll">${groupedBarChart({ title: 'Per-layer sparsity of the candidate', groups, color: CAND_COLOR })}</div>` + reconHtml;
+    htmlTable(sparsityTable(r)!) + groupedBarChart({ title: 'Per-layer sparsity of the candidate', groups, color: CAND_COLOR }) + reconHtml;
 }
 
 export function renderHtml(r: ComparisonReport): string {
@@ -134,10 +162,11 @@ export function renderHtml(r: ComparisonReport): string {
     section('summary', 'Summary', summaryCards(r)),
     section('size', 'Size', htmlTable(sizeTable(r))),
     section('accuracy', `Accuracy${r.accuracy ? ` — ${r.accuracy.dataset}, ${r.accuracy.images} images` : ''}`, r.accuracy ? htmlTable(accuracyTable(r)!) : null),
-    section('per-class', 'Per-class AP', r.accuracy ? `<div class="scroll">${htmlTable(perClassTable(r)!)}</div>` : null),
+    // Every class, in the page's own flow (no inner scroll box: a print or a screenshot shows all of them).
+    section('per-class', 'Per-class AP', r.accuracy ? htmlTable(perClassTable(r)!, 'per-class') : null),
     section('pr-curves', 'PR curves at IoU 0.5', prSection(r)),
     section('latency', 'Latency', latencySection(r)),
-    section('sparsity', 'Per-layer sparsity', sparsitySection(r), 'No layer inventory for these models.'),
+    section('sparsity', isStructured(r) ? 'Per-layer channels and MACs' : 'Per-layer sparsity', sparsitySection(r), 'No layer inventory for these models.'),
     section('notes', 'Honesty notes', notes, 'No caveats.'),
   ].join('\n');
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +

@@ -1,7 +1,9 @@
 /** Markdown rendering of a {@link ComparisonReport}: tables only (charts live in the HTML report). Pure. */
 import { formatBytes, formatCount, formatFraction, formatFractionDelta, formatMs } from '../core/format.js';
-import { accuracyTable, budgetTable, latencyTable, perClassTable, sizeTable, sparsityTable, type TableData } from './tables.js';
-import type { ComparisonReport } from './types.js';
+import {
+  accuracyTable, budgetTable, channelLayersTable, channelsTable, isStructured, latencyTable, perClassTable, sizeTable, sparsityTable, type TableData,
+} from './tables.js';
+import type { ComparisonReport, SizeValues } from './types.js';
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -20,6 +22,9 @@ function section(title: string, body: string | null, missing: string): string {
   return `## ${title}\n\n${body ?? `_${missing}_`}\n`;
 }
 
+/** ` (int8 QDQ)`: the precision beside a size or a latency; nothing for reports written before it was recorded. */
+const prec = (v: SizeValues): string => (v.precision ? ` (${v.precision})` : '');
+
 /** The summary lines: accuracy, speed, size, budget. */
 export function summaryLines(r: ComparisonReport): string[] {
   const lines: string[] = [];
@@ -30,10 +35,11 @@ export function summaryLines(r: ComparisonReport): string[] {
   } else lines.push('**Accuracy** not measured');
   if (r.latency) {
     const l = r.latency;
-    lines.push(`**Latency** median ${formatMs(l.base.medianMs)} → ${formatMs(l.candidate.medianMs)} ms: ${l.comparison.verdict}`);
+    lines.push(`**Latency** median ${formatMs(l.base.medianMs)} ms${prec(r.size.base)} → ${formatMs(l.candidate.medianMs)} ms${prec(r.size.candidate)}: ${l.comparison.verdict}`);
   } else lines.push('**Latency** not measured');
   const s = r.size;
-  lines.push(`**Size** ${formatBytes(s.base.fileBytes)} → ${formatBytes(s.candidate.fileBytes)}` +
+  const gz = s.base.gzipBytes != null && s.candidate.gzipBytes != null ? `, gzip ${formatBytes(s.base.gzipBytes)} → ${formatBytes(s.candidate.gzipBytes)}` : '';
+  lines.push(`**Size** ${formatBytes(s.base.fileBytes)}${prec(s.base)} → ${formatBytes(s.candidate.fileBytes)}${prec(s.candidate)}${gz}` +
     (s.base.nonZeroParams !== null && s.candidate.nonZeroParams !== null ? `; non-zero params ${formatCount(s.base.nonZeroParams)} → ${formatCount(s.candidate.nonZeroParams)}` : ''));
   if (r.budget) lines.push(`**Accuracy budget** ${r.budget.ok ? 'holds' : 'BROKEN'} (${r.budget.checks.map((c) => c.rule.text).join(', ')})`);
   return lines;
@@ -52,7 +58,9 @@ export function renderMarkdown(r: ComparisonReport): string {
     section(`Accuracy${r.accuracy ? ` (${r.accuracy.dataset}, ${r.accuracy.images} images)` : ''}`, t(accuracyTable(r)), 'not measured in this run'),
     section('Per-class AP', t(perClassTable(r)), 'not measured in this run'),
     section('Latency', r.latency ? `${r.latency.settings}; ${r.latency.environment}\n\n${markdownTable(latencyTable(r)!)}\n\n**${r.latency.comparison.verdict}**` : null, 'not measured in this run'),
-    section(`Sparsity by category${r.sparsity ? ` (${r.sparsity.categorySource})` : ''}`, t(sparsityTable(r)), 'no layer inventory'),
+    isStructured(r)
+      ? section(`Channels and MACs by category (${r.sparsity!.categorySource})`, `${t(channelsTable(r))}\n\n${t(channelLayersTable(r))}`, '')
+      : section(`Sparsity by category${r.sparsity ? ` (${r.sparsity.categorySource})` : ''}`, t(sparsityTable(r)), 'no layer inventory'),
     section('Notes', r.notes.map((n) => `- ${n}`).join('\n') || null, 'none'),
   );
   return parts.join('\n');

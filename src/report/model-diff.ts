@@ -7,7 +7,7 @@ import { readTensor, tensorRefs, type OnnxModel } from '../io/onnx/bytes.js';
 import type { LayerReconstructionNote, SizeValues, SparsityLayer } from './types.js';
 
 /** Size of a model from its layer inventory; MACs only when every layer knows its own. */
-export function sizeOf(fileBytes: number, layers: readonly WeightLayer[]): SizeValues {
+export function sizeOf(fileBytes: number, layers: readonly WeightLayer[], extra: Pick<SizeValues, 'gzipBytes' | 'precision'> = {}): SizeValues {
   let params = 0, nonZero = 0, macs = 0, macsKnown = layers.length > 0;
   for (const l of layers) {
     params += l.params;
@@ -15,7 +15,7 @@ export function sizeOf(fileBytes: number, layers: readonly WeightLayer[]): SizeV
     if (l.macs === undefined) macsKnown = false;
     else macs += l.macs;
   }
-  return { fileBytes, params, nonZeroParams: nonZero, macs: macsKnown ? macs : null };
+  return { fileBytes, gzipBytes: extra.gzipBytes ?? null, precision: extra.precision ?? null, params, nonZeroParams: nonZero, macs: macsKnown ? macs : null };
 }
 
 function zeroOrEqual(a: Tensor, b: Tensor): boolean {
@@ -80,14 +80,32 @@ export function sparsityLayers(
   reconstructionOf: (id: string) => LayerReconstructionNote | undefined = () => undefined,
 ): SparsityLayer[] {
   const byId = new Map(base.map((l) => [l.id, l]));
-  return candidate.map((l) => withReconstruction(reconstructionOf(l.id), {
-    id: l.id,
-    modulePath: l.modulePath,
-    category: categoryOf(l.id) ?? opKind(l),
-    params: l.params,
-    baseNonZero: byId.get(l.id)?.params === l.params ? byId.get(l.id)!.nonZero : l.params,
-    candidateNonZero: l.nonZero,
-  }));
+  return candidate.map((l) => {
+    const b = byId.get(l.id);
+    return withReconstruction(reconstructionOf(l.id), {
+      id: l.id,
+      modulePath: l.modulePath,
+      category: categoryOf(l.id) ?? opKind(l),
+      params: l.params,
+      baseNonZero: b?.params === l.params ? b.nonZero : l.params,
+      candidateNonZero: l.nonZero,
+      baseDims: [...(b?.dims ?? l.dims)],
+      candidateDims: [...l.dims],
+      baseMacs: b ? (b.macs ?? null) : null,
+      candidateMacs: l.macs ?? null,
+    });
+  });
+}
+
+/** True when some layer's weight changed shape: channels were removed (structured), so sparsity says nothing. */
+export function channelsChanged(layers: readonly SparsityLayer[]): boolean {
+  return layers.some((l) => l.baseDims !== undefined && l.candidateDims !== undefined
+    && (l.baseDims.length !== l.candidateDims.length || l.baseDims.some((d, i) => d !== l.candidateDims![i])));
+}
+
+/** Output and input channels of a weight shape (`[out, in/groups, …]`; Gemm/MatMul weights as stored). */
+export function channelsOf(dims: readonly number[]): { out: number; in: number } {
+  return { out: dims[0] ?? 0, in: dims[1] ?? 0 };
 }
 
 function withReconstruction(note: LayerReconstructionNote | undefined, row: SparsityLayer): SparsityLayer {

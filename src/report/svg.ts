@@ -48,10 +48,24 @@ function axes(f: Frame, xs: readonly number[], ys: readonly number[], sx: (v: nu
   return parts.join('');
 }
 
-function legend(series: readonly Series[], x: number, y: number): string {
-  return series
-    .map((s, i) => `<g transform="translate(${x} ${y + i * 16})"><rect width="12" height="12" fill="${esc(s.color)}"/><text x="18" y="10" font-size="12">${esc(s.name)}</text></g>`)
+/** Width of a legend in px: swatch, gap, the longest name at ~6.8 px per character of 12 px text, padding. */
+export function legendWidth(series: readonly Series[]): number {
+  return 18 + Math.ceil(Math.max(0, ...series.map((s) => s.name.length)) * 6.8) + 12;
+}
+
+/**
+ * A legend inside the frame `f`, in the given corner, on a white box (so curves under it stay readable and the
+ * text never runs past the frame).
+ */
+function legend(series: readonly Series[], f: Frame, corner: 'top-right' | 'bottom-left'): string {
+  const w = Math.min(legendWidth(series), f.w - 8);
+  const h = series.length * 16 + 6;
+  const x = corner === 'top-right' ? f.x0 + f.w - w - 4 : f.x0 + 4;
+  const y = corner === 'top-right' ? f.y0 + 4 : f.y0 + f.h - h - 4;
+  const rows = series
+    .map((s, i) => `<g transform="translate(${x + 6} ${y + 5 + i * 16})"><rect width="12" height="12" fill="${esc(s.color)}"/><text x="18" y="10" font-size="12">${esc(s.name)}</text></g>`)
     .join('');
+  return `<g class="legend"><rect x="${x}" y="${y}" width="${w}" height="${h}" fill="#fff" fill-opacity="0.9" stroke="#ccc"/>${rows}</g>`;
 }
 
 function svgOpen(width: number, height: number, title: string): string {
@@ -64,7 +78,10 @@ export interface LineSeries extends Series {
 }
 
 /** Line chart over [0,1]×[0,1] (PR curves). At most `maxPoints` points per series are drawn. */
-export function lineChart(opts: { title: string; series: readonly LineSeries[]; xLabel: string; yLabel: string; width?: number; height?: number; maxPoints?: number }): string {
+export function lineChart(opts: {
+  title: string; series: readonly LineSeries[]; xLabel: string; yLabel: string; width?: number; height?: number; maxPoints?: number;
+  legend?: 'top-right' | 'bottom-left';
+}): string {
   const width = opts.width ?? 460;
   const height = opts.height ?? 340;
   const f: Frame = { x0: 50, y0: 12, w: width - 70, h: height - 60 };
@@ -81,7 +98,8 @@ export function lineChart(opts: { title: string; series: readonly LineSeries[]; 
     if (n > 0 && (n - 1) % step !== 0) pts.push(`${r2(sx(s.x[n - 1]!))},${r2(sy(s.y[n - 1]!))}`);
     parts.push(`<polyline fill="none" stroke="${esc(s.color)}" stroke-width="2" points="${pts.join(' ')}"><title>${esc(s.name)}</title></polyline>`);
   }
-  parts.push(legend(opts.series, f.x0 + f.w - 150, f.y0 + 10), '</svg>');
+  // Precision–recall curves start high at low recall, so the bottom-left corner of the frame is free.
+  parts.push(legend(opts.series, f, opts.legend ?? 'bottom-left'), '</svg>');
   return parts.join('');
 }
 
@@ -126,6 +144,8 @@ export function groupedBarChart(opts: { title: string; groups: readonly BarGroup
 
 export interface SampleSeries extends Series {
   values: readonly number[];
+  /** Label of its box plot row (default: the name up to its first parenthesis). */
+  short?: string;
 }
 
 /** Overlaid histograms of several sample sets on shared bins, with a box plot (quartiles, 1.5 IQR whiskers) per set. */
@@ -134,7 +154,7 @@ export function distributionChart(opts: { title: string; series: readonly Sample
   const all = opts.series.flatMap((s) => [...s.values]).filter(Number.isFinite);
   const boxH = 18;
   const histH = 200;
-  const f: Frame = { x0: 50, y0: 12, w: width - 70, h: histH };
+  const f: Frame = { x0: 80, y0: 12, w: width - 170, h: histH };
   const height = f.y0 + histH + 44 + opts.series.length * (boxH + 8) + 8;
   const parts = [svgOpen(width, height, opts.title)];
   if (all.length === 0) {
@@ -176,6 +196,12 @@ export function distributionChart(opts: { title: string; series: readonly Sample
     const wHi = [...sorted].reverse().find((v) => v <= q3 + 1.5 * iqr) ?? q3;
     const y = f.y0 + histH + 44 + i * (boxH + 8);
     const mid = y + boxH / 2;
+    const label = s.short ?? s.name.replace(/\s*\(.*$/, '');
+    // Each box plot row is labelled: the series on the left, its median on the right of the whisker.
+    parts.push(
+      `<text class="box-label" x="${f.x0 - 6}" y="${mid}" font-size="11" text-anchor="end" dominant-baseline="middle" fill="${esc(s.color)}">${esc(label)}</text>` +
+        `<text class="box-median" x="${r2(sx(wHi) + 6)}" y="${mid}" font-size="11" dominant-baseline="middle" fill="#555">median ${esc(formatNumber(q2, 2))}</text>`,
+    );
     parts.push(
       `<g><title>${esc(`${s.name}: median ${formatNumber(q2, 2)}, IQR ${formatNumber(q1, 2)}–${formatNumber(q3, 2)}`)}</title>` +
         `<line x1="${r2(sx(wLo))}" x2="${r2(sx(wHi))}" y1="${mid}" y2="${mid}" stroke="${esc(s.color)}"/>` +
@@ -183,6 +209,6 @@ export function distributionChart(opts: { title: string; series: readonly Sample
         `<line x1="${r2(sx(q2))}" x2="${r2(sx(q2))}" y1="${y}" y2="${y + boxH}" stroke="${esc(s.color)}" stroke-width="2"/></g>`,
     );
   });
-  parts.push(legend(opts.series, f.x0 + f.w - 200, f.y0 + 8), '</svg>');
+  parts.push(legend(opts.series, f, 'top-right'), '</svg>');
   return parts.join('');
 }

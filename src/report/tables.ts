@@ -3,8 +3,9 @@
  */
 import { metricName } from './budget.js';
 import {
-  formatBytes, formatCompact, formatCount, formatCountDelta, formatFraction, formatFractionDelta, formatMs, formatNumber, formatSigned, formatSparsity,
+  formatBytes, formatCompact, formatCount, formatCountDelta, formatFraction, formatFractionDelta, formatMs, formatNumber, formatPercent, formatSigned, formatSparsity, MISSING,
 } from '../core/format.js';
+import { channelsChanged } from './model-diff.js';
 import type { AccuracyMetric, ComparisonReport, LatencySide, SparsityLayer } from './types.js';
 
 export interface TableData {
@@ -45,7 +46,9 @@ export function sizeTable(r: ComparisonReport): TableData {
   return {
     header: ['', 'base', 'candidate', 'change'],
     rows: [
+      ['precision', b.precision ?? MISSING, c.precision ?? MISSING, ''],
       ['file size', formatBytes(b.fileBytes), formatBytes(c.fileBytes), formatCountDelta(b.fileBytes, c.fileBytes, formatBytes)],
+      ['gzip size', formatBytes(b.gzipBytes), formatBytes(c.gzipBytes), formatCountDelta(b.gzipBytes, c.gzipBytes, formatBytes)],
       ['weight params', formatCount(b.params), formatCount(c.params), formatCountDelta(b.params, c.params)],
       ['non-zero params', formatCount(b.nonZeroParams), formatCount(c.nonZeroParams), formatCountDelta(b.nonZeroParams, c.nonZeroParams)],
       ['sparsity', formatSparsity(b.params, b.nonZeroParams), formatSparsity(c.params, c.nonZeroParams), ''],
@@ -68,6 +71,7 @@ export function latencyTable(r: ComparisonReport): TableData | null {
   return {
     header: ['', 'base', 'candidate'],
     rows: [
+      ['precision', r.size.base.precision ?? MISSING, r.size.candidate.precision ?? MISSING],
       row('median ms', (s) => s.medianMs), row('mean ms', (s) => s.meanMs), row('p90 ms', (s) => s.p90Ms),
       row('p99 ms', (s) => s.p99Ms), row('min ms', (s) => s.minMs), row('FPS (at median)', (s) => s.fps, (v) => formatNumber(v, 1)),
       row('session load ms', (s) => s.loadMs, (v) => formatNumber(v, 0)),
@@ -102,11 +106,52 @@ export function layersByCategory(layers: readonly SparsityLayer[]): { category: 
   return [...groups.entries()].map(([category, ls]) => ({ category, layers: ls }));
 }
 
+/** True when the per-layer section is about removed channels (structured) rather than zeros. */
+export function isStructured(r: ComparisonReport): boolean {
+  return r.sparsity !== null && channelsChanged(r.sparsity.layers);
+}
+
+const sumMacs = (ls: readonly SparsityLayer[], side: 'baseMacs' | 'candidateMacs'): number | null =>
+  ls.every((l) => typeof l[side] === 'number') ? ls.reduce((n, l) => n + (l[side] as number), 0) : null;
+const shape = (d: readonly number[] | undefined): string => (d ? `[${d.join(',')}]` : '–');
+const changed = (l: SparsityLayer): boolean => shape(l.baseDims) !== shape(l.candidateDims);
+
+/** Structured candidate, per category: layers (cut), output channels and MACs before → after. */
+export function channelsTable(r: ComparisonReport): TableData | null {
+  const s = r.sparsity;
+  if (!s) return null;
+  return {
+    header: ['category', 'layers', 'layers cut', 'output channels', 'MACs base', 'MACs candidate', 'MACs change'],
+    rows: layersByCategory(s.layers).map((g) => {
+      const chB = g.layers.reduce((n, l) => n + (l.baseDims?.[0] ?? 0), 0);
+      const chC = g.layers.reduce((n, l) => n + (l.candidateDims?.[0] ?? 0), 0);
+      const mb = sumMacs(g.layers, 'baseMacs'), mc = sumMacs(g.layers, 'candidateMacs');
+      return [g.category, formatCount(g.layers.length), formatCount(g.layers.filter(changed).length), `${formatCount(chB)} → ${formatCount(chC)}`,
+        formatCompact(mb), formatCompact(mc), formatCountDelta(mb, mc, formatCompact)];
+    }),
+    numeric: [1, 2, 3, 4, 5, 6],
+  };
+}
+
+/** Structured candidate, every layer: weight shape (channels) and MACs before → after. */
+export function channelLayersTable(r: ComparisonReport): TableData | null {
+  const s = r.sparsity;
+  if (!s) return null;
+  return {
+    header: ['layer', 'category', 'weight shape base', 'weight shape candidate', 'MACs base', 'MACs candidate', 'MACs change'],
+    rows: s.layers.map((l) => [
+      l.modulePath || l.id, l.category, shape(l.baseDims), changed(l) ? shape(l.candidateDims) : 'unchanged',
+      formatCompact(l.baseMacs), formatCompact(l.candidateMacs), formatCountDelta(l.baseMacs, l.candidateMacs, formatCompact),
+    ]),
+    numeric: [4, 5, 6],
+  };
+}
+
 /** Per-layer table of a calibrated prune: sparsity and relative output error with the mask alone / after the refit. */
 export function reconstructionTable(r: ComparisonReport): TableData | null {
   const layers = r.sparsity?.layers.filter((l) => l.reconstruction) ?? [];
   if (layers.length === 0) return null;
-  const err = (e: number | null) => (e === null ? '–' : `${(100 * e).toFixed(e < 0.001 ? 4 : 2)}%`);
+  const err = (e: number | null) => formatPercent(e, e !== null && e < 0.001 ? 4 : 2);
   return {
     header: ['layer', 'category', 'params', 'sparsity', 'refit', 'error, mask only', 'error, refit'],
     rows: layers.map((l) => [l.modulePath || l.id, l.category, formatCount(l.params), formatSparsity(l.params, l.candidateNonZero), l.reconstruction!.method, err(l.reconstruction!.errorBefore), err(l.reconstruction!.errorAfter)]),

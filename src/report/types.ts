@@ -67,6 +67,10 @@ export interface LatencySection {
 
 export interface SizeValues {
   fileBytes: number;
+  /** The file gzip-compressed (level 6): what zeros buy on the wire; absent in reports written before it existed. */
+  gzipBytes?: number | null;
+  /** What the model computes in / stores weights as: `float32`, `int8 QDQ`, `fp16 weights (float32 compute)`, … */
+  precision?: string | null;
   /** Weight parameters of the weight layers (Conv, Gemm, MatMul); null when unknown. */
   params: number | null;
   nonZeroParams: number | null;
@@ -92,6 +96,13 @@ export interface SparsityLayer {
   params: number;
   baseNonZero: number;
   candidateNonZero: number;
+  /** Weight shape in the base (`[out, in/groups, kh, kw]` for a Conv); absent in reports written before it existed. */
+  baseDims?: number[];
+  /** Weight shape in the candidate: differs from `baseDims` when channels were removed (structured pruning). */
+  candidateDims?: number[];
+  /** Multiply-accumulates per inference of the layer in the base / the candidate; null when unknown. */
+  baseMacs?: number | null;
+  candidateMacs?: number | null;
   /** Calibrated pruning (`--calib`): how the layer was refit and its relative output error before/after. */
   reconstruction?: LayerReconstructionNote;
 }

@@ -10,7 +10,8 @@ describe('inspectOnnx', () => {
     const report = inspectOnnx(parseOnnx(toBytes(m), { path: 'tiny.onnx' }));
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
     expect(report.schemaVersion).toBe(INSPECT_SCHEMA_VERSION);
-    expect(report.file).toEqual({ path: 'tiny.onnx', bytes: toBytes(m).length });
+    expect(report.file).toEqual({ path: 'tiny.onnx', bytes: toBytes(m).length, gzipBytes: null }); // gzip: computed at the CLI edge
+    expect(report.precision).toEqual({ kind: 'float32', label: 'float32' });
     expect(report.metadata).toMatchObject({ names: { 0: 'cat', 1: 'dog' }, nc: 2, stride: 32, imgsz: [32, 32], task: 'detect' });
     expect(report.opsets).toEqual([{ domain: 'ai.onnx', version: 13 }]);
     expect(report.totals).toMatchObject({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { listLayers } from '../../src/graph/index.js';
 import { getTensor, withTensorValues } from '../../src/io/onnx/index.js';
-import { differsOnlyByZeros, opKind, sizeOf, sparsityLayers } from '../../src/report/model-diff.js';
+import { channelsChanged, differsOnlyByZeros, opKind, sizeOf, sparsityLayers } from '../../src/report/model-diff.js';
 import { node, tinyConvNet, toOnnx } from '../helpers/onnx-builder.js';
 
 function zeroed(name: string, every: number) {
@@ -43,10 +43,23 @@ describe('size and sparsity rows', () => {
     const rows = sparsityLayers(lb, lc, (id) => (id === 'model.3.linear.weight' ? 'head' : undefined));
     expect(rows.map((r) => r.category)).toEqual(['Conv 3×3', 'Conv depthwise', 'Conv 1×1', 'head']);
     expect(rows[0]).toMatchObject({ id: 'model.0.conv.weight', modulePath: 'model.0.conv', params: 216, baseNonZero: 216, candidateNonZero: 108 });
+    // Zeroed, not cut: shapes equal, so the report keeps the sparsity view.
+    expect(rows[0]).toMatchObject({ baseDims: [8, 3, 3, 3], candidateDims: [8, 3, 3, 3], baseMacs: lb[0]!.macs, candidateMacs: lc[0]!.macs });
+    expect(channelsChanged(rows)).toBe(false);
     expect(rows[0]!.reconstruction).toBeUndefined();
     const note = { method: 'exact', errorBefore: 0.2, errorAfter: 0.01, damp: 0.01 };
     const withNotes = sparsityLayers(lb, lc, () => undefined, (id) => (id === 'model.0.conv.weight' ? note : undefined));
     expect(withNotes[0]!.reconstruction).toEqual({ method: 'exact', errorBefore: 0.2, errorAfter: 0.01 });
     expect(withNotes[1]!.reconstruction).toBeUndefined();
+  });
+
+  it('a layer that lost channels carries both shapes and both MAC counts', () => {
+    const lb = listLayers(toOnnx(tinyConvNet()));
+    const cut = lb.map((l, i) => (i === 2 ? { ...l, dims: [2, 8, 1, 1], params: 16, nonZero: 16, macs: (l.macs ?? 0) / 2 } : l));
+    const rows = sparsityLayers(lb, cut);
+    expect(rows[2]).toMatchObject({ baseDims: [4, 8, 1, 1], candidateDims: [2, 8, 1, 1], baseMacs: lb[2]!.macs, candidateMacs: lb[2]!.macs! / 2 });
+    expect(rows[2]!.baseNonZero).toBe(16); // shapes differ: the base count is not comparable, as before
+    expect(channelsChanged(rows)).toBe(true);
+    expect(channelsChanged(rows.filter((_, i) => i !== 2))).toBe(false);
   });
 });

@@ -7,7 +7,13 @@ function curve(scale: number): PrCurve {
   return { recall, precision: recall.map((r) => scale * (1 - r ** 3)) };
 }
 
-export function syntheticReport(opts: { speedup?: number; zeroedOnly?: boolean; images?: number; budget?: string } = {}): ComparisonReport {
+export function syntheticReport(opts: {
+  speedup?: number; zeroedOnly?: boolean; images?: number; budget?: string;
+  /** Channels removed: every third layer keeps its shape, the others lose 4 output channels. */
+  structured?: boolean;
+  /** Number of classes (default 3: person, car, dog & cat). */
+  classes?: number;
+} = {}): ComparisonReport {
   const rand = seededRandom(3);
   const speedup = opts.speedup ?? 1;
   const base = Array.from({ length: 60 }, () => 50 + 10 * rand());
@@ -18,7 +24,7 @@ export function syntheticReport(opts: { speedup?: number; zeroedOnly?: boolean; 
     dataset: 'coco128.yaml <script>', images: opts.images ?? 128,
     base: { precision: 0.6, recall: 0.5, map50: 0.55, map5095: 0.4 },
     candidate: { precision: 0.58, recall: 0.49, map50: 0.54, map5095: 0.385 },
-    perClass: ['person', 'car', 'dog & cat'].map((name, i) => ({
+    perClass: (opts.classes ? Array.from({ length: opts.classes }, (_, i) => `class ${i}`) : ['person', 'car', 'dog & cat']).map((name, i) => ({
       classIndex: i, name, images: 10 + i, instances: 20 + i,
       base: { precision: 0.6, recall: 0.5, map50: 0.5 + i / 10, map5095: 0.3 + i / 10 },
       candidate: { precision: 0.6, recall: 0.5, map50: 0.48 + i / 10, map5095: 0.29 + i / 10 },
@@ -39,6 +45,10 @@ export function syntheticReport(opts: { speedup?: number; zeroedOnly?: boolean; 
   const layers = Array.from({ length: 12 }, (_, i) => ({
     id: `onnx::Conv_${i}`, modulePath: `model.${i}.conv`, category: ['backbone conv', 'neck conv', 'head (protected)'][i % 3]!,
     params: 1000 * (i + 1), baseNonZero: 1000 * (i + 1), candidateNonZero: i % 3 === 2 ? 1000 * (i + 1) : 900 * (i + 1),
+    ...(opts.structured ? {
+      baseDims: [16 + i, 8, 3, 3], candidateDims: [i % 3 === 2 ? 16 + i : 12 + i, 8, 3, 3],
+      baseMacs: (16 + i) * 72 * 400, candidateMacs: (i % 3 === 2 ? 16 + i : 12 + i) * 72 * 400,
+    } : {}),
   }));
   const budget = opts.budget ? checkBudget(parseMaxDrop(opts.budget), accuracy.base, accuracy.candidate) : null;
   return {

@@ -31,7 +31,7 @@ export interface ReconstructionOptions {
   meanCorrection?: boolean;
   method?: SolveMethod;
   rowNormalize?: boolean;
-  /** Rescale refit rows to the original output variance (layer.ts; default false). */
+  /** Rescale refit rows to the original output variance (layer.ts). Default true (LeYOLO-Nano global 30%: mAP50 0.5585 vs 0.5549, 50%: 0.4337 vs 0.4176). */
   varianceCorrection?: boolean;
   /** onnxruntime intra-op threads. */
   threads?: number;
@@ -39,8 +39,9 @@ export interface ReconstructionOptions {
   cacheBytes?: number;
   /**
    * Refit each layer to the original network's output of the layer (its input taken from the unpruned network
-   * run side by side), so earlier layers' errors are corrected rather than reproduced. Default false: measured
-   * on LeYOLO-Nano at 30% it gave mAP50 0 (a defect not found yet; the layer-level tests pass).
+   * run side by side), so earlier layers' errors are corrected rather than reproduced; only each block's frontier
+   * layers (upstream.ts). Default true (LeYOLO-Nano 30%: mAP50 0.506 vs 0.484 without); costs a second forward
+   * of the network's prefix per block.
    */
   correctUpstream?: boolean;
   /**
@@ -166,7 +167,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   }
   let current = magnitude.size > 0 ? withTensorValues(model, magnitude) : model;
   const changed = new Set(magnitude.keys());
-  const upstream = ro.correctUpstream ?? false;
+  const upstream = ro.correctUpstream ?? true;
   targets.sort((a, b) => a.node - b.node);
   const blocks = splitBlocks(targets, ro.blocks ?? 8, ro.maxBlockBytes ?? 512 << 20);
   const seconds = { total: 0, run: 0, statistics: 0, solve: 0 };
@@ -198,7 +199,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
       const biasT = t.bias ? readTensor(prep.graph.constants.get(t.bias)!.proto) : undefined;
       const h = stats.get(t.key)!;
       const r = reconstructLayer({ data: w.data as Float32Array, dims: l.dims, groups: t.request.group }, biasT?.data as Float32Array | undefined, h, {
-        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection,
+        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection ?? true,
       });
       const values: Tensor = { dtype: 'float32', dims: l.dims, data: r.weight };
       updates.set(l.id, values);

@@ -29,7 +29,8 @@ describe('pruneReconstructed', () => {
     const m = toOnnx(tinyConvNet());
     const options = { preset: getPreset('uniform'), target: 0.4 };
     const plain = pruneModel(m, options);
-    const r = await pruneReconstructed(m, { ...options, dataCriterion: 'obs', reconstruction: { blocks: 2, threads: 1 } }, source(6));
+    // Variance correction off: it trades a little output error for the original variance (checked in layer.test.ts).
+    const r = await pruneReconstructed(m, { ...options, dataCriterion: 'obs', reconstruction: { blocks: 2, threads: 1, varianceCorrection: false } }, source(6));
     expect(r.result.layers.map((l) => l.zerosAfter)).toEqual(plain.result.layers.map((l) => l.zerosAfter));
     expect(r.result.totals.achieved).toBe(plain.result.totals.achieved);
     const head = r.result.layers.find((l) => l.protected)!;
