@@ -45,7 +45,7 @@ function rewrite(model: OnnxModel, replace: (name: string, proto: TensorProto) =
 }
 
 /** int8 weights + DequantizeLinear for every weighted layer with a constant weight initializer. */
-export function weightOnlyInt8(model: OnnxModel, options: { perChannel?: boolean } = {}): StorageResult {
+export function weightOnlyInt8(model: OnnxModel, options: { perChannel?: boolean; range?: 'max' | 'mse' } = {}): StorageResult {
   const m = upgradeToOpset13(model);
   const g = indexGraph(m);
   const axisOf = new Map<string, number | undefined>();
@@ -59,12 +59,13 @@ export function weightOnlyInt8(model: OnnxModel, options: { perChannel?: boolean
   return rewrite(m, (name) => {
     const w = getTensor(m, name, g.constants) as Tensor;
     const axis = axisOf.get(name);
-    const q = quantizeWeights(toFloat32(w), w.dims, { perChannel: (options.perChannel ?? true) && axis !== undefined, axis: axis ?? 0 });
+    const q = quantizeWeights(toFloat32(w), w.dims, { perChannel: (options.perChannel ?? true) && axis !== undefined, axis: axis ?? 0, range: options.range });
     const shape = q.axis === undefined ? [] : [q.scales.length];
-    const wq = `${name}_quantized`, ws = `${name}_scale`, wz = `${name}_zero_point`, dq = `${name}_dequantized`;
+    // Symmetric: no zero-point input (it defaults to 0 of the int8 input's type).
+    const wq = `${name}_quantized`, ws = `${name}_scale`, dq = `${name}_dequantized`;
     return {
-      inits: [makeTensor(wq, { dtype: 'int8', dims: [...w.dims], data: q.data }), makeTensor(ws, { dtype: 'float32', dims: shape, data: q.scales }), makeTensor(wz, { dtype: 'int8', dims: shape, data: new Int8Array(q.scales.length) })],
-      nodes: [makeNode('DequantizeLinear', [wq, ws, wz], [dq], q.axis === undefined ? [] : [attrInt('axis', q.axis)], { name: `${name}_DequantizeLinear` })],
+      inits: [makeTensor(wq, { dtype: 'int8', dims: [...w.dims], data: q.data }), makeTensor(ws, { dtype: 'float32', dims: shape, data: q.scales })],
+      nodes: [makeNode('DequantizeLinear', [wq, ws], [dq], q.axis === undefined ? [] : [attrInt('axis', q.axis)], { name: `${name}_DequantizeLinear` })],
       output: dq,
     };
   }, new Set(axisOf.keys()));

@@ -20,11 +20,17 @@ function reference(mags: ArrayLike<number>, k: number): Uint8Array {
 }
 
 /** Values with many ties, zeros (both signs) and negatives. */
+/**
+ * A fraction in [0, 1] spread evenly: fast-check's fc.double({ min: 0, max: 1 }) favours its bounds and denormals, so
+ * k = round(r × n) came out 0 or n in all but about 1 of 200 runs and the properties never selected a strict subset.
+ */
+const fraction = fc.integer({ min: 0, max: 1000 }).map((i) => i / 1000);
+
 const floats = fc.array(fc.oneof(fc.constantFrom(0, -0, 1, -1, 0.5, -0.5, 1e-40, -1e-40), fc.float({ noNaN: true })), { minLength: 1, maxLength: 300, size: 'max' });
 
 describe('selectSmallest (exact, ties lowest index first)', () => {
   it('equals the full-sort reference for float32', () => {
-    fc.assert(fc.property(floats, fc.double({ min: 0, max: 1, noNaN: true }), (vals, r) => {
+    fc.assert(fc.property(floats, fraction, (vals, r) => {
       const data = Float32Array.from(vals);
       const k = Math.round(r * data.length);
       const mask = selectSmallest({ dtype: 'float32', dims: [data.length], data }, k);
@@ -34,7 +40,7 @@ describe('selectSmallest (exact, ties lowest index first)', () => {
   });
 
   it('equals the reference for float16 and bfloat16 bit patterns', () => {
-    fc.assert(fc.property(floats, fc.double({ min: 0, max: 1, noNaN: true }), (vals, r) => {
+    fc.assert(fc.property(floats, fraction, (vals, r) => {
       const k = Math.round(r * vals.length);
       const h = Uint16Array.from(vals, floatToHalf);
       expect(selectSmallest({ dtype: 'float16', dims: [h.length], data: h }, k)).toEqual(reference(Array.from(h, (x) => Math.abs(halfToFloat(x))), k));
@@ -125,7 +131,7 @@ describeFixtures('l1 masks on every fixture layer equal a full-sort reference', 
 
 describe('zeroSmallest', () => {
   it('zeroes exactly the elements selectSmallest chooses', () => {
-    fc.assert(fc.property(floats, fc.double({ min: 0, max: 1, noNaN: true }), fc.boolean(), (vals, r, half) => {
+    fc.assert(fc.property(floats, fraction, fc.boolean(), (vals, r, half) => {
       const t: Tensor = half
         ? { dtype: 'float16', dims: [vals.length], data: Uint16Array.from(vals, floatToHalf) }
         : { dtype: 'float32', dims: [vals.length], data: Float32Array.from(vals) };
@@ -180,7 +186,7 @@ describe('zeroSmallest edges', () => {
 
 describe('radix path (layers over 8192 weights)', () => {
   it('equals the reference with heavy ties, zeros and negatives', () => {
-    fc.assert(fc.property(fc.integer({ min: 8193, max: 20000 }), fc.integer({ min: 1, max: 2 ** 30 }), fc.double({ min: 0, max: 1, noNaN: true }), (n, seed, r) => {
+    fc.assert(fc.property(fc.integer({ min: 8193, max: 20000 }), fc.integer({ min: 1, max: 2 ** 30 }), fraction, (n, seed, r) => {
       const base = Float32Array.from([0, -0, 1e-40, 0.25, -0.25, 3, -7.5, 1e30]);
       let s = seed;
       const data = new Float32Array(n);
