@@ -16,6 +16,7 @@ import { insertQdq, type QdqOptions, type QuantizedLayer } from './qdq.js';
 import { activationParams, type TensorRange } from './scales.js';
 import { SATURATION_BOUND, saturatedRanges } from './saturation.js';
 import { compactConstants } from './constants.js';
+import { weightOnlyInt8 } from './storage.js';
 
 export type CalibrationMethod = 'minmax' | 'percentile';
 export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile'];
@@ -31,6 +32,8 @@ export interface StaticQuantOptions extends PlanOptions, QdqOptions {
    * {@link SATURATION_BOUND}); 0 keeps the calibrated ranges as they are.
    */
   saturationBound?: number;
+  /** Weights of the layers kept float: float32 (default) or int8 behind DequantizeLinear (float compute, smaller file). */
+  floatLayerWeights?: 'int8' | 'float32';
   threads?: number;
   onProgress?: (p: ActivationProgress) => void;
 }
@@ -80,7 +83,10 @@ export function buildQuantized(model: OnnxModel, plan: QuantPlan, ranges: Readon
   const bound = options.saturationBound ?? SATURATION_BOUND;
   const params = activationParams(g.nodes, bound > 0 ? saturatedRanges(g, ranges, bound) : ranges, { activationType: options.activationType });
   const q = insertQdq(model, plan, params, options, g);
-  return { model: compactConstants(q.model).model, layers: q.layers };
+  // `floatLayerWeights: 'int8'`: layers kept float store int8 weights too (float compute behind a DequantizeLinear).
+  // Not the default: on LeYOLO-Nano it moved the float prefix from 14 to 8 layers and output SQNR 33.7 → 30.1 dB.
+  const stored = options.floatLayerWeights === 'int8' ? weightOnlyInt8(q.model, { perChannel: options.perChannel, minElements: 256 }).model : q.model;
+  return { model: compactConstants(stored).model, layers: q.layers };
 }
 
 /** Quantize `model` with activations calibrated on `source`. */
