@@ -22,7 +22,7 @@ export interface QuantizeFlags {
   output?: string; calib?: string; calibImages?: string; method?: string; percentile?: string; exclude?: string;
   perTensor?: boolean; int8Activations?: boolean; reduceRange?: boolean; placement?: string; allowSlower?: boolean;
   threads?: string; benchRuns?: string; force?: boolean; json?: string; layers?: boolean;
-  weightsOnly?: boolean; fp16Weights?: boolean; sparse?: boolean; data?: string; maxDrop?: string;
+  weightsOnly?: boolean; fp16Weights?: boolean; sparse?: boolean; data?: string; maxDrop?: string; floatPrefix?: boolean;
 }
 
 /** `--data D --max-drop RULES`: validate each candidate on D (Ultralytics metrics) against the float model's. */
@@ -111,6 +111,9 @@ export function quantizeText(r: QuantizeFileResult, all: boolean): string {
   for (const x of r.float) byReason.set(x.reason, (byReason.get(x.reason) ?? 0) + 1);
   lines.push(`kept float: ${r.float.length} nodes${byReason.size ? ` (${[...byReason].map(([k, v]) => `${v} ${k}`).join('; ')})` : ''}`);
   if (all) for (const x of r.float) lines.push(`  ${x.op} ${x.node}: ${x.reason}`);
+  if (r.floatPrefix.steps.length > 0) {
+    lines.push(`float prefix (output SQNR vs float, first layers float): ${r.floatPrefix.steps.map((s) => `${s.floatLayers}: ${db(s.sqnrDb)}`).join(', ')} → ${r.floatPrefix.layers.length} layers float${r.floatPrefix.layers.length ? ` (through ${r.floatPrefix.layers[r.floatPrefix.layers.length - 1]})` : ''}`);
+  }
   for (const st of r.accuracy.steps) lines.push(`accuracy control: ${st.floatLayers} most sensitive layers float → ${st.summary}${st.ok ? ' (within budget)' : ''}`);
   const cands = r.placement.candidates.filter((c) => c.speedup !== undefined);
   if (cands.length > 0) lines.push(`placement (measured, interleaved vs float): ${cands.map((c) => `${c.label} ${formatRatio(c.speedup)}`).join(', ')} → ${r.placement.chosen}${r.placement.slowerThanFloat ? ' (SLOWER than float: written anyway, as asked)' : ''}`);
@@ -136,7 +139,7 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new UsageError(`--threads ${flags.threads}: expected a positive integer`);
   const placement = flags.placement ?? 'auto';
   if (placement !== 'auto' && placement !== 'all') throw new UsageError(`--placement ${placement}: expected auto or all`);
-  const method = flags.method ?? 'minmax';
+  const method = flags.method ?? 'percentile';
   const percentile = flags.percentile === undefined ? undefined : Number(flags.percentile);
   if (percentile !== undefined && !(percentile > 0 && percentile <= 1)) throw new UsageError(`--percentile ${flags.percentile}: expected a fraction in (0, 1], e.g. 0.9999`);
   const benchRuns = flags.benchRuns === undefined ? 30 : Number(flags.benchRuns);
@@ -159,6 +162,7 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
     perChannel: flags.perTensor !== true, activationType: flags.int8Activations ? 'int8' : 'uint8', reduceRange: flags.reduceRange === true,
     placement, measure: placement === 'auto' ? benchProbe(model, threads, benchRuns) : undefined, allowSlower: flags.allowSlower === true,
     threads, force: flags.force, onProgress: bar.onProgress,
+    floatPrefix: flags.floatPrefix === false ? false : {},
     accuracy: check ? { check, onStep: (st) => ctx.io.err(`accuracy control: ${st.floatLayers} most sensitive layers float → ${st.summary}${st.ok ? ' ✓' : ''}`) } : undefined,
   }).finally(() => bar.stop());
   const { readFile } = await import('node:fs/promises');
@@ -181,7 +185,8 @@ export const quantizeCommand: CommandModule = {
       .option('-o, --output <file>', 'output .onnx file')
       .option('--calib <source>', 'calibration images: an Ultralytics data.yaml (its val split) or a folder')
       .option('--calib-images <n>', `number of calibration images (default ${DEFAULT_QUANT_CALIB_IMAGES}; the first N in sorted order)`)
-      .option('--method <m>', 'activation range: minmax | percentile (default minmax)')
+      .option('--method <m>', 'activation range: minmax | percentile (default percentile)')
+      .option('--no-float-prefix', 'skip the float-prefix search (keeps float the first layers whose quantization costs the most output SQNR)')
       .option('--percentile <p>', 'fraction of values inside the range for --method percentile (default 0.9999)')
       .option('--exclude <names>', 'comma-separated node names or module-path prefixes (/model.3/) to keep float')
       .option('--placement <p>', 'auto: measure candidate placements against float and keep the fastest (default); all: quantize every quantizable layer')

@@ -14,6 +14,7 @@ import { upgradeToOpset13 } from './opset.js';
 import type { Tensor } from '../core/dtype.js';
 import { planQuantization, type FloatNode, type LayerKind, type PlanOptions, type QuantPlan } from './plan.js';
 import { layerSensitivity, type LayerSensitivity } from './sensitivity.js';
+import { searchFloatPrefix, type PrefixStep } from './prefix.js';
 import type { QuantizedLayer } from './qdq.js';
 import { buildQuantized, calibrateRanges, type StaticQuantOptions } from './static.js';
 import { countFusedConvs, outputSqnr, type FusionCount, type OutputSqnr } from './verify.js';
@@ -46,11 +47,18 @@ export interface QuantizeFileOptions extends StaticQuantOptions {
   accuracy?: { check: (bytes: Uint8Array) => Promise<{ ok: boolean; summary: string }>; sensitivityImages?: number; onStep?: (s: AccuracyStep) => void };
   /** Calibration images (from the start of the source) used for the SQNR check (default 8). */
   verifyImages?: number;
+  /**
+   * Float prefix search (default on; see searchFloatPrefix): keep float the first layers whose quantization costs
+   * the most output SQNR. `false` skips it; `images` calibration images are probed (default 4).
+   */
+  floatPrefix?: false | { images?: number; gainDb?: number; maxFraction?: number; onProbe?: (s: PrefixStep) => void };
 }
 
 export interface AccuracyStep { floatLayers: number; ok: boolean; summary: string }
 
 export interface QuantizeFileResult {
+  /** Float prefix probes (empty when skipped) and the layers it kept float. */
+  floatPrefix: { steps: PrefixStep[]; layers: string[] };
   /** Accuracy-control steps (empty without accuracy control) and the sensitivity ranking used. */
   accuracy: { steps: AccuracyStep[]; sensitivity: LayerSensitivity[] };
   input: { path: string; bytes: number; gzipBytes?: number };
@@ -83,15 +91,25 @@ export async function quantizeModelFile(input: string, output: string, source: C
   if (placement === 'auto' && !options.measure) throw new UsageError('placement auto needs a latency probe');
   const candidates = placement === 'auto' ? AUTO_CANDIDATES : [AUTO_CANDIDATES[0]!];
   const sensitive = new Set<number>();
+  const prefix = new Set<number>();
   const withPlacement = (c: PlacementCandidate): PlanOptions => ({
     exclude: options.exclude,
-    keepFloat: (info) => (sensitive.has(info.index) ? 'accuracy control: quantization-sensitive layer' : info.kind && c.floatKinds.includes(info.kind) ? `placement: ${info.kind} is faster in float` : options.keepFloat?.(info)),
+    keepFloat: (info) => (prefix.has(info.index) ? 'float prefix: quantizing the early layers costs the most output SQNR' : sensitive.has(info.index) ? 'accuracy control: quantization-sensitive layer' : info.kind && c.floatKinds.includes(info.kind) ? `placement: ${info.kind} is faster in float` : options.keepFloat?.(info)),
   });
   const basePlan = planQuantization(m13, withPlacement(candidates[0]!), g);
   const tensors = [...new Set([...basePlan.tensors, ...candidates.flatMap((c) => planQuantization(m13, withPlacement(c), g).tensors)])];
   const tc = performance.now();
   const cal = await calibrateRanges(m13, tensors, source, options);
   const calSeconds = (performance.now() - tc) / 1000;
+  let prefixSteps: PrefixStep[] = [];
+  if (options.floatPrefix !== false) {
+    const po = options.floatPrefix ?? {};
+    const feeds: Array<Readonly<Record<string, Tensor>>> = [];
+    for await (const f of firstFeeds(source, po.images ?? 4).feeds()) feeds.push(f);
+    const found = await searchFloatPrefix(m13, g, basePlan, withPlacement(candidates[0]!), cal.ranges, feeds, { ...options, ...po });
+    prefixSteps = found.steps;
+    for (const i of found.layers) prefix.add(i);
+  }
   const steps: AccuracyStep[] = [];
   let sensitivity: LayerSensitivity[] = [];
   if (options.accuracy) {
@@ -138,12 +156,13 @@ export async function quantizeModelFile(input: string, output: string, source: C
   }
   const saved = await saveOnnx(chosen.model, output, { force: options.force });
   return {
+    floatPrefix: { steps: prefixSteps, layers: [...prefix].sort((a, b) => a - b).map((i) => g.nodes[i]!.name) },
     accuracy: { steps, sensitivity },
     input: { path: input, bytes: model.source?.length ?? floatBytes.length },
     output: { path: saved.path, bytes: saved.bytes },
     plan: chosen.plan, layers: chosen.layers, float: chosen.plan.float,
     placement: { chosen: candidates[best]!.label, candidates: candidates.map((c, i) => ({ label: c.label, speedup: speedups[i] })), slowerThanFloat },
-    calibration: { images: cal.images, description: source.description, method: options.method ?? 'minmax', seconds: calSeconds },
+    calibration: { images: cal.images, description: source.description, method: options.method ?? 'percentile', seconds: calSeconds },
     verify: { outputs: sq.outputs, images: sq.images, fusion },
     seconds: { total: (performance.now() - t0) / 1000 },
   };

@@ -51,17 +51,19 @@ export function insertQdq(model: OnnxModel, plan: QuantPlan, params: ReadonlyMap
   const qdq = new Map<string, string>(); // tensor → its DQ output
   const pairFor = new Map<string, NodeProto[]>(); // tensor → its Q and DQ nodes
   const outputRename = new Map<string, string>(); // graph output produced by a node → the node's new output name
-  for (const t of plan.tensors) {
+  plan.tensors.forEach((t, k) => {
     const p = params.get(t);
-    if (!p) continue;
-    const s = fresh(`${t}_scale`), z = fresh(`${t}_zero_point`);
+    if (!p) return;
+    // Short generated names (pk<k>_…, k = the tensor's index in plan.tensors): long module-path names repeated
+    // six times per tensor made a tenth of LeYOLO-Nano's INT8 file.
+    const s = fresh(`pk${k}_scale`), z = fresh(`pk${k}_zp`);
     inits.push(scalar(s, 'float32', p.scale), scalar(z, p.dtype, p.zeroPoint));
-    let src = t, dq = fresh(`${t}_DequantizeLinear_Output`);
-    if (g.graphOutputs.has(t) && g.producer.has(t)) { src = fresh(`${t}_float`); outputRename.set(t, src); dq = t; }
-    const q = fresh(`${t}_QuantizeLinear_Output`);
-    pairFor.set(t, [makeNode('QuantizeLinear', [src, s, z], [q], [], { name: nodeName(`${t}_QuantizeLinear`) }), makeNode('DequantizeLinear', [q, s, z], [dq], [], { name: nodeName(`${t}_DequantizeLinear`) })]);
+    let src = t, dq = fresh(`pk${k}_dq`);
+    if (g.graphOutputs.has(t) && g.producer.has(t)) { src = fresh(`pk${k}_float`); outputRename.set(t, src); dq = t; }
+    const q = fresh(`pk${k}_q`);
+    pairFor.set(t, [makeNode('QuantizeLinear', [src, s, z], [q], [], { name: nodeName(`pk${k}_Q`) }), makeNode('DequantizeLinear', [q, s, z], [dq], [], { name: nodeName(`pk${k}_DQ`) })]);
     qdq.set(t, dq);
-  }
+  });
   const layers: QuantizedLayer[] = [];
   const weightCache = new Map<string, { q: ConvQuantization; names: string[] }>();
   const nodes: NodeProto[] = [];
@@ -82,20 +84,20 @@ export function insertQdq(model: OnnxModel, plan: QuantPlan, params: ReadonlyMap
         let cached = weightCache.get(key);
         if (!cached) {
           const q = quantizeLayer(toFloat32(w as Tensor), w.dims, bias, xParams.scale, { perChannel, axis, reduceRange: options.reduceRange });
-          const wq = fresh(`${wRef.name}_quantized`), ws = fresh(`${wRef.name}_scale`), wz = fresh(`${wRef.name}_zero_point`), wdq = fresh(`${wRef.name}_DequantizeLinear_Output`);
+          // Symmetric weights and biases: the zero point input is left out (it defaults to 0 of the input's type).
+          const wq = fresh(`${wRef.name}_quantized`), ws = fresh(`${wRef.name}_scale`), wdq = fresh(`${wRef.name}_dq`);
           const chans = q.weight.scales.length;
           const axisAttr = q.weight.axis === undefined ? [] : [attrInt('axis', q.weight.axis)];
           const shape = q.weight.axis === undefined ? [] : [chans];
-          inits.push(makeTensor(wq, { dtype: 'int8', dims: [...w.dims], data: q.weight.data }), makeTensor(ws, { dtype: 'float32', dims: shape, data: q.weight.scales }), makeTensor(wz, { dtype: 'int8', dims: shape, data: new Int8Array(chans) }));
-          nodes.push(makeNode('DequantizeLinear', [wq, ws, wz], [wdq], axisAttr, { name: nodeName(`${wRef.name}_DequantizeLinear`) }));
+          inits.push(makeTensor(wq, { dtype: 'int8', dims: [...w.dims], data: q.weight.data }), makeTensor(ws, { dtype: 'float32', dims: shape, data: q.weight.scales }));
+          nodes.push(makeNode('DequantizeLinear', [wq, ws], [wdq], axisAttr, { name: nodeName(`${wRef.name}_DQ`) }));
           const names = [wdq];
           if (q.bias && bRef) {
-            const bq = fresh(`${bRef.name}_quantized`), bs = fresh(`${bRef.name}_scale`), bz = fresh(`${bRef.name}_zero_point`), bdq = fresh(`${bRef.name}_DequantizeLinear_Output`);
+            const bq = fresh(`${bRef.name}_quantized`), bs = fresh(`${bRef.name}_scale`), bdq = fresh(`${bRef.name}_dq`);
             const perAxis = q.bias.scales.length > 1 && q.weight.axis !== undefined;
             inits.push(makeTensor(bq, { dtype: 'int32', dims: [q.bias.data.length], data: q.bias.data }),
-              makeTensor(bs, perAxis ? { dtype: 'float32', dims: [q.bias.scales.length], data: q.bias.scales } : { dtype: 'float32', dims: [], data: q.bias.scales.subarray(0, 1) }),
-              makeTensor(bz, perAxis ? { dtype: 'int32', dims: [q.bias.data.length], data: new Int32Array(q.bias.data.length) } : { dtype: 'int32', dims: [], data: new Int32Array(1) }));
-            nodes.push(makeNode('DequantizeLinear', [bq, bs, bz], [bdq], perAxis ? [attrInt('axis', 0)] : [], { name: nodeName(`${bRef.name}_DequantizeLinear`) }));
+              makeTensor(bs, perAxis ? { dtype: 'float32', dims: [q.bias.scales.length], data: q.bias.scales } : { dtype: 'float32', dims: [], data: q.bias.scales.subarray(0, 1) }));
+            nodes.push(makeNode('DequantizeLinear', [bq, bs], [bdq], perAxis ? [attrInt('axis', 0)] : [], { name: nodeName(`${bRef.name}_DQ`) }));
             names.push(bdq);
           }
           cached = { q, names };

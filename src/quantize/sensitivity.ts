@@ -31,28 +31,42 @@ export async function layerSensitivity(
   model: OnnxModel, g: GraphIndex, plan: QuantPlan, base: PlanOptions, ranges: ReadonlyMap<string, TensorRange>,
   feeds: ReadonlyArray<Readonly<Record<string, Tensor>>>, options: StaticQuantOptions & { onLayer?: (done: number, total: number) => void } = {},
 ): Promise<LayerSensitivity[]> {
-  const ref = await createSession(serializeOnnx(model), { threads: options.threads });
-  const refOut: Array<Record<string, Tensor>> = [];
-  try {
-    for (const f of feeds) refOut.push(await ref.run(f));
-  } finally { await ref.release(); }
+  const refOut = await referenceOutputs(model, feeds, options.threads);
   const layers = rankedLayers(plan);
   const out: LayerSensitivity[] = [];
   for (const [n, i] of layers.entries()) {
-    const p = planQuantization(model, onlyLayer(i, base), g);
-    const q = buildQuantized(model, p, ranges, options, g);
-    const s = await createSession(serializeOnnx(q.model), { threads: options.threads });
-    const acc = new Map<string, { sig: Float64Array; err: Float64Array }>();
-    try {
-      for (const [k, f] of feeds.entries()) {
-        const o = await s.run(f);
-        for (const [name, ft] of Object.entries(refOut[k]!)) accumulate(acc, name, ft, o[name]!);
-      }
-    } finally { await s.release(); }
-    out.push({ index: i, node: g.nodes[i]!.name, kind: plan.kinds.get(i), sqnrDb: meanDb(acc) });
+    const sqnr = await probeSqnr(model, g, onlyLayer(i, base), ranges, feeds, refOut, options);
+    out.push({ index: i, node: g.nodes[i]!.name, kind: plan.kinds.get(i), sqnrDb: sqnr });
     options.onLayer?.(n + 1, layers.length);
   }
   return out.sort((a, b) => a.sqnrDb - b.sqnrDb);
+}
+
+/** Float outputs of `model` on `feeds` (the reference of {@link probeSqnr}). */
+export async function referenceOutputs(model: OnnxModel, feeds: ReadonlyArray<Readonly<Record<string, Tensor>>>, threads?: number): Promise<Array<Record<string, Tensor>>> {
+  const ref = await createSession(serializeOnnx(model), { threads });
+  const out: Array<Record<string, Tensor>> = [];
+  try {
+    for (const f of feeds) out.push(await ref.run(f));
+  } finally { await ref.release(); }
+  return out;
+}
+
+/** Mean per-field output SQNR (dB) against `refOut` of the model quantized with plan options `planOptions`. */
+export async function probeSqnr(
+  model: OnnxModel, g: GraphIndex, planOptions: PlanOptions, ranges: ReadonlyMap<string, TensorRange>,
+  feeds: ReadonlyArray<Readonly<Record<string, Tensor>>>, refOut: ReadonlyArray<Record<string, Tensor>>, options: StaticQuantOptions = {},
+): Promise<number> {
+  const q = buildQuantized(model, planQuantization(model, planOptions, g), ranges, options, g);
+  const s = await createSession(serializeOnnx(q.model), { threads: options.threads });
+  const acc = new Map<string, { sig: Float64Array; err: Float64Array }>();
+  try {
+    for (const [k, f] of feeds.entries()) {
+      const o = await s.run(f);
+      for (const [name, ft] of Object.entries(refOut[k]!)) accumulate(acc, name, ft, o[name]!);
+    }
+  } finally { await s.release(); }
+  return meanDb(acc);
 }
 
 /**

@@ -10,7 +10,7 @@ import { toFloat32 } from '../core/convert.js';
 import type { Tensor } from '../core/dtype.js';
 import { floatToHalf } from '../core/half.js';
 import { constantOf, indexGraph, intAttr } from '../graph/onnx-graph.js';
-import { attrInt, getTensor, makeNode, makeTensor, shallowCopy, withProto, type OnnxModel } from '../io/onnx/index.js';
+import { attrInt, getTensor, makeNode, makeTensor, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
 import { upgradeToOpset13 } from './opset.js';
 import { WEIGHTED_OPS } from './ops.js';
 import { quantizeWeights } from './weights.js';
@@ -44,8 +44,11 @@ function rewrite(model: OnnxModel, replace: (name: string, proto: TensorProto) =
   return { model: withProto(model, proto), tensors: out.size, bytes: { before, after } };
 }
 
-/** int8 weights + DequantizeLinear for every weighted layer with a constant weight initializer. */
-export function weightOnlyInt8(model: OnnxModel, options: { perChannel?: boolean } = {}): StorageResult {
+/**
+ * int8 weights + DequantizeLinear for every weighted layer with a constant float32 weight initializer of at least
+ * `minElements` values (default 1). In a QDQ model only the layers kept float match (the others already read int8).
+ */
+export function weightOnlyInt8(model: OnnxModel, options: { perChannel?: boolean; range?: 'max' | 'mse'; minElements?: number } = {}): StorageResult {
   const m = upgradeToOpset13(model);
   const g = indexGraph(m);
   const axisOf = new Map<string, number | undefined>();
@@ -53,18 +56,21 @@ export function weightOnlyInt8(model: OnnxModel, options: { perChannel?: boolean
     if (!WEIGHTED_OPS.has(n.opType)) continue;
     const ref = constantOf(g, n.input[1] ?? '');
     if (!ref || ref.kind !== 'initializer' || ref.proto.dataType !== 1) continue;
+    if (ref.proto.dims.reduce((a, d) => a * Number(d), 1) < (options.minElements ?? 1)) continue;
+    if (g.constants.has(`${ref.name}_quantized`) || g.producer.has(`${ref.name}_dequantized`)) continue; // (a weight shared with a quantized layer)
     const axis = n.opType === 'Conv' ? 0 : n.opType === 'ConvTranspose' && intAttr(n, 'group', 1) === 1 ? 1 : undefined;
     axisOf.set(ref.name, axisOf.has(ref.name) && axisOf.get(ref.name) !== axis ? undefined : axis);
   }
   return rewrite(m, (name) => {
     const w = getTensor(m, name, g.constants) as Tensor;
     const axis = axisOf.get(name);
-    const q = quantizeWeights(toFloat32(w), w.dims, { perChannel: (options.perChannel ?? true) && axis !== undefined, axis: axis ?? 0 });
+    const q = quantizeWeights(toFloat32(w), w.dims, { perChannel: (options.perChannel ?? true) && axis !== undefined, axis: axis ?? 0, range: options.range });
     const shape = q.axis === undefined ? [] : [q.scales.length];
-    const wq = `${name}_quantized`, ws = `${name}_scale`, wz = `${name}_zero_point`, dq = `${name}_dequantized`;
+    // Symmetric: no zero-point input (it defaults to 0 of the int8 input's type).
+    const wq = `${name}_quantized`, ws = `${name}_scale`, dq = `${name}_dequantized`;
     return {
-      inits: [makeTensor(wq, { dtype: 'int8', dims: [...w.dims], data: q.data }), makeTensor(ws, { dtype: 'float32', dims: shape, data: q.scales }), makeTensor(wz, { dtype: 'int8', dims: shape, data: new Int8Array(q.scales.length) })],
-      nodes: [makeNode('DequantizeLinear', [wq, ws, wz], [dq], q.axis === undefined ? [] : [attrInt('axis', q.axis)], { name: `${name}_DequantizeLinear` })],
+      inits: [makeTensor(wq, { dtype: 'int8', dims: [...w.dims], data: q.data }), makeTensor(ws, { dtype: 'float32', dims: shape, data: q.scales })],
+      nodes: [makeNode('DequantizeLinear', [wq, ws], [dq], q.axis === undefined ? [] : [attrInt('axis', q.axis)], { name: `${name}_DequantizeLinear` })],
       output: dq,
     };
   }, new Set(axisOf.keys()));

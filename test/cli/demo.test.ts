@@ -40,7 +40,7 @@ describe('prunekit demo', () => {
     expect(structured.accuracy.candidate.map50).toBeGreaterThan(blind);
     // Step 4: the structured model quantized to INT8, with its measured speed, size and mAP against the original.
     expect(text).toContain('== 4. INT8: the structured model quantized');
-    expect(text).toMatch(/calibration: minmax over 20 images/);
+    expect(text).toMatch(/calibration: percentile over 20 images/);
     expect(text).toMatch(/fusion: (\d+) of \1 quantized convs run as integer kernels/);
     const stages = text.slice(text.indexOf('stages against the original')).split('\n').slice(1, 5).map((l) => l.trim().split(/\s{2,}/));
     expect(stages.map((r) => r[0])).toEqual(['stage', 'original', 'structured', 'structured + INT8']);

@@ -64,12 +64,13 @@ describe('prunekit quantize --sparse', () => {
     const { src, out } = await setup(20); // 95% zeros: 22 int8 values × (1 + 8 index bytes) < 432 bytes
     const io = bufferIO();
     expect(await runCli(['quantize', src, '--weights-only', '--sparse', '-o', out], io)).toBe(0);
-    // w_quantized (432 int8, 22 non-zero) and the all-zero w_zero_point go sparse; the float bias and scales stay dense.
-    expect(io.text()).toMatch(/sparse_initializer: 2 of 4 tensors stored sparse/);
+    // w_quantized (432 int8, 22 non-zero) goes sparse; the float bias and scales stay dense (symmetric int8 weights
+    // have no zero-point tensor).
+    expect(io.text()).toMatch(/sparse_initializer: 1 of 3 tensors stored sparse/);
     expect(io.text()).toMatch(/ w_quantized: 94\.9% zeros, 460 B dense, 237 B sparse → sparse/);
     const bytes = new Uint8Array(await readFile(out));
     const raw = fromBinary(ModelProtoSchema, bytes).graph!;
-    expect(raw.sparseInitializer.map((x) => [x.values!.name, x.values!.dataType]).sort()).toEqual([['w_quantized', 3], ['w_zero_point', 3]]);
+    expect(raw.sparseInitializer.map((x) => [x.values!.name, x.values!.dataType]).sort()).toEqual([['w_quantized', 3]]);
     expect(parseOnnx(bytes).proto.graph!.initializer.find((t) => t.name === 'w_quantized')?.dims).toEqual([16n, 3n, 3n, 3n]);
   });
 

@@ -31,7 +31,7 @@ describe('prunekit run --int8: prune → INT8 → each stage against the origina
     const text = io.stdout.join('\n');
     expect(text).toMatch(/\[1\/4\] prune .*\(structured, preset yolov8, target 20%, calibrated on .*calib\)/);
     expect(text).toMatch(/\[2\/4\] quantize the pruned model to INT8, calibrated on .*calib → .*tiny-detector\.pruned\.int8\.onnx/);
-    expect(text).toMatch(/calibration: minmax over 4 images/);
+    expect(text).toMatch(/calibration: percentile over 4 images/);
     expect(text).toMatch(/fusion: (\d+) of \1 quantized convs run as integer kernels/);
     // The stage table: header, original, pruned, pruned + INT8, in this order.
     const table = text.slice(text.indexOf('stages (')).split('\n').slice(1, 5).map((l) => l.trim().split(/\s{2,}/)[0]);

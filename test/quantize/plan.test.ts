@@ -68,7 +68,15 @@ describe('insertQdq', () => {
     expect(r.model.proto.opsetImport[0]!.version).toBe(13n);
     // the tail still reads the head through its DequantizeLinear
     const split = r.model.proto.graph!.node.find((n) => n.opType === 'Split')!;
-    expect(split.input[0]).toBe('head_DequantizeLinear_Output');
+    // (short generated names: pk<index in plan.tensors>_dq)
+    expect(split.input[0]).toBe(`pk${plan.tensors.indexOf('head')}_dq`);
+    const dq = r.model.proto.graph!.node.find((n) => n.output[0] === split.input[0])!;
+    expect(dq.opType).toBe('DequantizeLinear');
+    // symmetric weights and biases: no zero-point input (defaults to 0)
+    const wdq = r.model.proto.graph!.node.find((n) => n.opType === 'DequantizeLinear' && n.input[0] === 'w0_quantized')!;
+    expect(wdq.input).toEqual(['w0_quantized', 'w0_scale']);
+    const bdq = r.model.proto.graph!.node.find((n) => n.opType === 'DequantizeLinear' && n.input[0] === 'b0_quantized')!;
+    expect(bdq.input).toEqual(['b0_quantized', 'b0_scale']);
     // inspect's inventory sees the int8 weights behind their DequantizeLinear
     const layers = listLayers(r.model);
     expect(layers.map((l) => [l.id, l.dims])).toEqual([['w0_quantized', [4, 3, 3, 3]], ['w1_quantized', [6, 8, 1, 1]]]);

@@ -21,6 +21,17 @@ function relError(f: Float32Array, q: Float32Array): number {
 }
 
 describe('weightOnlyInt8', () => {
+  it('minElements skips small weights (w1: 48 values, w0: 108); no zero-point input; the QDQ path reuses it for float-kept layers', async () => {
+    const m = toOnnx(tinyDetector());
+    const r = weightOnlyInt8(m, { minElements: 100 });
+    expect(r.tensors).toBe(1);
+    const dq = r.model.proto.graph!.node.find((n) => n.opType === 'DequantizeLinear')!;
+    expect(dq.input).toEqual(['w0_quantized', 'w0_scale']);
+    expect(weightOnlyInt8(m, { minElements: 109 }).tensors).toBe(0);
+    expect(weightOnlyInt8(m, { minElements: 108 }).tensors).toBe(1);
+    // a second pass finds no float weight left to rewrite (never two `_quantized` initializers of one name)
+    expect(weightOnlyInt8(weightOnlyInt8(m).model).tensors).toBe(0);
+  });
   it('stores conv weights as int8 per channel behind DequantizeLinear; outputs stay close to float', async () => {
     const m = toOnnx(tinyDetector());
     const r = weightOnlyInt8(m);

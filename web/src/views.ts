@@ -1,5 +1,5 @@
 /** The page's result views (HTML strings): model summary, layer table, before → after, accuracy, latency. */
-import { big, esc, fmt, mb, pct } from './format.js';
+import { big, esc, fmt, formatFraction, formatMs, formatNumber, mb, pct } from './format.js';
 import type { BenchSummary, LayerRow, ModelView, PruneSummary, ValMetrics, ValSummary } from './protocol.js';
 
 export function summaryTable(v: ModelView): string {
@@ -30,27 +30,27 @@ export function pruneView(s: PruneSummary): string {
   if (s.int8) rows.push(['INT8', `${s.int8.layers} layers quantized (weights int8 per channel, activations uint8, ${s.int8.method} on ${s.int8.images} images); ${s.int8.float} kept float`]);
   if (s.sparsity) rows.push(['sparsity of prunable weights', `${pct(s.sparsity.before)} → <span id="sparsity-after">${pct(s.sparsity.after)}</span>`]);
   if (s.checkpointNote) rows.push(['model', `${esc(s.checkpointNote)}; BatchNorm is not folded here: conv weights are pruned as stored`]);
-  rows.push(['file', `${esc(s.name)} (${mb(s.bytes)})`], ['time', `${s.seconds.toFixed(2)} s`]);
+  rows.push(['file', `${esc(s.name)} (${mb(s.bytes)})`], ['time', `${formatNumber(s.seconds, 2)} s`]);
   return `<h3>Before → after</h3><table class="kv" id="prune-summary">${rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join('')}</table><details><summary>Layers after</summary>${layerTable(s.afterRows)}</details>`;
 }
 
 function metricsRow(label: string, m: ValMetrics): string {
-  return `<tr data-model="${esc(label)}" data-map50="${m.map50}" data-map5095="${m.map5095}" data-precision="${m.precision}" data-recall="${m.recall}"><td>${esc(label)}</td><td class="n">${m.precision.toFixed(4)}</td><td class="n">${m.recall.toFixed(4)}</td><td class="n map50">${m.map50.toFixed(4)}</td><td class="n">${m.map5095.toFixed(4)}</td></tr>`;
+  return `<tr data-model="${esc(label)}" data-map50="${m.map50}" data-map5095="${m.map5095}" data-precision="${m.precision}" data-recall="${m.recall}"><td>${esc(label)}</td><td class="n">${formatFraction(m.precision)}</td><td class="n">${formatFraction(m.recall)}</td><td class="n map50">${formatFraction(m.map50)}</td><td class="n">${formatFraction(m.map5095)}</td></tr>`;
 }
 
 export function valView(s: ValSummary): string {
   const head = '<tr><th>model</th><th class="n">P</th><th class="n">R</th><th class="n">mAP50</th><th class="n">mAP50-95</th></tr>';
   const perClass = s.base.perClass.map((c, i) => {
     const cc = s.candidate?.perClass[i];
-    return `<tr><td>${esc(c.name)}</td><td class="n">${c.images}</td><td class="n">${c.instances}</td><td class="n">${c.map50.toFixed(3)}</td><td class="n">${c.map5095.toFixed(3)}</td>${cc ? `<td class="n">${cc.map50.toFixed(3)}</td><td class="n">${cc.map5095.toFixed(3)}</td>` : ''}</tr>`;
+    return `<tr><td>${esc(c.name)}</td><td class="n">${fmt(c.images)}</td><td class="n">${fmt(c.instances)}</td><td class="n">${formatFraction(c.map50)}</td><td class="n">${formatFraction(c.map5095)}</td>${cc ? `<td class="n">${formatFraction(cc.map50)}</td><td class="n">${formatFraction(cc.map5095)}</td>` : ''}</tr>`;
   }).join('');
   const warn = s.warnings.length ? `<p class="muted">${s.warnings.map(esc).join('<br>')}</p>` : '';
   return `<h3>Accuracy on ${s.images} images (${s.instances} boxes)</h3><table id="val-table">${head}${metricsRow('original', s.base)}${s.candidate ? metricsRow('compressed', s.candidate) : ''}</table>${warn}
   <details><summary>Per class</summary><table><tr><th>class</th><th class="n">images</th><th class="n">boxes</th><th class="n">mAP50</th><th class="n">mAP50-95</th>${s.candidate ? '<th class="n">mAP50 (compressed)</th><th class="n">mAP50-95 (compressed)</th>' : ''}</tr>${perClass}</table></details>
-  <p class="muted">${s.imagesPerSecond.toFixed(2)} images/s (${s.seconds.toFixed(1)} s); per image: decode + letterbox ${s.speed.preprocessMs.toFixed(1)} ms, inference ${s.speed.inferenceMs.toFixed(1)} ms, postprocess ${s.speed.postprocessMs.toFixed(1)} ms</p>`;
+  <p class="muted">${formatNumber(s.imagesPerSecond, 2)} images/s (${formatNumber(s.seconds, 1)} s); per image: decode + letterbox ${formatNumber(s.speed.preprocessMs, 1)} ms, inference ${formatNumber(s.speed.inferenceMs, 1)} ms, postprocess ${formatNumber(s.speed.postprocessMs, 1)} ms</p>`;
 }
 
 export function benchView(s: BenchSummary): string {
-  const row = (l: string, v: { medianMs: number; p90Ms: number }) => `<tr><td>${l}</td><td class="n">${v.medianMs.toFixed(2)}</td><td class="n">${v.p90Ms.toFixed(2)}</td></tr>`;
+  const row = (l: string, v: { medianMs: number; p90Ms: number }) => `<tr><td>${l}</td><td class="n">${formatMs(v.medianMs)}</td><td class="n">${formatMs(v.p90Ms)}</td></tr>`;
   return `<h3>Latency (WebAssembly, ${s.threads} thread${s.threads > 1 ? 's' : ''})</h3><table id="bench-table"><tr><th>model</th><th class="n">median ms</th><th class="n">p90 ms</th></tr>${row('original', s.base)}${s.candidate ? row('compressed', s.candidate) : ''}</table>${s.verdict ? `<p>${esc(s.verdict)}</p>` : ''}`;
 }

@@ -134,8 +134,8 @@ async function prune(id: number, req: Extract<Request, { kind: 'prune' }>): Prom
     const r = await quantizeStatic(base.model, calibration, { threads, onProgress: progressOf(id, 'calibration') });
     bytes = serializeOnnx(r.model);
     summary = {
-      policy: `INT8 static QDQ, minmax on ${r.calibration.images} images`, params: { before: base.bytes.length, after: bytes.length }, macs: null, sparsity: null,
-      int8: { layers: r.layers.length, float: r.float.length, method: 'minmax', images: r.calibration.images },
+      policy: `INT8 static QDQ, ${r.calibration.method} on ${r.calibration.images} images`, params: { before: base.bytes.length, after: bytes.length }, macs: null, sparsity: null,
+      int8: { layers: r.layers.length, float: r.float.length, method: r.calibration.method, images: r.calibration.images },
       json: { layers: r.layers, float: r.float, calibration: r.calibration },
     };
   } else {

@@ -1,0 +1,59 @@
+/**
+ * The float prefix: in narrow early layers (few channels at high resolution, e.g. LeYOLO-Nano's 16-channel convs
+ * whose channels span ±170 beside ±1) one activation scale per tensor erases small channels, and that error runs
+ * through the whole network. Probes keep the first k ranked layers float (k = 0, 2, 4, 8, … up to half of them)
+ * and quantize the rest; each probe's output SQNR against float on a few calibration images is measured, and the
+ * smallest k within `gainDb` of the best probe is kept. No labels needed; one float→integer boundary, so
+ * placement pays no layout conversions in between (the early depthwise convs are faster in float anyway).
+ */
+import type { Tensor } from '../core/dtype.js';
+import type { GraphIndex } from '../graph/onnx-graph.js';
+import type { OnnxModel } from '../io/onnx/bytes.js';
+import type { PlanOptions, QuantPlan } from './plan.js';
+import type { TensorRange } from './scales.js';
+import { probeSqnr, rankedLayers, referenceOutputs } from './sensitivity.js';
+import type { StaticQuantOptions } from './static.js';
+
+export interface PrefixStep { floatLayers: number; sqnrDb: number }
+
+/** Probe sizes: 0, 1, 2, … ≤ ⌊maxFraction·layers⌋ in steps of `step`. */
+export function prefixSizes(layers: number, maxFraction = 0.25, step = 2): number[] {
+  const limit = Math.floor(layers * maxFraction);
+  const out: number[] = [];
+  for (let k = 0; k <= limit; k += step) out.push(k);
+  return out;
+}
+
+/** The smallest probed prefix whose SQNR is within `gainDb` of the best probe (ties: the smaller prefix). */
+export function chooseFloatPrefix(steps: readonly PrefixStep[], gainDb = 1): number {
+  if (steps.length === 0) return 0;
+  const best = Math.max(...steps.map((s) => s.sqnrDb));
+  const ok = steps.filter((s) => s.sqnrDb >= best - gainDb).sort((a, b) => a.floatLayers - b.floatLayers);
+  return ok[0]!.floatLayers;
+}
+
+export interface FloatPrefixOptions extends StaticQuantOptions {
+  /** SQNR (dB) a longer float prefix must gain to be chosen (default 1). */
+  gainDb?: number;
+  /** Largest prefix probed, as a fraction of the ranked layers (default 0.5). */
+  maxFraction?: number;
+  onProbe?: (step: PrefixStep) => void;
+}
+
+/** Search the float prefix of `plan`'s ranked layers (graph order); `base` are the other plan options. */
+export async function searchFloatPrefix(
+  model: OnnxModel, g: GraphIndex, plan: QuantPlan, base: PlanOptions, ranges: ReadonlyMap<string, TensorRange>,
+  feeds: ReadonlyArray<Readonly<Record<string, Tensor>>>, options: FloatPrefixOptions = {},
+): Promise<{ layers: number[]; steps: PrefixStep[] }> {
+  const ranked = rankedLayers(plan).sort((a, b) => a - b);
+  const refOut = await referenceOutputs(model, feeds, options.threads);
+  const steps: PrefixStep[] = [];
+  for (const k of prefixSizes(ranked.length, options.maxFraction)) {
+    const floatSet = new Set(ranked.slice(0, k));
+    const planOptions: PlanOptions = { ...base, keepFloat: (info) => (floatSet.has(info.index) ? 'float prefix probe' : base.keepFloat?.(info)) };
+    const step = { floatLayers: k, sqnrDb: await probeSqnr(model, g, planOptions, ranges, feeds, refOut, options) };
+    steps.push(step);
+    options.onProbe?.(step);
+  }
+  return { layers: ranked.slice(0, chooseFloatPrefix(steps, options.gainDb)), steps };
+}
