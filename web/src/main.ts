@@ -4,13 +4,12 @@
  * never freezes the tab. Errors arrive with the library's typed error name and message and are shown as-is.
  */
 import { PRESETS } from '../../src/prune/presets.js';
-import { esc, fmt, mb, pct } from './format.js';
+import { esc, fmt, pct } from './format.js';
+import { fileTooLarge } from './limits.js';
 import { benchView, layerTable, pruneView, summaryTable, valView } from './views.js';
 import { WEIGHTS_NOTE, weightsSummaryTable, weightsTable } from './weights-view.js';
 import type { DroppedFile, PruneSettings, PruneSummary, Reply, Request, TwinSlot } from './protocol.js';
 
-/** Larger files cannot be held in one ArrayBuffer by the browser (and onnxruntime-web's 32-bit wasm heap). */
-export const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -81,7 +80,6 @@ async function busy<T>(label: string, job: () => Promise<T>): Promise<T | undefi
   }
 }
 
-const tooBig = (file: File): Error => Object.assign(new Error(`${file.name}: ${mb(file.size)} is over the browser's 2 GB limit for one file; use the CLI (prunekit) for this model`), { name: 'UsageError' });
 
 /** Checkpoints offer only unstructured pruning (structured and INT8 need an ONNX graph). */
 function setCheckpointMode(checkpoint: boolean): void {
@@ -101,7 +99,8 @@ function clearTwin(slot: TwinSlot): void {
 }
 
 async function openModel(file: File): Promise<void> {
-  if (file.size > MAX_MODEL_BYTES) { showError(tooBig(file)); return; }
+  const tooLarge = fileTooLarge(file.name, file.size);
+  if (tooLarge) { showError(tooLarge); return; }
   modelFile = undefined;
   pruned = undefined;
   for (const id of ['compress-view', 'data-view', 'download-view', 'layers-box']) $(id).hidden = true;
@@ -125,7 +124,8 @@ async function openModel(file: File): Promise<void> {
 
 /** Send the ONNX twin of the dropped checkpoint (or of the compressed one) to the worker. */
 async function openTwin(slot: TwinSlot, file: File): Promise<void> {
-  if (file.size > MAX_MODEL_BYTES) { showError(tooBig(file)); return; }
+  const tooLarge = fileTooLarge(file.name, file.size);
+  if (tooLarge) { showError(tooLarge); return; }
   const r = await busy('reading ONNX twin', () => call({ kind: 'twin', slot, name: file.name, file }));
   if (r?.kind !== 'twin') return;
   twinFiles[slot] = file;
