@@ -4,7 +4,8 @@
  * never freezes the tab. Errors arrive with the library's typed error name and message and are shown as-is.
  */
 import { PRESETS } from '../../src/prune/presets.js';
-import { esc, fmt, pct } from './format.js';
+import { formatCount, formatPercent } from '../../src/core/format.js';
+import { esc } from '../../src/report/svg.js';
 import { fileTooLarge } from './limits.js';
 import { benchView, layerTable, pruneView, summaryTable, valView } from './views.js';
 import { WEIGHTS_NOTE, weightsSummaryTable, weightsTable } from './weights-view.js';
@@ -130,7 +131,7 @@ async function openTwin(slot: TwinSlot, file: File): Promise<void> {
   if (r?.kind !== 'twin') return;
   twinFiles[slot] = file;
   const t = r.view.report.totals;
-  $(`twin-${slot}`).innerHTML = `${esc(r.view.name)}: <span class="twin-layers">${fmt(t.layers)}</span> layers, ${fmt(t.weightParams)} weights, ${pct(t.sparsity)} zero`;
+  $(`twin-${slot}`).innerHTML = `${esc(r.view.name)}: <span class="twin-layers">${formatCount(t.layers)}</span> layers, ${formatCount(t.weightParams)} weights, ${formatPercent(t.sparsity)} zero`;
   $('twin-warnings').innerHTML = r.warnings.map(esc).join('<br>');
   $('twin-warnings').hidden = r.warnings.length === 0;
   $('val-result').innerHTML = $('bench-result').innerHTML = '';
