@@ -20,7 +20,7 @@ function dataset(gts: readonly Gt[], images: readonly number[], cats: readonly n
     annotations: gts.map((g) => ({ id: g.id, image_id: g.img, category_id: g.cat, bbox: g.box, area: g.box[2] * g.box[3], iscrowd: g.crowd ? 1 : 0 })),
   };
 }
-const expectSameAsReference = (d: CocoDataset, results: CocoResult[], maxDets = [1, 10, 100]) => {
+const expectSameAsReference = (d: CocoDataset, results: CocoResult[], maxDets: readonly number[] = [1, 10, 100]) => {
   const got = Object.values(cocoEvaluate({ dataset: d, results, maxDets }).stats);
   const want = referenceCocoEval(d, results, maxDets);
   got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 12));
