@@ -10,7 +10,8 @@
  * accuracy one; the number of those pseudo boxes is printed (coco128 has few helmets and vests).
  *
  * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/optimize-int8.ts` (env BENCH_MODEL, BENCH_STRUCTURED=none
- * skips the structured search (INT8 alone), BENCH_ROUNDS=30, BENCH_HEADLINE_ROUNDS=60, BENCH_PROXY=32,
+ * skips the structured search (INT8 alone), BENCH_STRUCTURED_FROM=bench/results/optimize.json takes the structured
+ * choice of that bench/optimize.ts run instead of searching again, BENCH_ROUNDS=30, BENCH_HEADLINE_ROUNDS=60, BENCH_PROXY=32,
  * BENCH_OUT=/tmp/prunekit-optimize-int8). Writes bench/results/optimize-int8-<model>.json.
  */
 import { mkdirSync } from 'node:fs';
@@ -18,11 +19,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadOnnx, serializeOnnx } from '../src/io/onnx/index.js';
 import { parseMaxDrop } from '../src/report/budget.js';
-import { referenceOf } from '../src/search/evaluate.js';
+import { readFileSync } from 'node:fs';
+import { collectCalibration } from '../src/prune/structured/index.js';
+import { referenceOf, scoreModel } from '../src/search/evaluate.js';
+import type { SearchJson } from '../src/search/report-json.js';
+import { setSource } from '../src/search/run-sensitivity.js';
+import { buildCandidate, groupUnits } from '../src/search/units.js';
 import { openImageSet } from '../src/search/images.js';
 import { timeAgainst } from '../src/search/latency.js';
 import { int8Input, runInt8Stage, type Int8Input } from '../src/search/run-int8.js';
-import { runOptimize, type BudgetMetric } from '../src/search/run-optimize.js';
+import { dropOf, runOptimize, type BudgetMetric } from '../src/search/run-optimize.js';
 import { FIXTURES } from '../test/helpers/fixtures.js';
 import { withBenchLock } from './lib/lock.js';
 import { saveResult } from './lib/results.js';
@@ -46,10 +52,22 @@ const measure = await openImageSet({ data, range: { first: 65, last: 128 }, mode
 
 let input: Int8Input;
 let structured: Record<string, unknown> = { searched: false };
-if (env.BENCH_STRUCTURED === 'none') {
+if (env.BENCH_STRUCTURED === 'none' || env.BENCH_STRUCTURED_FROM) {
   const model = await loadOnnx(file);
   const original = serializeOnnx(model);
   input = { model, original, reference: await referenceOf(original, search, { threads: 1 }) };
+  if (env.BENCH_STRUCTURED_FROM) {
+    // The structured choice of an earlier bench/optimize.ts run (same model, images and settings), rebuilt and
+    // verified again on the search images instead of searched again.
+    const prev = JSON.parse(readFileSync(env.BENCH_STRUCTURED_FROM, 'utf8')) as SearchJson;
+    const ratios = new Map(Object.entries(prev.optimize?.chosen?.ratios ?? {}));
+    const cal = await collectCalibration(model, {}, setSource(search, 32), { threads: 1 });
+    const built = buildCandidate(model, groupUnits(model), ratios, { roundTo: 16, calibration: cal.stats }).model;
+    const drop = dropOf(budget, input.reference.score, await scoreModel(serializeOnnx(built), input.reference, { threads: 1 }), budgetOn);
+    if (ratios.size > 0 && drop <= budget.value) input.structured = { model: built, drop };
+    structured = { searched: false, from: env.BENCH_STRUCTURED_FROM, ratios: Object.fromEntries(ratios), searchDrop: drop, holds: drop <= budget.value };
+    console.log(`structured (from ${env.BENCH_STRUCTURED_FROM}): ${ratios.size} groups, search drop ${(100 * drop).toFixed(2)}%`);
+  }
 } else {
   const run = await runOptimize({
     model: file, search, measure, proxyImages: Number(env.BENCH_PROXY ?? 32), threads: 1, workers: 2, latencyRounds: rounds, paretoRounds: 0,
@@ -71,7 +89,6 @@ for (const c of stage.candidates) console.log(`  candidate ${c.base}/${c.order}$
 
 const headlineRounds = Number(env.BENCH_HEADLINE_ROUNDS ?? 60);
 const feeds = { [measure.inputName]: { dtype: 'float32' as const, dims: [1, 3, measure.imgsz, measure.imgsz], data: measure.images[0]!.input } };
-const { readFileSync } = await import('node:fs');
 const chosenBytes = new Uint8Array(readFileSync(output));
 const headline = await withBenchLock(async () => {
   const r: Record<string, { speedup: number; ci95: [number, number] }> = {};

@@ -124,7 +124,8 @@ export async function runInt8Stage(input: Int8Input, o: Int8StageOptions): Promi
         return { drop, holds };
       }, o.maxChecks ?? 8);
       // Only a model with at least one integer layer is an INT8 candidate.
-      if (res.best && res.best.k < names.length) {
+      const key = res.best ? names.slice(0, res.best.k).sort().join('\n') : '';
+      if (res.best && res.best.k < names.length && !found.some((c) => c.base === base.name && [...c.floatLayers].sort().join('\n') === key)) {
         found.push({ base: base.name, order, floatLayers: names.slice(0, res.best.k), units: names.length, drop: res.best.drop, holds: true, bytes: built.get(res.best.k)! });
       }
     }
