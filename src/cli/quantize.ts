@@ -166,7 +166,7 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
     placement, measure: placement === 'auto' ? benchProbe(model, threads, benchRuns) : undefined, allowSlower: flags.allowSlower === true,
     threads, force: flags.force, onProgress: bar.onProgress,
     floatPrefix: flags.floatPrefix === false ? false : {},
-    biasCorrection: flags.biasCorrection === false ? false : {},
+    biasCorrection: flags.biasCorrection === true ? {} : false,
     provenance: () => ({ source: path.basename(flags.calib!), files: images.paths.filter((p) => !images.skipped.some((k) => k.path === p)).slice(0, images.count).map((p) => path.basename(p)) }),
     accuracy: check ? { check, onStep: (st) => ctx.io.err(`accuracy control: ${st.floatLayers} most sensitive layers float → ${st.summary}${st.ok ? ' ✓' : ''}`) } : undefined,
   }).finally(() => bar.stop());
@@ -191,7 +191,7 @@ export const quantizeCommand: CommandModule = {
       .option('--calib <source>', 'calibration images: an Ultralytics data.yaml (its val split) or a folder')
       .option('--calib-images <n>', `number of calibration images (default ${DEFAULT_QUANT_CALIB_IMAGES}; the first N in sorted order)`)
       .option('--method <m>', 'activation range: minmax | percentile (default percentile)')
-      .option('--no-bias-correction', 'skip bias correction (the per-channel mean shift of each quantized conv, measured on the calibration images, folded into its bias)')
+      .option('--bias-correction', 'fold each quantized conv\'s per-channel output mean shift (float vs integer on the calibration images) into its bias (2 rounds)')
       .option('--no-float-prefix', 'skip the float-prefix search (keeps float the first layers whose quantization costs the most output SQNR)')
       .option('--percentile <p>', 'fraction of values inside the range for --method percentile (default 0.9999)')
       .option('--exclude <names>', 'comma-separated node names or module-path prefixes (/model.3/) to keep float')

@@ -69,7 +69,7 @@ describeFixtures('prunekit quantize on coco8 images', () => {
     const src = await file(dir, 'd.onnx', toBytes(tinyDetector()));
     const out = path.join(dir, 'q.onnx');
     const io = bufferIO();
-    const code = await runCli(['quantize', src, '--calib', fixture('datasets', 'coco8', 'coco8.yaml'), '--calib-images', '4', '-o', out, '--placement', 'all', '--layers'], io);
+    const code = await runCli(['quantize', src, '--calib', fixture('datasets', 'coco8', 'coco8.yaml'), '--calib-images', '4', '-o', out, '--placement', 'all', '--layers', '--bias-correction'], io);
     expect(code, io.text()).toBe(0);
     const text = io.text();
     expect(text).toMatch(/2 weighted layers int8/);
