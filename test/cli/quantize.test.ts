@@ -82,7 +82,7 @@ describeFixtures('prunekit quantize on coco8 images', () => {
     // provenance: what was done, with which images (names, no paths)
     const rec = readProvenance(q.proto);
     expect(rec.map((r) => r.key)).toEqual(['prunekit']);
-    const record = rec[0]!.record as Record<string, any>;
+    const record = rec[0]!.record as { calibration: { images: number; files: string[] }; result: unknown };
     expect(record).toMatchObject({ tool: 'prunekit', command: 'quantize', mode: 'static-int8', method: 'percentile', percentile: 0.9999, activations: 'uint8', bias: 'float32', biasCorrection: 2, placement: 'all layers integer' });
     expect(record.calibration.images).toBe(4);
     expect(record.calibration.files).toHaveLength(4);
