@@ -11,7 +11,7 @@
  *
  * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/optimize-int8.ts` (env BENCH_MODEL, BENCH_STRUCTURED=none
  * skips the structured search (INT8 alone), BENCH_STRUCTURED_FROM=bench/results/optimize.json takes the structured
- * choice of that bench/optimize.ts run instead of searching again, BENCH_ROUNDS=30, BENCH_HEADLINE_ROUNDS=60, BENCH_PROXY=32,
+ * choice of that bench/optimize.ts run instead of searching again, BENCH_ROUNDS=30, BENCH_HEADLINE_ROUNDS=60, BENCH_PROXY=32, BENCH_RATIOS=0.125,…,
  * BENCH_OUT=/tmp/prunekit-optimize-int8). Writes bench/results/optimize-int8-<model>.json.
  */
 import { mkdirSync } from 'node:fs';
@@ -70,7 +70,7 @@ if (env.BENCH_STRUCTURED === 'none' || env.BENCH_STRUCTURED_FROM) {
   }
 } else {
   const run = await runOptimize({
-    model: file, search, measure, proxyImages: Number(env.BENCH_PROXY ?? 32), threads: 1, workers: 2, latencyRounds: rounds, paretoRounds: 0,
+    model: file, search, measure, proxyImages: Number(env.BENCH_PROXY ?? 32), ratios: env.BENCH_RATIOS ? env.BENCH_RATIOS.split(',').map(Number) : undefined, threads: 1, workers: 2, latencyRounds: rounds, paretoRounds: 0,
     budget, budgetOn, objective: 'latency', output: path.join(out, `${which}-structured.onnx`), configPath: path.join(out, `${which}-structured.config.yaml`),
     force: true, timing: withBenchLock, onProgress,
   });
@@ -100,7 +100,7 @@ const headline = await withBenchLock(async () => {
 });
 const m = stage.measured;
 const metric = budgetOn === 'agreement' ? 'agreement mAP50 (the float model\'s detections ≥ 0.25 as labels)' : 'mAP50';
-const images = { search: search.description, proxyScan: `${search.description} (first 32)`, calibration: `${search.description} (first 32): pruning refit and INT8 ranges`, int8Sensitivity: `${search.description} (first 2)`, measurement: measure.description };
+const images = { search: search.description, proxyScan: `${search.description} (first ${env.BENCH_PROXY ?? 32})`, calibration: `${search.description} (first 32): pruning refit and INT8 ranges`, int8Sensitivity: `${search.description} (first 2)`, measurement: measure.description };
 console.log(`\nHEADLINE (${path.basename(file)}, structured + INT8, budget ${metric} −1% relative)`);
 console.log(`  search ${images.search}; calibration ${images.calibration}; measurement (never searched or calibrated on) ${images.measurement}`);
 if (budgetOn === 'agreement') console.log(`  pseudo boxes on the search images: ${pseudoBoxes}; on the measurement images: ${m.original.agreement > 0 ? 'see JSON' : 'none'}`);

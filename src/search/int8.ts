@@ -63,9 +63,12 @@ export function floatOrder(order: FloatOrder, layers: readonly string[], sensiti
 export interface KProbe { k: number; drop: number; holds: boolean }
 
 /**
- * The smallest k in 0…n for which `check(k)` holds, assuming a drop that does not grow with k: k = 0, 1, 2, 4, …
- * (capped at n) until one holds, then bisection between the largest miss and the smallest hold. At most
- * `limit` checks; `best` is the smallest holding k seen (undefined when none held).
+ * The smallest k in 0…n for which `check(k)` holds, for a drop that should not grow with k but is measured with
+ * noise (real mAP50 on a few dozen images moves by ±2–3% between neighbouring INT8 variants). Doubling
+ * k = 0, 1, 2, 4, … (capped at n) until two consecutive probes hold — a single lucky hold followed by a miss is not
+ * trusted — then bisection between the largest miss below and that hold. The answer is the smallest probed k such
+ * that every probed k' ≥ k holds (monotone-consistent), so a hold contradicted by a miss above it never wins.
+ * At most `limit` checks; `best` undefined when no k qualifies.
  */
 export async function smallestHolding(n: number, check: (k: number) => Promise<{ drop: number; holds: boolean }>, limit = 12): Promise<{ best: KProbe | undefined; probes: KProbe[] }> {
   const probes: KProbe[] = [];
@@ -75,18 +78,30 @@ export async function smallestHolding(n: number, check: (k: number) => Promise<{
     probes.push(p);
     return p;
   };
-  let miss = -1, hold = -1;
+  let prev: KProbe | undefined;
+  let confirmed: number | undefined;
   for (let k = 0; probes.length < limit; k = k === 0 ? 1 : Math.min(n, 2 * k)) {
     const p = await probe(k);
-    if (p.holds) { hold = k; break; }
-    miss = k;
+    if (p.holds && (prev?.holds || k >= n)) { confirmed = prev?.holds ? prev.k : k; break; }
     if (k >= n) break;
+    prev = p;
   }
-  while (hold >= 0 && hold - miss > 1 && probes.length < limit) {
-    const mid = miss + ((hold - miss) >> 1);
-    if ((await probe(mid)).holds) hold = mid;
-    else miss = mid;
+  if (confirmed !== undefined) {
+    let hold = confirmed;
+    let miss = Math.max(-1, ...probes.filter((p) => !p.holds && p.k < hold).map((p) => p.k));
+    while (hold - miss > 1 && probes.length < limit) {
+      const mid = miss + ((hold - miss) >> 1);
+      if ((await probe(mid)).holds) hold = mid;
+      else miss = mid;
+    }
   }
-  const holding = probes.filter((p) => p.holds).sort((a, b) => a.k - b.k);
-  return { best: holding[0], probes };
+  return { best: consistentHold(probes), probes };
+}
+
+/** The smallest probed k that holds with every probed k' ≥ k holding too; undefined when none. */
+export function consistentHold(probes: readonly KProbe[]): KProbe | undefined {
+  const sorted = [...probes].sort((a, b) => a.k - b.k);
+  let best: KProbe | undefined;
+  for (let i = sorted.length - 1; i >= 0 && sorted[i]!.holds; i--) best = sorted[i];
+  return best;
 }

@@ -27,7 +27,7 @@ export interface Int8StageOptions {
   calibImages?: number;
   /** Images of the per-layer sensitivity probe (default 2, the quantize default). */
   sensitivityImages?: number;
-  /** Verifications per base and order at most (default 8). */
+  /** Verifications per base and order at most (default 10). */
   maxChecks?: number;
   threads?: number;
   /** Interleaved rounds timing the candidates (default 20; 0 = no timing: the fewest float layers on the most-cut base wins). */
@@ -120,9 +120,9 @@ export async function runInt8Stage(input: Int8Input, o: Int8StageOptions): Promi
         verified.set(key, drop);
         const holds = drop <= o.budget.value;
         probes.push({ base: base.name, order, k, drop, holds });
-        o.onProgress?.('verify', { done: ++checks, total: bases.length * orders.length * (o.maxChecks ?? 8), label: `INT8 ${base.name}/${order}: ${k} float, drop ${(100 * drop).toFixed(2)}%` });
+        o.onProgress?.('verify', { done: ++checks, total: bases.length * orders.length * (o.maxChecks ?? 10), label: `INT8 ${base.name}/${order}: ${k} float, drop ${(100 * drop).toFixed(2)}%` });
         return { drop, holds };
-      }, o.maxChecks ?? 8);
+      }, o.maxChecks ?? 10);
       // Only a model with at least one integer layer is an INT8 candidate.
       const key = res.best ? names.slice(0, res.best.k).sort().join('\n') : '';
       if (res.best && res.best.k < names.length && !found.some((c) => c.base === base.name && [...c.floatLayers].sort().join('\n') === key)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { floatOrder, smallestHolding } from '../../src/search/int8.js';
+import { consistentHold, floatOrder, smallestHolding } from '../../src/search/int8.js';
 import { pickCandidate, type Int8Candidate } from '../../src/search/run-int8.js';
 
 describe('smallestHolding (float layers added until the budget holds)', () => {
@@ -9,30 +9,48 @@ describe('smallestHolding (float layers added until the budget holds)', () => {
     return { drop, holds: drop <= budget };
   };
 
-  it('finds the smallest holding k, the budget boundary included: doubling, then bisection', async () => {
+  it('finds the smallest holding k, the budget boundary included: doubling until two holds in a row, then bisection', async () => {
     const r = await smallestHolding(100, linear(0.01), 20);
     expect(r.best).toEqual({ k: 40, drop: 0.01, holds: true });
-    expect(r.probes.map((p) => p.k)).toEqual([0, 1, 2, 4, 8, 16, 32, 64, 48, 40, 36, 38, 39]);
+    expect(r.probes.map((p) => p.k)).toEqual([0, 1, 2, 4, 8, 16, 32, 64, 100, 48, 40, 36, 38, 39]);
   });
 
-  it('stops at the limit and keeps the smallest holding k seen', async () => {
+  it('stops at the limit and keeps the smallest consistently holding k seen', async () => {
     const r = await smallestHolding(100, linear(0.01), 11);
     expect(r.probes).toHaveLength(11);
     expect(r.best!.k).toBe(40);
     const r2 = await smallestHolding(100, linear(0.01), 9);
-    expect(r2.best!.k).toBe(48);
+    expect(r2.best!.k).toBe(64);
   });
 
-  it('k = 0 holding needs one check; the doubling is capped at n; nothing holding gives no best', async () => {
+  it('k = 0 holding is confirmed at k = 1; the doubling is capped at n; nothing holding gives no best', async () => {
     const zero = await smallestHolding(100, linear(0.06));
-    expect(zero.probes.map((p) => p.k)).toEqual([0]);
+    expect(zero.probes.map((p) => p.k)).toEqual([0, 1]);
     expect(zero.best!.k).toBe(0);
     const capped = await smallestHolding(5, linear(0.046));
-    expect(capped.probes.map((p) => p.k)).toEqual([0, 1, 2, 4, 3]);
+    expect(capped.probes.map((p) => p.k)).toEqual([0, 1, 2, 4, 5, 3]);
     expect(capped.best!.k).toBe(4);
     const none = await smallestHolding(5, linear(0.001));
     expect(none.probes.map((p) => p.k)).toEqual([0, 1, 2, 4, 5]);
     expect(none.best).toBeUndefined();
+  });
+
+  it('a lucky hold contradicted by a miss above it is not trusted', async () => {
+    // Noise: k = 4 holds by luck, k = 8 misses; the drop really holds from k = 12 on.
+    const noisy = async (k: number) => ({ drop: k === 4 || k >= 12 ? 0.005 : 0.02, holds: k === 4 || k >= 12 });
+    const r = await smallestHolding(64, noisy);
+    expect(r.probes.map((p) => p.k)).toEqual([0, 1, 2, 4, 8, 16, 32, 12, 10, 11]);
+    expect(r.best!.k).toBe(12);
+  });
+});
+
+describe('consistentHold', () => {
+  const p = (k: number, holds: boolean) => ({ k, drop: holds ? 0 : 1, holds });
+  it('the smallest k whose every larger probe holds, whatever the probe order', () => {
+    expect(consistentHold([p(16, true), p(4, true), p(8, false), p(32, true), p(12, true)])!.k).toBe(12);
+    expect(consistentHold([p(4, true), p(8, true)])!.k).toBe(4);
+    expect(consistentHold([p(4, true), p(64, false)])).toBeUndefined();
+    expect(consistentHold([])).toBeUndefined();
   });
 });
 
