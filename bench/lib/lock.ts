@@ -19,11 +19,10 @@ function lockHolders(file: string): number[] {
     const ino = statSync(file).ino;
     return readFileSync('/proc/locks', 'utf8').split('\n').flatMap((line) => {
       const f = line.trim().split(/\s+/);
-      // "1: FLOCK  ADVISORY  WRITE 712 00:2a:1234 0 EOF" (blocked waiters carry "->" after the index)
-      const k = f[1] === '->' ? 1 : 0;
-      if (f[1 + k] !== 'FLOCK') return [];
-      const inode = Number(f[5 + k]?.split(':')[2]);
-      return inode === ino ? [Number(f[4 + k])] : [];
+      // "1: FLOCK  ADVISORY  WRITE 712 00:2a:1234 0 EOF"; blocked waiters ("1: -> FLOCK …") hold nothing
+      if (f[1] !== 'FLOCK') return [];
+      const inode = Number(f[5]?.split(':')[2]);
+      return inode === ino ? [Number(f[4])] : [];
     });
   } catch {
     return [];
