@@ -23,6 +23,7 @@ export interface QuantizeFlags {
   perTensor?: boolean; int8Activations?: boolean; reduceRange?: boolean; placement?: string; allowSlower?: boolean;
   threads?: string; benchRuns?: string; force?: boolean; json?: string; layers?: boolean;
   weightsOnly?: boolean; fp16Weights?: boolean; sparse?: boolean; data?: string; maxDrop?: string; floatPrefix?: boolean;
+  biasCorrection?: boolean;
 }
 
 /** `--data D --max-drop RULES`: validate each candidate on D (Ultralytics metrics) against the float model's. */
@@ -114,12 +115,14 @@ export function quantizeText(r: QuantizeFileResult, all: boolean): string {
   if (r.floatPrefix.steps.length > 0) {
     lines.push(`float prefix (output SQNR vs float, first layers float): ${r.floatPrefix.steps.map((s) => `${s.floatLayers}: ${db(s.sqnrDb)}`).join(', ')} → ${r.floatPrefix.layers.length} layers float${r.floatPrefix.layers.length ? ` (through ${r.floatPrefix.layers[r.floatPrefix.layers.length - 1]})` : ''}`);
   }
+  if (r.biasCorrection.rounds.length > 0) lines.push(`bias correction: ${r.biasCorrection.convs} convs, mean |shift| per round ${r.biasCorrection.rounds.map((x) => x.toExponential(1)).join(' → ')} (${formatNumber(r.biasCorrection.seconds, 1)} s)`);
   for (const st of r.accuracy.steps) lines.push(`accuracy control: ${st.floatLayers} most sensitive layers float → ${st.summary}${st.ok ? ' (within budget)' : ''}`);
   const cands = r.placement.candidates.filter((c) => c.speedup !== undefined);
   if (cands.length > 0) lines.push(`placement (measured, interleaved vs float): ${cands.map((c) => `${c.label} ${formatRatio(c.speedup)}`).join(', ')} → ${r.placement.chosen}${r.placement.slowerThanFloat ? ' (SLOWER than float: written anyway, as asked)' : ''}`);
   lines.push(`fusion: ${f.integerConvs} of ${f.quantizedConvs} quantized convs run as integer kernels in onnxruntime's optimized graph${f.floatConvs ? ` (${f.floatConvs} convs run in float)` : ''}${f.integerConvs < f.quantizedConvs ? ' — FUSION INCOMPLETE' : ''}`);
   lines.push(`SQNR vs float on ${r.verify.images} calibration images: ${r.verify.outputs.map((o) => `${o.name} [${o.dims.join(',')}] ${db(o.sqnrDb)}`).join('; ')}`);
   const gz = r.output.gzipBytes === undefined ? '' : `, gzip ${formatBytes(r.input.gzipBytes ?? 0)} → ${formatBytes(r.output.gzipBytes)}`;
+  lines.push(`provenance: metadata_props '${r.provenance.key}' (tool version, options, calibration images)`);
   lines.push(`file: ${formatBytes(r.input.bytes)} → ${formatBytes(r.output.bytes)} (${formatPercent(r.output.bytes / r.input.bytes)}${gz}) ${r.output.path}; ${formatNumber(r.seconds.total, 1)} s`);
   return lines.join('\n');
 }
@@ -163,6 +166,8 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
     placement, measure: placement === 'auto' ? benchProbe(model, threads, benchRuns) : undefined, allowSlower: flags.allowSlower === true,
     threads, force: flags.force, onProgress: bar.onProgress,
     floatPrefix: flags.floatPrefix === false ? false : {},
+    biasCorrection: flags.biasCorrection === true ? {} : false,
+    provenance: () => ({ source: path.basename(flags.calib!), files: images.paths.filter((p) => !images.skipped.some((k) => k.path === p)).slice(0, images.count).map((p) => path.basename(p)) }),
     accuracy: check ? { check, onStep: (st) => ctx.io.err(`accuracy control: ${st.floatLayers} most sensitive layers float → ${st.summary}${st.ok ? ' ✓' : ''}`) } : undefined,
   }).finally(() => bar.stop());
   const { readFile } = await import('node:fs/promises');
@@ -186,6 +191,7 @@ export const quantizeCommand: CommandModule = {
       .option('--calib <source>', 'calibration images: an Ultralytics data.yaml (its val split) or a folder')
       .option('--calib-images <n>', `number of calibration images (default ${DEFAULT_QUANT_CALIB_IMAGES}; the first N in sorted order)`)
       .option('--method <m>', 'activation range: minmax | percentile (default percentile)')
+      .option('--bias-correction', 'fold each quantized conv\'s per-channel output mean shift (float vs integer on the calibration images) into its bias (2 rounds)')
       .option('--no-float-prefix', 'skip the float-prefix search (keeps float the first layers whose quantization costs the most output SQNR)')
       .option('--percentile <p>', 'fraction of values inside the range for --method percentile (default 0.9999)')
       .option('--exclude <names>', 'comma-separated node names or module-path prefixes (/model.3/) to keep float')

@@ -1,6 +1,7 @@
 /**
  * The QDQ rewrite: every planned activation tensor T gets T → QuantizeLinear → DequantizeLinear → (all consumers);
- * each quantized weighted node reads int8 weights and an int32 bias through DequantizeLinear. This is the format
+ * each quantized weighted node reads int8 weights through DequantizeLinear and its bias in float32 (or int32 behind
+ * a DequantizeLinear). This is the format
  * onnxruntime's graph optimizer fuses into integer kernels (DQ → Conv → Q ⇒ QLinearConv) and that TensorRT,
  * OpenVINO and NPU toolchains read. The model is raised to opset 13 first (per-axis DequantizeLinear).
  */
@@ -18,6 +19,12 @@ export interface QdqOptions {
   perChannel?: boolean;
   /** 7-bit weights. */
   reduceRange?: boolean;
+  /**
+   * How a quantized layer's bias is stored: `float32` (default: the float bias as it is; onnxruntime quantizes it
+   * to int32 at input scale × weight scale when it loads the model and fuses QLinearConv all the same, outputs
+   * bit-identical, and the file drops the per-channel bias scales) or `int32` behind a DequantizeLinear.
+   */
+  biasType?: 'float32' | 'int32';
 }
 
 export interface QuantizedLayer { node: string; op: string; weight: string; channels: number; perChannel: boolean; widened: number }
@@ -92,7 +99,7 @@ export function insertQdq(model: OnnxModel, plan: QuantPlan, params: ReadonlyMap
           inits.push(makeTensor(wq, { dtype: 'int8', dims: [...w.dims], data: q.weight.data }), makeTensor(ws, { dtype: 'float32', dims: shape, data: q.weight.scales }));
           nodes.push(makeNode('DequantizeLinear', [wq, ws], [wdq], axisAttr, { name: nodeName(`${wRef.name}_DQ`) }));
           const names = [wdq];
-          if (q.bias && bRef) {
+          if (q.bias && bRef && options.biasType === 'int32') {
             const bq = fresh(`${bRef.name}_quantized`), bs = fresh(`${bRef.name}_scale`), bdq = fresh(`${bRef.name}_dq`);
             const perAxis = q.bias.scales.length > 1 && q.weight.axis !== undefined;
             inits.push(makeTensor(bq, { dtype: 'int32', dims: [q.bias.data.length], data: q.bias.data }),

@@ -16,7 +16,7 @@ import { insertQdq, type QdqOptions, type QuantizedLayer } from './qdq.js';
 import { activationParams, type TensorRange } from './scales.js';
 import { SATURATION_BOUND, saturatedRanges } from './saturation.js';
 import { compactConstants } from './constants.js';
-import { weightOnlyInt8 } from './storage.js';
+import { floatLayerWeightNames, fp16Weights, weightOnlyInt8 } from './storage.js';
 
 export type CalibrationMethod = 'minmax' | 'percentile';
 export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile'];
@@ -32,8 +32,11 @@ export interface StaticQuantOptions extends PlanOptions, QdqOptions {
    * {@link SATURATION_BOUND}); 0 keeps the calibrated ranges as they are.
    */
   saturationBound?: number;
-  /** Weights of the layers kept float: float32 (default) or int8 behind DequantizeLinear (float compute, smaller file). */
-  floatLayerWeights?: 'int8' | 'float32';
+  /**
+   * Weights of the layers kept float: float16 behind a Cast (default; folded at load, float32 compute, half the
+   * bytes), float32, or int8 behind DequantizeLinear (float compute, smallest, least exact).
+   */
+  floatLayerWeights?: 'int8' | 'float16' | 'float32';
   threads?: number;
   onProgress?: (p: ActivationProgress) => void;
 }
@@ -85,7 +88,9 @@ export function buildQuantized(model: OnnxModel, plan: QuantPlan, ranges: Readon
   const q = insertQdq(model, plan, params, options, g);
   // `floatLayerWeights: 'int8'`: layers kept float store int8 weights too (float compute behind a DequantizeLinear).
   // Not the default: on LeYOLO-Nano it moved the float prefix from 14 to 8 layers and output SQNR 33.7 → 30.1 dB.
-  const stored = options.floatLayerWeights === 'int8' ? weightOnlyInt8(q.model, { perChannel: options.perChannel, minElements: 256 }).model : q.model;
+  const kept = options.floatLayerWeights ?? 'float16';
+  const stored = kept === 'int8' ? weightOnlyInt8(q.model, { perChannel: options.perChannel, minElements: 256 }).model
+    : kept === 'float16' ? fp16Weights(q.model, { minElements: 256, only: floatLayerWeightNames(q.model) }).model : q.model;
   return { model: compactConstants(stored).model, layers: q.layers };
 }
 

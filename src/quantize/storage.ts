@@ -76,11 +76,11 @@ export function weightOnlyInt8(model: OnnxModel, options: { perChannel?: boolean
   }, new Set(axisOf.keys()));
 }
 
-/** float16 initializers + Cast(to float32) for every float32 initializer of at least `minElements` values. */
-export function fp16Weights(model: OnnxModel, options: { minElements?: number } = {}): StorageResult {
+/** float16 initializers + Cast(to float32) for every float32 initializer of at least `minElements` values (of `only`, when given). */
+export function fp16Weights(model: OnnxModel, options: { minElements?: number; only?: ReadonlySet<string> } = {}): StorageResult {
   const g = indexGraph(model);
   const min = options.minElements ?? 16;
-  const names = new Set(model.proto.graph!.initializer.filter((t) => t.dataType === 1 && t.dims.reduce((a, d) => a * Number(d), 1) >= min).map((t) => t.name));
+  const names = new Set(model.proto.graph!.initializer.filter((t) => t.dataType === 1 && t.dims.reduce((a, d) => a * Number(d), 1) >= min && (!options.only || options.only.has(t.name))).map((t) => t.name));
   return rewrite(model, (name) => {
     const w = toFloat32(getTensor(model, name, g.constants));
     const half = new Uint16Array(w.length);
@@ -89,4 +89,16 @@ export function fp16Weights(model: OnnxModel, options: { minElements?: number } 
     const h = `${name}_fp16`, f = `${name}_float`;
     return { inits: [makeTensor(h, { dtype: 'float16', dims: [...dims], data: half })], nodes: [makeNode('Cast', [h], [f], [attrInt('to', 1)], { name: `${name}_Cast` })], output: f };
   }, names);
+}
+
+/** The float32 weight initializers (input 1) of the weighted layers that compute in float (read no DequantizeLinear). */
+export function floatLayerWeightNames(model: OnnxModel): Set<string> {
+  const g = indexGraph(model);
+  const names = new Set<string>();
+  for (const n of g.nodes) {
+    if (!WEIGHTED_OPS.has(n.opType)) continue;
+    const ref = constantOf(g, n.input[1] ?? '');
+    if (ref?.kind === 'initializer' && ref.proto.dataType === 1) names.add(ref.name);
+  }
+  return names;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bufferIO } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
-import { loadOnnx } from '../../src/io/onnx/index.js';
+import { loadOnnx, readProvenance } from '../../src/io/onnx/index.js';
 import { describeFixtures, fixture, tempDir } from '../helpers/fixtures.js';
 import { input, model, node, output, toBytes } from '../helpers/onnx-builder.js';
 import { tinyDetector } from '../helpers/quant-models.js';
@@ -69,7 +69,7 @@ describeFixtures('prunekit quantize on coco8 images', () => {
     const src = await file(dir, 'd.onnx', toBytes(tinyDetector()));
     const out = path.join(dir, 'q.onnx');
     const io = bufferIO();
-    const code = await runCli(['quantize', src, '--calib', fixture('datasets', 'coco8', 'coco8.yaml'), '--calib-images', '4', '-o', out, '--placement', 'all', '--layers'], io);
+    const code = await runCli(['quantize', src, '--calib', fixture('datasets', 'coco8', 'coco8.yaml'), '--calib-images', '4', '-o', out, '--placement', 'all', '--layers', '--bias-correction'], io);
     expect(code, io.text()).toBe(0);
     const text = io.text();
     expect(text).toMatch(/2 weighted layers int8/);
@@ -78,5 +78,15 @@ describeFixtures('prunekit quantize on coco8 images', () => {
     expect(text).toMatch(/Sigmoid \/model.2\/Sigmoid: detector decode tail/);
     const q = await loadOnnx(out);
     expect(q.proto.graph!.node.filter((n) => n.opType === 'QuantizeLinear').length).toBe(7);
+    expect(text).toMatch(/bias correction: 2 convs, mean \|shift\| per round \S+ → \S+/);
+    // provenance: what was done, with which images (names, no paths)
+    const rec = readProvenance(q.proto);
+    expect(rec.map((r) => r.key)).toEqual(['prunekit']);
+    const record = rec[0]!.record as { calibration: { images: number; files: string[] }; result: unknown };
+    expect(record).toMatchObject({ tool: 'prunekit', command: 'quantize', mode: 'static-int8', method: 'percentile', percentile: 0.9999, activations: 'uint8', bias: 'float32', biasCorrection: 2, placement: 'all layers integer' });
+    expect(record.calibration.images).toBe(4);
+    expect(record.calibration.files).toHaveLength(4);
+    for (const f of record.calibration.files) expect(f).toMatch(/^[^/]+\.jpg$/);
+    expect(record.result).toEqual({ quantizedLayers: 2, floatNodes: expect.any(Number), fusedConvs: 2 });
   });
 });

@@ -57,7 +57,7 @@ describe('insertQdq', () => {
     const g = indexGraph(m);
     const plan = planQuantization(m, {}, g);
     const ranges = new Map(plan.tensors.map((t) => [t, { min: -2, max: 4 }]));
-    const r = insertQdq(m, plan, activationParams(g.nodes, ranges), {}, g);
+    const r = insertQdq(m, plan, activationParams(g.nodes, ranges), { biasType: 'int32' }, g);
     const ops = r.model.proto.graph!.node.map((n) => n.opType);
     expect(ops.filter((o) => o === 'QuantizeLinear').length).toBe(plan.tensors.length);
     expect(r.layers.map((l) => [l.node, l.channels, l.perChannel])).toEqual([['/model.0/conv/Conv', 4, true], ['/model.2/cv/Conv', 6, true]]);
@@ -81,5 +81,17 @@ describe('insertQdq', () => {
     const layers = listLayers(r.model);
     expect(layers.map((l) => [l.id, l.dims])).toEqual([['w0_quantized', [4, 3, 3, 3]], ['w1_quantized', [6, 8, 1, 1]]]);
     expect(layers[0]!.macs).toBe(4 * 27 * 64);
+  });
+  it('keeps the float bias by default (onnxruntime quantizes it at load): no int32 tensor, no bias DequantizeLinear', () => {
+    const m = upgradeToOpset13(toOnnx(tinyDetector()));
+    const g = indexGraph(m);
+    const plan = planQuantization(m, {}, g);
+    const r = insertQdq(m, plan, activationParams(g.nodes, new Map(plan.tensors.map((t) => [t, { min: -2, max: 4 }]))), {}, g);
+    const inits = new Map(r.model.proto.graph!.initializer.map((t) => [t.name, t]));
+    expect([...inits.values()].filter((t) => t.dataType === 6)).toEqual([]);
+    const conv = r.model.proto.graph!.node.find((n) => n.name === '/model.0/conv/Conv')!;
+    expect(conv.input[1]).toBe('w0_dq');
+    expect(conv.input[2]).toBe('b0');
+    expect(inits.get('b0')!.dataType).toBe(1);
   });
 });
