@@ -7,7 +7,9 @@
  * of the 28 MB TokenC3 model (random weights: time and memory only).
  *
  * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/reconstruction.ts` (env: BENCH_THREADS=2, BENCH_PART=accuracy|cost|all,
- * BENCH_CASES=u10,u30,..., BENCH_METHODS=0,2 and BENCH_COST=0,1,2 (indices) to restrict). Writes bench/results/reconstruction.json (or reconstruction-<part>.json).
+ * BENCH_CASES=u10,u30,..., BENCH_METHODS=0,2 and BENCH_COST=0,1,2 (indices) to restrict; BENCH_SEGMENTS=0 runs the
+ * cost part the old way, re-running the network's prefix for every block). Writes bench/results/reconstruction.json
+ * (or reconstruction-<part>.json; BENCH_NAME overrides).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -32,9 +34,10 @@ async function child(spec: { model: string; target?: number; images: number; arc
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'prunekit-bench-recon-'));
   const calibration = await openCalibrationImages(coco128, { images: spec.images, imgsz: 640, inputName: 'images' });
   const t0 = performance.now();
-  const r = await pruneFile(spec.model, path.join(tmp, 'out.onnx'), { target: spec.target, preset: spec.preset, arch: spec.arch, calibration, reconstruction: { threads }, force: true });
+  const segments = process.env.BENCH_SEGMENTS !== '0';
+  const r = await pruneFile(spec.model, path.join(tmp, 'out.onnx'), { target: spec.target, preset: spec.preset, arch: spec.arch, calibration, reconstruction: { threads, segments }, force: true });
   const seconds = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({ seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, info: r.reconstruction, achieved: r.totals.achieved }));
+  console.log(JSON.stringify({ seconds, segments, maxRssMiB: process.resourceUsage().maxRSS / 1024, info: r.reconstruction, achieved: r.totals.achieved }));
 }
 
 if (process.argv[2] === '--child') {
@@ -113,4 +116,4 @@ if (part === 'cost' || part === 'all') {
   }
   result.cost = cost;
 }
-saveResult(part === 'all' ? 'reconstruction' : `reconstruction-${part}`, result);
+saveResult(process.env.BENCH_NAME ?? (part === 'all' ? 'reconstruction' : `reconstruction-${part}`), result);

@@ -26,6 +26,8 @@ export interface ShapeProblem { node: string; opType: string; reason: string }
 export interface ShapeInfo {
   /** Value name → static shape, for every value that could be derived (inputs, constants, node outputs). */
   readonly shapes: ReadonlyMap<string, Shape>;
+  /** Value name → ONNX element type code, where known (a node output whose rule gives none takes its first input's). */
+  readonly types: ReadonlyMap<string, number>;
   /** Graph inputs with their dims as used (dynamic dims fixed). */
   readonly inputs: readonly { name: string; dims: Shape }[];
   /** Node outputs whose shape stayed unknown. */
@@ -133,5 +135,5 @@ export function inferShapes(model: OnnxModel, g: GraphIndex = indexGraph(model),
       types.set(out, result?.elemTypes?.[i] ?? ctx.elemType(node.input[0]) ?? 1);
     });
   }
-  return { shapes, inputs, unknownOutputs, problems };
+  return { shapes, types, inputs, unknownOutputs, problems };
 }

@@ -14,6 +14,7 @@ import { attrInt, attrInts, attrString, int64Tensor, makeNode, makeTensor, makeV
 import { runOverInputs, type ActivationOptions, type ActivationRun } from './activations.js';
 import { editGraph, finishEdit, reduceMean } from './graph-build.js';
 import { batchOfOne } from './moments.js';
+import { withSegment, type Segment, type SegmentSpec } from './segment.js';
 
 /** What to unfold: one Conv layer's input and geometry (attributes as in the Conv node). */
 export interface HessianRequest {
@@ -31,6 +32,12 @@ export interface HessianRequest {
   dilations?: readonly number[];
   /** `NOTSET` (default), `SAME_UPPER`, `SAME_LOWER` or `VALID`. */
   autoPad?: string;
+  /**
+   * Keep every `subsample`-th output position along each spatial axis (default 1: all): the unfolding conv's
+   * strides are multiplied by it, so the positions kept are exactly the layer's positions (i·subsample, j·subsample).
+   * Ignored with SAME_* auto padding (whose pads depend on the stride).
+   */
+  subsample?: number;
   /** A second tensor of the same shape (e.g. the original network's value of `input`): its unfolded mean and the centred cross-Gram with it come out too. */
   reference?: string;
 }
@@ -53,8 +60,9 @@ export interface ImageHessian {
 
 interface Outputs { key: string; groups: number; size: number; mean: string; gram: string; shape: string; refMean?: string; cross?: string }
 
+const subsampleOf = (r: HessianRequest) => ((r.autoPad ?? 'NOTSET').startsWith('SAME') ? 1 : Math.max(1, Math.floor(r.subsample ?? 1)));
 const isIdentityGeometry = (r: HessianRequest) =>
-  r.kernel.every((k) => k === 1) && (r.strides ?? []).every((s) => s === 1) && (r.pads ?? []).every((p) => p === 0)
+  subsampleOf(r) === 1 && r.kernel.every((k) => k === 1) && (r.strides ?? []).every((s) => s === 1) && (r.pads ?? []).every((p) => p === 0)
   && (r.dilations ?? []).every((d) => d === 1) && (r.autoPad ?? 'NOTSET') !== 'SAME_UPPER' && (r.autoPad ?? 'NOTSET') !== 'SAME_LOWER';
 
 /** One-hot depthwise kernels [C·K, 1, …k]: output channel c·K + t copies tap t of input channel c. */
@@ -91,7 +99,8 @@ export function withLayerHessians(model: OnnxModel, requests: readonly HessianRe
     const attrs = [attrInts('kernel_shape', r.kernel), attrInt('group', r.channels)];
     if (!isIdentityGeometry(r)) {
       edit.inits.push(makeTensor(w, oneHot(r.channels, r.kernel)));
-      if (r.strides) attrs.push(attrInts('strides', r.strides));
+      const f = subsampleOf(r);
+      if (r.strides || f > 1) attrs.push(attrInts('strides', (r.strides ?? r.kernel.map(() => 1)).map((st) => st * f)));
       if (r.dilations) attrs.push(attrInts('dilations', r.dilations));
       if (r.autoPad && r.autoPad !== 'NOTSET') attrs.push(attrString('auto_pad', r.autoPad));
       else if (r.pads) attrs.push(attrInts('pads', r.pads));
@@ -114,19 +123,50 @@ export function withLayerHessians(model: OnnxModel, requests: readonly HessianRe
   return { model: finishEdit(model, edit), outputs };
 }
 
+export interface HessianRunOptions extends ActivationOptions {
+  /**
+   * Run only the segment of the model that computes the statistics (and `segment.keep`) from `segment.given`:
+   * the inputs then hold the given tensors' values by name (float16 values for those in `segment.half`).
+   */
+  segment?: SegmentSpec;
+  /** With a segment: each input's kept tensors by name (float16 for those in `segment.half`), valid during the call. */
+  onKept?: (kept: Record<string, Tensor>, index: number) => void;
+}
+
+/** The feeds a segment reads, under its input names; refuses a missing one. */
+async function* segmentFeeds(segment: Segment, inputs: AsyncIterable<Readonly<Record<string, Tensor>>>): AsyncGenerator<Readonly<Record<string, Tensor>>> {
+  for await (const values of inputs) {
+    const feeds: Record<string, Tensor> = {};
+    for (const i of segment.inputs) {
+      const v = values[i.name];
+      if (!v) throw new UsageError(`segment input '${i.name}' has no value`, i.name);
+      feeds[segment.feedName(i.name)] = v;
+    }
+    yield feeds;
+  }
+}
+
 /**
  * Run `model` on every feed of `inputs` (batch 1) and call `onHessian(key, stats, index)` for each request of
- * each input. The arrays are only valid during the call.
+ * each input. The arrays are only valid during the call. With `options.segment`, only the part of the model
+ * between the given tensors and the statistics runs (segment.ts).
  */
 export async function collectLayerHessians(
   model: OnnxModel,
   requests: readonly HessianRequest[],
   inputs: AsyncIterable<Readonly<Record<string, Tensor>>>,
   onHessian: (key: string, stats: ImageHessian, index: number) => void,
-  options: ActivationOptions = {},
+  options: HessianRunOptions = {},
 ): Promise<ActivationRun> {
   const built = withLayerHessians(model, requests);
-  return runOverInputs(built.model, batchOfOne(inputs), (out, index) => {
+  const segment = options.segment ? withSegment(built.model, options.segment) : undefined;
+  const feeds = segment ? segmentFeeds(segment, inputs) : batchOfOne(inputs);
+  return runOverInputs(segment?.model ?? built.model, feeds, (out, index) => {
+    if (segment && options.onKept) {
+      const kept: Record<string, Tensor> = {};
+      for (const k of options.segment!.keep) kept[k] = out[segment.outputName(k)]!;
+      options.onKept(kept, index);
+    }
     for (const o of built.outputs) {
       const dims = Array.from(out[o.shape]!.data as BigInt64Array, Number);
       const ref = o.refMean && o.cross ? { refMean: out[o.refMean]!.data as Float32Array, cross: out[o.cross]!.data as Float32Array } : {};

@@ -9,7 +9,9 @@ export type { ActivationOptions, ActivationProgress, ActivationRun } from './act
 export { collectChannelMoments, withChannelMoments } from './moments.js';
 export type { ImageMoments } from './moments.js';
 export { collectLayerHessians, withLayerHessians } from './hessians.js';
-export type { HessianRequest, ImageHessian } from './hessians.js';
+export type { HessianRequest, HessianRunOptions, ImageHessian } from './hessians.js';
+export { HALF_SUFFIX, withSegment } from './segment.js';
+export type { Segment, SegmentInput, SegmentSpec } from './segment.js';
 export { collectChannelRanges, collectRanges, withChannelRangeOutputs, withRangeOutputs } from './ranges.js';
 export type { ImageChannelRange, ImageRange, RangeStatistic } from './ranges.js';
 export { optimizedModel } from './optimized.js';

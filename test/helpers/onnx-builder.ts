@@ -209,3 +209,38 @@ export function tinyConvNet(opset = 13): ModelProto {
     opset,
   );
 }
+
+/**
+ * A conv net with a skip connection and a shape value crossing layers, for block-by-block runs: Conv(3→8, 3×3,
+ * s2) → Relu = r0; depthwise Conv(8, 3×3) = c1; s = r0 + c1; sh = Shape(s) (int64); Conv(8→8, 1×1) = c2;
+ * c2r = Reshape(c2, sh); Conv(8→4, 1×1, s2) = c3 → Flatten → Gemm(4·8·8 → 10). Input `images [1,3,32,32]`.
+ */
+export function skipConvNet(): ModelProto {
+  return model(
+    [
+      node('Conv', ['images', 'model.0.conv.weight', 'model.0.conv.bias'], ['c0'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, '/model.0/conv/Conv'),
+      node('Relu', ['c0'], ['r0'], {}, '/model.0/act/Relu'),
+      node('Conv', ['r0', 'model.1.conv.weight', 'model.1.conv.bias'], ['c1'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: 8 }, '/model.1/conv/Conv'),
+      node('Add', ['r0', 'c1'], ['s'], {}, '/model.1/Add'),
+      node('Shape', ['s'], ['sh'], {}, '/model.1/Shape'),
+      node('Conv', ['s', 'model.2.conv.weight', 'model.2.conv.bias'], ['c2'], { kernel_shape: [1, 1] }, '/model.2/conv/Conv'),
+      node('Reshape', ['c2', 'sh'], ['c2r'], {}, '/model.2/Reshape'),
+      node('Conv', ['c2r', 'model.3.conv.weight'], ['c3'], { kernel_shape: [1, 1], strides: [2, 2] }, '/model.3/conv/Conv'),
+      node('Flatten', ['c3'], ['f'], { axis: 1 }, '/model.4/Flatten'),
+      node('Gemm', ['f', 'model.4.linear.weight', 'model.4.linear.bias'], ['logits'], { transB: 1 }, '/model.4/linear/Gemm'),
+    ],
+    [
+      initializer('model.0.conv.weight', [8, 3, 3, 3], randomFloats(216, 11)),
+      initializer('model.0.conv.bias', [8], randomFloats(8, 12)),
+      initializer('model.1.conv.weight', [8, 1, 3, 3], randomFloats(72, 13)),
+      initializer('model.1.conv.bias', [8], randomFloats(8, 14)),
+      initializer('model.2.conv.weight', [8, 8, 1, 1], randomFloats(64, 15)),
+      initializer('model.2.conv.bias', [8], randomFloats(8, 16)),
+      initializer('model.3.conv.weight', [4, 8, 1, 1], randomFloats(32, 17)),
+      initializer('model.4.linear.weight', [10, 256], randomFloats(2560, 18)),
+      initializer('model.4.linear.bias', [10], randomFloats(10, 19)),
+    ],
+    [valueInfo('images', [1, 3, 32, 32])],
+    [valueInfo('logits', [1, 10])],
+  );
+}

@@ -40,7 +40,7 @@ function reference(x: Float32Array, c: number, hgt: number, wid: number, r: Hess
   return { mean, gram, count: p };
 }
 
-async function check(m: ReturnType<typeof toOnnx>, tensor: string, dims: [number, number, number], requests: HessianRequest[], feeds: () => AsyncGenerator<Record<string, Tensor>>): Promise<void> {
+async function check(m: ReturnType<typeof toOnnx>, tensor: string, dims: [number, number, number], requests: HessianRequest[], feeds: () => AsyncGenerator<Record<string, Tensor>>, geometry = (r: HessianRequest) => r): Promise<void> {
   const acts: Float32Array[] = [];
   if (tensor === 'images') for await (const f of feeds()) acts.push(f.images!.data as Float32Array);
   else await collectActivations(m, [tensor], feeds(), (_, v) => acts.push(Float32Array.from(v.data as Float32Array)), { threads: 1 });
@@ -52,7 +52,7 @@ async function check(m: ReturnType<typeof toOnnx>, tensor: string, dims: [number
   expect(run.images).toBe(acts.length);
   for (const r of requests) {
     acts.forEach((x, img) => {
-      const want = reference(x, ...dims, r);
+      const want = reference(x, ...dims, geometry(r));
       const have = got.get(r.key)![img]!;
       expect(have.count).toBe(want.count);
       expect(have.mean.length).toBe(want.mean.length);
@@ -85,6 +85,19 @@ describe('collectLayerHessians', () => {
       [valueInfo('images', [1, 4, 12, 12])], [valueInfo('out', [1, 6, 'h', 'w'])],
     ));
     await check(m, 'images', [4, 12, 12], [{ key: 'g', input: 'images', channels: 4, kernel: [3, 2], group: 2, dilations: [2, 1], pads: [2, 0, 1, 1] }], () => inputs(2, 4, 12));
+  });
+
+  it('subsamples output positions: exactly the layer positions (i·f, j·f), as a conv with f× the strides would unfold', async () => {
+    const m = toOnnx(tinyConvNet());
+    const requests: HessianRequest[] = [
+      { key: 'dw3', input: 'r0', channels: 8, kernel: [3, 3], group: 8, pads: [1, 1, 1, 1], subsample: 3 },
+      { key: 'pw2', input: 'r0', channels: 8, kernel: [1, 1], group: 1, subsample: 2 },
+      { key: 's2x2', input: 'r0', channels: 8, kernel: [1, 1], group: 1, strides: [2, 2], subsample: 2 },
+    ];
+    await check(m, 'r0', [8, 16, 16], requests, () => inputs(2), (r) => ({ ...r, strides: (r.strides ?? [1, 1]).map((st) => st * r.subsample!), subsample: undefined }));
+    const counts = new Map<string, number>();
+    await collectLayerHessians(m, requests, inputs(1), (key, st) => counts.set(key, st.count), { threads: 1 });
+    expect(Object.fromEntries(counts)).toEqual({ dw3: 36, pw2: 64, s2x2: 16 });
   });
 
   it('refuses a tensor the graph does not have', async () => {

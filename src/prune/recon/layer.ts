@@ -16,7 +16,7 @@ import { nmMask } from '../nm.js';
 import { selectSmallest } from '../select.js';
 import { groupCross, groupMean, groupRefMean, groupSecond, type LayerHessian } from './hessian-stats.js';
 import { choleskySolve } from './linalg.js';
-import { exactCost, groupSystem, obsSaliency, rowError, solveRowExact, solveRowSparseGpt, type GroupSystem } from './solve.js';
+import { adaptiveNmRow, exactCost, groupSystem, obsSaliency, rowError, solveRowExact, solveRowSparseGpt, type GroupSystem } from './solve.js';
 
 import type { DataCriterion } from '../importance.js';
 
@@ -45,6 +45,11 @@ export interface LayerReconstructOptions {
    * (ŵ ← ŵ·√(wᵀHw / ŵᵀHŵ); needs the mean correction, which keeps the output mean). Default false.
    */
   varianceCorrection?: boolean;
+  /**
+   * N:M only: `adaptive` chooses each group's zeros SparseGPT-style on the row as updated by the earlier groups'
+   * removals (solve.ts adaptiveNmRow); `once` takes the N:M pattern of the scores of the unpruned row. Default `once`.
+   */
+  nmSelection?: 'once' | 'adaptive';
 }
 
 export interface LayerReconstruction {
@@ -134,7 +139,11 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
     }
   }
   const scoreTensor = { dtype: 'float32' as const, dims: conv.dims, data: scores };
-  const mask = options.nm ? nmMask(scoreTensor, { layout: 'conv', dims: conv.dims, groups: g }, options.nm) : selectSmallest(scoreTensor, options.zeros ?? 0);
+  let mask: Uint8Array | undefined;
+  if (options.nm && options.nmSelection === 'adaptive' && d % options.nm.m === 0) {
+    mask = new Uint8Array(o * d);
+    for (let r = 0; r < o; r++) adaptiveNmRow(systems[Math.floor(r / rowsPer)]!, rows.subarray(r * d, (r + 1) * d), options.nm.n, options.nm.m, mask, r * d);
+  } else mask = options.nm ? nmMask(scoreTensor, { layout: 'conv', dims: conv.dims, groups: g }, options.nm) : selectSmallest(scoreTensor, options.zeros ?? 0);
   if (!mask) throw new RangeError(`reconstructLayer: reduction size ${d} is not a multiple of ${options.nm!.m}`);
   let method = options.method ?? 'auto';
   if (method === 'auto') {

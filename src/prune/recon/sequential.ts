@@ -8,7 +8,7 @@
  * statistics (shared weights, non-float32, not Conv) get the plain magnitude cut, in place from the start.
  */
 import { UsageError } from '../../core/errors.js';
-import { countNonZero, intAttr, intsAttr, resolveIdentity, strAttr, type GraphIndex } from '../../graph/index.js';
+import { countNonZero, inferShapes, intAttr, intsAttr, resolveIdentity, strAttr, type GraphIndex, type ShapeInfo } from '../../graph/index.js';
 import { readTensor, withTensorValues, type OnnxModel } from '../../io/onnx/bytes.js';
 import { collectLayerHessians, REFERENCE_SUFFIX, withReference, type HessianRequest } from '../../runtime/index.js';
 import type { Tensor } from '../../core/dtype.js';
@@ -21,6 +21,8 @@ import { planBudgets } from '../allocate-plan.js';
 import { dataCounts, scoreTargets } from './allocate.js';
 import { DEFAULT_DAMP, reconstructLayer, type DataCriterion, type SolveMethod } from './layer.js';
 import { blockFrontier } from './upstream.js';
+import { BlockPasses } from './block-pass.js';
+import { positionPlan, type PositionBudget } from './positions.js';
 
 export interface ReconstructionOptions {
   /** Blocks of layers (default 8): more = closer to layer-by-layer sequential, one calibration pass each. */
@@ -37,6 +39,18 @@ export interface ReconstructionOptions {
   threads?: number;
   /** Calibration feeds kept in memory between passes (default 512 MiB). */
   cacheBytes?: number;
+  /**
+   * Run each pass from the activations the previous pass kept at the block boundary (block-pass.ts) instead of
+   * from the image: about two forwards of the network in all instead of one prefix per block. Default true;
+   * false re-runs the prefix (the first version; same statistics up to float rounding).
+   */
+  segments?: boolean;
+  /** Bytes the cached boundary activations may take as float32 before float16 is used (default 1 GiB). */
+  activationBytes?: number;
+  /** N:M mask selection (layer.ts): `once` (default) or `adaptive` (SparseGPT-style, on the updated row). */
+  nmSelection?: 'once' | 'adaptive';
+  /** Per-layer statistics budget: input cap and position subsampling of large Grams (positions.ts). */
+  positions?: PositionBudget;
   /**
    * Refit each layer to the original network's output of the layer (its input taken from the unpruned network
    * run side by side), so earlier layers' errors are corrected rather than reproduced; only each block's frontier
@@ -64,6 +78,8 @@ export interface ReconstructionInfo {
   /** Layers whose statistics had fewer positions than unknowns or needed more damping. */
   rankDeficient: string[];
   seconds: { total: number; run: number; statistics: number; solve: number };
+  /** Boundary activations cached between passes: peak bytes and whether float32 values were kept as float16. */
+  activations?: { peakBytes: number; half: boolean };
 }
 
 interface Target { index: number; node: number; request: Omit<HessianRequest, 'key'>; key: string; bias: string | undefined; bytes: number }
@@ -83,7 +99,7 @@ function convNodes(g: GraphIndex): Map<string, number[]> {
 }
 
 /** What a plan entry needs for statistics, or why it cannot have them. */
-function targetOf(prep: PreparedPrune, index: number, users: Map<string, number[]>, nm: PruneOptions['nm']): Target | undefined | string {
+function targetOf(prep: PreparedPrune, index: number, users: Map<string, number[]>, nm: PruneOptions['nm'], shapes: ShapeInfo | undefined, budget: PositionBudget | undefined): Target | undefined | string {
   const l = prep.plan.entries[index]!.layer;
   if (nm && (l.params / l.dims[0]!) % nm.m !== 0) return undefined; // left to the plain cut, which reports the skip
   const nodes = users.get(l.id) ?? [];
@@ -103,8 +119,15 @@ function targetOf(prep: PreparedPrune, index: number, users: Map<string, number[
   const kernel = l.dims.slice(2);
   const group = intAttr(n, 'group', 1);
   const channels = l.dims[1]! * group;
-  const request = { input, channels, kernel, group, strides: intsAttr(n, 'strides'), pads: intsAttr(n, 'pads'), dilations: intsAttr(n, 'dilations'), autoPad: strAttr(n, 'auto_pad', 'NOTSET') };
   const size = l.dims.slice(1).reduce((a, b) => a * b, 1);
+  const out = n.output[0] ? shapes?.shapes.get(n.output[0]) : undefined;
+  const spatial = out && out.length > 2 && out.every((d) => typeof d === 'number') ? (out.slice(2) as number[]) : undefined;
+  const plan = positionPlan(group, size, spatial, budget);
+  if ('reason' in plan) return plan.reason;
+  const request = {
+    input, channels, kernel, group, strides: intsAttr(n, 'strides'), pads: intsAttr(n, 'pads'), dilations: intsAttr(n, 'dilations'), autoPad: strAttr(n, 'auto_pad', 'NOTSET'),
+    ...(plan.subsample > 1 ? { subsample: plan.subsample } : {}),
+  };
   const key = JSON.stringify(request);
   return { index, node: i, request, key, bias, bytes: group * size * size * 8 };
 }
@@ -139,13 +162,15 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   const allocating = options.scope === 'global' && !options.nm && !prep.note && (ro.allocation ?? 'data') === 'data';
   const rows: PruneLayerRow[] = entries.map((e) => initialRow(e));
   const users = convNodes(prep.graph);
+  let shapes: ShapeInfo | undefined;
+  try { shapes = inferShapes(model, prep.graph); } catch { shapes = undefined; } // unknown shapes: no subsampling
   const targets: Target[] = [];
   const magnitude = new Map<string, Tensor>();
   const owned = ownedBy(model);
   entries.forEach((e, i) => {
     const row = rows[i]!;
     const work = !e.protected && (options.nm !== undefined || prep.counts[i]! > row.zerosBefore || (allocating && e.ratio > 0));
-    const t = work ? targetOf(prep, i, users, options.nm) : undefined;
+    const t = work ? targetOf(prep, i, users, options.nm, shapes, ro.positions) : undefined;
     if (t !== undefined && typeof t !== 'string') { targets.push(t); return; }
     const cut = cutLayer(prep, i, { nm: options.nm }, owned);
     rows[i] = cut.row;
@@ -173,6 +198,9 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   const seconds = { total: 0, run: 0, statistics: 0, solve: 0 };
   const info: ReconstructionInfo = { description: source.description, images: 0, blocks: blocks.length, layers: { reconstructed: 0, magnitude: magnitude.size }, positions: 0, rankDeficient: [], seconds };
   const total = blocks.length * source.count;
+  const passes = (ro.segments ?? true) ? new BlockPasses(shapes, prep.graph, blocks.map((bl) => bl.map((t) => ({ node: t.node, input: t.request.input }))), {
+    images: source.count, budget: ro.activationBytes, reference: upstream,
+  }) : undefined;
   for (const [b, block] of blocks.entries()) {
     const stats = new Map<string, LayerHessian>();
     // With upstream correction each request also unfolds the original network's value of the input.
@@ -182,11 +210,13 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
     const requests = [...new Map(block.map((t, i) => [t.key, {
       ...t.request, key: t.key, reference: reference && frontier[i] && !prep.graph.graphInputs.has(t.request.input) ? `${t.request.input}${REFERENCE_SUFFIX}` : undefined,
     }])).values()];
-    const run = await collectLayerHessians(reference ? withReference(current, model, changed) : current, requests, cache.feeds(), (key, m) => {
+    const pass = passes ? await passes.pass(b, reference, () => cache.feeds()) : undefined;
+    const run = await collectLayerHessians(reference ? withReference(current, model, changed) : current, requests, pass?.feeds ?? cache.feeds(), (key, m) => {
       let h = stats.get(key);
       if (!h) stats.set(key, (h = newLayerHessian(m.groups, m.size)));
       addImage(h, m);
-    }, { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: b * source.count + p.done, total, label: `calibration block ${b + 1}/${blocks.length}` }) });
+    }, { ...pass?.options, threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: b * source.count + p.done, total, label: `calibration block ${b + 1}/${blocks.length}` }) });
+    passes?.advance(reference);
     if (run.images === 0) throw new UsageError(`calibration: ${source.description} yielded no usable image; pass a dataset yaml or folder with decodable images`);
     info.images = run.images;
     seconds.run += run.seconds.run + run.seconds.load;
@@ -199,7 +229,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
       const biasT = t.bias ? readTensor(prep.graph.constants.get(t.bias)!.proto) : undefined;
       const h = stats.get(t.key)!;
       const r = reconstructLayer({ data: w.data as Float32Array, dims: l.dims, groups: t.request.group }, biasT?.data as Float32Array | undefined, h, {
-        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection ?? true,
+        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection ?? true, nmSelection: ro.nmSelection,
       });
       const values: Tensor = { dtype: 'float32', dims: l.dims, data: r.weight };
       updates.set(l.id, values);
@@ -216,6 +246,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
     seconds.solve += (performance.now() - ts) / 1000;
   }
   seconds.total = (performance.now() - t0) / 1000;
+  if (passes) info.activations = { peakBytes: passes.peakBytes, half: passes.half };
   const result = pruneResult(model, prep, rows, options);
   // The within-layer criterion is the data one; a global allocation ranked by the data (allocate.ts) or by prep.criterion (LAMP).
   result.options.criterion = options.scope === 'global' ? `${criterion} (allocation: ${allocating ? 'obs error on the calibration data' : prep.criterion})` : criterion;

@@ -130,3 +130,32 @@ export function exactCost(size: number, removed: number): number {
   const m = Math.min(removed, size - removed);
   return (m * m * m) / 3 + size * m;
 }
+
+/**
+ * SparseGPT's N:M mask for one row (`w` is not modified): groups of M columns left to right; in each, the M−N
+ * weights with the smallest w_q² / U_qq² of the row *as updated so far* are removed, and each removed weight's
+ * error is spread over the columns to its right through U (the upper Cholesky factor of H⁻¹), so later groups
+ * choose knowing what the earlier removals cost. Writes 1 (removed) / 0 into `mask` at `at`.
+ */
+export function adaptiveNmRow(sys: GroupSystem, w: ArrayLike<number>, n: number, m: number, mask: Uint8Array, at: number): void {
+  const d = sys.size;
+  if (d % m !== 0) throw new RangeError(`adaptiveNmRow: row of ${d} is not a multiple of ${m}`);
+  const u = sys.upperOfInverse();
+  const cur = Float64Array.from({ length: d }, (_, i) => w[i]!);
+  const score = new Float64Array(m);
+  for (let g = 0; g < d; g += m) {
+    for (let j = 0; j < m; j++) { const q = g + j, uq = u[q * d + q]!; score[j] = (cur[q]! * cur[q]!) / (uq * uq); }
+    for (let c = 0; c < m - n; c++) {
+      let best = -1;
+      for (let j = 0; j < m; j++) if (!mask[at + g + j] && (best < 0 || score[j]! < score[best]!)) best = j;
+      mask[at + g + best] = 1;
+    }
+    for (let j = 0; j < m; j++) {
+      const i = g + j;
+      if (!mask[at + i]) continue;
+      const err = cur[i]! / u[i * d + i]!;
+      for (let k = i + 1; k < d; k++) cur[k]! -= err * u[i * d + k]!;
+      cur[i] = 0;
+    }
+  }
+}

@@ -64,4 +64,17 @@ describe('argsortDescending', () => {
       expect(Array.from(argsortDescending(Float32Array.from(v)))).toEqual(expected);
     }
   });
+
+  it('orders float64 values that differ below float32 precision by their float64 value (radix sizes)', () => {
+    // 0.1 + k·1e-12 all round to the same float32: sorting on float32 keys would keep index order.
+    const n = 5000;
+    const v = Array.from({ length: n }, (_, i) => 0.1 + (i % 7) * 1e-12 - (i % 3) * 1e-13);
+    const expected = Array.from({ length: n }, (_, i) => i).sort((a, b) => (v[b]! - v[a]!) || a - b);
+    expect(Array.from(argsortDescending(Float64Array.from(v)))).toEqual(expected);
+    // One value that is not a float32 among float32 ones switches the whole array to float64 keys.
+    const mixed = Float64Array.from({ length: n }, (_, i) => Math.fround((i % 11) / 10));
+    mixed[n - 1] = Math.fround(0.5) + 1e-12;
+    const expectedMixed = Array.from({ length: n }, (_, i) => i).sort((a, b) => (mixed[b]! - mixed[a]!) || a - b);
+    expect(Array.from(argsortDescending(mixed))).toEqual(expectedMixed);
+  });
 });

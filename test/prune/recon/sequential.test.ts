@@ -12,7 +12,7 @@ import { openCalibrationImages } from '../../../src/eval/index.js';
 import { describeFixtures, fixture } from '../../helpers/fixtures.js';
 import type { OnnxModel } from '../../../src/io/onnx/index.js';
 import { createSession } from '../../../src/runtime/index.js';
-import { randomFloats, tinyConvNet, toOnnx } from '../../helpers/onnx-builder.js';
+import { randomFloats, skipConvNet, tinyConvNet, toOnnx } from '../../helpers/onnx-builder.js';
 
 function source(n: number, dims = [1, 3, 32, 32]): { count: number; description: string; feeds: () => AsyncGenerator<Record<string, Tensor>> } {
   const size = dims.reduce((a, b) => a * b, 1);
@@ -60,6 +60,29 @@ describe('pruneReconstructed', () => {
     const gemm = r.result.layers.find((l) => l.opType === 'Gemm')!;
     expect(gemm.reconstruction).toMatchObject({ method: 'magnitude', reason: 'Gemm layers are cut by magnitude' });
     expect(values(r.model, gemm.id)).toEqual(values(plain.model, gemm.id));
+  });
+
+  it('block by block from cached boundary activations: the same model as re-running the prefix (skip connection, int64 shape across a boundary)', async () => {
+    const m = toOnnx(skipConvNet());
+    const options = { preset: getPreset('uniform'), target: 0.4 };
+    const run = (reconstruction: object) => pruneReconstructed(m, { ...options, reconstruction: { blocks: 4, threads: 1, ...reconstruction } }, source(5));
+    const prefix = await run({ segments: false });
+    const cached = await run({});
+    const half = await run({ activationBytes: 0 });
+    expect(cached.info.activations).toMatchObject({ half: false });
+    expect(cached.info.activations!.peakBytes).toBeGreaterThan(0);
+    expect(half.info.activations).toMatchObject({ half: true });
+    expect(prefix.info.activations).toBeUndefined();
+    for (const id of ['model.0.conv.weight', 'model.1.conv.weight', 'model.2.conv.weight', 'model.2.conv.bias', 'model.3.conv.weight']) {
+      const a = values(prefix.model, id), b = values(cached.model, id), c = values(half.model, id);
+      const scale = Math.max(...a.map(Math.abs));
+      expect(b.map((v) => v === 0)).toEqual(a.map((v) => v === 0));
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-5 * scale);
+      // float16 boundaries: close, not equal (the rounding reaches the statistics of blocks 2–4).
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - c[i]!)).toBeLessThan(0.05 * scale);
+    }
+    expect(values(half.model, 'model.3.conv.weight')).not.toEqual(values(prefix.model, 'model.3.conv.weight'));
+    expect(cached.result.layers.map((l) => l.zerosAfter)).toEqual(prefix.result.layers.map((l) => l.zerosAfter));
   });
 
   it('refuses an empty calibration set', async () => {

@@ -4,7 +4,7 @@
  * better than it and equals it when only the first column goes, and the OBS saliency matches hand-computed values.
  */
 import { describe, expect, it } from 'vitest';
-import { groupSystem, obsSaliency, rowError, solveRowExact, solveRowSparseGpt } from '../../../src/prune/recon/solve.js';
+import { adaptiveNmRow, groupSystem, obsSaliency, rowError, solveRowExact, solveRowSparseGpt } from '../../../src/prune/recon/solve.js';
 import { randomFloats } from '../../helpers/onnx-builder.js';
 
 /** X [d × n] with correlated rows (so the refit has something to exploit). */
@@ -114,5 +114,31 @@ describe('obsSaliency', () => {
     solveRowExact(sys, w, [0, 1]);
     expect(w[1]).toBe(0);
     expect(w[0]).toBeCloseTo(2, 9);
+  });
+});
+
+describe('adaptiveNmRow', () => {
+  it('with uncorrelated inputs (diagonal H) it is the N:M pattern of the row\'s w²·H_qq', () => {
+    const h = new Float64Array(16);
+    [1, 4, 1, 1].forEach((v, i) => { h[i * 4 + i] = v; });
+    const sys = groupSystem(h, 4, 0.01);
+    const mask = new Uint8Array(4);
+    adaptiveNmRow(sys, [1, 0.6, 0.5, 0.7], 1, 2, mask, 0);
+    // Scores ∝ w²·H_qq: group 1: 1 vs 0.36·4 = 1.44 → remove 0; group 2: 0.25 vs 0.49 → remove 2.
+    expect(Array.from(mask)).toEqual([1, 0, 1, 0]);
+  });
+
+  it('a removed weight correlated with a later one raises it, so the later group drops the other weight', () => {
+    // Inputs 0 and 2 correlated (0.9): removing w0 = 1 moves ≈ 0.9 onto w2 (0.5 → ≈ 1.4), so group 2 drops w3 (0.6), not w2.
+    const h = new Float64Array(16);
+    for (let i = 0; i < 4; i++) h[i * 4 + i] = 1;
+    h[2] = h[8] = 0.9;
+    const sys = groupSystem(h, 4, 0.01);
+    const adaptive = new Uint8Array(8);
+    adaptiveNmRow(sys, [1, 1.1, 0.5, 0.6], 1, 2, adaptive, 4);
+    expect(Array.from(adaptive)).toEqual([0, 0, 0, 0, 1, 0, 0, 1]);
+    // The one-shot OBS choice on the unpruned row removes w2 instead (its saliency is the smaller).
+    const s = obsSaliency(sys, [1, 1.1, 0.5, 0.6]);
+    expect(s[2]!).toBeLessThan(s[3]!);
   });
 });
