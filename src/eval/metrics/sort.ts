@@ -22,30 +22,8 @@ function radixPass(order: Int32Array, keys: Uint32Array, shift: number, mask: nu
   order.set(scratch);
 }
 
-/** Insertion sort of `order` by ascending (hi, lo) keys, stable; used for tiny inputs. */
-function insertionSort(order: Int32Array, hi: Uint32Array, lo: Uint32Array | undefined): void {
-  for (let i = 1; i < order.length; i++) {
-    const e = order[i]!;
-    const h = hi[e]!;
-    const l = lo ? lo[e]! : 0;
-    let j = i - 1;
-    while (j >= 0) {
-      const o = order[j]!;
-      const oh = hi[o]!;
-      if (oh < h || (oh === h && (lo ? lo[o]! : 0) <= l)) break;
-      order[j + 1] = o;
-      j--;
-    }
-    order[j + 1] = e;
-  }
-}
-
-/** Reorders `order` stably by ascending unsigned keys (`hi` most significant, then `lo`). */
+/** Reorders `order` stably by ascending unsigned keys (`hi` most significant, then `lo`); for n ≥ 2048 (argsortDescending). */
 function sortByKeys(order: Int32Array, hi: Uint32Array, lo?: Uint32Array): void {
-  if (order.length < 64) {
-    insertionSort(order, hi, lo);
-    return;
-  }
   // 8-bit digits for small inputs (cheap histograms), 16-bit digits for large ones (half the passes).
   const bits = order.length < 1 << 15 ? 8 : 16;
   const mask = (1 << bits) - 1;
