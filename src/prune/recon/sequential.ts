@@ -220,6 +220,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
       addImage(h, m);
     }, { ...pass?.options, threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: b * source.count + p.done, total, label: `calibration block ${b + 1}/${blocks.length}` }) });
     passes?.advance(reference);
+    if (passes && b === 0) cache.clear(); // later passes read the cached boundary activations, not the images
     if (run.images === 0) throw new UsageError(`calibration: ${source.description} yielded no usable image; pass a dataset yaml or folder with decodable images`);
     info.images = run.images;
     seconds.run += run.seconds.run + run.seconds.load;
