@@ -4,9 +4,13 @@
  * images 65–128, which the search never saw. Latency phases hold the bench lock (bench/lib/lock.ts); everything
  * else runs without it. Writes bench/results/optimize[-TAG].json (the search JSON plus wall times).
  *
- * Run: `npx tsx bench/optimize.ts` (env: BENCH_PROXY=32, BENCH_RATIOS=0.125,…, BENCH_THREADS=1, BENCH_ROUNDS=30,
- * BENCH_TAG=, BENCH_OUT=/tmp/prunekit-optimize, BENCH_OBJECTIVE=latency|macs, BENCH_PARETO_ROUNDS=0 skips timing the
- * explored points).
+ * The headline at the end: the chosen model against the original at 1 and 2 threads (BENCH_HEADLINE_ROUNDS
+ * interleaved rounds each, under the lock), mAP50 before/after on the measurement images, which images did what.
+ *
+ * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/optimize.ts` (the lock is re-entrant: the inner timing phases
+ * see that an ancestor holds it). Env: BENCH_PROXY=32, BENCH_RATIOS=0.125,…, BENCH_THREADS=1, BENCH_ROUNDS=30,
+ * BENCH_HEADLINE_ROUNDS=60, BENCH_TAG=, BENCH_OUT=/tmp/prunekit-optimize, BENCH_OBJECTIVE=latency|macs,
+ * BENCH_PARETO_ROUNDS=0 skips timing the explored points. Idle 2-core machine: about 6–8 minutes.
  */
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +19,8 @@ import { parseMaxDrop } from '../src/report/budget.js';
 import { openImageSet } from '../src/search/images.js';
 import { optimizeJson } from '../src/search/report-json.js';
 import { runOptimize } from '../src/search/run-optimize.js';
+import { timeAgainst } from '../src/search/latency.js';
+import { serializeOnnx } from '../src/io/onnx/index.js';
 import { tableRankCorrelation } from '../src/search/sensitivity.js';
 import { FIXTURES } from '../test/helpers/fixtures.js';
 import { withBenchLock } from './lib/lock.js';
@@ -47,4 +53,26 @@ const m = run.measured;
 console.log(`wall ${((performance.now() - t0) / 1000).toFixed(0)} s; ${j.evaluations} evaluations; rank correlation ${j.rankCorrelation.agreementVsMap50.toFixed(2)}`);
 console.log(`measured on ${m.set}: mAP50 ${m.original.map50.toFixed(4)} → ${m.chosen.map50.toFixed(4)} (drop ${(100 * m.drop).toFixed(2)}%, ${m.holds ? 'holds' : 'BROKEN'})`);
 for (const p of run.pareto) console.log(`  ${p.via}${p.chosen ? ' *' : ''} groups ${p.units} drop ${(100 * p.drop).toFixed(2)}% ${p.speedup.toFixed(3)}× (${p.ciLow.toFixed(3)}–${p.ciHigh.toFixed(3)})`);
-saveResult(`optimize${env.BENCH_TAG ? `-${env.BENCH_TAG}` : ''}`, { date: new Date().toISOString(), cpus: os.cpus().length, threads, rounds, loadAverage: os.loadavg(), ...j });
+// Headline: the written model against the original, alone in the interleaved run, at 1 and 2 threads.
+const headlineRounds = Number(env.BENCH_HEADLINE_ROUNDS ?? 60);
+const feeds = { [measure.inputName]: { dtype: 'float32' as const, dims: [1, 3, measure.imgsz, measure.imgsz], data: measure.images[0]!.input } };
+const headline = await withBenchLock(async () => {
+  const out: Record<string, { speedup: number; ci95: [number, number] }> = {};
+  for (const t of [1, 2]) {
+    const [e] = await timeAgainst(run.sensitivity.original, [serializeOnnx(run.written.model)], { threads: t, rounds: headlineRounds, warmup: 5, feeds });
+    out[`t${t}`] = { speedup: e!.ratio, ci95: [e!.ciLow, e!.ciHigh] };
+  }
+  return out;
+});
+const images = j.images;
+console.log('\nHEADLINE (LeYOLONano-640, optimize --max-drop map50=1%, objective ' + objective + ')');
+console.log(`  search: ${images.search}; proxy scan: ${images.proxy}; calibration: ${images.calibration}`);
+console.log(`  measurement (never searched or calibrated on): ${images.measurement}`);
+console.log(`  mAP50 ${m.original.map50.toFixed(4)} → ${m.chosen.map50.toFixed(4)} (relative drop ${(100 * m.drop).toFixed(2)}%, budget ${m.holds ? 'holds' : 'BROKEN'}); mAP50-95 ${m.original.map5095.toFixed(4)} → ${m.chosen.map5095.toFixed(4)}`);
+for (const [k, h] of Object.entries(headline)) console.log(`  speed-up ${k.slice(1)} thread(s): ${h.speedup.toFixed(3)}× (95% CI ${h.ci95[0].toFixed(3)}–${h.ci95[1].toFixed(3)}, ${headlineRounds} interleaved rounds)`);
+console.log(`  groups cut: ${run.ratios.size}; wall ${((performance.now() - t0) / 1000).toFixed(0)} s (${Object.entries(run.seconds).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}; sensitivity ${Object.entries(run.sensitivity.seconds).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`);
+saveResult(`optimize${env.BENCH_TAG ? `-${env.BENCH_TAG}` : ''}`, {
+  date: new Date().toISOString(), cpus: os.cpus().length, threads, rounds, loadAverage: os.loadavg(), wallSeconds: (performance.now() - t0) / 1000,
+  headline: { rounds: headlineRounds, ...headline, map50: { before: m.original.map50, after: m.chosen.map50, drop: m.drop, holds: m.holds, images: m.set } },
+  ...j,
+});

@@ -1,6 +1,6 @@
 /**
- * What static INT8 buys on this machine (issue 11, closing benchmark). Four parts (BENCH_PART=latency|kinds|time|
- * structured, default all), each printed and written to bench/results/quantize[-PART].json:
+ * What static INT8 buys on this machine (issue 11, closing benchmark). Five parts (BENCH_PART=latency|kinds|profile|
+ * time|structured, default all), each printed and written to bench/results/quantize[-PART].json:
  *
  * - latency: yolov5n_ppe-640 and LeYOLONano-640, float against `prunekit quantize` defaults (placement auto,
  *   measured at 1 thread), interleaved (prunekit's bench harness, idle sessions not spinning) at 1 and 2 threads.
@@ -12,6 +12,8 @@
  *   figure; bias correction is off by default) and its calibration pass alone; then with the float-prefix search
  *   and bias correction; then the CLI defaults (percentile, placement auto); against 64 plain inferences of the
  *   float model on the same images (decode + letterbox + run, 1 thread). Budget: quantize ≤ plain + 3 s.
+ * - profile: onnxruntime's per-op kernel time (tools/ort-profile.ts, 1 thread, BENCH_RUNS runs) of the float model and
+ *   its INT8 model (defaults, placement all): where the time goes.
  * - structured: LeYOLONano-640 structured-pruned to −10% MACs (global, calibrated) then INT8, against the float
  *   original: latency ratio (1 and 2 threads) and mAP.
  *
@@ -27,8 +29,10 @@ import { calibrationImagePaths, openCalibrationImages, validate } from '../src/e
 import { indexGraph } from '../src/graph/onnx-graph.js';
 import { loadOnnx, serializeOnnx } from '../src/io/onnx/index.js';
 import { pruneChannelsFile } from '../src/prune/structured/index.js';
-import { buildQuantized, calibrateRanges, planQuantization, quantizeModelFile, upgradeToOpset13, type LatencyProbe, type LayerKind, type NodeInfo } from '../src/quantize/index.js';
+import { buildQuantized, calibrateRanges, countFusedConvs, planQuantization, quantizeModelFile, upgradeToOpset13, type LatencyProbe, type LayerKind, type NodeInfo } from '../src/quantize/index.js';
 import { createSession } from '../src/runtime/index.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { FIXTURES } from '../test/helpers/fixtures.js';
 import { saveResult } from './lib/results.js';
 
@@ -36,6 +40,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 40);
 const part = process.env.BENCH_PART ?? 'all';
 const THREADS = [1, 2];
 const MODELS = { yolov5n: path.join(FIXTURES, 'models', 'yolov5n_ppe-640.onnx'), leyolo: path.join(FIXTURES, 'models', 'LeYOLONano-640.onnx') };
+const run = promisify(execFile);
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'prunekit-bench-quantize-'));
 
 // First 64 sorted coco128 images calibrate; the last 64 validate (a list of paths through a folder-less yaml).
@@ -108,10 +113,32 @@ async function partKinds() {
     const files = [{ path: model, label: 'float' }];
     for (const [i, v] of variants.entries()) {
       const f = path.join(tmp, `${name}.v${i}.onnx`);
-      await writeFile(f, serializeOnnx(buildQuantized(m13, plans[i]!, cal.ranges, {}, g).model));
+      const bytes = serializeOnnx(buildQuantized(m13, plans[i]!, cal.ranges, {}, g).model);
+      await writeFile(f, bytes);
       files.push({ path: f, label: v.label });
+      // What onnxruntime made of it: e.g. "SiLU float" is one DequantizeLinear → QuickGelu (Sigmoid·Mul fused) →
+      // QuantizeLinear between integer convs, the "one fused activation between a single DQ/Q pair" option.
+      const ops = (await countFusedConvs(bytes, 0, 1)).ops;
+      ops.QuickGelu = ops['com.microsoft:QuickGelu'] ?? 0;
+      console.log(`  ${v.label}: optimized graph ${['com.microsoft:QLinearConv', 'QuickGelu', 'com.microsoft:QLinearSigmoid', 'com.microsoft:QLinearMul', 'DequantizeLinear', 'QuantizeLinear', 'Transpose'].map((k) => `${k.replace('com.microsoft:', '')} ${ops[k] ?? 0}`).join(', ')}`);
     }
     rows[name] = { layersPerKind: counts, calibrationSeconds: calSeconds, latency: await latency(files) };
+  }
+  return rows;
+}
+
+/** onnxruntime's own per-op kernel time (tools/ort-profile.ts, 1 thread) of float and INT8 (defaults, placement all). */
+async function partProfile() {
+  const rows: Record<string, unknown> = {};
+  for (const [name, model] of Object.entries(MODELS)) {
+    const out = path.join(tmp, `${name}.profile.onnx`);
+    const q = await quantizeModelFile(model, out, await calib(), { placement: 'all', threads: 1, force: true });
+    rows[name] = { floatPrefix: q.floatPrefix.layers.length };
+    for (const [label, f] of [['float', model], ['INT8', out]] as const) {
+      const { stdout } = await run('npx', ['tsx', path.join('tools', 'ort-profile.ts'), f, '--threads', '1', '--runs', String(runs), '--top', '12']);
+      console.log(`${name} ${label}${label === 'INT8' ? ` (float prefix ${q.floatPrefix.layers.length} layers)` : ''}:\n${stdout.trim()}`);
+      (rows[name] as Record<string, unknown>)[label] = stdout.trim().split('\n');
+    }
   }
   return rows;
 }
@@ -161,7 +188,7 @@ async function partStructured() {
   return { macs: p.report.macs, placement: r.placement, accuracyLast64: acc, latency: lat };
 }
 
-const parts: Record<string, () => Promise<unknown>> = { latency: partLatency, kinds: partKinds, time: partTime, structured: partStructured };
+const parts: Record<string, () => Promise<unknown>> = { latency: partLatency, kinds: partKinds, profile: partProfile, time: partTime, structured: partStructured };
 const result: Record<string, unknown> = { runs, calibration: 'first 64 sorted coco128 images', accuracy: 'last 64 sorted coco128 images' };
 try {
   for (const [k, fn] of Object.entries(parts)) {

@@ -1,6 +1,7 @@
 /** Flag parsing shared by the pruning commands (ONNX, structured, checkpoints, the run pipeline). */
 import { UsageError } from '../core/errors.js';
-import { parseNm, parsePruneCriterion } from '../prune/index.js';
+import { parsePruneCriterion } from '../prune/importance.js';
+import { parseNm } from '../prune/nm.js';
 import { parseFractionFlag } from './flag-values.js';
 
 /** `--scope` and `--alpha` of unstructured pruning, checked. */

@@ -19,7 +19,7 @@ import { checkOutputs, target, writeJson, writeText } from './outputs.js';
 
 interface OptimizeFlags extends SearchFlags {
   maxDrop?: string; objective?: string; output?: string; saveConfig?: string; report?: string;
-  maxVerifications?: string; paretoRounds?: string; benchRuns?: string;
+  maxVerifications?: string; paretoRounds?: string; benchRuns?: string; int8?: boolean;
 }
 
 const pct = (v: number, d = 2) => formatPercent(v, d);
@@ -58,9 +58,11 @@ async function run(ctx: CliContext, model: string, flags: OptimizeFlags): Promis
   const paretoRounds = int('pareto-rounds', flags.paretoRounds);
   const benchRuns = int('bench-runs', flags.benchRuns) ?? 100;
   const configPath = flags.saveConfig ?? flags.output.replace(/\.onnx$/i, '') + '.config.yaml';
+  // --int8: the structured choice goes beside OUT (its config rebuilds it); OUT is the INT8 (or structured) winner.
+  const structuredOut = flags.int8 ? flags.output.replace(/\.onnx$/i, '') + '.structured.onnx' : flags.output;
   const calibList = configPath.replace(/\.ya?ml$/i, '') + '.calib.yaml';
   await checkOutputs([
-    target('-o', flags.output), target('--save-config', configPath), target('--save-config (calibration list)', calibList), target('--json', flags.json),
+    target('-o', flags.output), ...(flags.int8 ? [target('-o (structured stage)', structuredOut)] : []), target('--save-config', configPath), target('--save-config (calibration list)', calibList), target('--json', flags.json),
     target('--html', flags.html), target('--report', flags.report, 'folder'),
   ], { force: flags.force, inputs: [model, flags.data] });
   const setup = await searchSetup(model, flags, ctx);
@@ -76,20 +78,33 @@ async function run(ctx: CliContext, model: string, flags: OptimizeFlags): Promis
   }
   const progress = phaseProgress(ctx);
   const r = await runOptimize({
-    ...setup.options, budget, objective, measure: setup.measure, output: flags.output, configPath, force: flags.force,
+    ...setup.options, budget, objective, measure: setup.measure, output: structuredOut, configPath, force: flags.force,
     maxVerifications, paretoRounds, calibrationArg, onProgress: progress.onProgress,
   }).finally(() => progress.stop());
   if (r.sensitivity.table.length === 0) ctx.io.out(`${model}: no prunable channel group (every channel reaches a barrier); the model is written unchanged`);
-  const j = optimizeJson(r, { model, budget: budget.text, objective, output: flags.output, config: configPath }, tableRankCorrelation(r.sensitivity.table));
+  const j = optimizeJson(r, { model, budget: budget.text, objective, output: structuredOut, config: configPath }, tableRankCorrelation(r.sensitivity.table));
   ctx.io.out(sensitivityText(j));
   ctx.io.out(optimizeText(j));
+  let broken = !r.result.feasible || !r.measured.holds;
+  if (flags.int8) {
+    const { int8Input, runInt8Stage } = await import('../search/run-int8.js');
+    const { int8Text } = await import('./optimize-int8.js');
+    const p2 = phaseProgress(ctx);
+    const stage = await runInt8Stage(int8Input(r), {
+      budget, threads: setup.options.threads, rounds: paretoRounds, measure: setup.measure, output: flags.output, force: flags.force,
+      calibImages: setup.options.calibImages, onProgress: p2.onProgress,
+    }).finally(() => p2.stop());
+    j.int8 = stage;
+    ctx.io.out(int8Text(stage, { structured: structuredOut, output: flags.output, calibration: calibrationArg, calibImages: Math.min(setup.options.calibImages ?? 32, setup.search.images.length) }));
+    broken = !stage.chosen || !stage.measured.holds;
+  }
   await writeSearchFiles(ctx, j, flags);
-  if (flags.report) await writeReport(ctx, flags.report, model, j, setup, budget, benchRuns, setup.options.threads ?? 1, flags.force);
-  if (!r.result.feasible || !r.measured.holds) throw new ExitCode(1);
+  if (flags.report) await writeReport(ctx, flags.report, model, flags.output, j, setup, budget, benchRuns, setup.options.threads ?? 1, flags.force);
+  if (broken) throw new ExitCode(1);
 }
 
 /** `--report DIR`: the compare report (before/after on the measurement images, budget, latency with CI) and the search page. */
-async function writeReport(ctx: CliContext, dir: string, model: string, j: SearchJson, setup: Awaited<ReturnType<typeof searchSetup>>, budget: import('../report/types.js').BudgetRule, runs: number, threads: number, force?: boolean): Promise<void> {
+async function writeReport(ctx: CliContext, dir: string, model: string, candidate: string, j: SearchJson, setup: Awaited<ReturnType<typeof searchSetup>>, budget: import('../report/types.js').BudgetRule, runs: number, threads: number, force?: boolean): Promise<void> {
   const { compareModels, renderHtml } = await import('../report/index.js');
   const { renderSearchHtml } = await import('../report/search-html.js');
   const { writeImageListYaml } = await import('../search/image-list.js');
@@ -97,8 +112,8 @@ async function writeReport(ctx: CliContext, dir: string, model: string, j: Searc
   const data = await writeImageListYaml(path.join(await import('node:fs/promises').then((f) => f.mkdtemp(path.join(os.tmpdir(), 'prunekit-optimize-'))), 'measure.yaml'), set.images.map((im) => im.path), set.names);
   const progress = phaseProgress(ctx);
   const outcome = await compareModels({
-    base: model, candidate: j.optimize!.output, data, budget: [budget], bench: { threads, runs, warmup: 10 },
-    validation: { threads }, title: `prunekit optimize: ${path.basename(j.optimize!.output)} vs ${path.basename(model)} on ${set.description}`,
+    base: model, candidate, data, budget: [budget], bench: { threads, runs, warmup: 10 },
+    validation: { threads }, title: `prunekit optimize: ${path.basename(candidate)} vs ${path.basename(model)} on ${set.description}`,
     onProgress: (p) => progress.onProgress('final', p),
   }).finally(() => progress.stop());
   await writeText(path.join(dir, 'compare.html'), renderHtml(outcome.report), { force });
@@ -122,6 +137,7 @@ export const optimizeCommand: CommandModule = {
       .option('--max-verifications <n>', 'combinations verified on the search images at most (default 24)')
       .option('--pareto-rounds <n>', 'interleaved rounds timing the explored points (default 20)')
       .option('--bench-runs <n>', 'benchmark rounds of the --report comparison (default 100)')
+      .option('--int8', 'then INT8 on top, under the same budget: the search picks which layers stay float (OUT.structured.onnx keeps the structured stage)')
       .action((model: string, flags: OptimizeFlags) => run(ctx, model, flags));
   },
 };

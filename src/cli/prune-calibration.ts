@@ -3,7 +3,8 @@
  * images (letterboxed like validation), draw the calibration pass as a progress bar, and describe the
  * reconstruction in one line.
  */
-import { formatCount, formatNumber, formatPercent, UsageError } from '../core/index.js';
+import { UsageError } from '../core/errors.js';
+import { formatCount, formatNumber, formatPercent } from '../core/format.js';
 import type { CalibrationImages } from '../eval/index.js';
 import type { PruneFileResult } from '../prune/index.js';
 import type { CalibrationSource, StructuredFileResult } from '../prune/structured/index.js';

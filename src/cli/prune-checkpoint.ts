@@ -15,11 +15,6 @@ export interface CheckpointPruneFlags extends UnstructuredFlags {
   output?: string; verify?: boolean; json?: string; layers?: boolean; structured?: boolean;
 }
 
-/** True for paths the checkpoint branch handles. */
-export function isCheckpointPath(file: string): boolean {
-  return /\.(pth?|safetensors)$/i.test(file);
-}
-
 export async function runCheckpointPrune(ctx: CliContext, model: string, flags: CheckpointPruneFlags): Promise<void> {
   if (flags.structured) throw new UsageError(`${model}: --structured works on ONNX models; prune the ONNX export, or drop --structured for .pt → .pt`);
   const safetensors = /\.safetensors$/i.test(model);

@@ -2,17 +2,21 @@
  * `prunekit prune MODEL -o OUT`: module-aware unstructured pruning (see src/prune). Prints the plan, a category
  * table and totals; `--json` writes everything including per-layer rows; `--dry-run` writes no model.
  */
-import { UsageError, isPrunekitError, type Tensor, errorMessage } from '../core/index.js';
+// Deep imports and the lazy ones below keep `prune model.onnx` from loading what it does not run (the YAML
+// parser, the structured, checkpoint and calibrated paths, onnxruntime): module loading is a third of its time.
+import { UsageError, isPrunekitError, errorMessage } from '../core/errors.js';
+import type { Tensor } from '../core/dtype.js';
 import { modelInputs } from '../io/onnx/index.js';
-import { pruneFile, verifyModel, type PruneFileResult, type PruneVerifyResult } from '../prune/index.js';
+import { pruneFile, type PruneFileResult } from '../prune/prune-file.js';
+import type { PruneVerifyResult } from '../prune/verify.js';
 import { Option } from 'commander';
 import type { CliContext, CommandModule } from './context.js';
 import { ExitCode } from './io.js';
 import { progressBar } from './progress.js';
 import { categoryTable, layerTable, planHeader, totalsText, verifyText } from './prune-text.js';
-import { runStructured, type StructuredFlags } from './prune-structured.js';
+import type { StructuredFlags } from './prune-structured.js';
 import { calibrationSetup, unstructuredReconstructionText } from './prune-calibration.js';
-import { isCheckpointPath, runCheckpointPrune } from './prune-checkpoint.js';
+import { isCheckpointPath } from './model-kind.js';
 import { checkOutputs, target, writeJson } from './outputs.js';
 import { unstructuredOptions, type UnstructuredFlags } from './flags.js';
 import { parseCount } from './flag-values.js';
@@ -49,6 +53,7 @@ async function runVerify(ctx: CliContext, result: PruneFileResult, flags: PruneF
   const compare = flags.verify === true;
   const feeds = img ? await imageFeeds(result, img) : undefined;
   try {
+    const { verifyModel } = await import('../prune/verify.js');
     const v = await verifyModel(result.files.output.path, {
       ...(compare ? { original: result.files.input.path } : {}),
       ...(feeds ? { feeds, inputLabel: `image ${flags.image} (letterboxed)` } : { inputLabel: 'a fixed-seed random input (uniform [0,1); pass --image for a real one)' }),
@@ -113,9 +118,9 @@ export const pruneCommand: CommandModule = {
         });
         if (isCheckpointPath(model)) {
           if (flags.calib !== undefined) throw new UsageError(`${model}: --calib runs the model in onnxruntime; prune the ONNX export`);
-          return runCheckpointPrune(ctx, model, flags);
+          return (await import('./prune-checkpoint.js')).runCheckpointPrune(ctx, model, flags);
         }
-        if (flags.structured) return runStructured(ctx, model, flags as StructuredFlags);
+        if (flags.structured) return (await import('./prune-structured.js')).runStructured(ctx, model, flags as StructuredFlags);
         if (!flags.output && !flags.dryRun) throw new UsageError('missing -o/--output OUT (or pass --dry-run)');
         const options = unstructuredOptions(flags);
         const blocks = parseCount('calib-blocks', flags.calibBlocks);

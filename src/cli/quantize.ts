@@ -190,7 +190,7 @@ export const quantizeCommand: CommandModule = {
       .option('-o, --output <file>', 'output .onnx file')
       .option('--calib <source>', 'calibration images: an Ultralytics data.yaml (its val split) or a folder')
       .option('--calib-images <n>', `number of calibration images (default ${DEFAULT_QUANT_CALIB_IMAGES}; the first N in sorted order)`)
-      .option('--method <m>', 'activation range: minmax | percentile (default percentile)')
+      .option('--method <m>', 'activation range: minmax | percentile | mse (default percentile; see docs/quantize.md)')
       .option('--bias-correction', 'fold each quantized conv\'s per-channel output mean shift (float vs integer on the calibration images) into its bias (2 rounds)')
       .option('--no-float-prefix', 'skip the float-prefix search (keeps float the first layers whose quantization costs the most output SQNR)')
       .option('--percentile <p>', 'fraction of values inside the range for --method percentile (default 0.9999)')

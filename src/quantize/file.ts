@@ -92,6 +92,8 @@ export interface QuantizeFileResult {
   seconds: { total: number };
 }
 
+const sameNodes = (a: ReadonlySet<number>, b: ReadonlySet<number>) => a.size === b.size && [...a].every((i) => b.has(i));
+
 /** The first `n` feeds of a source. */
 function firstFeeds(source: CalibrationSource, n: number): CalibrationSource {
   return {
@@ -171,7 +173,11 @@ export async function quantizeModelFile(input: string, output: string, source: C
   let speedups: Array<number | undefined> = built.map(() => undefined);
   let best = 0;
   if (placement === 'auto') {
-    speedups = await options.measure!(candidates.map((c, i) => ({ label: c.label, bytes: bytes[i]! })));
+    // Candidates that quantize the same nodes (e.g. the stem already in the float prefix) are measured once.
+    const first = plans.map((p) => plans.findIndex((q) => sameNodes(q.quantized, p.quantized)));
+    const distinct = [...new Set(first)];
+    const measured = await options.measure!(distinct.map((i) => ({ label: candidates[i]!.label, bytes: bytes[i]! })));
+    speedups = first.map((i) => measured[distinct.indexOf(i)]);
     best = speedups.reduce<number>((b, s, i) => ((s ?? 0) > (speedups[b] ?? 0) ? i : b), 0);
   }
   const chosen = built[best]!;

@@ -9,6 +9,8 @@ import type { OnnxModel } from '../io/onnx/bytes.js';
 import type { CalibrationSource } from '../prune/structured/index.js';
 import type { ActivationProgress } from '../runtime/activations.js';
 import { collectRanges } from '../runtime/ranges.js';
+import { collectRangeErrors } from '../runtime/range-errors.js';
+import { asymmetricParams } from './params.js';
 import { upgradeToOpset13 } from './opset.js';
 import type { QuantDType } from './params.js';
 import { planQuantization, type FloatNode, type PlanOptions, type QuantPlan } from './plan.js';
@@ -18,8 +20,13 @@ import { SATURATION_BOUND, saturatedRanges } from './saturation.js';
 import { compactConstants } from './constants.js';
 import { floatLayerWeightNames, fp16Weights, weightOnlyInt8 } from './storage.js';
 
-export type CalibrationMethod = 'minmax' | 'percentile';
-export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile'];
+export type CalibrationMethod = 'minmax' | 'percentile' | 'mse';
+export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'mse'];
+
+/** `mse`: the fractions α of the MinMax range [α·min, α·max] tried per tensor. */
+export const MSE_FRACTIONS: readonly number[] = [1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2];
+/** `mse`: calibration images (from the start) on which the candidates' errors are summed. */
+export const MSE_IMAGES = 16;
 
 export interface StaticQuantOptions extends PlanOptions, QdqOptions {
   /** Activation type (default uint8: the type onnxruntime fuses on x86). */
@@ -73,6 +80,7 @@ export async function calibrateRanges(model: OnnxModel, tensors: readonly string
   const method = options.method ?? 'percentile';
   if (!CALIBRATION_METHODS.includes(method)) throw new UsageError(`--method ${method}: expected one of ${CALIBRATION_METHODS.join(', ')}`);
   if (tensors.length === 0) return { ranges: new Map(), images: 0 };
+  if (method === 'mse') return mseRanges(model, tensors, source, options);
   const acc = new RangeAccumulator(method === 'percentile');
   const run = await collectRanges(model, tensors, source.feeds(), (name, r) => acc.add(name, r), {
     percentile: method === 'percentile' ? options.percentile ?? 0.9999 : undefined, threads: options.threads, total: source.count, onProgress: options.onProgress,
@@ -80,6 +88,31 @@ export async function calibrateRanges(model: OnnxModel, tensors: readonly string
   if (run.images === 0) throw new DatasetError(`calibration: ${source.description} yielded no usable image; pass a dataset yaml or folder with decodable images`);
   return { ranges: acc.ranges(), images: run.images };
 }
+
+/**
+ * `mse`: the MinMax range over every image, then per tensor the fraction α in {@link MSE_FRACTIONS} whose uint8
+ * range [α·min, α·max] has the least squared quantization error (rounding + clipping, computed in onnxruntime) summed
+ * over the first {@link MSE_IMAGES} images.
+ */
+async function mseRanges(model: OnnxModel, tensors: readonly string[], source: CalibrationSource, options: Pick<StaticQuantOptions, 'threads' | 'onProgress'>): Promise<{ ranges: Map<string, TensorRange>; images: number }> {
+  const mm = await calibrateRanges(model, tensors, source, { ...options, method: 'minmax' });
+  const cands = [...mm.ranges].map(([name, r]) => ({ name, range: r, candidates: MSE_FRACTIONS.map((a) => asymmetricParams(a * r.min, a * r.max)) }));
+  const first = { async *[Symbol.asyncIterator]() { let k = 0; for await (const f of source.feeds()) { if (k++ >= MSE_IMAGES) return; yield f; } } };
+  const { errors } = await collectRangeErrors(model, cands, first, { threads: options.threads });
+  const ranges = new Map<string, TensorRange>();
+  for (const c of cands) ranges.set(c.name, scaledRange(c.range, MSE_FRACTIONS[argMin(errors.get(c.name)!)]!));
+  return { ranges, images: mm.images };
+}
+
+/** Index of the smallest value (the first on ties; NaN never wins). */
+export function argMin(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let k = 1; k < values.length; k++) if (values[k]! < values[best]! || !(values[best]! === values[best]!)) best = k;
+  return best;
+}
+
+/** [α·min, α·max]. */
+export const scaledRange = (r: TensorRange, alpha: number): TensorRange => ({ min: alpha * r.min, max: alpha * r.max });
 
 /** The QDQ model of an opset-13 `model` for `plan` and calibrated `ranges`. */
 export function buildQuantized(model: OnnxModel, plan: QuantPlan, ranges: ReadonlyMap<string, TensorRange>, options: StaticQuantOptions = {}, g: GraphIndex = indexGraph(model)): { model: OnnxModel; layers: QuantizedLayer[] } {

@@ -58,14 +58,38 @@ export function gainOf(p: LadderPoint, objective: Objective): number {
 }
 
 /**
- * Allocation units (measured ladder points) of a table: `units` with the proxy damage (the allocator's), and
- * `cautious` with the larger of the proxy damage and the single cut's real mAP50 drop (the back-off's: once a
- * combination misses, the cut that really hurt goes first, even when the proxy underrated it).
+ * Proxy damage per unit of head-output error: the median of damage / outputError over the points where both are
+ * positive (0 when there is none). Puts the continuous output error on the proxy's scale.
+ */
+export function outputErrorScale(points: readonly LadderPoint[]): number {
+  const r = points.flatMap((p) => ((p.damage ?? 0) > 0 && (p.score?.outputError ?? 0) > 0 ? [p.damage! / p.score!.outputError] : [])).sort((a, b) => a - b);
+  if (r.length === 0) return 0;
+  const m = r.length >> 1;
+  return r.length % 2 ? r[m]! : (r[m - 1]! + r[m]!) / 2;
+}
+
+/**
+ * The damage the allocator charges a point. A cut the agreement proxy sees as free (damage ≤ 0: no detection of
+ * the original moved on the proxy images) is charged its head-output error on the proxy's scale instead
+ * (`scale`, see {@link outputErrorScale}). Without it every "free" cut ties at 0 and the frontier's first point
+ * bundles all of them (LeYOLO-Nano, 16 proxy images, objective macs: 6.6% of MACs at proxy damage 0, real drop
+ * 8.7%); with it they enter the frontier one at a time, the least disturbing per gain first.
+ */
+export function allocatorDamage(p: LadderPoint, scale: number): number {
+  const d = p.damage ?? 0;
+  return d > 0 ? d : Math.max(0, scale * (p.score?.outputError ?? 0));
+}
+
+/**
+ * Allocation units (measured ladder points) of a table: `units` with the allocator damage (proxy, ties at 0
+ * broken by the output error), and `cautious` with the larger of that and the single cut's real mAP50 drop (the
+ * back-off's: once a combination misses, the cut that really hurt goes first, even when the proxy underrated it).
  */
 export function allocationUnits(table: readonly UnitSensitivity[], objective: Objective): { units: AllocationUnit[]; cautious: AllocationUnit[]; points: LadderPoint[][] } {
   const points = table.map(effectivePoints);
+  const scale = outputErrorScale(points.flat());
   const make = (damage: (p: LadderPoint) => number) => table.map((u, k) => ({ id: u.unit.id, options: points[k]!.map((p) => ({ damage: Math.max(0, damage(p)), gain: gainOf(p, objective) })) }));
-  return { units: make((p) => p.damage ?? 0), cautious: make((p) => Math.max(p.damage ?? 0, p.map50Drop ?? 0)), points };
+  return { units: make((p) => allocatorDamage(p, scale)), cautious: make((p) => Math.max(allocatorDamage(p, scale), p.map50Drop ?? 0)), points };
 }
 
 const ratiosOf = (a: Allocation, units: readonly AllocationUnit[], points: readonly LadderPoint[][]) =>

@@ -2,6 +2,7 @@
  * The JSON of a sensitivity or optimize run (`schema: prunekit.search/1`): plain data for `--json` and for the
  * HTML page. Which images served what is spelled out in `images`.
  */
+import type { Int8Stage } from './run-int8.js';
 import type { OptimizeRun } from './run-optimize.js';
 import type { SensitivityRun } from './run-sensitivity.js';
 
@@ -34,6 +35,8 @@ export interface SearchJson {
     explored: Array<{ via: string; holds: boolean; drop: number; gain: number; predictedDamage: number; ratios: Record<string, number> }>;
     output: string; config: string;
   };
+  /** `optimize --int8`: the INT8 stage on top of the structured choice. */
+  int8?: Int8Stage;
 }
 
 export function sensitivityJson(run: SensitivityRun, meta: { command: 'sensitivity' | 'optimize'; model: string; measurement?: string; now?: Date }, rank: SearchJson['rankCorrelation']): SearchJson {

@@ -19,6 +19,8 @@ import { buildCandidate } from './units.js';
 export interface OptimizeRunOptions extends SensitivityOptions {
   /** The budget: one rule on map50 or map5095 (relative `%` or absolute). */
   budget: BudgetRule;
+  /** The budget against the labels (default) or the original's detections (see {@link BudgetMetric}). */
+  budgetOn?: BudgetMetric;
   objective: Objective;
   /** Measurement images (not searched on); undefined = in-sample. */
   measure?: ImageSet;
@@ -61,11 +63,17 @@ export interface OptimizeRun {
   seconds: { search: number; verify: number; final: number; pareto: number; total: number };
 }
 
-const metricOf = (s: Score, m: BudgetRule['metric']) => (m === 'map50' ? s.map50 : s.map5095);
+/**
+ * What the budget is measured against: the labels (default), or `agreement` — the original model's own
+ * detections (score ≥ 0.25) as labels, for a model whose classes the dataset does not label (a fidelity budget).
+ */
+export type BudgetMetric = 'labels' | 'agreement';
+
+const metricOf = (s: Score, m: BudgetRule['metric'], on: BudgetMetric) => (on === 'agreement' ? s.agreement : m === 'map50' ? s.map50 : s.map5095);
 
 /** Drop in the rule's units: relative (fraction of base) or absolute (metric units). */
-export function dropOf(rule: BudgetRule, base: Score, cand: Score): number {
-  const b = metricOf(base, rule.metric), c = metricOf(cand, rule.metric);
+export function dropOf(rule: BudgetRule, base: Score, cand: Score, on: BudgetMetric = 'labels'): number {
+  const b = metricOf(base, rule.metric, on), c = metricOf(cand, rule.metric, on);
   return rule.kind === 'relative' ? (b > 0 ? (b - c) / b : 0) : b - c;
 }
 
@@ -81,7 +89,7 @@ export async function runOptimize(o: OptimizeRunOptions): Promise<OptimizeRun> {
     verify: async (ratios) => {
       const built = buildCandidate(sens.model, units, ratios, sens.build);
       const s = await scoreModel(serializeOnnx(built.model), sens.reference, { threads: o.threads });
-      return { drop: dropOf(o.budget, sens.reference.score, s), detail: { map50: s.map50, map5095: s.map5095, agreement: s.agreement } };
+      return { drop: dropOf(o.budget, sens.reference.score, s, o.budgetOn), detail: { map50: s.map50, map5095: s.map5095, agreement: s.agreement } };
     },
   });
   const t2 = performance.now();
@@ -103,7 +111,7 @@ export async function runOptimize(o: OptimizeRunOptions): Promise<OptimizeRun> {
   const finalBytes = serializeOnnx(written.model);
   const measureRef = o.measure ? await referenceOf(sens.original, o.measure, { threads: o.threads }) : sens.reference;
   const chosenScore = await scoreModel(finalBytes, measureRef, { threads: o.threads });
-  const drop = dropOf(o.budget, measureRef.score, chosenScore);
+  const drop = dropOf(o.budget, measureRef.score, chosenScore, o.budgetOn);
   const t3 = performance.now();
   const pareto = await (o.timing ?? ((f) => f()))(() => measurePareto(sens, result, finalBytes, o));
   const t4 = performance.now();

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bufferIO } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
+import { loadOnnx } from '../../src/io/onnx/index.js';
 import type { SearchJson } from '../../src/search/report-json.js';
 import { REPO_ROOT, tempDir } from '../helpers/fixtures.js';
 
@@ -42,6 +43,31 @@ describe('prunekit optimize', () => {
     expect(html).toContain('Which images served what');
     expect(html).toContain('Pareto front and chosen point');
   }, 240_000);
+
+  it('--int8: INT8 on top of the structured stage; the layers the search kept float are float in the written model', async () => {
+    const dir = await tempDir();
+    const out = path.join(dir, 'q.onnx');
+    const io = bufferIO();
+    const code = await runCli(['optimize', MODEL, '--data', DATA, '--search-images', '1-10', '--val-split', '11-20', '--max-drop', 'map50=5%', ...FAST, '--int8', '-o', out, '--json', path.join(dir, 's.json')], io);
+    const j = JSON.parse(await readFile(path.join(dir, 's.json'), 'utf8')) as SearchJson;
+    const s = j.int8!;
+    expect(code === 0, io.text()).toBe(s.chosen !== null && s.chosen !== undefined && s.measured.holds);
+    expect(j.optimize!.output).toBe(path.join(dir, 'q.structured.onnx'));
+    expect(s.measured.set).toMatch(/images 11–20$/);
+    expect(s.probes.length).toBeGreaterThan(0);
+    for (const p of s.probes) expect(p.holds).toBe(p.drop <= 0.05);
+    const g = (await loadOnnx(out)).proto.graph!;
+    const dq = new Set(g.node.filter((n) => n.opType === 'DequantizeLinear').map((n) => n.output[0]));
+    if (s.chosen && s.chosen.order !== 'none') {
+      expect(io.text()).toMatch(/repeat the INT8 step: prunekit quantize /);
+      expect(dq.size).toBeGreaterThan(0);
+      const float = new Set(s.chosen.floatLayers);
+      const convs = g.node.filter((x) => x.opType === 'Conv');
+      for (const n of convs.filter((x) => float.has(x.name))) expect(dq.has(n.input[1]), n.name).toBe(false);
+      // every conv left out of the float set is integer, except the DFL projection (never an INT8 unit)
+      for (const n of convs.filter((x) => !float.has(x.name) && !x.name.includes('/dfl/'))) expect(dq.has(n.input[1]), n.name).toBe(true);
+    }
+  }, 300_000);
 
   it('exits 2 without --data, with overlapping image ranges, and with a budget on another metric', async () => {
     const dir = await tempDir();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backOffStep, optimize } from '../../src/search/optimize.js';
+import { allocatorDamage, allocationUnits, backOffStep, optimize, outputErrorScale } from '../../src/search/optimize.js';
 import type { LadderPoint, UnitSensitivity } from '../../src/search/sensitivity.js';
 import type { GroupUnit } from '../../src/search/units.js';
 
@@ -88,5 +88,43 @@ describe('backOffStep', () => {
     expect(s.damage).toBeCloseTo(0.004, 12);
     expect(s.gain).toBeCloseTo(0.05, 12);
     expect(backOffStep({ choice: [-1, -1], damage: 0, gain: 0 }, units)).toBeUndefined();
+  });
+});
+
+describe('tie-breaking of cuts the proxy sees as free', () => {
+  /** Unit k: one cut at 0.5 with proxy damage d, head-output error e, MACs removed m. */
+  const free = (spec: Array<[number, number, number]>): UnitSensitivity[] => spec.map(([d, e, m], k) => ({
+    unit: groupUnit(k),
+    points: [{ ...point(0.5, d, m), score: { map50: 0.5, map5095: 0.3, agreement: 1 - d, outputError: e } }],
+  }));
+
+  it('the output-error scale is the median damage per output error over points where both are positive', () => {
+    const pts = free([[0.02, 0.04, 0.1], [0, 0.3, 0.1], [0.03, 0.01, 0.1], [0.01, 0.1, 0.1]]).map((u) => u.points[0]!);
+    // ratios 0.5, 3, 0.1 (the free cut is left out) → median 0.5
+    expect(outputErrorScale(pts)).toBeCloseTo(0.5, 12);
+    // an even count takes the mean of the middle two: 0.1 and 0.5
+    expect(outputErrorScale(pts.filter((_, i) => i !== 2))).toBeCloseTo(0.3, 12);
+    expect(outputErrorScale([pts[1]!])).toBe(0);
+  });
+
+  it('a free cut is charged its output error on the proxy scale; a damaged cut keeps its proxy damage', () => {
+    const [a, b] = free([[0, 0.02, 0.1], [0.004, 0.5, 0.1]]).map((u) => u.points[0]!);
+    expect(allocatorDamage(a!, 0.5)).toBeCloseTo(0.01, 12);
+    expect(allocatorDamage(b!, 0.5)).toBe(0.004); // not max(proxy, scaled error): only ties at 0 are broken
+    expect(allocatorDamage({ ...a!, damage: -0.002 }, 0.5)).toBeCloseTo(0.01, 12); // negative proxy damage is a tie at 0 too
+    expect(allocatorDamage(a!, 0)).toBe(0);
+  });
+
+  it('macs objective: of two free cuts with equal MACs, the least disturbing one comes first, not both at once', async () => {
+    // g0 and g1 are free for the proxy (damage 0) and remove the same MACs; g1 disturbs the head 5× more. g2 fixes
+    // the scale (damage 0.02 at output error 0.04: 0.5). Allocator damages: g0 0.005, g1 0.025, g2 0.02.
+    const t = free([[0, 0.01, 0.05], [0, 0.05, 0.05], [0.02, 0.04, 0.01]]);
+    const { units } = allocationUnits(t, 'macs');
+    expect(units.map((u) => u.options[0]!.damage)).toEqual([0.005, expect.closeTo(0.025, 12), 0.02]);
+    // Verified drop = the scaled output errors: g0 + g1 costs 0.03, above the 0.01 budget; g0 alone holds.
+    const res = await optimize(t, { objective: 'macs', budget: 0.01, verify: async (r) => ({ drop: [...r.keys()].reduce((s, id) => s + units.find((u) => u.id === id)!.options[0]!.damage, 0) }) });
+    expect(Object.fromEntries(res.chosen!.ratios)).toEqual({ g0: 0.5 });
+    expect(res.explored[0]!.ratios.size).toBe(1); // the first frontier point verified is g0 alone, not the free bundle
+    expect(res.feasible).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
  * pycocotools `accumulate` for one category: precision at the recall thresholds (envelope of the PR curve,
  * `searchsorted(rc, recThrs, side='left')`) and final recall, per IoU threshold, area range and maxDets.
  */
-import { DT_IGNORED, DT_TP, type CategoryMatches, type CocoParams } from './match.js';
+import { DT_EXPLICIT, DT_IGNORED, DT_TP, type CategoryMatches, type CocoParams } from './match.js';
 import type { PreparedCoco } from './prepare.js';
 
 /** `numpy.spacing(1)`. */
@@ -39,7 +39,7 @@ export function accumulateCategory(
   const AT = A * T;
   const { dt } = prep;
   const dStart = dt.catOffsets[k]!, dEnd = dt.catOffsets[k + 1]!;
-  const { states, npig } = matches;
+  const { kind, states, npig } = matches;
   for (let a = 0; a < A; a++) {
     if (npig[a] === 0) continue;
     for (let t = 0; t < T; t++) {
@@ -52,6 +52,8 @@ export function accumulateCategory(
   for (let a = 0; a < A; a++) cap = Math.max(cap, npig[a]!);
   if (cap === 0) return;
   const fp = new Int32Array(AT);
+  // false positives among the detections that matched nothing (kind ≠ DT_EXPLICIT), per area range
+  const fpPlain = new Int32Array(A);
   const ntp = new Int32Array(AT);
   const fpAtTp = new Int32Array(AT * cap);
   const env = new Float64Array(cap);
@@ -60,15 +62,24 @@ export function accumulateCategory(
     if (!withPrecision[m]) continue;
     const maxRank = p.maxDets[m]!;
     fp.fill(0);
+    fpPlain.fill(0);
     ntp.fill(0);
     for (let s = dStart; s < dEnd; s++) {
       const e = dt.byScore[s]!;
       if (maxRank < maxDetLast && dt.rank[e]! >= maxRank) continue;
+      const kd = kind[e - dStart]!;
+      if (kd !== DT_EXPLICIT) {
+        for (let a = 0; a < A; a++) if (((kd >> a) & 1) === 0) fpPlain[a]!++;
+        continue;
+      }
       const block = (e - dStart) * AT;
-      for (let at = 0; at < AT; at++) {
-        const st = states[block + at];
-        if (st === DT_TP) fpAtTp[at * cap + ntp[at]!++] = fp[at]!;
-        else if (st !== DT_IGNORED) fp[at]!++;
+      for (let a = 0; a < A; a++) {
+        const plain = fpPlain[a]!;
+        for (let at = a * T; at < (a + 1) * T; at++) {
+          const st = states[block + at];
+          if (st === DT_TP) fpAtTp[at * cap + ntp[at]!++] = fp[at]! + plain;
+          else if (st !== DT_IGNORED) fp[at]!++;
+        }
       }
     }
     for (let a = 0; a < A; a++) {

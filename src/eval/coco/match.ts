@@ -20,9 +20,19 @@ export interface CocoParams {
   maxDets: readonly number[];
 }
 
+/** `kind[j]` of a detection whose states are written out in `states`. */
+export const DT_EXPLICIT = 255;
+
 export interface CategoryMatches {
-  /** [nk, A, T] detection states of the category (nk = its detections, in prepared order), detection-major.
-   *  A view into the scratch: valid until the next `matchCategory` call. */
+  /** [nk] how detection j's states are stored. `DT_EXPLICIT`: in row j of `states`. Otherwise the detection
+   *  matched nothing (its image has no ground truth of the category) and `kind[j]` is a bit mask over the area
+   *  ranges: bit a set = DT_IGNORED at every IoU threshold of area range a (its own area is outside), clear =
+   *  DT_FP. Most detections of a COCO-sized run are of this kind; storing one byte for them instead of A·T
+   *  keeps match and accumulate linear in the detections that can match. View into the scratch. */
+  kind: Uint8Array;
+  /** [nk, A, T] detection states (nk = the category's detections, in prepared order), detection-major; only
+   *  the rows of `DT_EXPLICIT` detections are defined. A view into the scratch: valid until the next
+   *  `matchCategory` call. */
   states: Uint8Array;
   /** [A] ground truths not ignored for each area range. */
   npig: Int32Array;
@@ -44,11 +54,17 @@ export class MatchScratch {
   /** Per-category buffers, reused across categories (fresh memory is costly: page faults). */
   states = new Uint8Array(1024);
   mMin = new Int32Array(64);
+  kind = new Uint8Array(64);
+  dtArea = new Float64Array(16);
   ensureCategory(nStates: number, nk: number): void {
     if (this.states.length < nStates) this.states = new Uint8Array(nStates * 2);
-    if (this.mMin.length < nk) this.mMin = new Int32Array(nk * 2);
+    if (this.mMin.length < nk) {
+      this.mMin = new Int32Array(nk * 2);
+      this.kind = new Uint8Array(nk * 2);
+    }
   }
   ensure(d: number, g: number, t: number): void {
+    if (this.dtArea.length < d) this.dtArea = new Float64Array(d * 2);
     if (this.ious.length < d * g) this.ious = new Float64Array(d * g * 2);
     if (this.order.length < g) {
       this.order = new Int32Array(g * 2);
@@ -83,7 +99,7 @@ export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scra
   const AT = A * T;
   scratch.ensureCategory(AT * nk, nk);
   const states = scratch.states.subarray(0, AT * nk);
-  states.fill(0);
+  const kind = scratch.kind.subarray(0, nk);
   const npig = new Int32Array(A);
   // Counts per first maxDets index that admits the detection; prefix-summed over m at the end.
   const tp = new Int32Array(AT * M);
@@ -97,6 +113,10 @@ export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scra
     nd[m]!++;
   }
   const thr = p.iouThrs.map((t) => Math.min(t, 1 - 1e-10));
+  const areaLo = new Float64Array(A), areaHi = new Float64Array(A);
+  for (let a = 0; a < A; a++) [areaLo[a], areaHi[a]] = p.areaRng[a]!;
+  // Area masks fit the kind byte only for up to 7 area ranges (pycocotools has 4); beyond, every row is explicit.
+  const masks = A <= 7;
   let gi = gStart;
   let di = dStart;
   while (gi < gEnd || di < dEnd) {
@@ -106,25 +126,32 @@ export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scra
     while (di < dEnd && dt.rec[di * 6 + 5] === img) di++;
     const G = gi - g0, D = di - d0;
     if (G === 0) {
-      // No ground truth: every detection is a false positive (state 0, already there), or ignored where its
-      // own area is outside the range.
+      // No ground truth: every detection is a false positive, or ignored where its own area is outside the range.
       for (let d = 0; d < D; d++) {
         const j = d0 - dStart + d;
         const ar = dt.rec[(d0 + d) * 6 + 2]! * dt.rec[(d0 + d) * 6 + 3]!;
-        for (let a = 0; a < A; a++) {
-          const [lo, hi] = p.areaRng[a]!;
-          if (ar < lo || ar > hi) states.fill(DT_IGNORED, j * AT + a * T, j * AT + (a + 1) * T);
+        let mask = 0;
+        for (let a = 0; a < A; a++) if (ar < areaLo[a]! || ar > areaHi[a]!) mask |= 1 << a;
+        if (masks) {
+          kind[j] = mask;
+          continue;
         }
+        kind[j] = DT_EXPLICIT;
+        for (let a = 0; a < A; a++) states.fill((mask >> a) & 1 ? DT_IGNORED : DT_FP, j * AT + a * T, j * AT + (a + 1) * T);
       }
       continue;
     }
     scratch.ensure(D, G, T);
-    const { ious, order, ignore, gtm, dtOut } = scratch;
+    const { ious, order, ignore, gtm, dtOut, dtArea } = scratch;
+    for (let d = 0; d < D; d++) {
+      dtArea[d] = dt.rec[(d0 + d) * 6 + 2]! * dt.rec[(d0 + d) * 6 + 3]!;
+      kind[d0 - dStart + d] = DT_EXPLICIT;
+    }
     for (let d = 0; d < D; d++) {
       for (let g = 0; g < G; g++) ious[d * G + g] = boxIou(dt.rec, (d0 + d) * 6, gt.box, (g0 + g) * 4, gt.crowd[g0 + g] === 1);
     }
     for (let a = 0; a < A; a++) {
-      const [lo, hi] = p.areaRng[a]!;
+      const lo = areaLo[a]!, hi = areaHi[a]!;
       // Ground truths ignored (crowd or area outside the range) go last, stable.
       let n = 0;
       for (let g = 0; g < G; g++) {
@@ -142,7 +169,7 @@ export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scra
         ignore[j] = gt.crowd[g0 + g] || ar < lo || ar > hi ? 1 : 0;
       }
       for (let d = 0; d < D; d++) {
-        const ar = dt.rec[(d0 + d) * 6 + 2]! * dt.rec[(d0 + d) * 6 + 3]!;
+        const ar = dtArea[d]!;
         dtOut[d] = ar < lo || ar > hi ? 1 : 0;
       }
       gtm.fill(0, 0, T * G);
@@ -182,5 +209,5 @@ export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scra
   }
   for (let m = 1; m < M; m++) nd[m] = nd[m]! + nd[m - 1]!;
   for (let at = 0; at < AT; at++) for (let m = 1; m < M; m++) tp[at * M + m] = tp[at * M + m]! + tp[at * M + m - 1]!;
-  return { states, npig, tp, nd, present: gEnd > gStart || dEnd > dStart };
+  return { kind, states, npig, tp, nd, present: gEnd > gStart || dEnd > dStart };
 }

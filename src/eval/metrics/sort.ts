@@ -22,30 +22,8 @@ function radixPass(order: Int32Array, keys: Uint32Array, shift: number, mask: nu
   order.set(scratch);
 }
 
-/** Insertion sort of `order` by ascending (hi, lo) keys, stable; used for tiny inputs. */
-function insertionSort(order: Int32Array, hi: Uint32Array, lo: Uint32Array | undefined): void {
-  for (let i = 1; i < order.length; i++) {
-    const e = order[i]!;
-    const h = hi[e]!;
-    const l = lo ? lo[e]! : 0;
-    let j = i - 1;
-    while (j >= 0) {
-      const o = order[j]!;
-      const oh = hi[o]!;
-      if (oh < h || (oh === h && (lo ? lo[o]! : 0) <= l)) break;
-      order[j + 1] = o;
-      j--;
-    }
-    order[j + 1] = e;
-  }
-}
-
-/** Reorders `order` stably by ascending unsigned keys (`hi` most significant, then `lo`). */
+/** Reorders `order` stably by ascending unsigned keys (`hi` most significant, then `lo`); for n ≥ 2048 (argsortDescending). */
 function sortByKeys(order: Int32Array, hi: Uint32Array, lo?: Uint32Array): void {
-  if (order.length < 64) {
-    insertionSort(order, hi, lo);
-    return;
-  }
   // 8-bit digits for small inputs (cheap histograms), 16-bit digits for large ones (half the passes).
   const bits = order.length < 1 << 15 ? 8 : 16;
   const mask = (1 << bits) - 1;
@@ -101,6 +79,12 @@ function mergeSortDescending(order: Int32Array, values: Float32Array | Float64Ar
   return src;
 }
 
+/** True when every value converts to float32 exactly (so float32 keys order them as their float64 values). */
+function allFloat32(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (Math.fround(values[i]!) !== values[i]) return false;
+  return true;
+}
+
 /**
  * Stable argsort of `values` in DESCENDING order (ties keep their index order), as
  * `numpy.argsort(-values, kind='mergesort')`. `-0` equals `0`; values must not be NaN.
@@ -113,12 +97,13 @@ export function argsortDescending(values: Float32Array | Float64Array, order?: I
     // Comparison merge sort beats 4–8 radix passes on small inputs; -0 and 0 compare equal, so stability holds.
     return mergeSortDescending(out, values);
   }
-  if (values instanceof Float32Array) {
+  // Float64 values that are all exact float32 (scores of a float32 model) sort on 32-bit keys: half the passes.
+  if (values instanceof Float32Array || allFloat32(values)) {
     const bits = new Uint32Array(n);
     const f = new Float32Array(1);
     const u = new Uint32Array(f.buffer);
     for (let i = 0; i < n; i++) {
-      f[0] = values[i]! + 0; // -0 → +0
+      f[0] = values[i]! + 0; // -0 → +0 (exact: the value is a float32)
       const b = u[0]!;
       // ascending transform: negative → invert all bits, positive → set sign bit; descending = bitwise not of that.
       bits[i] = (b & 0x80000000 ? b : ~(b | 0x80000000)) >>> 0;

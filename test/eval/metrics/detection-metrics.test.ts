@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ImageDetections, ImageLabels } from '../../../src/eval/contract.js';
-import { computeDetectionMetrics } from '../../../src/eval/metrics/index.js';
+import { computeDetectionMetrics, CURVE_X } from '../../../src/eval/metrics/index.js';
 
 type Xyxy = [number, number, number, number];
 const NAMES = ['a', 'b'];
@@ -154,5 +154,61 @@ describe('computeDetectionMetrics: properties', () => {
       }).reverse();
       expect(computeDetectionMetrics({ labels: lab, detections: permuted, names: NAMES })).toEqual(m);
     }), { numRuns: 60 });
+  });
+});
+
+describe('computeDetectionMetrics: inputs, thresholds and the per-class table', () => {
+  const oneHit = (iouThresholds?: number[]) => computeDetectionMetrics({
+    labels: [labels('1', [{ cls: 0, box: [0, 0, 10, 10] }])],
+    detections: [dets('1', [{ cls: 0, box: [0, 0, 8, 8], score: 0.9 }])], // IoU 0.64
+    names: NAMES, ...(iouThresholds ? { iouThresholds } : {}),
+  });
+  it('custom IoU thresholds: the first gives mAP50, all of them mAP50-95; equal neighbours and 1 are allowed', () => {
+    const m = oneHit([0.3, 0.7]);
+    expect(m.map50).toBeCloseTo(0.995, 12);
+    expect(m.map5095).toBeCloseTo(0.995 / 2, 12);
+    expect(oneHit([0.6, 0.6, 1]).map5095).toBeCloseTo((2 * 0.995) / 3, 12);
+    expect(oneHit([0.7]).map50).toBe(0);
+  });
+  it('rejects thresholds that are empty, outside (0, 1] or descending, naming them', () => {
+    for (const t of [[], [0], [-0.5], [1.01], [0.7, 0.5]]) {
+      expect(() => oneHit(t)).toThrow(`iouThresholds must be a non-empty ascending list in (0, 1] (got [${t.join(', ')}])`);
+    }
+  });
+  it('rejects an image listed twice in labels or in detections', () => {
+    expect(() => computeDetectionMetrics({ labels: [labels('1', []), labels('1', [])], detections: [], names: NAMES }))
+      .toThrow('labels: image id "1" appears twice; each image must be listed once');
+    expect(() => computeDetectionMetrics({ labels: [labels('1', [])], detections: [dets('1', []), dets('1', [])], names: NAMES }))
+      .toThrow('detections: image id "1" appears twice');
+    expect(() => computeDetectionMetrics({ labels: [labels('1', [])], detections: [dets('2', [])], names: NAMES }))
+      .toThrow('detections for image id "2" which has no labels entry; pass every evaluated image in labels (empty boxes for background images)');
+  });
+  it('counts images and instances per class, names unnamed classes by index, and means over classes', () => {
+    const m = computeDetectionMetrics({
+      labels: [
+        labels('1', [{ cls: 0, box: A }, { cls: 0, box: B }, { cls: 3, box: FAR }]),
+        labels('2', [{ cls: 0, box: A }]),
+        labels('3', []),
+      ],
+      detections: [dets('1', [{ cls: 0, box: A, score: 0.9 }, { cls: 0, box: B, score: 0.8 }, { cls: 3, box: FAR, score: 0.7 }]), dets('2', []), dets('3', [])],
+      names: NAMES,
+    });
+    expect(m.perClass.map((c) => [c.classIndex, c.name, c.images, c.instances])).toEqual([[0, 'a', 2, 3], [3, '3', 1, 1]]);
+    // class 0: recall 2/3 (the label of image 2 is missed), precision 1; class 3: perfect.
+    expect(m.perClass[1]!.map50).toBeCloseTo(0.995, 12);
+    expect(m.perClass[0]!.recall).toBeCloseTo(2 / 3, 12);
+    expect(m.map50).toBeCloseTo((m.perClass[0]!.map50 + m.perClass[1]!.map50) / 2, 14);
+    expect(m.map5095).toBeCloseTo((m.perClass[0]!.map5095 + m.perClass[1]!.map5095) / 2, 14);
+    expect(m.precision).toBeCloseTo((m.perClass[0]!.precision + m.perClass[1]!.precision) / 2, 14);
+    expect(m.recall).toBeCloseTo((2 / 3 + 1) / 2, 12);
+    expect(m.prCurve.recall).toEqual(CURVE_X);
+    expect(m.prCurve.precision).toHaveLength(1000);
+  });
+  it('without a true positive the curve is zero and the best confidence 0', () => {
+    const m = computeDetectionMetrics({ labels: [labels('1', [{ cls: 0, box: A }])], detections: [dets('1', [{ cls: 0, box: FAR, score: 0.9 }])], names: NAMES });
+    expect(m.prCurve.recall).toEqual(CURVE_X);
+    expect(Array.from(m.prCurve.precision)).toEqual(new Array<number>(1000).fill(0));
+    expect(m.bestConfidence).toBe(0);
+    expect(m.perClass).toEqual([{ classIndex: 0, name: 'a', images: 1, instances: 1, precision: 0, recall: 0, map50: 0, map5095: 0 }]);
   });
 });

@@ -1,0 +1,118 @@
+/**
+ * Issue 13, INT8 in the search: `optimize --max-drop map50=1%` with structured channel groups and then INT8 units
+ * (which layers stay float) on top, under one budget against the original, verified on the search images and
+ * measured on held-out images. Searched on coco128 images 1–64 (proxy scan on 1–32, pruning refit and INT8
+ * calibration on 1–32, every verification on 1–64), measured on images 65–128, which nothing above saw.
+ *
+ * BENCH_MODEL=leyolo (default): LeYOLONano-640, budget on real mAP50 against the coco128 labels.
+ * BENCH_MODEL=yolov5n_ppe: yolov5n_ppe-640 (classes helmet, vest: coco128 does not label them), budget on
+ * *agreement* mAP50 — the float model's own detections with score ≥ 0.25 as labels — a fidelity budget, not an
+ * accuracy one; the number of those pseudo boxes is printed (coco128 has few helmets and vests).
+ *
+ * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/optimize-int8.ts` (env BENCH_MODEL, BENCH_STRUCTURED=none
+ * skips the structured search (INT8 alone), BENCH_STRUCTURED_FROM=bench/results/optimize.json takes the structured
+ * choice of that bench/optimize.ts run instead of searching again, BENCH_ROUNDS=30, BENCH_HEADLINE_ROUNDS=60, BENCH_PROXY=32, BENCH_RATIOS=0.125,…,
+ * BENCH_OUT=/tmp/prunekit-optimize-int8). Writes bench/results/optimize-int8-<model>.json.
+ */
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadOnnx, serializeOnnx } from '../src/io/onnx/index.js';
+import { parseMaxDrop } from '../src/report/budget.js';
+import { readFileSync } from 'node:fs';
+import { collectCalibration } from '../src/prune/structured/index.js';
+import { referenceOf, scoreModel } from '../src/search/evaluate.js';
+import type { SearchJson } from '../src/search/report-json.js';
+import { setSource } from '../src/search/run-sensitivity.js';
+import { buildCandidate, groupUnits } from '../src/search/units.js';
+import { openImageSet } from '../src/search/images.js';
+import { timeAgainst } from '../src/search/latency.js';
+import { int8Input, runInt8Stage, type Int8Input } from '../src/search/run-int8.js';
+import { dropOf, runOptimize, type BudgetMetric } from '../src/search/run-optimize.js';
+import { FIXTURES } from '../test/helpers/fixtures.js';
+import { withBenchLock } from './lib/lock.js';
+import { saveResult } from './lib/results.js';
+
+const env = process.env;
+const which = env.BENCH_MODEL ?? 'leyolo';
+const file = path.join(FIXTURES, 'models', which === 'leyolo' ? 'LeYOLONano-640.onnx' : 'yolov5n_ppe-640.onnx');
+const budgetOn: BudgetMetric = which === 'leyolo' ? 'labels' : 'agreement';
+const data = path.join(FIXTURES, 'datasets', 'coco128', 'coco128.yaml');
+const out = env.BENCH_OUT ?? '/tmp/prunekit-optimize-int8';
+mkdirSync(out, { recursive: true });
+const rounds = Number(env.BENCH_ROUNDS ?? 30);
+const budget = parseMaxDrop('map50=1%')[0]!;
+const t0 = performance.now();
+let last = 0;
+const onProgress = (phase: string, p: { done: number; total: number; label?: string }) => {
+  if (Date.now() - last > 15000 || p.done === p.total) { last = Date.now(); console.log(`${new Date().toISOString().slice(11, 19)} ${phase} ${p.done}/${p.total} ${p.label ?? ''}`); }
+};
+const search = await openImageSet({ data, range: { first: 1, last: 64 }, model: file });
+const measure = await openImageSet({ data, range: { first: 65, last: 128 }, model: file });
+
+let input: Int8Input;
+let structured: Record<string, unknown> = { searched: false };
+if (env.BENCH_STRUCTURED === 'none' || env.BENCH_STRUCTURED_FROM) {
+  const model = await loadOnnx(file);
+  const original = serializeOnnx(model);
+  input = { model, original, reference: await referenceOf(original, search, { threads: 1 }) };
+  if (env.BENCH_STRUCTURED_FROM) {
+    // The structured choice of an earlier bench/optimize.ts run (same model, images and settings), rebuilt and
+    // verified again on the search images instead of searched again.
+    const prev = JSON.parse(readFileSync(env.BENCH_STRUCTURED_FROM, 'utf8')) as SearchJson;
+    const ratios = new Map(Object.entries(prev.optimize?.chosen?.ratios ?? {}));
+    const cal = await collectCalibration(model, {}, setSource(search, 32), { threads: 1 });
+    const built = buildCandidate(model, groupUnits(model), ratios, { roundTo: 16, calibration: cal.stats }).model;
+    const drop = dropOf(budget, input.reference.score, await scoreModel(serializeOnnx(built), input.reference, { threads: 1 }), budgetOn);
+    if (ratios.size > 0 && drop <= budget.value) input.structured = { model: built, drop };
+    structured = { searched: false, from: env.BENCH_STRUCTURED_FROM, ratios: Object.fromEntries(ratios), searchDrop: drop, holds: drop <= budget.value };
+    console.log(`structured (from ${env.BENCH_STRUCTURED_FROM}): ${ratios.size} groups, search drop ${(100 * drop).toFixed(2)}%`);
+  }
+} else {
+  const run = await runOptimize({
+    model: file, search, measure, proxyImages: Number(env.BENCH_PROXY ?? 32), ratios: env.BENCH_RATIOS ? env.BENCH_RATIOS.split(',').map(Number) : undefined, threads: 1, workers: 2, latencyRounds: rounds, paretoRounds: 0,
+    budget, budgetOn, objective: 'latency', output: path.join(out, `${which}-structured.onnx`), configPath: path.join(out, `${which}-structured.config.yaml`),
+    force: true, timing: withBenchLock, onProgress,
+  });
+  input = int8Input(run);
+  structured = {
+    searched: true, ratios: Object.fromEntries(run.ratios), searchDrop: run.result.chosen?.drop ?? null, feasible: run.result.feasible,
+    measured: run.measured, seconds: { ...run.seconds, sensitivity: run.sensitivity.seconds },
+  };
+  console.log(`structured: ${run.ratios.size} groups cut, search drop ${(100 * (run.result.chosen?.drop ?? NaN)).toFixed(2)}%, measured drop ${(100 * run.measured.drop).toFixed(2)}%`);
+}
+const pseudoBoxes = input.reference.pseudo.reduce((s, p) => s + p.classes.length, 0);
+const output = path.join(out, `${which}-optimized.onnx`);
+const stage = await runInt8Stage(input, { budget, budgetOn, threads: 1, rounds, timing: withBenchLock, measure, output, force: true, onProgress });
+for (const p of stage.probes) console.log(`  probe ${p.base}/${p.order}: ${p.k} float → drop ${(100 * p.drop).toFixed(2)}% ${p.holds ? 'holds' : 'misses'}`);
+for (const c of stage.candidates) console.log(`  candidate ${c.base}/${c.order}${c.chosen ? ' *' : ''}: ${c.floatLayers.length}/${c.units} float, search drop ${(100 * c.drop).toFixed(2)}%, ${c.speedup.toFixed(3)}× (${c.ciLow.toFixed(3)}–${c.ciHigh.toFixed(3)})`);
+
+const headlineRounds = Number(env.BENCH_HEADLINE_ROUNDS ?? 60);
+const feeds = { [measure.inputName]: { dtype: 'float32' as const, dims: [1, 3, measure.imgsz, measure.imgsz], data: measure.images[0]!.input } };
+const chosenBytes = new Uint8Array(readFileSync(output));
+const headline = await withBenchLock(async () => {
+  const r: Record<string, { speedup: number; ci95: [number, number] }> = {};
+  for (const t of [1, 2]) {
+    const [e] = await timeAgainst(input.original, [chosenBytes], { threads: t, rounds: headlineRounds, warmup: 5, feeds });
+    r[`t${t}`] = { speedup: e!.ratio, ci95: [e!.ciLow, e!.ciHigh] };
+  }
+  return r;
+});
+const m = stage.measured;
+const metric = budgetOn === 'agreement' ? 'agreement mAP50 (the float model\'s detections ≥ 0.25 as labels)' : 'mAP50';
+const images = { search: search.description, proxyScan: `${search.description} (first ${env.BENCH_PROXY ?? 32})`, calibration: `${search.description} (first 32): pruning refit and INT8 ranges`, int8Sensitivity: `${search.description} (first 2)`, measurement: measure.description };
+console.log(`\nHEADLINE (${path.basename(file)}, structured + INT8, budget ${metric} −1% relative)`);
+console.log(`  search ${images.search}; calibration ${images.calibration}; measurement (never searched or calibrated on) ${images.measurement}`);
+if (budgetOn === 'agreement') console.log(`  pseudo boxes on the search images: ${pseudoBoxes}; on the measurement images: ${m.original.agreement > 0 ? 'see JSON' : 'none'}`);
+console.log(`  chosen: ${stage.chosen ? `${stage.chosen.base}/${stage.chosen.order}, ${stage.chosen.floatLayers.length} of ${stage.chosen.units} INT8 units float` : 'none holds: the original'}`);
+console.log(`  ${metric} ${(budgetOn === 'agreement' ? m.original.agreement : m.original.map50).toFixed(4)} → ${(budgetOn === 'agreement' ? m.chosen.agreement : m.chosen.map50).toFixed(4)} (relative drop ${(100 * m.drop).toFixed(2)}%, ${m.holds ? 'holds' : 'BROKEN'}); mAP50 ${m.original.map50.toFixed(4)} → ${m.chosen.map50.toFixed(4)}`);
+for (const [k, h] of Object.entries(headline)) console.log(`  speed-up ${k.slice(1)} thread(s): ${h.speedup.toFixed(3)}× (95% CI ${h.ci95[0].toFixed(3)}–${h.ci95[1].toFixed(3)}, ${headlineRounds} rounds)`);
+console.log(`  wall ${((performance.now() - t0) / 1000).toFixed(0)} s (INT8 stage: ${Object.entries(stage.seconds).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`);
+saveResult(`optimize-int8-${which}${env.BENCH_TAG ? `-${env.BENCH_TAG}` : ''}`, {
+  date: new Date().toISOString(), cpus: os.cpus().length, loadAverage: os.loadavg(), model: path.basename(file), budget: budget.text, budgetOn, images, pseudoBoxes,
+  wallSeconds: (performance.now() - t0) / 1000, structured, headline: { rounds: headlineRounds, ...headline },
+  int8: {
+    sensitivity: stage.sensitivity.map((s) => ({ node: s.node, kind: s.kind ?? null, sqnrDb: s.sqnrDb })),
+    probes: stage.probes, candidates: stage.candidates, chosen: stage.chosen ?? null, measured: stage.measured, seconds: stage.seconds,
+  },
+});
