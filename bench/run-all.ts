@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ALL = ['inspect', 'onnx-roundtrip', 'prune', 'pt-read', 'eval-metrics', 'val-throughput', 'bench-overhead', 'structured', 'structured-tradeoff', 'calibration'];
+const ALL = ['inspect', 'onnx-roundtrip', 'prune', 'prune-phases', 'pt-read', 'eval-metrics', 'val-throughput', 'bench-overhead', 'structured', 'structured-tradeoff', 'calibration'];
 const wanted = process.argv.slice(2);
 const chosen = wanted.length > 0 ? ALL.filter((n) => wanted.includes(n)) : ALL;
 let failed = 0;
