@@ -6,7 +6,8 @@
  *   measured at 1 thread), interleaved (prunekit's bench harness, idle sessions not spinning) at 1 and 2 threads.
  * - kinds: the gain of each placement option, from ONE calibration reused for every variant: every layer integer,
  *   stem float (the `auto` candidates), only the 1×1 / 3×3 / depthwise / stem convs integer (everything else float),
- *   and every conv integer with the SiLU (Sigmoid, Mul) float between them instead of QLinearSigmoid + QLinearMul.
+ *   every conv integer with the SiLU (Sigmoid, Mul) float between them instead of QLinearSigmoid + QLinearMul, and
+ *   every layer integer with each SiLU as one onnxruntime QuickGelu between a single DQ/Q pair (`--silu quickgelu`).
  *   All variants and the float model in one interleaved run per thread count.
  * - time: `quantizeModelFile` with 64 MinMax calibration images, `--placement all --no-float-prefix` (the issue's
  *   figure; bias correction is off by default) and its calibration pass alone; then with the float-prefix search
@@ -97,11 +98,12 @@ async function partKinds() {
   for (const [name, model] of Object.entries(MODELS)) {
     const m13 = upgradeToOpset13(await loadOnnx(model));
     const g = indexGraph(m13);
-    const variants: Array<{ label: string; keepFloat: (i: NodeInfo) => string | undefined }> = [
+    const variants: Array<{ label: string; keepFloat: (i: NodeInfo) => string | undefined; silu?: 'quickgelu' }> = [
       { label: 'all layers integer', keepFloat: () => undefined },
       { label: 'stem float', keepFloat: (i) => (i.kind === 'stem' ? 'bench' : undefined) },
       ...CONV_KINDS.map((k) => ({ label: `only ${k} integer`, keepFloat: (i: NodeInfo) => (i.kind !== undefined && i.kind !== k && !FOLLOWERS.has(i.kind) ? 'bench' : undefined) })),
       { label: 'convs integer, SiLU float', keepFloat: (i: NodeInfo) => (i.kind !== undefined && FOLLOWERS.has(i.kind) ? 'bench' : undefined) },
+      { label: 'all layers integer, SiLU = one QuickGelu between a DQ/Q pair', keepFloat: () => undefined, silu: 'quickgelu' },
     ];
     const plans = variants.map((v) => planQuantization(m13, { keepFloat: v.keepFloat }, g));
     const t0 = performance.now();
@@ -113,11 +115,11 @@ async function partKinds() {
     const files = [{ path: model, label: 'float' }];
     for (const [i, v] of variants.entries()) {
       const f = path.join(tmp, `${name}.v${i}.onnx`);
-      const bytes = serializeOnnx(buildQuantized(m13, plans[i]!, cal.ranges, {}, g).model);
+      const bytes = serializeOnnx(buildQuantized(m13, plans[i]!, cal.ranges, { silu: v.silu }, g).model);
       await writeFile(f, bytes);
       files.push({ path: f, label: v.label });
-      // What onnxruntime made of it: e.g. "SiLU float" is one DequantizeLinear → QuickGelu (Sigmoid·Mul fused) →
-      // QuantizeLinear between integer convs, the "one fused activation between a single DQ/Q pair" option.
+      // What onnxruntime made of it: "SiLU float" stays DequantizeLinear → Sigmoid, Mul → QuantizeLinear (onnxruntime
+      // does not fuse it into QuickGelu there); "one QuickGelu" is the option written as such (--silu quickgelu).
       const ops = (await countFusedConvs(bytes, 0, 1)).ops;
       ops.QuickGelu = ops['com.microsoft:QuickGelu'] ?? 0;
       console.log(`  ${v.label}: optimized graph ${['com.microsoft:QLinearConv', 'QuickGelu', 'com.microsoft:QLinearSigmoid', 'com.microsoft:QLinearMul', 'DequantizeLinear', 'QuantizeLinear', 'Transpose'].map((k) => `${k.replace('com.microsoft:', '')} ${ops[k] ?? 0}`).join(', ')}`);

@@ -23,7 +23,7 @@ export interface QuantizeFlags {
   perTensor?: boolean; int8Activations?: boolean; reduceRange?: boolean; placement?: string; allowSlower?: boolean;
   threads?: string; benchRuns?: string; force?: boolean; json?: string; layers?: boolean;
   weightsOnly?: boolean; fp16Weights?: boolean; sparse?: boolean; data?: string; maxDrop?: string; floatPrefix?: boolean;
-  biasCorrection?: boolean;
+  biasCorrection?: boolean; silu?: string;
 }
 
 /** `--data D --max-drop RULES`: validate each candidate on D (Ultralytics metrics) against the float model's. */
@@ -143,6 +143,8 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
   const placement = flags.placement ?? 'auto';
   if (placement !== 'auto' && placement !== 'all') throw new UsageError(`--placement ${placement}: expected auto or all`);
   const method = flags.method ?? 'percentile';
+  const silu = flags.silu ?? 'integer';
+  if (silu !== 'integer' && silu !== 'quickgelu') throw new UsageError(`--silu ${silu}: expected integer or quickgelu`);
   const percentile = flags.percentile === undefined ? undefined : Number(flags.percentile);
   if (percentile !== undefined && !(percentile > 0 && percentile <= 1)) throw new UsageError(`--percentile ${flags.percentile}: expected a fraction in (0, 1], e.g. 0.9999`);
   const benchRuns = flags.benchRuns === undefined ? 30 : Number(flags.benchRuns);
@@ -166,7 +168,7 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
     placement, measure: placement === 'auto' ? benchProbe(model, threads, benchRuns) : undefined, allowSlower: flags.allowSlower === true,
     threads, force: flags.force, onProgress: bar.onProgress,
     floatPrefix: flags.floatPrefix === false ? false : {},
-    biasCorrection: flags.biasCorrection === true ? {} : false,
+    biasCorrection: flags.biasCorrection === true ? {} : false, silu: silu as 'integer',
     provenance: () => ({ source: path.basename(flags.calib!), files: images.paths.filter((p) => !images.skipped.some((k) => k.path === p)).slice(0, images.count).map((p) => path.basename(p)) }),
     accuracy: check ? { check, onStep: (st) => ctx.io.err(`accuracy control: ${st.floatLayers} most sensitive layers float → ${st.summary}${st.ok ? ' ✓' : ''}`) } : undefined,
   }).finally(() => bar.stop());
@@ -191,6 +193,7 @@ export const quantizeCommand: CommandModule = {
       .option('--calib <source>', 'calibration images: an Ultralytics data.yaml (its val split) or a folder')
       .option('--calib-images <n>', `number of calibration images (default ${DEFAULT_QUANT_CALIB_IMAGES}; the first N in sorted order)`)
       .option('--method <m>', 'activation range: minmax | percentile | mse (default percentile; see docs/quantize.md)')
+      .option('--silu <form>', 'integer SiLUs: integer (QLinearSigmoid + QLinearMul, default) | quickgelu (one onnxruntime QuickGelu between a DQ/Q pair; onnxruntime only)')
       .option('--bias-correction', 'fold each quantized conv\'s per-channel output mean shift (float vs integer on the calibration images) into its bias (2 rounds)')
       .option('--no-float-prefix', 'skip the float-prefix search (keeps float the first layers whose quantization costs the most output SQNR)')
       .option('--percentile <p>', 'fraction of values inside the range for --method percentile (default 0.9999)')

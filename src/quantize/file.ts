@@ -198,7 +198,7 @@ export async function quantizeModelFile(input: string, output: string, source: C
   const provenance = onnxQuantProvenance(model, {
     command: 'quantize', mode: 'static-int8', method: options.method ?? 'percentile', percentile: options.method === 'minmax' ? undefined : options.percentile ?? 0.9999,
     activations: options.activationType ?? 'uint8', weights: `int8 symmetric ${options.perChannel === false ? 'per tensor' : 'per output channel'}${options.reduceRange ? ' (7-bit)' : ''}`,
-    bias: options.biasType ?? 'float32', saturationBound: options.saturationBound ?? SATURATION_BOUND, exclude: options.exclude?.length ? options.exclude : undefined,
+    bias: options.biasType ?? 'float32', silu: options.silu ?? 'integer', saturationBound: options.saturationBound ?? SATURATION_BOUND, exclude: options.exclude?.length ? options.exclude : undefined,
     floatPrefix: prefix.size, biasCorrection: bias.rounds.length || false, accuracyControl: steps.length ? steps[steps.length - 1]!.floatLayers : undefined,
     placement: candidates[best]!.label, calibration: { images: cal.images, ...options.provenance?.() },
     result: { quantizedLayers: chosen.layers.length, floatNodes: chosen.plan.float.length, fusedConvs: fusion.integerConvs },

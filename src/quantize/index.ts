@@ -26,3 +26,4 @@ export type { AccuracyStep } from './file.js';
 export { sparseStorage, breakEvenZeros, SPARSE_INDEX_BYTES } from './sparse.js';
 export type { SparseStorageResult, SparseTensorChoice } from './sparse.js';
 export { saturatedRanges, saturatingUse, SATURATION_BOUND } from './saturation.js';
+export { fusedSilu } from './silu.js';

@@ -48,7 +48,7 @@ describe('prunekit optimize', () => {
     const dir = await tempDir();
     const out = path.join(dir, 'q.onnx');
     const io = bufferIO();
-    const code = await runCli(['optimize', MODEL, '--data', DATA, '--search-images', '1-10', '--val-split', '11-20', '--max-drop', 'map50=5%', ...FAST, '--int8', '-o', out, '--json', path.join(dir, 's.json')], io);
+    const code = await runCli(['optimize', MODEL, '--data', DATA, '--search-images', '1-10', '--val-split', '11-20', '--max-drop', 'map50=5%', ...FAST, '--int8', '-o', out, '--json', path.join(dir, 's.json'), '--html', path.join(dir, 's.html')], io);
     const j = JSON.parse(await readFile(path.join(dir, 's.json'), 'utf8')) as SearchJson;
     const s = j.int8!;
     expect(code === 0, io.text()).toBe(s.chosen !== null && s.chosen !== undefined && s.measured.holds);
@@ -56,6 +56,9 @@ describe('prunekit optimize', () => {
     expect(s.measured.set).toMatch(/images 11–20$/);
     expect(s.probes.length).toBeGreaterThan(0);
     for (const p of s.probes) expect(p.holds).toBe(p.drop <= 0.05);
+    const html = await readFile(path.join(dir, 's.html'), 'utf8');
+    expect(html).toContain('INT8 on top: which layers stay float');
+    expect(html).toContain(s.measured.holds ? '— holds' : '— BROKEN');
     const g = (await loadOnnx(out)).proto.graph!;
     const dq = new Set(g.node.filter((n) => n.opType === 'DequantizeLinear').map((n) => n.output[0]));
     if (s.chosen && s.chosen.order !== 'none') {
