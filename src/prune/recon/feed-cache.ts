@@ -32,6 +32,13 @@ export class FeedCache {
   /** Bytes held. */
   get size(): number { return this.bytes; }
 
+  /** Forget the kept feeds (a later `feeds()` reads the source again). */
+  clear(): void {
+    this.kept.length = 0;
+    this.bytes = 0;
+    this.complete = false;
+  }
+
   private keep(feeds: Feeds): boolean {
     const row: Kept[] = [];
     let add = 0;

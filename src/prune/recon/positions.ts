@@ -2,12 +2,15 @@
  * How much of a layer's unfolded input the calibration statistics take per image. A layer's Gram costs
  * groups·D²·P multiply-adds per image (D inputs per row, P output positions) and its Hessian groups·D²·8 bytes
  * and a D³ solve: layers with more than `maxInputs` inputs per row are cut by magnitude (a 7×7 conv over 256
- * channels has D = 12 544: a 1.2 GB Hessian), and layers whose Gram would exceed `maxMacs` per image keep every
+ * channels has D = 12 544: a 1.2 GB Hessian and a 2·10¹² solve), and layers whose Gram would exceed `maxMacs` per image keep every
  * f-th position along each spatial axis (the smallest f that fits, but never fewer than `minPositions`).
  * Defaults leave every layer of LeYOLO-Nano at 640 whole (its largest Gram is 1.9·10⁸).
  */
 export interface PositionBudget {
-  /** Inputs per output row above which a layer gets no statistics (default 2304 = 256 channels × 3×3). */
+  /**
+   * Inputs per output row above which a layer gets no statistics (default 1152 = 128 channels × 3×3: the D³
+   * factorisations of H run in JavaScript, ~10 s for D = 2304).
+   */
   maxInputs?: number;
   /** Gram multiply-adds per image and layer before positions are subsampled (default 2²⁸). */
   maxMacs?: number;
@@ -15,7 +18,7 @@ export interface PositionBudget {
   minPositions?: number;
 }
 
-export const DEFAULT_POSITION_BUDGET: Required<PositionBudget> = { maxInputs: 2304, maxMacs: 2 ** 28, minPositions: 64 };
+export const DEFAULT_POSITION_BUDGET: Required<PositionBudget> = { maxInputs: 1152, maxMacs: 2 ** 28, minPositions: 64 };
 
 /** Positions kept with every f-th along each axis of `spatial`. */
 export const keptPositions = (spatial: readonly number[], f: number): number => spatial.reduce((a, d) => a * Math.ceil(d / f), 1);

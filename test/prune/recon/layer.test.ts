@@ -70,11 +70,21 @@ describe('reconstructLayer', () => {
     });
   }
 
-  it('keeps N of every M along the reduction axis', () => {
+  for (const nmSelection of ['once', 'adaptive'] as const) {
+    it(`keeps N of every M along the reduction axis (${nmSelection} selection)`, () => {
+      const w = weights(o, d, 8);
+      const r = reconstructLayer({ data: w, dims: [o, d / 3, 3, 1], groups: 1 }, undefined, h, { criterion: 'obs', nm: { n: 2, m: 4 }, nmSelection });
+      for (let g = 0; g < o * d; g += 4) expect(Array.from(r.weight.subarray(g, g + 4)).filter((v) => v === 0).length).toBe(2);
+      expect(r.masked).toBe(o * d / 2);
+      expect(r.error.after).toBeLessThan(r.error.before);
+    });
+  }
+
+  it('adaptive N:M differs from the one-shot pattern on correlated inputs (the earlier removals move later weights)', () => {
     const w = weights(o, d, 8);
-    const r = reconstructLayer({ data: w, dims: [o, d / 3, 3, 1], groups: 1 }, undefined, h, { criterion: 'obs', nm: { n: 2, m: 4 } });
-    for (let g = 0; g < o * d; g += 4) expect(Array.from(r.weight.subarray(g, g + 4)).filter((v) => v === 0).length).toBe(2);
-    expect(r.masked).toBe(o * d / 2);
+    const once = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion: 'obs', nm: { n: 2, m: 4 }, nmSelection: 'once' });
+    const adaptive = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion: 'obs', nm: { n: 2, m: 4 }, nmSelection: 'adaptive' });
+    expect(Array.from(adaptive.weight, (v) => v === 0)).not.toEqual(Array.from(once.weight, (v) => v === 0));
   });
 
   for (const criterion of ['obs', 'wanda'] as const) {

@@ -17,14 +17,15 @@ describe('positionPlan', () => {
 
   it('never goes below the position floor, even over budget', () => {
     // Budget alone would want 1 position; the floor of 64 stops at 8×8 (f=5 on 40×40).
-    expect(positionPlan(1, 2000, [40, 40], { maxMacs: 1, minPositions: 64 })).toEqual({ subsample: 5 });
-    expect(positionPlan(1, 2000, [40, 40], { maxMacs: 1, minPositions: 49 })).toEqual({ subsample: 6 });
+    expect(positionPlan(1, 1000, [40, 40], { maxMacs: 1, minPositions: 64 })).toEqual({ subsample: 5 });
+    expect(positionPlan(1, 1000, [40, 40], { maxMacs: 1, minPositions: 49 })).toEqual({ subsample: 6 });
     expect(keptPositions([40, 40], 5)).toBe(64);
     expect(keptPositions([40, 40], 6)).toBe(49);
   });
 
   it('cuts layers with more inputs per row than the cap by magnitude, the cap itself included in the refit', () => {
-    expect(positionPlan(1, 2305, [10, 10])).toEqual({ reason: '2305 inputs per row (more than 2304): cut by magnitude' });
-    expect(positionPlan(1, 2304, [10, 10])).toEqual({ subsample: 1 });
+    expect(positionPlan(1, 1153, [10, 10])).toEqual({ reason: '1153 inputs per row (more than 1152): cut by magnitude' });
+    expect(positionPlan(1, 1152, [10, 10])).toEqual({ subsample: 1 });
+    expect(positionPlan(1, 2304, [10, 10], { maxInputs: 2304 })).toEqual({ subsample: 1 });
   });
 });
