@@ -9,16 +9,14 @@
  * Memory: two boundaries' tensors for every image. They are kept as float32 when the estimate (static shapes)
  * fits `budget`, else as float16 (cast inside the graph; relative rounding 2⁻¹¹ on the cached activations only).
  */
-import type { Tensor } from '../../core/dtype.js';
-import { DTYPE_ONNX } from '../../io/onnx/bytes.js';
+import { BYTES_PER_ELEMENT, numel, type Tensor } from '../../core/dtype.js';
+import { DTYPE_ONNX, ONNX_DTYPE } from '../../io/onnx/bytes.js';
 import type { GraphIndex, ShapeInfo } from '../../graph/index.js';
 import { REFERENCE_SUFFIX, type HessianRunOptions, type SegmentInput } from '../../runtime/index.js';
 import { boundaryTensors, type BoundaryLayer } from './boundaries.js';
 
 type Values = Record<string, Tensor>;
 type Feeds = AsyncIterable<Readonly<Record<string, Tensor>>>;
-
-const BYTES: Partial<Record<number, number>> = { [DTYPE_ONNX.float32]: 4, [DTYPE_ONNX.float16]: 2, [DTYPE_ONNX.int64]: 8, [DTYPE_ONNX.int32]: 4 };
 
 /** Estimated float32 bytes per image of each boundary (undefined when a shape is unknown). */
 function boundaryBytes(info: ShapeInfo | undefined, cuts: readonly string[][]): number[] | undefined {
@@ -29,7 +27,8 @@ function boundaryBytes(info: ShapeInfo | undefined, cuts: readonly string[][]): 
     for (const v of cut) {
       const s = info.shapes.get(v);
       if (!s || s.some((d) => typeof d !== 'number')) return undefined;
-      bytes += (s as number[]).reduce((a, b) => a * b, 1) * (BYTES[info.types.get(v) ?? 1] ?? 8);
+      const dtype = ONNX_DTYPE[info.types.get(v) ?? DTYPE_ONNX.float32];
+      bytes += numel(s as number[]) * (dtype ? BYTES_PER_ELEMENT[dtype] : 8);
     }
     out.push(bytes);
   }
