@@ -3,7 +3,9 @@
  *   npx tsx tools/mutation.ts                  every core module (long: see docs/mutation.md)
  *   npx tsx tools/mutation.ts --changed [BASE] only the core files changed since BASE (default: HEAD~1), as CI does
  *   npx tsx tools/mutation.ts --report         print each module's score from its last report (reports/mutation/<module>.json)
- *   npx tsx tools/mutation.ts FILE…            these files only
+ *   npx tsx tools/mutation.ts FILE…            these files only (FILE:L1-L2 for a line range, as Stryker's mutate)
+ *   MUTATION_PART=name …                        write the report and incremental file as <module>--<name>.json, so
+ *                                              parts of one module (files or line ranges) run separately and add up
  * Each module runs alone with only its own tests (MODULES), incrementally: a re-run re-tests only the mutants whose
  * code or covering tests changed. Exit 1 when a module that was mutated scores under 85%.
  */
@@ -95,13 +97,14 @@ if (args[0] === '--changed') {
 /** Runs StrykerJS over `files` of one module with only that module's tests; false if Stryker itself failed. */
 function mutateModule(mod: string, modFiles: string[]): boolean {
   const { tests } = MODULES[mod]!;
+  const name = process.env.MUTATION_PART ? `${slug(mod)}--${process.env.MUTATION_PART}` : slug(mod);
   console.log(`\nmutation: ${mod}: ${modFiles.join(' ')} (tests: ${tests.join(' ')})`);
   const env = {
     ...process.env,
     MUTATE: modFiles.join(','),
     MUTATION_TESTS: tests.join(','),
-    MUTATION_REPORT: `${REPORTS}/${slug(mod)}.json`,
-    MUTATION_INCREMENTAL: `${REPORTS}/incremental/${slug(mod)}.json`,
+    MUTATION_REPORT: `${REPORTS}/${name}.json`,
+    MUTATION_INCREMENTAL: `${REPORTS}/incremental/${name}.json`,
   };
   const started = Date.now();
   const run = spawnSync('npx', ['stryker', 'run'], { stdio: 'inherit', env });
