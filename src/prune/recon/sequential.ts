@@ -52,6 +52,8 @@ export interface ReconstructionOptions {
    * by the earlier groups' removals; LeYOLO-Nano 2:4 mAP50 0.316 vs 0.290) or `once` (the pattern of the scores).
    */
   nmSelection?: 'once' | 'adaptive';
+  /** Mask selection within a layer (layer.ts `selection`): `saliency` (default) or `exactobs` (OBC's greedy per-row removal). */
+  selection?: 'saliency' | 'exactobs';
   /** Per-layer statistics budget: input cap and position subsampling of large Grams (positions.ts). */
   positions?: PositionBudget;
   /**
@@ -233,7 +235,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
       const biasT = t.bias ? readTensor(prep.graph.constants.get(t.bias)!.proto) : undefined;
       const h = stats.get(t.key)!;
       const r = reconstructLayer({ data: w.data as Float32Array, dims: l.dims, groups: t.request.group }, biasT?.data as Float32Array | undefined, h, {
-        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection ?? true, nmSelection: ro.nmSelection ?? 'adaptive',
+        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection ?? true, nmSelection: ro.nmSelection ?? 'adaptive', selection: ro.selection,
       });
       const values: Tensor = { dtype: 'float32', dims: l.dims, data: r.weight };
       updates.set(l.id, values);
