@@ -8,7 +8,7 @@
  * contains (coco8's 8 pictures are coco128's 000000000009…061, re-encoded; all within the first 32).
  *
  * Run: `npx tsx bench/calibration.ts` (env: BENCH_THREADS=2, BENCH_RATIOS=0.05,0.1,0.3, BENCH_CALIB_IMAGES=32,
- * BENCH_EVAL=all|heldout, BENCH_VARIANTS=3,5 a subset of the variants, BENCH_NAME the result file). Writes
+ * BENCH_EVAL=all|heldout, BENCH_SCOPE=global: the ratios are MACs targets spread by importance, BENCH_VARIANTS=3,5 a subset of the variants, BENCH_NAME the result file). Writes
  * bench/results/calibration.json (calibration-heldout.json). Variant 5 scores channels by the second-order (OBS)
  * residual variance instead of the variance (issue #12 item 5).
  */
@@ -64,7 +64,8 @@ const rows = [];
 for (const ratio of ratios) {
   for (const v of variants) {
     const out = path.join(tmp, `r${ratio}-${rows.length}.onnx`);
-    const options: StructuredFileOptions = { ratio, roundTo: 16, force: true, threads, dataImportance: v.dataImportance };
+    const spread = process.env.BENCH_SCOPE === 'global' ? { target: ratio, targetKind: 'macs' as const, scope: 'global' as const } : { ratio };
+    const options: StructuredFileOptions = { ...spread, roundTo: 16, force: true, threads, dataImportance: v.dataImportance };
     if (v.calib) options.calibration = await openCalibrationImages(v.calib.source, { images: v.calib.images, imgsz: 640, inputName: 'images' });
     const r = await pruneChannelsFile(model, out, options);
     const m = await validate({ model: out, data, threads });
@@ -78,6 +79,6 @@ for (const ratio of ratios) {
   }
 }
 saveResult(process.env.BENCH_NAME ?? (heldout ? 'calibration-heldout' : 'calibration'), {
-  model: 'LeYOLONano-640.onnx', data: heldout ? 'coco128 images 33-128 (sorted)' : 'coco128', roundTo: 16, threads, cpus: os.cpus().length,
+  model: 'LeYOLONano-640.onnx', scope: process.env.BENCH_SCOPE ?? 'channel ratio', data: heldout ? 'coco128 images 33-128 (sorted)' : 'coco128', roundTo: 16, threads, cpus: os.cpus().length,
   original: { map50: base.metrics!.map50, map5095: base.metrics!.map5095 }, coco8InCoco128: overlap, rows,
 });

@@ -191,7 +191,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
     }));
     const byBlock = splitBlocks(targets.map((t, i) => ({ ...scoring[i]!, bytes: t.bytes })), 1, ro.maxBlockBytes ?? 512 << 20);
     const scores = await scoreTargets(model, byBlock, () => cache.feeds(), {
-      damp, run: { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: p.done, total: source.count, label: 'calibration: allocation' }) },
+      damp, selection: criterion === 'obs' ? ro.selection : undefined, run: { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: p.done, total: source.count, label: 'calibration: allocation' }) },
     });
     prep = { ...prep, counts: dataCounts(planBudgets(prep.plan), prep.counts, entries.map((_, i) => scores.get(i))) };
   }
