@@ -70,7 +70,7 @@ export function obsTrajectory(sys: GroupSystem, w: ArrayLike<number>, steps: num
     const dq = inv[best * d + best]!;
     if (dq > 0) {
       const f = cur[best]! / dq;
-      for (let i = 0; i < n; i++) col[i] = inv[i * d + best]!;
+      for (let i = 0; i < n; i++) col[i] = inv[best * d + i]!; // symmetric: the row, read contiguously
       for (let i = 0; i < n; i++) cur[i]! -= f * col[i]!;
       for (let i = 0; i < n; i++) {
         const c = col[i]! / dq;

@@ -255,6 +255,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   if (passes) info.activations = { peakBytes: passes.peakBytes, half: passes.half };
   const result = pruneResult(model, prep, rows, options);
   // The within-layer criterion is the data one; a global allocation ranked by the data (allocate.ts) or by prep.criterion (LAMP).
-  result.options.criterion = options.scope === 'global' ? `${criterion} (allocation: ${allocating ? 'obs error on the calibration data' : prep.criterion})` : criterion;
+  const named = criterion === 'obs' && ro.selection === 'exactobs' ? 'obs, ExactOBS' : criterion;
+  result.options.criterion = options.scope === 'global' ? `${named} (allocation: ${allocating ? `${named === criterion ? 'obs' : 'ExactOBS'} error on the calibration data` : prep.criterion})` : named;
   return { model: current, result, info };
 }

@@ -51,7 +51,7 @@ export function greedyChannelScores(m: TensorMoments, rows: Float64Array, remova
     gone[best] = 1;
     const d = inv[best * c + best]!;
     if (!(d > 0)) continue;
-    for (let i = 0; i < c; i++) col[i] = inv[i * c + best]!;
+    for (let i = 0; i < c; i++) col[i] = inv[best * c + i]!; // symmetric: the row, read contiguously
     for (let k = 0; k < r; k++) {
       const f = w[k * c + best]! / d;
       if (f === 0) continue;
