@@ -103,7 +103,7 @@ export const pruneCommand: CommandModule = {
       .option('--calib <data>', 'ONNX: dataset yaml (its train split) or image folder: unstructured/N:M: choose weights from the data and refit the kept ones (OBS reconstruction, layer by layer); structured: refit the convs after removed channels')
       .option('--calib-images <n>', 'calibration images, the first N in sorted order (default 32)')
       .option('--calib-blocks <n>', 'unstructured --calib: calibration passes (blocks of layers refit from the network pruned so far; default 8)')
-      .option('--exact-obs', 'unstructured --calib, --criterion obs: choose each layer\'s zeros by ExactOBS (greedy per-row removal with exact H⁻¹ downdates) and, with --scope global, spread them by its error curves; slower')
+      .option('--exact-obs', 'unstructured --calib, --criterion obs: choose each layer\'s zeros by ExactOBS (greedy per-row removal with exact H⁻¹ downdates; same counts); slower')
       .option('--verify', 'ONNX: also compare outputs with the original (max |diff|, cosine) on --image or a random input')
       .option('--no-verify', 'ONNX: skip the onnxruntime check of the written model')
       .option('--image <file>', 'image for --verify (letterboxed to the model input)')

@@ -66,9 +66,11 @@ export interface ReconstructionOptions {
   /**
    * `data`: the per-layer counts of a global allocation come from the calibration data (OBS estimate of each
    * layer's relative output error, allocate.ts), same total; `plan`: the weight-only allocation (LAMP). Default
-   * `data` with `--scope global`; layer scope (presets, `--target`) always keeps the plan's counts.
+   * `data` with `--scope global`; layer scope (presets, `--target`) always keeps the plan's counts. `exactobs`:
+   * like `data` but from ExactOBS trajectories (OBC's database, allocate.ts); measured worse (LeYOLO-Nano 50%
+   * global with ExactOBS selection: mAP50 0.4688 vs 0.4862), so not the default even with `selection: 'exactobs'`.
    */
-  allocation?: 'data' | 'plan';
+  allocation?: 'data' | 'plan' | 'exactobs';
 }
 
 export interface ReconstructionInfo {
@@ -164,7 +166,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   const criterion = options.dataCriterion ?? 'obs';
   let prep = preparePrune(model, { ...options, dryRun: false });
   const entries = prep.plan.entries;
-  const allocating = options.scope === 'global' && !options.nm && !prep.note && (ro.allocation ?? 'data') === 'data';
+  const allocating = options.scope === 'global' && !options.nm && !prep.note && (ro.allocation ?? 'data') !== 'plan';
   const rows: PruneLayerRow[] = entries.map((e) => initialRow(e));
   const users = convNodes(prep.graph);
   let shapes: ShapeInfo | undefined;
@@ -191,7 +193,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
     }));
     const byBlock = splitBlocks(targets.map((t, i) => ({ ...scoring[i]!, bytes: t.bytes })), 1, ro.maxBlockBytes ?? 512 << 20);
     const scores = await scoreTargets(model, byBlock, () => cache.feeds(), {
-      damp, selection: criterion === 'obs' ? ro.selection : undefined, run: { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: p.done, total: source.count, label: 'calibration: allocation' }) },
+      damp, selection: ro.allocation === 'exactobs' ? 'exactobs' : undefined, run: { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: p.done, total: source.count, label: 'calibration: allocation' }) },
     });
     prep = { ...prep, counts: dataCounts(planBudgets(prep.plan), prep.counts, entries.map((_, i) => scores.get(i))) };
   }
@@ -256,6 +258,6 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   const result = pruneResult(model, prep, rows, options);
   // The within-layer criterion is the data one; a global allocation ranked by the data (allocate.ts) or by prep.criterion (LAMP).
   const named = criterion === 'obs' && ro.selection === 'exactobs' ? 'obs, ExactOBS' : criterion;
-  result.options.criterion = options.scope === 'global' ? `${named} (allocation: ${allocating ? `${named === criterion ? 'obs' : 'ExactOBS'} error on the calibration data` : prep.criterion})` : named;
+  result.options.criterion = options.scope === 'global' ? `${named} (allocation: ${allocating ? `${ro.allocation === 'exactobs' ? 'ExactOBS' : 'obs'} error on the calibration data` : prep.criterion})` : named;
   return { model: current, result, info };
 }
