@@ -9,8 +9,8 @@
  *
  * Run: `npx tsx bench/calibration.ts` (env: BENCH_THREADS=2, BENCH_RATIOS=0.05,0.1,0.3, BENCH_CALIB_IMAGES=32,
  * BENCH_EVAL=all|heldout, BENCH_SCOPE=global: the ratios are MACs targets spread by importance, BENCH_VARIANTS=3,5 a subset of the variants, BENCH_NAME the result file). Writes
- * bench/results/calibration.json (calibration-heldout.json). Variant 5 scores channels by the second-order (OBS)
- * residual variance instead of the variance (issue #12 item 5).
+ * bench/results/calibration.json (calibration-heldout.json). The second-order channel score of issue 12 item 5
+ * (variant 5 then) was measured with commit d46f609's version of this script and removed (docs/reconstruction.md).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -46,14 +46,13 @@ const overlap = await Promise.all(coco8Paths.map(async (f) => ({ coco8: path.bas
 console.log(`coco8 images in coco128 (same bytes): ${overlap.filter((o) => o.inCoco128As).length} of ${overlap.length}`);
 
 const inSample = heldout ? '' : ' (in-sample)';
-interface Variant { name: string; calib?: { source: string; images: number }; dataImportance?: boolean | 'obs' }
+interface Variant { name: string; calib?: { source: string; images: number }; dataImportance?: boolean }
 const allVariants: Variant[] = [
   { name: 'no calibration (bias compensation)' },
   { name: '--calib coco8 (data-aware selection + reconstruction)', calib: { source: coco8, images: 8 } },
   { name: 'reconstruction only, coco8', calib: { source: coco8, images: 8 }, dataImportance: false },
   { name: `--calib coco128 first ${calibImages}${inSample}`, calib: { source: coco128, images: calibImages } },
   { name: `reconstruction only, coco128 first ${calibImages}${inSample}`, calib: { source: coco128, images: calibImages }, dataImportance: false },
-  { name: `--calib coco128 first ${calibImages}, OBS channel score${inSample}`, calib: { source: coco128, images: calibImages }, dataImportance: 'obs' },
 ];
 // BENCH_VARIANTS=3,5 runs only those rows of the list above (default: all).
 const variants = process.env.BENCH_VARIANTS ? process.env.BENCH_VARIANTS.split(',').map((i) => allVariants[Number(i)]!) : allVariants;

@@ -6,9 +6,6 @@
  * that barely varies on real images, or that a small one feeds a busy channel (measured on LeYOLO-Nano: the L1
  * filter norm is hardly better than a random choice one-shot; see docs/structured.md).
  *
- * `obs`: the second-order score of obs-channels.ts instead (greedy OBS group removal per tensor: a channel's
- * cost is the output error that stays after the consumers are refit from the channels still kept).
- *
  * Groups without any consumer statistics keep the weight-based scores; within a group, a class no consumer
  * with statistics sees scores as the group's best (kept rather than removed blindly). Scores are normalised
  * within each group (best = 1), like channelImportance.
@@ -17,19 +14,13 @@ import { toFloat32 } from '../../core/convert.js';
 import type { DependencyGraph } from '../../graph/deps/index.js';
 import { constantOf, indexGraph, intAttr, type GraphIndex } from '../../graph/index.js';
 import { readTensor, type OnnxModel } from '../../io/onnx/bytes.js';
-import type { ChannelStats, TensorMoments } from './channel-stats.js';
-import { greedyChannelScores } from './obs-channels.js';
-
-/** `variance`: Var(x_c)·‖W[:,c]‖²; `obs`: greedy OBS removal cost (obs-channels.ts). */
-export type ChannelCriterion = 'variance' | 'obs';
+import type { ChannelStats } from './channel-stats.js';
 
 /**
  * Per class (indexed by class id): the data-aware score, in [0, 1] within each group; `fallback` (weight-based
  * importance) for groups no statistics cover.
  */
-export function activationImportance(model: OnnxModel, dg: DependencyGraph, stats: ChannelStats, fallback: Float64Array, g: GraphIndex = indexGraph(model), criterion: ChannelCriterion = 'variance'): Float64Array {
-  // obs: per tensor, its moments, channel → element map and the consumers' input columns as rows [R × C].
-  const obs = new Map<string, { moments: TensorMoments; map: ArrayLike<number>; rows: number[][] }>();
+export function activationImportance(model: OnnxModel, dg: DependencyGraph, stats: ChannelStats, fallback: Float64Array, g: GraphIndex = indexGraph(model)): Float64Array {
   const { trace } = dg;
   const score = new Float64Array(trace.classCount);
   const covered = new Uint8Array(trace.classCount);
@@ -47,13 +38,6 @@ export function activationImportance(model: OnnxModel, dg: DependencyGraph, stat
     if (inCh !== map.length) continue;
     const taps = w.length / (outCh * inCh);
     const c = moments.channels;
-    if (criterion === 'obs') {
-      const entry = obs.get(x) ?? { moments, map, rows: [] };
-      obs.set(x, entry);
-      for (let o = 0; o < outCh; o++) for (let k = 0; k < taps; k++) entry.rows.push(Array.from({ length: inCh }, (_, i) => w[(o * inCh + i) * taps + k]!));
-      for (let i = 0; i < inCh; i++) covered[trace.classOf[map[i]!]!] = 1;
-      continue;
-    }
     for (let i = 0; i < inCh; i++) {
       const mu = moments.mean[i]!;
       const variance = Math.max(0, moments.second[i * c + i]! - mu * mu);
@@ -66,13 +50,6 @@ export function activationImportance(model: OnnxModel, dg: DependencyGraph, stat
       score[cls]! += variance * norm;
       covered[cls] = 1;
     }
-  }
-  for (const { moments, map, rows } of obs.values()) {
-    const c = moments.channels;
-    const flat = new Float64Array(rows.length * c);
-    rows.forEach((row, k) => flat.set(row, k * c));
-    const scores = greedyChannelScores(moments, flat, Uint8Array.from({ length: c }, (_, i) => (trace.pinnedClass[trace.classOf[map[i]!]!] ? 0 : 1)));
-    for (let i = 0; i < c; i++) if (Number.isFinite(scores[i]!)) score[trace.classOf[map[i]!]!]! += scores[i]!;
   }
   const out = Float64Array.from(fallback);
   for (const gr of dg.groups) {

@@ -12,7 +12,7 @@ import { compensateRemoval, type CompensationReport } from './compensate.js';
 import type { ChannelStats } from './channel-stats.js';
 import { reconstructRemoval, type ReconstructionReport } from './reconstruct.js';
 import { removedWeights, weightShrinks } from './estimate.js';
-import { activationImportance, type ChannelCriterion } from './data-importance.js';
+import { activationImportance } from './data-importance.js';
 import { channelImportance, type ImportanceOptions } from './importance.js';
 import { groupSegments, keptCount, selectRemoval } from './policy.js';
 import { modelMacs, weightParams, type MacsInfo } from './weights.js';
@@ -33,11 +33,8 @@ export interface StructuredOptions extends TraceOptions, ImportanceOptions {
   compensate?: boolean;
   /** Calibration statistics: refit the plain convs that lose input channels (see reconstruct.ts); others get bias compensation. */
   calibration?: ChannelStats;
-  /**
-   * With `calibration`: score channels by the signal they send to their consumers (default true = 'variance';
-   * 'obs' = the second-order score, the residual variance given the other channels; data-importance.ts).
-   */
-  dataImportance?: boolean | ChannelCriterion;
+  /** With `calibration`: score channels by the signal they send to their consumers (default true; data-importance.ts). */
+  dataImportance?: boolean;
   /**
    * How a `target` is spread (default 'group'): 'group' scales every group's ratio by one factor; 'global' removes
    * the channels whose importance relative to their group's mean falls below one threshold, so groups that carry
@@ -151,7 +148,7 @@ export function pruneChannels(model: OnnxModel, options: StructuredOptions = {})
   const dg = groupChannels(traceChannels(model, options, g));
   const { trace } = dg;
   const weightImportance = channelImportance(model, dg, options);
-  const importance = options.calibration && options.dataImportance !== false ? activationImportance(model, dg, options.calibration, weightImportance, g, options.dataImportance === 'obs' ? 'obs' : 'variance') : weightImportance;
+  const importance = options.calibration && options.dataImportance !== false ? activationImportance(model, dg, options.calibration, weightImportance, g) : weightImportance;
   const base = (gr: DependencyGroup) => {
     if (!options.ratioOf) return ratio ?? 1;
     const rs = gr.roots.map((r) => options.ratioOf!(trace.roots[r]!) ?? ratio ?? 0);
