@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { FileError } from '../core/errors.js';
-import { checkOutputs, writeFileAtomic } from './index.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { checkOutputs } from './output-path.js';
 import { readInputFile } from './onnx-file.js';
 import type { ClassSource } from '../graph/index.js';
 import { loadClassSource } from './class-source-file.js';

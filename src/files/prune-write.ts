@@ -4,7 +4,7 @@
  * existing file is replaced without `force`. Replacements may be produced lazily (a generator), so a prune
  * holds the source plus one layer at a time, never a second copy of the model.
  */
-import { writeFileAtomic } from './index.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { metadataEntryBytes, type OnnxModel } from '../io/onnx/index.js';
 import { saveOnnx, type SavedFile } from './onnx-file.js';
 import type { Replacement } from '../prune/prune-stream.js';

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { FileError } from '../core/errors.js';
 import type { ClassSource } from '../graph/index.js';
-import { checkOutputs } from './index.js';
+import { checkOutputs } from './output-path.js';
 import { refuseQuantized } from '../graph/quantized.js';
 import { serializeOnnx } from '../io/onnx/index.js';
 import { loadOnnx, saveOnnx } from './onnx-file.js';
