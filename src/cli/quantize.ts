@@ -14,7 +14,7 @@ import { progressBar } from './progress.js';
 import { formatBytes, formatFraction, formatNumber, formatPercent, formatRatio } from '../core/format.js';
 import { threadsHelp } from './threads.js';
 import { checkOutputs, target, writeJson } from './outputs.js';
-import type { LatencyProbe, QuantizeFileResult } from '../quantize/file.js';
+import type { LatencyProbe, QuantizeFileResult } from '../files/quantize-file.js';
 import { warnCalibrationOverlap } from './prune-calibration.js';
 import { applySparse } from './quantize-sparse.js';
 
@@ -54,7 +54,8 @@ async function accuracyCheck(ctx: CliContext, model: string, data: string, maxDr
 /** `--weights-only` / `--fp16-weights` / `--sparse`: storage rewrites, no calibration; checked to run with the same output shapes. */
 async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
   const out = flags.output!;
-  const { loadOnnx, saveOnnx, serializeOnnx } = await import('../io/onnx/index.js');
+  const { serializeOnnx } = await import('../io/onnx/index.js');
+  const { loadOnnx, saveOnnx } = await import('../files/onnx-file.js');
   const { refuseQuantized, weightOnlyInt8, fp16Weights } = await import('../quantize/index.js');
   const { verifyRuns } = await import('../runtime/index.js');
   const m = await loadOnnx(model);
@@ -152,10 +153,11 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
   if (!(Number.isInteger(benchRuns) && benchRuns >= 5)) throw new UsageError(`--bench-runs ${flags.benchRuns}: expected an integer ≥ 5`);
   await checkOutputs([target('-o', flags.output), target('--json', flags.json)], { force: flags.force, inputs: [model, flags.calib, flags.data] });
   const { openCalibrationImages, readModelInfo } = await import('../eval/index.js');
-  const { quantizeModelFile, CALIBRATION_METHODS } = await import('../quantize/index.js');
+  const { CALIBRATION_METHODS } = await import('../quantize/index.js');
+  const { quantizeModelFile } = await import('../files/quantize-file.js');
   if (!CALIBRATION_METHODS.includes(method as never)) throw new UsageError(`--method ${method}: expected one of ${CALIBRATION_METHODS.join(', ')}`);
   const { checkQuantizable } = await import('../quantize/index.js');
-  const { loadOnnx } = await import('../io/onnx/index.js');
+  const { loadOnnx } = await import('../files/onnx-file.js');
   checkQuantizable(await loadOnnx(model), model);
   const info = await readModelInfo(model);
   const images = await openCalibrationImages(flags.calib, { images: n, imgsz: info.inputSize ?? 640, inputName: info.inputName });
