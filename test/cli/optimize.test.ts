@@ -55,7 +55,11 @@ describe('prunekit optimize', () => {
     expect(j.optimize!.output).toBe(path.join(dir, 'q.structured.onnx'));
     expect(s.measured.set).toMatch(/images 11–20$/);
     expect(s.probes.length).toBeGreaterThan(0);
-    for (const p of s.probes) expect(p.holds).toBe(p.drop <= 0.05);
+    // the default noise margin: a variant holds at half the budget
+    expect(s.threshold).toBeCloseTo(0.025, 12);
+    for (const p of s.probes) expect(p.holds).toBe(p.drop <= 0.025);
+    expect(s.units.length).toBeGreaterThan(0);
+    for (const u of s.units) expect(Number.isFinite(u.keptFloatGainDb) && Number.isFinite(u.quantizedSqnrDb), u.node).toBe(true);
     const html = await readFile(path.join(dir, 's.html'), 'utf8');
     expect(html).toContain('INT8 on top: which layers stay float');
     expect(html).toContain(s.measured.holds ? '— holds' : '— BROKEN');
@@ -64,7 +68,9 @@ describe('prunekit optimize', () => {
     if (s.chosen && s.chosen.order !== 'none') {
       expect(io.text()).toMatch(/repeat the INT8 step: prunekit quantize /);
       expect(dq.size).toBeGreaterThan(0);
-      const float = new Set(s.chosen.floatLayers);
+      // float: the layers the search added, and the ones quantize itself keeps (float prefix, measured placement)
+      const float = new Set([...s.chosen.floatLayers, ...s.chosen.quantizeFloat]);
+      expect(s.quantize[0]!.placement).toMatch(/all layers integer|stem float/);
       const convs = g.node.filter((x) => x.opType === 'Conv');
       for (const n of convs.filter((x) => float.has(x.name))) expect(dq.has(n.input[1]), n.name).toBe(false);
       // every conv left out of the float set is integer, except the DFL projection (never an INT8 unit)
