@@ -15,7 +15,7 @@ export function int8Text(s: Int8Stage, f: { structured: string; output: string; 
   }
   const m = s.measured;
   const c = s.chosen;
-  lines.push(c ? `chosen: ${c.order === 'none' ? 'the structured model (INT8 did not pay here)' : `${c.base} + INT8 with ${c.floatLayers.length} layers float`}` : 'no candidate holds the budget on the search images; the original is written');
+  lines.push(c ? `chosen: ${c.order === 'none' ? 'the structured model (INT8 did not pay here)' : `${c.base} + INT8 as quantize makes it (${c.quantizeFloat.length} layers float)${c.floatLayers.length ? ` with ${c.floatLayers.length} more layers float` : ''}`}` : 'no candidate holds the budget on the search images; the original is written');
   lines.push(`measured on ${m.set}${m.inSample ? ' (IN-SAMPLE)' : ''}: mAP50 ${formatFraction(m.original.map50)} → ${formatFraction(m.chosen.map50)}, mAP50-95 ${formatFraction(m.original.map5095)} → ${formatFraction(m.chosen.map5095)}; drop ${formatPercent(m.drop, 2)} → ${m.holds ? 'holds' : 'BROKEN'}`);
   if (c && c.order !== 'none') {
     const input = c.base === 'structured' ? f.structured : '<the original model>';

@@ -79,6 +79,27 @@ export interface Int8Stage {
   seconds: { calibration: number; sensitivity: number; verify: number; timing: number; total: number };
 }
 
+/** `sensitivity --int8`: the INT8 units of `model` quantized as `prunekit quantize` does. */
+export interface Int8UnitsRun {
+  quantize: Int8Stage['quantize'][number];
+  units: Int8Unit[];
+  /** Images: calibration (the first `calibImages` search images) and the SQNR probes (the first 2). */
+  images: { calibration: string; probes: string };
+  seconds: number;
+}
+
+export async function runInt8Units(model: OnnxModel, search: ImageSet, o: { threads?: number; calibImages?: number; unitRounds?: number; timing?: Int8StageOptions['timing']; onProgress?: PhaseProgress } = {}): Promise<Int8UnitsRun> {
+  const t0 = performance.now();
+  const source = setSource(search, o.calibImages ?? 64);
+  const feeds = search.images.slice(0, 2).map((im) => ({ [search.inputName]: { dtype: 'float32' as const, dims: [1, 3, search.imgsz, search.imgsz], data: im.input } }));
+  const q = await prepareInt8(model, source, { threads: o.threads, timing: o.timing, feed: feeds[0]! });
+  const { units } = await int8Units(q, feeds, { threads: o.threads, rounds: o.unitRounds, timing: o.timing, onProgress: (done, total, label) => o.onProgress?.('scan', { done, total, label }) });
+  return {
+    quantize: { base: 'original', floatPrefix: q.q.floatPrefix.layers, placement: q.q.placement.chosen, placementSpeedups: q.q.placement.candidates },
+    units, images: { calibration: source.description, probes: `the first ${feeds.length} of ${search.description}` }, seconds: (performance.now() - t0) / 1000,
+  };
+}
+
 /** What the INT8 stage starts from: the original and, when it holds the budget, the structured choice. */
 export interface Int8Input {
   model: OnnxModel;

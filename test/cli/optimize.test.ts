@@ -98,7 +98,7 @@ describe('prunekit sensitivity', () => {
   it('prints one row per channel group and says the proxy was scored on which images', async () => {
     const dir = await tempDir();
     const io = bufferIO();
-    const code = await runCli(['sensitivity', MODEL, '--data', DATA, '--search-images', '1-6', '--proxy-images', '4', ...SCAN, '--json', path.join(dir, 's.json')], io);
+    const code = await runCli(['sensitivity', MODEL, '--data', DATA, '--search-images', '1-6', '--proxy-images', '4', ...SCAN, '--int8', '--json', path.join(dir, 's.json')], io);
     expect(code, io.text()).toBe(0);
     const j = JSON.parse(await readFile(path.join(dir, 's.json'), 'utf8')) as SearchJson;
     expect(j.images.proxy).toMatch(/images 1–6 \(first 4\)$/);
@@ -106,5 +106,14 @@ describe('prunekit sensitivity', () => {
     expect(j.units.length).toBeGreaterThan(5);
     for (const u of j.units) expect(u.points.map((p) => p.ratio)).toEqual([0.25, 0.5]);
     expect(io.text()).toMatch(/proxy rank correlation with the real mAP50 drop/);
+    // --int8: one row per layer quantize makes integer, none of them a float-prefix layer
+    const q = j.int8Units!;
+    expect(q.units.length).toBeGreaterThan(3);
+    expect(q.images.calibration).toMatch(/images 1–6$/);
+    for (const u of q.units) {
+      expect(q.quantize.floatPrefix).not.toContain(u.node);
+      expect(Number.isFinite(u.quantizedSqnrDb) && Number.isFinite(u.keptFloatGainDb) && u.keptFloatSpeed > 0, u.node).toBe(true);
+    }
+    expect(io.text()).toMatch(/INT8 units \(\d+\) of the model as `prunekit quantize` makes it/);
   }, 240_000);
 });
