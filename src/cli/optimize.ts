@@ -100,7 +100,7 @@ async function run(ctx: CliContext, model: string, flags: OptimizeFlags): Promis
     const { int8Text } = await import('./optimize-int8.js');
     const p2 = phaseProgress(ctx);
     const stage = await runInt8Stage(int8Input(r), {
-      budget, margin, threads: setup.options.threads, rounds: paretoRounds, measure: setup.measure, output: flags.output, force: flags.force,
+      budget, margin, threads: setup.options.threads, rounds: paretoRounds, unitRounds: setup.options.latencyRounds, measure: setup.measure, output: flags.output, force: flags.force,
       calibImages: int8CalibImages, onProgress: p2.onProgress,
     }).finally(() => p2.stop());
     j.int8 = stage;

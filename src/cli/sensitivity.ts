@@ -56,7 +56,7 @@ async function run(ctx: CliContext, model: string, flags: SearchFlags & { int8?:
   if (flags.int8) {
     const { runInt8Units } = await import('../search/run-int8.js');
     const p2 = phaseProgress(ctx);
-    j.int8Units = await runInt8Units(r.model, setup.search, { threads: setup.options.threads, onProgress: p2.onProgress }).finally(() => p2.stop());
+    j.int8Units = await runInt8Units(r.model, setup.search, { threads: setup.options.threads, unitRounds: setup.options.latencyRounds, onProgress: p2.onProgress }).finally(() => p2.stop());
     ctx.io.out(int8UnitsText(j.int8Units));
   }
   await writeSearchFiles(ctx, j, flags);
