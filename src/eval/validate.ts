@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../core/errors.js';
-import { loadOnnx } from '../io/onnx/file.js';
+import { loadOnnx } from '../files/onnx-file.js';
 import { openDataset } from './dataset/open.js';
 import { modelInfoOf, type ModelInfo } from './model-info.js';
 import { openPostprocessQueue } from './postprocess-queue.js';

@@ -37,7 +37,7 @@ describe('prune command imports', () => {
   const loaded = [...staticImports('cli/prune.ts')];
 
   it('loads the unstructured ONNX path (the walk itself works)', () => {
-    expect(loaded).toContain(path.join('prune', 'prune-file.ts'));
+    expect(loaded).toContain(path.join('files', 'prune-file.ts'));
     expect(loaded).toContain(path.join('prune', 'select.ts'));
     expect(loaded).toContain(path.join('io', 'onnx', 'index.ts'));
   });

@@ -1,13 +1,13 @@
 /**
- * `quantizeModelFile`: a float ONNX file → a verified static-INT8 QDQ file. Refuses quantized or non-image models;
- * calibrates once; builds the candidate placements (every quantizable layer, or also "stem kept float"); when a
- * latency probe is given (the CLI's interleaved bench), keeps the fastest and says when none beats float; checks
- * that the result loads with the original output shapes, its per-output SQNR on calibration images, and how many
- * convs onnxruntime fused into integer kernels; writes atomically.
+ * `quantizeModel`: the static INT8 quantization `prunekit quantize` makes, in memory (the file edge's
+ * `quantizeModelFile` adds the file checks, the provenance record and the write). Refuses quantized or non-image
+ * models; calibrates once; float prefix; accuracy control; builds the candidate placements (every quantizable layer,
+ * or also "stem kept float"); when a latency probe is given (the CLI's interleaved bench), keeps the fastest and
+ * says when none beats float. `variant` rebuilds the choice with more layers float (used by `optimize --int8`).
  */
 import { UsageError } from '../core/errors.js';
 import { indexGraph } from '../graph/onnx-graph.js';
-import { loadOnnx, saveOnnx, serializeOnnx } from '../io/onnx/index.js';
+import { serializeOnnx } from '../io/onnx/index.js';
 import type { CalibrationSource } from '../prune/structured/index.js';
 import { checkQuantizable } from './check.js';
 import { upgradeToOpset13 } from './opset.js';
@@ -17,16 +17,9 @@ import { layerSensitivity, rankedLayers, type LayerSensitivity } from './sensiti
 import { searchFloatPrefix, type PrefixStep } from './prefix.js';
 import type { QuantizedLayer } from './qdq.js';
 import { buildQuantized, calibrateRanges, type StaticQuantOptions } from './static.js';
-import { countFusedConvs, outputSqnr, type FusionCount, type OutputSqnr } from './verify.js';
+import type { FusionCount, OutputSqnr } from './verify.js';
 import { correctBiases, withBiasShift } from './bias.js';
-import { SATURATION_BOUND } from './saturation.js';
-import { provenanceValue } from '../core/provenance.js';
-import { nextProvenanceKey, type OnnxModel } from '../io/onnx/bytes.js';
-
-/** The `metadata_props` entry recording a quantization of `model` (the next free `prunekit[.N]` key). */
-function onnxQuantProvenance(model: OnnxModel, fields: Readonly<Record<string, unknown>>): { key: string; value: string } {
-  return { key: nextProvenanceKey(model.proto), value: provenanceValue(fields) };
-}
+import type { OnnxModel } from '../io/onnx/bytes.js';
 
 export type Placement = 'all' | 'auto';
 
@@ -95,7 +88,7 @@ export interface QuantizeFileResult {
 const sameNodes = (a: ReadonlySet<number>, b: ReadonlySet<number>) => a.size === b.size && [...a].every((i) => b.has(i));
 
 /** The first `n` feeds of a source. */
-function firstFeeds(source: CalibrationSource, n: number): CalibrationSource {
+export function firstFeeds(source: CalibrationSource, n: number): CalibrationSource {
   return {
     count: Math.min(n, source.count), description: source.description,
     async *feeds() { let k = 0; for await (const f of source.feeds()) { if (k++ >= n) return; yield f; } },
@@ -224,38 +217,5 @@ export async function quantizeModel(model: OnnxModel, source: CalibrationSource,
       const base = withPlacement(candidates[best]!);
       return build(planQuantization(m13, { ...base, keepFloat: (info) => (extra.has(info.index) ? 'kept float by optimize' : base.keepFloat?.(info)) }, g)).model;
     },
-  };
-}
-
-export async function quantizeModelFile(input: string, output: string, source: CalibrationSource, options: QuantizeFileOptions = {}): Promise<QuantizeFileResult> {
-  const t0 = performance.now();
-  if (input === output) throw new UsageError(`-o ${output}: the output would overwrite the input model; choose another path`, output);
-  const model = await loadOnnx(input);
-  const q = await quantizeModel(model, source, options, input);
-  const chosenBytes = q.bytes;
-  const quantizedConvs = q.layers.filter((l) => l.op === 'Conv' || l.op === 'ConvTranspose').length;
-  const fusion = await countFusedConvs(chosenBytes, quantizedConvs, options.threads);
-  const floatBytes = serializeOnnx(model);
-  const sq = await outputSqnr(floatBytes, chosenBytes, firstFeeds(source, options.verifyImages ?? 8).feeds(), options.threads);
-  for (const o of sq.outputs) {
-    if (o.dims.join(',') !== o.floatDims.join(',')) throw new UsageError(`internal check failed: output '${o.name}' is [${o.dims.join(',')}] after quantization, [${o.floatDims.join(',')}] before; nothing written`);
-  }
-  const provenance = onnxQuantProvenance(model, {
-    command: 'quantize', mode: 'static-int8', method: options.method ?? 'percentile', percentile: options.method === 'minmax' ? undefined : options.percentile ?? 0.9999,
-    activations: options.activationType ?? 'uint8', weights: `int8 symmetric ${options.perChannel === false ? 'per tensor' : 'per output channel'}${options.reduceRange ? ' (7-bit)' : ''}`,
-    bias: options.biasType ?? 'float32', silu: options.silu ?? 'integer', saturationBound: options.saturationBound ?? SATURATION_BOUND, exclude: options.exclude?.length ? options.exclude : undefined,
-    floatPrefix: q.chosen.prefix, biasCorrection: q.biasCorrection.rounds.length || false, accuracyControl: q.chosen.accuracyFloat,
-    placement: q.chosen.placement, calibration: { images: q.calibration.images, ...options.provenance?.() },
-    result: { quantizedLayers: q.layers.length, floatNodes: q.plan.float.length, fusedConvs: fusion.integerConvs },
-  });
-  const saved = await saveOnnx(q.model, output, { force: options.force, metadata: [provenance] });
-  return {
-    floatPrefix: q.floatPrefix, accuracy: q.accuracy,
-    input: { path: input, bytes: model.source?.length ?? floatBytes.length },
-    output: { path: saved.path, bytes: saved.bytes },
-    plan: q.plan, layers: q.layers, float: q.float, placement: q.placement, calibration: q.calibration,
-    biasCorrection: q.biasCorrection, provenance,
-    verify: { outputs: sq.outputs, images: sq.images, fusion },
-    seconds: { total: (performance.now() - t0) / 1000 },
   };
 }
