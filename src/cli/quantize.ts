@@ -22,7 +22,7 @@ export interface QuantizeFlags {
   output?: string; calib?: string; calibImages?: string; method?: string; percentile?: string; exclude?: string;
   perTensor?: boolean; int8Activations?: boolean; reduceRange?: boolean; placement?: string; allowSlower?: boolean;
   threads?: string; benchRuns?: string; force?: boolean; json?: string; layers?: boolean;
-  weightsOnly?: boolean; fp16Weights?: boolean; sparse?: boolean; data?: string; maxDrop?: string; floatPrefix?: boolean;
+  weightsOnly?: boolean; symmetricWeights?: boolean; fp16Weights?: boolean; sparse?: boolean; data?: string; maxDrop?: string; floatPrefix?: boolean;
   biasCorrection?: boolean; silu?: string;
 }
 
@@ -61,7 +61,7 @@ async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags):
   const m = await loadOnnx(model);
   refuseQuantized(m, 'quantize', model);
   const dense = flags.weightsOnly || flags.fp16Weights;
-  const r = flags.weightsOnly ? weightOnlyInt8(m, { perChannel: flags.perTensor !== true }) : flags.fp16Weights ? fp16Weights(m) : undefined;
+  const r = flags.weightsOnly ? weightOnlyInt8(m, { perChannel: flags.perTensor !== true, weightZeroPoint: flags.symmetricWeights ? 'symmetric' : 'asymmetric' }) : flags.fp16Weights ? fp16Weights(m) : undefined;
   const sparse = flags.sparse ? await applySparse(r?.model ?? m, model, { required: !dense, all: flags.layers === true }) : undefined;
   const written = sparse?.model ?? r!.model;
   const bytes = serializeOnnx(written);
@@ -131,6 +131,7 @@ export function quantizeText(r: QuantizeFileResult, all: boolean): string {
 export async function runQuantize(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
   if (!flags.output) throw new UsageError('missing -o/--output OUT');
   if (flags.weightsOnly && flags.fp16Weights) throw new UsageError('give --weights-only or --fp16-weights, not both');
+  if (flags.symmetricWeights && !flags.weightsOnly) throw new UsageError('--symmetric-weights applies to --weights-only (static INT8 weights are always symmetric)');
   if (flags.sparse && flags.calib && !(flags.weightsOnly || flags.fp16Weights)) throw new UsageError('--sparse is a storage mode (alone, or with --weights-only / --fp16-weights) and does not combine with static INT8 (--calib): int8 weights need more than 8/9 zeros before a sparse tensor is smaller');
   if (flags.weightsOnly || flags.fp16Weights || flags.sparse) {
     await checkOutputs([target('-o', flags.output)], { force: flags.force, inputs: [model] });
@@ -204,6 +205,7 @@ export const quantizeCommand: CommandModule = {
       .option('--allow-slower', 'write the INT8 model even when it is slower than float on this machine')
       .option('--bench-runs <n>', 'interleaved rounds of the placement measurement (default 30)')
       .option('--weights-only', 'int8 weights + DequantizeLinear, float compute (≈4× smaller weights, runs everywhere; no calibration)')
+      .option('--symmetric-weights', 'with --weights-only: zero points of 0 and nearest rounding (for runtimes that accept only symmetric weights, e.g. TensorRT)')
       .option('--fp16-weights', 'float16 weights + Cast, folded at load (≈2× smaller; no calibration)')
       .option('--sparse', 'store initializers as ONNX sparse_initializer where smaller (unstructured-pruned models; alone or after --weights-only/--fp16-weights)')
       .option('--data <data.yaml>', 'accuracy control: evaluate candidates on this dataset (use images other than --calib ones for honest figures)')
