@@ -6,7 +6,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { serializeOnnx } from '../io/onnx/bytes.js';
-import { pruneChannelsFile, type StructuredFileResult } from '../prune/structured/index.js';
+import { pruneChannelsFile, type StructuredFileResult } from '../files/structured-prune-file.js';
 import type { BudgetRule } from '../report/types.js';
 import { timeAgainst } from './latency.js';
 import { choiceConfig, configYaml, type ConfigDocument } from './config.js';
@@ -21,6 +21,8 @@ export interface OptimizeRunOptions extends SensitivityOptions {
   budget: BudgetRule;
   /** The budget against the labels (default) or the original's detections (see {@link BudgetMetric}). */
   budgetOn?: BudgetMetric;
+  /** Noise margin: a combination holds on the search images when its drop ≤ budget × (1 − margin) (default 0). */
+  margin?: number;
   objective: Objective;
   /** Measurement images (not searched on); undefined = in-sample. */
   measure?: ImageSet;
@@ -84,7 +86,7 @@ export async function runOptimize(o: OptimizeRunOptions): Promise<OptimizeRun> {
   const t1 = performance.now();
   const units = sens.table.map((u) => u.unit);
   const result = await optimize(sens.table, {
-    objective: o.objective, budget: o.budget.value, maxVerifications: o.maxVerifications,
+    objective: o.objective, budget: o.budget.value * (1 - (o.margin ?? 0)), maxVerifications: o.maxVerifications,
     onProgress: (p) => o.onProgress?.('verify', p),
     verify: async (ratios) => {
       const built = buildCandidate(sens.model, units, ratios, sens.build);
@@ -95,7 +97,7 @@ export async function runOptimize(o: OptimizeRunOptions): Promise<OptimizeRun> {
   const t2 = performance.now();
   const ratios = result.chosen && (result.feasible || result.chosen.gain > 0) ? result.chosen.ratios : new Map<string, number>();
   const config = choiceConfig(units, ratios, 'optimize', `chosen by prunekit optimize for ${o.budget.text} (${o.objective})`);
-  const { writeFileAtomic } = await import('../io/files/index.js');
+  const { writeFileAtomic } = await import('../files/atomic-write.js');
   const header = [
     `prunekit optimize: ${o.model}, budget ${o.budget.text}, objective ${o.objective}, searched on ${o.search.description}`,
     `reproduce: prunekit prune ${o.model} --structured --config ${o.configPath} --round-to ${sens.build.roundTo ?? 16}`

@@ -1,32 +1,25 @@
 /**
- * `quantizeModelFile`: a float ONNX file → a verified static-INT8 QDQ file. Refuses quantized or non-image models;
- * calibrates once; builds the candidate placements (every quantizable layer, or also "stem kept float"); when a
- * latency probe is given (the CLI's interleaved bench), keeps the fastest and says when none beats float; checks
- * that the result loads with the original output shapes, its per-output SQNR on calibration images, and how many
- * convs onnxruntime fused into integer kernels; writes atomically.
+ * `quantizeModel`: the static INT8 quantization `prunekit quantize` makes, in memory (the file edge's
+ * `quantizeModelFile` adds the file checks, the provenance record and the write). Refuses quantized or non-image
+ * models; calibrates once; float prefix; accuracy control; builds the candidate placements (every quantizable layer,
+ * or also "stem kept float"); when a latency probe is given (the CLI's interleaved bench), keeps the fastest and
+ * says when none beats float. `variant` rebuilds the choice with more layers float (used by `optimize --int8`).
  */
 import { UsageError } from '../core/errors.js';
 import { indexGraph } from '../graph/onnx-graph.js';
-import { loadOnnx, saveOnnx, serializeOnnx } from '../io/onnx/index.js';
+import { serializeOnnx } from '../io/onnx/index.js';
 import type { CalibrationSource } from '../prune/structured/index.js';
 import { checkQuantizable } from './check.js';
 import { upgradeToOpset13 } from './opset.js';
 import type { Tensor } from '../core/dtype.js';
 import { planQuantization, type FloatNode, type LayerKind, type PlanOptions, type QuantPlan } from './plan.js';
-import { layerSensitivity, type LayerSensitivity } from './sensitivity.js';
+import { layerSensitivity, rankedLayers, type LayerSensitivity } from './sensitivity.js';
 import { searchFloatPrefix, type PrefixStep } from './prefix.js';
 import type { QuantizedLayer } from './qdq.js';
 import { buildQuantized, calibrateRanges, type StaticQuantOptions } from './static.js';
-import { countFusedConvs, outputSqnr, type FusionCount, type OutputSqnr } from './verify.js';
+import type { FusionCount, OutputSqnr } from './verify.js';
 import { correctBiases, withBiasShift } from './bias.js';
-import { SATURATION_BOUND } from './saturation.js';
-import { provenanceValue } from '../core/provenance.js';
-import { nextProvenanceKey, type OnnxModel } from '../io/onnx/bytes.js';
-
-/** The `metadata_props` entry recording a quantization of `model` (the next free `prunekit[.N]` key). */
-function onnxQuantProvenance(model: OnnxModel, fields: Readonly<Record<string, unknown>>): { key: string; value: string } {
-  return { key: nextProvenanceKey(model.proto), value: provenanceValue(fields) };
-}
+import type { OnnxModel } from '../io/onnx/bytes.js';
 
 export type Placement = 'all' | 'auto';
 
@@ -95,17 +88,37 @@ export interface QuantizeFileResult {
 const sameNodes = (a: ReadonlySet<number>, b: ReadonlySet<number>) => a.size === b.size && [...a].every((i) => b.has(i));
 
 /** The first `n` feeds of a source. */
-function firstFeeds(source: CalibrationSource, n: number): CalibrationSource {
+export function firstFeeds(source: CalibrationSource, n: number): CalibrationSource {
   return {
     count: Math.min(n, source.count), description: source.description,
     async *feeds() { let k = 0; for await (const f of source.feeds()) { if (k++ >= n) return; yield f; } },
   };
 }
 
-export async function quantizeModelFile(input: string, output: string, source: CalibrationSource, options: QuantizeFileOptions = {}): Promise<QuantizeFileResult> {
-  const t0 = performance.now();
-  if (input === output) throw new UsageError(`-o ${output}: the output would overwrite the input model; choose another path`, output);
-  const model = await loadOnnx(input);
+/**
+ * What `quantizeModel` chose, in memory: the chosen model (no provenance record yet) and how it was made. `variant`
+ * rebuilds it with more layers kept float — same calibration ranges, float prefix, placement and bias shifts — which
+ * is how `optimize --int8` searches float-kept layers on top of exactly what `prunekit quantize` writes.
+ */
+export interface QuantizedModel extends Pick<QuantizeFileResult, 'floatPrefix' | 'accuracy' | 'plan' | 'layers' | 'float' | 'placement' | 'calibration' | 'biasCorrection'> {
+  model: OnnxModel;
+  bytes: Uint8Array;
+  /** Number of float-prefix layers, the placement label and the accuracy-control float count, for provenance. */
+  chosen: { prefix: number; placement: string; accuracyFloat: number | undefined };
+  /** Node names of the layers the chosen model makes integer and ranks (weighted layers, standalone arithmetic), graph order. */
+  units: string[];
+  /** The chosen quantization with the layers named in `keepFloat` (node names) also kept float. */
+  variant(keepFloat: ReadonlySet<string>): OnnxModel;
+  /** Sensitivity of each unit: output SQNR on `feeds` with only that layer integer (same ranges and placement). */
+  sensitivity(feeds: ReadonlyArray<Readonly<Record<string, Tensor>>>, onLayer?: (done: number, total: number) => void): Promise<LayerSensitivity[]>;
+}
+
+/**
+ * The quantization `prunekit quantize` makes, in memory (the entry point behind {@link quantizeModelFile}):
+ * calibrate once, float prefix, accuracy control, placement measured by `options.measure`, refusal of a model
+ * slower than float unless `allowSlower`. `input` names the model in errors.
+ */
+export async function quantizeModel(model: OnnxModel, source: CalibrationSource, options: QuantizeFileOptions = {}, input = 'the model'): Promise<QuantizedModel> {
   checkQuantizable(model, input);
   const m13 = upgradeToOpset13(model);
   const g = indexGraph(m13);
@@ -182,38 +195,27 @@ export async function quantizeModelFile(input: string, output: string, source: C
   }
   const chosen = built[best]!;
   if (chosen.layers.length === 0) throw new UsageError(`${input}: no layer could be quantized (${chosen.plan.float.length} kept float; see --layers); nothing written`);
-  const chosenBytes = bytes[best]!;
-  const quantizedConvs = chosen.layers.filter((l) => l.op === 'Conv' || l.op === 'ConvTranspose').length;
-  const fusion = await countFusedConvs(chosenBytes, quantizedConvs, options.threads);
-  const floatBytes = serializeOnnx(model);
-  const sq = await outputSqnr(floatBytes, chosenBytes, firstFeeds(source, options.verifyImages ?? 8).feeds(), options.threads);
-  for (const o of sq.outputs) {
-    if (o.dims.join(',') !== o.floatDims.join(',')) throw new UsageError(`internal check failed: output '${o.name}' is [${o.dims.join(',')}] after quantization, [${o.floatDims.join(',')}] before; nothing written`);
-  }
   const slowerThanFloat = placement === 'auto' && (speedups[best] ?? 0) < 1;
   if (slowerThanFloat && !options.allowSlower) {
     const seen = candidates.map((c, i) => `${c.label} ×${(speedups[i] ?? 0).toFixed(2)}`).join(', ');
     throw new UsageError(`INT8 is slower than the float model on this machine (${seen}); nothing written. Use --weights-only for a 4× smaller float-compute file, or --allow-slower to write the fastest INT8 model anyway`);
   }
-  const provenance = onnxQuantProvenance(model, {
-    command: 'quantize', mode: 'static-int8', method: options.method ?? 'percentile', percentile: options.method === 'minmax' ? undefined : options.percentile ?? 0.9999,
-    activations: options.activationType ?? 'uint8', weights: `int8 symmetric ${options.perChannel === false ? 'per tensor' : 'per output channel'}${options.reduceRange ? ' (7-bit)' : ''}`,
-    bias: options.biasType ?? 'float32', silu: options.silu ?? 'integer', saturationBound: options.saturationBound ?? SATURATION_BOUND, exclude: options.exclude?.length ? options.exclude : undefined,
-    floatPrefix: prefix.size, biasCorrection: bias.rounds.length || false, accuracyControl: steps.length ? steps[steps.length - 1]!.floatLayers : undefined,
-    placement: candidates[best]!.label, calibration: { images: cal.images, ...options.provenance?.() },
-    result: { quantizedLayers: chosen.layers.length, floatNodes: chosen.plan.float.length, fusedConvs: fusion.integerConvs },
-  });
-  const saved = await saveOnnx(chosen.model, output, { force: options.force, metadata: [provenance] });
+  const byName = new Map(g.nodes.map((n, i) => [n.name, i]));
   return {
+    model: chosen.model, bytes: bytes[best]!,
     floatPrefix: { steps: prefixSteps, layers: [...prefix].sort((a, b) => a - b).map((i) => g.nodes[i]!.name) },
     accuracy: { steps, sensitivity },
-    input: { path: input, bytes: model.source?.length ?? floatBytes.length },
-    output: { path: saved.path, bytes: saved.bytes },
     plan: chosen.plan, layers: chosen.layers, float: chosen.plan.float,
     placement: { chosen: candidates[best]!.label, candidates: candidates.map((c, i) => ({ label: c.label, speedup: speedups[i] })), slowerThanFloat },
     calibration: { images: cal.images, description: source.description, method: options.method ?? 'percentile', seconds: calSeconds },
-    biasCorrection: bias, provenance,
-    verify: { outputs: sq.outputs, images: sq.images, fusion },
-    seconds: { total: (performance.now() - t0) / 1000 },
+    biasCorrection: bias,
+    chosen: { prefix: prefix.size, placement: candidates[best]!.label, accuracyFloat: steps.length ? steps[steps.length - 1]!.floatLayers : undefined },
+    units: rankedLayers(chosen.plan).sort((a, b) => a - b).map((i) => g.nodes[i]!.name),
+    sensitivity: (feeds, onLayer) => layerSensitivity(m13, g, chosen.plan, withPlacement(candidates[best]!), cal.ranges, feeds, { ...options, onLayer }),
+    variant: (keepFloat) => {
+      const extra = new Set([...keepFloat].map((n) => byName.get(n)).filter((i): i is number => i !== undefined));
+      const base = withPlacement(candidates[best]!);
+      return build(planQuantization(m13, { ...base, keepFloat: (info) => (extra.has(info.index) ? 'kept float by optimize' : base.keepFloat?.(info)) }, g)).model;
+    },
   };
 }
