@@ -20,7 +20,7 @@ export type RangeRule = { kind: 'same' | 'sigmoid' | 'silu'; from: string } | { 
 export const SAME_VALUE_OPS: ReadonlySet<string> = new Set(['Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
 
 /** Where SiLU x·σ(x) is smallest, and its value there. */
-export const SILU_ARGMIN = -1.2784645427610738;
+export const SILU_ARGMIN = -1.278464542761074;
 export const SILU_MIN = -0.2784645427610738;
 
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
