@@ -18,7 +18,7 @@ import { layerSensitivity, type LayerSensitivity } from '../quantize/sensitivity
 import { searchFloatPrefix, type PrefixStep } from '../quantize/prefix.js';
 import type { QuantizedLayer } from '../quantize/qdq.js';
 import { buildQuantized, calibrateRanges, type StaticQuantOptions } from '../quantize/static.js';
-import { countFusedConvs, outputSqnr, type FusionCount, type OutputSqnr } from '../quantize/verify.js';
+import { verifyQuantized, type FusionCount, type OutputSqnr } from '../quantize/verify.js';
 import { correctBiases, withBiasShift } from '../quantize/bias.js';
 import { SATURATION_BOUND } from '../quantize/saturation.js';
 import { provenanceValue } from '../core/provenance.js';
@@ -185,9 +185,9 @@ export async function quantizeModelFile(input: string, output: string, source: C
   if (chosen.layers.length === 0) throw new UsageError(`${input}: no layer could be quantized (${chosen.plan.float.length} kept float; see --layers); nothing written`);
   const chosenBytes = bytes[best]!;
   const quantizedConvs = chosen.layers.filter((l) => l.op === 'Conv' || l.op === 'ConvTranspose').length;
-  const fusion = await countFusedConvs(chosenBytes, quantizedConvs, options.threads);
   const floatBytes = serializeOnnx(model);
-  const sq = await outputSqnr(floatBytes, chosenBytes, firstFeeds(source, options.verifyImages ?? 8).feeds(), options.threads);
+  const sq = await verifyQuantized(floatBytes, chosenBytes, quantizedConvs, firstFeeds(source, options.verifyImages ?? 8).feeds(), options.threads);
+  const fusion = sq.fusion;
   for (const o of sq.outputs) {
     if (o.dims.join(',') !== o.floatDims.join(',')) throw new UsageError(`internal check failed: output '${o.name}' is [${o.dims.join(',')}] after quantization, [${o.floatDims.join(',')}] before; nothing written`);
   }
