@@ -149,16 +149,22 @@ async function partProfile() {
   return rows;
 }
 
+/** 64 plain inferences of `model` on the calibration images (decode + letterbox + run, 1 thread). */
+async function plainInferences(model: string): Promise<{ images: number; seconds: number }> {
+  const source = await calib();
+  const s = await createSession(model, { threads: 1 });
+  const t0 = performance.now();
+  let images = 0;
+  for await (const feeds of source.feeds()) { await s.run(feeds); images++; }
+  const seconds = (performance.now() - t0) / 1000;
+  await s.release();
+  return { images, seconds };
+}
+
 async function partTime() {
   const rows: Record<string, unknown> = {};
   for (const [name, model] of Object.entries(MODELS)) {
-    const source = await calib();
-    const s = await createSession(model, { threads: 1 });
-    const t0 = performance.now();
-    let n = 0;
-    for await (const feeds of source.feeds()) { await s.run(feeds); n++; }
-    const plainSeconds = (performance.now() - t0) / 1000;
-    await s.release();
+    const { images: n, seconds: plainSeconds } = await plainInferences(model);
     const out = path.join(tmp, `${name}.time.onnx`);
     // The issue's figure: MinMax, 64 images, nothing optional (no float-prefix probes, no bias correction, no
     // placement measurement): calibration + build + the load/SQNR/fusion checks.
@@ -182,13 +188,7 @@ async function partTime() {
 async function partTimeMinmax() {
   const rows: Record<string, unknown> = {};
   for (const [name, model] of Object.entries(MODELS)) {
-    const source = await calib();
-    const s = await createSession(model, { threads: 1 });
-    const t0 = performance.now();
-    let n = 0;
-    for await (const feeds of source.feeds()) { await s.run(feeds); n++; }
-    const plainSeconds = (performance.now() - t0) / 1000;
-    await s.release();
+    const { images: n, seconds: plainSeconds } = await plainInferences(model);
     const out = path.join(tmp, `${name}.time.onnx`);
     const q = await quantizeModelFile(model, out, await calib(), { method: 'minmax', placement: 'all', floatPrefix: false, threads: 1, force: true });
     const row = {
