@@ -40,7 +40,7 @@ export async function validate(options: ValidateOptions): Promise<ValidationResu
     info,
     dataset,
     openStream: (size) => openPreparedStream(dataset.images.map((im) => im.path), { size, depth: options.prefetch, workers }),
-    postprocess: () => openPostprocessQueue({ workers }),
+    postprocess: () => openPostprocessQueue({ workers: options.postprocessWorkers ?? workers }),
     startedMs: started,
   }, options);
 }

@@ -47,5 +47,8 @@ describe('prune command imports', () => {
     expect(heavy).toEqual([]);
     expect(loaded).not.toContain(path.join('cli', 'prune-structured.ts'));
     expect(loaded).not.toContain(path.join('cli', 'prune-checkpoint.ts'));
+    // The progress bar's package loads only when stderr is a terminal (cli/progress.ts).
+    expect(loaded).not.toContain('cli-progress');
+    expect(loaded).toContain('commander');
   });
 });
