@@ -8,7 +8,8 @@
  *   value, or SiLU's global minimum −0.2785 (at x = −1.2785) when that lies inside — a superset of the direct
  *   reduction by at most the gap to the nearest actual value (MinMax only: a percentile is not preserved);
  * - `union`: a Concat's range is the union of its inputs' (MinMax only).
- * Rules chain (a Reshape of a Sigmoid output); a tensor whose sources are not all ranged is measured.
+ * Rules chain (a Reshape of a Sigmoid output; the graph is acyclic); a tensor whose sources are not all ranged is
+ * measured.
  */
 import type { GraphIndex } from '../graph/onnx-graph.js';
 
@@ -55,8 +56,8 @@ function ruleOf(g: GraphIndex, tensor: string, exact: boolean): RangeRule | unde
   if (SAME_VALUE_OPS.has(n.opType)) return { kind: 'same', from: x };
   if (n.opType === 'Sigmoid') return { kind: 'sigmoid', from: x };
   if (exact) return undefined;
-  if (n.opType === 'Concat' && n.input.length > 0 && n.input.every((v) => v !== '')) return { kind: 'union', from: [...n.input] };
-  if (n.opType === 'Mul' && n.input.length === 2) {
+  if (n.opType === 'Concat') return { kind: 'union', from: [...n.input] };
+  if (n.opType === 'Mul') {
     const [u, v] = [n.input[0]!, n.input[1]!];
     for (const [a, b] of [[u, v], [v, u]] as const) {
       const s = g.producer.get(b);
@@ -78,18 +79,17 @@ export function planDerivedRanges(g: GraphIndex, tensors: readonly string[], opt
   const rules = new Map<string, RangeRule>();
   for (const t of tensors) {
     const r = ruleOf(g, t, options.exact === true);
-    if (r && sources(r).every((s) => wanted.has(s) && s !== t)) rules.set(t, r);
+    if (r && sources(r).every((s) => wanted.has(s))) rules.set(t, r);
   }
   const derived: Array<{ tensor: string; rule: RangeRule }> = [];
-  const state = new Map<string, 'visiting' | 'done'>();
+  const done = new Set<string>();
   const measured = new Set<string>();
   const visit = (t: string): void => {
-    if (state.get(t) === 'done') return;
+    if (done.has(t)) return;
+    done.add(t);
     const r = rules.get(t);
-    if (!r || state.get(t) === 'visiting') { measured.add(t); state.set(t, 'done'); return; }
-    state.set(t, 'visiting');
+    if (!r) { measured.add(t); return; }
     for (const s of sources(r)) visit(s);
-    state.set(t, 'done');
     derived.push({ tensor: t, rule: r });
   };
   for (const t of tensors) visit(t);

@@ -55,10 +55,14 @@ const net = () => upgradeToOpset13(toOnnx(model(
     node('Mul', ['c', 'sx'], ['m']),
     node('Add', ['k', 'k'], ['out']),
     node('Add', ['m', 'm'], ['out2']),
+    node('Add', ['c', 's'], ['ad']),
+    node('Relu', ['c'], ['rc']),
+    node('Mul', ['c', 'rc'], ['mr']),
+    node('Add', ['ad', 'mr'], ['out3']),
   ],
   [initializer('w', [2, 2, 1, 1], Float32Array.of(1, -2, 0.5, 3)), initializer('shape', [4], BigInt64Array.of(1n, 2n, 4n, 4n))],
   [input('x', [1, 2, 4, 4])],
-  [output('out', [1, 4, 4, 4]), output('out2', [1, 2, 4, 4])],
+  [output('out', [1, 4, 4, 4]), output('out2', [1, 2, 4, 4]), output('out3', [1, 2, 4, 4])],
   13,
 )));
 
@@ -79,6 +83,11 @@ describe('planDerivedRanges', () => {
     const p = planDerivedRanges(g, ['x', 'c', 's', 'a', 'r', 'k'], { exact: true });
     expect(p.measured).toEqual(['x', 'c', 'a', 'k']);
     expect(p.derived.map((d) => d.tensor)).toEqual(['s', 'r']);
+  });
+  it('x·σ(x) only: an Add of x and σ(x), or a Mul of x and Relu(x), is measured', () => {
+    const p = planDerivedRanges(g, ['c', 's', 'ad', 'rc', 'mr']);
+    expect(p.measured).toEqual(['c', 'ad', 'rc', 'mr']);
+    expect(p.derived.map((d) => d.tensor)).toEqual(['s']);
   });
   it('a tensor whose source is not ranged is measured', () => {
     const p = planDerivedRanges(g, ['s', 'a', 'r']);
