@@ -2,8 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
- * Node-only edges of the library: the only files under src/ (besides src/cli/) that may import node:*, sharp,
- * worker_threads, onnxruntime-node or tsx. Everything else is the core, which must also build for the browser
+ * Node-only edges of the library: the only files under src/ (besides src/cli/ and src/files/, the file edge) that
+ * may import node:*, sharp, worker_threads, onnxruntime-node or tsx. Everything else is the core, which must also build for the browser
  * (the web page's Vite build fails if a Node-only module reaches it; see docs/web.md).
  */
 const NODE_EDGES = [
@@ -23,12 +23,7 @@ const NODE_EDGES = [
   'src/eval/spawn-worker.ts',
   'src/eval/validate.ts',
   'src/eval/worker-pool.ts',
-  'src/io/files/**',
-  'src/io/onnx/file.ts',
-  'src/prune/prune-checkpoint-file.ts',
-  'src/prune/prune-file.ts',
-  'src/prune/structured/prune-file.ts',
-  'src/prune/write.ts',
+  'src/files/**',
   'src/report/compare.ts',
   'src/runtime/optimized.ts',
   'src/runtime/ort-node.ts',

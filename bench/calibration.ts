@@ -15,7 +15,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { calibrationImagePaths, openCalibrationImages, validate } from '../src/eval/index.js';
-import { pruneChannelsFile, type StructuredFileOptions } from '../src/prune/structured/index.js';
+import { pruneChannelsFile, type StructuredFileOptions } from '../src/files/structured-prune-file.js';
 import { FIXTURES } from '../test/helpers/fixtures.js';
 import { saveResult } from './lib/results.js';
 

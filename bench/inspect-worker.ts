@@ -5,7 +5,8 @@
  */
 import { formatInspectText } from '../src/cli/inspect-text.js';
 import { indexGraph, inferShapes, inspectOnnx, listLayers } from '../src/graph/index.js';
-import { parseOnnx, readInputFile } from '../src/io/onnx/index.js';
+import { parseOnnx } from '../src/io/onnx/index.js';
+import { readInputFile } from '../src/files/onnx-file.js';
 
 const file = process.argv[2]!;
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };

@@ -15,7 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tensor } from '../src/core/dtype.js';
 import { listLayers } from '../src/graph/index.js';
-import { getTensor, loadOnnx, parseOnnx, readInputFile, saveOnnx, withProto, withTensorValues, type OnnxModel } from '../src/io/onnx/index.js';
+import { getTensor, parseOnnx, withProto, withTensorValues, type OnnxModel } from '../src/io/onnx/index.js';
+import { loadOnnx, readInputFile, saveOnnx } from '../src/files/onnx-file.js';
 import { saveResult } from './lib/results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

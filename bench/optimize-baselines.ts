@@ -16,7 +16,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadOnnx, serializeOnnx } from '../src/io/onnx/index.js';
+import { serializeOnnx } from '../src/io/onnx/index.js';
+import { loadOnnx } from '../src/files/onnx-file.js';
 import { collectCalibration, pruneChannels, type StructuredOptions } from '../src/prune/structured/index.js';
 import { lineChart } from '../src/report/svg.js';
 import { referenceOf, relativeDrop, scoreModel } from '../src/search/evaluate.js';

@@ -17,7 +17,8 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadOnnx, serializeOnnx } from '../src/io/onnx/index.js';
+import { serializeOnnx } from '../src/io/onnx/index.js';
+import { loadOnnx } from '../src/files/onnx-file.js';
 import { parseMaxDrop } from '../src/report/budget.js';
 import { readFileSync } from 'node:fs';
 import { collectCalibration } from '../src/prune/structured/index.js';

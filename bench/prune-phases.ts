@@ -5,7 +5,8 @@
  * bundled into one file by esbuild (an experiment: what a bundled build would save in module loading), and
  * `tools/prune_torch_ref.py`. Then the CPU per phase of the same prune in one cold process (the built modules,
  * no TypeScript loader): node start, importing the CLI and the prune command, read + parse, plan, cutting the
- * layers, writing.
+ * layers, writing; and the same phases of the Python script (`--phases`: interpreter start, imports, onnx.load,
+ * prune, onnx.save), in alternating cold processes, side by side in `sideBySide`.
  * Requires `npm run build` and Debian python3-torch + python3-onnx.
  *
  * Usage: flock /tmp/prunekit-bench.lock npx tsx bench/prune-phases.ts [rounds=5]   → bench/results/prune-phases.json
@@ -64,10 +65,10 @@ const out = { 'node start': cpu() };
 let t = cpu();
 const mark = (k) => { const c = cpu(); out[k] = c - t; t = c; };
 await import(${dist('cli/main.js')}); await import(${dist('cli/prune.js')}); mark('import CLI + prune command');
-const { loadOnnx } = await import(${dist('io/onnx/index.js')});
+const { loadOnnx } = await import(${dist('files/onnx-file.js')});
 const { openPruneStream, provenanceTrailer } = await import(${dist('prune/prune-stream.js')});
 const { getPreset } = await import(${dist('prune/presets.js')});
-const { writeReplaced } = await import(${dist('prune/write.js')}); mark('import (rest)');
+const { writeReplaced } = await import(${dist('files/prune-write.js')}); mark('import (rest)');
 const m = await loadOnnx(${JSON.stringify(model)}); mark('read + parse');
 const s = openPruneStream(m, { preset: getPreset('uniform'), target: 0.1, classSources: [] }); mark('plan');
 const reps = [...s.replacements()]; mark('cut layers (select, zero, recount)');
@@ -76,18 +77,36 @@ s.result(); mark('result');
 console.log(JSON.stringify(out));
 `;
 const phaseRuns: Record<string, number>[] = [];
+const pythonPhaseRuns: Record<string, number>[] = [];
 for (let r = 0; r < rounds; r++) {
   const p = spawnSync('node', ['--input-type=module', '-e', phaseScript], { encoding: 'utf8' });
   if (p.status !== 0) throw new Error(`phase script failed: ${p.stderr}`);
   phaseRuns.push(JSON.parse(p.stdout) as Record<string, number>);
+  const q = spawnSync('/usr/bin/python3', [...commands['python tools/prune_torch_ref.py']!.slice(1), '--phases'], { encoding: 'utf8' });
+  if (q.status !== 0) throw new Error(`python phases failed: ${q.stderr}`);
+  pythonPhaseRuns.push(JSON.parse(q.stdout.trim().split('\n').at(-1)!) as Record<string, number>);
 }
-const phasesMedianCpuMs = Object.fromEntries(Object.keys(phaseRuns[0]!).map((k) => [k, Math.round(median(phaseRuns.map((p) => p[k]!)))]));
+const medianPhases = (runs: Record<string, number>[]) => Object.fromEntries(Object.keys(runs[0]!).map((k) => [k, Math.round(median(runs.map((p) => p[k]!)))]));
+const phasesMedianCpuMs = medianPhases(phaseRuns);
+const pythonPhasesMedianCpuMs = medianPhases(pythonPhaseRuns);
+/** The two profiles side by side, CPU ms: [Node CLI phases, Python phases] summed per step. */
+const sum = (m: Record<string, number>, keys: string[]) => keys.reduce((a, k) => a + (m[k] ?? 0), 0);
+const N = phasesMedianCpuMs, P = pythonPhasesMedianCpuMs;
+const sideBySide = {
+  'runtime start': { node: sum(N, ['node start']), python: sum(P, ['python start']) },
+  'module load': { node: sum(N, ['import CLI + prune command', 'import (rest)']), python: sum(P, ['import numpy + onnx + torch']) },
+  'read + parse 28 MB': { node: sum(N, ['read + parse']), python: sum(P, ['onnx.load (read + parse)']) },
+  prune: { node: sum(N, ['plan', 'cut layers (select, zero, recount)', 'result']), python: sum(P, ['prune (per-layer topk, zero, re-encode)']) },
+  'write 28 MB': { node: sum(N, ['write 28 MB']), python: sum(P, ['onnx.save (serialise + write)']) },
+};
+console.log('phase (CPU ms)            node   python');
+for (const [k, v] of Object.entries(sideBySide)) console.log(`${k.padEnd(24)} ${String(v.node).padStart(6)} ${String(v.python).padStart(8)}`);
 
 const result = {
   benchmark: 'prune-phases', model: path.basename(model), rounds, commands: Object.fromEntries(Object.entries(commands).map(([k, v]) => [k, v.join(' ')])),
   summary,
   ratioPythonOverCliCpu: py / cli, ratioPythonOverBundleCpu: py / bundle, target: 5,
-  phasesMedianCpuMs, phaseRuns,
+  phasesMedianCpuMs, pythonPhasesMedianCpuMs, sideBySide, phaseRuns, pythonPhaseRuns,
   cpus: os.cpus().length, loadavg: os.loadavg(), node: process.version, date: new Date().toISOString(),
 };
 saveResult('prune-phases', result);

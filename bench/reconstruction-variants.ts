@@ -13,7 +13,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { calibrationImagePaths, openCalibrationImages, validate } from '../src/eval/index.js';
-import { pruneFile, type PruneFileOptions } from '../src/prune/index.js';
+import { pruneFile, type PruneFileOptions } from '../src/files/prune-file.js';
 import { FIXTURES } from '../test/helpers/fixtures.js';
 import { saveResult } from './lib/results.js';
 

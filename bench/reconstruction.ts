@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calibrationImagePaths, openCalibrationImages, validate } from '../src/eval/index.js';
-import { pruneFile, type PruneFileOptions } from '../src/prune/index.js';
+import { pruneFile, type PruneFileOptions } from '../src/files/prune-file.js';
 import { FIXTURES } from '../test/helpers/fixtures.js';
 import { saveResult } from './lib/results.js';
 

@@ -17,7 +17,7 @@ import { benchmarkModels } from '../src/bench/index.js';
 import { validate } from '../src/eval/index.js';
 import { groupChannels, traceChannels } from '../src/graph/deps/index.js';
 import { indexGraph } from '../src/graph/index.js';
-import { loadOnnx, saveOnnx } from '../src/io/onnx/index.js';
+import { loadOnnx, saveOnnx } from '../src/files/onnx-file.js';
 import { applyChannelRemoval, channelImportance, pruneChannels, selectRemoval } from '../src/prune/structured/index.js';
 import { FIXTURES } from '../test/helpers/fixtures.js';
 import { saveResult } from './lib/results.js';

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { validate } from '../src/eval/validate.js';
-import { pruneFile } from '../src/prune/prune-file.js';
+import { pruneFile } from '../src/files/prune-file.js';
 import { buildPage, openPage, waitFor } from '../test/web/browser.js';
 import { saveResult } from './lib/results.js';
 

@@ -15,6 +15,6 @@ export * from './eval/index.js';
 export * from './bench/index.js';
 export * from './report/index.js';
 export * from './prune/prune-checkpoint.js';
-export * from './prune/prune-checkpoint-file.js';
+export * from './files/index.js';
 export * from './prune/prune-safetensors.js';
 export * from './prune/prune-weights.js';

@@ -9,7 +9,8 @@
 import { create } from '@bufbuild/protobuf';
 import { TypeProto_TensorSchema, TypeProtoSchema, ValueInfoProtoSchema } from 'onnx-buf';
 import { inferShapes, indexGraph, listLayers } from '../src/graph/index.js';
-import { loadOnnx, serializeOnnx, shallowCopy, withProto } from '../src/io/onnx/index.js';
+import { serializeOnnx, shallowCopy, withProto } from '../src/io/onnx/index.js';
+import { loadOnnx } from '../src/files/onnx-file.js';
 import { createSession } from '../src/runtime/index.js';
 
 const prod = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);

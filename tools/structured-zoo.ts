@@ -10,7 +10,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { checkChannelConsistency } from '../src/graph/deps/index.js';
-import { loadOnnx, modelOutputs, serializeOnnx } from '../src/io/onnx/index.js';
+import { modelOutputs, serializeOnnx } from '../src/io/onnx/index.js';
+import { loadOnnx } from '../src/files/onnx-file.js';
 import { randomFeeds } from '../src/prune/index.js';
 import { pruneChannels } from '../src/prune/structured/index.js';
 import { createSession } from '../src/runtime/index.js';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FileError, UsageError } from '../core/index.js';
 import { modelPrecision } from '../graph/precision.js';
-import { loadOnnx } from '../io/onnx/index.js';
+import { loadOnnx } from '../files/onnx-file.js';
 import { defaultThreads, type GraphOptimization } from '../runtime/index.js';
 import type { InputShapeOptions } from './inputs.js';
 import type { LoopProgress } from './loop.js';

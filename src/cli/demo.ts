@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileError, formatBytes, formatCompact, formatCount, formatFraction, formatRelative } from '../core/index.js';
-import type { StructuredFileResult } from '../prune/structured/index.js';
+import type { StructuredFileResult } from '../files/structured-prune-file.js';
 import { parseMaxDrop, type ComparisonReport } from '../report/index.js';
 import { benchOptionsFromFlags } from './bench.js';
 import { finishComparison, reportTargets, runCompare } from './compare.js';
@@ -95,7 +95,7 @@ export async function runDemo(ctx: CliContext, options: DemoOptions): Promise<nu
   }));
 
   ctx.io.out('\n== 3. structured: remove 20% of the channels of every prunable group (head protected), calibrated ==');
-  const { pruneChannelsFile } = await import('../prune/structured/index.js');
+  const { pruneChannelsFile } = await import('../files/structured-prune-file.js');
   const { validate } = await import('../eval/index.js');
   // Label-free calibration on the demo's own 20 images (the same ones validated below: an in-sample, optimistic setup).
   const calib = await calibrationSetup(ctx, a.model, { calib: a.data, calibImages: '20' });

@@ -45,7 +45,7 @@ const weights: Inspector = async (file) => (await import('./inspect-checkpoint.j
 export async function inspectOnnxFile(file: string, options: InspectFileOptions = {}): Promise<InspectReport> {
   // Loaded here, not at the top: `inspect best.pt` then never loads the protobuf runtime (~50 ms of startup).
   const [{ inspectOnnx }, { loadOnnx }, { gzipSize, GZIP_AUTO_MAX_BYTES }] = await Promise.all([
-    import('../graph/index.js'), import('../io/onnx/index.js'), import('../io/files/index.js'),
+    import('../graph/index.js'), import('../files/onnx-file.js'), import('../files/gzip-size.js'),
   ]);
   const model = await loadOnnx(file);
   const bytes = model.source;

@@ -6,7 +6,8 @@
  *    parent folders and replace the target atomically.
  * `target('--json', flags.json)` builds the entries of step 1 (undefined when the flag is absent).
  */
-import { checkOutputs, writeFileAtomic, type OutputTarget } from '../io/files/index.js';
+import { checkOutputs, type OutputTarget } from '../files/output-path.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
 
 export { checkOutputs, type OutputTarget };
 

@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { formatDuration } from '../core/format.js';
 import type { CliIO } from './io.js';
 
@@ -24,7 +24,10 @@ export function etaText(p: Progress, phase: { t0: number; done0: number }, now: 
 export function progressBar(io: CliIO, title: string, delayMs = 1000): { onProgress: OnProgress; stop(): void } {
   if (!io.interactive) return { onProgress: () => undefined, stop: () => undefined };
   const started = Date.now();
-  let bar: cliProgress.SingleBar | undefined;
+  // Loaded only when a bar may be drawn (~15 ms of start-up otherwise: `prune` in a script never draws one).
+  let cliProgress: typeof import('cli-progress') | undefined;
+  void import('cli-progress').then((m) => { cliProgress = m.default; }, () => undefined);
+  let bar: SingleBar | undefined;
   let phase = { t0: started, done0: 0, total: -1, label: '' };
   return {
     onProgress(p) {
@@ -32,7 +35,7 @@ export function progressBar(io: CliIO, title: string, delayMs = 1000): { onProgr
       const label = p.label ?? '';
       if (p.total !== phase.total || label !== phase.label) phase = { t0: now, done0: p.done, total: p.total, label };
       if (!bar) {
-        if (now - started < delayMs && p.done < p.total) return;
+        if (!cliProgress || (now - started < delayMs && p.done < p.total)) return;
         bar = new cliProgress.SingleBar(
           { format: `${title} [{bar}] {value}/{total} {label}{left}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
           cliProgress.Presets.shades_classic,

@@ -6,8 +6,9 @@
 import { UsageError } from '../core/errors.js';
 import { formatCount, formatNumber, formatPercent } from '../core/format.js';
 import type { CalibrationImages } from '../eval/index.js';
-import type { PruneFileResult } from '../prune/index.js';
-import type { CalibrationSource, StructuredFileResult } from '../prune/structured/index.js';
+import type { PruneFileResult } from '../files/prune-file.js';
+import type { CalibrationSource } from '../prune/structured/index.js';
+import type { StructuredFileResult } from '../files/structured-prune-file.js';
 import type { CliContext } from './context.js';
 import { parseCount } from './flag-values.js';
 import { progressBar, type OnProgress } from './progress.js';

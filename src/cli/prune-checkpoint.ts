@@ -3,7 +3,7 @@
  * as ONNX pruning (no --verify: onnxruntime cannot run a checkpoint; no --structured).
  */
 import { UsageError } from '../core/errors.js';
-import { pruneCheckpointFile, type PruneCheckpointFileResult } from '../prune/prune-checkpoint-file.js';
+import { pruneCheckpointFile, type PruneCheckpointFileResult } from '../files/prune-checkpoint-file.js';
 import type { CliContext } from './context.js';
 import { progressBar } from './progress.js';
 import { categoryTable, layerTable, planHeader, totalsText } from './prune-text.js';

@@ -4,8 +4,9 @@
  * before → after; the written model has passed the channel-consistency check and an onnxruntime run.
  */
 import { UsageError, type Tensor, errorMessage } from '../core/index.js';
-import { loadOnnx, modelInputs } from '../io/onnx/index.js';
-import { pruneChannelsFile, type StructuredFileResult } from '../prune/structured/index.js';
+import { modelInputs } from '../io/onnx/index.js';
+import { loadOnnx } from '../files/onnx-file.js';
+import { pruneChannelsFile, type StructuredFileResult } from '../files/structured-prune-file.js';
 import type { CliContext } from './context.js';
 import { formatBytes, formatCompact, formatCount, formatNumber, formatRelative } from '../core/format.js';
 import { textTable, verifyText } from './prune-text.js';

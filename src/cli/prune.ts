@@ -7,7 +7,7 @@
 import { UsageError, isPrunekitError, errorMessage } from '../core/errors.js';
 import type { Tensor } from '../core/dtype.js';
 import { modelInputs } from '../io/onnx/index.js';
-import { pruneFile, type PruneFileResult } from '../prune/prune-file.js';
+import { pruneFile, type PruneFileResult } from '../files/prune-file.js';
 import type { PruneVerifyResult } from '../prune/verify.js';
 import { Option } from 'commander';
 import type { CliContext, CommandModule } from './context.js';

@@ -14,7 +14,7 @@ import { progressBar } from './progress.js';
 import { formatBytes, formatFraction, formatNumber, formatPercent, formatRatio } from '../core/format.js';
 import { threadsHelp } from './threads.js';
 import { checkOutputs, target, writeJson } from './outputs.js';
-import type { LatencyProbe, QuantizeFileResult } from '../quantize/file.js';
+import type { LatencyProbe, QuantizeFileResult } from '../files/quantize-file.js';
 import { warnCalibrationOverlap } from './prune-calibration.js';
 import { applySparse } from './quantize-sparse.js';
 
@@ -22,7 +22,7 @@ export interface QuantizeFlags {
   output?: string; calib?: string; calibImages?: string; method?: string; percentile?: string; exclude?: string;
   perTensor?: boolean; int8Activations?: boolean; reduceRange?: boolean; placement?: string; allowSlower?: boolean;
   threads?: string; benchRuns?: string; force?: boolean; json?: string; layers?: boolean;
-  weightsOnly?: boolean; fp16Weights?: boolean; sparse?: boolean; data?: string; maxDrop?: string; floatPrefix?: boolean;
+  weightsOnly?: boolean; symmetricWeights?: boolean; fp16Weights?: boolean; sparse?: boolean; data?: string; maxDrop?: string; floatPrefix?: boolean;
   biasCorrection?: boolean; silu?: string;
 }
 
@@ -54,13 +54,14 @@ async function accuracyCheck(ctx: CliContext, model: string, data: string, maxDr
 /** `--weights-only` / `--fp16-weights` / `--sparse`: storage rewrites, no calibration; checked to run with the same output shapes. */
 async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
   const out = flags.output!;
-  const { loadOnnx, saveOnnx, serializeOnnx } = await import('../io/onnx/index.js');
+  const { serializeOnnx } = await import('../io/onnx/index.js');
+  const { loadOnnx, saveOnnx } = await import('../files/onnx-file.js');
   const { refuseQuantized, weightOnlyInt8, fp16Weights } = await import('../quantize/index.js');
   const { verifyRuns } = await import('../runtime/index.js');
   const m = await loadOnnx(model);
   refuseQuantized(m, 'quantize', model);
   const dense = flags.weightsOnly || flags.fp16Weights;
-  const r = flags.weightsOnly ? weightOnlyInt8(m, { perChannel: flags.perTensor !== true }) : flags.fp16Weights ? fp16Weights(m) : undefined;
+  const r = flags.weightsOnly ? weightOnlyInt8(m, { perChannel: flags.perTensor !== true, weightZeroPoint: flags.symmetricWeights ? 'symmetric' : 'asymmetric' }) : flags.fp16Weights ? fp16Weights(m) : undefined;
   const sparse = flags.sparse ? await applySparse(r?.model ?? m, model, { required: !dense, all: flags.layers === true }) : undefined;
   const written = sparse?.model ?? r!.model;
   const bytes = serializeOnnx(written);
@@ -130,6 +131,7 @@ export function quantizeText(r: QuantizeFileResult, all: boolean): string {
 export async function runQuantize(ctx: CliContext, model: string, flags: QuantizeFlags): Promise<void> {
   if (!flags.output) throw new UsageError('missing -o/--output OUT');
   if (flags.weightsOnly && flags.fp16Weights) throw new UsageError('give --weights-only or --fp16-weights, not both');
+  if (flags.symmetricWeights && !flags.weightsOnly) throw new UsageError('--symmetric-weights applies to --weights-only (static INT8 weights are always symmetric)');
   if (flags.sparse && flags.calib && !(flags.weightsOnly || flags.fp16Weights)) throw new UsageError('--sparse is a storage mode (alone, or with --weights-only / --fp16-weights) and does not combine with static INT8 (--calib): int8 weights need more than 8/9 zeros before a sparse tensor is smaller');
   if (flags.weightsOnly || flags.fp16Weights || flags.sparse) {
     await checkOutputs([target('-o', flags.output)], { force: flags.force, inputs: [model] });
@@ -151,10 +153,11 @@ export async function runQuantize(ctx: CliContext, model: string, flags: Quantiz
   if (!(Number.isInteger(benchRuns) && benchRuns >= 5)) throw new UsageError(`--bench-runs ${flags.benchRuns}: expected an integer ≥ 5`);
   await checkOutputs([target('-o', flags.output), target('--json', flags.json)], { force: flags.force, inputs: [model, flags.calib, flags.data] });
   const { openCalibrationImages, readModelInfo } = await import('../eval/index.js');
-  const { quantizeModelFile, CALIBRATION_METHODS } = await import('../quantize/index.js');
+  const { CALIBRATION_METHODS } = await import('../quantize/index.js');
+  const { quantizeModelFile } = await import('../files/quantize-file.js');
   if (!CALIBRATION_METHODS.includes(method as never)) throw new UsageError(`--method ${method}: expected one of ${CALIBRATION_METHODS.join(', ')}`);
   const { checkQuantizable } = await import('../quantize/index.js');
-  const { loadOnnx } = await import('../io/onnx/index.js');
+  const { loadOnnx } = await import('../files/onnx-file.js');
   checkQuantizable(await loadOnnx(model), model);
   const info = await readModelInfo(model);
   const images = await openCalibrationImages(flags.calib, { images: n, imgsz: info.inputSize ?? 640, inputName: info.inputName });
@@ -202,6 +205,7 @@ export const quantizeCommand: CommandModule = {
       .option('--allow-slower', 'write the INT8 model even when it is slower than float on this machine')
       .option('--bench-runs <n>', 'interleaved rounds of the placement measurement (default 30)')
       .option('--weights-only', 'int8 weights + DequantizeLinear, float compute (≈4× smaller weights, runs everywhere; no calibration)')
+      .option('--symmetric-weights', 'with --weights-only: zero points of 0 and nearest rounding (for runtimes that accept only symmetric weights, e.g. TensorRT)')
       .option('--fp16-weights', 'float16 weights + Cast, folded at load (≈2× smaller; no calibration)')
       .option('--sparse', 'store initializers as ONNX sparse_initializer where smaller (unstructured-pruned models; alone or after --weights-only/--fp16-weights)')
       .option('--data <data.yaml>', 'accuracy control: evaluate candidates on this dataset (use images other than --calib ones for honest figures)')

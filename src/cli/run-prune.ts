@@ -3,7 +3,8 @@
  * calibrated (`--calib`; the calibration images are checked against the validation data of step 2).
  */
 import { formatCount, formatPercent, formatRelative, UsageError } from '../core/index.js';
-import { parseCriterion, pruneFile } from '../prune/index.js';
+import { parseCriterion } from '../prune/index.js';
+import { pruneFile } from '../files/prune-file.js';
 import type { CompareOptions } from '../report/index.js';
 import type { CliContext } from './context.js';
 import { parseFractionFlag } from './flag-values.js';
@@ -37,7 +38,7 @@ export async function pipelinePrune(ctx: CliContext, s: PipelinePruneSettings, o
   const calibrated = cal.options.calibration ? `, calibrated on ${cal.options.calibration.description}` : '';
   try {
     if (s.structured) {
-      const { pruneChannelsFile } = await import('../prune/structured/index.js');
+      const { pruneChannelsFile } = await import('../files/structured-prune-file.js');
       const criterion = s.criterion ?? 'l1';
       if (criterion !== 'l1' && criterion !== 'l2') throw new UsageError(`--criterion ${criterion}: structured pruning supports l1 or l2`);
       const r = await pruneChannelsFile(s.model, output, {

@@ -5,7 +5,7 @@
  * float, the fastest is still written (the pipeline shows what INT8 costs and buys) and a line says so.
  */
 import { formatRatio, UsageError } from '../core/index.js';
-import type { QuantizeFileResult } from '../quantize/index.js';
+import type { QuantizeFileResult } from '../files/quantize-file.js';
 import type { CliContext } from './context.js';
 import { parseCount } from './flag-values.js';
 import { warnCalibrationOverlap } from './prune-calibration.js';
@@ -36,8 +36,9 @@ export async function pipelineQuantize(ctx: CliContext, s: PipelineQuantizeSetti
   const source = s.calib ?? s.data;
   const n = parseCount('calib-images', s.calibImages) ?? DEFAULT_QUANT_CALIB_IMAGES;
   const { openCalibrationImages, readModelInfo } = await import('../eval/index.js');
-  const { checkQuantizable, quantizeModelFile } = await import('../quantize/index.js');
-  const { loadOnnx } = await import('../io/onnx/index.js');
+  const { checkQuantizable } = await import('../quantize/index.js');
+  const { quantizeModelFile } = await import('../files/quantize-file.js');
+  const { loadOnnx } = await import('../files/onnx-file.js');
   checkQuantizable(await loadOnnx(input), input);
   const info = await readModelInfo(input);
   const images = await openCalibrationImages(source, { images: n, imgsz: info.inputSize ?? 640, inputName: info.inputName });

@@ -50,6 +50,9 @@ export interface ValidateOptions {
    * running inference, the workers only slow it down).
    */
   workers?: number;
+  /** Worker threads for postprocessing alone (0 or 1), when it should differ from `workers`: `workers: 0,
+   * postprocessWorkers: 1` decodes on the calling thread and runs NMS in a worker. Default: `workers`. */
+  postprocessWorkers?: number;
   /** Keep COCO-format predictions in the result (for --save-predictions). */
   keepPredictions?: boolean;
   /**

@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../core/errors.js';
-import { loadOnnx } from '../io/onnx/file.js';
+import { loadOnnx } from '../files/onnx-file.js';
 import { openDataset } from './dataset/open.js';
 import { modelInfoOf, type ModelInfo } from './model-info.js';
 import { openPostprocessQueue } from './postprocess-queue.js';
@@ -40,7 +40,7 @@ export async function validate(options: ValidateOptions): Promise<ValidationResu
     info,
     dataset,
     openStream: (size) => openPreparedStream(dataset.images.map((im) => im.path), { size, depth: options.prefetch, workers }),
-    postprocess: () => openPostprocessQueue({ workers }),
+    postprocess: () => openPostprocessQueue({ workers: options.postprocessWorkers ?? workers }),
     startedMs: started,
   }, options);
 }

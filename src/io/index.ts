@@ -1,4 +1,3 @@
 export * from './onnx/index.js';
 export * from './pytorch/index.js';
 export * from './safetensors/index.js';
-export * from './files/index.js';

@@ -1,9 +1,6 @@
-/** Reading a prune config file (the I/O edge): YAML or JSON, then validated by {@link presetFromConfig}. */
+/** Prune config text: YAML or JSON, then validated by prune/config's presetFromConfig (the file is read by files/preset-config-file). */
 import { UsageError } from '../core/errors.js';
 import { parseYamlText } from '../core/yaml.js';
-import { readInputFile } from '../io/onnx/index.js';
-import { presetFromConfig } from './config.js';
-import type { Preset } from './preset.js';
 
 /** Parse config text (JSON is YAML too, but JSON files get JSON's error messages). */
 export function parseConfigText(text: string, file: string): unknown {
@@ -14,9 +11,4 @@ export function parseConfigText(text: string, file: string): unknown {
     if (!(e instanceof SyntaxError)) throw e;
     throw new UsageError(`${file}: malformed config (${e.message})`, file, { cause: e });
   }
-}
-
-export async function loadPresetConfig(file: string): Promise<Preset> {
-  const bytes = await readInputFile(file, 'prune config');
-  return presetFromConfig(parseConfigText(new TextDecoder().decode(bytes), file), file);
 }

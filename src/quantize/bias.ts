@@ -1,10 +1,12 @@
 /**
- * Empirical bias correction: quantization shifts the mean of a conv's output channel (rounding of weights that
- * do not average out over a channel, clipped activation ranges upstream). On calibration images, the per-channel
- * mean of every quantized conv's output is measured in the float model and in the quantized one (before its
- * output is requantized: the integer conv's accumulator); the difference is folded into the float bias
- * (b′ = b + E[y_float] − E[y_quant]) and the model is quantized again from the corrected float weights. A few
- * rounds, since correcting a layer changes the inputs of the layers after it.
+ * Empirical bias correction, per layer: quantization shifts the mean of a conv's output channels (rounding of
+ * weights that does not average out over a channel). For every corrected conv, a float twin — the same Conv with
+ * the float weight and bias — is added to the quantized model and reads the same dequantized input x̂ as the
+ * quantized conv; on calibration images the per-channel means of the two outputs differ only by that layer's own
+ * quantization error, E[float conv(x̂)] − E[quantized conv(x̂)], which is folded into the float bias. The model is
+ * then quantized again from the corrected float weights; a few rounds, since correcting a layer changes the inputs
+ * of the layers after it. Not a whole-network correction (E[y_float] − E[y_quant] of the float and quantized
+ * models): that counts the error of every upstream layer again at each layer and overshoots.
  */
 import type { NodeProto, TensorProto } from 'onnx-buf';
 import { toFloat32 } from '../core/convert.js';

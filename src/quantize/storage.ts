@@ -1,6 +1,7 @@
 /**
  * Smaller storage, float compute: `weightOnlyInt8` stores the weights of Conv/ConvTranspose/Gemm/MatMul as int8
- * (symmetric, per output channel for convs) behind a DequantizeLinear (≈ 4× smaller weights, runs on any runtime);
+ * (per output channel for convs, with a zero point per channel and sum-preserving rounding by default: see
+ * weight-asym.ts) behind a DequantizeLinear (≈ 4× smaller weights, standard opset-13 ops, runs on any runtime);
  * `fp16Weights` stores every float32 initializer of ≥ `minElements` values as float16 behind a Cast to float
  * (≈ 2× smaller; onnxruntime folds the Cast at load, so compute stays float32). Biases and small tensors stay
  * float32. Both raise the model to opset 13 only when per-axis DequantizeLinear needs it.
@@ -13,6 +14,7 @@ import { constantOf, indexGraph, intAttr } from '../graph/onnx-graph.js';
 import { attrInt, getTensor, makeNode, makeTensor, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
 import { upgradeToOpset13 } from './opset.js';
 import { WEIGHTED_OPS } from './ops.js';
+import { quantizeWeightsAsymmetric } from './weight-asym.js';
 import { quantizeWeights } from './weights.js';
 
 export interface StorageResult { model: OnnxModel; tensors: number; /** weight bytes before → after */ bytes: { before: number; after: number } }
@@ -45,10 +47,34 @@ function rewrite(model: OnnxModel, replace: (name: string, proto: TensorProto) =
 }
 
 /**
+ * More than half of the values are exactly 0 (an unstructured-pruned weight): stored symmetric, so its zeros stay
+ * int8 0 (`--sparse` and gzip shrink them) instead of each channel's zero point.
+ */
+export function mostlyZeros(values: Float32Array): boolean {
+  let zeros = 0;
+  for (const x of values) if (x === 0) zeros++;
+  return zeros * 2 > values.length;
+}
+
+export interface WeightOnlyOptions {
+  perChannel?: boolean;
+  range?: 'max' | 'mse';
+  minElements?: number;
+  /**
+   * `asymmetric` (default): a zero point per output channel with sum-preserving rounding (see weight-asym.ts;
+   * per-channel weights only, others stay symmetric); `symmetric`: z = 0, nearest rounding (for runtimes that
+   * accept only zero points of 0, e.g. TensorRT). A weight more than half zeros stays symmetric ({@link mostlyZeros}).
+   */
+  weightZeroPoint?: 'symmetric' | 'asymmetric';
+  /** Rounding of asymmetric weights (default `sum`). */
+  rounding?: 'nearest' | 'sum';
+}
+
+/**
  * int8 weights + DequantizeLinear for every weighted layer with a constant float32 weight initializer of at least
  * `minElements` values (default 1). In a QDQ model only the layers kept float match (the others already read int8).
  */
-export function weightOnlyInt8(model: OnnxModel, options: { perChannel?: boolean; range?: 'max' | 'mse'; minElements?: number } = {}): StorageResult {
+export function weightOnlyInt8(model: OnnxModel, options: WeightOnlyOptions = {}): StorageResult {
   const m = upgradeToOpset13(model);
   const g = indexGraph(m);
   const axisOf = new Map<string, number | undefined>();
@@ -64,10 +90,24 @@ export function weightOnlyInt8(model: OnnxModel, options: { perChannel?: boolean
   return rewrite(m, (name) => {
     const w = getTensor(m, name, g.constants) as Tensor;
     const axis = axisOf.get(name);
-    const q = quantizeWeights(toFloat32(w), w.dims, { perChannel: (options.perChannel ?? true) && axis !== undefined, axis: axis ?? 0, range: options.range });
+    const wq = `${name}_quantized`, ws = `${name}_scale`, dq = `${name}_dequantized`;
+    const values = toFloat32(w);
+    if ((options.weightZeroPoint ?? 'asymmetric') === 'asymmetric' && (options.perChannel ?? true) && axis !== undefined && !mostlyZeros(values)) {
+      const a = quantizeWeightsAsymmetric(values, w.dims, axis, { rounding: options.rounding });
+      const wz = `${name}_zero_point`;
+      return {
+        inits: [
+          makeTensor(wq, { dtype: 'int8', dims: [...w.dims], data: a.data }),
+          makeTensor(ws, { dtype: 'float32', dims: [a.scales.length], data: a.scales }),
+          makeTensor(wz, { dtype: 'int8', dims: [a.zeroPoints.length], data: a.zeroPoints }),
+        ],
+        nodes: [makeNode('DequantizeLinear', [wq, ws, wz], [dq], [attrInt('axis', a.axis)], { name: `${name}_DequantizeLinear` })],
+        output: dq,
+      };
+    }
+    const q = quantizeWeights(values, w.dims, { perChannel: (options.perChannel ?? true) && axis !== undefined, axis: axis ?? 0, range: options.range });
     const shape = q.axis === undefined ? [] : [q.scales.length];
     // Symmetric: no zero-point input (it defaults to 0 of the int8 input's type).
-    const wq = `${name}_quantized`, ws = `${name}_scale`, dq = `${name}_dequantized`;
     return {
       inits: [makeTensor(wq, { dtype: 'int8', dims: [...w.dims], data: q.data }), makeTensor(ws, { dtype: 'float32', dims: shape, data: q.scales })],
       nodes: [makeNode('DequantizeLinear', [wq, ws], [dq], q.axis === undefined ? [] : [attrInt('axis', q.axis)], { name: `${name}_DequantizeLinear` })],

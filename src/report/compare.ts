@@ -9,8 +9,9 @@ import { benchmarkModels, type BenchOptions, type BenchResult } from '../bench/i
 import { FileError, UsageError } from '../core/index.js';
 import { validate, type ValidateOptions, type ValidationResult } from '../eval/index.js';
 import { listLayers, modelPrecision, type WeightLayer } from '../graph/index.js';
-import { gzipSize } from '../io/files/index.js';
-import { loadOnnx, type OnnxModel } from '../io/onnx/index.js';
+import { gzipSize } from '../files/gzip-size.js';
+import { type OnnxModel } from '../io/onnx/index.js';
+import { loadOnnx } from '../files/onnx-file.js';
 import { accuracySection, assembleReport, latencySection } from './assemble.js';
 import { checkBudget } from './budget.js';
 import { differsOnlyByZeros, sizeOf, sparsityLayers } from './model-diff.js';

@@ -149,7 +149,7 @@ export async function runInt8Stage(input: Int8Input, o: Int8StageOptions): Promi
   const chosen = pick >= 0 ? candidates[pick] : undefined;
   const chosenBytes = pick >= 0 ? pool[pick]!.bytes : sens.original;
   t = performance.now();
-  const { writeFileAtomic } = await import('../io/files/index.js');
+  const { writeFileAtomic } = await import('../files/atomic-write.js');
   await writeFileAtomic(o.output, chosenBytes, { force: o.force });
   const measureRef = o.measure ? await referenceOf(sens.original, o.measure, { threads: o.threads }) : sens.reference;
   const score = await scoreModel(chosenBytes, measureRef, { threads: o.threads });

@@ -6,7 +6,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { serializeOnnx } from '../io/onnx/bytes.js';
-import { pruneChannelsFile, type StructuredFileResult } from '../prune/structured/index.js';
+import { pruneChannelsFile, type StructuredFileResult } from '../files/structured-prune-file.js';
 import type { BudgetRule } from '../report/types.js';
 import { timeAgainst } from './latency.js';
 import { choiceConfig, configYaml, type ConfigDocument } from './config.js';
@@ -95,7 +95,7 @@ export async function runOptimize(o: OptimizeRunOptions): Promise<OptimizeRun> {
   const t2 = performance.now();
   const ratios = result.chosen && (result.feasible || result.chosen.gain > 0) ? result.chosen.ratios : new Map<string, number>();
   const config = choiceConfig(units, ratios, 'optimize', `chosen by prunekit optimize for ${o.budget.text} (${o.objective})`);
-  const { writeFileAtomic } = await import('../io/files/index.js');
+  const { writeFileAtomic } = await import('../files/atomic-write.js');
   const header = [
     `prunekit optimize: ${o.model}, budget ${o.budget.text}, objective ${o.objective}, searched on ${o.search.description}`,
     `reproduce: prunekit prune ${o.model} --structured --config ${o.configPath} --round-to ${sens.build.roundTo ?? 16}`

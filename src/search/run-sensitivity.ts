@@ -2,7 +2,8 @@
  * `sensitivity` end to end (Node edge): read the search images once, run the original once (reference
  * outputs), one calibration pass, scan every unit's ladder, time each unit's deepest cut.
  */
-import { loadOnnx, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
+import { serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
+import { loadOnnx } from '../files/onnx-file.js';
 import type { TraceOptions } from '../graph/deps/index.js';
 import { collectCalibration, type CalibrationInfo, type CalibrationSource } from '../prune/structured/index.js';
 import { referenceOf, type Reference } from './evaluate.js';

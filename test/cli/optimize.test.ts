@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bufferIO } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
-import { loadOnnx } from '../../src/io/onnx/index.js';
+import { loadOnnx } from '../../src/files/onnx-file.js';
 import type { SearchJson } from '../../src/search/report-json.js';
 import { REPO_ROOT, tempDir } from '../helpers/fixtures.js';
 

@@ -37,7 +37,7 @@ describe('prune command imports', () => {
   const loaded = [...staticImports('cli/prune.ts')];
 
   it('loads the unstructured ONNX path (the walk itself works)', () => {
-    expect(loaded).toContain(path.join('prune', 'prune-file.ts'));
+    expect(loaded).toContain(path.join('files', 'prune-file.ts'));
     expect(loaded).toContain(path.join('prune', 'select.ts'));
     expect(loaded).toContain(path.join('io', 'onnx', 'index.ts'));
   });
@@ -47,5 +47,8 @@ describe('prune command imports', () => {
     expect(heavy).toEqual([]);
     expect(loaded).not.toContain(path.join('cli', 'prune-structured.ts'));
     expect(loaded).not.toContain(path.join('cli', 'prune-checkpoint.ts'));
+    // The progress bar's package loads only when stderr is a terminal (cli/progress.ts).
+    expect(loaded).not.toContain('cli-progress');
+    expect(loaded).toContain('commander');
   });
 });

@@ -6,7 +6,7 @@ import { demoAssets } from '../../src/cli/demo.js';
 import { bufferIO } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
 import { parsePipelineConfig } from '../../src/cli/run.js';
-import { loadOnnx } from '../../src/io/onnx/index.js';
+import { loadOnnx } from '../../src/files/onnx-file.js';
 import type { ComparisonReport } from '../../src/report/index.js';
 import { tempDir } from '../helpers/fixtures.js';
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DatasetError, FileError, errnoCode, fsProblem, isNotFound } from '../../src/core/errors.js';
 import { calibrationImagePaths } from '../../src/eval/calibration.js';
 import { listImages, openCocoDataset } from '../../src/eval/dataset/index.js';
-import { readInputFile } from '../../src/io/onnx/index.js';
+import { readInputFile } from '../../src/files/onnx-file.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 const errno = (code: string): Error => Object.assign(new Error(`${code}: something, stat 'x'\nmore`), { code });

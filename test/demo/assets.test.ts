@@ -13,7 +13,8 @@ import { openYoloDataset } from '../../src/eval/dataset/index.js';
 import { decodeImageRgb } from '../../src/eval/preprocess/decode-image.js';
 import { createPredictor } from '../../src/eval/predictor.js';
 import { readModelInfo } from '../../src/eval/validate.js';
-import { loadOnnx, parseUltralyticsMetadata } from '../../src/io/onnx/index.js';
+import { parseUltralyticsMetadata } from '../../src/io/onnx/index.js';
+import { loadOnnx } from '../../src/files/onnx-file.js';
 import { createSession } from '../../src/runtime/index.js';
 import { REPO_ROOT } from '../helpers/fixtures.js';
 

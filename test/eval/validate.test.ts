@@ -38,6 +38,12 @@ describeFixtures('validate: acceptance against Ultralytics 8.3.63 and pycocotool
     expect(viaWorkers.predictions!.length).toBeGreaterThan(0);
     expect(viaWorkers.predictions).toEqual(inThread.predictions);
     expect(viaWorkers.metrics).toEqual(inThread.metrics);
+    // Decode on the calling thread, NMS in a worker: the same detections again.
+    const split = await validate({ model: MODEL, data, threads: 1, keepPredictions: true, workers: 0, postprocessWorkers: 1 });
+    expect([split.preprocess, split.postprocess]).toEqual([{ mode: 'main' }, { mode: 'worker' }]);
+    expect([inThread.postprocess, viaWorkers.postprocess]).toEqual([{ mode: 'main' }, { mode: 'worker' }]);
+    expect(split.predictions).toEqual(inThread.predictions);
+    expect(split.metrics).toEqual(inThread.metrics);
   });
 
   it('coco128 (YOLO labels): metrics within ±2e-5, detections equal to Ultralytics\' own', async () => {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { indexGraph, inspectOnnx, listLayers, resolveIdentity } from '../../src/graph/index.js';
-import { loadOnnx } from '../../src/io/onnx/index.js';
+import { loadOnnx } from '../../src/files/onnx-file.js';
 import { describeFixtures, fixture } from '../helpers/fixtures.js';
 
 /**

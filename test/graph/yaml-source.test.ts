@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../../src/core/index.js';
 import { indexGraph, listLayers, modulePathFromNodeName } from '../../src/graph/index.js';
 import { checkYamlAgainstModel, classSourceFromMetadata, parseModelYaml, yamlClassSource, type ModelPaths } from '../../src/graph/yaml-source.js';
-import { loadOnnx } from '../../src/io/onnx/index.js';
+import { loadOnnx } from '../../src/files/onnx-file.js';
 import { describeFixtures, fixture } from '../helpers/fixtures.js';
 
 const YAML = `

@@ -1,7 +1,8 @@
 /** `--arch best.pt`: the checkpoint's module tree as the class source for pruning the ONNX export. */
 import { expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
-import { loadClassSource, pruneFile } from '../../src/prune/index.js';
+import { loadClassSource } from '../../src/files/class-source-file.js';
+import { pruneFile } from '../../src/files/prune-file.js';
 import { describeFixtures, fixture } from '../helpers/fixtures.js';
 
 describeFixtures('--arch with a .pt checkpoint', () => {

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { listLayers, loadOnnx, getTensor, tensorRefs } from '../../src/index.js';
-import { pruneFile, parseNm } from '../../src/prune/index.js';
+import { parseNm } from '../../src/prune/index.js';
+import { pruneFile } from '../../src/files/prune-file.js';
 import { describeFixtures, fixture, tempDir } from '../helpers/fixtures.js';
 
 // N:M through the file path (streamed write), not only the pure pruneModel: the written model must hold the pattern.

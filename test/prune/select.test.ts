@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bf16ToFloat, floatToBf16, floatToHalf, halfToFloat, type Tensor } from '../../src/core/index.js';
 import { indexGraph, listLayers } from '../../src/graph/index.js';
-import { loadOnnx, readTensor } from '../../src/io/onnx/index.js';
+import { readTensor } from '../../src/io/onnx/index.js';
+import { loadOnnx } from '../../src/files/onnx-file.js';
 import { applyMask, maskCount, selectSmallest, thresholdU16, thresholdU32, zeroInPlace, zeroSmallest } from '../../src/prune/select.js';
 import { describeFixtures, fixture } from '../helpers/fixtures.js';
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { halfToFloat } from '../../src/core/half.js';
 import { getTensor, serializeOnnx } from '../../src/io/onnx/index.js';
+import { withTensorValues } from '../../src/io/onnx/model.js';
 import { fp16Weights, weightOnlyInt8 } from '../../src/quantize/index.js';
+import { mostlyZeros } from '../../src/quantize/storage.js';
+import { quantizeWeightsAsymmetric } from '../../src/quantize/weight-asym.js';
 import { createSession } from '../../src/runtime/index.js';
 import { toOnnx } from '../helpers/onnx-builder.js';
 import { tinyDetector } from '../helpers/quant-models.js';
@@ -21,9 +24,9 @@ function relError(f: Float32Array, q: Float32Array): number {
 }
 
 describe('weightOnlyInt8', () => {
-  it('minElements skips small weights (w1: 48 values, w0: 108); no zero-point input; the QDQ path reuses it for float-kept layers', async () => {
+  it('minElements skips small weights (w1: 48 values, w0: 108); symmetric: no zero-point input; the QDQ path reuses it for float-kept layers', async () => {
     const m = toOnnx(tinyDetector());
-    const r = weightOnlyInt8(m, { minElements: 100 });
+    const r = weightOnlyInt8(m, { minElements: 100, weightZeroPoint: 'symmetric' });
     expect(r.tensors).toBe(1);
     const dq = r.model.proto.graph!.node.find((n) => n.opType === 'DequantizeLinear')!;
     expect(dq.input).toEqual(['w0_quantized', 'w0_scale']);
@@ -46,6 +49,33 @@ describe('weightOnlyInt8', () => {
     expect(err).toBeLessThan(0.02);
     expect(err).toBeGreaterThan(0); // it did change the weights
   });
+  it('asymmetric (default): a per-channel int8 zero point on axis 0, values equal to weight-asym; error below symmetric', async () => {
+    const m = toOnnx(tinyDetector());
+    const r = weightOnlyInt8(m);
+    const dq = r.model.proto.graph!.node.find((n) => n.opType === 'DequantizeLinear' && n.input[0] === 'w1_quantized')!;
+    expect(dq.input).toEqual(['w1_quantized', 'w1_scale', 'w1_zero_point']);
+    expect(dq.attribute.find((a) => a.name === 'axis')?.i).toBe(0n);
+    const z = getTensor(r.model, 'w1_zero_point');
+    expect(z.dtype).toBe('int8');
+    expect(z.dims).toEqual([6]);
+    const w1 = getTensor(m, 'w1');
+    const ref = quantizeWeightsAsymmetric(w1.data as Float32Array, w1.dims, 0);
+    expect([...(getTensor(r.model, 'w1_quantized').data as Int8Array)]).toEqual([...ref.data]);
+    expect([...(z.data as Int8Array)]).toEqual([...ref.zeroPoints]);
+    expect([...(getTensor(r.model, 'w1_scale').data as Float32Array)]).toEqual([...ref.scales]);
+    const nearest = weightOnlyInt8(m, { rounding: 'nearest' });
+    const near = quantizeWeightsAsymmetric(w1.data as Float32Array, w1.dims, 0, { rounding: 'nearest' });
+    expect([...(getTensor(nearest.model, 'w1_quantized').data as Int8Array)]).toEqual([...near.data]);
+    const f = await run(serializeOnnx(m));
+    const asym = relError(f, await run(serializeOnnx(r.model)));
+    const sym = relError(f, await run(serializeOnnx(weightOnlyInt8(m, { weightZeroPoint: 'symmetric' }).model)));
+    expect(asym).toBeGreaterThan(0);
+    expect(asym).toBeLessThan(sym);
+  });
+  it('per-tensor weights stay symmetric (no zero point)', () => {
+    const r = weightOnlyInt8(toOnnx(tinyDetector()), { perChannel: false });
+    for (const n of r.model.proto.graph!.node.filter((x) => x.opType === 'DequantizeLinear')) expect(n.input.length).toBe(2);
+  });
 });
 
 describe('fp16Weights', () => {
@@ -60,5 +90,25 @@ describe('fp16Weights', () => {
     expect(Math.abs(halfToFloat((h.data as Uint16Array)[5]!) - w[5]!)).toBeLessThanOrEqual(Math.abs(w[5]!) * 2 ** -11);
     const [f, q] = [await run(serializeOnnx(m)), await run(serializeOnnx(r.model))];
     expect(relError(f, q)).toBeLessThan(2e-3);
+  });
+});
+
+describe('mostlyZeros', () => {
+  it('is true above half exact zeros only', () => {
+    expect(mostlyZeros(Float32Array.of(0, 0, 1, 2))).toBe(false);
+    expect(mostlyZeros(Float32Array.of(0, 0, 0, 2))).toBe(true);
+    expect(mostlyZeros(Float32Array.of(0, 1e-30, 1e-30))).toBe(false);
+    expect(mostlyZeros(Float32Array.of(0, -0, 3))).toBe(true);
+  });
+  it('a weight pruned to mostly zeros is stored symmetric: its zeros are int8 0', () => {
+    const m = toOnnx(tinyDetector());
+    const w0 = getTensor(m, 'w0').data as Float32Array;
+    const t0 = getTensor(m, 'w0');
+    const pruned = withTensorValues(m, new Map([['w0', { ...t0, data: Float32Array.from(w0, (x, i) => (i % 4 === 0 ? x : 0)) }]]));
+    const r = weightOnlyInt8(pruned);
+    expect(r.model.proto.graph!.node.find((n) => n.input[0] === 'w0_quantized')!.input).toEqual(['w0_quantized', 'w0_scale']);
+    const q = getTensor(r.model, 'w0_quantized').data as Int8Array;
+    q.forEach((v, i) => { if (i % 4 !== 0) expect(v).toBe(0); });
+    expect(r.model.proto.graph!.node.find((n) => n.input[0] === 'w1_quantized')!.input.length).toBe(3); // w1 dense: asymmetric
   });
 });

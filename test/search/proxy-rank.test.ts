@@ -5,7 +5,8 @@
  * sensitive, and Spearman's correlation must be high. The correlations are printed for the record.
  */
 import { expect, it } from 'vitest';
-import { loadOnnx, serializeOnnx } from '../../src/io/onnx/index.js';
+import { serializeOnnx } from '../../src/io/onnx/index.js';
+import { loadOnnx } from '../../src/files/onnx-file.js';
 import { collectCalibration } from '../../src/prune/structured/index.js';
 import { referenceOf, relativeDrop, scoreModel } from '../../src/search/evaluate.js';
 import { openImageSet } from '../../src/search/images.js';

@@ -28,10 +28,16 @@ describe('Node-only imports stay out of the core', () => {
   });
 
   it('allows them in a listed Node edge and in the CLI, and allows pure imports in the core', async () => {
-    expect(await restricted("import { readFile } from 'node:fs/promises';\nexport const f = readFile;\n", 'src/io/onnx/file.ts')).toEqual([]);
+    expect(await restricted("import { readFile } from 'node:fs/promises';\nexport const f = readFile;\n", 'src/files/onnx-file.ts')).toEqual([]);
     expect(await restricted("import { readFile } from 'node:fs/promises';\nexport const f = readFile;\n", 'src/cli/new-command.ts')).toEqual([]);
     expect(await restricted("import { parse } from 'yaml';\nexport const p = parse;\n", 'src/graph/new-core-file.ts')).toEqual([]);
   });
+
+  it.each(['src/io/onnx/file.ts', 'src/io/files/atomic-write.ts', 'src/prune/prune-file.ts', 'src/prune/write.ts', 'src/prune/structured/prune-file.ts', 'src/quantize/file.ts'])(
+    'rejects them in %s (the file edge lives in src/files/ now, no core folder is exempt)', async (file) => {
+      const messages = await restricted("import { readFile } from 'node:fs/promises';\nexport const f = readFile;\n", file);
+      expect(messages).toEqual([expect.stringMatching(/Node-only module in the core/)]);
+    });
 
   it('applies to the web page sources too', async () => {
     expect(await restricted("import os from 'node:os';\nexport const o = os;\n", 'web/src/new-file.ts')).toHaveLength(1);

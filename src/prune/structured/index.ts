@@ -1,7 +1,5 @@
 export { checkStructuredOptions, pruneChannels } from './prune-channels.js';
 export type { GroupReport, StructuredOptions, StructuredReport, StructuredResult } from './prune-channels.js';
-export { pruneChannelsFile } from './prune-file.js';
-export type { StructuredFileOptions, StructuredFileResult } from './prune-file.js';
 export { pruneChannelsModel } from './prune-model.js';
 export type { StructuredModelOptions, StructuredModelResult } from './prune-model.js';
 export { channelImportance } from './importance.js';

@@ -3,9 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema } from 'onnx-buf';
 import { expect, it } from 'vitest';
-import {
-  getTensor, loadOnnx, modelInputs, modelOutputs, parseUltralyticsMetadata, serializeOnnx, withTensorValues,
-} from '../../../src/io/onnx/index.js';
+import { getTensor, modelInputs, modelOutputs, parseUltralyticsMetadata, serializeOnnx, withTensorValues } from '../../../src/io/onnx/index.js';
+import { loadOnnx } from '../../../src/files/onnx-file.js';
 import { describeFixtures, fixture, HAVE_FIXTURES } from '../../helpers/fixtures.js';
 
 const models = HAVE_FIXTURES ? readdirSync(fixture('models')).filter((f) => f.endsWith('.onnx')) : [];

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../../src/core/dtype.js';
 import { getPreset, pruneModel, pruneReconstructed, splitBlocks } from '../../../src/prune/index.js';
-import { loadOnnx, readTensor, serializeOnnx } from '../../../src/io/onnx/index.js';
+import { readTensor, serializeOnnx } from '../../../src/io/onnx/index.js';
+import { loadOnnx } from '../../../src/files/onnx-file.js';
 import { openCalibrationImages } from '../../../src/eval/index.js';
 import { describeFixtures, fixture } from '../../helpers/fixtures.js';
 import type { OnnxModel } from '../../../src/io/onnx/index.js';

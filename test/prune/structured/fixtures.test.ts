@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest';
 import { checkChannelConsistency } from '../../../src/graph/deps/index.js';
 import { inferShapes, listLayers, nodeMacs } from '../../../src/graph/index.js';
-import { loadOnnx, modelOutputs, parseOnnx, serializeOnnx } from '../../../src/io/onnx/index.js';
+import { modelOutputs, parseOnnx, serializeOnnx } from '../../../src/io/onnx/index.js';
+import { loadOnnx } from '../../../src/files/onnx-file.js';
 import { pruneChannels } from '../../../src/prune/structured/index.js';
 import { randomFeeds } from '../../../src/prune/index.js';
 import { createSession, withIntermediateOutputs } from '../../../src/runtime/index.js';

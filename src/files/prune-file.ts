@@ -5,19 +5,20 @@
 import path from 'node:path';
 import { FileError } from '../core/errors.js';
 import type { ClassSource } from '../graph/index.js';
-import { checkOutputs } from '../io/files/index.js';
+import { checkOutputs } from './output-path.js';
 import { refuseQuantized } from '../graph/quantized.js';
-import { loadOnnx, serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
-import type { Preset } from './preset.js';
-import { getPreset } from './presets.js';
-import { pruneModel, type PruneOptions } from './prune.js';
-import { openPruneStream, provenanceTrailer } from './prune-stream.js';
-import { unstructuredProvenance } from './provenance.js';
-import type { PruneResult, PrunedFileResult } from './result.js';
-import { writePatchedOnnx, writeReplaced } from './write.js';
-import type { ReconstructionInfo, ReconstructionOptions } from './recon/sequential.js';
-import type { DataCriterion } from './recon/layer.js';
-import type { CalibrationSource } from './structured/calibrate.js';
+import { serializeOnnx, type OnnxModel } from '../io/onnx/index.js';
+import { loadOnnx } from './onnx-file.js';
+import type { Preset } from '../prune/preset.js';
+import { getPreset } from '../prune/presets.js';
+import { pruneModel, type PruneOptions } from '../prune/prune.js';
+import { openPruneStream, provenanceTrailer } from '../prune/prune-stream.js';
+import { unstructuredProvenance } from '../prune/provenance.js';
+import type { PruneResult, PrunedFileResult } from '../prune/result.js';
+import { writePatchedOnnx, writeReplaced } from './prune-write.js';
+import type { ReconstructionInfo, ReconstructionOptions } from '../prune/recon/sequential.js';
+import type { DataCriterion } from '../prune/recon/layer.js';
+import type { CalibrationSource } from '../prune/structured/calibrate.js';
 import { UnsupportedOpError, UsageError, errorMessage } from '../core/errors.js';
 
 export interface PruneFileOptions extends Omit<PruneOptions, 'preset' | 'classSources'> {
@@ -50,7 +51,7 @@ export interface PruneFileResult extends PrunedFileResult {
 
 /** Resolve the preset from a config file or a built-in name. */
 export async function resolvePreset(options: { preset?: string; config?: string }): Promise<Preset> {
-  if (options.config) return (await import('./config-file.js')).loadPresetConfig(options.config);
+  if (options.config) return (await import('./preset-config-file.js')).loadPresetConfig(options.config);
   return getPreset(options.preset ?? 'uniform');
 }
 
@@ -61,7 +62,7 @@ export async function pruneFile(input: string, output: string | undefined, optio
   if (!options.dryRun && output !== undefined) await checkOutputs([{ path: output }], { force: options.force });
   const preset = await resolvePreset(options);
   const sources: ClassSource[] = [];
-  if (options.arch) sources.push(await (await import('./load-class-source.js')).loadClassSource(options.arch));
+  if (options.arch) sources.push(await (await import('./class-source-file.js')).loadClassSource(options.arch));
   if (options.classSources) sources.push(...options.classSources);
   const model = await loadOnnx(input);
   refuseQuantized(model, 'prune', input);
@@ -98,8 +99,8 @@ export async function pruneFile(input: string, output: string | undefined, optio
 
 /** Calibrated path: reconstruct in memory, check the model in onnxruntime, then write it (never a failing model). */
 async function pruneCalibratedFile(model: OnnxModel, input: string, inputBytes: number, output: string | undefined, options: PruneOptions & Pick<PruneFileOptions, 'force' | 'dataCriterion' | 'reconstruction'>, source: CalibrationSource): Promise<PruneFileResult> {
-  const { pruneReconstructed } = await import('./recon/sequential.js');
-  const { verifyModel } = await import('./verify.js');
+  const { pruneReconstructed } = await import('../prune/recon/sequential.js');
+  const { verifyModel } = await import('../prune/verify.js');
   const r = await pruneReconstructed(model, options, source);
   let out: { path: string; bytes: number } | undefined;
   if (!options.dryRun && output !== undefined) {

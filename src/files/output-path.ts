@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, lstat, mkdir, open, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { FileError } from '../../core/errors.js';
+import { FileError } from '../core/errors.js';
 
 /** One output a command will write. */
 export interface OutputTarget {

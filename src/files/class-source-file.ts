@@ -2,7 +2,7 @@
  * The dispatch point from an `--arch` path to a ClassSource (the I/O edge). One loader per file kind: a model
  * yaml, or a `.pt` checkpoint's module tree (graph/module-tree.ts). A new kind = one more loader in LOADERS.
  */
-import { readInputFile } from '../io/onnx/index.js';
+import { readInputFile } from './onnx-file.js';
 import { UsageError } from '../core/errors.js';
 import type { ClassSource } from '../graph/index.js';
 import { classSourceFromCheckpointBytes } from '../graph/module-tree.js';

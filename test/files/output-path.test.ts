@@ -1,9 +1,9 @@
 import { chmod, mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileError } from '../../../src/core/errors.js';
-import { canCreateIn, checkOutput, checkOutputs, ensureDir, MAX_NEW_LEVELS } from '../../../src/io/files/index.js';
-import { tempDir } from '../../helpers/fixtures.js';
+import { FileError } from '../../src/core/errors.js';
+import { canCreateIn, checkOutput, checkOutputs, ensureDir, MAX_NEW_LEVELS } from '../../src/files/index.js';
+import { tempDir } from '../helpers/fixtures.js';
 
 describe('checkOutputs: every output path checked before work, nothing created', () => {
   it('a missing parent chain is fine and is not created by the check', async () => {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage, FileError } from '../../core/errors.js';
+import { errorMessage, FileError } from '../core/errors.js';
 import { ensureDir } from './output-path.js';
 
 /** Streams bytes into the temp file, in order. */

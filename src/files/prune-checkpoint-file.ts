@@ -4,14 +4,15 @@
  */
 import path from 'node:path';
 import { FileError } from '../core/errors.js';
-import { checkOutputs, writeFileAtomic } from '../io/files/index.js';
-import { readInputFile } from '../io/onnx/index.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { checkOutputs } from './output-path.js';
+import { readInputFile } from './onnx-file.js';
 import type { ClassSource } from '../graph/index.js';
-import { loadClassSource } from './load-class-source.js';
-import { pruneCheckpoint, type PruneCheckpointOptions } from './prune-checkpoint.js';
-import { pruneSafetensors } from './prune-safetensors.js';
+import { loadClassSource } from './class-source-file.js';
+import { pruneCheckpoint, type PruneCheckpointOptions } from '../prune/prune-checkpoint.js';
+import { pruneSafetensors } from '../prune/prune-safetensors.js';
 import { resolvePreset } from './prune-file.js';
-import type { PruneResult, PrunedFileResult } from './result.js';
+import type { PruneResult, PrunedFileResult } from '../prune/result.js';
 
 export type PruneCheckpointFileOptions = Omit<PruneCheckpointOptions, 'preset' | 'label'> & {
   preset?: string;

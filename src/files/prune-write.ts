@@ -1,14 +1,15 @@
 /**
  * Writing value-edited models without materialising them (the I/O edge). The source bytes and the replaced
- * weight bytes are streamed through io/files' atomic writer (temp file beside the target, then renamed); no
+ * weight bytes are streamed through files/atomic-write (temp file beside the target, then renamed); no
  * existing file is replaced without `force`. Replacements may be produced lazily (a generator), so a prune
  * holds the source plus one layer at a time, never a second copy of the model.
  */
-import { writeFileAtomic } from '../io/files/index.js';
-import { metadataEntryBytes, saveOnnx, type OnnxModel, type SavedFile } from '../io/onnx/index.js';
-import type { Replacement } from './prune-stream.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { metadataEntryBytes, type OnnxModel } from '../io/onnx/index.js';
+import { saveOnnx, type SavedFile } from './onnx-file.js';
+import type { Replacement } from '../prune/prune-stream.js';
 
-export { rawDataOffset, type Replacement } from './prune-stream.js';
+export { rawDataOffset, type Replacement } from '../prune/prune-stream.js';
 
 /**
  * Write `source` with replacements (ascending, non-overlapping offsets) to `file`, atomically. The

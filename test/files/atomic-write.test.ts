@@ -1,9 +1,9 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileError } from '../../../src/core/errors.js';
-import { writeFileAtomic } from '../../../src/io/files/index.js';
-import { tempDir } from '../../helpers/fixtures.js';
+import { FileError } from '../../src/core/errors.js';
+import { writeFileAtomic } from '../../src/files/index.js';
+import { tempDir } from '../helpers/fixtures.js';
 
 describe('writeFileAtomic', () => {
   it('creates parents, writes text, bytes, chunks and streams; refuses to overwrite without force', async () => {

@@ -1,10 +1,11 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FileError, ModelFormatError } from '../../../src/core/errors.js';
-import { getTensor, loadOnnx, parseOnnx, saveOnnx, serializeOnnx, tensorRefs, withTensorValues } from '../../../src/io/onnx/index.js';
-import { tempDir } from '../../helpers/fixtures.js';
-import { tinyConvNet, toBytes } from '../../helpers/onnx-builder.js';
+import { FileError, ModelFormatError } from '../../src/core/errors.js';
+import { getTensor, parseOnnx, serializeOnnx, tensorRefs, withTensorValues } from '../../src/io/onnx/index.js';
+import { loadOnnx, saveOnnx } from '../../src/files/onnx-file.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { tinyConvNet, toBytes } from '../helpers/onnx-builder.js';
 
 let dir = '';
 beforeAll(async () => {

@@ -3,17 +3,18 @@
  * and class sources, prune and check channels, write the result (nothing is written when a check fails).
  */
 import path from 'node:path';
-import { FileError } from '../../core/errors.js';
-import type { ClassSource } from '../../graph/index.js';
-import { checkOutputs } from '../../io/files/index.js';
-import { refuseQuantized } from '../../graph/quantized.js';
-import { loadOnnx, saveOnnx, serializeOnnx } from '../../io/onnx/index.js';
-import { loadClassSource } from '../load-class-source.js';
-import { resolvePreset } from '../prune-file.js';
-import { checkStructuredOptions } from './prune-channels.js';
-import { pruneChannelsModel, type StructuredModelOptions, type StructuredModelResult } from './prune-model.js';
+import { FileError } from '../core/errors.js';
+import type { ClassSource } from '../graph/index.js';
+import { checkOutputs } from './output-path.js';
+import { refuseQuantized } from '../graph/quantized.js';
+import { serializeOnnx } from '../io/onnx/index.js';
+import { loadOnnx, saveOnnx } from './onnx-file.js';
+import { loadClassSource } from './class-source-file.js';
+import { resolvePreset } from './prune-file.js';
+import { checkStructuredOptions } from '../prune/structured/prune-channels.js';
+import { pruneChannelsModel, type StructuredModelOptions, type StructuredModelResult } from '../prune/structured/prune-model.js';
 
-export type { CalibrationInfo, CalibrationSource } from './calibrate.js';
+export type { CalibrationInfo, CalibrationSource } from '../prune/structured/calibrate.js';
 
 export interface StructuredFileOptions extends Omit<StructuredModelOptions, 'preset' | 'classSources'> {
   /** Built-in preset whose per-category ratios apply to channels (ignored when `ratio` or `target` is set). */

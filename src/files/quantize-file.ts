@@ -7,19 +7,20 @@
  */
 import { UsageError } from '../core/errors.js';
 import { indexGraph } from '../graph/onnx-graph.js';
-import { loadOnnx, saveOnnx, serializeOnnx } from '../io/onnx/index.js';
+import { serializeOnnx } from '../io/onnx/index.js';
+import { loadOnnx, saveOnnx } from './onnx-file.js';
 import type { CalibrationSource } from '../prune/structured/index.js';
-import { checkQuantizable } from './check.js';
-import { upgradeToOpset13 } from './opset.js';
+import { checkQuantizable } from '../quantize/check.js';
+import { upgradeToOpset13 } from '../quantize/opset.js';
 import type { Tensor } from '../core/dtype.js';
-import { planQuantization, type FloatNode, type LayerKind, type PlanOptions, type QuantPlan } from './plan.js';
-import { layerSensitivity, type LayerSensitivity } from './sensitivity.js';
-import { searchFloatPrefix, type PrefixStep } from './prefix.js';
-import type { QuantizedLayer } from './qdq.js';
-import { buildQuantized, calibrateRanges, type StaticQuantOptions } from './static.js';
-import { countFusedConvs, outputSqnr, type FusionCount, type OutputSqnr } from './verify.js';
-import { correctBiases, withBiasShift } from './bias.js';
-import { SATURATION_BOUND } from './saturation.js';
+import { planQuantization, type FloatNode, type LayerKind, type PlanOptions, type QuantPlan } from '../quantize/plan.js';
+import { layerSensitivity, type LayerSensitivity } from '../quantize/sensitivity.js';
+import { searchFloatPrefix, type PrefixStep } from '../quantize/prefix.js';
+import type { QuantizedLayer } from '../quantize/qdq.js';
+import { buildQuantized, calibrateRanges, type StaticQuantOptions } from '../quantize/static.js';
+import { countFusedConvs, outputSqnr, type FusionCount, type OutputSqnr } from '../quantize/verify.js';
+import { correctBiases, withBiasShift } from '../quantize/bias.js';
+import { SATURATION_BOUND } from '../quantize/saturation.js';
 import { provenanceValue } from '../core/provenance.js';
 import { nextProvenanceKey, type OnnxModel } from '../io/onnx/bytes.js';
 

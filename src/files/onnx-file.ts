@@ -1,18 +1,19 @@
 /**
  * ONNX files on disk (the I/O edge): read with external data resolved relative to the model file; write
- * atomically (io/files: temp file + rename), inline or with external data (on request, and automatically past 2 GB).
+ * atomically (files/atomic-write: temp file + rename), inline or with external data (on request, and automatically past 2 GB).
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { StringStringEntryProtoSchema, type ModelProto } from 'onnx-buf';
-import { FileError, ModelFormatError, fsProblem, isNotFound } from '../../core/errors.js';
-import { checkOutputs, writeFileAtomic } from '../files/index.js';
-import { parseOnnx, serializeOnnx, withProto, type OnnxModel } from './model.js';
-import { shallowCopy } from './proto-util.js';
-import { serializeWithMetadata } from './provenance.js';
-import { isExternal, readTensor, withValues, type ExternalReader } from './tensor.js';
+import { FileError, ModelFormatError, fsProblem, isNotFound } from '../core/errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { checkOutputs } from './output-path.js';
+import { parseOnnx, serializeOnnx, withProto, type OnnxModel } from '../io/onnx/model.js';
+import { shallowCopy } from '../io/onnx/proto-util.js';
+import { serializeWithMetadata } from '../io/onnx/provenance.js';
+import { isExternal, readTensor, withValues, type ExternalReader } from '../io/onnx/tensor.js';
 
 /** Protobuf's hard limit for a single message. */
 export const PROTOBUF_LIMIT = 2 ** 31 - 1;
