@@ -20,9 +20,11 @@ function opset11(extras: { irVersion?: number } = {}) {
       node('LogSoftmax', ['b'], ['lb'], { axis: 1 }, 'logsoft'),
       node('Hardmax', ['b'], ['hb'], { axis: 2 }, 'hard'),
       node('Relu', ['x'], ['r'], {}, 'relu'),
+      node('Identity', ['x'], ['unsq_axes'], {}, 'taken'),
     ],
-    [initializer('split_split', [1], Float32Array.of(0))], // taken: the new input gets another name
-    [input('x', [2, 6, 4])],
+    // taken names (an initializer, its _1, a node output, a graph input): the new inputs get other names
+    [initializer('split_split', [1], Float32Array.of(0)), initializer('split_split_1', [1], Float32Array.of(0))],
+    [input('x', [2, 6, 4]), input('rsum_axes', [1])],
     [output('ua', [1, 2, 2, 4]), output('sb', [2, 4, 4]), output('sd', [2, 4, 4]), output('qb', [2, 4]), output('lb', [2, 4, 4]), output('hb', [2, 4, 4]), output('r', [2, 6, 4])],
     11, extras,
   );
@@ -48,13 +50,13 @@ describe('upgradeToOpset13', () => {
     const m = opset11();
     const up = upgradeToOpset13(m);
     const nodes = new Map(up.proto.graph!.node.map((n) => [n.name, n]));
-    expect(nodes.get('split')!.input).toEqual(['x', 'split_split_1']);
+    expect(nodes.get('split')!.input).toEqual(['x', 'split_split_2']);
     expect(nodes.get('split')!.attribute.map((a) => a.name)).toEqual(['axis']);
-    expect(getTensor(up, 'split_split_1')).toMatchObject({ dtype: 'int64', dims: [2] });
-    expect(Array.from(getTensor(up, 'split_split_1').data as BigInt64Array)).toEqual([2n, 4n]);
-    expect(nodes.get('unsq')!.input).toEqual(['a', 'unsq_axes']);
-    expect(Array.from(getTensor(up, 'unsq_axes').data as BigInt64Array)).toEqual([0n]);
-    expect(nodes.get('rsum')!.input).toEqual(['b', 'rsum_axes']);
+    expect(getTensor(up, 'split_split_2')).toMatchObject({ dtype: 'int64', dims: [2] });
+    expect(Array.from(getTensor(up, 'split_split_2').data as BigInt64Array)).toEqual([2n, 4n]);
+    expect(nodes.get('unsq')!.input).toEqual(['a', 'unsq_axes_1']);
+    expect(Array.from(getTensor(up, 'unsq_axes_1').data as BigInt64Array)).toEqual([0n]);
+    expect(nodes.get('rsum')!.input).toEqual(['b', 'rsum_axes_1']);
     expect(nodes.get('rsum')!.attribute.map((a) => a.name)).toEqual(['keepdims']);
     expect(nodes.get('sq')!.input).toEqual(['rb', 'sq_axes']);
     expect(nodes.get('relu')).toBe(m.proto.graph!.node[8]); // untouched nodes are the same objects
@@ -101,6 +103,8 @@ describe('upgradeToOpset13', () => {
     expect(up.proto.graph!.node.map((n) => n.opType)).toEqual(['Softmax']);
     const q = model([node('Softmax', ['x'], ['y'], { axis: 1 }, 'ai')], [], [input('x', [2, 3])], [output('y', [2, 3])], 11);
     q.graph!.node[0]!.domain = 'ai.onnx';
+    q.opsetImport[0]!.domain = 'ai.onnx'; // the default domain by its name: raised too
+    expect(upgradeToOpset13(toOnnx(q)).proto.opsetImport.map((o) => [o.domain, o.version])).toEqual([['ai.onnx', 13n]]);
     expect(upgradeToOpset13(toOnnx(q)).proto.graph!.node.map((n) => n.opType)).toEqual(['Flatten', 'Shape', 'Softmax', 'Reshape']);
     // Split without a split attribute (equal parts) stays as it is
     const s = toOnnx(model([node('Split', ['x'], ['a', 'b'], { axis: 1 }, 'eq')], [], [input('x', [2, 4])], [output('a', [2, 2]), output('b', [2, 2])], 11));

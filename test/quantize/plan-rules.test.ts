@@ -75,6 +75,7 @@ describe('isDflConv and decodeTail', () => {
     expect(isDflConv(g, g.nodes[at('last')]!)).toBe(false);
     expect(isDflConv(g, g.nodes[at('stem')]!)).toBe(false); // a graph input
     expect(isDflConv(g, g.nodes[at('softmax')]!)).toBe(false); // not a Conv
+    expect(isDflConv(g, g.nodes[at('smt')]!)).toBe(false); // fed by the Softmax, but not a Conv
     expect(isDflConv(g, g.nodes[at('pw')]!)).toBe(false); // fed by a Conv
   });
   it('follows up to 15 data-movement nodes back to the Softmax', () => {
@@ -104,14 +105,15 @@ describe('isDflConv and decodeTail', () => {
 describe('planQuantization rules', () => {
   const m = net();
   const g = indexGraph(m);
-  const plan = planQuantization(m, {}, g);
-  const quantized = () => [...plan.quantized].map((i) => g.nodes[i]!.name || g.nodes[i]!.output[0]).sort();
+  // (planned inside each test: StrykerJS's per-test coverage does not see work done while collecting a describe)
+  const planOf = () => planQuantization(m, {}, g);
+  const quantized = () => [...planOf().quantized].map((i) => g.nodes[i]!.name || g.nodes[i]!.output[0]).sort();
   it('quantizes weighted layers, integer arithmetic after them and their activations', () => {
     // 'mul' (a Mul of a float Sigmoid and a conv output) is integer arithmetic of its own, not an activation
     expect(quantized()).toEqual(['add', 'c6', 'dw', 'grouped', 'k5', 'last', 'mul', 'pw', 'silu.mul', 'silu.sig', 'stem']);
   });
   it('lists each float node with its reason (shape arithmetic and tail data movement are not listed)', () => {
-    expect(plan.float).toEqual([
+    expect(planOf().float).toEqual([
       { node: 'mulk', op: 'Mul', reason: 'constant operand (kept float)' },
       { node: 'sig.float', op: 'Sigmoid', reason: 'activation of a float layer' },
       { node: 'dyn', op: 'Conv', reason: 'weights computed at run time' },
@@ -121,14 +123,15 @@ describe('planQuantization rules', () => {
     ]);
   });
   it('kinds of the layers considered', () => {
+    const plan = planOf();
     const kinds = Object.fromEntries([...plan.kinds].map(([i, k]) => [g.nodes[i]!.name || g.nodes[i]!.output[0], k]));
     expect(kinds).toEqual({ stem: 'stem', 'silu.sig': 'sigmoid', 'silu.mul': 'silu', dw: 'depthwise', grouped: 'grouped', pw: 'conv1x1', k5: 'convkxk', add: 'add', 'sig.float': 'sigmoid', mul: 'mul', c6: 'conv1x1', last: 'conv1x1' });
   });
   it('tensors: float activation inputs and outputs of quantized nodes, in graph order, once each', () => {
-    expect(plan.tensors).toEqual(['images', 'c0', 's0', 'a0', 'c1', 'c2', 'c3', 'c4', 'ad', 'sg', 'm2', 'c5', 'c6', 'dfl', 'c7']);
+    expect(planOf().tensors).toEqual(['images', 'c0', 's0', 'a0', 'c1', 'c2', 'c3', 'c4', 'ad', 'sg', 'm2', 'c5', 'c6', 'dfl', 'c7']);
   });
   it('data movement is quantized only between quantized producers', () => {
-    expect(plan.quantized.has(g.nodes.findIndex((n) => n.name === 'reshape'))).toBe(false);
+    expect(planOf().quantized.has(g.nodes.findIndex((n) => n.name === 'reshape'))).toBe(false);
     const mm = toOnnx(model(
       [node('Conv', ['x', 'w'], ['a'], { kernel_shape: [1, 1] }, 'c1'), node('Conv', ['x', 'w'], ['b'], { kernel_shape: [1, 1] }, 'c2'), node('Relu', ['b'], ['rb'], {}, 'relu'),
         node('Concat', ['a', 'rb'], ['cat'], { axis: 1 }, 'cat'), node('Concat', ['a', 'b'], ['cat2'], { axis: 1 }, 'cat2'), node('Add', ['cat', 'cat2'], ['s'], {}, 'add'), node('Conv', ['s', 'w4'], ['y'], { kernel_shape: [1, 1] }, 'c3')],
@@ -157,6 +160,34 @@ describe('planQuantization rules', () => {
     expect(p.float[0]).toEqual({ node: 'stem', op: 'Conv', reason: 'placement: stem' });
     expect(p.float.slice(1, 3)).toEqual([{ node: 'silu.sig', op: 'Sigmoid', reason: 'activation of a float layer' }, { node: 'silu.mul', op: 'Mul', reason: 'activation of a float layer' }]);
   });
+  it('skips integer and shape arithmetic and int operands silently; keeps tail data movement unlisted; a Split reaching a conv by one output is not tail', () => {
+    const mm = toOnnx(model(
+      [
+        node('Conv', ['x', 'w'], ['y'], { kernel_shape: [1, 1] }, 'c'),
+        node('Split', ['y'], ['s1', 's2'], { axis: 1 }, 'split'),
+        node('Conv', ['s1', 'w1'], ['z'], { kernel_shape: [1, 1] }, 'd'),
+        node('Reshape', ['s2', 'shape'], ['r'], {}, 'tail.reshape'), node('Sigmoid', ['r'], ['out2'], {}, 'tail.sig'),
+        node('Shape', ['y'], ['sh'], {}, 'shape'), node('Add', ['sh', 'sh'], ['sh2'], {}, 'int.add'),
+        node('Mul', ['y', 'kint'], ['mi'], {}, 'int.mul'), node('Mul', ['y', 'kf'], ['mf'], {}, 'const.mul'),
+        node('Relu', ['y'], ['ry'], {}, 'relu'), node('Mul', ['y', 'ry'], ['mr'], {}, 'mul.relu'),
+        node('Add', ['mi', 'mf'], ['s3'], {}, 'add1'), node('Add', ['mr', 's3'], ['s4'], {}, 'add2'), node('Reshape', ['s4', 'sh2'], ['s5'], {}, 'reshape'),
+        node('Conv', ['s5', 'w'], ['v'], { kernel_shape: [1, 1] }, 'e'),
+      ],
+      [W('w', [2, 2, 1, 1]), W('w1', [2, 1, 1, 1]), initializer('shape', [2], BigInt64Array.of(1n, 4n)), initializer('kint', [1], Int32Array.of(2)), initializer('kf', [1], Float32Array.of(2))],
+      [input('x', [1, 2, 2, 2])], [output('z', [1, 2, 2, 2]), output('out2', [1, 4]), output('v', [1, 2, 2, 2])], 13,
+    ));
+    const gm = indexGraph(mm);
+    const p = planQuantization(mm, {}, gm);
+    const name = (i: number) => gm.nodes[i]!.name;
+    expect([...p.tail].map(name)).toEqual(['tail.reshape', 'tail.sig']);
+    // int.mul (an int32 operand) and int.add (shape arithmetic) are neither quantized nor listed
+    expect([...p.quantized].map(name)).toEqual(['c', 'split', 'd', 'mul.relu', 'add1', 'add2', 'reshape', 'e']);
+    expect(p.float.map((f) => [f.node, f.reason])).toEqual([
+      ['tail.sig', 'detector decode tail (after the last conv of its head branch)'], ['const.mul', 'constant operand (kept float)'],
+    ]);
+    expect(p.kinds.get(gm.nodes.findIndex((n) => n.name === 'mul.relu'))).toBe('mul'); // Mul(y, Relu(y)) is no SiLU
+  });
+
   it('a SiLU written Mul(x, Sigmoid(x)) follows its layer too', () => {
     const mm = toOnnx(model(
       [node('Conv', ['x', 'w'], ['c'], { kernel_shape: [1, 1] }, 'first'), node('Sigmoid', ['c'], ['s'], {}, 's'), node('Mul', ['c', 's'], ['y0'], {}, 'm'), node('Conv', ['y0', 'w'], ['y'], { kernel_shape: [1, 1] }, 'second')],

@@ -22,6 +22,11 @@ describe('activationParams: shared scales of data movement', () => {
     expect(p.get('b')).toEqual(p.get('x'));
     expect([...p.keys()].sort()).toEqual(['a', 'b', 'x']);
   });
+  it('empty output names link nothing: two Splits with an unused output stay apart', () => {
+    const p = activationParams([node('Split', ['x'], ['a', '']), node('Split', ['y'], ['', 'b'])], new Map([['x', R(0, 1)], ['a', R(0, 1)], ['y', R(-5, 0)], ['b', R(-5, 0)]]));
+    expect(p.get('x')).toEqual(asymmetricParams(0, 1));
+    expect(p.get('b')).toEqual(asymmetricParams(-5, 0));
+  });
   it('a movement op whose input has no range shares nothing; other ops (Conv, Add, Sigmoid) never share', () => {
     const p = activationParams([node('Reshape', ['x', 's'], ['y']), node('Conv', ['y', 'w'], ['c']), node('Add', ['c', 'y'], ['d']), node('Sigmoid', ['d'], ['e'])],
       new Map([['y', R(0, 2)], ['c', R(-8, 8)], ['d', R(-1, 1)], ['e', R(0, 1)]]));
@@ -84,6 +89,8 @@ describe('activationParams: Concat shares a scale only across similar spans', ()
   it('an input with an empty span [0, 0] shares nothing (no ratio to a zero span)', () => {
     const p = cat([['a', R(0, 0)], ['b', R(0, 0)], ['y', R(0, 0)]]);
     expect(p.get('a')).toEqual(asymmetricParams(0, 0));
+    // even when the output has a range of its own
+    expect(cat([['a', R(0, 0)], ['b', R(0, 0)], ['y', R(0, 1)]]).get('a')).toEqual(asymmetricParams(0, 0));
     const q = cat([['a', R(0, 0)], ['b', R(0, 1)], ['y', R(0, 1)]]);
     expect(q.get('a')).toEqual(asymmetricParams(0, 0));
     expect(q.get('b')).toEqual(asymmetricParams(0, 1));

@@ -43,9 +43,10 @@ const axisAttr = (m: OnnxModel, w: string) => nodeNamed(m, `${w}_DequantizeLinea
 
 describe('weightOnlyInt8', () => {
   const m = net();
-  const r = weightOnlyInt8(m, { range: 'max' });
-  const q = r.model;
+  // symmetric (z = 0) to state the scales by hand; the asymmetric default is weight-asym.ts's (weight-asym.test.ts)
+  const rewrite = () => { const r = weightOnlyInt8(m, { range: 'max', weightZeroPoint: 'symmetric' }); return { r, q: r.model }; };
   it('rewrites the float32 initializer weights of weighted layers, each once, and only those', () => {
+    const { r, q } = rewrite();
     expect(r.tensors).toBe(6);
     const names = q.proto.graph!.initializer.map((t) => t.name);
     for (const w of ['wc', 'wt', 'wg', 'ws', 'wm', 'wmm']) expect(names, w).toEqual(expect.arrayContaining([`${w}_quantized`, `${w}_scale`]));
@@ -56,6 +57,7 @@ describe('weightOnlyInt8', () => {
     expect(nodeNamed(q, 'c6').input[1]).toBe('w16'); // float16
   });
   it('per output channel: Conv on axis 0, a group-1 ConvTranspose on axis 1; per tensor otherwise', () => {
+    const { q } = rewrite();
     expect(axisAttr(q, 'wc')).toBe(0n);
     expect(axisAttr(q, 'wt')).toBe(1n);
     expect(axisAttr(q, 'wg')).toBeUndefined(); // ConvTranspose with group 2
@@ -69,6 +71,7 @@ describe('weightOnlyInt8', () => {
     expect(Array.from(getTensor(q, 'ws_scale').data as Float32Array)).toEqual([Math.fround(Math.fround(1.27) / 127)]);
   });
   it('each consumer reads the dequantized weight; the DequantizeLinear nodes come first and have no zero point', () => {
+    const { q } = rewrite();
     expect(nodeNamed(q, 'c1').input).toEqual(['x', 'wc_dequantized']);
     expect(nodeNamed(q, 'c2').input).toEqual(['c', 'wc_dequantized']);
     expect(nodeNamed(q, 't3').input).toEqual(['e', 'ws_dequantized']);
@@ -79,12 +82,13 @@ describe('weightOnlyInt8', () => {
     expect(m.proto.graph!.node.find((n) => n.name === 'c1')!.input).toEqual(['x', 'wc']); // input not modified
   });
   it('bytes before (raw or typed float data) and after (int8 + float32 scales)', () => {
+    const { r } = rewrite();
     const before = 4 * (4 + 4 + 2 + 4 + 96 + 96);
     const after = (4 + 4 * 2) + (4 + 4 * 2) + (2 + 4) + (4 + 4) + (96 + 4) + (96 + 4);
     expect(r.bytes).toEqual({ before, after });
   });
   it('perChannel false: one scale per weight; minElements skips smaller weights; raises the opset to 13', () => {
-    const t = weightOnlyInt8(m, { perChannel: false });
+    const t = weightOnlyInt8(m, { perChannel: false, weightZeroPoint: 'symmetric' });
     expect(axisAttr(t.model, 'wc')).toBeUndefined();
     expect(weightOnlyInt8(m, { minElements: 4 }).tensors).toBe(5); // wg has 2 values
     expect(weightOnlyInt8(m, { minElements: 5 }).tensors).toBe(2);
@@ -92,6 +96,7 @@ describe('weightOnlyInt8', () => {
     expect(old.model.proto.opsetImport[0]!.version).toBe(13n);
   });
   it('a weight that already has a `_quantized` twin or `_dequantized` output is left alone', () => {
+    const { q } = rewrite();
     expect(weightOnlyInt8(q).tensors).toBe(0);
     const m2 = toOnnx(model(
       [node('Conv', ['x', 'w'], ['y'], { kernel_shape: [1, 1] }, 'c'), node('Identity', ['x'], ['v_dequantized']), node('Conv', ['x', 'v'], ['z'], { kernel_shape: [1, 1] }, 'd')],

@@ -105,6 +105,9 @@ describe('quantizeLayer: bias overflow widening', () => {
     expect(r.weight.scales[0]).toBe(2 ** -10);
     expect(r.bias!.data[0]).toBe(2 ** 31 - 2 ** 7);
   });
+  it('a bias exactly at int32 max × scale (1 at input scale 1/(2^31 − 1), weight scale 1) fits: no widening', () => {
+    expect(quantizeLayer(Float32Array.of(127), [1, 1], Float32Array.of(1), 1 / INT32_MAX, { range: 'max' }).widened).toEqual([]);
+  });
   it('a bias of 1 widens the weight scale by the smallest margin that fits it unclipped', () => {
     const r = quantizeLayer(w, [1, 1], Float32Array.of(1), 2 ** -21);
     expect(r.widened).toEqual([0]);
