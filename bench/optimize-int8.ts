@@ -1,8 +1,8 @@
 /**
  * Issue 13, INT8 in the search: `optimize --max-drop map50=1%` with structured channel groups and then INT8 units
  * (which layers stay float) on top, under one budget against the original, verified on the search images and
- * measured on held-out images. Searched on coco128 images 1–64 (proxy scan on 1–32, pruning refit and INT8
- * calibration on 1–32, every verification on 1–64), measured on images 65–128, which nothing above saw.
+ * measured on held-out images. Searched on coco128 images 1–64 (proxy scan on 1–32, pruning refit on 1–32,
+ * INT8 calibration on 1–64, every verification on 1–64), measured on images 65–128, which nothing above saw.
  *
  * BENCH_MODEL=leyolo (default): LeYOLONano-640, budget on real mAP50 against the coco128 labels.
  * BENCH_MODEL=yolov5n_ppe: yolov5n_ppe-640 (classes helmet, vest: coco128 does not label them), budget on
@@ -12,7 +12,10 @@
  * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/optimize-int8.ts` (env BENCH_MODEL, BENCH_STRUCTURED=none
  * skips the structured search (INT8 alone), BENCH_STRUCTURED_FROM=bench/results/optimize.json takes the structured
  * choice of that bench/optimize.ts run instead of searching again, BENCH_ROUNDS=30, BENCH_HEADLINE_ROUNDS=60, BENCH_PROXY=32, BENCH_RATIOS=0.125,…,
- * BENCH_OUT=/tmp/prunekit-optimize-int8). Writes bench/results/optimize-int8-<model>.json.
+ * BENCH_OUT=/tmp/prunekit-optimize-int8, BENCH_MARGIN=0.5: a variant holds on the search images at drop ≤ 1% × (1 − margin),
+ * the CLI default; BENCH_UNIT_ROUNDS=10: rounds timing each INT8 unit kept float). Each base is quantized exactly
+ * as `prunekit quantize` does (calibration on search images 1–64, float prefix, placement measured at 1 thread),
+ * and that model is the first INT8 candidate. Writes bench/results/optimize-int8-<model>.json.
  */
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -43,6 +46,8 @@ const out = env.BENCH_OUT ?? '/tmp/prunekit-optimize-int8';
 mkdirSync(out, { recursive: true });
 const rounds = Number(env.BENCH_ROUNDS ?? 30);
 const budget = parseMaxDrop('map50=1%')[0]!;
+const margin = Number(env.BENCH_MARGIN ?? 0.5);
+const threshold = budget.value * (1 - margin);
 const t0 = performance.now();
 let last = 0;
 const onProgress = (phase: string, p: { done: number; total: number; label?: string }) => {
@@ -65,14 +70,14 @@ if (env.BENCH_STRUCTURED === 'none' || env.BENCH_STRUCTURED_FROM) {
     const cal = await collectCalibration(model, {}, setSource(search, 32), { threads: 1 });
     const built = buildCandidate(model, groupUnits(model), ratios, { roundTo: 16, calibration: cal.stats }).model;
     const drop = dropOf(budget, input.reference.score, await scoreModel(serializeOnnx(built), input.reference, { threads: 1 }), budgetOn);
-    if (ratios.size > 0 && drop <= budget.value) input.structured = { model: built, drop };
-    structured = { searched: false, from: env.BENCH_STRUCTURED_FROM, ratios: Object.fromEntries(ratios), searchDrop: drop, holds: drop <= budget.value };
+    if (ratios.size > 0 && drop <= threshold) input.structured = { model: built, drop };
+    structured = { searched: false, from: env.BENCH_STRUCTURED_FROM, ratios: Object.fromEntries(ratios), searchDrop: drop, holds: drop <= threshold };
     console.log(`structured (from ${env.BENCH_STRUCTURED_FROM}): ${ratios.size} groups, search drop ${(100 * drop).toFixed(2)}%`);
   }
 } else {
   const run = await runOptimize({
     model: file, search, measure, proxyImages: Number(env.BENCH_PROXY ?? 32), ratios: env.BENCH_RATIOS ? env.BENCH_RATIOS.split(',').map(Number) : undefined, threads: 1, workers: 2, latencyRounds: rounds, paretoRounds: 0,
-    budget, budgetOn, objective: 'latency', output: path.join(out, `${which}-structured.onnx`), configPath: path.join(out, `${which}-structured.config.yaml`),
+    budget, budgetOn, margin, objective: 'latency', output: path.join(out, `${which}-structured.onnx`), configPath: path.join(out, `${which}-structured.config.yaml`),
     force: true, timing: withBenchLock, onProgress,
   });
   input = int8Input(run);
@@ -84,7 +89,8 @@ if (env.BENCH_STRUCTURED === 'none' || env.BENCH_STRUCTURED_FROM) {
 }
 const pseudoBoxes = input.reference.pseudo.reduce((s, p) => s + p.classes.length, 0);
 const output = path.join(out, `${which}-optimized.onnx`);
-const stage = await runInt8Stage(input, { budget, budgetOn, threads: 1, rounds, timing: withBenchLock, measure, output, force: true, onProgress });
+const stage = await runInt8Stage(input, { budget, budgetOn, margin, unitRounds: Number(env.BENCH_UNIT_ROUNDS ?? 10), threads: 1, rounds, timing: withBenchLock, measure, output, force: true, onProgress });
+for (const q of stage.quantize) console.log(`  quantize ${q.base}: float prefix ${q.floatPrefix.length}, placement ${q.placement} (${q.placementSpeedups.map((c) => `${c.label} ${c.speedup?.toFixed(3)}×`).join(', ')})`);
 for (const p of stage.probes) console.log(`  probe ${p.base}/${p.order}: ${p.k} float → drop ${(100 * p.drop).toFixed(2)}% ${p.holds ? 'holds' : 'misses'}`);
 for (const c of stage.candidates) console.log(`  candidate ${c.base}/${c.order}${c.chosen ? ' *' : ''}: ${c.floatLayers.length}/${c.units} float, search drop ${(100 * c.drop).toFixed(2)}%, ${c.speedup.toFixed(3)}× (${c.ciLow.toFixed(3)}–${c.ciHigh.toFixed(3)})`);
 
@@ -101,7 +107,7 @@ const headline = await withBenchLock(async () => {
 });
 const m = stage.measured;
 const metric = budgetOn === 'agreement' ? 'agreement mAP50 (the float model\'s detections ≥ 0.25 as labels)' : 'mAP50';
-const images = { search: search.description, proxyScan: `${search.description} (first ${env.BENCH_PROXY ?? 32})`, calibration: `${search.description} (first 32): pruning refit and INT8 ranges`, int8Sensitivity: `${search.description} (first 2)`, measurement: measure.description };
+const images = { search: search.description, proxyScan: `${search.description} (first ${env.BENCH_PROXY ?? 32})`, calibration: `${search.description} (first 32): pruning refit; ${search.description} (all 64): INT8 ranges`, int8Sensitivity: `${search.description} (first 2; float prefix probe: first 4)`, measurement: measure.description };
 console.log(`\nHEADLINE (${path.basename(file)}, structured + INT8, budget ${metric} −1% relative)`);
 console.log(`  search ${images.search}; calibration ${images.calibration}; measurement (never searched or calibrated on) ${images.measurement}`);
 if (budgetOn === 'agreement') console.log(`  pseudo boxes on the search images: ${pseudoBoxes}; on the measurement images: ${m.original.agreement > 0 ? 'see JSON' : 'none'}`);
@@ -110,10 +116,10 @@ console.log(`  ${metric} ${(budgetOn === 'agreement' ? m.original.agreement : m.
 for (const [k, h] of Object.entries(headline)) console.log(`  speed-up ${k.slice(1)} thread(s): ${h.speedup.toFixed(3)}× (95% CI ${h.ci95[0].toFixed(3)}–${h.ci95[1].toFixed(3)}, ${headlineRounds} rounds)`);
 console.log(`  wall ${((performance.now() - t0) / 1000).toFixed(0)} s (INT8 stage: ${Object.entries(stage.seconds).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`);
 saveResult(`optimize-int8-${which}${env.BENCH_TAG ? `-${env.BENCH_TAG}` : ''}`, {
-  date: new Date().toISOString(), cpus: os.cpus().length, loadAverage: os.loadavg(), model: path.basename(file), budget: budget.text, budgetOn, images, pseudoBoxes,
+  date: new Date().toISOString(), cpus: os.cpus().length, loadAverage: os.loadavg(), model: path.basename(file), budget: budget.text, budgetOn, margin, threshold, images, pseudoBoxes,
   wallSeconds: (performance.now() - t0) / 1000, structured, headline: { rounds: headlineRounds, ...headline },
   int8: {
-    sensitivity: stage.sensitivity.map((s) => ({ node: s.node, kind: s.kind ?? null, sqnrDb: s.sqnrDb })),
+    units: stage.units, quantize: stage.quantize,
     probes: stage.probes, candidates: stage.candidates, chosen: stage.chosen ?? null, measured: stage.measured, seconds: stage.seconds,
   },
 });

@@ -10,7 +10,10 @@
  * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/optimize.ts` (the lock is re-entrant: the inner timing phases
  * see that an ancestor holds it). Env: BENCH_PROXY=32, BENCH_RATIOS=0.125,…, BENCH_THREADS=1, BENCH_ROUNDS=30,
  * BENCH_HEADLINE_ROUNDS=60, BENCH_TAG=, BENCH_OUT=/tmp/prunekit-optimize, BENCH_OBJECTIVE=latency|macs,
- * BENCH_PARETO_ROUNDS=0 skips timing the explored points. Idle 2-core machine: about 6–8 minutes.
+ * BENCH_PARETO_ROUNDS=0 skips timing the explored points, BENCH_MARGIN=0.5 (noise margin: a combination holds on
+ * the search images at drop ≤ 1% × (1 − margin), the CLI default), BENCH_MODEL=leyolo|yolov5n_ppe (yolov5n_ppe:
+ * the budget is on agreement mAP50, the float model's own detections as labels: coco128 has no helmets or vests;
+ * its results go to optimize-yolov5n_ppe[-TAG].json). Idle 2-core machine: about 6–8 minutes (LeYOLO).
  */
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -27,7 +30,11 @@ import { withBenchLock } from './lib/lock.js';
 import { saveResult } from './lib/results.js';
 
 const env = process.env;
-const model = path.join(FIXTURES, 'models', 'LeYOLONano-640.onnx');
+const which = env.BENCH_MODEL ?? 'leyolo';
+const modelName = which === 'leyolo' ? 'LeYOLONano-640.onnx' : 'yolov5n_ppe-640.onnx';
+const model = path.join(FIXTURES, 'models', modelName);
+const budgetOn = which === 'leyolo' ? 'labels' as const : 'agreement' as const;
+const margin = Number(env.BENCH_MARGIN ?? 0.5);
 const data = path.join(FIXTURES, 'datasets', 'coco128', 'coco128.yaml');
 const out = env.BENCH_OUT ?? '/tmp/prunekit-optimize';
 mkdirSync(out, { recursive: true });
@@ -42,13 +49,13 @@ let last = 0;
 const t0 = performance.now();
 const run = await runOptimize({
   model, search, measure, proxyImages: Number(env.BENCH_PROXY ?? 32), ratios, threads, workers: 2, latencyRounds: rounds, paretoRounds,
-  budget: parseMaxDrop('map50=1%')[0]!, objective, output: path.join(out, 'optimized.onnx'), configPath: path.join(out, 'optimized.config.yaml'),
+  budget: parseMaxDrop('map50=1%')[0]!, budgetOn, margin, objective, output: path.join(out, 'optimized.onnx'), configPath: path.join(out, 'optimized.config.yaml'),
   force: true, timing: objective !== 'latency' && paretoRounds === 0 ? undefined : withBenchLock,
   onProgress: (phase, p) => {
     if (Date.now() - last > 15000 || p.done === p.total) { last = Date.now(); console.log(`${new Date().toISOString().slice(11, 19)} ${phase} ${p.done}/${p.total} ${p.label ?? ''}`); }
   },
 });
-const j = optimizeJson(run, { model: 'LeYOLONano-640.onnx', budget: 'map50=1%', objective, output: path.join(out, 'optimized.onnx'), config: path.join(out, 'optimized.config.yaml') }, tableRankCorrelation(run.sensitivity.table));
+const j = optimizeJson(run, { model: modelName, budget: 'map50=1%', objective, output: path.join(out, 'optimized.onnx'), config: path.join(out, 'optimized.config.yaml') }, tableRankCorrelation(run.sensitivity.table));
 const m = run.measured;
 console.log(`wall ${((performance.now() - t0) / 1000).toFixed(0)} s; ${j.evaluations} evaluations; rank correlation ${j.rankCorrelation.agreementVsMap50.toFixed(2)}`);
 console.log(`measured on ${m.set}: mAP50 ${m.original.map50.toFixed(4)} → ${m.chosen.map50.toFixed(4)} (drop ${(100 * m.drop).toFixed(2)}%, ${m.holds ? 'holds' : 'BROKEN'})`);
@@ -65,14 +72,14 @@ const headline = await withBenchLock(async () => {
   return out;
 });
 const images = j.images;
-console.log('\nHEADLINE (LeYOLONano-640, optimize --max-drop map50=1%, objective ' + objective + ')');
+console.log(`\nHEADLINE (${modelName}, optimize --max-drop map50=1%${budgetOn === 'agreement' ? ' on agreement mAP50 (the float model\'s detections ≥ 0.25 as labels)' : ''}, margin ${margin}, objective ${objective})`);
 console.log(`  search: ${images.search}; proxy scan: ${images.proxy}; calibration: ${images.calibration}`);
 console.log(`  measurement (never searched or calibrated on): ${images.measurement}`);
 console.log(`  mAP50 ${m.original.map50.toFixed(4)} → ${m.chosen.map50.toFixed(4)} (relative drop ${(100 * m.drop).toFixed(2)}%, budget ${m.holds ? 'holds' : 'BROKEN'}); mAP50-95 ${m.original.map5095.toFixed(4)} → ${m.chosen.map5095.toFixed(4)}`);
 for (const [k, h] of Object.entries(headline)) console.log(`  speed-up ${k.slice(1)} thread(s): ${h.speedup.toFixed(3)}× (95% CI ${h.ci95[0].toFixed(3)}–${h.ci95[1].toFixed(3)}, ${headlineRounds} interleaved rounds)`);
 console.log(`  groups cut: ${run.ratios.size}; wall ${((performance.now() - t0) / 1000).toFixed(0)} s (${Object.entries(run.seconds).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}; sensitivity ${Object.entries(run.sensitivity.seconds).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`);
-saveResult(`optimize${env.BENCH_TAG ? `-${env.BENCH_TAG}` : ''}`, {
-  date: new Date().toISOString(), cpus: os.cpus().length, threads, rounds, loadAverage: os.loadavg(), wallSeconds: (performance.now() - t0) / 1000,
+saveResult(`optimize${which === 'leyolo' ? '' : `-${which}`}${env.BENCH_TAG ? `-${env.BENCH_TAG}` : ''}`, {
+  date: new Date().toISOString(), cpus: os.cpus().length, threads, rounds, margin, budgetOn, loadAverage: os.loadavg(), wallSeconds: (performance.now() - t0) / 1000,
   headline: { rounds: headlineRounds, ...headline, map50: { before: m.original.map50, after: m.chosen.map50, drop: m.drop, holds: m.holds, images: m.set } },
   ...j,
 });

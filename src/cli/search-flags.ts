@@ -33,7 +33,7 @@ export function searchOptions(cmd: Command): Command {
     .option('--calib-images <n>', 'calibration images (default 32)')
     .option('--threads <n>', 'onnxruntime threads per evaluation and for timing (default 1)')
     .option('--workers <n>', 'evaluations in flight at once (default 2)')
-    .option('--latency-rounds <n>', 'interleaved rounds when timing the units (default 20)')
+    .option('--latency-rounds <n>', 'interleaved rounds when timing the units (default 20; INT8 units: 10)')
     .option('--ignore <list>', 'layers whose output channels are never cut (weight names or module paths)')
     .option('--prune-head', 'let the detection head lose channels too')
     .option('--keep-head-inputs', 'keep every channel that enters the head')

@@ -58,7 +58,12 @@ export async function probeSqnr(
   feeds: ReadonlyArray<Readonly<Record<string, Tensor>>>, refOut: ReadonlyArray<Record<string, Tensor>>, options: StaticQuantOptions = {},
 ): Promise<number> {
   const q = buildQuantized(model, planQuantization(model, planOptions, g), ranges, options, g);
-  const s = await createSession(serializeOnnx(q.model), { threads: options.threads });
+  return bytesSqnr(serializeOnnx(q.model), feeds, refOut, options.threads);
+}
+
+/** Mean per-field output SQNR (dB) of the model `bytes` against `refOut` (see {@link referenceOutputs}). */
+export async function bytesSqnr(bytes: Uint8Array, feeds: ReadonlyArray<Readonly<Record<string, Tensor>>>, refOut: ReadonlyArray<Record<string, Tensor>>, threads?: number): Promise<number> {
+  const s = await createSession(bytes, { threads });
   const acc = new Map<string, { sig: Float64Array; err: Float64Array }>();
   try {
     for (const [k, f] of feeds.entries()) {

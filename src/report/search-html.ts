@@ -59,14 +59,21 @@ function int8Section(j: SearchJson): string | null {
   const s = j.int8;
   if (!s) return null;
   const m = s.measured;
-  const verdict = `<p class="verdict ${m.holds ? 'ok' : 'bad'}">Chosen: ${s.chosen ? esc(s.chosen.order === 'none' ? 'the structured model (INT8 did not pay)' : `${s.chosen.base} + INT8, ${s.chosen.floatLayers.length} of ${s.chosen.units} layers float`) : 'none held'}; on ${esc(m.set)}: mAP50 ${formatFraction(m.original.map50)} → ${formatFraction(m.chosen.map50)}, drop ${pct(m.drop, 2)} — ${m.holds ? 'holds' : 'BROKEN'}${m.inSample ? ' (in-sample)' : ''}.</p>`;
+  const verdict = `<p class="verdict ${m.holds ? 'ok' : 'bad'}">Chosen: ${s.chosen ? esc(s.chosen.order === 'none' ? 'the structured model (INT8 did not pay)' : `${s.chosen.base} + INT8 as quantize makes it (${s.chosen.quantizeFloat.length} layers float)${s.chosen.floatLayers.length ? ` and ${s.chosen.floatLayers.length} of ${s.chosen.units} more layers float` : ''}`) : 'none held'}; on ${esc(m.set)}: mAP50 ${formatFraction(m.original.map50)} → ${formatFraction(m.chosen.map50)}, drop ${pct(m.drop, 2)} — ${m.holds ? 'holds' : 'BROKEN'}${m.inSample ? ' (in-sample)' : ''}.</p>`;
   const candidates = htmlTable({
-    header: ['candidate', 'float layers', 'drop (search)', 'speed-up (95% CI)'], numeric: [1, 2, 3],
-    rows: s.candidates.map((c) => [`${c.base}${c.order === 'none' ? ' only' : ` + INT8 (${c.order})`}${c.chosen ? ' (chosen)' : ''}`, c.order === 'none' ? '–' : `${c.floatLayers.length}/${c.units}`, pct(c.drop, 2), `${x(c.speedup, 3)} (${x(c.ciLow, 3)}–${x(c.ciHigh, 3)})`]),
+    header: ['candidate', 'float layers (quantize + search)', 'drop (search)', 'speed-up (95% CI)'], numeric: [1, 2, 3],
+    rows: s.candidates.map((c) => [`${c.base}${c.order === 'none' ? ' only' : ` + INT8 (${c.order})`}${c.chosen ? ' (chosen)' : ''}`, c.order === 'none' ? '–' : `${c.quantizeFloat.length} + ${c.floatLayers.length}/${c.units}`, pct(c.drop, 2), `${x(c.speedup, 3)} (${x(c.ciLow, 3)}–${x(c.ciHigh, 3)})`]),
   });
   const probes = htmlTable({ header: ['base', 'order', 'layers float', 'drop (search)', 'holds'], numeric: [2, 3], rows: s.probes.map((p) => [p.base, p.order, String(p.k), pct(p.drop, 2), p.holds ? 'yes' : 'no']) });
-  const units = htmlTable({ header: ['INT8 unit (most sensitive first)', 'kind', 'output SQNR alone (dB)'], numeric: [2], rows: s.sensitivity.slice(0, 20).map((u) => [u.node, u.kind ?? '', formatNumber(u.sqnrDb, 1)]) });
-  return verdict + candidates + probes + units;
+  return verdict + candidates + probes + int8UnitsSection(s.units);
+}
+
+/** The INT8 units (`sensitivity --int8`, `optimize --int8`): damage quantized alone / kept float, latency of keeping it float. */
+function int8UnitsSection(units: ReadonlyArray<{ node: string; kind: string | undefined; quantizedSqnrDb: number; keptFloatGainDb: number; keptFloatSpeed: number }>): string {
+  return htmlTable({
+    header: ['INT8 unit (most SQNR regained kept float first)', 'kind', 'SQNR quantized alone (dB)', 'SQNR regained kept float (dB)', 'speed kept float'], numeric: [2, 3, 4],
+    rows: [...units].sort((a, b) => b.keptFloatGainDb - a.keptFloatGainDb).map((u) => [u.node, u.kind ?? '', formatNumber(u.quantizedSqnrDb, 1), formatNumber(u.keptFloatGainDb, 2), Number.isFinite(u.keptFloatSpeed) ? x(u.keptFloatSpeed, 3) : '–']),
+  });
 }
 
 export function renderSearchHtml(j: SearchJson): string {
@@ -78,6 +85,7 @@ export function renderSearchHtml(j: SearchJson): string {
     section('pareto', 'Pareto front and chosen point', paretoSection(j), 'Sensitivity only: no optimisation in this run.'),
     section('units', 'Sensitivity per channel group (sorted by speed bought per accuracy lost)', unitsSection(j)),
     ...(j.int8 ? [section('int8', 'INT8 on top: which layers stay float', int8Section(j))] : []),
+    ...(j.int8Units ? [section('int8units', 'INT8 units', int8UnitsSection(j.int8Units.units))] : []),
   ].join('\n');
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${esc(title)}</title><style>${CSS}</style></head><body><main>\n${body}\n</main></body></html>\n`;

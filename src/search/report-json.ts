@@ -2,7 +2,7 @@
  * The JSON of a sensitivity or optimize run (`schema: prunekit.search/1`): plain data for `--json` and for the
  * HTML page. Which images served what is spelled out in `images`.
  */
-import type { Int8Stage } from './run-int8.js';
+import type { Int8Stage, Int8UnitsRun } from './run-int8.js';
 import type { OptimizeRun } from './run-optimize.js';
 import type { SensitivityRun } from './run-sensitivity.js';
 
@@ -37,6 +37,8 @@ export interface SearchJson {
   };
   /** `optimize --int8`: the INT8 stage on top of the structured choice. */
   int8?: Int8Stage;
+  /** `sensitivity --int8`: the INT8 units of the model as `prunekit quantize` makes it (see Int8Unit). */
+  int8Units?: Int8UnitsRun;
 }
 
 export function sensitivityJson(run: SensitivityRun, meta: { command: 'sensitivity' | 'optimize'; model: string; measurement?: string; now?: Date }, rank: SearchJson['rankCorrelation']): SearchJson {

@@ -21,6 +21,8 @@ export interface OptimizeRunOptions extends SensitivityOptions {
   budget: BudgetRule;
   /** The budget against the labels (default) or the original's detections (see {@link BudgetMetric}). */
   budgetOn?: BudgetMetric;
+  /** Noise margin: a combination holds on the search images when its drop ≤ budget × (1 − margin) (default 0). */
+  margin?: number;
   objective: Objective;
   /** Measurement images (not searched on); undefined = in-sample. */
   measure?: ImageSet;
@@ -84,7 +86,7 @@ export async function runOptimize(o: OptimizeRunOptions): Promise<OptimizeRun> {
   const t1 = performance.now();
   const units = sens.table.map((u) => u.unit);
   const result = await optimize(sens.table, {
-    objective: o.objective, budget: o.budget.value, maxVerifications: o.maxVerifications,
+    objective: o.objective, budget: o.budget.value * (1 - (o.margin ?? 0)), maxVerifications: o.maxVerifications,
     onProgress: (p) => o.onProgress?.('verify', p),
     verify: async (ratios) => {
       const built = buildCandidate(sens.model, units, ratios, sens.build);

@@ -55,7 +55,11 @@ describe('prunekit optimize', () => {
     expect(j.optimize!.output).toBe(path.join(dir, 'q.structured.onnx'));
     expect(s.measured.set).toMatch(/images 11–20$/);
     expect(s.probes.length).toBeGreaterThan(0);
-    for (const p of s.probes) expect(p.holds).toBe(p.drop <= 0.05);
+    // the default noise margin: a variant holds at half the budget
+    expect(s.threshold).toBeCloseTo(0.025, 12);
+    for (const p of s.probes) expect(p.holds).toBe(p.drop <= 0.025);
+    expect(s.units.length).toBeGreaterThan(0);
+    for (const u of s.units) expect(Number.isFinite(u.keptFloatGainDb) && Number.isFinite(u.quantizedSqnrDb), u.node).toBe(true);
     const html = await readFile(path.join(dir, 's.html'), 'utf8');
     expect(html).toContain('INT8 on top: which layers stay float');
     expect(html).toContain(s.measured.holds ? '— holds' : '— BROKEN');
@@ -64,7 +68,9 @@ describe('prunekit optimize', () => {
     if (s.chosen && s.chosen.order !== 'none') {
       expect(io.text()).toMatch(/repeat the INT8 step: prunekit quantize /);
       expect(dq.size).toBeGreaterThan(0);
-      const float = new Set(s.chosen.floatLayers);
+      // float: the layers the search added, and the ones quantize itself keeps (float prefix, measured placement)
+      const float = new Set([...s.chosen.floatLayers, ...s.chosen.quantizeFloat]);
+      expect(s.quantize[0]!.placement).toMatch(/all layers integer|stem float/);
       const convs = g.node.filter((x) => x.opType === 'Conv');
       for (const n of convs.filter((x) => float.has(x.name))) expect(dq.has(n.input[1]), n.name).toBe(false);
       // every conv left out of the float set is integer, except the DFL projection (never an INT8 unit)
@@ -92,7 +98,7 @@ describe('prunekit sensitivity', () => {
   it('prints one row per channel group and says the proxy was scored on which images', async () => {
     const dir = await tempDir();
     const io = bufferIO();
-    const code = await runCli(['sensitivity', MODEL, '--data', DATA, '--search-images', '1-6', '--proxy-images', '4', ...SCAN, '--json', path.join(dir, 's.json')], io);
+    const code = await runCli(['sensitivity', MODEL, '--data', DATA, '--search-images', '1-6', '--proxy-images', '4', ...SCAN, '--int8', '--json', path.join(dir, 's.json')], io);
     expect(code, io.text()).toBe(0);
     const j = JSON.parse(await readFile(path.join(dir, 's.json'), 'utf8')) as SearchJson;
     expect(j.images.proxy).toMatch(/images 1–6 \(first 4\)$/);
@@ -100,5 +106,14 @@ describe('prunekit sensitivity', () => {
     expect(j.units.length).toBeGreaterThan(5);
     for (const u of j.units) expect(u.points.map((p) => p.ratio)).toEqual([0.25, 0.5]);
     expect(io.text()).toMatch(/proxy rank correlation with the real mAP50 drop/);
+    // --int8: one row per layer quantize makes integer, none of them a float-prefix layer
+    const q = j.int8Units!;
+    expect(q.units.length).toBeGreaterThan(3);
+    expect(q.images.calibration).toMatch(/images 1–6$/);
+    for (const u of q.units) {
+      expect(q.quantize.floatPrefix).not.toContain(u.node);
+      expect(Number.isFinite(u.quantizedSqnrDb) && Number.isFinite(u.keptFloatGainDb) && u.keptFloatSpeed > 0, u.node).toBe(true);
+    }
+    expect(io.text()).toMatch(/INT8 units \(\d+\) of the model as `prunekit quantize` makes it/);
   }, 240_000);
 });

@@ -2,9 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/core/dtype.js';
-import { readProvenance } from '../../src/io/onnx/index.js';
+import { readProvenance, serializeOnnx } from '../../src/io/onnx/index.js';
 import { loadOnnx } from '../../src/files/index.js';
 import { quantizeModelFile } from '../../src/files/quantize-file.js';
+import { quantizeModel } from '../../src/quantize/model.js';
 import { randomFloats, toBytes } from '../helpers/onnx-builder.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { tinyDetector } from '../helpers/quant-models.js';
@@ -33,5 +34,28 @@ describe('quantizeModelFile placement auto', () => {
     const rec = readProvenance((await loadOnnx(path.join(dir, 'b.onnx'))).proto)[0]!.record as { placement: string; exclude?: string[]; floatPrefix: number };
     expect(rec).toMatchObject({ placement: 'all layers integer', floatPrefix: 0 });
     expect(rec.exclude).toBeUndefined();
+  });
+});
+
+describe('quantizeModel (the in-memory entry point)', () => {
+  it('is what quantizeModelFile writes; variant() keeps the named layers float on top and nothing else changes', async () => {
+    const dir = await tempDir();
+    const src = path.join(dir, 'd.onnx');
+    await writeFile(src, toBytes(tinyDetector()));
+    const q = await quantizeModel(await loadOnnx(src), images(3), { floatPrefix: false });
+    const f = await quantizeModelFile(src, path.join(dir, 'f.onnx'), images(3), { floatPrefix: false });
+    expect(q.layers).toEqual(f.layers);
+    expect(q.units.length).toBeGreaterThan(1);
+    const dqOf = (m: ReturnType<typeof q.variant>) => new Set(m.proto.graph!.node.filter((n) => n.opType === 'DequantizeLinear').map((n) => n.output[0]));
+    const convs = (m: ReturnType<typeof q.variant>) => m.proto.graph!.node.filter((n) => n.opType === 'Conv');
+    const integer = (m: ReturnType<typeof q.variant>) => convs(m).filter((n) => dqOf(m).has(n.input[1])).map((n) => n.name);
+    const all = integer(q.model);
+    const first = q.units[0]!;
+    expect(all).toContain(first);
+    const v = q.variant(new Set([first]));
+    expect(integer(v)).toEqual(all.filter((n) => n !== first));
+    expect(serializeOnnx(q.variant(new Set(['no such layer'])))).toEqual(q.bytes);
+    const s = await q.sensitivity([{ images: { dtype: 'float32', dims: [1, 3, 8, 8], data: randomFloats(192, 3) } }]);
+    expect(s.map((x) => x.node).sort()).toEqual([...q.units].sort());
   });
 });

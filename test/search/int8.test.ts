@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consistentHold, floatOrder, smallestHolding } from '../../src/search/int8.js';
+import { consistentHold, floatOrder, gainOrder, smallestHolding, type Int8Unit } from '../../src/search/int8.js';
 import { pickCandidate, type Int8Candidate } from '../../src/search/run-int8.js';
 
 describe('smallestHolding (float layers added until the budget holds)', () => {
@@ -66,7 +66,7 @@ describe('floatOrder', () => {
 });
 
 describe('pickCandidate', () => {
-  const c = (over: Partial<Int8Candidate>): Int8Candidate => ({ base: 'structured', order: 'sensitivity', floatLayers: [], units: 10, drop: 0.005, holds: true, speedup: 1.2, ciLow: 1.1, ciHigh: 1.3, chosen: false, ...over });
+  const c = (over: Partial<Int8Candidate>): Int8Candidate => ({ base: 'structured', order: 'sensitivity', floatLayers: [], quantizeFloat: [], units: 10, drop: 0.005, holds: true, speedup: 1.2, ciLow: 1.1, ciHigh: 1.3, chosen: false, ...over });
   it('the fastest candidate that holds; a faster one that misses is never chosen', () => {
     expect(pickCandidate([c({ speedup: 1.3 }), c({ speedup: 1.5, holds: false }), c({ speedup: 1.4 })])).toBe(2);
   });
@@ -80,5 +80,19 @@ describe('pickCandidate', () => {
     const n = NaN;
     expect(pickCandidate([c({ order: 'none', speedup: n }), c({ base: 'original', floatLayers: ['a'], speedup: n }), c({ floatLayers: ['a', 'b'], speedup: n }), c({ floatLayers: ['b'], speedup: n })])).toBe(3);
     expect(pickCandidate([c({ holds: false }), c({ holds: false })])).toBe(-1);
+  });
+});
+
+describe('gainOrder (the units that regain the most SQNR per latency they cost, first)', () => {
+  const u = (node: string, gain: number, speed: number): Int8Unit => ({ node, kind: undefined, quantizedSqnrDb: 20, keptFloatGainDb: gain, keptFloatSpeed: speed, keptFloatCi: [speed, speed] });
+  it('score = gain / (slowdown + 1%); a unit that costs no time is not divided by zero; ≤ 0 dB last in graph order', () => {
+    // a: 1 dB / (0.01 + 0.01) = 50; b: 2 dB / (0.09 + 0.01) = 20; c: 0.3 dB at no cost (speed ≥ 1) = 30; d, e gain nothing
+    const units = [u('d', 0, 1), u('a', 1, 0.99), u('e', -0.5, 1), u('b', 2, 0.91), u('c', 0.3, 1.02)];
+    expect(gainOrder(units)).toEqual(['a', 'c', 'b', 'd', 'e']);
+    // untimed (NaN): ranked by gain alone
+    expect(gainOrder([u('x', 1, NaN), u('y', 2, NaN)])).toEqual(['y', 'x']);
+  });
+  it('floatOrder gain keeps only the base\'s layers, the others after in graph order', () => {
+    expect(floatOrder('gain', ['c', 'z', 'a'], [], [u('a', 1, 1), u('b', 5, 1), u('c', 2, 1)])).toEqual(['c', 'a', 'z']);
   });
 });
