@@ -20,26 +20,31 @@ export interface WeightQuantOptions {
   range?: 'max' | 'mse';
 }
 
-/** Squared error of quantizing `values` (indices `idx`) at `scale` symmetric int8 within ±qmax. */
-function quantError(w: Float32Array, idx: readonly number[], scale: number, qmax: number): number {
+/**
+ * Squared error of quantizing `values` at `scale` symmetric int8 within ±qmax; stops summing (returns a value
+ * above `limit`) once the sum exceeds `limit`.
+ */
+export function quantError(values: Float32Array, scale: number, qmax: number, limit = Infinity): number {
   let e = 0;
-  for (const i of idx) {
-    const q = Math.min(qmax, Math.max(-qmax, roundHalfEven(w[i]! / scale)));
-    const d = w[i]! - q * scale;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    const q = Math.min(qmax, Math.max(-qmax, roundHalfEven(x / scale)));
+    const d = x - q * scale;
     e += d * d;
+    if (e > limit) return e;
   }
   return e;
 }
 
 /** The symmetric scale of one channel: |w| max, or the MSE-optimal clip of it. */
-function channelScale(w: Float32Array, idx: readonly number[], absMax: number, options: WeightQuantOptions): number {
+function channelScale(values: Float32Array, absMax: number, options: WeightQuantOptions): number {
   const base = symmetricParams(absMax, options.reduceRange).scale;
   if ((options.range ?? 'mse') === 'max' || absMax === 0) return base;
   const qmax = qRange('int8', options.reduceRange).qmax;
-  let best = base, bestErr = quantError(w, idx, base, qmax);
+  let best = base, bestErr = quantError(values, base, qmax);
   for (let a = 0.98; a >= 0.5 - 1e-9; a -= 0.02) {
     const s = Math.fround(base * a);
-    const e = quantError(w, idx, s, qmax);
+    const e = quantError(values, s, qmax, bestErr);
     if (e < bestErr) { bestErr = e; best = s; }
   }
   return best;
@@ -95,7 +100,8 @@ export function quantizeWeights(w: Float32Array, dims: readonly number[], option
     let absMax = 0;
     const idx: number[] = [];
     each(c, (i) => { absMax = Math.max(absMax, Math.abs(w[i]!)); idx.push(i); });
-    const scale = Math.max(channelScale(w, idx, absMax, options), minScales?.[c] ?? 0);
+    const values = Float32Array.from(idx, (i) => w[i]!);
+    const scale = Math.max(channelScale(values, absMax, options), minScales?.[c] ?? 0);
     scales[c] = scale;
     // Symmetric: clipped values saturate at ±qmax (not at int8's −128, nor past ±63 with reduce-range), as the
     // range search assumed.
