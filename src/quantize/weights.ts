@@ -3,7 +3,7 @@
  * default), int32 biases at scale = input scale × weight scale. When a bias value would not fit int32 at that
  * scale, the weight scale of its channel is widened until it does (the weights of that channel are requantized).
  */
-import { quantizeValue, roundHalfEven, symmetricParams, type QuantParams } from './params.js';
+import { qRange, roundHalfEven, symmetricParams } from './params.js';
 
 export interface WeightQuantOptions {
   /** One scale per output channel (default true) or one for the tensor. */
@@ -40,7 +40,7 @@ export function quantError(values: Float32Array, scale: number, qmax: number, li
 function channelScale(values: Float32Array, absMax: number, options: WeightQuantOptions): number {
   const base = symmetricParams(absMax, options.reduceRange).scale;
   if ((options.range ?? 'mse') === 'max' || absMax === 0) return base;
-  const qmax = options.reduceRange ? 63 : 127;
+  const qmax = qRange('int8', options.reduceRange).qmax;
   let best = base, bestErr = quantError(values, base, qmax);
   for (let a = 0.98; a >= 0.5 - 1e-9; a -= 0.02) {
     const s = Math.fround(base * a);
@@ -94,6 +94,7 @@ export function quantizeWeights(w: Float32Array, dims: readonly number[], option
   const channels = perChannel ? dims[axis]! : 1;
   const data = new Int8Array(w.length);
   const scales = new Float32Array(channels);
+  const qmax = qRange('int8', options.reduceRange).qmax;
   const each = (c: number, fn: (i: number) => void) => (perChannel ? forChannel(dims, axis, c, fn) : w.forEach((_, i) => fn(i)));
   for (let c = 0; c < channels; c++) {
     let absMax = 0;
@@ -102,8 +103,9 @@ export function quantizeWeights(w: Float32Array, dims: readonly number[], option
     const values = Float32Array.from(idx, (i) => w[i]!);
     const scale = Math.max(channelScale(values, absMax, options), minScales?.[c] ?? 0);
     scales[c] = scale;
-    const q: QuantParams = { scale: scales[c]!, zeroPoint: 0, dtype: 'int8' };
-    each(c, (i) => { data[i] = quantizeValue(w[i]!, q); });
+    // Symmetric: clipped values saturate at ±qmax (not at int8's −128, nor past ±63 with reduce-range), as the
+    // range search assumed.
+    each(c, (i) => { data[i] = Math.min(qmax, Math.max(-qmax, roundHalfEven(w[i]! / scales[c]!))); });
   }
   return { data, dims, scales, axis: perChannel ? axis : undefined };
 }
