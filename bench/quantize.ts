@@ -1,6 +1,6 @@
 /**
- * What static INT8 buys on this machine (issue 11, closing benchmark). Five parts (BENCH_PART=latency|kinds|profile|
- * time|structured, default all), each printed and written to bench/results/quantize[-PART].json:
+ * What static INT8 buys on this machine (issue 11, closing benchmark). Six parts (BENCH_PART=latency|kinds|profile|
+ * time|time-minmax|structured, default all), each printed and written to bench/results/quantize[-PART].json:
  *
  * - latency: yolov5n_ppe-640 and LeYOLONano-640, float against `prunekit quantize` defaults (placement auto,
  *   measured at 1 thread), interleaved (prunekit's bench harness, idle sessions not spinning) at 1 and 2 threads.
@@ -13,6 +13,8 @@
  *   figure; bias correction is off by default) and its calibration pass alone; then with the float-prefix search
  *   and bias correction; then the CLI defaults (percentile, placement auto); against 64 plain inferences of the
  *   float model on the same images (decode + letterbox + run, 1 thread). Budget: quantize ≤ plain + 3 s.
+ * - time-minmax: only the issue's figure of `time` (64 plain inferences against quantize, 64 MinMax images,
+ *   placement all, no float-prefix search), with the calibration pass and the build + checks split out.
  * - profile: onnxruntime's per-op kernel time (tools/ort-profile.ts, 1 thread, BENCH_RUNS runs) of the float model and
  *   its INT8 model (defaults, placement all): where the time goes.
  * - structured: LeYOLONano-640 structured-pruned to −10% MACs (global, calibrated) then INT8, against the float
@@ -147,16 +149,22 @@ async function partProfile() {
   return rows;
 }
 
+/** 64 plain inferences of `model` on the calibration images (decode + letterbox + run, 1 thread). */
+async function plainInferences(model: string): Promise<{ images: number; seconds: number }> {
+  const source = await calib();
+  const s = await createSession(model, { threads: 1 });
+  const t0 = performance.now();
+  let images = 0;
+  for await (const feeds of source.feeds()) { await s.run(feeds); images++; }
+  const seconds = (performance.now() - t0) / 1000;
+  await s.release();
+  return { images, seconds };
+}
+
 async function partTime() {
   const rows: Record<string, unknown> = {};
   for (const [name, model] of Object.entries(MODELS)) {
-    const source = await calib();
-    const s = await createSession(model, { threads: 1 });
-    const t0 = performance.now();
-    let n = 0;
-    for await (const feeds of source.feeds()) { await s.run(feeds); n++; }
-    const plainSeconds = (performance.now() - t0) / 1000;
-    await s.release();
+    const { images: n, seconds: plainSeconds } = await plainInferences(model);
     const out = path.join(tmp, `${name}.time.onnx`);
     // The issue's figure: MinMax, 64 images, nothing optional (no float-prefix probes, no bias correction, no
     // placement measurement): calibration + build + the load/SQNR/fusion checks.
@@ -171,6 +179,23 @@ async function partTime() {
     };
     console.log(`${name}: ${n} plain inferences ${plainSeconds.toFixed(1)} s (budget ${row.budgetSeconds.toFixed(1)} s); quantize MinMax (placement all, no prefix search, no bias correction) ${row.minmaxSeconds.toFixed(1)} s of which calibration ${row.calibrationSeconds.toFixed(1)} s → ${row.withinBudget ? 'within' : 'OVER'} budget`);
     console.log(`  + float-prefix search and bias correction ${row.minmaxWithPrefixAndBiasCorrectionSeconds.toFixed(1)} s (bias correction ${row.biasCorrectionSeconds.toFixed(1)} s); CLI defaults (percentile, placement auto) ${row.cliDefaultsSeconds.toFixed(1)} s`);
+    rows[name] = row;
+  }
+  return rows;
+}
+
+/** `BENCH_PART=time-minmax`: only the issue's figure of `time` (64 plain inferences against quantize with 64 MinMax images). */
+async function partTimeMinmax() {
+  const rows: Record<string, unknown> = {};
+  for (const [name, model] of Object.entries(MODELS)) {
+    const { images: n, seconds: plainSeconds } = await plainInferences(model);
+    const out = path.join(tmp, `${name}.time.onnx`);
+    const q = await quantizeModelFile(model, out, await calib(), { method: 'minmax', placement: 'all', floatPrefix: false, threads: 1, force: true });
+    const row = {
+      images: n, plainInferenceSeconds: plainSeconds, budgetSeconds: plainSeconds + 3, minmaxSeconds: q.seconds.total,
+      calibrationSeconds: q.calibration.seconds, restSeconds: q.seconds.total - q.calibration.seconds, withinBudget: q.seconds.total <= plainSeconds + 3,
+    };
+    console.log(`${name}: ${n} plain inferences ${plainSeconds.toFixed(1)} s (budget ${row.budgetSeconds.toFixed(1)} s); quantize MinMax (placement all, no prefix search) ${row.minmaxSeconds.toFixed(1)} s = calibration ${row.calibrationSeconds.toFixed(1)} s + build/checks ${row.restSeconds.toFixed(1)} s → ${row.withinBudget ? 'within' : 'OVER'} budget`);
     rows[name] = row;
   }
   return rows;
@@ -192,7 +217,7 @@ async function partStructured() {
   return { macs: p.report.macs, placement: r.placement, accuracyLast64: acc, latency: lat };
 }
 
-const parts: Record<string, () => Promise<unknown>> = { latency: partLatency, kinds: partKinds, profile: partProfile, time: partTime, structured: partStructured };
+const parts: Record<string, () => Promise<unknown>> = { latency: partLatency, kinds: partKinds, profile: partProfile, time: partTime, 'time-minmax': partTimeMinmax, structured: partStructured };
 const result: Record<string, unknown> = { runs, calibration: 'first 64 sorted coco128 images', accuracy: 'last 64 sorted coco128 images' };
 try {
   for (const [k, fn] of Object.entries(parts)) {

@@ -6,7 +6,7 @@
  * Then time and peak memory (child processes, maxRSS) of LeYOLONano at 30% with 32 and 128 calibration images and
  * of the 28 MB TokenC3 model (random weights: time and memory only).
  *
- * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/reconstruction.ts` (env: BENCH_THREADS=2, BENCH_PART=accuracy|cost|all,
+ * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/reconstruction.ts` (env: BENCH_THREADS=2, BENCH_PART=accuracy|cost|exactobs|all,
  * BENCH_CASES=u10,u30,..., BENCH_METHODS=0,2 and BENCH_COST=0,1,2 (indices) to restrict; BENCH_SEGMENTS=0 runs the
  * cost part the old way, re-running the network's prefix for every block). Writes bench/results/reconstruction.json
  * (or reconstruction-<part>.json; BENCH_NAME overrides).
@@ -30,12 +30,14 @@ const yaml128 = path.join(FIXTURES, 'datasets', 'coco128', 'coco128.yaml');
 const coco128 = path.join(FIXTURES, 'datasets', 'coco128', 'images');
 
 /** One pruning run in this process (the child mode of the cost part): prints a JSON line. */
-async function child(spec: { model: string; target?: number; images: number; arch?: string; preset?: string }): Promise<void> {
+async function child(spec: { model: string; target?: number; images: number; arch?: string; preset?: string; scope?: 'global'; selection?: 'exactobs'; nm?: { n: number; m: number } }): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'prunekit-bench-recon-'));
   const calibration = await openCalibrationImages(coco128, { images: spec.images, imgsz: 640, inputName: 'images' });
   const t0 = performance.now();
   const segments = process.env.BENCH_SEGMENTS !== '0';
-  const r = await pruneFile(spec.model, path.join(tmp, 'out.onnx'), { target: spec.target, preset: spec.preset, arch: spec.arch, calibration, reconstruction: { threads, segments }, force: true });
+  const r = await pruneFile(spec.model, path.join(tmp, 'out.onnx'), {
+    target: spec.target, preset: spec.preset, arch: spec.arch, scope: spec.scope, nm: spec.nm, calibration, reconstruction: { threads, segments, selection: spec.selection }, force: true,
+  });
   const seconds = (performance.now() - t0) / 1000;
   console.log(JSON.stringify({ seconds, segments, maxRssMiB: process.resourceUsage().maxRSS / 1024, info: r.reconstruction, achieved: r.totals.achieved }));
 }
@@ -99,9 +101,14 @@ if (part === 'accuracy' || part === 'all') {
   result.accuracy = { original, rows };
 }
 
-if (part === 'cost' || part === 'all') {
+if (part === 'cost' || part === 'all' || part === 'exactobs') {
   const self = fileURLToPath(import.meta.url);
-  const runs = [
+  // BENCH_PART=exactobs: the cost of ExactOBS selection (issue 12, session 6) against the one-shot saliency, 32 images.
+  const runs = part === 'exactobs' ? [
+    { name: 'LeYOLONano-640 50% global, saliency, 32 images', spec: { model: leyolo, target: 0.5, scope: 'global' as const, images: 32 } },
+    { name: 'LeYOLONano-640 50% global, --exact-obs, 32 images', spec: { model: leyolo, target: 0.5, scope: 'global' as const, selection: 'exactobs' as const, images: 32 } },
+    { name: 'LeYOLONano-640 2:4, --exact-obs, 32 images', spec: { model: leyolo, nm: { n: 2, m: 4 }, selection: 'exactobs' as const, images: 32 } },
+  ] : [
     { name: 'LeYOLONano-640 30%, 32 images', spec: { model: leyolo, target: 0.3, images: 32 } },
     { name: 'LeYOLONano-640 30%, 128 images', spec: { model: leyolo, target: 0.3, images: 128 } },
     { name: 'TokenC3 (28 MB) tokenc3-lsnet --target 0.3, 32 images', spec: { model: tokenc3, target: 0.3, images: 32, arch: tokenc3Yaml, preset: 'tokenc3-lsnet' } },

@@ -2,13 +2,14 @@
  * `npm run mutation`: StrykerJS over prunekit's core (stryker.config.mjs), then the mutation score per module.
  *   npx tsx tools/mutation.ts                  every core module (long: see docs/mutation.md)
  *   npx tsx tools/mutation.ts --changed [BASE] only the core files changed since BASE (default: HEAD~1), as CI does
- *   npx tsx tools/mutation.ts --report         print each module's score from its last report (reports/mutation/<module>.json)
+ *   npx tsx tools/mutation.ts --report [MOD]   print each module's score from the last reports (reports/mutation/*.json;
+ *                                              each file counted from the newest report holding it), and MOD's per file
  *   npx tsx tools/mutation.ts FILE…            these files only
  * Each module runs alone with only its own tests (MODULES), incrementally: a re-run re-tests only the mutants whose
  * code or covering tests changed. Exit 1 when a module that was mutated scores under 85%.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 
 /** The core modules of issue 16, the files each covers (prefix match on the path) and the unit tests that state their rules. */
 export const MODULES: Record<string, { files: string[]; tests: string[] }> = {
@@ -35,32 +36,58 @@ const mutable = (file: string): boolean => file.endsWith('.ts') && !/\/(index|ty
 interface Mutant { status: string }
 interface Counts { killed: number; survived: number; noCoverage: number; timeout: number; errors: number }
 
-function scores(): Map<string, Counts> {
-  const out = new Map<string, Counts>();
+/**
+ * Mutants per source file from the reports: a file mutated in several runs (the whole module, then only that file)
+ * counts once, from the newest report that holds it.
+ */
+function fileResults(): Map<string, { mtime: number; mutants: Mutant[] }> {
+  const files = new Map<string, { mtime: number; mutants: Mutant[] }>();
   const reports = existsSync(REPORTS) ? readdirSync(REPORTS).filter((f) => /^[\w-]+\.json$/.test(f) && f !== 'mutation.json') : [];
-  for (const name of reports) scoreReport(`${REPORTS}/${name}`, out);
+  for (const name of reports) {
+    const path = `${REPORTS}/${name}`;
+    const mtime = statSync(path).mtimeMs;
+    const report = JSON.parse(readFileSync(path, 'utf8')) as { files: Record<string, { mutants: Mutant[] }> };
+    for (const [file, f] of Object.entries(report.files)) {
+      const key = file.replace(/^.*?(src\/)/, '$1');
+      if ((files.get(key)?.mtime ?? -1) < mtime) files.set(key, { mtime, mutants: f.mutants });
+    }
+  }
+  return files;
+}
+
+function count(mutants: readonly Mutant[], c: Counts = { killed: 0, survived: 0, noCoverage: 0, timeout: 0, errors: 0 }): Counts {
+  for (const m of mutants) {
+    if (m.status === 'Killed') c.killed++;
+    else if (m.status === 'Survived') c.survived++;
+    else if (m.status === 'NoCoverage') c.noCoverage++;
+    else if (m.status === 'Timeout') c.timeout++;
+    else if (m.status === 'CompileError' || m.status === 'RuntimeError') c.errors++;
+  }
+  return c;
+}
+
+/** Counts per module, or per file of `only` (a module name). */
+function scores(only?: string): Map<string, Counts> {
+  const out = new Map<string, Counts>();
+  for (const [file, f] of fileResults()) {
+    const mod = moduleOf(file) ?? file;
+    if (only !== undefined && mod !== only) continue;
+    const key = only === undefined ? mod : file;
+    out.set(key, count(f.mutants, out.get(key)));
+  }
   return out;
 }
 
-function scoreReport(path: string, out: Map<string, Counts>): void {
-  const report = JSON.parse(readFileSync(path, 'utf8')) as { files: Record<string, { mutants: Mutant[] }> };
-  for (const [file, f] of Object.entries(report.files)) {
-    const mod = moduleOf(file.replace(/^.*?(src\/)/, '$1')) ?? file;
-    const c = out.get(mod) ?? { killed: 0, survived: 0, noCoverage: 0, timeout: 0, errors: 0 };
-    for (const m of f.mutants) {
-      if (m.status === 'Killed') c.killed++;
-      else if (m.status === 'Survived') c.survived++;
-      else if (m.status === 'NoCoverage') c.noCoverage++;
-      else if (m.status === 'Timeout') c.timeout++;
-      else if (m.status === 'CompileError' || m.status === 'RuntimeError') c.errors++;
-    }
-    out.set(mod, c);
-  }
-}
-
 /** Prints every module's last score; false when one of `judged` (default: all) is under the threshold. */
-function printScores(judged?: Set<string>): boolean {
+function printScores(judged?: Set<string>, perFileOf?: string): boolean {
   let ok = true;
+  if (perFileOf !== undefined) {
+    console.log(`\n${perFileOf} by file          score   killed timeout survived no-cov (type errors)`);
+    for (const [file, c] of [...scores(perFileOf)].sort(([a], [b]) => a.localeCompare(b))) {
+      const valid = c.killed + c.timeout + c.survived + c.noCoverage;
+      console.log(`${file.padEnd(28)} ${(valid ? (100 * (c.killed + c.timeout)) / valid : 100).toFixed(1).padStart(6)}%  ${String(c.killed).padStart(6)} ${String(c.timeout).padStart(7)} ${String(c.survived).padStart(8)} ${String(c.noCoverage).padStart(6)} (${c.errors})`);
+    }
+  }
   console.log('\nmodule              score   killed timeout survived no-cov (type errors)');
   for (const [mod, c] of [...scores()].sort(([a], [b]) => a.localeCompare(b))) {
     const valid = c.killed + c.timeout + c.survived + c.noCoverage;
@@ -73,7 +100,7 @@ function printScores(judged?: Set<string>): boolean {
 }
 
 const args = process.argv.slice(2);
-if (args[0] === '--report') process.exit(printScores() ? 0 : 1);
+if (args[0] === '--report') process.exit(printScores(undefined, args[1]) ? 0 : 1);
 let files: string[] | undefined;
 if (args[0] === '--changed') {
   const base = args[1] ?? 'HEAD~1';
@@ -94,14 +121,20 @@ if (args[0] === '--changed') {
 
 /** Runs StrykerJS over `files` of one module with only that module's tests; false if Stryker itself failed. */
 function mutateModule(mod: string, modFiles: string[]): boolean {
-  const { tests } = MODULES[mod]!;
+  const { files } = MODULES[mod]!;
+  // MUTATION_TESTS (comma-separated globs) narrows the tests, e.g. to a module's fast unit tests (docs/mutation.md).
+  const tests = process.env.MUTATION_TESTS?.split(',') ?? MODULES[mod]!.tests;
+  // A run over some of the module's files keeps its own report and incremental file (<module>--<file>-<file>),
+  // so runs over parts of a large module add up (the newest result of each file counts).
+  const whole = files.every((f) => modFiles.includes(f.endsWith('/') ? `${f}**/*.ts` : f)) && modFiles.length === files.length;
+  const name = whole ? slug(mod) : `${slug(mod)}--${modFiles.map((f) => f.replace(/^.*\//, '').replace(/\.ts$/, '').replace(/\W+/g, '_')).join('-')}`;
   console.log(`\nmutation: ${mod}: ${modFiles.join(' ')} (tests: ${tests.join(' ')})`);
   const env = {
     ...process.env,
     MUTATE: modFiles.join(','),
     MUTATION_TESTS: tests.join(','),
-    MUTATION_REPORT: `${REPORTS}/${slug(mod)}.json`,
-    MUTATION_INCREMENTAL: `${REPORTS}/incremental/${slug(mod)}.json`,
+    MUTATION_REPORT: `${REPORTS}/${name}.json`,
+    MUTATION_INCREMENTAL: `${REPORTS}/incremental/${name}.json`,
   };
   const started = Date.now();
   const run = spawnSync('npx', ['stryker', 'run'], { stdio: 'inherit', env });

@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors.js';
 import { serializeOnnx } from '../io/onnx/index.js';
 import { loadOnnx, saveOnnx } from './onnx-file.js';
 import type { CalibrationSource } from '../prune/structured/index.js';
-import { countFusedConvs, outputSqnr } from '../quantize/verify.js';
+import { verifyQuantized } from '../quantize/verify.js';
 import { SATURATION_BOUND } from '../quantize/saturation.js';
 import { provenanceValue } from '../core/provenance.js';
 import { nextProvenanceKey, type OnnxModel } from '../io/onnx/bytes.js';
@@ -28,9 +28,9 @@ export async function quantizeModelFile(input: string, output: string, source: C
   const q = await quantizeModel(model, source, options, input);
   const chosenBytes = q.bytes;
   const quantizedConvs = q.layers.filter((l) => l.op === 'Conv' || l.op === 'ConvTranspose').length;
-  const fusion = await countFusedConvs(chosenBytes, quantizedConvs, options.threads);
   const floatBytes = serializeOnnx(model);
-  const sq = await outputSqnr(floatBytes, chosenBytes, firstFeeds(source, options.verifyImages ?? 8).feeds(), options.threads);
+  const sq = await verifyQuantized(floatBytes, chosenBytes, quantizedConvs, firstFeeds(source, options.verifyImages ?? 8).feeds(), options.threads);
+  const fusion = sq.fusion;
   for (const o of sq.outputs) {
     if (o.dims.join(',') !== o.floatDims.join(',')) throw new UsageError(`internal check failed: output '${o.name}' is [${o.dims.join(',')}] after quantization, [${o.floatDims.join(',')}] before; nothing written`);
   }

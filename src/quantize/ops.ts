@@ -18,9 +18,7 @@ export function isQuantizableOp(op: string): boolean {
 
 /** Input positions of a node that carry activations to quantize (the others are shapes, indices, weights, biases). */
 export function dataInputs(op: string, inputs: readonly string[]): number[] {
-  if (MOVEMENT_OPS.has(op)) return [0];
-  if (op === 'Conv' || op === 'ConvTranspose' || op === 'Gemm') return [0];
   if (op === CONCAT) return inputs.map((_, i) => i);
   if (op === 'Add' || op === 'Mul' || op === 'MatMul') return [0, 1];
-  return [0];
+  return [0]; // data movement (the rest are shapes, scales, indices), Conv/ConvTranspose/Gemm (weights, bias), unary ops
 }

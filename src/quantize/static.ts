@@ -18,6 +18,7 @@ import { insertQdq, type QdqOptions, type QuantizedLayer } from './qdq.js';
 import { activationParams, type TensorRange } from './scales.js';
 import { SATURATION_BOUND, saturatedRanges } from './saturation.js';
 import { compactConstants } from './constants.js';
+import { planDerivedRanges, withDerived } from './derived-ranges.js';
 import { fusedSilu } from './silu.js';
 import { floatLayerWeightNames, fp16Weights, weightOnlyInt8 } from './storage.js';
 
@@ -88,9 +89,16 @@ export async function calibrateRanges(model: OnnxModel, tensors: readonly string
   if (tensors.length === 0) return { ranges: new Map(), images: 0 };
   if (method === 'mse') return mseRanges(model, tensors, source, options);
   const acc = new RangeAccumulator(method === 'percentile');
-  const run = await collectRanges(model, tensors, source.feeds(), (name, r) => acc.add(name, r), {
-    percentile: method === 'percentile' ? options.percentile ?? 0.9999 : undefined, threads: options.threads, total: source.count, onProgress: options.onProgress,
-  });
+  const percentile = method === 'percentile' ? options.percentile ?? 0.9999 : undefined;
+  // Ranges that follow from others (Sigmoid, SiLU, Concat, reshapes) are derived per image instead of reduced.
+  const { measured, derived } = planDerivedRanges(indexGraph(model), tensors, { exact: percentile !== undefined && percentile < 1 });
+  const image = new Map<string, TensorRange>();
+  const run = await collectRanges(model, measured, source.feeds(), (name, r) => {
+    image.set(name, r);
+    if (image.size < measured.length) return;
+    for (const [n, x] of withDerived(image, derived)) acc.add(n, x);
+    image.clear();
+  }, { percentile, threads: options.threads, total: source.count, onProgress: options.onProgress });
   if (run.images === 0) throw new DatasetError(`calibration: ${source.description} yielded no usable image; pass a dataset yaml or folder with decodable images`);
   return { ranges: acc.ranges(), images: run.images };
 }

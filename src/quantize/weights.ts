@@ -3,7 +3,7 @@
  * default), int32 biases at scale = input scale × weight scale. When a bias value would not fit int32 at that
  * scale, the weight scale of its channel is widened until it does (the weights of that channel are requantized).
  */
-import { quantizeValue, roundHalfEven, symmetricParams, type QuantParams } from './params.js';
+import { qRange, roundHalfEven, symmetricParams } from './params.js';
 
 export interface WeightQuantOptions {
   /** One scale per output channel (default true) or one for the tensor. */
@@ -20,26 +20,31 @@ export interface WeightQuantOptions {
   range?: 'max' | 'mse';
 }
 
-/** Squared error of quantizing `values` (indices `idx`) at `scale` symmetric int8 within ±qmax. */
-function quantError(w: Float32Array, idx: readonly number[], scale: number, qmax: number): number {
+/**
+ * Squared error of quantizing `values` at `scale` symmetric int8 within ±qmax; stops summing (returns a value
+ * above `limit`) once the sum exceeds `limit`.
+ */
+export function quantError(values: Float32Array, scale: number, qmax: number, limit = Infinity): number {
   let e = 0;
-  for (const i of idx) {
-    const q = Math.min(qmax, Math.max(-qmax, roundHalfEven(w[i]! / scale)));
-    const d = w[i]! - q * scale;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    const q = Math.min(qmax, Math.max(-qmax, roundHalfEven(x / scale)));
+    const d = x - q * scale;
     e += d * d;
+    if (e > limit) return e;
   }
   return e;
 }
 
 /** The symmetric scale of one channel: |w| max, or the MSE-optimal clip of it. */
-function channelScale(w: Float32Array, idx: readonly number[], absMax: number, options: WeightQuantOptions): number {
+function channelScale(values: Float32Array, absMax: number, options: WeightQuantOptions): number {
   const base = symmetricParams(absMax, options.reduceRange).scale;
   if ((options.range ?? 'mse') === 'max' || absMax === 0) return base;
-  const qmax = options.reduceRange ? 63 : 127;
-  let best = base, bestErr = quantError(w, idx, base, qmax);
+  const qmax = qRange('int8', options.reduceRange).qmax;
+  let best = base, bestErr = quantError(values, base, qmax);
   for (let a = 0.98; a >= 0.5 - 1e-9; a -= 0.02) {
     const s = Math.fround(base * a);
-    const e = quantError(w, idx, s, qmax);
+    const e = quantError(values, s, qmax, bestErr);
     if (e < bestErr) { bestErr = e; best = s; }
   }
   return best;
@@ -89,15 +94,18 @@ export function quantizeWeights(w: Float32Array, dims: readonly number[], option
   const channels = perChannel ? dims[axis]! : 1;
   const data = new Int8Array(w.length);
   const scales = new Float32Array(channels);
+  const qmax = qRange('int8', options.reduceRange).qmax;
   const each = (c: number, fn: (i: number) => void) => (perChannel ? forChannel(dims, axis, c, fn) : w.forEach((_, i) => fn(i)));
   for (let c = 0; c < channels; c++) {
     let absMax = 0;
     const idx: number[] = [];
     each(c, (i) => { absMax = Math.max(absMax, Math.abs(w[i]!)); idx.push(i); });
-    const scale = Math.max(channelScale(w, idx, absMax, options), minScales?.[c] ?? 0);
+    const values = Float32Array.from(idx, (i) => w[i]!);
+    const scale = Math.max(channelScale(values, absMax, options), minScales?.[c] ?? 0);
     scales[c] = scale;
-    const q: QuantParams = { scale: scales[c]!, zeroPoint: 0, dtype: 'int8' };
-    each(c, (i) => { data[i] = quantizeValue(w[i]!, q); });
+    // Symmetric: clipped values saturate at ±qmax (not at int8's −128, nor past ±63 with reduce-range), as the
+    // range search assumed.
+    each(c, (i) => { data[i] = Math.min(qmax, Math.max(-qmax, roundHalfEven(w[i]! / scales[c]!))); });
   }
   return { data, dims, scales, axis: perChannel ? axis : undefined };
 }

@@ -14,5 +14,5 @@ export { HALF_SUFFIX, withSegment } from './segment.js';
 export type { Segment, SegmentInput, SegmentSpec } from './segment.js';
 export { collectChannelRanges, collectRanges, withChannelRangeOutputs, withRangeOutputs } from './ranges.js';
 export type { ImageChannelRange, ImageRange, RangeStatistic } from './ranges.js';
-export { optimizedModel } from './optimized.js';
+export { optimizedModel, sessionWithOptimized } from './optimized.js';
 export { REFERENCE_SUFFIX, withReference } from './reference.js';

@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createSession } from './session.js';
+import { createSession, type RuntimeSession, type SessionOptions } from './session.js';
 
 /** Bytes of onnxruntime's optimized graph of `model` (its CPU provider, all optimizations). */
 export async function optimizedModel(model: string | Uint8Array, options: { threads?: number } = {}): Promise<Uint8Array> {
@@ -16,6 +16,25 @@ export async function optimizedModel(model: string | Uint8Array, options: { thre
     const session = await createSession(model, { threads: options.threads ?? 1, optimizedModelFilePath: file });
     await session.release();
     return await readFile(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A session of `model` and the bytes of the optimized graph onnxruntime made while loading it: one load where
+ * {@link optimizedModel} and a second session would cost two. The caller releases the session.
+ */
+export async function sessionWithOptimized(model: string | Uint8Array, options: Omit<SessionOptions, 'optimizedModelFilePath'> = {}): Promise<{ session: RuntimeSession; optimized: Uint8Array }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'prunekit-ort-'));
+  try {
+    const session = await createSession(model, { ...options, optimizedModelFilePath: path.join(dir, 'optimized.onnx') });
+    try {
+      return { session, optimized: await readFile(path.join(dir, 'optimized.onnx')) };
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

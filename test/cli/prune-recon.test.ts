@@ -34,6 +34,17 @@ describe('prunekit prune --calib (unstructured)', () => {
     expect(r.layers.filter((l) => l.protected).every((l) => l.reconstruction === undefined)).toBe(true);
   }, 120_000);
 
+  it('--exact-obs: the exact target, ExactOBS named in the criterion line', async () => {
+    const dir = await tempDir();
+    const io = bufferIO();
+    const code = await runCli(['prune', MODEL, '-o', path.join(dir, 'p.onnx'), '--target', '0.1', '--calib', DATA, '--calib-images', '1', '--exact-obs'], io);
+    expect(code, io.text()).toBe(0);
+    // The same exact count as without --exact-obs (12,043 of 120,432 prunable weights: 9.9998%).
+    expect(io.text()).toMatch(/zeroed 12,043\)/);
+    expect(io.text()).toMatch(/achieved: 9\.9998%/);
+    expect(io.text()).toMatch(/criterion: obs, ExactOBS/);
+  }, 120_000);
+
   it('refuses what calibration cannot do (exit 2, one line)', async () => {
     const dir = await tempDir();
     const flat = path.join(dir, 'flat.onnx');
@@ -44,6 +55,8 @@ describe('prunekit prune --calib (unstructured)', () => {
     for (const [args, msg] of [
       [[MODEL, '--dry-run', '--criterion', 'obs'], /--criterion obs scores weights from calibration data; add --calib/],
       [[MODEL, '--dry-run', '--calib-blocks', '3'], /--calib-blocks needs --calib/],
+      [[MODEL, '--dry-run', '--exact-obs'], /--exact-obs needs --calib/],
+      [[MODEL, '--dry-run', '--calib', DATA, '--exact-obs', '--criterion', 'wanda'], /--exact-obs works with --criterion obs, not wanda/],
       [[MODEL, '--dry-run', '--calib', DATA, '--calib-blocks', '0'], /--calib-blocks 0: expected an integer ≥ 1/],
       [[path.join(dir, 'm.pt'), '--dry-run', '--calib', DATA], /--calib runs the model in onnxruntime; prune the ONNX export/],
       [[flat, '--dry-run', '--calib', DATA], /takes 'x' \[1,10\], not an image/],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { quantizeBias, quantizeLayer, quantizeWeights } from '../../src/quantize/index.js';
+import { quantError } from '../../src/quantize/weights.js';
 
 describe('quantizeWeights', () => {
   it('gives each output channel its own symmetric scale (axis 0)', () => {
@@ -65,5 +66,23 @@ describe('quantizeLayer bias', () => {
     expect(r.weight.scales[1]).toBeCloseTo(1e-6, 12);
     expect(r.weight.data[1]).toBe(127);
     expect(r.weight.data[0]!).toBeLessThan(127); // requantized at the wider scale
+  });
+});
+
+describe('quantError', () => {
+  it('sums squared rounding and clipping errors at a symmetric scale', () => {
+    // 0.26/0.1 → 3 (err 0.04), −0.25/0.1 = −2.5 → −2 (half to even, err 0.05), 2/0.1 → clipped to 12 (err 0.8)
+    const v = Float32Array.of(0.26, -0.25, 2);
+    const e = 0.04 ** 2 + 0.05 ** 2 + 0.8 ** 2;
+    expect(quantError(v, 0.1, 12)).toBeCloseTo(e, 6);
+    expect(quantError(v, 0.1, 12, 1)).toBeCloseTo(e, 6); // limit not reached: the full sum
+  });
+  it('stops once the sum exceeds the limit (returns a value above it)', () => {
+    const v = Float32Array.of(0.05, 5, 5, 5);
+    const full = quantError(v, 0.1, 10);
+    const cut = quantError(v, 0.1, 10, 1);
+    expect(cut).toBeGreaterThan(1);
+    expect(cut).toBeLessThan(full);
+    expect(cut).toBeCloseTo(0.05 ** 2 + 4 ** 2, 5);
   });
 });

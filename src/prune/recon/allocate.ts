@@ -7,6 +7,11 @@
  * relative output errors. Layers whose weights carry much of a small input space (the first conv, depthwise
  * 5×5) get fewer zeros than wide 1×1 convs. The total is exactly the one the weight-only allocation gave; layers
  * without statistics keep their weight-only counts; the category caps hold.
+ *
+ * With `selection: 'exactobs'` the estimate is OBC's database instead of single removals: every row's greedy
+ * ExactOBS trajectory (exact-obs.ts) gives each weight the loss of the step that removes it (running maximum
+ * along the row, so any threshold takes a prefix of every trajectory), divided by the layer's output energy —
+ * the layers' error-vs-count curves with the compensation of every earlier removal, merged by one threshold.
  */
 import type { Tensor } from '../../core/dtype.js';
 import type { OnnxModel } from '../../io/onnx/bytes.js';
@@ -14,10 +19,11 @@ import { collectLayerHessians, type ActivationOptions, type HessianRequest } fro
 import type { Budget } from '../allocate.js';
 import { globalCounts } from '../global.js';
 import { addImage, groupSecond, newLayerHessian, type LayerHessian } from './hessian-stats.js';
+import { obsTrajectory } from './exact-obs.js';
 import { groupSystem, obsSaliency, rowError } from './solve.js';
 
 /** Scores (float32, ≥ 0; existing zeros 0, others > 0) of one conv [O, C/g, …k] from its statistics. */
-export function layerSaliency(conv: { data: Float32Array; groups: number }, stats: LayerHessian, options: { centred: boolean; damp: number }): Float32Array {
+export function layerSaliency(conv: { data: Float32Array; groups: number }, stats: LayerHessian, options: { centred: boolean; damp: number; selection?: 'saliency' | 'exactobs' }): Float32Array {
   const d = stats.size, g = stats.groups, o = conv.data.length / d, rowsPer = o / g;
   const raw = new Float64Array(o * d);
   let energy = 0;
@@ -25,7 +31,11 @@ export function layerSaliency(conv: { data: Float32Array; groups: number }, stat
     const sys = groupSystem(groupSecond(stats, j, options.centred), d, options.damp);
     for (let r = j * rowsPer; r < (j + 1) * rowsPer; r++) {
       const w = Float64Array.from(conv.data.subarray(r * d, (r + 1) * d));
-      raw.set(obsSaliency(sys, w), r * d);
+      if (options.selection === 'exactobs') {
+        const t = obsTrajectory(sys, w, d, { forced: conv.data.subarray(r * d, (r + 1) * d).map((v) => (v === 0 ? 1 : 0)) });
+        let run = 0;
+        for (let s = 0; s < t.order.length; s++) { run = Math.max(run, t.loss[s]!); raw[r * d + t.order[s]!] = run; }
+      } else raw.set(obsSaliency(sys, w), r * d);
       energy += rowError(sys.h, d, w, new Float64Array(d));
     }
   }
@@ -54,7 +64,7 @@ export interface AllocationTarget { index: number; key: string; request: Omit<He
  */
 export async function scoreTargets(
   model: OnnxModel, blocks: ReadonlyArray<readonly AllocationTarget[]>, feeds: () => AsyncIterable<Readonly<Record<string, Tensor>>>,
-  options: { damp: number; run: ActivationOptions },
+  options: { damp: number; run: ActivationOptions; selection?: 'saliency' | 'exactobs' },
 ): Promise<Map<number, Float32Array>> {
   const scores = new Map<number, Float32Array>();
   for (const block of blocks) {
@@ -67,7 +77,7 @@ export async function scoreTargets(
     }, options.run);
     for (const t of block) {
       const h = stats.get(t.key);
-      if (h) scores.set(t.index, layerSaliency({ data: t.weight(), groups: t.request.group }, h, { centred: t.centred, damp: options.damp }));
+      if (h) scores.set(t.index, layerSaliency({ data: t.weight(), groups: t.request.group }, h, { centred: t.centred, damp: options.damp, selection: options.selection }));
     }
   }
   return scores;

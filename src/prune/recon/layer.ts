@@ -16,6 +16,7 @@ import { nmMask } from '../nm.js';
 import { selectSmallest } from '../select.js';
 import { groupCross, groupMean, groupRefMean, groupSecond, type LayerHessian } from './hessian-stats.js';
 import { choleskySolve } from './linalg.js';
+import { exactObsMask, obsTrajectory, type ObsTrajectory } from './exact-obs.js';
 import { adaptiveNmRow, exactCost, groupSystem, obsSaliency, rowError, solveRowExact, solveRowSparseGpt, type GroupSystem } from './solve.js';
 
 import type { DataCriterion } from '../importance.js';
@@ -50,6 +51,13 @@ export interface LayerReconstructOptions {
    * removals (solve.ts adaptiveNmRow); `once` takes the N:M pattern of the scores of the unpruned row. Default `once`.
    */
   nmSelection?: 'once' | 'adaptive';
+  /**
+   * `saliency` (default): the mask is the smallest scores of the unpruned rows (N:M per `nmSelection`);
+   * `exactobs`: OBC's greedy per-row removal with exact H⁻¹ downdates (exact-obs.ts), unstructured counts spread
+   * over the rows by their step losses (divided by the row's output energy when `rowNormalize`), N:M as a
+   * constraint on the greedy steps. Only with the `obs` criterion.
+   */
+  selection?: 'saliency' | 'exactobs';
 }
 
 export interface LayerReconstruction {
@@ -85,6 +93,38 @@ function scoreRow(criterion: LayerReconstructOptions['criterion'], sys: GroupSys
     if (e > 0 && Number.isFinite(e)) scale = 1 / e;
   }
   for (let q = 0; q < d; q++) out[at + q] = original[q] === 0 ? 0 : Math.max(Math.fround(s[q]! * scale), FLOOR);
+}
+
+/** ExactOBS mask of a layer (exact-obs.ts): per-row greedy trajectories, N:M per row or a layer-wide count. */
+function exactObsLayer(systems: readonly GroupSystem[], rows: Float64Array, original: Float32Array, o: number, d: number, rowsPer: number, nm: NmPattern | undefined, zeros: number, normalize: boolean): Uint8Array {
+  const trajectories: ObsTrajectory[] = [];
+  const scale = new Float64Array(o).fill(1);
+  // Unstructured: a row rarely takes more than twice the mean count; steps past the cap are never chosen.
+  const cap = nm ? (d / nm.m) * (nm.m - nm.n) : Math.min(d, Math.ceil((2 * zeros) / o) + 8);
+  let available = 0;
+  for (let r = 0; r < o; r++) {
+    const sys = systems[Math.floor(r / rowsPer)]!;
+    const w = rows.subarray(r * d, (r + 1) * d);
+    const t = obsTrajectory(sys, w, cap, { nm, forced: original.subarray(r * d, (r + 1) * d).map((v) => (v === 0 ? 1 : 0)) });
+    trajectories.push(t);
+    available += t.order.length;
+    if (normalize) {
+      const e = rowError(sys.h, d, w, new Float64Array(d));
+      if (e > 0 && Number.isFinite(e)) scale[r] = 1 / e;
+    }
+  }
+  if (nm) {
+    const mask = new Uint8Array(o * d);
+    trajectories.forEach((t, r) => { for (const q of t.order) mask[r * d + q] = 1; });
+    return mask;
+  }
+  if (available < zeros) {
+    // The cap was too tight for this layer (very uneven rows): full trajectories.
+    for (let r = 0; r < o; r++) {
+      trajectories[r] = obsTrajectory(systems[Math.floor(r / rowsPer)]!, rows.subarray(r * d, (r + 1) * d), d, { forced: original.subarray(r * d, (r + 1) * d).map((v) => (v === 0 ? 1 : 0)) });
+    }
+  }
+  return exactObsMask(trajectories, d, zeros, scale).mask;
 }
 
 /** Prune and refit one conv layer ([O, C/g, …k] float32) from its input statistics. Pure. */
@@ -140,7 +180,9 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
   }
   const scoreTensor = { dtype: 'float32' as const, dims: conv.dims, data: scores };
   let mask: Uint8Array | undefined;
-  if (options.nm && options.nmSelection === 'adaptive' && d % options.nm.m === 0) {
+  if (options.selection === 'exactobs' && options.criterion === 'obs' && (!options.nm || d % options.nm.m === 0)) {
+    mask = exactObsLayer(systems, rows, conv.data, o, d, rowsPer, options.nm, options.zeros ?? 0, normalize);
+  } else if (options.nm && options.nmSelection === 'adaptive' && d % options.nm.m === 0) {
     mask = new Uint8Array(o * d);
     for (let r = 0; r < o; r++) adaptiveNmRow(systems[Math.floor(r / rowsPer)]!, rows.subarray(r * d, (r + 1) * d), options.nm.n, options.nm.m, mask, r * d);
   } else mask = options.nm ? nmMask(scoreTensor, { layout: 'conv', dims: conv.dims, groups: g }, options.nm) : selectSmallest(scoreTensor, options.zeros ?? 0);

@@ -52,6 +52,8 @@ export interface ReconstructionOptions {
    * by the earlier groups' removals; LeYOLO-Nano 2:4 mAP50 0.316 vs 0.290) or `once` (the pattern of the scores).
    */
   nmSelection?: 'once' | 'adaptive';
+  /** Mask selection within a layer (layer.ts `selection`): `saliency` (default) or `exactobs` (OBC's greedy per-row removal). */
+  selection?: 'saliency' | 'exactobs';
   /** Per-layer statistics budget: input cap and position subsampling of large Grams (positions.ts). */
   positions?: PositionBudget;
   /**
@@ -64,9 +66,11 @@ export interface ReconstructionOptions {
   /**
    * `data`: the per-layer counts of a global allocation come from the calibration data (OBS estimate of each
    * layer's relative output error, allocate.ts), same total; `plan`: the weight-only allocation (LAMP). Default
-   * `data` with `--scope global`; layer scope (presets, `--target`) always keeps the plan's counts.
+   * `data` with `--scope global`; layer scope (presets, `--target`) always keeps the plan's counts. `exactobs`:
+   * like `data` but from ExactOBS trajectories (OBC's database, allocate.ts); measured worse (LeYOLO-Nano 50%
+   * global with ExactOBS selection: mAP50 0.4688 vs 0.4862), so not the default even with `selection: 'exactobs'`.
    */
-  allocation?: 'data' | 'plan';
+  allocation?: 'data' | 'plan' | 'exactobs';
 }
 
 export interface ReconstructionInfo {
@@ -162,7 +166,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   const criterion = options.dataCriterion ?? 'obs';
   let prep = preparePrune(model, { ...options, dryRun: false });
   const entries = prep.plan.entries;
-  const allocating = options.scope === 'global' && !options.nm && !prep.note && (ro.allocation ?? 'data') === 'data';
+  const allocating = options.scope === 'global' && !options.nm && !prep.note && (ro.allocation ?? 'data') !== 'plan';
   const rows: PruneLayerRow[] = entries.map((e) => initialRow(e));
   const users = convNodes(prep.graph);
   let shapes: ShapeInfo | undefined;
@@ -189,7 +193,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
     }));
     const byBlock = splitBlocks(targets.map((t, i) => ({ ...scoring[i]!, bytes: t.bytes })), 1, ro.maxBlockBytes ?? 512 << 20);
     const scores = await scoreTargets(model, byBlock, () => cache.feeds(), {
-      damp, run: { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: p.done, total: source.count, label: 'calibration: allocation' }) },
+      damp, selection: ro.allocation === 'exactobs' ? 'exactobs' : undefined, run: { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: p.done, total: source.count, label: 'calibration: allocation' }) },
     });
     prep = { ...prep, counts: dataCounts(planBudgets(prep.plan), prep.counts, entries.map((_, i) => scores.get(i))) };
   }
@@ -233,7 +237,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
       const biasT = t.bias ? readTensor(prep.graph.constants.get(t.bias)!.proto) : undefined;
       const h = stats.get(t.key)!;
       const r = reconstructLayer({ data: w.data as Float32Array, dims: l.dims, groups: t.request.group }, biasT?.data as Float32Array | undefined, h, {
-        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection ?? true, nmSelection: ro.nmSelection ?? 'adaptive',
+        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection ?? true, nmSelection: ro.nmSelection ?? 'adaptive', selection: ro.selection,
       });
       const values: Tensor = { dtype: 'float32', dims: l.dims, data: r.weight };
       updates.set(l.id, values);
@@ -253,6 +257,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   if (passes) info.activations = { peakBytes: passes.peakBytes, half: passes.half };
   const result = pruneResult(model, prep, rows, options);
   // The within-layer criterion is the data one; a global allocation ranked by the data (allocate.ts) or by prep.criterion (LAMP).
-  result.options.criterion = options.scope === 'global' ? `${criterion} (allocation: ${allocating ? 'obs error on the calibration data' : prep.criterion})` : criterion;
+  const named = criterion === 'obs' && ro.selection === 'exactobs' ? 'obs, ExactOBS' : criterion;
+  result.options.criterion = options.scope === 'global' ? `${named} (allocation: ${allocating ? `${ro.allocation === 'exactobs' ? 'ExactOBS' : 'obs'} error on the calibration data` : prep.criterion})` : named;
   return { model: current, result, info };
 }

@@ -35,6 +35,19 @@ describe('layerSaliency', () => {
 
 describe('dataCounts', () => {
   const budget = (n: number, o: Partial<{ zeros: number; ratio: number; max: number; protected: boolean }> = {}) => ({ n, zeros: 0, ratio: 0.5, max: 1, protected: false, ...o });
+  it('exactobs: a weight scores its greedy step\'s loss (running maximum) over the layer energy, so thresholds take trajectory prefixes', () => {
+    // Row 0 = [1, 2]: H⁻¹ = [[2,−1],[−1,4]]/7, so the first step removes w0 (1/(2/7) = 3.5 < 4/(4/7) = 7) at loss
+    // 3.5; then the refit w1 goes, and removing both leaves the whole row energy wᵀHw = 16, so that step adds
+    // 16 − 3.5 = 12.5. Row 1 = [0, 3]: the existing zero first at loss 0, then 3 at 9·2 = 18.
+    const w = new Float32Array([1, 2, 0, 3]);
+    const s = layerSaliency({ data: w, groups: 1 }, twoByTwo(), { centred: false, damp: 0, selection: 'exactobs' });
+    const energy = 16 + 18;
+    expect(s[0]).toBeCloseTo(3.5 / energy, 5);
+    expect(s[1]).toBeCloseTo(12.5 / energy, 5);
+    expect(s[2]).toBe(0);
+    expect(s[3]).toBeCloseTo(18 / energy, 5);
+  });
+
   it('shares the scored layers\' total by one threshold; unscored and protected layers keep their counts', () => {
     const budgets = [budget(4), budget(4), budget(4), budget(4, { protected: true })];
     const scores = [new Float32Array([1, 2, 3, 4]), new Float32Array([0.1, 0.2, 5, 6]), undefined, new Float32Array([0, 0, 0, 0])];

@@ -70,6 +70,29 @@ describe('reconstructLayer', () => {
     });
   }
 
+  it('exactobs selection: zeros exactly as asked, existing zeros first, and a lower refit error than the one-shot saliency mask', () => {
+    const existing = [0, 13, 40, 71];
+    const w = weights(o, d, 7, existing);
+    for (const k of [4, 5, 20, 50]) {
+      const r = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion: 'obs', zeros: k, selection: 'exactobs', varianceCorrection: false });
+      expect(r.masked).toBe(k);
+      expect(r.weight.filter((v) => v === 0).length).toBe(k);
+      for (const z of existing) expect(r.weight[z]).toBe(0);
+    }
+    // At half the weights the greedy trajectories beat one-shot scores on correlated inputs (no row normalisation:
+    // both then minimise the plain sum of row errors).
+    const one = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion: 'obs', zeros: (o * d) / 2, rowNormalize: false });
+    const greedy = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion: 'obs', zeros: (o * d) / 2, rowNormalize: false, selection: 'exactobs' });
+    expect(greedy.error.after).toBeLessThan(one.error.after);
+  });
+
+  it('exactobs N:M keeps N of every M', () => {
+    const w = weights(o, d, 8);
+    const r = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion: 'obs', nm: { n: 2, m: 4 }, selection: 'exactobs' });
+    for (let g = 0; g < o * d; g += 4) expect(Array.from(r.weight.subarray(g, g + 4)).filter((v) => v === 0).length).toBe(2);
+    expect(r.masked).toBe(o * d / 2);
+  });
+
   for (const nmSelection of ['once', 'adaptive'] as const) {
     it(`keeps N of every M along the reduction axis (${nmSelection} selection)`, () => {
       const w = weights(o, d, 8);
