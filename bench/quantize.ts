@@ -161,14 +161,21 @@ async function plainInferences(model: string): Promise<{ images: number; seconds
   return { images, seconds };
 }
 
+/**
+ * The issue's figure: 64 plain inferences, then quantize with MinMax, 64 images, nothing optional (no float-prefix
+ * probes, no bias correction, no placement measurement): calibration + build + the load/SQNR/fusion checks.
+ */
+async function minmaxTime(name: string, model: string) {
+  const { images: n, seconds: plainSeconds } = await plainInferences(model);
+  const out = path.join(tmp, `${name}.time.onnx`);
+  const q = await quantizeModelFile(model, out, await calib(), { method: 'minmax', placement: 'all', floatPrefix: false, threads: 1, force: true });
+  return { n, plainSeconds, out, q };
+}
+
 async function partTime() {
   const rows: Record<string, unknown> = {};
   for (const [name, model] of Object.entries(MODELS)) {
-    const { images: n, seconds: plainSeconds } = await plainInferences(model);
-    const out = path.join(tmp, `${name}.time.onnx`);
-    // The issue's figure: MinMax, 64 images, nothing optional (no float-prefix probes, no bias correction, no
-    // placement measurement): calibration + build + the load/SQNR/fusion checks.
-    const plain = await quantizeModelFile(model, out, await calib(), { method: 'minmax', placement: 'all', floatPrefix: false, threads: 1, force: true });
+    const { n, plainSeconds, out, q: plain } = await minmaxTime(name, model);
     const defaults = await quantizeModelFile(model, out, await calib(), { method: 'minmax', placement: 'all', biasCorrection: {}, threads: 1, force: true });
     const auto = await quantizeModelFile(model, out, await calib(), { placement: 'auto', measure: probe(model, 1), allowSlower: true, threads: 1, force: true });
     const row = {
@@ -188,9 +195,7 @@ async function partTime() {
 async function partTimeMinmax() {
   const rows: Record<string, unknown> = {};
   for (const [name, model] of Object.entries(MODELS)) {
-    const { images: n, seconds: plainSeconds } = await plainInferences(model);
-    const out = path.join(tmp, `${name}.time.onnx`);
-    const q = await quantizeModelFile(model, out, await calib(), { method: 'minmax', placement: 'all', floatPrefix: false, threads: 1, force: true });
+    const { n, plainSeconds, q } = await minmaxTime(name, model);
     const row = {
       images: n, plainInferenceSeconds: plainSeconds, budgetSeconds: plainSeconds + 3, minmaxSeconds: q.seconds.total,
       calibrationSeconds: q.calibration.seconds, restSeconds: q.seconds.total - q.calibration.seconds, withinBudget: q.seconds.total <= plainSeconds + 3,
