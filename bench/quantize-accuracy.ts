@@ -5,6 +5,7 @@
  * - entropy: static INT8 with `--method percentile` (the default) and `--method entropy`, everything else the
  *   defaults but placement `all` (no latency probe: the placement does not change which ranges are chosen),
  *   calibrated on the FIRST 64 sorted coco128 images, mAP on the LAST 64 (never calibrated on), plus float.
+ *   METHODS=a,b (default percentile,entropy) picks the methods.
  * - weights: `--weights-only` variants (no calibration, so every image is honest): mAP on all 128 sorted coco128
  *   images, on the first 64 and on the last 64, against float. WEIGHT_VARIANTS=a,b (default all) picks variants.
  *
@@ -17,8 +18,10 @@ import { calibrationImagePaths, openCalibrationImages, validate } from '../src/e
 import { loadOnnx } from '../src/files/onnx-file.js';
 import { quantizeModelFile } from '../src/files/quantize-file.js';
 import { serializeOnnx } from '../src/io/onnx/index.js';
-import { weightOnlyInt8, type CalibrationMethod } from '../src/quantize/index.js';
-import type { WeightOnlyOptions } from '../src/quantize/storage.js';
+import { decodeTail, fp16Weights, weightOnlyInt8, type CalibrationMethod } from '../src/quantize/index.js';
+import { constantOf, indexGraph } from '../src/graph/onnx-graph.js';
+import type { OnnxModel } from '../src/io/onnx/bytes.js';
+import { createSession } from '../src/runtime/index.js';
 import { FIXTURES } from '../test/helpers/fixtures.js';
 import { saveResult } from './lib/results.js';
 
@@ -47,7 +50,7 @@ async function partEntropy() {
   const float = await accuracy(MODEL, sets.last64);
   console.log(`float, last 64: ${fmt(float)}`);
   const out: Record<string, unknown> = { float };
-  for (const method of ['percentile', 'entropy'] as CalibrationMethod[]) {
+  for (const method of (process.env.METHODS ?? 'percentile,entropy').split(',') as CalibrationMethod[]) {
     const file = path.join(tmp, `ley-${method}.onnx`);
     const source = await openCalibrationImages(calib, { images: 64, imgsz: 640, inputName: 'images' });
     const t0 = performance.now();
@@ -61,11 +64,55 @@ async function partEntropy() {
   return out;
 }
 
-const WEIGHT_VARIANTS: Record<string, WeightOnlyOptions> = {
-  default: {},
-  nearest: { rounding: 'nearest' },
-  symmetric: { weightZeroPoint: 'symmetric' },
+/** Weight initializers of the stem (conv on the graph input) and of the weighted layers that feed the decode tail. */
+function edgeLayerWeights(m: OnnxModel): Set<string> {
+  const g = indexGraph(m);
+  const tail = decodeTail(g);
+  const inputs = new Set(m.proto.graph!.input.map((i) => i.name));
+  const out = new Set<string>();
+  g.nodes.forEach((n, i) => {
+    if (n.opType !== 'Conv' || tail.has(i)) return;
+    const feedsTail = n.output.some((o) => (g.consumers.get(o) ?? []).some((c) => tail.has(c)));
+    const w = constantOf(g, n.input[1] ?? '');
+    if (w && (feedsTail || inputs.has(n.input[0]!))) out.add(w.name);
+  });
+  return out;
+}
+
+type Variant = (m: OnnxModel) => OnnxModel;
+const WEIGHT_VARIANTS: Record<string, Variant> = {
+  default: (m) => weightOnlyInt8(m).model,
+  nearest: (m) => weightOnlyInt8(m, { rounding: 'nearest' }).model,
+  symmetric: (m) => weightOnlyInt8(m, { weightZeroPoint: 'symmetric' }).model,
+  // stem + head output convs as float16 (Cast folded at load), the rest the default int8
+  'edges-fp16': (m) => weightOnlyInt8(fp16Weights(m, { only: edgeLayerWeights(m) }).model).model,
+  'edges-fp16-nearest': (m) => weightOnlyInt8(fp16Weights(m, { only: edgeLayerWeights(m) }).model, { rounding: 'nearest' }).model,
 };
+
+/**
+ * Output error against float on the anchors whose float top score is ≥ 0.1: RMS of the 4 box coordinates (px) and
+ * of the score of the float top class (LeYOLO output [1, 84, anchors]), over `data`'s images letterboxed.
+ */
+async function outputError(floatPath: string, qPath: string, data: string): Promise<{ boxRmsPx: number; scoreRms: number; anchors: number }> {
+  const src = await openCalibrationImages(data, { images: 64, imgsz: 640, inputName: 'images' });
+  const [f, q] = [await createSession(floatPath, { threads: 2 }), await createSession(qPath, { threads: 2 })];
+  let box = 0, score = 0, n = 0;
+  try {
+    for await (const feeds of src.feeds()) {
+      const a = Object.values(await f.run(feeds))[0]!, b = Object.values(await q.run(feeds))[0]!;
+      const A = a.data as Float32Array, B = b.data as Float32Array, ch = a.dims[1]!, k = a.dims[2]!;
+      for (let j = 0; j < k; j++) {
+        let best = 4;
+        for (let c = 5; c < ch; c++) if (A[c * k + j]! > A[best * k + j]!) best = c;
+        if (A[best * k + j]! < 0.1) continue;
+        for (let c = 0; c < 4; c++) box += (A[c * k + j]! - B[c * k + j]!) ** 2;
+        score += (A[best * k + j]! - B[best * k + j]!) ** 2;
+        n++;
+      }
+    }
+  } finally { await f.release(); await q.release(); }
+  return { boxRmsPx: Math.sqrt(box / (4 * n)), scoreRms: Math.sqrt(score / n), anchors: n };
+}
 
 async function partWeights() {
   const wanted = process.env.WEIGHT_VARIANTS?.split(',') ?? Object.keys(WEIGHT_VARIANTS);
@@ -77,12 +124,13 @@ async function partWeights() {
   const model = await loadOnnx(MODEL);
   for (const v of wanted) {
     const file = path.join(tmp, `ley-w-${v}.onnx`);
-    await writeFile(file, serializeOnnx(weightOnlyInt8(model, WEIGHT_VARIANTS[v]!).model));
+    await writeFile(file, serializeOnnx(WEIGHT_VARIANTS[v]!(model)));
     const bytes = (await stat(file)).size;
+    const error = { first64: await outputError(MODEL, file, sets.first64), last64: await outputError(MODEL, file, sets.last64) };
     const acc: Record<string, Acc> = {};
     for (const [k, d] of Object.entries(sets)) acc[k] = await accuracy(file, d);
-    console.log(`${v}: ${bytes} B (${((100 * bytes) / floatBytes).toFixed(1)}%); ${Object.entries(acc).map(([k, a]) => `${k} ${fmt(a, float[k])}`).join('; ')}`);
-    out[v] = { bytes, accuracy: acc };
+    console.log(`${v}: ${bytes} B (${((100 * bytes) / floatBytes).toFixed(1)}%); ${Object.entries(acc).map(([k, a]) => `${k} ${fmt(a, float[k])}`).join('; ')}; box RMS px first/last ${error.first64.boxRmsPx.toFixed(2)} / ${error.last64.boxRmsPx.toFixed(2)}, score RMS ${error.first64.scoreRms.toFixed(3)} / ${error.last64.scoreRms.toFixed(3)}`);
+    out[v] = { bytes, accuracy: acc, outputError: error };
   }
   return out;
 }

@@ -18,7 +18,15 @@ import type { TensorRange } from './scales.js';
 export async function entropyRanges(model: OnnxModel, tensors: readonly string[], source: CalibrationSource, options: Pick<ActivationOptions, 'threads' | 'onProgress'> & EntropyOptions = {}): Promise<{ ranges: Map<string, TensorRange>; images: number }> {
   const { measured, derived } = planDerivedRanges(indexGraph(model), tensors, { exact: true });
   const hist = new Map(measured.map((t) => [t, new HistogramAccumulator()]));
-  const run = await collectActivations(model, measured, source.feeds(), (name, value) => {
+  // Graph inputs (the image itself, when it is quantized) are histogrammed from the feeds on their way in.
+  const graphInputs = new Set(model.proto.graph!.input.map((i) => i.name));
+  const feeds = async function* () {
+    for await (const f of source.feeds()) {
+      for (const t of measured) if (graphInputs.has(t) && f[t]) hist.get(t)!.add(f[t].data as Float32Array);
+      yield f;
+    }
+  };
+  const run = await collectActivations(model, measured.filter((t) => !graphInputs.has(t)), feeds(), (name, value) => {
     hist.get(name)!.add(value.data as Float32Array);
   }, { threads: options.threads, total: source.count, onProgress: options.onProgress });
   if (run.images === 0) throw new DatasetError(`calibration: ${source.description} yielded no usable image; pass a dataset yaml or folder with decodable images`);

@@ -64,12 +64,12 @@ export class HistogramAccumulator {
       this.counts[0] = this.zeros;
     }
     this.fit(Math.floor(this.lo / this.width), Math.floor(this.hi / this.width));
-    const w = this.width, s = this.start, last = this.counts.length - 1;
+    const w = this.width, s = this.start;
     for (let i = 0; i < values.length; i++) {
       const x = values[i]!;
       if (!Number.isFinite(x)) continue;
-      const j = Math.floor(x / w) - s;
-      this.counts[j < 0 ? 0 : j > last ? last : j]!++;
+      // In range: ⌊x/w⌋ is monotone in x and fit() made ⌊lo/w⌋ … ⌊hi/w⌋ representable.
+      this.counts[Math.floor(x / w) - s]!++;
     }
   }
 
@@ -78,12 +78,10 @@ export class HistogramAccumulator {
     if (a >= this.start && b < this.start + this.bins) return;
     let factor = 1;
     while (Math.floor(b / factor) - Math.floor(a / factor) >= this.bins) factor *= 2;
-    const start = Math.floor(a / factor), last = this.bins - 1;
+    const start = Math.floor(a / factor);
     const next = new Float64Array(this.bins);
-    this.counts.forEach((c, i) => {
-      const j = Math.floor((this.start + i) / factor) - start;
-      if (c !== 0) next[j < 0 ? 0 : j > last ? last : j]! += c;
-    });
+    // Non-empty bins lie in a … b, so ⌊k/factor⌋ − start is in range (factor is a power of 2: exact).
+    this.counts.forEach((c, i) => { if (c !== 0) next[Math.floor((this.start + i) / factor) - start]! += c; });
     this.counts = next; this.start = start; this.width *= factor;
   }
 
@@ -122,7 +120,7 @@ export function windowKl(c: Float64Array, a: number, n: number, levels: number):
     const pj = p[j]! / total;
     if (pj === 0) continue;
     const l = Math.floor((j * levels) / n);
-    const qj = inside > 0 ? levelSum[l]! / levelBins[l]! / inside : 0;
+    const qj = levelSum[l]! / levelBins[l]! / inside; // NaN when everything is clipped: ε below
     kl += pj * Math.log(pj / (qj > 0 ? qj : KL_EPSILON));
   }
   return kl;
@@ -149,9 +147,10 @@ export function entropyRange(h: HistogramData, options: EntropyOptions = {}): En
   }
   const N = c.length;
   const whole: EntropyRange = abs ? { min: -full, max: full, kl: 0, bins: N } : { min: h.min, max: h.max, kl: 0, bins: N };
-  if (h.width === 0 || N <= levels) return whole;
+  if (h.width === 0) return whole;
   let best: EntropyRange | undefined;
-  for (let n = levels; n <= N; n++) {
+  // No more bins than levels: only the full window (KL 0, the observed range).
+  for (let n = Math.min(levels, N); n <= N; n++) {
     const l = Math.round((n * nL) / N);
     const kl = windowKl(c, nL - l, n, levels);
     if (best === undefined || kl <= best.kl + 1e-12 * Math.abs(best.kl)) {

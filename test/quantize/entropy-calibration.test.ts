@@ -32,6 +32,13 @@ describe('--method entropy', () => {
     const y = r.ranges.get('y')!;
     expect(r.ranges.get('s')).toEqual({ min: sigmoid(y.min), max: sigmoid(y.max) });
   });
+  it('histograms a graph input (the image) from the feeds', async () => {
+    const signed = Float32Array.from({ length: N }, (_, i) => (i / (N - 1)) * 6 - 2);
+    const r = await calibrateRanges(net, ['x', 'y'], source(signed), { method: 'entropy' });
+    expect(r.ranges.get('x')).toEqual({ min: -2, max: 4 });
+    expect(r.ranges.get('y')!.min).toBe(0);
+    expect(r.ranges.get('y')!.max).toBeGreaterThan(3.99);
+  });
   it('refuses a source without images', async () => {
     await expect(calibrateRanges(net, ['y'], source(), { method: 'entropy' })).rejects.toThrow(DatasetError);
   });

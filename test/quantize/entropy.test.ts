@@ -71,6 +71,8 @@ describe('windowKl', () => {
     expect(windowKl(c, 0, 3, 2)).toBeCloseTo(kl([0.6, 0.2, 0.2], [0.5, 0.5, KL_EPSILON]), 12);
     expect(windowKl(c, 0, 4, 2)).toBeCloseTo(kl([0.6, 0.2, 0, 0.2], [0.4, 0.4, 0, 0.2]), 12);
     expect(KL_EPSILON).toBe(1e-4);
+    // everything clipped into the last kept bin: q = ε there
+    expect(windowKl(Float64Array.of(0, 0, 5), 0, 2, 2)).toBeCloseTo(Math.log(1 / KL_EPSILON), 12);
   });
   it('clips on both sides', () => {
     const c = Float64Array.of(1, 3, 1, 0, 1);
@@ -117,6 +119,12 @@ describe('entropyRange', () => {
     const s = entropyRange(hist(-4, [1, 0, 1, 3], -3.5, -0.5), { levels: 2 });
     expect(windowKl(Float64Array.of(1, 0, 1, 3), 1, 3, 2)).toBeCloseTo(windowKl(Float64Array.of(1, 0, 1, 3), 2, 2, 2), 14);
     expect(s).toEqual({ min: -3, max: -0.5, kl: windowKl(Float64Array.of(1, 0, 1, 3), 1, 3, 2), bins: 3 });
+  });
+  it('rounds the negative share of the window: n = 3 of 5 bins, 2 below 0 → round(1.2) = 1 below, 2 above', () => {
+    const r = entropyRange(hist(-2, [4, 1, 4, 2, 4], -1.5, 2.5), { levels: 2 });
+    // window bins −1, 0, 1 = [1, 4, 2] + 4 clipped each side; levels {−1, 0}, {1}
+    expect(r).toMatchObject({ min: -1, max: 2, bins: 3 });
+    expect(r.kl).toBeCloseTo(kl([5 / 15, 4 / 15, 6 / 15], [2.5 / 7, 2.5 / 7, 2 / 7]), 12);
   });
   it('abs mode folds |x| and returns [−t, t]', () => {
     // folded: [3, 1, 0, 1] as in the outlier case → t = 2
