@@ -131,7 +131,7 @@ describe('entropyRange', () => {
     const r = entropyRange(hist(-4, [1, 0, 1, 2, 1], -3.5, 0.5), { levels: 2, mode: 'abs' });
     expect(r).toEqual({ min: -2, max: 2, kl: windowKl(Float64Array.of(3, 1, 0, 1), 0, 2, 2), bins: 2 });
     // no more bins than levels: the symmetric full range
-    expect(entropyRange(hist(-1, [1, 1], -0.5, 1.5), { levels: 2, mode: 'abs' })).toEqual({ min: -1.5, max: 1.5, kl: 0, bins: 1 });
+    expect(entropyRange(hist(-1, [1, 1], -0.5, 0.75), { levels: 2, mode: 'abs' })).toEqual({ min: -0.75, max: 0.75, kl: 0, bins: 1 });
     expect(entropyRange(hist(0, [1, 1, 0, 0], 0, 3.5), { levels: 2, mode: 'abs' })).toEqual({ min: -3.5, max: 3.5, kl: 0, bins: 4 });
   });
   it('no more bins than levels → the observed range; levels must be an integer ≥ 2 (default 256)', () => {
