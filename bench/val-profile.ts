@@ -22,7 +22,7 @@ const WORKERS = process.argv[3] !== undefined ? Number(process.argv[3]) : undefi
 const POST = process.argv[4] !== undefined ? Number(process.argv[4]) : undefined;
 const PREFETCH = process.argv[5] !== undefined ? Number(process.argv[5]) : undefined;
 type ValidateModule = typeof import('../src/eval/validate.js');
-const { validate, defaultWorkers } = await import(pathToFileURL(path.join(REPO_ROOT, 'dist', 'eval', 'validate.js')).href) as ValidateModule;
+const { validate, defaultWorkers, defaultPostprocessWorkers } = await import(pathToFileURL(path.join(REPO_ROOT, 'dist', 'eval', 'validate.js')).href) as ValidateModule;
 
 interface Node { id: number; callFrame: { functionName: string; url: string }; children?: number[] }
 interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
@@ -87,13 +87,14 @@ const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 const shares = Object.fromEntries([...selfUs].sort((a, b) => b[1] - a[1]).map(([k, us]) => [k, { ms: us / 1000, share: us / total }]));
 const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, us]) => ({ fn: k, ms: us / 1000 }));
 const workers = WORKERS ?? defaultWorkers(THREADS);
-console.log(`threads ${THREADS}, workers ${workers}, postprocessWorkers ${POST ?? workers}, prefetch ${PREFETCH ?? 'default'}: wall ${wallMs.toFixed(0)} ms, profiled ${(total / 1000).toFixed(0)} ms, mAP50-95 ${map}`);
+const post = POST ?? WORKERS ?? defaultPostprocessWorkers();
+console.log(`threads ${THREADS}, workers ${workers}, postprocessWorkers ${post}, prefetch ${PREFETCH ?? 'default'}: wall ${wallMs.toFixed(0)} ms, profiled ${(total / 1000).toFixed(0)} ms, mAP50-95 ${map}`);
 for (const [k, v] of Object.entries(shares)) console.log(`  ${(v.share * 100).toFixed(1).padStart(5)} %  ${v.ms.toFixed(0).padStart(6)} ms  ${k}`);
 console.log('top functions (self ms):');
 for (const t of top.slice(0, 15)) console.log(`  ${t.ms.toFixed(1).padStart(8)}  ${t.fn}`);
 const suffix = [WORKERS !== undefined ? `-w${WORKERS}` : '', POST !== undefined ? `-p${POST}` : '', PREFETCH !== undefined ? `-d${PREFETCH}` : ''].join('');
 saveResult(`val-profile-t${THREADS}${suffix}`, {
-  benchmark: 'val-profile', model: path.basename(MODEL), data: 'coco128', threads: THREADS, workers, postprocessWorkers: POST ?? workers,
+  benchmark: 'val-profile', model: path.basename(MODEL), data: 'coco128', threads: THREADS, workers, postprocessWorkers: post,
   prefetch: PREFETCH ?? null, map5095: map, wallMs, profiledMs: total / 1000, shares, top,
   cpus: os.cpus().length, loadavg: os.loadavg(), date: new Date().toISOString(),
 });
