@@ -6,6 +6,14 @@ import { planQuantization, upgradeToOpset13, type PlanOptions } from '../../src/
 import { chooseFloatPrefix, mixedElementwise, searchFloatPrefix, type PrefixStep } from '../../src/quantize/prefix.js';
 import { initializer, input, model, node, output, randomFloats, toOnnx } from '../helpers/onnx-builder.js';
 
+/** Weights and biases of four 1×1 convs: wA/bA (3→4), wB/bB, wD/bD, wC/bC (4→4). */
+const fourConvWeights = () => [
+  initializer('wA', [4, 3, 1, 1], randomFloats(12, 1)), initializer('bA', [4], randomFloats(4, 2)),
+  initializer('wB', [4, 4, 1, 1], randomFloats(16, 3)), initializer('bB', [4], randomFloats(4, 4)),
+  initializer('wD', [4, 4, 1, 1], randomFloats(16, 5)), initializer('bD', [4], randomFloats(4, 6)),
+  initializer('wC', [4, 4, 1, 1], randomFloats(16, 7)), initializer('bC', [4], randomFloats(4, 8)),
+];
+
 /**
  * x [1,3,4,4] → A (stem 1×1) → a → B (1×1) → b → D (1×1) → d; s = b ⊕ d (Add or Mul: a residual); C (1×1) on s → out.
  * Ranked layers in graph order: A, B, D, s, C.
@@ -19,13 +27,7 @@ function residualNet(op: 'Add' | 'Mul'): OnnxModel {
       node(op, ['b', 'd'], ['s'], {}, 'S'),
       node('Conv', ['s', 'wC', 'bC'], ['out'], { kernel_shape: [1, 1] }, 'C'),
     ],
-    [
-      initializer('wA', [4, 3, 1, 1], randomFloats(12, 1)), initializer('bA', [4], randomFloats(4, 2)),
-      initializer('wB', [4, 4, 1, 1], randomFloats(16, 3)), initializer('bB', [4], randomFloats(4, 4)),
-      initializer('wD', [4, 4, 1, 1], randomFloats(16, 5)), initializer('bD', [4], randomFloats(4, 6)),
-      initializer('wC', [4, 4, 1, 1], randomFloats(16, 7)), initializer('bC', [4], randomFloats(4, 8)),
-    ],
-    [input('x', [1, 3, 4, 4])], [output('out', [1, 4, 4, 4])], 13,
+    fourConvWeights(), [input('x', [1, 3, 4, 4])], [output('out', [1, 4, 4, 4])], 13,
   )));
 }
 
@@ -139,13 +141,7 @@ describe('searchFloatPrefix: a boundary on the source of a residual', () => {
         node('Add', ['a', 'c'], ['s'], {}, 'S'),
         node('Conv', ['s', 'wC', 'bC'], ['out'], { kernel_shape: [1, 1] }, 'E'),
       ],
-      [
-        initializer('wA', [4, 3, 1, 1], randomFloats(12, 1)), initializer('bA', [4], randomFloats(4, 2)),
-        initializer('wB', [4, 4, 1, 1], randomFloats(16, 3)), initializer('bB', [4], randomFloats(4, 4)),
-        initializer('wD', [4, 4, 1, 1], randomFloats(16, 5)), initializer('bD', [4], randomFloats(4, 6)),
-        initializer('wC', [4, 4, 1, 1], randomFloats(16, 7)), initializer('bC', [4], randomFloats(4, 8)),
-      ],
-      [input('x', [1, 3, 4, 4])], [output('out', [1, 4, 4, 4])], 13,
+      fourConvWeights(), [input('x', [1, 3, 4, 4])], [output('out', [1, 4, 4, 4])], 13,
     )));
     const g2 = indexGraph(m2);
     const plan2 = planQuantization(m2, {}, g2);
