@@ -195,7 +195,7 @@ export const quantizeCommand: CommandModule = {
       .option('-o, --output <file>', 'output .onnx file')
       .option('--calib <source>', 'calibration images: an Ultralytics data.yaml (its val split) or a folder')
       .option('--calib-images <n>', `number of calibration images (default ${DEFAULT_QUANT_CALIB_IMAGES}; the first N in sorted order)`)
-      .option('--method <m>', 'activation range: minmax | percentile | mse (default percentile; see docs/quantize.md)')
+      .option('--method <m>', 'activation range: minmax | percentile | mse | entropy (default percentile; see docs/quantize.md)')
       .option('--silu <form>', 'integer SiLUs: integer (QLinearSigmoid + QLinearMul, default) | quickgelu (one onnxruntime QuickGelu between a DQ/Q pair; onnxruntime only)')
       .option('--bias-correction', 'fold each quantized conv\'s per-channel output mean shift (float vs integer on the calibration images) into its bias (2 rounds)')
       .option('--no-float-prefix', 'skip the float-prefix search (keeps float the first layers whose quantization costs the most output SQNR)')
