@@ -23,7 +23,7 @@ describe('argMin', () => {
 
 describe('calibration constants', () => {
   it('methods, MSE fractions 1 … 0.2 by 0.1, 16 MSE images; scaledRange multiplies both ends', () => {
-    expect(CALIBRATION_METHODS).toEqual(['minmax', 'percentile', 'mse']);
+    expect(CALIBRATION_METHODS).toEqual(['minmax', 'percentile', 'mse', 'entropy']);
     expect(MSE_FRACTIONS).toEqual([1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2]);
     expect(MSE_IMAGES).toBe(16);
     expect(scaledRange({ min: -2, max: 4 }, 0.5)).toEqual({ min: -1, max: 2 });
@@ -56,7 +56,7 @@ describe('calibrateRanges', () => {
     expect((await calibrateRanges(net, ['y'], source(A, C, B), { method: 'percentile', percentile: 1 })).ranges.get('y')).toEqual({ min: 0, max: 2 });
   });
   it('refuses an unknown method, needs no run without tensors, and refuses a source without images', async () => {
-    await expect(calibrateRanges(net, ['y'], source(A), { method: 'entropy' as 'mse' })).rejects.toThrow(new UsageError('--method entropy: expected one of minmax, percentile, mse'));
+    await expect(calibrateRanges(net, ['y'], source(A), { method: 'kl' as 'mse' })).rejects.toThrow(new UsageError('--method kl: expected one of minmax, percentile, mse, entropy'));
     let pulled = 0;
     const counting = { count: 1, description: 'never read', async *feeds(): AsyncGenerator<Record<string, Tensor>> { pulled++; yield* []; } };
     expect(await calibrateRanges(net, [], counting)).toEqual({ ranges: new Map(), images: 0 });
