@@ -123,7 +123,8 @@ export function fp16Weights(model: OnnxModel, options: { minElements?: number; o
   const names = new Set(model.proto.graph!.initializer.filter((t) => t.dataType === 1 && t.dims.reduce((a, d) => a * Number(d), 1) >= min && (!options.only || options.only.has(t.name))).map((t) => t.name));
   return rewrite(model, (name) => {
     const w = toFloat32(getTensor(model, name, g.constants));
-    const half = Uint16Array.from(w, (x) => floatToHalf(x));
+    const half = new Uint16Array(w.length);
+    for (let i = 0; i < w.length; i++) half[i] = floatToHalf(w[i]!);
     const dims = getTensor(model, name, g.constants).dims;
     const h = `${name}_fp16`, f = `${name}_float`;
     return { inits: [makeTensor(h, { dtype: 'float16', dims: [...dims], data: half })], nodes: [makeNode('Cast', [h], [f], [attrInt('to', 1)], { name: `${name}_Cast` })], output: f };
