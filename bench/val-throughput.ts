@@ -12,9 +12,10 @@
  * - `val`: the whole `validate` call of the built library (dist/, as `prunekit val` runs it; under tsx its worker
  *   threads would first load the TypeScript loader): model metadata, dataset, session creation, warm-up, decode,
  *   letterbox, inference, NMS, metrics. Its `loopMs` runs from the first image's progress to the last's.
- * Variants of val in the same rounds: `workers` 0 (decode, letterbox and NMS on the main thread, decode on
- * libuv's pool) and 1 (a decode worker and an NMS worker), and `pre main, post worker` (decode on the main
- * thread, NMS in a worker: `postprocessWorkers: 1`). All must give the same mAP (checked).
+ * Variants of val in the same rounds: the library's defaults (`validate` without `workers`), and the other two
+ * of: `workers: 1` (a decode + letterbox worker and an NMS worker), `workers: 0` (decode, letterbox and NMS on the
+ * main thread, decode on libuv's pool), `pre main, post worker` (decode on the main thread, NMS in a worker:
+ * `workers: 0, postprocessWorkers: 1`). All must give the same mAP (checked).
  * Rounds alternate every side so machine load drifts hit all; medians are compared.
  *
  * Usage: npm run build && flock /tmp/prunekit-bench.lock npx tsx bench/val-throughput.ts [threads=2] [rounds=3]
@@ -34,7 +35,7 @@ import { saveResult } from './lib/results.js';
 const THREADS = Number(process.argv[2] ?? 2);
 const ROUNDS = Number(process.argv[3] ?? 3);
 type ValidateModule = typeof import('../src/eval/validate.js');
-const { validate, defaultWorkers } = await import(pathToFileURL(path.join(REPO_ROOT, 'dist', 'eval', 'validate.js')).href) as ValidateModule;
+const { validate, defaultWorkers, defaultPostprocessWorkers } = await import(pathToFileURL(path.join(REPO_ROOT, 'dist', 'eval', 'validate.js')).href) as ValidateModule;
 
 const tensors = await preparedTensors();
 const files = (await openYoloDataset(DATA, 'val')).images.map((im) => im.path);
@@ -65,8 +66,8 @@ async function bareFilesMs(): Promise<number> {
 
 interface ValRun { ms: number; fixedMs: number; loopMs: number; map5095: number; speed: unknown; preprocess: unknown; postprocess: unknown }
 
-/** One `validate` call. */
-async function val(workers: number, postprocessWorkers?: number): Promise<ValRun> {
+/** One `validate` call (`workers`/`postprocessWorkers` undefined: the library's defaults). */
+async function val(workers?: number, postprocessWorkers?: number): Promise<ValRun> {
   const t0 = performance.now();
   let first = 0, last = 0;
   const r = await validate({
@@ -77,11 +78,14 @@ async function val(workers: number, postprocessWorkers?: number): Promise<ValRun
   return { ms, loopMs: last - first, fixedMs: ms - (last - first), map5095: r.metrics!.map5095, speed: r.speed, preprocess: r.preprocess, postprocess: r.postprocess };
 }
 
-const W = defaultWorkers(THREADS);
+const W = defaultWorkers(THREADS), P = defaultPostprocessWorkers();
+const DEFAULT = `default (workers ${W}, postprocessWorkers ${P})`;
+/** The defaults and the two other ways of placing the work, at this thread count. */
 const VARIANTS: Record<string, () => Promise<ValRun>> = {
-  [`workers ${W} (default)`]: () => val(W),
-  [`workers ${1 - W}`]: () => val(1 - W),
-  'pre main, post worker': () => val(0, 1),
+  [DEFAULT]: () => val(),
+  ...(W === 1 || P === 0 ? { 'pre main, post worker': () => val(0, 1) } : {}),
+  ...(W === 0 ? { 'workers 1 (pre worker, post worker)': () => val(1, 1) } : {}),
+  ...(W === 1 || P === 1 ? { 'workers 0 (all on the main thread)': () => val(0, 0) } : {}),
 };
 interface Round { bareMs: number; bareScriptMs: number; bareFilesMs: number; val: Record<string, ValRun> }
 const rounds: Round[] = [];
@@ -110,10 +114,10 @@ const variants = Object.fromEntries(Object.keys(VARIANTS).map((k) => {
     loopRatioVsBare: med((r) => (r.bareMs * (n - 1) / n) / r.val[k]!.loopMs),
   }];
 }));
-const def = variants[`workers ${W} (default)`]!;
+const def = variants[DEFAULT]!;
 const result = {
   benchmark: 'val-throughput', model: path.basename(MODEL), data: 'coco128', images: n, imgsz: 640, threads: THREADS,
-  workers: W, map5095: [...maps][0], rounds,
+  workers: W, postprocessWorkers: P, map5095: [...maps][0], rounds,
   medianBareMs: bare, medianBareScriptMs: bareScript, medianBareFilesMs: bareFiles,
   variants,
   /** The default path against the strict baseline (the issue's figure), and against the two fuller baselines. */

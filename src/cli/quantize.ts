@@ -56,12 +56,12 @@ async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags):
   const out = flags.output!;
   const { serializeOnnx } = await import('../io/onnx/index.js');
   const { loadOnnx, saveOnnx } = await import('../files/onnx-file.js');
-  const { refuseQuantized, weightOnlyInt8, fp16Weights } = await import('../quantize/index.js');
+  const { refuseQuantized, weightOnlyModel, fp16Weights } = await import('../quantize/index.js');
   const { verifyRuns } = await import('../runtime/index.js');
   const m = await loadOnnx(model);
   refuseQuantized(m, 'quantize', model);
   const dense = flags.weightsOnly || flags.fp16Weights;
-  const r = flags.weightsOnly ? weightOnlyInt8(m, { perChannel: flags.perTensor !== true, weightZeroPoint: flags.symmetricWeights ? 'symmetric' : 'asymmetric' }) : flags.fp16Weights ? fp16Weights(m) : undefined;
+  const r = flags.weightsOnly ? weightOnlyModel(m, { perChannel: flags.perTensor !== true, weightZeroPoint: flags.symmetricWeights ? 'symmetric' : 'asymmetric' }) : flags.fp16Weights ? fp16Weights(m) : undefined;
   const sparse = flags.sparse ? await applySparse(r?.model ?? m, model, { required: !dense, all: flags.layers === true }) : undefined;
   const written = sparse?.model ?? r!.model;
   const bytes = serializeOnnx(written);
@@ -76,6 +76,8 @@ async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags):
   if (r) {
     const kind = flags.weightsOnly ? 'int8 weights behind DequantizeLinear (float compute)' : 'float16 initializers behind Cast (folded at load; float compute)';
     ctx.io.out(`${kind}: ${r.tensors} tensors, weights ${formatBytes(r.bytes.before)} → ${formatBytes(r.bytes.after)}`);
+    const half = 'float16' in r ? (r.float16 as string[]) : [];
+    if (half.length > 0) ctx.io.out(`float16 (stem and output layers): ${half.join(', ')}`);
   }
   for (const line of sparse?.lines ?? []) ctx.io.out(line);
   ctx.io.out(`verify: runs in onnxruntime, outputs ${shapes(after)} as before`);
@@ -195,7 +197,7 @@ export const quantizeCommand: CommandModule = {
       .option('-o, --output <file>', 'output .onnx file')
       .option('--calib <source>', 'calibration images: an Ultralytics data.yaml (its val split) or a folder')
       .option('--calib-images <n>', `number of calibration images (default ${DEFAULT_QUANT_CALIB_IMAGES}; the first N in sorted order)`)
-      .option('--method <m>', 'activation range: minmax | percentile | mse (default percentile; see docs/quantize.md)')
+      .option('--method <m>', 'activation range: minmax | percentile | mse | entropy (default percentile; see docs/quantize.md)')
       .option('--silu <form>', 'integer SiLUs: integer (QLinearSigmoid + QLinearMul, default) | quickgelu (one onnxruntime QuickGelu between a DQ/Q pair; onnxruntime only)')
       .option('--bias-correction', 'fold each quantized conv\'s per-channel output mean shift (float vs integer on the calibration images) into its bias (2 rounds)')
       .option('--no-float-prefix', 'skip the float-prefix search (keeps float the first layers whose quantization costs the most output SQNR)')
@@ -205,7 +207,7 @@ export const quantizeCommand: CommandModule = {
       .option('--allow-slower', 'write the INT8 model even when it is slower than float on this machine')
       .option('--bench-runs <n>', 'interleaved rounds of the placement measurement (default 30)')
       .option('--weights-only', 'int8 weights + DequantizeLinear, float compute (≈4× smaller weights, runs everywhere; no calibration)')
-      .option('--symmetric-weights', 'with --weights-only: zero points of 0 and nearest rounding (for runtimes that accept only symmetric weights, e.g. TensorRT)')
+      .option('--symmetric-weights', 'with --weights-only: zero points of 0 (for runtimes that accept only symmetric weights, e.g. TensorRT)')
       .option('--fp16-weights', 'float16 weights + Cast, folded at load (≈2× smaller; no calibration)')
       .option('--sparse', 'store initializers as ONNX sparse_initializer where smaller (unstructured-pruned models; alone or after --weights-only/--fp16-weights)')
       .option('--data <data.yaml>', 'accuracy control: evaluate candidates on this dataset (use images other than --calib ones for honest figures)')

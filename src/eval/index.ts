@@ -10,7 +10,7 @@ export { postprocessOutput, type PostprocessSpec, type RawOutput } from './postp
 export { openPostprocessQueue, type PostprocessQueue, type PostprocessResult } from './postprocess-queue.js';
 export { toCocoResults, cocoEvaluationInput, type CocoPrediction } from './coco-results.js';
 export { runValidation, inThreadPostprocess, groundTruth, type ValidationSetup, type PostprocessSink } from './validate-run.js';
-export { validate, defaultWorkers, readModelInfo, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';
+export { validate, defaultWorkers, defaultPostprocessWorkers, readModelInfo, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';
 export {
   openCalibrationImages, calibrationImagePaths, resolveCalibrationImages, validationOverlap, type CalibrationImages, type CalibrationImagesOptions,
   type CalibrationPaths,

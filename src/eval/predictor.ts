@@ -45,8 +45,6 @@ export interface Predictor {
   infer(data: Float32Array): Promise<{ output: RawOutput; inferenceMs: number }>;
   /** Run the model on a prepared tensor and postprocess. */
   run(input: { data: Float32Array; geometry: LetterboxGeometry }): Promise<Prediction>;
-  /** One untimed run on a grey image (first runs are slow), as Ultralytics warms up before validating. */
-  warmup(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -80,9 +78,6 @@ export async function createPredictor(file: string | Uint8Array, info: ModelInfo
       const t1 = performance.now();
       const detections = postprocessOutput(output, spec, geometry);
       return { detections, geometry, inferenceMs, postprocessMs: performance.now() - t1 };
-    },
-    async warmup() {
-      await session.run({ [info.inputName]: { dtype: 'float32', dims: [1, 3, size, size], data: new Float32Array(3 * size * size).fill(114 / 255) } });
     },
     release: () => session.release(),
   };

@@ -46,12 +46,14 @@ export interface ValidateOptions {
   prefetch?: number;
   /**
    * Worker threads for decode + letterbox and for postprocessing (1 each), or 0 to do both on the calling
-   * thread. Default: 1 when `threads` leaves a CPU core free for them, else 0 (measured: with every core
-   * running inference, the workers only slow it down).
+   * thread. Default: decode + letterbox in a worker when `threads` leaves a CPU core free for it, else on the
+   * calling thread (measured: with every core running inference, that worker only slows it down);
+   * postprocessing in a worker on any machine with two cores or more (see `postprocessWorkers`).
    */
   workers?: number;
   /** Worker threads for postprocessing alone (0 or 1), when it should differ from `workers`: `workers: 0,
-   * postprocessWorkers: 1` decodes on the calling thread and runs NMS in a worker. Default: `workers`. */
+   * postprocessWorkers: 1` decodes on the calling thread and runs NMS in a worker. Default: `workers` when
+   * that is given, else 1 on two cores or more (the fastest measured at every thread count). */
   postprocessWorkers?: number;
   /** Keep COCO-format predictions in the result (for --save-predictions). */
   keepPredictions?: boolean;
@@ -66,6 +68,7 @@ export interface ValidateOptions {
 export interface StageSpeed {
   /** Decode + letterbox time not hidden behind inference, ms per image. */
   preprocessMs: number;
+  /** `session.run` time, ms per image; the first image's run (the warm-up) is left out when there are others. */
   inferenceMs: number;
   /** Decode of the output, NMS, box mapping, ms per image. */
   postprocessMs: number;
@@ -186,7 +189,7 @@ export async function runValidation(setup: ValidationSetup, options: Omit<Valida
   const labels: ImageLabels[] = [];
   const detections: ImageDetections[] = [];
   const evaluated: DatasetImage[] = [];
-  let pre = 0, inf = 0, post = 0;
+  let pre = 0, inf = 0, post = 0, firstInf = 0;
   let predictor: Predictor | undefined;
   try {
     predictor = await createPredictor(setup.modelSource, info, {
@@ -200,7 +203,8 @@ export async function runValidation(setup: ValidationSetup, options: Omit<Valida
       warnings.push(`the output carries ${predictor.layout.numClasses} classes but ${names.length} names are known`);
       while (names.length < predictor.layout.numClasses) names.push(`class_${names.length}`);
     }
-    await predictor.warmup();
+    // No separate warm-up run: the first image's inference is the warm-up (its result is used, its time is
+    // left out of the inference speed when there are others), which saves one inference per validation.
     // Postprocessing of image i (in the worker) overlaps with inference of the next images; at most `depth`
     // outputs wait for it.
     const pendingPost: Promise<void>[] = [];
@@ -217,7 +221,8 @@ export async function runValidation(setup: ValidationSetup, options: Omit<Valida
       pre += performance.now() - t0;
       const { output, inferenceMs } = await predictor.infer(prepared.data);
       stream.recycle(prepared.data);
-      inf += inferenceMs;
+      if (evaluated.length === 0) firstInf = inferenceMs;
+      else inf += inferenceMs;
       const k = evaluated.length;
       evaluated.push(item);
       const geometry = prepared.geometry;
@@ -230,32 +235,43 @@ export async function runValidation(setup: ValidationSetup, options: Omit<Valida
       options.onProgress?.({ done: i + 1, total, label: item.imageId });
     }
     await Promise.all(pendingPost);
+  } catch (e) {
+    await closeAll(stream, postQueue, predictor);
+    throw e;
+  }
+  // The workers wind down (on their own threads) while the metrics are computed here.
+  const closing = closeAll(stream, postQueue, predictor);
+  let result: ValidationResult;
+  try {
+    if (evaluated.length === 0) throw new DatasetError(`${dataset.source}: no image could be evaluated (${skipped.length} skipped; first: ${skipped[0]?.path}: ${skipped[0]?.reason})`, dataset.source);
+    const decodeFailures = skipped.length - dataset.skipped.length;
+    for (const reason of [stream.fallbackReason, postQueue.fallbackReason]) if (reason !== undefined) warnings.push(`${reason}; the rest ran on the main thread`);
+    if (skipped.length > 0) warnings.push(`${skipped.length} image(s) skipped (${dataset.skipped.length} for labels or missing files, ${decodeFailures} unreadable)`);
+    const instances = labels.reduce((s, l) => s + l.classes.filter((_, g) => !l.crowd?.[g]).length, 0);
+    result = {
+      model: setup.model, precision: setup.info.precision, data: dataset.source, datasetKind: dataset.kind, metric, imgsz, layout: predictor.layout.layout, names,
+      images: evaluated.length, instances,
+      speed: { preprocessMs: pre / evaluated.length, inferenceMs: evaluated.length > 1 ? inf / (evaluated.length - 1) : firstInf, postprocessMs: post / evaluated.length },
+      wallMs: 0, skipped, warnings,
+      preprocess: { mode: stream.mode, ...(stream.fallbackReason !== undefined ? { fallbackReason: stream.fallbackReason } : {}) },
+      postprocess: { mode: postQueue.mode, ...(postQueue.fallbackReason !== undefined ? { fallbackReason: postQueue.fallbackReason } : {}) },
+    };
+    if (metric === 'ultralytics') {
+      result.metrics = computeDetectionMetrics({ labels, detections, names });
+    } else {
+      const { gt, results } = cocoEvaluationInput(dataset, evaluated, labels, detections, names);
+      const ev = cocoEvaluate({ dataset: gt, results });
+      result.coco = { stats: ev.stats, perCategory: ev.perCategory, images: ev.images, detections: ev.detections };
+    }
+    if (options.keepPredictions) result.predictions = toCocoResults(evaluated, detections, dataset.categoryIds);
   } finally {
-    await stream.close();
-    await postQueue.close();
-    await predictor?.release();
+    await closing;
   }
-  if (evaluated.length === 0) throw new DatasetError(`${dataset.source}: no image could be evaluated (${skipped.length} skipped; first: ${skipped[0]?.path}: ${skipped[0]?.reason})`, dataset.source);
-  const decodeFailures = skipped.length - dataset.skipped.length;
-  for (const reason of [stream.fallbackReason, postQueue.fallbackReason]) if (reason !== undefined) warnings.push(`${reason}; the rest ran on the main thread`);
-  if (skipped.length > 0) warnings.push(`${skipped.length} image(s) skipped (${dataset.skipped.length} for labels or missing files, ${decodeFailures} unreadable)`);
-  const instances = labels.reduce((s, l) => s + l.classes.filter((_, g) => !l.crowd?.[g]).length, 0);
-  const result: ValidationResult = {
-    model: setup.model, precision: setup.info.precision, data: dataset.source, datasetKind: dataset.kind, metric, imgsz, layout: predictor.layout.layout, names,
-    images: evaluated.length, instances,
-    speed: { preprocessMs: pre / evaluated.length, inferenceMs: inf / evaluated.length, postprocessMs: post / evaluated.length },
-    wallMs: 0, skipped, warnings,
-    preprocess: { mode: stream.mode, ...(stream.fallbackReason !== undefined ? { fallbackReason: stream.fallbackReason } : {}) },
-    postprocess: { mode: postQueue.mode, ...(postQueue.fallbackReason !== undefined ? { fallbackReason: postQueue.fallbackReason } : {}) },
-  };
-  if (metric === 'ultralytics') {
-    result.metrics = computeDetectionMetrics({ labels, detections, names });
-  } else {
-    const { gt, results } = cocoEvaluationInput(dataset, evaluated, labels, detections, names);
-    const ev = cocoEvaluate({ dataset: gt, results });
-    result.coco = { stats: ev.stats, perCategory: ev.perCategory, images: ev.images, detections: ev.detections };
-  }
-  if (options.keepPredictions) result.predictions = toCocoResults(evaluated, detections, dataset.categoryIds);
   result.wallMs = performance.now() - started;
   return result;
+}
+
+/** Stop the workers and release the session (the session's release is synchronous, after the workers were told to stop). */
+async function closeAll(stream: ImageStream, postQueue: PostprocessSink, predictor: Predictor | undefined): Promise<void> {
+  await Promise.all([stream.close(), postQueue.close(), predictor?.release()]);
 }

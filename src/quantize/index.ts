@@ -20,6 +20,8 @@ export { quantizeModel, AUTO_CANDIDATES } from './model.js';
 export type { AccuracyStep, LatencyProbe, Placement, PlacementCandidate, QuantizedModel, QuantizeFileOptions, QuantizeFileResult } from './model.js';
 export { weightOnlyInt8, fp16Weights } from './storage.js';
 export type { StorageResult } from './storage.js';
+export { edgeLayerWeights, weightOnlyModel } from './weight-only.js';
+export type { WeightOnlyModelOptions } from './weight-only.js';
 export { bytesSqnr, layerSensitivity, rankedLayers, referenceOutputs } from './sensitivity.js';
 export type { LayerSensitivity } from './sensitivity.js';
 export { sparseStorage, breakEvenZeros, SPARSE_INDEX_BYTES } from './sparse.js';

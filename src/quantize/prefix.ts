@@ -4,12 +4,15 @@
  * through the whole network. Probes keep the first k ranked layers float (k = 0, 2, 4, 8, … up to half of them)
  * and quantize the rest; each probe's output SQNR against float on a few calibration images is measured, and the
  * smallest k within `gainDb` of the best probe is kept. No labels needed; one float→integer boundary, so
- * placement pays no layout conversions in between (the early depthwise convs are faster in float anyway).
+ * placement pays no layout conversions in between (the early depthwise convs are faster in float anyway). A
+ * boundary that leaves an integer Add/Mul with one operand from a float layer and one from an integer layer (the
+ * prefix ending on the source of a residual Add) costs layout Transposes in onnxruntime (see mixedElementwise), so
+ * the prefix one layer shorter is probed too and kept when it is within `gainDb` of the best.
  */
 import type { Tensor } from '../core/dtype.js';
 import type { GraphIndex } from '../graph/onnx-graph.js';
 import type { OnnxModel } from '../io/onnx/bytes.js';
-import type { PlanOptions, QuantPlan } from './plan.js';
+import { planQuantization, type PlanOptions, type QuantPlan } from './plan.js';
 import type { TensorRange } from './scales.js';
 import { probeSqnr, rankedLayers, referenceOutputs } from './sensitivity.js';
 import type { StaticQuantOptions } from './static.js';
@@ -32,6 +35,21 @@ export function chooseFloatPrefix(steps: readonly PrefixStep[], gainDb = 1): num
   return ok[0]!.floatLayers;
 }
 
+/**
+ * Integer Add/Mul layers (not SiLU products) of `plan` that read one operand from a float node and one from an
+ * integer node. onnxruntime runs QLinearConv in NHWC; such a QLinearAdd stays NCHW (its float-side operand comes
+ * from a QuantizeLinear in NCHW), and so does the residual chain after it: two layout Transposes per block
+ * (LeYOLO-Nano with /model.0–/model.5 float: 21 Transposes in the optimized graph, 11 with /model.5's last conv integer).
+ */
+export function mixedElementwise(g: GraphIndex, plan: QuantPlan): number[] {
+  return [...plan.quantized].filter((i) => {
+    const kind = plan.kinds.get(i);
+    if (kind !== 'add' && kind !== 'mul') return false;
+    const sources = g.nodes[i]!.input.map((v) => g.producer.get(v)).filter((p): p is number => p !== undefined);
+    return sources.some((p) => plan.quantized.has(p)) && sources.some((p) => !plan.quantized.has(p));
+  });
+}
+
 export interface FloatPrefixOptions extends StaticQuantOptions {
   /** SQNR (dB) a longer float prefix must gain to be chosen (default 1). */
   gainDb?: number;
@@ -48,12 +66,22 @@ export async function searchFloatPrefix(
   const ranked = rankedLayers(plan).sort((a, b) => a - b);
   const refOut = await referenceOutputs(model, feeds, options.threads);
   const steps: PrefixStep[] = [];
-  for (const k of prefixSizes(ranked.length, options.maxFraction)) {
+  const planOptions = (k: number): PlanOptions => {
     const floatSet = new Set(ranked.slice(0, k));
-    const planOptions: PlanOptions = { ...base, keepFloat: (info) => (floatSet.has(info.index) ? 'float prefix probe' : base.keepFloat?.(info)) };
-    const step = { floatLayers: k, sqnrDb: await probeSqnr(model, g, planOptions, ranges, feeds, refOut, options) };
+    return { ...base, keepFloat: (info) => (floatSet.has(info.index) ? 'float prefix probe' : base.keepFloat?.(info)) };
+  };
+  const probe = async (k: number): Promise<PrefixStep> => {
+    const step = { floatLayers: k, sqnrDb: await probeSqnr(model, g, planOptions(k), ranges, feeds, refOut, options) };
     steps.push(step);
     options.onProbe?.(step);
+    return step;
+  };
+  for (const k of prefixSizes(ranked.length, options.maxFraction)) await probe(k);
+  let chosen = chooseFloatPrefix(steps, options.gainDb);
+  const mixed = (k: number) => mixedElementwise(g, planQuantization(model, planOptions(k), g)).length > 0;
+  if (chosen > 0 && !steps.some((s) => s.floatLayers === chosen - 1) && mixed(chosen) && !mixed(chosen - 1)) {
+    const best = Math.max(...steps.map((s) => s.sqnrDb));
+    if ((await probe(chosen - 1)).sqnrDb >= best - (options.gainDb ?? 1)) chosen--;
   }
-  return { layers: ranked.slice(0, chooseFloatPrefix(steps, options.gainDb)), steps };
+  return { layers: ranked.slice(0, chosen), steps: steps.sort((a, b) => a.floatLayers - b.floatLayers) };
 }

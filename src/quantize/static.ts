@@ -10,6 +10,7 @@ import type { CalibrationSource } from '../prune/structured/index.js';
 import type { ActivationProgress } from '../runtime/activations.js';
 import { collectRanges } from '../runtime/ranges.js';
 import { collectRangeErrors } from '../runtime/range-errors.js';
+import { entropyRanges } from './entropy-calibration.js';
 import { asymmetricParams } from './params.js';
 import { upgradeToOpset13 } from './opset.js';
 import type { QuantDType } from './params.js';
@@ -22,8 +23,8 @@ import { planDerivedRanges, withDerived } from './derived-ranges.js';
 import { fusedSilu } from './silu.js';
 import { floatLayerWeightNames, fp16Weights, weightOnlyInt8 } from './storage.js';
 
-export type CalibrationMethod = 'minmax' | 'percentile' | 'mse';
-export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'mse'];
+export type CalibrationMethod = 'minmax' | 'percentile' | 'mse' | 'entropy';
+export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'mse', 'entropy'];
 
 /** `mse`: the fractions α of the MinMax range [α·min, α·max] tried per tensor. */
 export const MSE_FRACTIONS: readonly number[] = [1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2];
@@ -88,6 +89,7 @@ export async function calibrateRanges(model: OnnxModel, tensors: readonly string
   if (!CALIBRATION_METHODS.includes(method)) throw new UsageError(`--method ${method}: expected one of ${CALIBRATION_METHODS.join(', ')}`);
   if (tensors.length === 0) return { ranges: new Map(), images: 0 };
   if (method === 'mse') return mseRanges(model, tensors, source, options);
+  if (method === 'entropy') return entropyRanges(model, tensors, source, options);
   const acc = new RangeAccumulator(method === 'percentile');
   const percentile = method === 'percentile' ? options.percentile ?? 0.9999 : undefined;
   // Ranges that follow from others (Sigmoid, SiLU, Concat, reshapes) are derived per image instead of reduced.

@@ -1,4 +1,5 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatasetError } from '../../src/core/errors.js';
@@ -27,6 +28,10 @@ describeFixtures('validate: acceptance against Ultralytics 8.3.63 and pycocotool
     expectClose([m.precision, m.recall, m.map50, m.map5095], REF.coco8, TOL);
     expect(r.skipped).toEqual([]);
     expect(r.speed.inferenceMs).toBeGreaterThan(0);
+    // Defaults: with every core running inference, decoding stays on this thread and NMS goes to a worker
+    // (on two cores or more); with a core left free, both go to workers.
+    const cores = availableParallelism();
+    expect([r.preprocess?.mode, r.postprocess?.mode]).toEqual(2 >= cores ? ['main', cores >= 2 ? 'worker' : 'main'] : ['worker', 'worker']);
   });
 
   it('workers: 0 (all on the calling thread) gives the same detections as the worker threads', async () => {

@@ -23,7 +23,7 @@ describe('argMin', () => {
 
 describe('calibration constants', () => {
   it('methods, MSE fractions 1 … 0.2 by 0.1, 16 MSE images; scaledRange multiplies both ends', () => {
-    expect(CALIBRATION_METHODS).toEqual(['minmax', 'percentile', 'mse']);
+    expect(CALIBRATION_METHODS).toEqual(['minmax', 'percentile', 'mse', 'entropy']);
     expect(MSE_FRACTIONS).toEqual([1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2]);
     expect(MSE_IMAGES).toBe(16);
     expect(scaledRange({ min: -2, max: 4 }, 0.5)).toEqual({ min: -1, max: 2 });
@@ -56,7 +56,7 @@ describe('calibrateRanges', () => {
     expect((await calibrateRanges(net, ['y'], source(A, C, B), { method: 'percentile', percentile: 1 })).ranges.get('y')).toEqual({ min: 0, max: 2 });
   });
   it('refuses an unknown method, needs no run without tensors, and refuses a source without images', async () => {
-    await expect(calibrateRanges(net, ['y'], source(A), { method: 'entropy' as 'mse' })).rejects.toThrow(new UsageError('--method entropy: expected one of minmax, percentile, mse'));
+    await expect(calibrateRanges(net, ['y'], source(A), { method: 'kl' as 'mse' })).rejects.toThrow(new UsageError('--method kl: expected one of minmax, percentile, mse, entropy'));
     let pulled = 0;
     const counting = { count: 1, description: 'never read', async *feeds(): AsyncGenerator<Record<string, Tensor>> { pulled++; yield* []; } };
     expect(await calibrateRanges(net, [], counting)).toEqual({ ranges: new Map(), images: 0 });
@@ -79,18 +79,23 @@ const scaleOf = (m: OnnxModel, tensor: string): number => {
   return getTensor(m, q.input[1]!).data[0] as number;
 };
 
-describe('buildQuantized', () => {
+/** The tiny detector at opset 13, its plan, and every planned tensor in [−20, 5] (built inside each test). */
+function detector() {
   const m = upgradeToOpset13(toOnnx(tinyDetector()));
-  const g = indexGraph(m);
-  const plan = planQuantization(m, {}, g);
-  const ranges = new Map(plan.tensors.map((t) => [t, { min: -20, max: 5 }]));
+  const plan = planQuantization(m, {}, indexGraph(m));
+  return { m, plan, ranges: new Map(plan.tensors.map((t) => [t, { min: -20, max: 5 }])) };
+}
+
+describe('buildQuantized', () => {
   it('clips the range of a SiLU input at −8 by default; saturationBound 0 keeps it; another bound clips there', () => {
+    const { m, plan, ranges } = detector();
     expect(scaleOf(buildQuantized(m, plan, ranges).model, 'c0')).toBe(asymmetricParams(-8, 5).scale);
     expect(scaleOf(buildQuantized(m, plan, ranges, { saturationBound: 0 }).model, 'c0')).toBe(asymmetricParams(-20, 5).scale);
     expect(scaleOf(buildQuantized(m, plan, ranges, { saturationBound: 4 }).model, 'c0')).toBe(asymmetricParams(-4, 5).scale);
     expect(scaleOf(buildQuantized(m, plan, ranges, { activationType: 'int8' }).model, 'head')).toBe(asymmetricParams(-20, 5, 'int8').scale);
   });
   it('silu quickgelu fuses the SiLU; the default keeps Sigmoid + Mul integer', () => {
+    const { m, plan, ranges } = detector();
     const ops = (mm: OnnxModel) => mm.proto.graph!.node.map((n) => n.opType);
     expect(ops(buildQuantized(m, plan, ranges, { silu: 'quickgelu' }).model)).toContain('QuickGelu');
     expect(ops(buildQuantized(m, plan, ranges).model)).not.toContain('QuickGelu');

@@ -4,7 +4,7 @@
  *
  * With `workers ≥ 1` (default 1) the work runs in worker threads (preprocess-worker.ts), so it overlaps with
  * `session.run`, which keeps the main thread busy; tensors travel by transfer, and buffers given back with
- * `recycle` are reused; until a worker has started, jobs run on the calling thread. With `workers: 0`, or when a worker cannot start or dies, the same work runs on the
+ * `recycle` are reused; until a worker has started, one image at a time runs on the calling thread. With `workers: 0`, or when a worker cannot start or dies, the same work runs on the
  * main thread (sharp's decode still overlaps; letterbox does not). Both paths produce identical tensors.
  *
  * Worker file: dist/…/preprocess-worker.js next to this module when compiled; from TypeScript sources
@@ -66,8 +66,13 @@ export function openPreparedStream(paths: readonly string[], options: PreparedSt
   });
   const slots = new Map<number, Promise<PreparedImage>>();
   let posted = 0, taken = 0;
+  // Until the worker is ready, only one image runs ahead, on this thread: its letterbox would otherwise take
+  // the calling thread's time (session creation, the first inferences) for images the worker can prepare.
+  let starting = pool.mode === 'worker', closed = false;
   const post = (): void => {
-    while (posted - taken < depth && posted < paths.length) {
+    if (closed) return;
+    const ahead = starting ? 1 : depth;
+    while (posted - taken < ahead && posted < paths.length) {
       const seq = posted++;
       const result = pool.run({ seq, path: paths[seq]!, size });
       result.catch(() => undefined); // observed by next(); not an unhandled rejection while it waits there
@@ -75,6 +80,10 @@ export function openPreparedStream(paths: readonly string[], options: PreparedSt
     }
   };
   post();
+  void pool.workerReady.then(() => {
+    starting = false;
+    post();
+  });
 
   return {
     get mode() { return pool.mode; },
@@ -93,6 +102,9 @@ export function openPreparedStream(paths: readonly string[], options: PreparedSt
     recycle(data) {
       if (data.byteLength === 3 * size * size * 4 && data.byteOffset === 0 && spare.length < depth) spare.push(data.buffer as ArrayBuffer);
     },
-    close: () => pool.close(),
+    close: () => {
+      closed = true;
+      return pool.close();
+    },
   };
 }

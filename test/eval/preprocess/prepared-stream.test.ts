@@ -59,6 +59,15 @@ describeFixtures('openPreparedStream: worker thread vs in-thread preprocessing',
     expect(first.ok && second.ok && Buffer.from(first.data.buffer).equals(Buffer.from(second.data.buffer))).toBe(false);
   });
 
+  it('while the worker starts, only the first image is prepared on this thread; the worker takes the rest', async () => {
+    const stream = openPreparedStream(images, { size: 320, depth: 4, workers: 1 });
+    expect(await stream.workerReady).toBe(true);
+    const all = await drain(stream, images.length);
+    expect(all.every((r) => r.ok)).toBe(true);
+    // Before the change, the first `depth` images (4) ran on this thread while the worker started.
+    expect(stream.byWorker).toBe(images.length - 1);
+  });
+
   it('two workers keep the order of the paths', async () => {
     const many = [...images, ...images, ...images, ...images];
     const stream = openPreparedStream(many, { size: 320, depth: 4, workers: 2 });

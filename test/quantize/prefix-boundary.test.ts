@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import type { Tensor } from '../../src/core/dtype.js';
+import { indexGraph } from '../../src/graph/onnx-graph.js';
+import type { OnnxModel } from '../../src/io/onnx/index.js';
+import { planQuantization, upgradeToOpset13, type PlanOptions } from '../../src/quantize/index.js';
+import { mixedElementwise, searchFloatPrefix, type PrefixStep } from '../../src/quantize/prefix.js';
+import { initializer, input, model, node, output, randomFloats, toOnnx } from '../helpers/onnx-builder.js';
+
+/**
+ * x [1,3,4,4] → A (stem 1×1) → a → B (1×1) → b → D (1×1) → d; s = b ⊕ d (Add or Mul: a residual); C (1×1) on s → out.
+ * Ranked layers in graph order: A, B, D, s, C.
+ */
+function residualNet(op: 'Add' | 'Mul'): OnnxModel {
+  return upgradeToOpset13(toOnnx(model(
+    [
+      node('Conv', ['x', 'wA', 'bA'], ['a'], { kernel_shape: [1, 1] }, 'A'),
+      node('Conv', ['a', 'wB', 'bB'], ['b'], { kernel_shape: [1, 1] }, 'B'),
+      node('Conv', ['b', 'wD', 'bD'], ['d'], { kernel_shape: [1, 1] }, 'D'),
+      node(op, ['b', 'd'], ['s'], {}, 'S'),
+      node('Conv', ['s', 'wC', 'bC'], ['out'], { kernel_shape: [1, 1] }, 'C'),
+    ],
+    [
+      initializer('wA', [4, 3, 1, 1], randomFloats(12, 1)), initializer('bA', [4], randomFloats(4, 2)),
+      initializer('wB', [4, 4, 1, 1], randomFloats(16, 3)), initializer('bB', [4], randomFloats(4, 4)),
+      initializer('wD', [4, 4, 1, 1], randomFloats(16, 5)), initializer('bD', [4], randomFloats(4, 6)),
+      initializer('wC', [4, 4, 1, 1], randomFloats(16, 7)), initializer('bC', [4], randomFloats(4, 8)),
+    ],
+    [input('x', [1, 3, 4, 4])], [output('out', [1, 4, 4, 4])], 13,
+  )));
+}
+
+const floatNodes = (...names: string[]): PlanOptions => ({ keepFloat: (info) => (names.includes(info.node.name) ? 'test' : undefined) });
+
+describe('mixedElementwise', () => {
+  for (const op of ['Add', 'Mul'] as const) {
+    it(`an integer ${op} reading one float and one integer layer`, () => {
+      const m = residualNet(op);
+      const g = indexGraph(m);
+      const idx = g.nodes.findIndex((n) => n.name === 'S');
+      expect(mixedElementwise(g, planQuantization(m, floatNodes('A', 'B'), g))).toEqual([idx]); // b float, d integer
+      expect(mixedElementwise(g, planQuantization(m, floatNodes('A', 'D'), g))).toEqual([idx]); // b integer, d float
+      expect(mixedElementwise(g, planQuantization(m, floatNodes('A'), g))).toEqual([]); // both integer
+      expect(mixedElementwise(g, planQuantization(m, floatNodes('A', 'B', 'D'), g))).toEqual([]); // both float: the boundary itself
+      expect(mixedElementwise(g, planQuantization(m, floatNodes('A', 'B', 'S'), g))).toEqual([]); // the Add itself float
+      expect(mixedElementwise(g, planQuantization(m, {}, g))).toEqual([]);
+    });
+  }
+  it('a SiLU product (x · Sigmoid(x)) is no residual; a graph input is no float layer', () => {
+    const m = upgradeToOpset13(toOnnx(model(
+      [
+        node('Add', ['x', 'x'], ['xx'], {}, 'X2'),
+        node('Conv', ['xx', 'wA', 'bA'], ['a'], { kernel_shape: [1, 1] }, 'A'),
+        node('Sigmoid', ['a'], ['sa'], {}, 'sig'), node('Mul', ['a', 'sa'], ['m'], {}, 'silu'),
+        node('Conv', ['m', 'wB', 'bB'], ['out'], { kernel_shape: [1, 1] }, 'B'),
+      ],
+      [initializer('wA', [4, 3, 1, 1], randomFloats(12, 1)), initializer('bA', [4], randomFloats(4, 2)), initializer('wB', [4, 4, 1, 1], randomFloats(16, 3)), initializer('bB', [4], randomFloats(4, 4))],
+      [input('x', [1, 3, 4, 4])], [output('out', [1, 4, 4, 4])], 13,
+    )));
+    const g = indexGraph(m);
+    const plan = planQuantization(m, {}, g);
+    expect(plan.kinds.get(g.nodes.findIndex((n) => n.name === 'silu'))).toBe('silu');
+    expect(mixedElementwise(g, plan)).toEqual([]);
+  });
+});
+
+describe('searchFloatPrefix: a boundary on the source of a residual', () => {
+  const m = residualNet('Add');
+  const g = indexGraph(m);
+  const plan = planQuantization(m, {}, g);
+  // x's range is absurdly wide (A integer is hopeless: k = 0 loses), a's is coarse (B integer costs a few dB);
+  // every other tensor gets a fitting range.
+  const wide: Record<string, number> = { x: 1000, a: 40 };
+  const ranges = new Map(plan.tensors.map((t) => [t, { min: -(wide[t] ?? 8), max: wide[t] ?? 8 }]));
+  const images: Array<Record<string, Tensor>> = [{ x: { dtype: 'float32', dims: [1, 3, 4, 4], data: randomFloats(48, 9) } }];
+  const names = (layers: number[]) => layers.map((i) => g.nodes[i]!.name);
+
+  it('the probed k = 2 (A, B float) leaves the Add mixed: k = 1 is probed and kept when within gainDb', async () => {
+    const probes: number[] = [];
+    const r = await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 0.5, gainDb: 20, onProbe: (s) => probes.push(s.floatLayers) });
+    expect(probes).toEqual([0, 2, 1]);
+    expect(r.steps.map((s: PrefixStep) => s.floatLayers)).toEqual([0, 1, 2]); // sorted
+    expect(names(r.layers)).toEqual(['A']);
+    const [k0, k1, k2] = r.steps.map((s) => s.sqnrDb) as [number, number, number];
+    expect(k0).toBeLessThan(k2 - 20); // so k = 2 was the choice before the boundary rule
+    expect(k1).toBeGreaterThanOrEqual(k2 - 20);
+  });
+
+  it('k − 1 further than gainDb from the best: the probed prefix stays', async () => {
+    const r = await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 0.5, gainDb: 0 });
+    const [, k1, k2] = r.steps.map((s) => s.sqnrDb) as [number, number, number];
+    expect(k1).toBeLessThan(k2);
+    expect(names(r.layers)).toEqual(['A', 'B']);
+    // exactly gainDb short still counts as within
+    const edge = await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 0.5, gainDb: k2 - k1 });
+    expect(names(edge.layers)).toEqual(['A']);
+  });
+
+  it('no extra probe when the chosen boundary mixes nothing, or nothing is float (k = 0)', async () => {
+    const probes: number[] = [];
+    const all = await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 1, gainDb: 0, onProbe: (s) => probes.push(s.floatLayers) });
+    expect(probes).toEqual([0, 2, 4]); // k = 4: A, B, D and the Add float
+    expect(names(all.layers)).toEqual(['A', 'B', 'D', 'S']);
+    // B float by a base rule mixes the Add at k = 0 already; k − 1 does not exist
+    const few: number[] = [];
+    const base = floatNodes('B');
+    const r = await searchFloatPrefix(m, g, planQuantization(m, base, g), base, new Map(plan.tensors.map((t) => [t, { min: -8, max: 8 }])), images, { maxFraction: 0.25, gainDb: 200, onProbe: (s) => few.push(s.floatLayers) });
+    expect(r.layers).toEqual([]);
+    expect(few).toEqual([0]);
+  });
+});
