@@ -11,6 +11,7 @@ describe('sqnrDb', () => {
     expect(sqnrDb(Float32Array.of(1, 1), Float32Array.of(1, 0))).toBeCloseTo(10 * Math.log10(2), 12);
     expect(sqnrDb(Float32Array.of(2, 0, -2), Float32Array.of(1, 1, -2))).toBeCloseTo(10 * Math.log10(8 / 2), 12);
     expect(sqnrDb(Float32Array.of(3, -4), Float32Array.of(3, -4))).toBe(Infinity);
+    expect(sqnrDb(Float32Array.of(0, 0), Float32Array.of(0, 0))).toBe(Infinity); // identical zeros: Infinity, not 0/0
   });
 });
 
