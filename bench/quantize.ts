@@ -1,6 +1,6 @@
 /**
- * What static INT8 buys on this machine (issue 11, closing benchmark). Six parts (BENCH_PART=latency|kinds|profile|
- * time|time-minmax|structured, default all), each printed and written to bench/results/quantize[-PART].json:
+ * What static INT8 buys on this machine (issue 11, closing benchmark). Seven parts (BENCH_PART=latency|boundary|kinds|
+ * profile|time|time-minmax|structured, default all), each printed and written to bench/results/quantize[-PART].json:
  *
  * - latency: yolov5n_ppe-640 and LeYOLONano-640, float against `prunekit quantize` defaults (placement auto,
  *   measured at 1 thread), interleaved (prunekit's bench harness, idle sessions not spinning) at 1 and 2 threads.
@@ -17,6 +17,10 @@
  *   placement all, no float-prefix search), with the calibration pass and the build + checks split out.
  * - profile: onnxruntime's per-op kernel time (tools/ort-profile.ts, 1 thread, BENCH_RUNS runs) of the float model and
  *   its INT8 model (defaults, placement all): where the time goes.
+ * - boundary: LeYOLONano-640 from one calibration with the first k ranked layers float, k = 14 (the float-prefix
+ *   search's choice before the boundary rule: it ends on /model.5's last conv, the source of /model.6's residual
+ *   Add, so that QLinearAdd and the chain after it stay NCHW), 13 (the rule's choice) and 12: optimized-graph op
+ *   counts, output SQNR on 4 calibration images, held-out mAP, latency at 1 and 2 threads.
  * - structured: LeYOLONano-640 structured-pruned to −10% MACs (global, calibrated) then INT8, against the float
  *   original: latency ratio (1 and 2 threads) and mAP.
  *
@@ -33,7 +37,7 @@ import { indexGraph } from '../src/graph/onnx-graph.js';
 import { serializeOnnx } from '../src/io/onnx/index.js';
 import { loadOnnx } from '../src/files/onnx-file.js';
 import { pruneChannelsFile } from '../src/files/structured-prune-file.js';
-import { buildQuantized, calibrateRanges, countFusedConvs, planQuantization, upgradeToOpset13, type LayerKind, type NodeInfo } from '../src/quantize/index.js';
+import { buildQuantized, bytesSqnr, calibrateRanges, countFusedConvs, planQuantization, rankedLayers, referenceOutputs, upgradeToOpset13, type LayerKind, type NodeInfo } from '../src/quantize/index.js';
 import { quantizeModelFile, type LatencyProbe } from '../src/files/quantize-file.js';
 import { createSession } from '../src/runtime/index.js';
 import { execFile } from 'node:child_process';
@@ -216,7 +220,36 @@ async function partStructured() {
   return { macs: p.report.macs, placement: r.placement, accuracyLast64: acc, latency: lat };
 }
 
-const parts: Record<string, () => Promise<unknown>> = { latency: partLatency, kinds: partKinds, profile: partProfile, time: partTime, 'time-minmax': partTimeMinmax, structured: partStructured };
+/** `BENCH_PART=boundary`: where the float prefix of LeYOLO-Nano ends (see the header). */
+async function partBoundary() {
+  const model = MODELS.leyolo;
+  const m13 = upgradeToOpset13(await loadOnnx(model));
+  const g = indexGraph(m13);
+  const all = planQuantization(m13, {}, g);
+  const ranked = rankedLayers(all).sort((a, b) => a - b);
+  const cal = await calibrateRanges(m13, all.tensors, await calib(), { threads: 1 });
+  const feeds = [];
+  for await (const f of (await calib()).feeds()) { feeds.push(f); if (feeds.length === 4) break; }
+  const ref = await referenceOutputs(m13, feeds, 1);
+  const files = [{ path: model, label: 'float' }];
+  const rows: Record<string, unknown> = {};
+  for (const k of [14, 13, 12]) {
+    const floatSet = new Set(ranked.slice(0, k));
+    const label = `first ${k} layers float (through ${g.nodes[ranked[k - 1]!]!.name})`;
+    const bytes = serializeOnnx(buildQuantized(m13, planQuantization(m13, { keepFloat: (i) => (floatSet.has(i.index) ? 'bench' : undefined) }, g), cal.ranges, {}, g).model);
+    const f = path.join(tmp, `leyolo.prefix${k}.onnx`);
+    await writeFile(f, bytes);
+    files.push({ path: f, label });
+    const ops = (await countFusedConvs(bytes, 0, 1)).ops;
+    const sqnrDb = await bytesSqnr(bytes, feeds, ref, 1);
+    const v = (await validate({ model: f, data: heldout, threads: 2 })).metrics!;
+    rows[label] = { sqnrDb, bytes: bytes.length, map50: v.map50, map5095: v.map5095, ops: Object.fromEntries(['com.microsoft:QLinearConv', 'com.microsoft:QLinearAdd', 'Transpose', 'com.microsoft.nchwc:Conv'].map((o) => [o, ops[o] ?? 0])) };
+    console.log(`  ${label}: SQNR ${sqnrDb.toFixed(2)} dB, ${bytes.length} B, held-out mAP50 ${v.map50.toFixed(4)} mAP50-95 ${v.map5095.toFixed(4)}; optimized graph QLinearConv ${ops['com.microsoft:QLinearConv'] ?? 0}, Transpose ${ops.Transpose ?? 0}, float Conv ${ops['com.microsoft.nchwc:Conv'] ?? 0}`);
+  }
+  return { variants: rows, latency: await latency(files) };
+}
+
+const parts: Record<string, () => Promise<unknown>> = { latency: partLatency, boundary: partBoundary, kinds: partKinds, profile: partProfile, time: partTime, 'time-minmax': partTimeMinmax, structured: partStructured };
 const result: Record<string, unknown> = { runs, calibration: 'first 64 sorted coco128 images', accuracy: 'last 64 sorted coco128 images' };
 try {
   for (const [k, fn] of Object.entries(parts)) {

@@ -33,24 +33,47 @@ const THRESHOLD = 85;
 const moduleOf = (file: string): string | undefined => Object.entries(MODULES).find(([, m]) => m.files.some((x) => file.startsWith(x)))?.[0];
 const mutable = (file: string): boolean => file.endsWith('.ts') && !/\/(index|types)\.ts$/.test(file) && moduleOf(file) !== undefined && existsSync(file);
 
-interface Mutant { status: string }
+interface Mutant { status: string; mutatorName?: string; replacement?: string; location?: { start: { line: number; column: number }; end: { line: number; column: number } } }
 interface Counts { killed: number; survived: number; noCoverage: number; timeout: number; errors: number }
+
+const mutantKey = (m: Mutant): string => {
+  const l = m.location;
+  return `${m.mutatorName}@${l?.start.line}:${l?.start.column}-${l?.end.line}:${l?.end.column}=${m.replacement}`;
+};
 
 /**
  * Mutants per source file from the reports: a file mutated in several runs (the whole module, then only that file)
- * counts once, from the newest report that holds it.
+ * counts from the newest report that holds it. Older reports of the same file with the same source (runs over
+ * parts of a file, `MUTATE=file:from-to`) add the mutants the newer ones do not hold, so the parts add up; a report
+ * over an older source is left out.
  */
 function fileResults(): Map<string, { mtime: number; mutants: Mutant[] }> {
-  const files = new Map<string, { mtime: number; mutants: Mutant[] }>();
+  const byFile = new Map<string, { mtime: number; source: string; mutants: Mutant[] }[]>();
   const reports = existsSync(REPORTS) ? readdirSync(REPORTS).filter((f) => /^[\w-]+\.json$/.test(f) && f !== 'mutation.json') : [];
   for (const name of reports) {
     const path = `${REPORTS}/${name}`;
     const mtime = statSync(path).mtimeMs;
-    const report = JSON.parse(readFileSync(path, 'utf8')) as { files: Record<string, { mutants: Mutant[] }> };
+    const report = JSON.parse(readFileSync(path, 'utf8')) as { files: Record<string, { source: string; mutants: Mutant[] }> };
     for (const [file, f] of Object.entries(report.files)) {
       const key = file.replace(/^.*?(src\/)/, '$1');
-      if ((files.get(key)?.mtime ?? -1) < mtime) files.set(key, { mtime, mutants: f.mutants });
+      byFile.set(key, [...(byFile.get(key) ?? []), { mtime, source: f.source, mutants: f.mutants }]);
     }
+  }
+  const files = new Map<string, { mtime: number; mutants: Mutant[] }>();
+  for (const [file, runs] of byFile) {
+    runs.sort((a, b) => b.mtime - a.mtime);
+    const newest = runs[0]!;
+    const seen = new Set<string>();
+    const mutants: Mutant[] = [];
+    for (const run of runs) {
+      if (run.source !== newest.source) continue;
+      for (const m of run.mutants) {
+        const k = mutantKey(m);
+        if (!seen.has(k)) mutants.push(m);
+        seen.add(k);
+      }
+    }
+    files.set(file, { mtime: newest.mtime, mutants });
   }
   return files;
 }

@@ -4,3 +4,4 @@ export * from './half.js';
 export * from './convert.js';
 export * from './yaml.js';
 export * from './format.js';
+export * from './scalar.js';

@@ -16,7 +16,7 @@ export const MIN_COMPACT_VALUES = 256;
 
 /** uint8 codes, zero point and power-of-two scale that give `values` back exactly, or undefined. */
 export function exactUint8(values: Float32Array): { codes: Uint8Array; scale: number; zeroPoint: number } | undefined {
-  if (values.length === 0 || !values.every(Number.isFinite)) return undefined;
+  if (values.length === 0) return undefined; // (NaN and ±Infinity are on no grid: Number.isInteger refuses them)
   for (let e = 8; e >= -8; e--) {
     const s = 2 ** e;
     let lo = Infinity, hi = -Infinity, ok = true;
@@ -33,7 +33,8 @@ export function exactUint8(values: Float32Array): { codes: Uint8Array; scale: nu
   return undefined;
 }
 
-const sameValues = (a: Tensor, b: Tensor) => a.dims.join(',') === b.dims.join(',') && a.data.length === b.data.length && a.data.every((v, i) => Object.is(v, b.data[i]));
+/** Same shape (hence the same length) and the same values bit for bit (−0 ≠ 0). */
+const sameValues = (a: Tensor, b: Tensor) => a.dims.join(',') === b.dims.join(',') && a.data.every((v, i) => Object.is(v, b.data[i]));
 
 /**
  * `model` with its float32 Constant nodes of ≥ `minValues` values deduplicated and, where exact, stored as uint8

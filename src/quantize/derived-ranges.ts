@@ -11,6 +11,7 @@
  * Rules chain (a Reshape of a Sigmoid output; the graph is acyclic); a tensor whose sources are not all ranged is
  * measured.
  */
+import { sigmoid } from '../core/scalar.js';
 import type { GraphIndex } from '../graph/onnx-graph.js';
 
 export interface RangeLike { min: number; max: number }
@@ -24,7 +25,6 @@ export const SAME_VALUE_OPS: ReadonlySet<string> = new Set(['Reshape', 'Transpos
 export const SILU_ARGMIN = -1.278464542761074;
 export const SILU_MIN = -0.2784645427610738;
 
-export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 export const silu = (x: number): number => x * sigmoid(x);
 
 /** Range of SiLU over [lo, hi]. */

@@ -79,7 +79,7 @@ export async function searchFloatPrefix(
   for (const k of prefixSizes(ranked.length, options.maxFraction)) await probe(k);
   let chosen = chooseFloatPrefix(steps, options.gainDb);
   const mixed = (k: number) => mixedElementwise(g, planQuantization(model, planOptions(k), g)).length > 0;
-  if (chosen > 0 && !steps.some((s) => s.floatLayers === chosen - 1) && mixed(chosen) && !mixed(chosen - 1)) {
+  if (chosen > 0 && mixed(chosen) && !mixed(chosen - 1)) { // chosen − 1 is odd: never probed above
     const best = Math.max(...steps.map((s) => s.sqnrDb));
     if ((await probe(chosen - 1)).sqnrDb >= best - (options.gainDb ?? 1)) chosen--;
   }

@@ -15,11 +15,12 @@ export const SATURATION_BOUND = 8;
 export function saturatingUse(g: GraphIndex, tensor: string): 'silu' | 'sigmoid' | undefined {
   const users = (g.consumers.get(tensor) ?? []).map((i) => g.nodes[i]!);
   if (users.length === 0 || g.graphOutputs.has(tensor)) return undefined;
-  const sigmoids = users.filter((n) => n.opType === 'Sigmoid' && n.input[0] === tensor);
+  // (every user reads `tensor`: a Sigmoid has one input, a Mul two; with no Sigmoid no Mul can read a Sigmoid output)
+  const sigmoids = users.filter((n) => n.opType === 'Sigmoid');
   if (sigmoids.length === users.length) return 'sigmoid';
   const sigOuts = new Set(sigmoids.flatMap((n) => n.output));
-  const siluMul = (n: (typeof users)[number]) => n.opType === 'Mul' && n.input.length === 2 && n.input.includes(tensor) && n.input.some((v) => sigOuts.has(v));
-  return sigmoids.length > 0 && users.every((n) => sigmoids.includes(n) || siluMul(n)) ? 'silu' : undefined;
+  const siluMul = (n: (typeof users)[number]) => n.opType === 'Mul' && n.input.some((v) => sigOuts.has(v));
+  return users.every((n) => sigmoids.includes(n) || siluMul(n)) ? 'silu' : undefined;
 }
 
 /**

@@ -18,7 +18,7 @@ export function fusedSilu(model: OnnxModel): { model: OnnxModel; rewritten: numb
   const producer = (v: string | undefined): NodeProto | undefined => { const p = v === undefined ? undefined : g.producer.get(v); return p === undefined ? undefined : g.nodes[p]; };
   let rewritten = 0;
   const nodes = g.nodes.map((n) => {
-    if (n.opType !== 'Mul' || n.input.length !== 2) return n;
+    if (n.opType !== 'Mul') return n; // (a Mul has two inputs)
     for (const k of [0, 1]) {
       const x = n.input[k]!, s = n.input[1 - k];
       const dqS = producer(s);

@@ -80,16 +80,22 @@ describe('compactConstants', () => {
   });
 });
 
-/** x → DQ(xq) → X ; X → Sigmoid → Q → DQ → SD ; Mul(SD, X) (Sigmoid operand first, unnamed) → y */
-function qdqSilu(opts: { swap?: boolean; sigOf?: string; floatX?: boolean; noQ?: boolean; ms?: boolean } = {}): OnnxModel {
+/**
+ * x → DQ(xq) → X ; X → Sigmoid → Q → DQ → SD ; Mul(SD, X) (Sigmoid operand first, unnamed) → y. Options replace the
+ * Q (`qVia`) or the second DQ (`dqVia`) by another node, name the Mul, or read x through a two-output Split.
+ */
+function qdqSilu(opts: { swap?: boolean; sigOf?: string; floatX?: boolean; noQ?: boolean; ms?: boolean; qVia?: string; dqVia?: string; mulName?: string; split?: boolean } = {}): OnnxModel {
   const X = opts.floatX ? 'x' : 'X';
   const p = model(
     [
       ...(opts.floatX ? [] : [node('DequantizeLinear', ['xq', 's', 'z'], ['X'], {}, 'dqx')]),
       node('Sigmoid', [opts.sigOf ?? X], ['S'], {}, 'sig'),
-      ...(opts.noQ ? [node('Identity', ['S'], ['SD'], {}, 'id')] : [node('QuantizeLinear', ['S', 's2', 'z2'], ['SQ'], {}, 'qs'), node('DequantizeLinear', ['SQ', 's2', 'z2'], ['SD'], {}, 'dqs')]),
-      node('Mul', opts.swap ? [X, 'SD'] : ['SD', X], ['y'], {}, ''),
-      node('Relu', ['x'], ['x2'], {}, 'other'),
+      ...(opts.noQ ? [node('Identity', ['S'], ['SD'], {}, 'id')] : [
+        opts.qVia ? node(opts.qVia, ['S'], ['SQ'], {}, 'qs') : node('QuantizeLinear', ['S', 's2', 'z2'], ['SQ'], {}, 'qs'),
+        opts.dqVia ? node(opts.dqVia, ['SQ'], ['SD'], {}, 'dqs') : node('DequantizeLinear', ['SQ', 's2', 'z2'], ['SD'], {}, 'dqs'),
+      ]),
+      node('Mul', opts.swap ? [X, 'SD'] : ['SD', X], ['y'], {}, opts.mulName ?? ''),
+      ...(opts.split ? [node('Split', ['x'], ['xa', 'xb'], { axis: 0 }, 'split'), node('Relu', ['xa'], ['x2'], {}, 'other')] : [node('Relu', ['x'], ['x2'], {}, 'other')]),
     ],
     [initializer('xq', [4], Uint8Array.of(1, 2, 3, 4)), initializer('s', [], Float32Array.of(0.5)), initializer('z', [], Uint8Array.of(0)), initializer('s2', [], Float32Array.of(1 / 256)), initializer('z2', [], Uint8Array.of(0))],
     [input('x', [4])], [output('y', [4]), output('x2', [4])], 13,
@@ -110,11 +116,21 @@ describe('fusedSilu', () => {
       expect(r.model.proto.opsetImport.map((o) => [o.domain, o.version])).toEqual([['', 13n], [MS_DOMAIN, 1n]]);
     }
   });
+  it('QuickGelu has alpha 1 and is named after a named Mul (<Mul name>_silu)', () => {
+    const qg = fusedSilu(qdqSilu({ mulName: 'act' })).model.proto.graph!.node.find((x) => x.opType === 'QuickGelu')!;
+    expect(qg.name).toBe('act_silu');
+    expect(qg.attribute.map((a) => [a.name, a.f])).toEqual([['alpha', 1]]);
+  });
+  it('drops only nodes none of whose outputs is read: a Split with one read output stays', () => {
+    const nodes = fusedSilu(qdqSilu({ split: true })).model.proto.graph!.node;
+    expect(nodes.map((x) => x.opType)).toEqual(['DequantizeLinear', 'QuickGelu', 'Split', 'Relu']);
+  });
   it('adds the com.microsoft opset only once', () => {
     expect(fusedSilu(qdqSilu({ ms: true })).model.proto.opsetImport.filter((o) => o.domain === MS_DOMAIN)).toHaveLength(1);
   });
   it('leaves a Mul alone unless it is DQ(x) times the integer Sigmoid of that same x', () => {
-    for (const opts of [{ sigOf: 'x' }, { floatX: true }, { noQ: true }]) {
+    // the Sigmoid must come back through a QuantizeLinear and then a DequantizeLinear (not a Cast, not an Identity)
+    for (const opts of [{ sigOf: 'x' }, { floatX: true }, { noQ: true }, { qVia: 'Cast' }, { dqVia: 'Identity' }]) {
       const m = qdqSilu(opts);
       expect(fusedSilu(m), JSON.stringify(opts)).toEqual({ model: m, rewritten: 0 });
     }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/core/dtype.js';
 import { indexGraph } from '../../src/graph/onnx-graph.js';
 import { applyRule, planDerivedRanges, SILU_ARGMIN, SILU_MIN, silu, siluRange, withDerived } from '../../src/quantize/derived-ranges.js';
@@ -59,15 +59,19 @@ const net = () => upgradeToOpset13(toOnnx(model(
     node('Relu', ['c'], ['rc']),
     node('Mul', ['c', 'rc'], ['mr']),
     node('Add', ['ad', 'mr'], ['out3']),
+    node('Mul', ['c', 's'], ['f']),
+    node('Mul', ['x', 'c'], ['xc']),
+    node('Add', ['f', 'xc'], ['out4']),
   ],
   [initializer('w', [2, 2, 1, 1], Float32Array.of(1, -2, 0.5, 3)), initializer('shape', [4], BigInt64Array.of(1n, 2n, 4n, 4n))],
   [input('x', [1, 2, 4, 4])],
-  [output('out', [1, 4, 4, 4]), output('out2', [1, 2, 4, 4]), output('out3', [1, 2, 4, 4])],
+  [output('out', [1, 4, 4, 4]), output('out2', [1, 2, 4, 4]), output('out3', [1, 2, 4, 4]), output('out4', [1, 2, 4, 4])],
   13,
 )));
 
 describe('planDerivedRanges', () => {
-  const g = indexGraph(net());
+  let g: ReturnType<typeof indexGraph>;
+  beforeEach(() => { g = indexGraph(net()); });
   it('MinMax: Sigmoid, SiLU (either operand order), Reshape and Concat derived after their sources; other tensors measured', () => {
     const p = planDerivedRanges(g, ['x', 'c', 's', 'a', 'r', 'k', 'sx', 'm']);
     expect(p.measured).toEqual(['x', 'c', 'm']);
@@ -88,6 +92,17 @@ describe('planDerivedRanges', () => {
     const p = planDerivedRanges(g, ['c', 's', 'ad', 'rc', 'mr']);
     expect(p.measured).toEqual(['c', 'ad', 'rc', 'mr']);
     expect(p.derived.map((d) => d.tensor)).toEqual(['s']);
+  });
+  it('SiLU in the operand order Mul(x, σ(x)) too; a Mul of a graph input (no producer) and x is measured', () => {
+    const p = planDerivedRanges(g, ['c', 's', 'f', 'x', 'xc']);
+    expect(p.measured).toEqual(['c', 'x', 'xc']);
+    expect(p.derived).toEqual([{ tensor: 's', rule: { kind: 'sigmoid', from: 'c' } }, { tensor: 'f', rule: { kind: 'silu', from: 'c' } }]);
+    expect(planDerivedRanges(g, ['x', 'c', 'f'], { exact: true }).measured).toEqual(['x', 'c', 'f']);
+  });
+  it('a tensor listed twice, or the source of two derived tensors, is planned once', () => {
+    const p = planDerivedRanges(g, ['c', 'a', 'r', 'r', 'k', 'c']);
+    expect(p.measured).toEqual(['c', 'c']);
+    expect(p.derived.map((d) => d.tensor)).toEqual(['a', 'r', 'k']);
   });
   it('a tensor whose source is not ranged is measured', () => {
     const p = planDerivedRanges(g, ['s', 'a', 'r']);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/core/dtype.js';
 import { DatasetError } from '../../src/core/errors.js';
+import { sigmoid } from '../../src/core/scalar.js';
 import { calibrateRanges } from '../../src/quantize/static.js';
-import { sigmoid } from '../../src/quantize/derived-ranges.js';
 import { input, model, node, output, toOnnx } from '../helpers/onnx-builder.js';
 
 const N = 20_001;

@@ -3,8 +3,16 @@ import type { Tensor } from '../../src/core/dtype.js';
 import { indexGraph } from '../../src/graph/onnx-graph.js';
 import type { OnnxModel } from '../../src/io/onnx/index.js';
 import { planQuantization, upgradeToOpset13, type PlanOptions } from '../../src/quantize/index.js';
-import { mixedElementwise, searchFloatPrefix, type PrefixStep } from '../../src/quantize/prefix.js';
+import { chooseFloatPrefix, mixedElementwise, searchFloatPrefix, type PrefixStep } from '../../src/quantize/prefix.js';
 import { initializer, input, model, node, output, randomFloats, toOnnx } from '../helpers/onnx-builder.js';
+
+/** Weights and biases of four 1×1 convs: wA/bA (3→4), wB/bB, wD/bD, wC/bC (4→4). */
+const fourConvWeights = () => [
+  initializer('wA', [4, 3, 1, 1], randomFloats(12, 1)), initializer('bA', [4], randomFloats(4, 2)),
+  initializer('wB', [4, 4, 1, 1], randomFloats(16, 3)), initializer('bB', [4], randomFloats(4, 4)),
+  initializer('wD', [4, 4, 1, 1], randomFloats(16, 5)), initializer('bD', [4], randomFloats(4, 6)),
+  initializer('wC', [4, 4, 1, 1], randomFloats(16, 7)), initializer('bC', [4], randomFloats(4, 8)),
+];
 
 /**
  * x [1,3,4,4] → A (stem 1×1) → a → B (1×1) → b → D (1×1) → d; s = b ⊕ d (Add or Mul: a residual); C (1×1) on s → out.
@@ -19,13 +27,7 @@ function residualNet(op: 'Add' | 'Mul'): OnnxModel {
       node(op, ['b', 'd'], ['s'], {}, 'S'),
       node('Conv', ['s', 'wC', 'bC'], ['out'], { kernel_shape: [1, 1] }, 'C'),
     ],
-    [
-      initializer('wA', [4, 3, 1, 1], randomFloats(12, 1)), initializer('bA', [4], randomFloats(4, 2)),
-      initializer('wB', [4, 4, 1, 1], randomFloats(16, 3)), initializer('bB', [4], randomFloats(4, 4)),
-      initializer('wD', [4, 4, 1, 1], randomFloats(16, 5)), initializer('bD', [4], randomFloats(4, 6)),
-      initializer('wC', [4, 4, 1, 1], randomFloats(16, 7)), initializer('bC', [4], randomFloats(4, 8)),
-    ],
-    [input('x', [1, 3, 4, 4])], [output('out', [1, 4, 4, 4])], 13,
+    fourConvWeights(), [input('x', [1, 3, 4, 4])], [output('out', [1, 4, 4, 4])], 13,
   )));
 }
 
@@ -48,17 +50,37 @@ describe('mixedElementwise', () => {
   it('a SiLU product (x · Sigmoid(x)) is no residual; a graph input is no float layer', () => {
     const m = upgradeToOpset13(toOnnx(model(
       [
-        node('Add', ['x', 'x'], ['xx'], {}, 'X2'),
-        node('Conv', ['xx', 'wA', 'bA'], ['a'], { kernel_shape: [1, 1] }, 'A'),
+        node('Conv', ['x', 'w0', 'b0'], ['c'], { kernel_shape: [1, 1] }, 'C0'),
+        node('Add', ['x', 'c'], ['xc'], {}, 'R'), // graph input + integer layer
+        node('Conv', ['xc', 'wA', 'bA'], ['a'], { kernel_shape: [1, 1] }, 'A'),
         node('Sigmoid', ['a'], ['sa'], {}, 'sig'), node('Mul', ['a', 'sa'], ['m'], {}, 'silu'),
         node('Conv', ['m', 'wB', 'bB'], ['out'], { kernel_shape: [1, 1] }, 'B'),
       ],
-      [initializer('wA', [4, 3, 1, 1], randomFloats(12, 1)), initializer('bA', [4], randomFloats(4, 2)), initializer('wB', [4, 4, 1, 1], randomFloats(16, 3)), initializer('bB', [4], randomFloats(4, 4))],
+      [
+        initializer('w0', [3, 3, 1, 1], randomFloats(9, 5)), initializer('b0', [3], randomFloats(3, 6)),
+        initializer('wA', [4, 3, 1, 1], randomFloats(12, 1)), initializer('bA', [4], randomFloats(4, 2)), initializer('wB', [4, 4, 1, 1], randomFloats(16, 3)), initializer('bB', [4], randomFloats(4, 4)),
+      ],
       [input('x', [1, 3, 4, 4])], [output('out', [1, 4, 4, 4])], 13,
     )));
     const g = indexGraph(m);
     const plan = planQuantization(m, {}, g);
     expect(plan.kinds.get(g.nodes.findIndex((n) => n.name === 'silu'))).toBe('silu');
+    expect(plan.quantized.has(g.nodes.findIndex((n) => n.name === 'R'))).toBe(true);
+    expect(mixedElementwise(g, plan)).toEqual([]);
+  });
+  it('only Add/Mul count: a MatMul of a float and an integer layer does not', () => {
+    const m = upgradeToOpset13(toOnnx(model(
+      [
+        node('MatMul', ['x', 'wA'], ['a'], {}, 'A'), node('MatMul', ['x', 'wB'], ['b'], {}, 'B'),
+        node('MatMul', ['a', 'b'], ['ab'], {}, 'AB'),
+        node('MatMul', ['ab', 'wC'], ['out'], {}, 'C'),
+      ],
+      [initializer('wA', [4, 4], randomFloats(16, 1)), initializer('wB', [4, 4], randomFloats(16, 2)), initializer('wC', [4, 4], randomFloats(16, 3))],
+      [input('x', [4, 4])], [output('out', [4, 4])], 13,
+    )));
+    const g = indexGraph(m);
+    const plan = planQuantization(m, floatNodes('A'), g);
+    expect(plan.quantized.has(g.nodes.findIndex((n) => n.name === 'AB'))).toBe(true);
     expect(mixedElementwise(g, plan)).toEqual([]);
   });
 });
@@ -106,5 +128,34 @@ describe('searchFloatPrefix: a boundary on the source of a residual', () => {
     const r = await searchFloatPrefix(m, g, planQuantization(m, base, g), base, new Map(plan.tensors.map((t) => [t, { min: -8, max: 8 }])), images, { maxFraction: 0.25, gainDb: 200, onProbe: (s) => few.push(s.floatLayers) });
     expect(r.layers).toEqual([]);
     expect(few).toEqual([0]);
+  });
+
+  it('no extra probe when the prefix one layer shorter mixes too', async () => {
+    // A → a, B → b, C(b) → c, s = a + c, E(s): with A float (k = 1) or A, B float (k = 2) the Add reads float a and
+    // integer c; only k = 3 (A, B, C float) would end the mix.
+    const m2 = upgradeToOpset13(toOnnx(model(
+      [
+        node('Conv', ['x', 'wA', 'bA'], ['a'], { kernel_shape: [1, 1] }, 'A'),
+        node('Conv', ['a', 'wB', 'bB'], ['b'], { kernel_shape: [1, 1] }, 'B'),
+        node('Conv', ['b', 'wD', 'bD'], ['c'], { kernel_shape: [1, 1] }, 'C'),
+        node('Add', ['a', 'c'], ['s'], {}, 'S'),
+        node('Conv', ['s', 'wC', 'bC'], ['out'], { kernel_shape: [1, 1] }, 'E'),
+      ],
+      fourConvWeights(), [input('x', [1, 3, 4, 4])], [output('out', [1, 4, 4, 4])], 13,
+    )));
+    const g2 = indexGraph(m2);
+    const plan2 = planQuantization(m2, {}, g2);
+    const r2 = new Map(plan2.tensors.map((t) => [t, { min: -(t === 'x' ? 1000 : 8), max: t === 'x' ? 1000 : 8 }]));
+    const probes: number[] = [];
+    const r = await searchFloatPrefix(m2, g2, plan2, {}, r2, images, { maxFraction: 0.5, gainDb: 20, onProbe: (s) => probes.push(s.floatLayers) });
+    expect(probes).toEqual([0, 2]);
+    expect(r.layers.map((i) => g2.nodes[i]!.name)).toEqual(['A', 'B']);
+  });
+});
+
+describe('chooseFloatPrefix, probes in any order', () => {
+  it('the smallest qualifying prefix, whatever the order of the steps', () => {
+    expect(chooseFloatPrefix([{ floatLayers: 28, sqnrDb: 13.2 }, { floatLayers: 14, sqnrDb: 13 }, { floatLayers: 13, sqnrDb: 12.8 }, { floatLayers: 0, sqnrDb: 6 }], 1)).toBe(13);
+    expect(chooseFloatPrefix([{ floatLayers: 14, sqnrDb: 13 }, { floatLayers: 28, sqnrDb: 13.2 }, { floatLayers: 13, sqnrDb: 12.8 }], 1)).toBe(13);
   });
 });

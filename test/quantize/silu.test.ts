@@ -9,13 +9,17 @@ import { createSession } from '../../src/runtime/index.js';
 import { randomFloats, toOnnx } from '../helpers/onnx-builder.js';
 import { tinyDetector } from '../helpers/quant-models.js';
 
-describe('fusedSilu (the "one fused activation between a single DQ/Q pair" SiLU option)', () => {
+/** The tiny detector at opset 13, and its QDQ model with every planned activation in [−4, 4] (built inside each test). */
+function models() {
   const m = upgradeToOpset13(toOnnx(tinyDetector()));
   const g = indexGraph(m);
   const plan = planQuantization(m, {}, g);
-  const qdq = insertQdq(m, plan, activationParams(g.nodes, new Map(plan.tensors.map((t) => [t, { min: -4, max: 4 }]))), {}, g).model;
+  return { m, qdq: insertQdq(m, plan, activationParams(g.nodes, new Map(plan.tensors.map((t) => [t, { min: -4, max: 4 }]))), {}, g).model };
+}
 
+describe('fusedSilu (the "one fused activation between a single DQ/Q pair" SiLU option)', () => {
   it('turns DQ → Sigmoid → Q/DQ → Mul → Q into DQ → QuickGelu(alpha 1) → Q, dropping the Sigmoid and its Q/DQ', () => {
+    const { qdq } = models();
     const r = fusedSilu(qdq);
     expect(r.rewritten).toBe(1);
     const nodes = r.model.proto.graph!.node;
@@ -33,6 +37,7 @@ describe('fusedSilu (the "one fused activation between a single DQ/Q pair" SiLU 
   });
 
   it('runs in onnxruntime and computes the float SiLU between the same DQ/Q pair (not the integer Sigmoid → Q → Mul)', async () => {
+    const { qdq } = models();
     // reference: the QDQ model with the SiLU's inner pair removed (the Mul reads the float Sigmoid output)
     const ref = withProto(qdq, (() => {
       const p = shallowCopy(qdq.proto);
@@ -55,6 +60,7 @@ describe('fusedSilu (the "one fused activation between a single DQ/Q pair" SiLU 
   });
 
   it('leaves a model without an integer SiLU as it is', () => {
+    const { m } = models();
     expect(fusedSilu(m)).toEqual({ model: m, rewritten: 0 });
   });
 });

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { SparseTensorProtoSchema } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
-import { breakEvenZeros, SPARSE_INDEX_BYTES, sparseStorage } from '../../src/quantize/index.js';
+import { breakEvenZeros, SPARSE_INDEX_BYTES, sparseStorage } from '../../src/quantize/sparse.js';
 import { DT, initializer, input, model, node, output, tensor, toOnnx } from '../helpers/onnx-builder.js';
 
 const zerosBut = (n: number, nonZero: number[]) => { const v = new Float32Array(n); for (const i of nonZero) v[i] = i + 1; return v; };
@@ -44,6 +44,26 @@ describe('sparseStorage candidates', () => {
     m.proto.graph!.sparseInitializer.push(prior);
     const r = sparseStorage(m);
     expect(r.model.proto.graph!.sparseInitializer.map((s) => s.values!.name)).toEqual(['old', 'z']);
+  });
+  it('a tie in bytes stays dense: float32 [18] with 5 non-zeros is 81 bytes either way; 4 non-zeros go sparse, 6 stay dense', () => {
+    const at = (nonZero: number) => sparseStorage(net([initializer('w', [18], Float32Array.from({ length: 18 }, (_, i) => (i < nonZero ? 1 : 0)))])).tensors[0]!;
+    expect(at(5)).toMatchObject({ denseBytes: 81, sparseBytes: 81, sparse: false });
+    expect(at(4)).toMatchObject({ denseBytes: 81, sparseBytes: 69, sparse: true });
+    expect(at(6)).toMatchObject({ denseBytes: 81, sparseBytes: 93, sparse: false });
+    // int8 [21] with 1 non-zero: 30 bytes either way
+    expect(sparseStorage(net([initializer('q', [21], Int8Array.from({ length: 21 }, (_, i) => (i === 0 ? 7 : 0)))])).tensors[0]).toMatchObject({ denseBytes: 30, sparseBytes: 30, sparse: false });
+  });
+  it('an initializer of a data type prunekit does not read (uint16) is no candidate and stays as it is', () => {
+    const m = net([initializer('u16', [32], new Uint8Array(64), { dataType: 4 }), initializer('z', [32], new Float32Array(32))]);
+    const r = sparseStorage(m);
+    expect(r.tensors.map((t) => t.name)).toEqual(['z']);
+    expect(r.model.proto.graph!.initializer.map((t) => t.name)).toEqual(['u16']);
+  });
+  it('returns the very same model when no candidate gets smaller', () => {
+    const m = net([initializer('dense', [20], Float32Array.from({ length: 20 }, (_, i) => i + 1))]);
+    const r = sparseStorage(m);
+    expect(r.model).toBe(m);
+    expect(r.tensors.map((t) => [t.name, t.sparse])).toEqual([['dense', false]]);
   });
   it('break-even zero fractions follow the 8-byte index', () => {
     expect(SPARSE_INDEX_BYTES).toBe(8);

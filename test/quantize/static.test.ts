@@ -79,18 +79,23 @@ const scaleOf = (m: OnnxModel, tensor: string): number => {
   return getTensor(m, q.input[1]!).data[0] as number;
 };
 
-describe('buildQuantized', () => {
+/** The tiny detector at opset 13, its plan, and every planned tensor in [−20, 5] (built inside each test). */
+function detector() {
   const m = upgradeToOpset13(toOnnx(tinyDetector()));
-  const g = indexGraph(m);
-  const plan = planQuantization(m, {}, g);
-  const ranges = new Map(plan.tensors.map((t) => [t, { min: -20, max: 5 }]));
+  const plan = planQuantization(m, {}, indexGraph(m));
+  return { m, plan, ranges: new Map(plan.tensors.map((t) => [t, { min: -20, max: 5 }])) };
+}
+
+describe('buildQuantized', () => {
   it('clips the range of a SiLU input at −8 by default; saturationBound 0 keeps it; another bound clips there', () => {
+    const { m, plan, ranges } = detector();
     expect(scaleOf(buildQuantized(m, plan, ranges).model, 'c0')).toBe(asymmetricParams(-8, 5).scale);
     expect(scaleOf(buildQuantized(m, plan, ranges, { saturationBound: 0 }).model, 'c0')).toBe(asymmetricParams(-20, 5).scale);
     expect(scaleOf(buildQuantized(m, plan, ranges, { saturationBound: 4 }).model, 'c0')).toBe(asymmetricParams(-4, 5).scale);
     expect(scaleOf(buildQuantized(m, plan, ranges, { activationType: 'int8' }).model, 'head')).toBe(asymmetricParams(-20, 5, 'int8').scale);
   });
   it('silu quickgelu fuses the SiLU; the default keeps Sigmoid + Mul integer', () => {
+    const { m, plan, ranges } = detector();
     const ops = (mm: OnnxModel) => mm.proto.graph!.node.map((n) => n.opType);
     expect(ops(buildQuantized(m, plan, ranges, { silu: 'quickgelu' }).model)).toContain('QuickGelu');
     expect(ops(buildQuantized(m, plan, ranges).model)).not.toContain('QuickGelu');

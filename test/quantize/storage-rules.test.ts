@@ -8,7 +8,8 @@ import { constant, initializer, input, model, node, output, randomFloats, toOnnx
 /**
  * c1: Conv(wc) → t1: ConvTranspose(wt, group 1) → t2: ConvTranspose(wg, group 2) → c2: Conv(wc again) → c3: Conv(ws)
  * → t3: ConvTranspose(ws again) → Flatten → g: Gemm(wm, typed float_data) and m: MatMul(wmm); c4: Conv with a
- * Constant-node weight; c5: Conv with a weight that is a graph input; c6: Conv with a float16 weight; a shape initializer.
+ * Constant-node weight; c5: Conv with a weight that is a graph input; c6: Conv with a float16 weight; a shape initializer;
+ * an Add of a float32 initializer (no layer weight).
  */
 function net(opset = 13): OnnxModel {
   return toOnnx(model(
@@ -27,14 +28,16 @@ function net(opset = 13): OnnxModel {
       node('Conv', ['x', 'win'], ['o4'], { kernel_shape: [1, 1] }, 'c5'),
       node('Conv', ['x', 'w16'], ['o5'], { kernel_shape: [1, 1] }, 'c6'),
       node('Reshape', ['x', 'shape'], ['o6'], {}, 'r'),
+      node('Add', ['x', 'addk'], ['o7'], {}, 'add'),
     ],
     [
       initializer('wc', [2, 2, 1, 1], Float32Array.of(1.27, -0.5, 0.127, 0.05)), initializer('wt', [2, 2, 1, 1], Float32Array.of(1.27, 0.127, -0.5, 0.05)),
       initializer('wg', [2, 1, 1, 1], Float32Array.of(1.27, 0.127)), initializer('ws', [2, 2, 1, 1], Float32Array.of(1.27, 0.127, 0.5, 0.05)),
       initializer('wm', [32, 3], randomFloats(96, 1), { storage: 'typed' }), initializer('wmm', [32, 3], randomFloats(96, 2)),
       initializer('w16', [2, 2, 1, 1], Uint16Array.of(0x3c00, 0x3c00, 0x3c00, 0x3c00)), initializer('shape', [4], BigInt64Array.of(1n, 2n, 4n, 4n)),
+      initializer('addk', [1, 2, 4, 4], randomFloats(32, 4)),
     ],
-    [input('x', [1, 2, 4, 4]), input('win', [2, 2, 1, 1])], [output('out', [1, 3]), output('out2', [1, 3]), output('o3', [1, 2, 4, 4]), output('o4', [1, 2, 4, 4]), output('o5', [1, 2, 4, 4]), output('o6', [1, 2, 4, 4])], opset,
+    [input('x', [1, 2, 4, 4]), input('win', [2, 2, 1, 1])], [output('out', [1, 3]), output('out2', [1, 3]), output('o3', [1, 2, 4, 4]), output('o4', [1, 2, 4, 4]), output('o5', [1, 2, 4, 4]), output('o6', [1, 2, 4, 4]), output('o7', [1, 2, 4, 4])], opset,
   ));
 }
 
@@ -51,7 +54,8 @@ describe('weightOnlyInt8', () => {
     const names = q.proto.graph!.initializer.map((t) => t.name);
     for (const w of ['wc', 'wt', 'wg', 'ws', 'wm', 'wmm']) expect(names, w).toEqual(expect.arrayContaining([`${w}_quantized`, `${w}_scale`]));
     for (const w of ['wc', 'wt', 'wg', 'ws', 'wm', 'wmm']) expect(names, w).not.toContain(w);
-    expect(names).toEqual(expect.arrayContaining(['w16', 'shape']));
+    expect(names).toEqual(expect.arrayContaining(['w16', 'shape', 'addk'])); // addk: read by an Add, not a weighted layer
+    expect(nodeNamed(q, 'add').input).toEqual(['x', 'addk']);
     expect(nodeNamed(q, 'c4').input[1]).toBe('kc'); // a Constant node: not an initializer
     expect(nodeNamed(q, 'c5').input[1]).toBe('win'); // a graph input
     expect(nodeNamed(q, 'c6').input[1]).toBe('w16'); // float16

@@ -44,7 +44,7 @@ export function accumulateCategory(
     if (npig[a] === 0) continue;
     for (let t = 0; t < T; t++) {
       for (let m = 0; m < M; m++) {
-        out.recall[((t * K + k) * A + a) * M + m] = matches.nd[m] ? matches.tp[(a * T + t) * M + m]! / npig[a]! : 0;
+        out.recall[((t * K + k) * A + a) * M + m] = matches.tp[(a * T + t) * M + m]! / npig[a]!;
       }
     }
   }

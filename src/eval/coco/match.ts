@@ -38,8 +38,6 @@ export interface CategoryMatches {
   npig: Int32Array;
   /** [A, T, M] true positives among the detections with rank < maxDets[m] (the final recall numerator). */
   tp: Int32Array;
-  /** [M] detections with rank < maxDets[m]. */
-  nd: Int32Array;
   /** True when some image has a ground truth or a detection of this category (pycocotools `E` non-empty). */
   present: boolean;
 }
@@ -103,14 +101,12 @@ export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scra
   const npig = new Int32Array(A);
   // Counts per first maxDets index that admits the detection; prefix-summed over m at the end.
   const tp = new Int32Array(AT * M);
-  const nd = new Int32Array(M);
   const mMin = scratch.mMin;
   for (let j = 0; j < nk; j++) {
     const rank = dt.rank[dStart + j]!;
     let m = 0;
     while (rank >= p.maxDets[m]!) m++;
     mMin[j] = m;
-    nd[m]!++;
   }
   const thr = p.iouThrs.map((t) => Math.min(t, 1 - 1e-10));
   const areaLo = new Float64Array(A), areaHi = new Float64Array(A);
@@ -207,7 +203,6 @@ export function matchCategory(prep: PreparedCoco, k: number, p: CocoParams, scra
       }
     }
   }
-  for (let m = 1; m < M; m++) nd[m] = nd[m]! + nd[m - 1]!;
   for (let at = 0; at < AT; at++) for (let m = 1; m < M; m++) tp[at * M + m] = tp[at * M + m]! + tp[at * M + m - 1]!;
-  return { kind, states, npig, tp, nd, present: gEnd > gStart || dEnd > dStart };
+  return { kind, states, npig, tp, present: gEnd > gStart || dEnd > dStart };
 }

@@ -3,6 +3,7 @@
  * (see const-eval.ts). A function returns NaN when the op cannot be evaluated on a scalar; NaN stays NaN.
  */
 import type { NodeProto } from 'onnx-buf';
+import { sigmoid } from '../../core/scalar.js';
 
 export type Scalar1 = (x: number) => number;
 export type Scalar2 = (a: number, b: number) => number;
@@ -12,7 +13,6 @@ function floatAttr(node: NodeProto, name: string, fallback: number): number {
   return a ? a.f : fallback;
 }
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const softplus = (x: number) => (x > 20 ? x : Math.log1p(Math.exp(x)));
 
 /** erf with |error| < 1.5e-7 (Abramowitz & Stegun 7.1.26). */
