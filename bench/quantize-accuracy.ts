@@ -11,10 +11,10 @@
  *
  * Run: `npx tsx bench/quantize-accuracy.ts` (accuracy only; no lock needed, but it is CPU-heavy).
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { calibrationImagePaths, openCalibrationImages, validate } from '../src/eval/index.js';
+import { openCalibrationImages, validate } from '../src/eval/index.js';
 import { loadOnnx } from '../src/files/onnx-file.js';
 import { quantizeModelFile } from '../src/files/quantize-file.js';
 import { serializeOnnx } from '../src/io/onnx/index.js';
@@ -22,19 +22,13 @@ import { edgeLayerWeights, fp16Weights, weightOnlyInt8, weightOnlyModel, type Ca
 import type { OnnxModel } from '../src/io/onnx/bytes.js';
 import { createSession } from '../src/runtime/index.js';
 import { FIXTURES } from '../test/helpers/fixtures.js';
+import { coco128Lists } from './lib/coco128-lists.js';
 import { saveResult } from './lib/results.js';
 
 const part = process.env.BENCH_PART ?? 'all';
 const MODEL = path.join(FIXTURES, 'models', 'LeYOLONano-640.onnx');
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'prunekit-bench-qacc-'));
-const yaml128 = path.join(FIXTURES, 'datasets', 'coco128', 'coco128.yaml');
-const all = await calibrationImagePaths(path.join(FIXTURES, 'datasets', 'coco128', 'images'));
-const names = (await readFile(yaml128, 'utf8')).split('\n').filter((l) => /^ {2}\d+: /.test(l));
-async function list(name: string, files: string[]): Promise<string> {
-  await writeFile(path.join(tmp, `${name}.txt`), files.join('\n') + '\n');
-  await writeFile(path.join(tmp, `${name}.yaml`), [`val: ${name}.txt`, 'names:', ...names].join('\n') + '\n');
-  return path.join(tmp, `${name}.yaml`);
-}
+const { all, list } = await coco128Lists(tmp);
 const sets = { all128: await list('all128', all), first64: await list('first64', all.slice(0, 64)), last64: await list('last64', all.slice(-64)) };
 
 type Acc = { map50: number; map5095: number };

@@ -28,11 +28,11 @@
  * (never calibrated on). Run: `flock /tmp/prunekit-bench.lock npx tsx bench/quantize.ts` (env BENCH_RUNS, default 40
  * rounds; BENCH_PART).
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { benchmarkModels, type BenchResult } from '../src/bench/index.js';
-import { calibrationImagePaths, openCalibrationImages, validate } from '../src/eval/index.js';
+import { openCalibrationImages, validate } from '../src/eval/index.js';
 import { indexGraph } from '../src/graph/onnx-graph.js';
 import { serializeOnnx } from '../src/io/onnx/index.js';
 import { loadOnnx } from '../src/files/onnx-file.js';
@@ -43,6 +43,7 @@ import { createSession } from '../src/runtime/index.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { FIXTURES } from '../test/helpers/fixtures.js';
+import { coco128Lists } from './lib/coco128-lists.js';
 import { saveResult } from './lib/results.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 40);
@@ -53,14 +54,7 @@ const run = promisify(execFile);
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'prunekit-bench-quantize-'));
 
 // First 64 sorted coco128 images calibrate; the last 64 validate (a list of paths through a folder-less yaml).
-const yaml128 = path.join(FIXTURES, 'datasets', 'coco128', 'coco128.yaml');
-const all = await calibrationImagePaths(path.join(FIXTURES, 'datasets', 'coco128', 'images'));
-const names = (await readFile(yaml128, 'utf8')).split('\n').filter((l) => /^ {2}\d+: /.test(l));
-async function list(name: string, files: string[]): Promise<string> {
-  await writeFile(path.join(tmp, `${name}.txt`), files.join('\n') + '\n');
-  await writeFile(path.join(tmp, `${name}.yaml`), [`val: ${name}.txt`, 'names:', ...names].join('\n') + '\n');
-  return path.join(tmp, `${name}.yaml`);
-}
+const { all, list } = await coco128Lists(tmp);
 const calibYaml = await list('calib', all.slice(0, 64));
 const heldout = await list('heldout', all.slice(-64));
 const calib = () => openCalibrationImages(calibYaml, { images: 64, imgsz: 640, inputName: 'images' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { indexGraph } from '../../src/graph/onnx-graph.js';
-import { activationParams, saturatedRanges, saturatingUse, SATURATION_BOUND } from '../../src/quantize/index.js';
+import { activationParams } from '../../src/quantize/scales.js';
+import { saturatedRanges, saturatingUse, SATURATION_BOUND } from '../../src/quantize/saturation.js';
 import { initializer, input, model, node, output, randomFloats, toOnnx } from '../helpers/onnx-builder.js';
 
 /**

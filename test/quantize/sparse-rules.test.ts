@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { SparseTensorProtoSchema } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
-import { breakEvenZeros, SPARSE_INDEX_BYTES, sparseStorage } from '../../src/quantize/index.js';
+import { breakEvenZeros, SPARSE_INDEX_BYTES, sparseStorage } from '../../src/quantize/sparse.js';
 import { DT, initializer, input, model, node, output, tensor, toOnnx } from '../helpers/onnx-builder.js';
 
 const zerosBut = (n: number, nonZero: number[]) => { const v = new Float32Array(n); for (const i of nonZero) v[i] = i + 1; return v; };
