@@ -61,7 +61,8 @@ async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags):
   const m = await loadOnnx(model);
   refuseQuantized(m, 'quantize', model);
   const dense = flags.weightsOnly || flags.fp16Weights;
-  const r = flags.weightsOnly ? weightOnlyModel(m, { perChannel: flags.perTensor !== true, weightZeroPoint: flags.symmetricWeights ? 'symmetric' : 'asymmetric' }) : flags.fp16Weights ? fp16Weights(m) : undefined;
+  const weightOnly = flags.weightsOnly ? weightOnlyModel(m, { perChannel: flags.perTensor !== true, weightZeroPoint: flags.symmetricWeights ? 'symmetric' : 'asymmetric' }) : undefined;
+  const r = weightOnly ?? (flags.fp16Weights ? fp16Weights(m) : undefined);
   const sparse = flags.sparse ? await applySparse(r?.model ?? m, model, { required: !dense, all: flags.layers === true }) : undefined;
   const written = sparse?.model ?? r!.model;
   const bytes = serializeOnnx(written);
@@ -76,8 +77,7 @@ async function runStorage(ctx: CliContext, model: string, flags: QuantizeFlags):
   if (r) {
     const kind = flags.weightsOnly ? 'int8 weights behind DequantizeLinear (float compute)' : 'float16 initializers behind Cast (folded at load; float compute)';
     ctx.io.out(`${kind}: ${r.tensors} tensors, weights ${formatBytes(r.bytes.before)} → ${formatBytes(r.bytes.after)}`);
-    const half = 'float16' in r ? (r.float16 as string[]) : [];
-    if (half.length > 0) ctx.io.out(`float16 (stem and output layers): ${half.join(', ')}`);
+    if (weightOnly && weightOnly.float16.length > 0) ctx.io.out(`float16 (stem and output layers): ${weightOnly.float16.join(', ')}`);
   }
   for (const line of sparse?.lines ?? []) ctx.io.out(line);
   ctx.io.out(`verify: runs in onnxruntime, outputs ${shapes(after)} as before`);
