@@ -23,6 +23,7 @@ import { DEFAULT_DAMP, reconstructLayer, type DataCriterion, type SolveMethod } 
 import { blockFrontier } from './upstream.js';
 import { BlockPasses } from './block-pass.js';
 import { positionPlan, type PositionBudget } from './positions.js';
+import { nmSkipReason } from '../nm.js';
 
 export interface ReconstructionOptions {
   /** Blocks of layers (default 8): more = closer to layer-by-layer sequential, one calibration pass each. */
@@ -108,7 +109,7 @@ function convNodes(g: GraphIndex): Map<string, number[]> {
 /** What a plan entry needs for statistics, or why it cannot have them. */
 function targetOf(prep: PreparedPrune, index: number, users: Map<string, number[]>, nm: PruneOptions['nm'], shapes: ShapeInfo | undefined, budget: PositionBudget | undefined): Target | undefined | string {
   const l = prep.plan.entries[index]!.layer;
-  if (nm && (l.params / l.dims[0]!) % nm.m !== 0) return undefined; // left to the plain cut, which reports the skip
+  if (nm && nmSkipReason(l, nm) !== undefined) return undefined; // left to the plain cut, which reports the skip
   const nodes = users.get(l.id) ?? [];
   if (l.opType !== 'Conv' || l.layout !== 'conv') return `${l.opType} layers are cut by magnitude`;
   if (l.dtype !== 'float32') return `${l.dtype} weights are cut by magnitude`;
