@@ -108,6 +108,10 @@ if (part === 'tune') {
   const tune: Array<{ label: string; options: Partial<PruneFileOptions> }> = [
     { label: '50% global, exactobs (session 6 default of --exact-obs)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs' } } },
     { label: '50% global, exactobs, damp 0.1', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', damp: 0.1 } } },
+    { label: '2:4 adaptive, runs of 4 input channels at one tap', options: { nm: { n: 2, m: 4 } } },
+    { label: '2:4 exactobs, runs of 4 input channels at one tap', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'exactobs' } } },
+    { label: '50% global, exactobs, no row normalisation (rows spread by plain output error)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', rowNormalize: false } } },
+    { label: '50% global, exactobs, no layer above 80%', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', maxLayerRatio: 0.8 } } },
   ];
   const pick = process.env.BENCH_TUNE?.split(',').map(Number);
   const file = path.resolve('bench', 'results', `${process.env.BENCH_NAME ?? 'reconstruction-tune'}.json`);
@@ -122,6 +126,7 @@ if (part === 'tune') {
     const row = {
       index: i, label: v.label, map50: m.metrics!.map50, map5095: m.metrics!.map5095, dropMap50Pts: 100 * (original.map50 - m.metrics!.map50),
       dropMap5095Pts: 100 * (original.map5095 - m.metrics!.map5095), achieved: r.totals.achieved, seconds: r.reconstruction!.seconds, options: v.options,
+      layers: r.layers.filter((l) => l.zerosAfter > 0).map((l) => ({ module: l.modulePath || l.id, params: l.params, sparsity: +(l.zerosAfter / l.params).toFixed(4), errorAfter: l.reconstruction?.errorAfter ?? null })),
     };
     rows.push(row);
     console.log(`${i} ${v.label}: mAP50 ${row.map50.toFixed(4)} (−${row.dropMap50Pts.toFixed(2)} pt) mAP50-95 ${row.map5095.toFixed(4)}`);

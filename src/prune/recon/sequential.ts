@@ -72,6 +72,8 @@ export interface ReconstructionOptions {
    * global with ExactOBS selection: mAP50 0.4688 vs 0.4862), so not the default even with `selection: 'exactobs'`.
    */
   allocation?: 'data' | 'plan' | 'exactobs';
+  /** Data-aware global allocation only: no layer loses more than this fraction of its weights (on top of the category caps). */
+  maxLayerRatio?: number;
 }
 
 export interface ReconstructionInfo {
@@ -196,7 +198,9 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
     const scores = await scoreTargets(model, byBlock, () => cache.feeds(), {
       damp, selection: ro.allocation === 'exactobs' ? 'exactobs' : undefined, run: { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: p.done, total: source.count, label: 'calibration: allocation' }) },
     });
-    prep = { ...prep, counts: dataCounts(planBudgets(prep.plan), prep.counts, entries.map((_, i) => scores.get(i))) };
+    const cap = ro.maxLayerRatio;
+    const budgets = planBudgets(prep.plan).map((b) => (cap === undefined ? b : { ...b, max: Math.min(b.max, cap) }));
+    prep = { ...prep, counts: dataCounts(budgets, prep.counts, entries.map((_, i) => scores.get(i))) };
   }
   let current = magnitude.size > 0 ? withTensorValues(model, magnitude) : model;
   const changed = new Set(magnitude.keys());
