@@ -7,7 +7,10 @@
 function radixPass(order: Int32Array, keys: Uint32Array, shift: number, mask: number, scratch: Int32Array, count: Uint32Array): void {
   count.fill(0);
   const n = order.length;
-  for (let i = 0; i < n; i++) (count[(keys[order[i]!]! >>> shift) & mask] as number)++;
+  for (let i = 0; i < n; i++) {
+    const d = (keys[order[i]!]! >>> shift) & mask;
+    count[d] = count[d]! + 1;
+  }
   let sum = 0;
   for (let d = 0; d <= mask; d++) {
     const c = count[d]!;
@@ -138,7 +141,10 @@ export function argsortDescending(values: Float32Array | Float64Array, order?: I
  */
 export function bucketSort(order: Int32Array, buckets: Int32Array, nBuckets: number): { order: Int32Array; offsets: Int32Array } {
   const offsets = new Int32Array(nBuckets + 1);
-  for (let i = 0; i < order.length; i++) (offsets[buckets[order[i]!]! + 1] as number)++;
+  for (let i = 0; i < order.length; i++) {
+    const b = buckets[order[i]!]! + 1;
+    offsets[b] = offsets[b]! + 1;
+  }
   for (let b = 0; b < nBuckets; b++) offsets[b + 1] = offsets[b + 1]! + offsets[b]!;
   const cursor = offsets.slice(0, nBuckets);
   const out = new Int32Array(order.length);
