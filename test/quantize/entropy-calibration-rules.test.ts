@@ -57,6 +57,15 @@ describe('entropyRanges', () => {
     expect(r.ranges.get('s')).toEqual({ min: sigmoid(y.min), max: sigmoid(y.max) });
     expect([...r.ranges.keys()].sort()).toEqual(['s', 'y']);
   });
+  it('a Concat is histogrammed itself, not given the union of its inputs\' windows (a union is exact for MinMax only)', async () => {
+    // x → Relu → y, x → Neg → z, Concat(y, z) → c
+    const cat = toOnnx(model([node('Relu', ['x'], ['y']), node('Neg', ['x'], ['z']), node('Concat', ['y', 'z'], ['c'], { axis: 1 })], [], [input('x', [1, N])], [output('c', [1, 2 * N])], 13));
+    const r = await entropyRanges(cat, ['y', 'z', 'c'], source(2, a, b));
+    const both = (v: Float32Array) => Float32Array.from([...Float32Array.from(v, (x) => Math.max(x, 0)), ...Float32Array.from(v, (x) => -x)]);
+    expect(r.ranges.get('c')).toEqual(expected([both(a), both(b)], (x) => x, {}));
+    const y = r.ranges.get('y')!, z = r.ranges.get('z')!;
+    expect(r.ranges.get('c')).not.toEqual({ min: Math.min(y.min, z.min), max: Math.max(y.max, z.max) });
+  });
   it('only graph inputs measured: histogrammed from the feeds with no model run', async () => {
     const r = await entropyRanges(net(), ['x'], source(3, a, b));
     expect(r.images).toBe(2);
