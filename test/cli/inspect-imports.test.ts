@@ -1,8 +1,9 @@
 /**
  * `prunekit inspect best.pt` must not load the ONNX reader (the protobuf runtime and onnx-buf, ~80 ms of CPU per
- * run, about a quarter of the command) nor onnxruntime or sharp: the modules a `.pt` inspect runs are the CLI entry,
- * the inspect command and the checkpoint inspector (loaded by `await import()` for `.pt`/`.safetensors`). Walks
- * their static (value) imports.
+ * run, about a quarter of the command) nor onnxruntime or sharp, nor what only other inputs or flags need (the
+ * safetensors reader; the output-file helpers and node:crypto, for `--json FILE`): the modules a `.pt` inspect runs
+ * are the CLI entry, the inspect command and the checkpoint inspector (loaded by `await import()` for
+ * `.pt`/`.safetensors`). Walks their static (value) imports.
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,5 +22,10 @@ describe('inspect of a .pt: imports', () => {
     const heavy = [...loaded].filter((f) => /^(io[/\\]onnx|runtime|files[/\\]onnx-file)/.test(f) || f === path.join('graph', 'index.ts')
       || /^(onnx-buf|@bufbuild\/|onnxruntime|sharp$)/.test(f));
     expect(heavy).toEqual([]);
+  });
+
+  it('does not load the safetensors reader or the output-file helpers up front', () => {
+    const unneeded = [...loaded].filter((f) => /^io[/\\]safetensors|^files[/\\](output-path|atomic-write)|^cli[/\\]outputs/.test(f) || f === 'node:crypto');
+    expect(unneeded).toEqual([]);
   });
 });
