@@ -109,6 +109,23 @@ function excluded(n: NodeProto, exclude: readonly string[]): boolean {
   return exclude.some((e) => n.name === e || (e.length > 0 && n.name.startsWith(e)));
 }
 
+/**
+ * A Concat that joins the outputs of integer and float nodes and feeds only integer nodes (e.g. a neck Concat of an
+ * upsampled integer tensor and a tensor from the float prefix) is quantized too: its float inputs get a Q/DQ pair
+ * read only by the Concat (see insertQdq), which takes the place of the DQ of each integer input and the Q of its
+ * output, and onnxruntime runs it as QLinearConcat in its integer layout instead of converting layouts around a
+ * float Concat (LeYOLO-Nano's `/model.21/Concat`: DequantizeLinear, two Transposes, QuantizeLinear ×2 and a float
+ * Concat become one QuantizeLinear, one uint8 Transpose and a QLinearConcat).
+ */
+export function joinsIntoInteger(g: GraphIndex, n: NodeProto, i: number, quantized: ReadonlySet<number>, tail: ReadonlySet<number>, exclude: readonly string[]): boolean {
+  if (n.opType !== CONCAT || quantized.has(i) || tail.has(i) || excluded(n, exclude)) return false;
+  const producers = n.input.map((v) => g.producer.get(v));
+  if (n.input.some((v) => constantOf(g, v) !== undefined || !(g.producer.has(v) || g.graphInputs.has(v)))) return false;
+  if (!producers.some((p) => p !== undefined && quantized.has(p))) return false;
+  const readers = n.output.flatMap((o) => g.consumers.get(o) ?? []);
+  return readers.length > 0 && !n.output.some((o) => g.graphOutputs.has(o)) && readers.every((c) => quantized.has(c));
+}
+
 /** Decide what to quantize in `model`. */
 export function planQuantization(model: OnnxModel, options: PlanOptions = {}, g: GraphIndex = indexGraph(model)): QuantPlan {
   const types = valueTypes(model, g);
@@ -147,6 +164,7 @@ export function planQuantization(model: OnnxModel, options: PlanOptions = {}, g:
     if (reason) { keep(i, n, reason); return; }
     quantized.add(i);
   });
+  g.nodes.forEach((n, i) => { if (joinsIntoInteger(g, n, i, quantized, tail, options.exclude ?? [])) quantized.add(i); });
   const tensors: string[] = [];
   const seen = new Set<string>();
   const add = (v: string) => { if (v && !seen.has(v) && !constantOf(g, v) && isFloatType(types, v)) { seen.add(v); tensors.push(v); } };

@@ -75,9 +75,12 @@ export function insertQdq(model: OnnxModel, plan: QuantPlan, params: ReadonlyMap
   const weightCache = new Map<string, { q: ConvQuantization; names: string[] }>();
   const nodes: NodeProto[] = [];
   for (const t of plan.tensors) if (g.graphInputs.has(t) && pairFor.has(t)) nodes.push(...pairFor.get(t)!);
+  // A tensor made by a float node (or a graph input) is read through its Q/DQ pair only by quantized nodes: its float
+  // readers (e.g. the float prefix beside an integer Concat that joins the same tensor) keep the exact values.
+  const floatMade = (v: string) => { const p = g.producer.get(v); return p === undefined ? g.graphInputs.has(v) : !plan.quantized.has(p); };
   g.nodes.forEach((n, i) => {
     const out = shallowCopy(n);
-    out.input = n.input.map((v) => qdq.get(v) ?? v);
+    out.input = n.input.map((v) => (!plan.quantized.has(i) && floatMade(v) ? outputRename.get(v) ?? v : qdq.get(v) ?? v));
     out.output = n.output.map((v) => outputRename.get(v) ?? v);
     if (plan.quantized.has(i) && (n.opType === 'Conv' || n.opType === 'ConvTranspose' || n.opType === 'Gemm' || n.opType === 'MatMul')) {
       const wRef = constantOf(g, n.input[1] ?? '');
