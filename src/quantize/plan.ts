@@ -142,10 +142,13 @@ export function planQuantization(model: OnnxModel, options: PlanOptions = {}, g:
     const data = dataInputs(op, n.input).map((k) => n.input[k]).filter((v): v is string => !!v);
     const floatData = data.filter((v) => isFloatType(types, v) || (isConst(v) && types.get(v) === 1));
     if (floatData.length !== data.length || data.length === 0) return; // integer or shape arithmetic
-    if (tail.has(i)) { if (!movement) keep(i, n, 'detector decode tail (after the last conv of its head branch)'); return; }
+    if (tail.has(i) && !movement) { keep(i, n, 'detector decode tail (after the last conv of its head branch)'); return; }
     if (excluded(n, options.exclude ?? [])) { keep(i, n, '--exclude'); return; }
     if (movement) {
-      // Data movement is quantized only between quantized producers: it never adds a Q/DQ pair of its own.
+      // Data movement is quantized only between quantized producers: it never adds a Q/DQ pair of its own. In the
+      // decode tail too (the head's Concat/Reshape/Split of its last convs' outputs): the DequantizeLinear then
+      // follows it, the same values, moved in uint8 — insertQdq keeps a tail Concat integer only where its inputs
+      // share one scale (see sharedTail).
       if (data.every((v) => { const p = g.producer.get(v); return p !== undefined && quantized.has(p); })) quantized.add(i);
       return;
     }
