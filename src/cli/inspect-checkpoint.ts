@@ -2,14 +2,13 @@
  * `inspect` for PyTorch checkpoints and safetensors files: read (never executing the pickle), summarise, render.
  * The `inspect` command calls {@link inspectWeightsFile} for `.pt` / `.pth` / `.safetensors` paths.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FileError } from '../core/errors.js';
 import { formatBytes, formatCount } from '../core/format.js';
 import { isProvenanceKey } from '../core/provenance.js';
 import { provenanceLine } from './inspect-text.js';
 import { inspectCheckpoint, type CheckpointSummary } from '../graph/checkpoint-summary.js';
-import { summarizeSafetensors, type SafetensorsSummary } from '../io/safetensors/summary.js';
+import type { SafetensorsSummary } from '../io/safetensors/summary.js';
+import { readWeightsFile } from '../files/read-whole.js';
 
 /** File extensions handled here. */
 export const WEIGHTS_EXTENSIONS = ['.pt', '.pth', '.safetensors'] as const;
@@ -78,14 +77,14 @@ export type WeightsSummary = CheckpointSummary | SafetensorsSummary;
 
 /** Read and summarise a `.pt`/`.pth`/`.safetensors` file. */
 export async function summarizeWeightsFile(file: string): Promise<WeightsSummary> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw new FileError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, file, { cause: e });
-  }
+  return summarizeWeightsBytes(await readWeightsFile(file), file);
+}
+
+/** Summarise the bytes of the `.pt`/`.pth`/`.safetensors` file `file` (the safetensors reader loads only for those). */
+export async function summarizeWeightsBytes(bytes: Uint8Array, file: string): Promise<WeightsSummary> {
   const label = path.basename(file);
-  return path.extname(file).toLowerCase() === '.safetensors' ? summarizeSafetensors(bytes, label) : inspectCheckpoint(bytes, label);
+  if (path.extname(file).toLowerCase() !== '.safetensors') return inspectCheckpoint(bytes, label);
+  return (await import('../io/safetensors/summary.js')).summarizeSafetensors(bytes, label);
 }
 
 /**
@@ -126,10 +125,11 @@ export function renderModuleTree(s: CheckpointSummary): string[] {
 
 /**
  * The `inspect` command's view of a `.pt`/`.pth`/`.safetensors` file: `json` for `--json`, `text` for the terminal
- * (`layers` adds the full module tree). Shaped like the `Inspection` of src/cli/inspect.ts.
+ * (`layers` adds the full module tree). Shaped like the `Inspection` of src/cli/inspect.ts. `bytes`: the file's
+ * bytes when the caller has read them already.
  */
-export async function weightsInspection(file: string): Promise<{ json: unknown; text(options: { layers: boolean }): string[] }> {
-  const s = await summarizeWeightsFile(file);
+export async function weightsInspection(file: string, bytes?: Uint8Array): Promise<{ json: unknown; text(options: { layers: boolean }): string[] }> {
+  const s = bytes ? await summarizeWeightsBytes(bytes, file) : await summarizeWeightsFile(file);
   return {
     json: summaryJson(s),
     text: ({ layers }) => [...renderWeightsSummary(s), ...(layers && s.format !== 'safetensors' ? ['module tree:', ...renderModuleTree(s)] : [])],

@@ -11,7 +11,7 @@ import type { ImageSize, InspectReport } from '../graph/index.js';
 import type { CliContext, CommandModule } from './context.js';
 import { parseImageSize } from './flag-values.js';
 import { formatInspectText } from './inspect-text.js';
-import { checkOutputs, target, writeJson } from './outputs.js';
+import { readWeightsFile } from '../files/read-whole.js';
 
 export type ModelFormat = 'onnx' | 'pytorch' | 'safetensors';
 
@@ -38,8 +38,16 @@ export interface Inspection {
 
 export type Inspector = (file: string, options: InspectFileOptions) => Promise<Inspection>;
 
-/** `.pt`/`.pth`/`.safetensors`: checkpoint summary (pickle never executed) — see inspect-checkpoint.ts. */
-const weights: Inspector = async (file) => (await import('./inspect-checkpoint.js')).weightsInspection(file);
+/**
+ * `.pt`/`.pth`/`.safetensors`: checkpoint summary (pickle never executed) — see inspect-checkpoint.ts. The file is
+ * read while the checkpoint reader's modules load: they do not depend on each other.
+ */
+const weights: Inspector = async (file) => {
+  const bytes = readWeightsFile(file);
+  bytes.catch(() => undefined); // awaited below; only an import failure would leave it unobserved
+  const { weightsInspection } = await import('./inspect-checkpoint.js');
+  return weightsInspection(file, await bytes);
+};
 
 /** ONNX: the full report (layers, MACs, metadata). */
 export async function inspectOnnxFile(file: string, options: InspectFileOptions = {}): Promise<InspectReport> {
@@ -78,15 +86,17 @@ interface InspectFlags { layers?: boolean; json?: string; imgsz?: string; force?
 
 async function run(ctx: CliContext, model: string, flags: InspectFlags): Promise<void> {
   const imgsz = parseImageSize('imgsz', flags.imgsz);
-  await checkOutputs([target('--json', flags.json)], { force: flags.force, inputs: [model] });
+  // The output helpers load only when a file is to be written (a plain `inspect` does not pay for them).
+  const outputs = flags.json !== undefined && flags.json !== '-' ? await import('./outputs.js') : undefined;
+  await outputs?.checkOutputs([outputs.target('--json', flags.json)], { force: flags.force, inputs: [model] });
   const inspection = await inspectFile(model, { imgsz, gzip: flags.gzip });
   if (flags.json === '-') {
     ctx.io.out(JSON.stringify(inspection.json, null, 2));
     return;
   }
   for (const line of inspection.text({ layers: flags.layers ?? false })) ctx.io.out(line);
-  if (flags.json) {
-    await writeJson(flags.json, inspection.json, { force: flags.force });
+  if (flags.json && outputs) {
+    await outputs.writeJson(flags.json, inspection.json, { force: flags.force });
     ctx.io.out(`wrote ${flags.json}`);
   }
 }

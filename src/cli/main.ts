@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isPrunekitError, errorMessage } from '../core/errors.js';
-import { PRUNEKIT_VERSION } from '../io/onnx/provenance.js';
+import { PRUNEKIT_VERSION } from '../core/provenance.js';
 import { loadCommands } from './commands.js';
 import type { CommandModule } from './context.js';
 import { ExitCode, processIO, type CliIO } from './io.js';

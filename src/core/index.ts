@@ -5,3 +5,4 @@ export * from './convert.js';
 export * from './yaml.js';
 export * from './format.js';
 export * from './scalar.js';
+export * from './collate.js';

@@ -3,13 +3,14 @@
  * atomically (files/atomic-write: temp file + rename), inline or with external data (on request, and automatically past 2 GB).
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { StringStringEntryProtoSchema, type ModelProto } from 'onnx-buf';
 import { FileError, ModelFormatError, fsProblem, isNotFound } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { checkOutputs } from './output-path.js';
+import { readWhole } from './read-whole.js';
 import { parseOnnx, serializeOnnx, withProto, type OnnxModel } from '../io/onnx/model.js';
 import { shallowCopy } from '../io/onnx/proto-util.js';
 import { serializeWithMetadata } from '../io/onnx/provenance.js';
@@ -29,20 +30,7 @@ export async function readInputFile(file: string, kind = 'model'): Promise<Uint8
   }
   if (info.isDirectory()) throw new FileError(`'${file}': is a directory, expected a ${kind} file`, file);
   try {
-    // One read into an exact-size buffer: fs.readFile reads in 512 kB chunks, which is slower for big models.
-    const fh = await open(file, 'r');
-    try {
-      const buf = new Uint8Array(info.size);
-      let done = 0;
-      while (done < buf.length) {
-        const { bytesRead } = await fh.read(buf, done, buf.length - done, done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return done === buf.length ? buf : buf.subarray(0, done);
-    } finally {
-      await fh.close();
-    }
+    return await readWhole(file, info.size);
   } catch (e) {
     throw new FileError(`'${file}': cannot read ${kind} file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
   }

@@ -2,6 +2,7 @@
  * The module class tree of a PyTorch checkpoint: every module path (`named_modules()` order) with its class and
  * own parameter count, and a {@link ClassSource} answering "which classes enclose this path" from it.
  */
+import { compareIdentifiers } from '../core/collate.js';
 import { numel } from '../core/dtype.js';
 import { ModelFormatError } from '../core/errors.js';
 import { readCheckpoint, type PtCheckpoint } from '../io/pytorch/checkpoint.js';
@@ -84,7 +85,7 @@ export function moduleTreeTsv(tree: ModuleTree): string {
   return tree.modules.map((m) => `${m.path || '<root>'}\t${m.qualifiedClass}\t${m.ownParams}`).join('\n') + '\n';
 }
 
-/** Number of modules per class (qualified name), most frequent first. */
+/** Number of modules per class (qualified name), most frequent first, ties in English alphabetical order. */
 export function classCounts(tree: ModuleTree): Array<{ qualifiedClass: string; count: number; params: number }> {
   const counts = new Map<string, { qualifiedClass: string; count: number; params: number }>();
   for (const m of tree.modules) {
@@ -94,7 +95,7 @@ export function classCounts(tree: ModuleTree): Array<{ qualifiedClass: string; c
     c.params += m.ownParams;
     counts.set(key, c);
   }
-  return [...counts.values()].sort((a, b) => b.count - a.count || a.qualifiedClass.localeCompare(b.qualifiedClass));
+  return [...counts.values()].sort((a, b) => b.count - a.count || compareIdentifiers(a.qualifiedClass, b.qualifiedClass));
 }
 
 /**

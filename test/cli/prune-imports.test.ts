@@ -1,37 +1,12 @@
 /**
  * `prunekit prune model.onnx` spends a third of its time loading modules, so the unstructured ONNX path must not
  * load the branches it does not run: onnxruntime (runtime/), calibrated reconstruction, structured pruning, the
- * PyTorch / safetensors readers. Walks the static (value) imports of src/cli/prune.ts; `import type` and
- * `await import()` do not count.
+ * PyTorch / safetensors readers. Walks the static (value) imports of src/cli/prune.ts
+ * (`import type` and `await import()` do not count).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/fixtures-path.js';
-
-const SRC = path.join(REPO_ROOT, 'src');
-
-/** Repository-relative .ts files statically imported (transitively) by `entry`; packages as bare names. */
-function staticImports(entry: string): Set<string> {
-  const seen = new Set<string>();
-  const todo = [path.join(SRC, entry)];
-  while (todo.length > 0) {
-    const file = todo.pop()!;
-    const rel = path.relative(SRC, file);
-    if (seen.has(rel)) continue;
-    seen.add(rel);
-    const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?\bfrom\s+'([^']+)'/gm)) {
-      const spec = m[1]!;
-      if (!spec.startsWith('.')) {
-        seen.add(spec);
-        continue;
-      }
-      todo.push(path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts'));
-    }
-  }
-  return seen;
-}
+import { staticImports } from '../helpers/static-imports.js';
 
 describe('prune command imports', () => {
   const loaded = [...staticImports('cli/prune.ts')];

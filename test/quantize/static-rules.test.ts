@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/core/dtype.js';
 import { indexGraph } from '../../src/graph/onnx-graph.js';
 import type { OnnxModel } from '../../src/io/onnx/index.js';
-import { buildQuantized, planQuantization, quantizeStatic } from '../../src/quantize/index.js';
-import { argMin, calibrateRanges } from '../../src/quantize/static.js';
+import { planQuantization } from '../../src/quantize/plan.js';
+import { argMin, buildQuantized, calibrateRanges, quantizeStatic } from '../../src/quantize/static.js';
 import { initializer, input, model, node, output, randomFloats, toOnnx } from '../helpers/onnx-builder.js';
 import { tinyDetector } from '../helpers/quant-models.js';
 

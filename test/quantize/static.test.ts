@@ -3,8 +3,8 @@ import type { Tensor } from '../../src/core/dtype.js';
 import { DatasetError, UsageError } from '../../src/core/errors.js';
 import { indexGraph } from '../../src/graph/onnx-graph.js';
 import { getTensor, type OnnxModel } from '../../src/io/onnx/index.js';
-import { asymmetricParams, buildQuantized, CALIBRATION_METHODS, planQuantization, quantizeStatic, upgradeToOpset13 } from '../../src/quantize/index.js';
-import { argMin, calibrateRanges, MSE_FRACTIONS, MSE_IMAGES, scaledRange } from '../../src/quantize/static.js';
+import { asymmetricParams, planQuantization, upgradeToOpset13 } from '../../src/quantize/index.js';
+import { argMin, buildQuantized, CALIBRATION_METHODS, calibrateRanges, MSE_FRACTIONS, MSE_IMAGES, quantizeStatic, scaledRange } from '../../src/quantize/static.js';
 import { input, model, node, output, tinyConvNet, toOnnx } from '../helpers/onnx-builder.js';
 import { tinyDetector } from '../helpers/quant-models.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { floatToHalf } from '../../src/core/half.js';
 import { getTensor, type OnnxModel } from '../../src/io/onnx/index.js';
-import { fp16Weights, quantizeWeights, weightOnlyInt8 } from '../../src/quantize/index.js';
-import { floatLayerWeightNames } from '../../src/quantize/storage.js';
+import { quantizeWeights } from '../../src/quantize/weights.js';
+import { floatLayerWeightNames, fp16Weights, weightOnlyInt8 } from '../../src/quantize/storage.js';
 import { constant, initializer, input, model, node, output, randomFloats, toOnnx } from '../helpers/onnx-builder.js';
 
 /**

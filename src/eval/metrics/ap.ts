@@ -4,7 +4,7 @@
  * interpolation at 101 recall points; P/R/F1 curves over 1000 confidence points; P and R read at the argmax of the
  * smoothed mean F1.
  */
-import { interp1, linspace, pairwiseSum, trapezoid } from './numeric.js';
+import { interp1, linspace, trapezoid } from './numeric.js';
 import { bucketSort } from './sort.js';
 
 const EPS = 1e-16;
@@ -167,9 +167,4 @@ export function apPerClass(input: ApPerClassInput): ApPerClassResult {
     r[ci] = rCurve[ci * G + bestIndex]!;
   }
   return { p, r, ap, bestIndex, prMean };
-}
-
-/** `numpy.mean` helper re-exported for callers averaging per-class columns. */
-export function meanOf(values: Float64Array): number {
-  return values.length ? pairwiseSum(values) / values.length : 0;
 }

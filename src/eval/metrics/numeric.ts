@@ -1,6 +1,6 @@
 /**
  * Bit-faithful re-implementations of the few numpy primitives the reference metrics rely on
- * (`linspace`, `interp`, pairwise `add.reduce`), so that our numbers agree with Ultralytics and pycocotools
+ * (`linspace`, `interp`, pairwise `add.reduce`, `trapezoid`), so that our numbers agree with Ultralytics and pycocotools
  * to the last digits rather than "approximately".
  */
 
@@ -75,11 +75,6 @@ export function pairwiseSum(a: ArrayLike<number>, offset = 0, n = a.length - off
   let n2 = Math.floor(n / 2);
   n2 -= n2 % 8;
   return pairwiseSum(a, offset, n2, stride) + pairwiseSum(a, offset + n2 * stride, n - n2, stride);
-}
-
-/** `numpy.mean` of a 1-D selection (pairwise sum / n); `NaN` when empty, as numpy. */
-export function npMean(a: ArrayLike<number>, offset = 0, n = a.length - offset, stride = 1): number {
-  return pairwiseSum(a, offset, n, stride) / n;
 }
 
 /** `numpy.trapezoid(y, x)`: sum of `(x[i+1]-x[i]) * (y[i+1]+y[i]) / 2` with numpy's summation order. */

@@ -7,7 +7,10 @@
 function radixPass(order: Int32Array, keys: Uint32Array, shift: number, mask: number, scratch: Int32Array, count: Uint32Array): void {
   count.fill(0);
   const n = order.length;
-  for (let i = 0; i < n; i++) (count[(keys[order[i]!]! >>> shift) & mask] as number)++;
+  for (let i = 0; i < n; i++) {
+    const d = (keys[order[i]!]! >>> shift) & mask;
+    count[d] = count[d]! + 1;
+  }
   let sum = 0;
   for (let d = 0; d <= mask; d++) {
     const c = count[d]!;
@@ -22,10 +25,17 @@ function radixPass(order: Int32Array, keys: Uint32Array, shift: number, mask: nu
   order.set(scratch);
 }
 
+/**
+ * Radix digit width for sorting `count` elements: 8 bits below 32768 (cheap histograms), 16 bits from there (half
+ * the passes). Exported for its tests: the width changes speed only, never the order.
+ */
+export function digitBits(count: number): 8 | 16 {
+  return count < 1 << 15 ? 8 : 16;
+}
+
 /** Reorders `order` stably by ascending unsigned keys (`hi` most significant, then `lo`); for n ≥ 2048 (argsortDescending). */
 function sortByKeys(order: Int32Array, hi: Uint32Array, lo?: Uint32Array): void {
-  // 8-bit digits for small inputs (cheap histograms), 16-bit digits for large ones (half the passes).
-  const bits = order.length < 1 << 15 ? 8 : 16;
+  const bits = digitBits(order.length);
   const mask = (1 << bits) - 1;
   const scratch = new Int32Array(order.length);
   const count = new Uint32Array(mask + 1);
@@ -85,32 +95,25 @@ function allFloat32(values: Float64Array): boolean {
   return true;
 }
 
-/**
- * Stable argsort of `values` in DESCENDING order (ties keep their index order), as
- * `numpy.argsort(-values, kind='mergesort')`. `-0` equals `0`; values must not be NaN.
- * When `order` is given, the elements it lists are reordered (stably, starting from its order) instead of 0..n-1.
- */
-export function argsortDescending(values: Float32Array | Float64Array, order?: Int32Array): Int32Array {
+/** Stable radix sort of `order` by descending float32 keys of `values` (every value must be exactly a float32). */
+function radixDescendingF32(order: Int32Array, values: Float32Array | Float64Array): Int32Array {
   const n = values.length;
-  const out = order ? Int32Array.from(order) : identity(n);
-  if (out.length < 2048) {
-    // Comparison merge sort beats 4–8 radix passes on small inputs; -0 and 0 compare equal, so stability holds.
-    return mergeSortDescending(out, values);
+  const bits = new Uint32Array(n);
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let i = 0; i < n; i++) {
+    f[0] = values[i]! + 0; // -0 → +0 (exact: the value is a float32)
+    const b = u[0]!;
+    // ascending transform: negative → invert all bits, positive → set sign bit; descending = bitwise not of that.
+    bits[i] = (b & 0x80000000 ? b : ~(b | 0x80000000)) >>> 0;
   }
-  // Float64 values that are all exact float32 (scores of a float32 model) sort on 32-bit keys: half the passes.
-  if (values instanceof Float32Array || allFloat32(values)) {
-    const bits = new Uint32Array(n);
-    const f = new Float32Array(1);
-    const u = new Uint32Array(f.buffer);
-    for (let i = 0; i < n; i++) {
-      f[0] = values[i]! + 0; // -0 → +0 (exact: the value is a float32)
-      const b = u[0]!;
-      // ascending transform: negative → invert all bits, positive → set sign bit; descending = bitwise not of that.
-      bits[i] = (b & 0x80000000 ? b : ~(b | 0x80000000)) >>> 0;
-    }
-    sortByKeys(out, bits);
-    return out;
-  }
+  sortByKeys(order, bits);
+  return order;
+}
+
+/** Stable radix sort of `order` by descending float64 keys of `values` (two 32-bit halves). */
+function radixDescendingF64(order: Int32Array, values: Float32Array | Float64Array): Int32Array {
+  const n = values.length;
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
   const f = new Float64Array(1);
@@ -128,8 +131,31 @@ export function argsortDescending(values: Float32Array | Float64Array, order?: I
       lo[i] = ~l >>> 0;
     }
   }
-  sortByKeys(out, hi, lo);
-  return out;
+  sortByKeys(order, hi, lo);
+  return order;
+}
+
+const SORTS = { merge: mergeSortDescending, radixF32: radixDescendingF32, radixF64: radixDescendingF64 } as const;
+
+/**
+ * How argsortDescending sorts `count` elements of `values`: a comparison merge sort below 2048 elements (it beats
+ * 4–8 radix passes there; -0 and 0 compare equal, so stability holds), else a radix sort on 32-bit keys when every
+ * value is exactly a float32 (scores of a float32 model: half the passes), on 64-bit keys otherwise. Exported for
+ * its tests: every method gives the same order, only the speed differs.
+ */
+export function sortMethod(values: Float32Array | Float64Array, count: number): keyof typeof SORTS {
+  if (count < 2048) return 'merge';
+  return values instanceof Float32Array || allFloat32(values) ? 'radixF32' : 'radixF64';
+}
+
+/**
+ * Stable argsort of `values` in DESCENDING order (ties keep their index order), as
+ * `numpy.argsort(-values, kind='mergesort')`. `-0` equals `0`; values must not be NaN.
+ * When `order` is given, the elements it lists are reordered (stably, starting from its order) instead of 0..n-1.
+ */
+export function argsortDescending(values: Float32Array | Float64Array, order?: Int32Array): Int32Array {
+  const out = order ? Int32Array.from(order) : identity(values.length);
+  return SORTS[sortMethod(values, out.length)](out, values);
 }
 
 /**
@@ -138,7 +164,10 @@ export function argsortDescending(values: Float32Array | Float64Array, order?: I
  */
 export function bucketSort(order: Int32Array, buckets: Int32Array, nBuckets: number): { order: Int32Array; offsets: Int32Array } {
   const offsets = new Int32Array(nBuckets + 1);
-  for (let i = 0; i < order.length; i++) (offsets[buckets[order[i]!]! + 1] as number)++;
+  for (let i = 0; i < order.length; i++) {
+    const b = buckets[order[i]!]! + 1;
+    offsets[b] = offsets[b]! + 1;
+  }
   for (let b = 0; b < nBuckets; b++) offsets[b + 1] = offsets[b + 1]! + offsets[b]!;
   const cursor = offsets.slice(0, nBuckets);
   const out = new Int32Array(order.length);

@@ -6,7 +6,7 @@
  */
 import { ModelFormatError } from '../../core/errors.js';
 import { PyDict, PyGlobal, PyList, PyObject, PyPersistent, PySet, PyTuple, type PickleValue } from './pickle-values.js';
-import { asciiOrDecode } from './text.js';
+import { asciiStrings } from './text.js';
 
 export interface UnpickleOptions {
   /** Name used in error messages (file and entry). */
@@ -28,11 +28,6 @@ export interface UnpickleResult {
 
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8');
-
-/** Pickled strings: short ones (identifiers, keys) are nearly always ASCII. */
-function decodeUtf8(b: Uint8Array): string {
-  return b.length < 64 ? asciiOrDecode(b, utf8) : utf8.decode(b);
-}
 
 function longFromBytes(b: Uint8Array): number | bigint {
   if (b.length === 0) return 0;
@@ -80,10 +75,13 @@ class Unpickler {
   private readonly memo: PickleValue[] = [];
   private readonly globalsSeen = new Map<string, PyGlobal>();
   private readonly persistentLoad: (pid: PickleValue) => PickleValue;
+  /** UTF-8 strings of the pickle (mostly short ASCII identifiers: slices of the pickle decoded once). */
+  private readonly strings: { get(start: number, end: number): string };
 
   constructor(private readonly data: Uint8Array, private readonly options: UnpickleOptions) {
     this.n = data.length;
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.strings = asciiStrings(data, utf8);
     this.persistentLoad = options.persistentLoad ?? ((pid: PickleValue) => new PyPersistent(pid));
   }
 
@@ -103,6 +101,7 @@ class Unpickler {
   private i32(): number { return this.view.getInt32(this.need(4), true); }
   private u64(): number { const lo = this.u32(); return this.u32() * 2 ** 32 + lo; }
   private bytes(k: number): Uint8Array { const p = this.need(k); return this.data.subarray(p, p + k); }
+  private utf8(k: number): string { const p = this.need(k); return this.strings.get(p, p + k); }
   private line(): string {
     const start = this.pos;
     let p = start;
@@ -187,8 +186,8 @@ class Unpickler {
         case 0x88: stack.push(true); break;
         case 0x89: stack.push(false); break;
         case 0x4e: stack.push(null); break; // NONE
-        case 0x58: stack.push(decodeUtf8(this.bytes(this.u32()))); break; // BINUNICODE
-        case 0x8c: stack.push(decodeUtf8(this.bytes(this.u8()))); break; // SHORT_BINUNICODE
+        case 0x58: stack.push(this.utf8(this.u32())); break; // BINUNICODE
+        case 0x8c: stack.push(this.utf8(this.u8())); break; // SHORT_BINUNICODE
         case 0x47: stack.push(this.view.getFloat64(this.need(8), false)); break; // BINFLOAT (big-endian)
         case 0x85: { const a = this.pop(); stack.push(new PyTuple([a])); break; }
         case 0x86: { const b = this.pop(); const a = this.pop(); stack.push(new PyTuple([a, b])); break; }
@@ -248,7 +247,7 @@ class Unpickler {
         break;
       }
       case 0x46: stack.push(Number.parseFloat(this.line())); break; // FLOAT
-      case 0x8d: stack.push(decodeUtf8(this.bytes(this.u64()))); break; // BINUNICODE8
+      case 0x8d: stack.push(this.utf8(this.u64())); break; // BINUNICODE8
       case 0x56: stack.push(this.line()); break; // UNICODE (raw-unicode-escape; kept as read)
       case 0x53: stack.push(this.line().replace(/^(['"])(.*)\1$/, '$2')); break; // STRING
       case 0x54: stack.push(latin1.decode(this.bytes(this.i32()))); break; // BINSTRING

@@ -4,7 +4,7 @@
  * data. Zip64 end records and extra fields are understood; compressed entries are listed but cannot be read.
  */
 import { ModelFormatError, UnsupportedOpError } from '../../core/errors.js';
-import { asciiOrDecode } from './text.js';
+import { asciiStrings } from './text.js';
 
 export interface ZipEntry {
   readonly name: string;
@@ -85,7 +85,7 @@ export function readZip(bytes: Uint8Array, label: string): ZipArchive {
   }
   const entries: ZipEntry[] = [];
   const byName = new Map<string, ZipEntry>();
-  const decoder = new TextDecoder('utf-8', { fatal: false });
+  const names = asciiStrings(bytes.subarray(cdOffset), new TextDecoder('utf-8', { fatal: false }));
   let p = cdOffset;
   for (let i = 0; i < count; i++) {
     if (p + 46 > bytes.length || u32(bytes, p) !== SIG_CENTRAL) throw new ModelFormatError(`${label}: central directory entry ${i} corrupt`, label);
@@ -100,7 +100,7 @@ export function readZip(bytes: Uint8Array, label: string): ZipArchive {
     let localHeaderOffset = u32(bytes, p + 42);
     const end = p + 46 + nameLen + extraLen + commentLen;
     if (end > bytes.length) throw new ModelFormatError(`${label}: central directory entry ${i} runs past the end of the file`, label);
-    const name = asciiOrDecode(bytes.subarray(p + 46, p + 46 + nameLen), decoder);
+    const name = names.get(p + 46 - cdOffset, p + 46 + nameLen - cdOffset);
     // Zip64 extended information: only the fields that overflowed are present, in this order.
     let x = p + 46 + nameLen;
     const xEnd = x + extraLen;

@@ -212,3 +212,62 @@ describe('computeDetectionMetrics: inputs, thresholds and the per-class table', 
     expect(m.perClass).toEqual([{ classIndex: 0, name: 'a', images: 1, instances: 1, precision: 0, recall: 0, map50: 0, map5095: 0 }]);
   });
 });
+
+describe('computeDetectionMetrics: images, class order and owned arrays', () => {
+  it('detections split over images score as the same detections in one image (boxes apart): the columns line up', () => {
+    // Two images, three detections each, with TPs and FPs interleaved by score across images.
+    const B2: Xyxy = [40, 10, 50, 20];
+    const split = computeDetectionMetrics({
+      labels: [labels('1', [{ cls: 0, box: A }, { cls: 1, box: B }]), labels('2', [{ cls: 0, box: A }, { cls: 0, box: B2 }])],
+      detections: [
+        dets('1', [{ cls: 0, box: FAR, score: 0.95 }, { cls: 0, box: A, score: 0.6 }, { cls: 1, box: B, score: 0.3 }]),
+        dets('2', [{ cls: 0, box: A, score: 0.9 }, { cls: 1, box: FAR, score: 0.5 }, { cls: 0, box: B2, score: 0.2 }]),
+      ],
+      names: NAMES,
+    });
+    // Image 2 moved 100 px right and down, into one 200 x 200 image.
+    const mv = (b: Xyxy): Xyxy => [b[0] + 100, b[1] + 100, b[2] + 100, b[3] + 100];
+    const merged = computeDetectionMetrics({
+      labels: [{ ...labels('1', [{ cls: 0, box: A }, { cls: 1, box: B }, { cls: 0, box: mv(A) }, { cls: 0, box: mv(B2) }]), width: 200, height: 200 }],
+      detections: [dets('1', [
+        { cls: 0, box: FAR, score: 0.95 }, { cls: 0, box: A, score: 0.6 }, { cls: 1, box: B, score: 0.3 },
+        { cls: 0, box: mv(A), score: 0.9 }, { cls: 1, box: mv(FAR), score: 0.5 }, { cls: 0, box: mv(B2), score: 0.2 },
+      ])],
+      names: NAMES,
+    });
+    expect({ ...split, perClass: split.perClass.map((c) => ({ ...c, images: 0 })) }).toEqual({ ...merged, perClass: merged.perClass.map((c) => ({ ...c, images: 0 })) });
+    // class 0: 3 labels, TPs at 0.9 and 0.6 and 0.2, an FP at 0.95 → recall 1; class 1: its TP at 0.3, an FP at 0.5.
+    expect(split.perClass.map((c) => [c.classIndex, c.images, c.instances])).toEqual([[0, 2, 3], [1, 1, 1]]);
+  });
+
+  it('an image in labels without a detections entry counts its labels as missed', () => {
+    const m = computeDetectionMetrics({
+      labels: [labels('1', [{ cls: 0, box: A }]), labels('2', [{ cls: 0, box: B }])],
+      detections: [dets('1', [{ cls: 0, box: A, score: 0.9 }])],
+      names: NAMES,
+    });
+    expect(m.perClass.map((c) => [c.instances, c.images, c.precision, c.recall])).toEqual([[2, 2, 1, 0.5]]);
+  });
+
+  it('the per-class table is in ascending class index, whatever order the classes first appear in', () => {
+    const m = computeDetectionMetrics({
+      labels: [labels('1', [{ cls: 7, box: A }]), labels('2', [{ cls: 2, box: A }, { cls: 11, box: B }])],
+      detections: [dets('1', [{ cls: 7, box: A, score: 0.9 }])],
+      names: NAMES,
+    });
+    expect(m.perClass.map((c) => c.classIndex)).toEqual([2, 7, 11]);
+    const none = computeDetectionMetrics({ labels: [labels('1', [{ cls: 7, box: A }, { cls: 2, box: B }, { cls: 11, box: B }])], detections: [], names: NAMES });
+    expect(none.perClass.map((c) => c.classIndex)).toEqual([2, 7, 11]);
+  });
+
+  it('the result owns its curve arrays: writing into one changes neither CURVE_X nor a later result', () => {
+    const curveX = Array.from(CURVE_X);
+    const first = computeDetectionMetrics({ labels: [labels('1', [{ cls: 0, box: A }])], detections: [], names: NAMES });
+    first.prCurve.recall[5] = -1;
+    const hit = computeDetectionMetrics({ labels: [labels('1', [{ cls: 0, box: A }])], detections: [dets('1', [{ cls: 0, box: A, score: 0.9 }])], names: NAMES });
+    hit.prCurve.recall[6] = -1;
+    expect(Array.from(CURVE_X)).toEqual(curveX);
+    const again = computeDetectionMetrics({ labels: [labels('1', [{ cls: 0, box: A }])], detections: [], names: NAMES });
+    expect(Array.from(again.prCurve.recall)).toEqual(curveX);
+  });
+});
