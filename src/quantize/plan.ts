@@ -119,11 +119,11 @@ function excluded(n: NodeProto, exclude: readonly string[]): boolean {
  */
 export function joinsIntoInteger(g: GraphIndex, n: NodeProto, i: number, quantized: ReadonlySet<number>, tail: ReadonlySet<number>, exclude: readonly string[]): boolean {
   if (n.opType !== CONCAT || quantized.has(i) || tail.has(i) || excluded(n, exclude)) return false;
-  const producers = n.input.map((v) => g.producer.get(v));
-  if (n.input.some((v) => constantOf(g, v) !== undefined || !(g.producer.has(v) || g.graphInputs.has(v)))) return false;
-  if (!producers.some((p) => p !== undefined && quantized.has(p))) return false;
-  const readers = n.output.flatMap((o) => g.consumers.get(o) ?? []);
-  return readers.length > 0 && !n.output.some((o) => g.graphOutputs.has(o)) && readers.every((c) => quantized.has(c));
+  if (n.input.some((v) => constantOf(g, v) !== undefined)) return false;
+  if (!n.input.some((v) => { const p = g.producer.get(v); return p !== undefined && quantized.has(p); })) return false;
+  const out = n.output[0]!; // a Concat has one output
+  const readers = g.consumers.get(out) ?? [];
+  return readers.length > 0 && !g.graphOutputs.has(out) && readers.every((c) => quantized.has(c));
 }
 
 /** Decide what to quantize in `model`. */

@@ -61,10 +61,12 @@ export function sharedTail(plan: QuantPlan, params: ReadonlyMap<string, QuantPar
   const quantized = new Set(plan.quantized);
   const producedInteger = (v: string) => { const p = g.producer.get(v); return p !== undefined && quantized.has(p); };
   let changed = false;
-  for (const i of [...plan.quantized].filter((k) => plan.tail.has(k)).sort((a, b) => a - b)) {
+  // The plan lists its tail nodes in graph order (the plan's main loop adds them so), producers first.
+  for (const i of [...plan.quantized].filter((k) => plan.tail.has(k))) {
     const n = g.nodes[i]!;
     const data = dataInputs(n.opType, n.input).map((k) => n.input[k]).filter((v): v is string => !!v);
-    const ok = data.every(producedInteger) && n.output.filter((o) => o).every((o) => data.every((v) => sameParams(params.get(v), params.get(o))));
+    // (an unnamed optional output has no parameters: the node goes back to float, the safe side)
+    const ok = data.every(producedInteger) && n.output.every((o) => data.every((v) => sameParams(params.get(v), params.get(o))));
     if (!ok) { quantized.delete(i); changed = true; }
   }
   if (!changed) return plan;

@@ -70,6 +70,21 @@ describe('a Concat joining integer and float inputs into integer readers', () =>
     expect(names(net(), ['c1', 'c2', 'c4']).quantized).toEqual(['c3']);
     expect(names(net(), ['c4']).quantized).toEqual(['c1', 'c2', 'c3', '/model.21/Concat']); // Relu has no integer form: rb stays float
   });
+  it('stays float when its output is also a graph output, when a float node reads it too, or when nobody reads it', () => {
+    const m = net();
+    const base = m.proto.graph!;
+    base.output.push(output('cat', [1, 4, 2, 2]));
+    expect(names(toOnnx(m.proto)).quantized).toEqual(['c1', 'c3']); // a graph output read by an integer conv
+    const mixed = net();
+    mixed.proto.graph!.node.push(node('Relu', ['cat'], ['rc'], {}, 'float.reader'));
+    mixed.proto.graph!.output.push(output('rc', [1, 4, 2, 2]));
+    expect(names(toOnnx(mixed.proto)).quantized).toEqual(['c1', 'c3']); // an integer and a float reader
+    const dead = net();
+    dead.proto.graph!.node = dead.proto.graph!.node.filter((x) => x.name !== 'c3');
+    dead.proto.graph!.output[0] = output('z', [1, 2, 2, 2]);
+    dead.proto.graph!.output.pop();
+    expect(names(toOnnx(dead.proto)).quantized).toEqual(['c1']); // nobody reads it
+  });
   it('is excluded by --exclude like any node', () => {
     expect(names(net(), ['c2', 'c4'], ['/model.21/Concat']).quantized).toEqual(['c1', 'c3']);
   });

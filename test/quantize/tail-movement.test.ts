@@ -63,7 +63,9 @@ describe('decode-tail data movement fed by integer nodes', () => {
     const base = asymmetricParams(-1, 3);
     const all = (over: Record<string, QuantParams>) => new Map(p.tensors.map((t) => [t, over[t] ?? base]));
     const floatTail = (params: Map<string, QuantParams>) => names(g, sharedTail(p, params, g).quantized);
-    expect(floatTail(all({ c: asymmetricParams(-1, 30) }))).toEqual(['box', 'cls']); // another scale
+    expect(floatTail(all({ c: asymmetricParams(-1, 30) }))).toEqual(['box', 'cls']); // another scale and zero point
+    expect([asymmetricParams(-2, 6).zeroPoint, asymmetricParams(-2, 6).scale]).toEqual([base.zeroPoint, 2 * base.scale]);
+    expect(floatTail(all({ c: asymmetricParams(-2, 6) }))).toEqual(['box', 'cls']); // another scale only
     expect(floatTail(all({ c: { ...base, zeroPoint: base.zeroPoint + 1 } }))).toEqual(['box', 'cls']); // another zero point
     expect(floatTail(all({ c: { ...base, dtype: 'int8' } }))).toEqual(['box', 'cls']); // another type
     expect(floatTail(all({ cat: asymmetricParams(-1, 30) }))).toEqual(['box', 'cls']); // the output differs
@@ -75,6 +77,27 @@ describe('decode-tail data movement fed by integer nodes', () => {
     const r = sharedTail(p, all({ c: asymmetricParams(-1, 30) }), g);
     expect(r.tensors).toEqual(['x', 'b', 'c']); // the tail tensors lose their pairs
     expect(r.tail).toBe(p.tail);
+  });
+  it('a tail Concat reading one dropped branch and one integer branch goes back to float too', () => {
+    // x → Relu → xr → Conv b1, b2, b3, b4; tail: cat1(b1, b2), cat2(b3, b4), cat3(cat1, cat2) → Sigmoid; xr also read by a float Relu
+    const m = toOnnx(model(
+      [
+        node('Relu', ['x'], ['xr'], {}, 'pre'), node('Relu', ['xr'], ['side'], {}, 'side'),
+        ...[1, 2, 3, 4].map((k) => node('Conv', ['xr', 'w'], [`b${k}`], { kernel_shape: [1, 1] }, `conv${k}`)),
+        node('Concat', ['b1', 'b2'], ['cat1'], { axis: 1 }, 'cat1'), node('Concat', ['b3', 'b4'], ['cat2'], { axis: 1 }, 'cat2'),
+        node('Concat', ['cat1', 'cat2'], ['cat3'], { axis: 1 }, 'cat3'), node('Sigmoid', ['cat3'], ['o'], {}, 'sig'),
+      ],
+      [W('w', [2, 2, 1, 1])], [input('x', [1, 2, 2, 2])], [output('o', [1, 8, 2, 2]), output('side', [1, 2, 2, 2])], 13,
+    ));
+    const g = indexGraph(m);
+    const p = planQuantization(m, {}, g);
+    expect(names(g, p.quantized)).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'cat1', 'cat2', 'cat3']);
+    const base = asymmetricParams(-1, 3);
+    const params = new Map(p.tensors.map((t) => [t, t === 'b2' ? asymmetricParams(-1, 30) : base]));
+    const r = sharedTail(p, params, g);
+    expect(names(g, r.quantized)).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'cat2']);
+    // xr, made by a float Relu and read by the integer convs (and by a float Relu), keeps its pair
+    expect(r.tensors).toEqual(['xr', 'b1', 'b2', 'b3', 'b4', 'cat2']);
   });
   it('outside the tail nothing is returned to float, whatever the parameters', () => {
     const m = head();
