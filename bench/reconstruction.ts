@@ -6,12 +6,13 @@
  * Then time and peak memory (child processes, maxRSS) of LeYOLONano at 30% with 32 and 128 calibration images and
  * of the 28 MB TokenC3 model (random weights: time and memory only).
  *
- * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/reconstruction.ts` (env: BENCH_THREADS=2, BENCH_PART=accuracy|cost|exactobs|all,
+ * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/reconstruction.ts` (env: BENCH_THREADS=2, BENCH_PART=accuracy|cost|exactobs|tune|all,
  * BENCH_CASES=u10,u30,..., BENCH_METHODS=0,2 and BENCH_COST=0,1,2 (indices) to restrict; BENCH_SEGMENTS=0 runs the
  * cost part the old way, re-running the network's prefix for every block). Writes bench/results/reconstruction.json
  * (or reconstruction-<part>.json; BENCH_NAME overrides).
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,6 +100,39 @@ if (part === 'accuracy' || part === 'all') {
     }
   }
   result.accuracy = { original, rows };
+}
+
+if (part === 'tune') {
+  // Issue 12, session 7: variants of the two open cases, one row each, appended to the JSON as they finish
+  // (BENCH_TUNE=indices picks; reconstruction options as in ReconstructionOptions).
+  const tune: Array<{ label: string; options: Partial<PruneFileOptions> }> = [
+    { label: '50% global, exactobs (session 6 default of --exact-obs)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs' } } },
+    { label: '50% global, exactobs, damp 0.1', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', damp: 0.1 } } },
+    { label: '2:4 adaptive, runs of 4 input channels at one tap', options: { nm: { n: 2, m: 4 } } },
+    { label: '2:4 exactobs, runs of 4 input channels at one tap', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'exactobs' } } },
+    { label: '50% global, exactobs, no row normalisation (rows spread by plain output error)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', rowNormalize: false } } },
+    { label: '50% global, exactobs, no layer above 80%', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', maxLayerRatio: 0.8 } } },
+  ];
+  const pick = process.env.BENCH_TUNE?.split(',').map(Number);
+  const file = path.resolve('bench', 'results', `${process.env.BENCH_NAME ?? 'reconstruction-tune'}.json`);
+  const rows: unknown[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { rows: unknown[] }).rows : [];
+  const original = { map50: 0.5764593449997295, map5095: 0.43714303439088903 }; // the unpruned model on images 33–128 (reconstruction-accuracy.json)
+  for (const [i, v] of tune.entries()) {
+    if (pick && !pick.includes(i)) continue;
+    const out = path.join(tmp, `tune-${i}.onnx`);
+    const calibration = await openCalibrationImages(coco128, { images: 32, imgsz: 640, inputName: 'images' });
+    const r = await pruneFile(leyolo, out, { dataCriterion: 'obs', ...v.options, calibration, reconstruction: { threads, ...v.options.reconstruction }, force: true });
+    const m = await validate({ model: out, data: heldout, threads });
+    const row = {
+      index: i, label: v.label, map50: m.metrics!.map50, map5095: m.metrics!.map5095, dropMap50Pts: 100 * (original.map50 - m.metrics!.map50),
+      dropMap5095Pts: 100 * (original.map5095 - m.metrics!.map5095), achieved: r.totals.achieved, seconds: r.reconstruction!.seconds, options: v.options,
+      layers: r.layers.filter((l) => l.zerosAfter > 0).map((l) => ({ module: l.modulePath || l.id, params: l.params, sparsity: +(l.zerosAfter / l.params).toFixed(4), errorAfter: l.reconstruction?.errorAfter ?? null })),
+    };
+    rows.push(row);
+    console.log(`${i} ${v.label}: mAP50 ${row.map50.toFixed(4)} (−${row.dropMap50Pts.toFixed(2)} pt) mAP50-95 ${row.map5095.toFixed(4)}`);
+    saveResult(process.env.BENCH_NAME ?? 'reconstruction-tune', { ...result, rows });
+  }
+  process.exit(0);
 }
 
 if (part === 'cost' || part === 'all' || part === 'exactobs') {

@@ -14,7 +14,7 @@ export type { Allocation, Budget } from './allocate.js';
 export { globalCounts } from './global.js';
 export { applyMask, maskCount, selectSmallest, thresholdU16, thresholdU32 } from './select.js';
 export type { Threshold } from './select.js';
-export { nmMask, parseNm, reductionOf } from './nm.js';
+export { nmMask, nmSkipReason, parseNm, reductionOf } from './nm.js';
 export type { NmPattern, Reduction } from './nm.js';
 export { planPrune, pruneModel } from './prune.js';
 export type { PruneOptions, PruneOutcome, PruneProgress } from './prune.js';

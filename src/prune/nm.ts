@@ -1,9 +1,12 @@
 /**
  * N:M semi-structured sparsity along the reduction axis: in every run of M consecutive weights of one output's
  * reduction vector, keep the N largest |w| (zero M−N; ties lowest index first; existing zeros count).
- * Reduction vectors per layout: conv [O, C/g·k…] and nk [N, K] and mk [.., M, K] are contiguous rows;
- * kn [.., K, N] runs down a column (stride N); convtranspose [I, O/g, k…] (groups 1) runs over (i, k) for one o.
- * Layers whose reduction size is not a multiple of M are skipped (reported by the caller).
+ * Reduction vectors per layout: nk [N, K] and mk [.., M, K] are contiguous rows; kn [.., K, N] runs down a column
+ * (stride N); convtranspose [I, O/g, k…] (groups 1) runs over (i, k) for one o. conv [O, C/g, k…] runs over its
+ * row tap by tap, the input channels of one tap consecutive (j = tap·C/g + c), so a run of M is M consecutive input
+ * channels at one kernel tap of one output channel — the layout of sparse tensor cores (KRSC: TensorRT, ASP);
+ * a 1×1 conv's row is its plain order. Layers whose runs would not fit the lanes (conv: C/g; the others: the
+ * reduction size) in whole runs of M are skipped (reported by the caller, {@link nmSkipReason}).
  */
 import { UsageError } from '../core/errors.js';
 import { numel } from '../core/dtype.js';
@@ -20,27 +23,33 @@ export function parseNm(text: string): NmPattern {
   return { n, m: mm };
 }
 
-/** Reduction geometry of a layer: `vectors` reduction vectors of `size`, element j of vector v at `index(v, j)`. */
-export interface Reduction { size: number; vectors: number; index: (v: number, j: number) => number }
+/**
+ * Reduction geometry of a layer: `vectors` reduction vectors of `size`, element j of vector v at `index(v, j)`;
+ * runs of M are taken within consecutive blocks of `lanes` elements (conv: the C/g input channels of one tap).
+ */
+export interface Reduction { size: number; vectors: number; lanes: number; index: (v: number, j: number) => number }
 
 export function reductionOf(layer: Pick<WeightLayer, 'layout' | 'dims' | 'groups'>): Reduction | undefined {
   const d = layer.dims;
   const total = numel(d);
   switch (layer.layout) {
-    case 'conv':
+    case 'conv': {
+      const size = total / d[0]!, lanes = d[1]!, taps = size / lanes;
+      return { size, vectors: d[0]!, lanes, index: (v, j) => v * size + (j % lanes) * taps + Math.floor(j / lanes) };
+    }
     case 'nk':
     case 'mk': {
-      const size = layer.layout === 'conv' ? total / d[0]! : d[d.length - 1]!;
-      return { size, vectors: total / size, index: (v, j) => v * size + j };
+      const size = d[d.length - 1]!;
+      return { size, vectors: total / size, lanes: size, index: (v, j) => v * size + j };
     }
     case 'kn': {
       const k = d[d.length - 2]!, n = d[d.length - 1]!;
-      return { size: k, vectors: total / k, index: (v, j) => Math.floor(v / n) * k * n + j * n + (v % n) };
+      return { size: k, vectors: total / k, lanes: k, index: (v, j) => Math.floor(v / n) * k * n + j * n + (v % n) };
     }
     case 'convtranspose': {
       if (layer.groups !== 1) return undefined;
       const i = d[0]!, o = d[1]!, s = total / (i * o);
-      return { size: i * s, vectors: o, index: (v, j) => Math.floor(j / s) * o * s + v * s + (j % s) };
+      return { size: i * s, vectors: o, lanes: i * s, index: (v, j) => Math.floor(j / s) * o * s + v * s + (j % s) };
     }
   }
 }
@@ -51,17 +60,25 @@ function magnitudes(t: Tensor): ArrayLike<number> {
   return t.data as ArrayLike<number>;
 }
 
-/** N:M mask (1 = zero) or undefined when the reduction size is not a multiple of M. */
+/** Why `layer` takes no N:M pattern (undefined when it does): lanes not a multiple of M, or no reduction axis. */
+export function nmSkipReason(layer: Pick<WeightLayer, 'layout' | 'dims' | 'groups'>, p: NmPattern): string | undefined {
+  const r = reductionOf(layer);
+  if (!r) return 'no N:M reduction axis (grouped ConvTranspose)';
+  if (r.lanes % p.m === 0) return undefined;
+  return r.lanes === r.size ? `reduction size not a multiple of ${p.m}` : `input channels per group (${r.lanes}) not a multiple of ${p.m}`;
+}
+
+/** N:M mask (1 = zero) or undefined when the layer takes no N:M pattern ({@link nmSkipReason}). */
 export function nmMask(t: Tensor, layer: Pick<WeightLayer, 'layout' | 'dims' | 'groups'>, p: NmPattern): Uint8Array | undefined {
   const r = reductionOf(layer);
-  if (!r || r.size % p.m !== 0) return undefined;
+  if (!r || r.lanes % p.m !== 0) return undefined;
   const mag = magnitudes(t);
   const mask = new Uint8Array(t.data.length);
   const idx = new Array<number>(p.m);
   const drop = p.m - p.n;
   for (let v = 0; v < r.vectors; v++) {
     for (let g = 0; g < r.size; g += p.m) {
-      // Every layout's index grows with j, so a strict `<` below keeps the lowest index among equal magnitudes.
+      // Within a run every layout's index grows with j, so a strict `<` below keeps the lowest index among equal magnitudes.
       for (let j = 0; j < p.m; j++) idx[j] = r.index(v, g + j);
       for (let c = 0; c < drop; c++) {
         let best = -1, bestMag = Infinity;

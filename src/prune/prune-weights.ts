@@ -9,7 +9,7 @@ import { countNonZero, type ClassSource, type WeightLayer } from '../graph/index
 import { allocatePlan, checkAllocationOptions } from './allocate-plan.js';
 import { categorise, layerChains, type Plan } from './categorise.js';
 import type { HeadInfo } from './head.js';
-import { nmMask } from './nm.js';
+import { nmMask, nmSkipReason } from './nm.js';
 import type { PruneOptions } from './prune.js';
 import { categoryRows, initialRow, totalsOf, type PruneLayerRow, type PruneResult } from './result.js';
 import { applyMask, selectSmallest } from './select.js';
@@ -75,7 +75,7 @@ export function pruneWeights(input: WeightsToPrune, options: PruneOptions): Prun
     if (options.nm) {
       mask = nmMask(tensorOf(l), l, options.nm);
       if (!mask) {
-        row.skipped = `reduction size not a multiple of ${options.nm.m}`;
+        row.skipped = nmSkipReason(l, options.nm) ?? `reduction size not a multiple of ${options.nm.m}`;
         skipped.push({ id: l.id, reason: row.skipped });
         return;
       }

@@ -14,7 +14,7 @@ import { allocatePlan, checkAllocationOptions } from './allocate-plan.js';
 import { categorise, layerChains, type Plan } from './categorise.js';
 import { findHead } from './head.js';
 import type { Criterion } from './importance.js';
-import { nmMask, type NmPattern } from './nm.js';
+import { nmMask, nmSkipReason, type NmPattern } from './nm.js';
 import type { Preset } from './preset.js';
 import { categoryRows, initialRow, totalsOf, type PruneLayerRow, type PruneResult } from './result.js';
 import { applyMask, selectSmallest, zeroInPlace, zeroSmallest } from './select.js';
@@ -167,7 +167,7 @@ export function cutLayer(prep: PreparedPrune, index: number, options: Pick<Prune
   if (options.nm) {
     mask = nmMask(prep.tensorOf(l), l, options.nm);
     if (!mask) {
-      row.skipped = `reduction size not a multiple of ${options.nm.m}`;
+      row.skipped = nmSkipReason(l, options.nm) ?? `reduction size not a multiple of ${options.nm.m}`;
       return { row, values: undefined };
     }
     row.ratio = (options.nm.m - options.nm.n) / options.nm.m;

@@ -14,6 +14,12 @@ import { planDerivedRanges, withDerived } from './derived-ranges.js';
 import { entropyRange, HistogramAccumulator, type EntropyOptions } from './entropy.js';
 import type { TensorRange } from './scales.js';
 
+async function count(items: AsyncIterable<unknown>): Promise<number> {
+  let n = 0;
+  for await (const _ of items) n++;
+  return n;
+}
+
 /** Entropy-calibrated ranges of `tensors` of `model` over `source`. */
 export async function entropyRanges(model: OnnxModel, tensors: readonly string[], source: CalibrationSource, options: Pick<ActivationOptions, 'threads' | 'onProgress'> & EntropyOptions = {}): Promise<{ ranges: Map<string, TensorRange>; images: number }> {
   const { measured, derived } = planDerivedRanges(indexGraph(model), tensors, { exact: true });
@@ -26,7 +32,9 @@ export async function entropyRanges(model: OnnxModel, tensors: readonly string[]
       yield f;
     }
   };
-  const run = await collectActivations(model, measured.filter((t) => !graphInputs.has(t)), feeds(), (name, value) => {
+  const activations = measured.filter((t) => !graphInputs.has(t));
+  // Only graph inputs measured: no session to run (onnxruntime refuses a model with no output), the feeds are read through.
+  const run = activations.length === 0 ? { images: await count(feeds()) } : await collectActivations(model, activations, feeds(), (name, value) => {
     hist.get(name)!.add(value.data as Float32Array);
   }, { threads: options.threads, total: source.count, onProgress: options.onProgress });
   if (run.images === 0) throw new DatasetError(`calibration: ${source.description} yielded no usable image; pass a dataset yaml or folder with decodable images`);
@@ -35,5 +43,6 @@ export async function entropyRanges(model: OnnxModel, tensors: readonly string[]
     const r = entropyRange(h.result(), { levels: options.levels, mode: options.mode });
     chosen.set(t, { min: r.min, max: r.max });
   }
-  return { ranges: new Map([...withDerived(chosen, derived)].map(([k, r]) => [k, { min: r.min, max: r.max }])), images: run.images };
+  // withDerived gives a new map of fresh { min, max } objects: nothing to copy.
+  return { ranges: withDerived(chosen, derived), images: run.images };
 }

@@ -78,7 +78,7 @@ export function preserveSum(values: Float32Array, q: Int8Array, p: QuantParams):
   if (n === 0) return out;
   const dir = Math.sign(sum);
   const movable = [...r.keys()].filter((j) => (dir > 0 ? q[j]! < QMAX : q[j]! > QMIN));
-  movable.sort((a, b) => dir * (r[b]! - r[a]!) || a - b);
+  movable.sort((a, b) => dir * (r[b]! - r[a]!)); // a stable sort: equal residuals keep index order
   for (const j of movable.slice(0, n)) out[j] = q[j]! + dir;
   return out;
 }

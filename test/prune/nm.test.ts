@@ -10,8 +10,17 @@ import { nmMask, parseNm, reductionOf } from '../../src/prune/nm.js';
 function referenceNm(data: Float32Array, layout: 'conv' | 'nk' | 'mk' | 'kn' | 'convtranspose', dims: number[], n: number, m: number): Uint8Array {
   const vectors: number[][] = [];
   const total = dims.reduce((a, b) => a * b, 1);
-  if (layout === 'conv' || layout === 'nk' || layout === 'mk') {
-    const size = layout === 'conv' ? total / dims[0]! : dims[dims.length - 1]!;
+  if (layout === 'conv') {
+    // Output o's weights tap by tap, the input channels of one tap consecutive: [O, C, taps] read as [O, taps, C].
+    const [outC, inC] = [dims[0]!, dims[1]!];
+    const taps = total / (outC * inC);
+    for (let o = 0; o < outC; o++) {
+      const vec: number[] = [];
+      for (let t = 0; t < taps; t++) for (let c = 0; c < inC; c++) vec.push((o * inC + c) * taps + t);
+      vectors.push(vec);
+    }
+  } else if (layout === 'nk' || layout === 'mk') {
+    const size = dims[dims.length - 1]!;
     for (let v = 0; v < total / size; v++) vectors.push(Array.from({ length: size }, (_, j) => v * size + j));
   } else if (layout === 'kn') {
     const k = dims[dims.length - 2]!, cols = dims[dims.length - 1]!;
@@ -93,7 +102,7 @@ describe('N:M', () => {
   it('keeps exactly which weights the definition keeps, for 9 N:M pairs, every layout and ConvTranspose (ties, zeros)', () => {
     type Layout = 'conv' | 'nk' | 'mk' | 'kn' | 'convtranspose';
     const shapes: { layout: Layout; dims: number[] }[] = [
-      { layout: 'conv', dims: [3, 4, 2, 2] }, { layout: 'conv', dims: [2, 16, 1, 1] },
+      { layout: 'conv', dims: [3, 4, 2, 2] }, { layout: 'conv', dims: [2, 16, 1, 1] }, { layout: 'conv', dims: [2, 8, 3, 3] }, { layout: 'conv', dims: [3, 2, 2, 2] },
       { layout: 'nk', dims: [3, 16] }, { layout: 'mk', dims: [2, 2, 16] },
       { layout: 'kn', dims: [16, 3] }, { layout: 'kn', dims: [2, 8, 3] },
       { layout: 'convtranspose', dims: [4, 3, 2, 2] }, { layout: 'convtranspose', dims: [16, 2, 1, 1] },
@@ -104,8 +113,9 @@ describe('N:M', () => {
       const data = Float32Array.from(vals.slice(0, total));
       const layer = { layout, dims, groups: 1 };
       const mask = nmMask({ dtype: 'float32', dims, data }, layer, { n, m });
-      const size = reductionOf(layer)!.size;
-      if (size % m !== 0) {
+      // Runs of M must fit in the lanes: a conv's input channels (one tap), the whole reduction otherwise.
+      const lanes = layout === 'conv' ? dims[1]! : reductionOf(layer)!.size;
+      if (lanes % m !== 0) {
         expect(mask).toBeUndefined();
         return;
       }

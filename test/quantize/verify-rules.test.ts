@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/core/dtype.js';
 import { indexGraph } from '../../src/graph/onnx-graph.js';
 import { serializeOnnx } from '../../src/io/onnx/index.js';
-import { activationParams, countFusedConvs, insertQdq, outputSqnr, planQuantization, sqnrDb, upgradeToOpset13 } from '../../src/quantize/index.js';
+import { upgradeToOpset13 } from '../../src/quantize/opset.js';
+import { planQuantization } from '../../src/quantize/plan.js';
+import { insertQdq } from '../../src/quantize/qdq.js';
+import { activationParams } from '../../src/quantize/scales.js';
+import { countFusedConvs, outputSqnr, sqnrDb } from '../../src/quantize/verify.js';
 import { constant, input, model, node, output, toBytes, toOnnx } from '../helpers/onnx-builder.js';
 import { tinyDetector } from '../helpers/quant-models.js';
 

@@ -97,3 +97,20 @@ export function groupSecond(h: LayerHessian, j: number, centred: boolean): Float
   }
   return out;
 }
+
+/**
+ * The statistics of the same input with its D rows reordered: row i of the result is row `order[i]` of `h` (in
+ * every group; sums, second moments and reference cross moments alike). `order` is a permutation of 0…D−1.
+ */
+export function permuteHessian(h: LayerHessian, order: ArrayLike<number>): LayerHessian {
+  const { groups: g, size: d } = h;
+  const vec = (src: Float64Array) => Float64Array.from({ length: g * d }, (_, i) => src[Math.floor(i / d) * d + order[i % d]!]!);
+  const mat = (src: Float64Array) => Float64Array.from({ length: g * d * d }, (_, i) => {
+    const j = Math.floor(i / (d * d)), a = Math.floor(i / d) % d, b = i % d;
+    return src[j * d * d + order[a]! * d + order[b]!]!;
+  });
+  return {
+    ...h, sum: vec(h.sum), cross: mat(h.cross),
+    ...(h.refSum ? { refSum: vec(h.refSum) } : {}), ...(h.refCross ? { refCross: mat(h.refCross) } : {}),
+  };
+}

@@ -12,9 +12,9 @@
  * mask holds every existing zero before any other weight.
  */
 import type { NmPattern } from '../nm.js';
-import { nmMask } from '../nm.js';
+import { nmMask, nmSkipReason, reductionOf } from '../nm.js';
 import { selectSmallest } from '../select.js';
-import { groupCross, groupMean, groupRefMean, groupSecond, type LayerHessian } from './hessian-stats.js';
+import { groupCross, groupMean, groupRefMean, groupSecond, permuteHessian, type LayerHessian } from './hessian-stats.js';
 import { choleskySolve } from './linalg.js';
 import { exactObsMask, obsTrajectory, type ObsTrajectory } from './exact-obs.js';
 import { adaptiveNmRow, exactCost, groupSystem, obsSaliency, rowError, solveRowExact, solveRowSparseGpt, type GroupSystem } from './solve.js';
@@ -127,12 +127,34 @@ function exactObsLayer(systems: readonly GroupSystem[], rows: Float64Array, orig
   return exactObsMask(trajectories, d, zeros, scale).mask;
 }
 
-/** Prune and refit one conv layer ([O, C/g, …k] float32) from its input statistics. Pure. */
+/**
+ * Prune and refit one conv layer ([O, C/g, …k] float32) from its input statistics. Pure. With `nm`, the runs of
+ * M are those of nm.ts (M consecutive input channels at one kernel tap): the row, its statistics and the result
+ * are reordered so that those runs are contiguous for the selection (adaptive, ExactOBS or once) and back.
+ */
 export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, stats: LayerHessian, options: LayerReconstructOptions): LayerReconstruction {
   const o = conv.dims[0]!, d = stats.size, g = stats.groups;
   if (conv.data.length !== o * d || g !== conv.groups || o % g !== 0) {
     throw new RangeError(`reconstructLayer: weight [${conv.dims.join(',')}] (groups ${conv.groups}) does not match statistics of ${g} groups × ${d}`);
   }
+  if (!options.nm) return reconstructRows(conv, bias, stats, options);
+  const layer = { layout: 'conv' as const, dims: conv.dims, groups: g };
+  const reason = nmSkipReason(layer, options.nm);
+  if (reason) throw new RangeError(`reconstructLayer: ${reason}`);
+  const r = reductionOf(layer)!;
+  const order = Int32Array.from({ length: d }, (_, j) => r.index(0, j));
+  if (order.every((v, j) => v === j)) return reconstructRows(conv, bias, stats, options);
+  const permuted = new Float32Array(o * d);
+  for (let row = 0; row < o; row++) for (let j = 0; j < d; j++) permuted[row * d + j] = conv.data[row * d + order[j]!]!;
+  const out = reconstructRows({ data: permuted, dims: [o, d], groups: g }, bias, permuteHessian(stats, order), options);
+  const weight = new Float32Array(o * d);
+  for (let row = 0; row < o; row++) for (let j = 0; j < d; j++) weight[row * d + order[j]!] = out.weight[row * d + j]!;
+  return { ...out, weight };
+}
+
+/** {@link reconstructLayer} with N:M runs contiguous in each row (the row order of the statistics). */
+function reconstructRows(conv: Conv, bias: Float32Array | undefined, stats: LayerHessian, options: LayerReconstructOptions): LayerReconstruction {
+  const o = conv.dims[0]!, d = stats.size, g = stats.groups;
   const rowsPer = o / g;
   const damp = options.damp ?? 0.01;
   const correct = (options.meanCorrection ?? true) && bias !== undefined;
@@ -185,7 +207,7 @@ export function reconstructLayer(conv: Conv, bias: Float32Array | undefined, sta
   } else if (options.nm && options.nmSelection === 'adaptive' && d % options.nm.m === 0) {
     mask = new Uint8Array(o * d);
     for (let r = 0; r < o; r++) adaptiveNmRow(systems[Math.floor(r / rowsPer)]!, rows.subarray(r * d, (r + 1) * d), options.nm.n, options.nm.m, mask, r * d);
-  } else mask = options.nm ? nmMask(scoreTensor, { layout: 'conv', dims: conv.dims, groups: g }, options.nm) : selectSmallest(scoreTensor, options.zeros ?? 0);
+  } else mask = options.nm ? nmMask({ ...scoreTensor, dims: [o, d] }, { layout: 'nk', dims: [o, d], groups: 1 }, options.nm) : selectSmallest(scoreTensor, options.zeros ?? 0);
   if (!mask) throw new RangeError(`reconstructLayer: reduction size ${d} is not a multiple of ${options.nm!.m}`);
   let method = options.method ?? 'auto';
   if (method === 'auto') {

@@ -23,6 +23,7 @@ import { DEFAULT_DAMP, reconstructLayer, type DataCriterion, type SolveMethod } 
 import { blockFrontier } from './upstream.js';
 import { BlockPasses } from './block-pass.js';
 import { positionPlan, type PositionBudget } from './positions.js';
+import { nmSkipReason } from '../nm.js';
 
 export interface ReconstructionOptions {
   /** Blocks of layers (default 8): more = closer to layer-by-layer sequential, one calibration pass each. */
@@ -71,6 +72,8 @@ export interface ReconstructionOptions {
    * global with ExactOBS selection: mAP50 0.4688 vs 0.4862), so not the default even with `selection: 'exactobs'`.
    */
   allocation?: 'data' | 'plan' | 'exactobs';
+  /** Data-aware global allocation only: no layer loses more than this fraction of its weights (on top of the category caps). */
+  maxLayerRatio?: number;
 }
 
 export interface ReconstructionInfo {
@@ -108,7 +111,7 @@ function convNodes(g: GraphIndex): Map<string, number[]> {
 /** What a plan entry needs for statistics, or why it cannot have them. */
 function targetOf(prep: PreparedPrune, index: number, users: Map<string, number[]>, nm: PruneOptions['nm'], shapes: ShapeInfo | undefined, budget: PositionBudget | undefined): Target | undefined | string {
   const l = prep.plan.entries[index]!.layer;
-  if (nm && (l.params / l.dims[0]!) % nm.m !== 0) return undefined; // left to the plain cut, which reports the skip
+  if (nm && nmSkipReason(l, nm) !== undefined) return undefined; // left to the plain cut, which reports the skip
   const nodes = users.get(l.id) ?? [];
   if (l.opType !== 'Conv' || l.layout !== 'conv') return `${l.opType} layers are cut by magnitude`;
   if (l.dtype !== 'float32') return `${l.dtype} weights are cut by magnitude`;
@@ -195,7 +198,9 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
     const scores = await scoreTargets(model, byBlock, () => cache.feeds(), {
       damp, selection: ro.allocation === 'exactobs' ? 'exactobs' : undefined, run: { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: p.done, total: source.count, label: 'calibration: allocation' }) },
     });
-    prep = { ...prep, counts: dataCounts(planBudgets(prep.plan), prep.counts, entries.map((_, i) => scores.get(i))) };
+    const cap = ro.maxLayerRatio;
+    const budgets = planBudgets(prep.plan).map((b) => (cap === undefined ? b : { ...b, max: Math.min(b.max, cap) }));
+    prep = { ...prep, counts: dataCounts(budgets, prep.counts, entries.map((_, i) => scores.get(i))) };
   }
   let current = magnitude.size > 0 ? withTensorValues(model, magnitude) : model;
   const changed = new Set(magnitude.keys());

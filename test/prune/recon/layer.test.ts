@@ -4,7 +4,7 @@
  * output error, and the reported relative errors matching a direct computation.
  */
 import { describe, expect, it } from 'vitest';
-import { addImage, newLayerHessian, type LayerHessian } from '../../../src/prune/recon/hessian-stats.js';
+import { addImage, newLayerHessian, permuteHessian, type LayerHessian } from '../../../src/prune/recon/hessian-stats.js';
 import { reconstructLayer } from '../../../src/prune/recon/layer.js';
 import { randomFloats } from '../../helpers/onnx-builder.js';
 
@@ -94,12 +94,23 @@ describe('reconstructLayer', () => {
   });
 
   for (const nmSelection of ['once', 'adaptive'] as const) {
-    it(`keeps N of every M along the reduction axis (${nmSelection} selection)`, () => {
+    it(`keeps N of every M input channels at each kernel tap (${nmSelection} selection)`, () => {
+      // [6, 4, 3, 1]: 4 input channels × 3 taps per row; a run is the 4 channels of one tap (flat c·3 + t).
       const w = weights(o, d, 8);
       const r = reconstructLayer({ data: w, dims: [o, d / 3, 3, 1], groups: 1 }, undefined, h, { criterion: 'obs', nm: { n: 2, m: 4 }, nmSelection });
-      for (let g = 0; g < o * d; g += 4) expect(Array.from(r.weight.subarray(g, g + 4)).filter((v) => v === 0).length).toBe(2);
+      for (let row = 0; row < o; row++) {
+        for (let t = 0; t < 3; t++) expect([0, 1, 2, 3].filter((c) => r.weight[row * d + c * 3 + t] === 0).length).toBe(2);
+      }
       expect(r.masked).toBe(o * d / 2);
       expect(r.error.after).toBeLessThan(r.error.before);
+      // The same as pruning the row reordered tap-major ([6, 12] with the statistics reordered) and reading it back.
+      const order = Array.from({ length: d }, (_, j) => (j % 4) * 3 + Math.floor(j / 4));
+      const flat = reconstructLayer({ data: Float32Array.from({ length: o * d }, (_, i) => w[Math.floor(i / d) * d + order[i % d]!]!), dims: [o, d, 1, 1], groups: 1 }, undefined, permuteHessian(h, order), { criterion: 'obs', nm: { n: 2, m: 4 }, nmSelection });
+      const back = new Float32Array(o * d);
+      for (let i = 0; i < o * d; i++) back[Math.floor(i / d) * d + order[i % d]!] = flat.weight[i]!;
+      expect(Array.from(r.weight)).toEqual(Array.from(back));
+      // 3 input channels × 4 taps: runs of 4 channels do not exist.
+      expect(() => reconstructLayer({ data: w, dims: [o, 3, 4, 1], groups: 1 }, undefined, h, { criterion: 'obs', nm: { n: 2, m: 4 }, nmSelection })).toThrow('input channels per group (3) not a multiple of 4');
     });
   }
 
