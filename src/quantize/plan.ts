@@ -123,7 +123,7 @@ export function joinsIntoInteger(g: GraphIndex, n: NodeProto, i: number, quantiz
   if (!n.input.some((v) => { const p = g.producer.get(v); return p !== undefined && quantized.has(p); })) return false;
   const out = n.output[0]!; // a Concat has one output
   const readers = g.consumers.get(out) ?? [];
-  return readers.length > 0 && !g.graphOutputs.has(out) && readers.every((c) => quantized.has(c));
+  return !g.graphOutputs.has(out) && readers.every((c) => quantized.has(c));
 }
 
 /** Decide what to quantize in `model`. */

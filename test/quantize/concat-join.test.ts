@@ -83,7 +83,7 @@ describe('a Concat joining integer and float inputs into integer readers', () =>
     dead.proto.graph!.node = dead.proto.graph!.node.filter((x) => x.name !== 'c3');
     dead.proto.graph!.output[0] = output('z', [1, 2, 2, 2]);
     dead.proto.graph!.output.pop();
-    expect(names(toOnnx(dead.proto)).quantized).toEqual(['c1']); // nobody reads it
+    expect(names(toOnnx(dead.proto)).quantized).toEqual(['c1']); // nobody reads it (so it is in the decode tail)
   });
   it('is excluded by --exclude like any node', () => {
     expect(names(net(), ['c2', 'c4'], ['/model.21/Concat']).quantized).toEqual(['c1', 'c3']);
