@@ -7,6 +7,10 @@
  * Requires `npm run build` (runs bin/prunekit.js, as shipped).
  *
  * Usage: flock /tmp/prunekit-bench.lock npx tsx bench/whole-process.ts [rounds=8]   → bench/results/whole-process.json
+ * `BENCH_PART=pt` runs only `node -e 0` and the `.pt` inspect (→ whole-process-pt.json), `BENCH_PART=onnx` only the
+ * ONNX inspect and prune (→ whole-process-onnx.json). `BENCH_BASELINE=/other/checkout/bin/prunekit.js` adds each
+ * CLI command run by that build as well, `… (baseline)`, in the same alternating rounds (before/after of a change;
+ * that checkout must be built too).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -17,16 +21,25 @@ import { median } from './lib/coco128-loop.js';
 import { saveResult } from './lib/results.js';
 
 const rounds = Number(process.argv[2] ?? 8);
+const part = process.env.BENCH_PART ?? 'all';
+const baseline = process.env.BENCH_BASELINE;
+if (!['all', 'pt', 'onnx'].includes(part)) throw new Error(`BENCH_PART=${part}: use all, pt or onnx`);
 const onnx = path.join(FIXTURES, 'models', 'yolov13n-tokenc3-lsnet-random.onnx');
 const pt = path.join(FIXTURES, 'models', 'yolov13n-tokenc3-lsnet-random.pt');
 const cli = path.join(REPO_ROOT, 'bin', 'prunekit.js');
 const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'prunekit-whole-')), 'pruned.onnx');
-const commands: Record<string, string[]> = {
-  'node -e 0': ['node', '-e', '0'],
-  'inspect TokenC3.onnx': ['node', cli, 'inspect', onnx],
-  'prune TokenC3.onnx --target 0.10 --no-verify': ['node', cli, 'prune', onnx, '-o', out, '--target', '0.10', '--no-verify', '--force'],
-  'inspect TokenC3.pt': ['node', cli, 'inspect', pt],
+const all: Record<string, { argv: string[]; parts: string[] }> = {
+  'node -e 0': { argv: ['-e', '0'], parts: ['all', 'pt', 'onnx'] },
+  'inspect TokenC3.onnx': { argv: [cli, 'inspect', onnx], parts: ['all', 'onnx'] },
+  'prune TokenC3.onnx --target 0.10 --no-verify': { argv: [cli, 'prune', onnx, '-o', out, '--target', '0.10', '--no-verify', '--force'], parts: ['all', 'onnx'] },
+  'inspect TokenC3.pt': { argv: [cli, 'inspect', pt], parts: ['all', 'pt'] },
 };
+const commands: Record<string, string[]> = {};
+for (const [name, c] of Object.entries(all)) {
+  if (!c.parts.includes(part)) continue;
+  commands[name] = ['node', ...c.argv];
+  if (baseline && c.argv[0] === cli) commands[`${name} (baseline)`] = ['node', baseline, ...c.argv.slice(1)];
+}
 const targets: Record<string, number> = { 'inspect TokenC3.onnx': 0.5, 'prune TokenC3.onnx --target 0.10 --no-verify': 1.0, 'inspect TokenC3.pt': 0.3 };
 
 function timed(argv: string[]): { wallS: number; cpuS: number } {
@@ -51,8 +64,11 @@ for (let r = 0; r < rounds + 1; r++) {
 }
 load.push(os.loadavg());
 const summary = Object.fromEntries(Object.entries(samples).map(([name, s]) => [name, {
-  medianWallS: median(s.wallS), minWallS: Math.min(...s.wallS), medianCpuS: median(s.cpuS), targetS: targets[name] ?? null,
+  medianWallS: median(s.wallS), minWallS: Math.min(...s.wallS), medianCpuS: median(s.cpuS), minCpuS: Math.min(...s.cpuS), targetS: targets[name] ?? null,
   meetsByCpu: targets[name] === undefined ? null : median(s.cpuS) <= targets[name]!,
 }]));
 console.table(summary);
-saveResult('whole-process', { command: `npx tsx bench/whole-process.ts ${rounds}`, rounds, cpus: os.cpus().length, loadAverage: load, summary, samples, date: new Date().toISOString() });
+const env = `${part === 'all' ? '' : `BENCH_PART=${part} `}${baseline ? `BENCH_BASELINE=${baseline} ` : ''}`;
+saveResult(part === 'all' ? 'whole-process' : `whole-process-${part}`, {
+  command: `${env}npx tsx bench/whole-process.ts ${rounds}`, rounds, cpus: os.cpus().length, loadAverage: load, summary, samples, date: new Date().toISOString(),
+});

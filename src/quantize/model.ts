@@ -85,7 +85,8 @@ export interface QuantizeFileResult {
   seconds: { total: number };
 }
 
-const sameNodes = (a: ReadonlySet<number>, b: ReadonlySet<number>) => a.size === b.size && [...a].every((i) => b.has(i));
+/** Two sets of node indices hold the same nodes. */
+export const sameNodes = (a: ReadonlySet<number>, b: ReadonlySet<number>): boolean => a.size === b.size && [...a].every((i) => b.has(i));
 
 /** The first `n` feeds of a source. */
 export function firstFeeds(source: CalibrationSource, n: number): CalibrationSource {
@@ -122,9 +123,9 @@ export async function quantizeModel(model: OnnxModel, source: CalibrationSource,
   checkQuantizable(model, input);
   const m13 = upgradeToOpset13(model);
   const g = indexGraph(m13);
-  const placement = options.placement ?? 'all';
-  if (placement === 'auto' && !options.measure) throw new UsageError('placement auto needs a latency probe');
-  const candidates = placement === 'auto' ? AUTO_CANDIDATES : [AUTO_CANDIDATES[0]!];
+  const auto = options.placement === 'auto';
+  if (auto && !options.measure) throw new UsageError('placement auto needs a latency probe');
+  const candidates = auto ? AUTO_CANDIDATES : [AUTO_CANDIDATES[0]!];
   const sensitive = new Set<number>();
   const prefix = new Set<number>();
   const withPlacement = (c: PlacementCandidate): PlanOptions => ({
@@ -150,7 +151,7 @@ export async function quantizeModel(model: OnnxModel, source: CalibrationSource,
   if (options.biasCorrection) {
     const tb = performance.now();
     const plan = planQuantization(m13, withPlacement(candidates[0]!), g);
-    const bc = await correctBiases(m13, g, plan, cal.ranges, source, { ...options, rounds: options.biasCorrection?.rounds ?? 2 });
+    const bc = await correctBiases(m13, g, plan, cal.ranges, source, { ...options, rounds: options.biasCorrection.rounds ?? 2 });
     shifts = bc.shifts;
     Object.assign(bias, { convs: bc.convs, rounds: bc.rounds, seconds: (performance.now() - tb) / 1000 });
   }
@@ -185,7 +186,7 @@ export async function quantizeModel(model: OnnxModel, source: CalibrationSource,
   const bytes = built.map((b) => serializeOnnx(b.model));
   let speedups: Array<number | undefined> = built.map(() => undefined);
   let best = 0;
-  if (placement === 'auto') {
+  if (auto) {
     // Candidates that quantize the same nodes (e.g. the stem already in the float prefix) are measured once.
     const first = plans.map((p) => plans.findIndex((q) => sameNodes(q.quantized, p.quantized)));
     const distinct = [...new Set(first)];
@@ -195,7 +196,7 @@ export async function quantizeModel(model: OnnxModel, source: CalibrationSource,
   }
   const chosen = built[best]!;
   if (chosen.layers.length === 0) throw new UsageError(`${input}: no layer could be quantized (${chosen.plan.float.length} kept float; see --layers); nothing written`);
-  const slowerThanFloat = placement === 'auto' && (speedups[best] ?? 0) < 1;
+  const slowerThanFloat = auto && (speedups[best] ?? 0) < 1;
   if (slowerThanFloat && !options.allowSlower) {
     const seen = candidates.map((c, i) => `${c.label} ×${(speedups[i] ?? 0).toFixed(2)}`).join(', ');
     throw new UsageError(`INT8 is slower than the float model on this machine (${seen}); nothing written. Use --weights-only for a 4× smaller float-compute file, or --allow-slower to write the fastest INT8 model anyway`);
@@ -213,7 +214,7 @@ export async function quantizeModel(model: OnnxModel, source: CalibrationSource,
     units: rankedLayers(chosen.plan).sort((a, b) => a - b).map((i) => g.nodes[i]!.name),
     sensitivity: (feeds, onLayer) => layerSensitivity(m13, g, chosen.plan, withPlacement(candidates[best]!), cal.ranges, feeds, { ...options, onLayer }),
     variant: (keepFloat) => {
-      const extra = new Set([...keepFloat].map((n) => byName.get(n)).filter((i): i is number => i !== undefined));
+      const extra = new Set([...keepFloat].map((n) => byName.get(n))); // (an unknown name maps to undefined, no index)
       const base = withPlacement(candidates[best]!);
       return build(planQuantization(m13, { ...base, keepFloat: (info) => (extra.has(info.index) ? 'kept float by optimize' : base.keepFloat?.(info)) }, g)).model;
     },

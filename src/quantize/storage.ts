@@ -10,10 +10,10 @@ import type { NodeProto, TensorProto } from 'onnx-buf';
 import { toFloat32 } from '../core/convert.js';
 import type { Tensor } from '../core/dtype.js';
 import { floatToHalf } from '../core/half.js';
-import { constantOf, indexGraph, intAttr } from '../graph/onnx-graph.js';
+import { indexGraph, intAttr } from '../graph/onnx-graph.js';
 import { attrInt, getTensor, makeNode, makeTensor, shallowCopy, withProto, type OnnxModel } from '../io/onnx/bytes.js';
 import { upgradeToOpset13 } from './opset.js';
-import { WEIGHTED_OPS } from './ops.js';
+import { floatWeightedLayers } from './layer-weights.js';
 import { quantizeWeightsAsymmetric } from './weight-asym.js';
 import { quantizeWeights } from './weights.js';
 
@@ -78,10 +78,7 @@ export function weightOnlyInt8(model: OnnxModel, options: WeightOnlyOptions = {}
   const m = upgradeToOpset13(model);
   const g = indexGraph(m);
   const axisOf = new Map<string, number | undefined>();
-  for (const n of g.nodes) {
-    if (!WEIGHTED_OPS.has(n.opType)) continue;
-    const ref = constantOf(g, n.input[1] ?? '');
-    if (!ref || ref.kind !== 'initializer' || ref.proto.dataType !== 1) continue;
+  for (const { node: n, weight: ref } of floatWeightedLayers(g)) {
     if (ref.proto.dims.reduce((a, d) => a * Number(d), 1) < (options.minElements ?? 1)) continue;
     if (g.constants.has(`${ref.name}_quantized`) || g.producer.has(`${ref.name}_dequantized`)) continue; // (a weight shared with a quantized layer)
     const axis = n.opType === 'Conv' ? 0 : n.opType === 'ConvTranspose' && intAttr(n, 'group', 1) === 1 ? 1 : undefined;
@@ -133,12 +130,5 @@ export function fp16Weights(model: OnnxModel, options: { minElements?: number; o
 
 /** The float32 weight initializers (input 1) of the weighted layers that compute in float (read no DequantizeLinear). */
 export function floatLayerWeightNames(model: OnnxModel): Set<string> {
-  const g = indexGraph(model);
-  const names = new Set<string>();
-  for (const n of g.nodes) {
-    if (!WEIGHTED_OPS.has(n.opType)) continue;
-    const ref = constantOf(g, n.input[1] ?? '');
-    if (ref?.kind === 'initializer' && ref.proto.dataType === 1) names.add(ref.name);
-  }
-  return names;
+  return new Set(floatWeightedLayers(indexGraph(model)).map((l) => l.weight.name));
 }

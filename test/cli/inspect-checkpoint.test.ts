@@ -6,6 +6,7 @@ import { bufferIO } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
 import { encodeSafetensors } from '../../src/io/safetensors/write.js';
 import { describeFixtures, fixture, tempDir } from '../helpers/fixtures.js';
+import { REFERENCE_CHECKPOINTS, referenceModules } from '../io/pytorch/reference.js';
 
 describeFixtures('inspect best.pt', () => {
   it('prints keys, Ultralytics metadata, model source, module counts per class, parameters', async () => {
@@ -68,4 +69,28 @@ describeFixtures('inspect best.pt --json: the module tree (#14 item 11)', () => 
     const rows = lines.slice(lines.indexOf('module tree:') + 1);
     expect(rows.length).toBe(t.modules.length);
   });
+});
+
+describeFixtures('inspect of each reference checkpoint: the module tree and class table as PyTorch sees them', () => {
+  type Summary = {
+    model: { modules: number; perClass: Array<{ qualifiedClass: string; count: number; params: number }> };
+    parameters: { total: number };
+    moduleTree: { modules: Array<{ path: string; class: string; ownParams: number }> };
+  };
+  for (const { file, ref } of REFERENCE_CHECKPOINTS) {
+    it(file, async () => {
+      const io = bufferIO();
+      expect(await runCli(['inspect', fixture('models', file), '--json', '-'], io)).toBe(0);
+      const s = JSON.parse(io.stdout.join('\n')) as Summary;
+      const rows = s.moduleTree.modules.map((m) => `${m.path || '<root>'}\t${m.class}\t${m.ownParams}`);
+      expect(rows).toEqual(referenceModules(ref));
+      expect(s.model.modules).toBe(rows.length);
+      expect(s.parameters.total).toBe(s.moduleTree.modules.reduce((a, m) => a + m.ownParams, 0));
+      // Most frequent class first, ties in English alphabetical order (as localeCompare sorts them in English).
+      const counts = new Map<string, number>();
+      for (const m of s.moduleTree.modules) counts.set(m.class, (counts.get(m.class) ?? 0) + 1);
+      const expected = [...counts].sort(([a, n], [b, k]) => k - n || a.localeCompare(b, 'en')).map(([c, n]) => `${n} ${c}`);
+      expect(s.model.perClass.map((c) => `${c.count} ${c.qualifiedClass}`)).toEqual(expected);
+    });
+  }
 });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/core/dtype.js';
 import type { OnnxModel } from '../../src/io/onnx/index.js';
-import { firstFeeds, quantizeModel } from '../../src/quantize/model.js';
+import { firstFeeds, quantizeModel, sameNodes } from '../../src/quantize/model.js';
 import { initializer, input, model, node, output, randomFloats, toOnnx } from '../helpers/onnx-builder.js';
 import { tinyDetector } from '../helpers/quant-models.js';
 
@@ -34,6 +34,16 @@ const images = (n: number) => {
 
 const ACCURACY = 'accuracy control: quantization-sensitive layer';
 const PREFIX = 'float prefix: quantizing the early layers costs the most output SQNR';
+
+describe('sameNodes', () => {
+  it('the same members, not only the same size, nor a subset, nor one member in common', () => {
+    expect(sameNodes(new Set([1, 2]), new Set([2, 1]))).toBe(true);
+    expect(sameNodes(new Set(), new Set())).toBe(true);
+    expect(sameNodes(new Set([1, 2]), new Set([1, 3]))).toBe(false);
+    expect(sameNodes(new Set([1, 2]), new Set([1, 2, 3]))).toBe(false);
+    expect(sameNodes(new Set([1, 2, 3]), new Set([1, 2]))).toBe(false);
+  });
+});
 
 describe('firstFeeds', () => {
   it('yields the first n images and stops reading the source at the next one; its count is at most the source count', async () => {

@@ -32,6 +32,10 @@ describe('numpy primitives: rules', () => {
     // np.interp(0.5, [0, 1], [-inf, inf]) and np.interp(0.5, [0, 1], [inf, -inf]) = nan: unequal ends stay NaN.
     expect(interp1(0.5, [0, 1], [-Infinity, Infinity], 2, 7, 8)).toBeNaN();
     expect(interp1(0.5, [0, 1], [Infinity, -Infinity], 2, 7, 8)).toBeNaN();
+    // Both abscissae infinite: slope 0 and 0 * inf = nan from either end; np.interp(0, [-inf, inf], [1, 2]) = nan,
+    // np.interp(0, [-inf, inf], [3, 3]) = 3.0.
+    expect(interp1(0, [-Infinity, Infinity], [1, 2], 2, 7, 8)).toBeNaN();
+    expect(interp1(0, [-Infinity, Infinity], [3, 3], 2, 7, 8)).toBe(3);
   });
 
   it('trapezoid of no points is 0 (np.trapezoid([], [])), as of one point', () => {
