@@ -112,13 +112,14 @@ if (part === 'tune') {
     { label: '2:4 exactobs, runs of 4 input channels at one tap', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'exactobs' } } },
     { label: '50% global, exactobs, no row normalisation (rows spread by plain output error)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', rowNormalize: false } } },
     { label: '50% global, exactobs, no layer above 80%', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', maxLayerRatio: 0.8 } } },
+    { label: '50% global, exactobs, 32 blocks', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', blocks: 32 } } },
   ];
   const pick = process.env.BENCH_TUNE?.split(',').map(Number);
   const file = path.resolve('bench', 'results', `${process.env.BENCH_NAME ?? 'reconstruction-tune'}.json`);
   const rows: unknown[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { rows: unknown[] }).rows : [];
   const original = { map50: 0.5764593449997295, map5095: 0.43714303439088903 }; // the unpruned model on images 33–128 (reconstruction-accuracy.json)
-  for (const [i, v] of tune.entries()) {
-    if (pick && !pick.includes(i)) continue;
+  for (const i of pick ?? tune.keys()) {
+    const v = tune[i]!;
     const out = path.join(tmp, `tune-${i}.onnx`);
     const calibration = await openCalibrationImages(coco128, { images: 32, imgsz: 640, inputName: 'images' });
     const r = await pruneFile(leyolo, out, { dataCriterion: 'obs', ...v.options, calibration, reconstruction: { threads, ...v.options.reconstruction }, force: true });

@@ -109,6 +109,23 @@ function excluded(n: NodeProto, exclude: readonly string[]): boolean {
   return exclude.some((e) => n.name === e || (e.length > 0 && n.name.startsWith(e)));
 }
 
+/**
+ * A Concat that joins the outputs of integer and float nodes and feeds only integer nodes (e.g. a neck Concat of an
+ * upsampled integer tensor and a tensor from the float prefix) is quantized too: its float inputs get a Q/DQ pair
+ * read only by the Concat (see insertQdq), which takes the place of the DQ of each integer input and the Q of its
+ * output, and onnxruntime runs it as QLinearConcat in its integer layout instead of converting layouts around a
+ * float Concat (LeYOLO-Nano's `/model.21/Concat`: DequantizeLinear, two Transposes, QuantizeLinear ×2 and a float
+ * Concat become one QuantizeLinear, one uint8 Transpose and a QLinearConcat).
+ */
+export function joinsIntoInteger(g: GraphIndex, n: NodeProto, i: number, quantized: ReadonlySet<number>, tail: ReadonlySet<number>, exclude: readonly string[]): boolean {
+  if (n.opType !== CONCAT || quantized.has(i) || tail.has(i) || excluded(n, exclude)) return false;
+  if (n.input.some((v) => constantOf(g, v) !== undefined)) return false;
+  if (!n.input.some((v) => { const p = g.producer.get(v); return p !== undefined && quantized.has(p); })) return false;
+  const out = n.output[0]!; // a Concat has one output
+  const readers = g.consumers.get(out) ?? [];
+  return !g.graphOutputs.has(out) && readers.every((c) => quantized.has(c));
+}
+
 /** Decide what to quantize in `model`. */
 export function planQuantization(model: OnnxModel, options: PlanOptions = {}, g: GraphIndex = indexGraph(model)): QuantPlan {
   const types = valueTypes(model, g);
@@ -125,10 +142,13 @@ export function planQuantization(model: OnnxModel, options: PlanOptions = {}, g:
     const data = dataInputs(op, n.input).map((k) => n.input[k]).filter((v): v is string => !!v);
     const floatData = data.filter((v) => isFloatType(types, v) || (isConst(v) && types.get(v) === 1));
     if (floatData.length !== data.length || data.length === 0) return; // integer or shape arithmetic
-    if (tail.has(i)) { if (!movement) keep(i, n, 'detector decode tail (after the last conv of its head branch)'); return; }
+    if (tail.has(i) && !movement) { keep(i, n, 'detector decode tail (after the last conv of its head branch)'); return; }
     if (excluded(n, options.exclude ?? [])) { keep(i, n, '--exclude'); return; }
     if (movement) {
-      // Data movement is quantized only between quantized producers: it never adds a Q/DQ pair of its own.
+      // Data movement is quantized only between quantized producers: it never adds a Q/DQ pair of its own. In the
+      // decode tail too (the head's Concat/Reshape/Split of its last convs' outputs): the DequantizeLinear then
+      // follows it, the same values, moved in uint8 — insertQdq keeps a tail Concat integer only where its inputs
+      // share one scale (see sharedTail).
       if (data.every((v) => { const p = g.producer.get(v); return p !== undefined && quantized.has(p); })) quantized.add(i);
       return;
     }
@@ -147,6 +167,7 @@ export function planQuantization(model: OnnxModel, options: PlanOptions = {}, g:
     if (reason) { keep(i, n, reason); return; }
     quantized.add(i);
   });
+  g.nodes.forEach((n, i) => { if (joinsIntoInteger(g, n, i, quantized, tail, options.exclude ?? [])) quantized.add(i); });
   const tensors: string[] = [];
   const seen = new Set<string>();
   const add = (v: string) => { if (v && !seen.has(v) && !constantOf(g, v) && isFloatType(types, v)) { seen.add(v); tensors.push(v); } };

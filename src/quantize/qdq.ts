@@ -13,6 +13,7 @@ import { attrInt, getTensor, makeNode, makeTensor, shallowCopy, withProto, type 
 import type { QuantParams } from './params.js';
 import type { QuantPlan } from './plan.js';
 import { quantizeLayer, type ConvQuantization } from './weights.js';
+import { dataInputs } from './ops.js';
 
 export interface QdqOptions {
   /** Per-output-channel weight scales for Conv/ConvTranspose (default true). */
@@ -47,8 +48,35 @@ function weightAxis(n: NodeProto, dims: readonly number[], perChannel: boolean):
   return { axis: Math.max(0, dims.length - 1), perChannel: false }; // Gemm, MatMul: per tensor
 }
 
+const sameParams = (a: QuantParams | undefined, b: QuantParams | undefined) => a !== undefined && b !== undefined && a.scale === b.scale && a.zeroPoint === b.zeroPoint && a.dtype === b.dtype;
+
+/**
+ * `plan` without the decode-tail data movement that would change values: a tail Concat stays integer only when
+ * every input and its output have the same parameters (one scale group: the Concat is then a copy of codes and the
+ * DequantizeLinear after it gives exactly the values the DequantizeLinears before it gave); otherwise it runs in
+ * float on the dequantized inputs (a box/score Concat never rounds scores to another scale), and so does the tail
+ * movement after it. Tail nodes are visited in graph order, so a node whose producer went back to float follows it.
+ */
+export function sharedTail(plan: QuantPlan, params: ReadonlyMap<string, QuantParams>, g: GraphIndex): QuantPlan {
+  const quantized = new Set(plan.quantized);
+  const producedInteger = (v: string) => { const p = g.producer.get(v); return p !== undefined && quantized.has(p); };
+  let changed = false;
+  // The plan lists its tail nodes in graph order (the plan's main loop adds them so), producers first.
+  for (const i of [...plan.quantized].filter((k) => plan.tail.has(k))) {
+    const n = g.nodes[i]!;
+    const data = dataInputs(n.opType, n.input).map((k) => n.input[k]).filter((v): v is string => !!v);
+    // (an unnamed optional output has no parameters: the node goes back to float, the safe side)
+    const ok = data.every(producedInteger) && n.output.every((o) => data.every((v) => sameParams(params.get(v), params.get(o))));
+    if (!ok) { quantized.delete(i); changed = true; }
+  }
+  if (!changed) return plan;
+  const tensors = plan.tensors.filter((t) => { const p = g.producer.get(t); return p === undefined || quantized.has(p) || (g.consumers.get(t) ?? []).some((c) => quantized.has(c)); });
+  return { ...plan, quantized, tensors };
+}
+
 /** Rewrite `model` with Q/DQ pairs per `plan` and `params` (activation tensor → parameters). */
-export function insertQdq(model: OnnxModel, plan: QuantPlan, params: ReadonlyMap<string, QuantParams>, options: QdqOptions = {}, g: GraphIndex = indexGraph(model)): QdqResult {
+export function insertQdq(model: OnnxModel, planned: QuantPlan, params: ReadonlyMap<string, QuantParams>, options: QdqOptions = {}, g: GraphIndex = indexGraph(model)): QdqResult {
+  const plan = sharedTail(planned, params, g);
   const graph = shallowCopy(model.proto.graph!);
   const taken = new Set([...g.producer.keys(), ...g.constants.keys(), ...g.graphInputs]);
   const fresh = (stem: string) => { let n = stem; for (let k = 1; taken.has(n); k++) n = `${stem}_${k}`; taken.add(n); return n; };
@@ -75,9 +103,12 @@ export function insertQdq(model: OnnxModel, plan: QuantPlan, params: ReadonlyMap
   const weightCache = new Map<string, { q: ConvQuantization; names: string[] }>();
   const nodes: NodeProto[] = [];
   for (const t of plan.tensors) if (g.graphInputs.has(t) && pairFor.has(t)) nodes.push(...pairFor.get(t)!);
+  // A tensor made by a float node (or a graph input) is read through its Q/DQ pair only by quantized nodes: its float
+  // readers (e.g. the float prefix beside an integer Concat that joins the same tensor) keep the exact values.
+  const floatMade = (v: string) => { const p = g.producer.get(v); return p === undefined ? g.graphInputs.has(v) : !plan.quantized.has(p); };
   g.nodes.forEach((n, i) => {
     const out = shallowCopy(n);
-    out.input = n.input.map((v) => qdq.get(v) ?? v);
+    out.input = n.input.map((v) => (!plan.quantized.has(i) && floatMade(v) ? outputRename.get(v) ?? v : qdq.get(v) ?? v));
     out.output = n.output.map((v) => outputRename.get(v) ?? v);
     if (plan.quantized.has(i) && (n.opType === 'Conv' || n.opType === 'ConvTranspose' || n.opType === 'Gemm' || n.opType === 'MatMul')) {
       const wRef = constantOf(g, n.input[1] ?? '');

@@ -78,7 +78,7 @@ describeFixtures('prunekit quantize on coco8 images', () => {
     expect(text).toMatch(/SQNR vs float on 4 calibration images: out \[1,6,8,8\] \d+\.\d dB/);
     expect(text).toMatch(/Sigmoid \/model.2\/Sigmoid: detector decode tail/);
     const q = await loadOnnx(out);
-    expect(q.proto.graph!.node.filter((n) => n.opType === 'QuantizeLinear').length).toBe(7);
+    expect(q.proto.graph!.node.filter((n) => n.opType === 'QuantizeLinear').length).toBe(9); // 7 pairs and the tail Split's two outputs (box, cls: uint8 movement, DQ after it)
     expect(text).toMatch(/bias correction: 2 convs, mean \|shift\| per round \S+ → \S+/);
     // provenance: what was done, with which images (names, no paths)
     const rec = readProvenance(q.proto);

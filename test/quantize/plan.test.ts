@@ -19,9 +19,9 @@ describe('planQuantization', () => {
   it('quantizes the convs, the SiLU, and the data movement between them', () => {
     const plan = planQuantization(m, {}, g);
     const q = [...plan.quantized].map((i) => g.nodes[i]!.name).sort();
-    expect(q).toEqual(['/model.0/act/Mul', '/model.0/act/Sigmoid', '/model.0/conv/Conv', '/model.1/Concat', '/model.1/m/MaxPool', '/model.2/cv/Conv']);
+    expect(q).toEqual(['/model.0/act/Mul', '/model.0/act/Sigmoid', '/model.0/conv/Conv', '/model.1/Concat', '/model.1/m/MaxPool', '/model.2/Split', '/model.2/cv/Conv']); // the tail's Split of the head conv: data movement
     expect(plan.float.map((f) => f.node)).toEqual(expect.arrayContaining(['/model.2/Mul', '/model.2/Sigmoid']));
-    expect(plan.tensors).toEqual(['images', 'c0', 's0', 'a0', 'p0', 'cat', 'head']);
+    expect(plan.tensors).toEqual(['images', 'c0', 's0', 'a0', 'p0', 'cat', 'head', 'box', 'cls']);
   });
   it('--exclude by module path keeps the layer and its activation float', () => {
     const plan = planQuantization(m, { exclude: ['/model.0/'] }, g);

@@ -179,7 +179,7 @@ describe('insertQdq', () => {
     expect(r3.tensors).toBe(2); // x and t; a has no parameters
     expect(byName(r3.model, 'T').input).toEqual(['a', 'wT']); // input a has no parameters: float weight kept
     expect(byName(r3.model, 'A').input).toEqual(['pk0_dq', 'wA_dq', 'bA']);
-    expect(byName(r3.model, 'A2').input).toEqual(['pk0_dq', 'wA', 'bA']); // not in the plan: float weights (every consumer of x reads its DQ)
+    expect(byName(r3.model, 'A2').input).toEqual(['x', 'wA', 'bA']); // not in the plan: float weights, and the exact graph input (only quantized readers read its DQ)
     expect(r3.layers.map((l) => l.node)).toEqual(['A', 'G']);
     expect(r3.model.proto.graph!.initializer.map((t) => t.name)).toEqual(expect.arrayContaining(['wA', 'bA', 'wT', 'wA_quantized']));
     const dyn = toOnnx(model([node('Conv', ['x', 'w'], ['y'], { kernel_shape: [1, 1] }, 'c')], [], [input('x', [1, 2, 2, 2]), input('w', [2, 2, 1, 1])], [output('y', [1, 2, 2, 2])], 13));

@@ -82,5 +82,13 @@ describe('pruneReconstructed with --scope global', () => {
     expect(data.result.totals.zeroed).toBe(plain.result.totals.zeroed);
     expect(zeros(data)).not.toEqual(zeros(plain));
     expect(data.result.options.criterion).toMatch(/allocation: obs error on the calibration data/);
+    // maxLayerRatio: a cap just below the data's largest layer ratio holds, with the same total.
+    const top = Math.max(...data.result.layers.map((l) => l.zerosAfter / l.params));
+    expect(top).toBeGreaterThan(0.4);
+    const cap = top - 0.02;
+    const capped = await pruneReconstructed(m, { ...options, reconstruction: { threads: 1, maxLayerRatio: cap } }, source);
+    expect(capped.result.totals.zeroed).toBe(plain.result.totals.zeroed);
+    for (const l of capped.result.layers) expect(l.zerosAfter).toBeLessThanOrEqual(Math.round(cap * l.params));
+    expect(zeros(capped)).not.toEqual(zeros(data));
   });
 });
