@@ -20,7 +20,7 @@ export function floatWeightedLayers(g: GraphIndex): FloatWeightedLayer[] {
   const out: FloatWeightedLayer[] = [];
   g.nodes.forEach((node, index) => {
     if (!WEIGHTED_OPS.has(node.opType)) return;
-    const weight = constantOf(g, node.input[1] ?? '');
+    const weight = constantOf(g, node.input[1]!); // a malformed node without input 1 resolves to no constant
     if (weight?.kind === 'initializer' && weight.proto.dataType === 1) out.push({ index, node, weight });
   });
   return out;

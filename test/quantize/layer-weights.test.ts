@@ -16,13 +16,14 @@ describe('floatWeightedLayers', () => {
         node('Flatten', ['f'], ['g']), node('Gemm', ['g', 'wg'], ['h'], { transB: 1 }), // 9: yes
         node('MatMul', ['h', 'wm'], ['i']), // 10: yes
         node('MatMul', ['i', 'h2'], ['j']), node('Transpose', ['h'], ['h2']), // 11: a run-time weight
+        node('MatMul', ['j'], ['k']), // 13: malformed, no weight input
       ],
       [
         initializer('w0', [2, 2, 1, 1], randomFloats(4, 1)), initializer('w1', [2, 2, 1, 1], randomFloats(4, 2)),
         tensor('wh', [2, 2, 1, 1], Uint16Array.from({ length: 4 }, () => 0x3c00)), initializer('wa', [1], Float32Array.of(1)),
         initializer('wt', [2, 2, 1, 1], randomFloats(4, 4)), initializer('wg', [3, 2], randomFloats(6, 5)), initializer('wm', [3, 3], randomFloats(9, 6)),
       ],
-      [input('x', [1, 2, 1, 1])], [output('j', [1, 3])], 13,
+      [input('x', [1, 2, 1, 1])], [output('k', [1, 3])], 13,
     )));
     const got = floatWeightedLayers(g);
     expect(got.map((l) => [l.index, l.node.opType, l.weight.name])).toEqual([[0, 'Conv', 'w0'], [2, 'Conv', 'w1'], [7, 'ConvTranspose', 'wt'], [9, 'Gemm', 'wg'], [10, 'MatMul', 'wm']]);

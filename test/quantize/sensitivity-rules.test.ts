@@ -83,6 +83,9 @@ describe('bytesSqnr', () => {
     outputsFor = () => ({ o: t([2], 1, 1) });
     expect(await bytesSqnr(BYTES, feeds(1), ref)).toBe(100);
     expect(await bytesSqnr(BYTES, feeds(0), [])).toBe(Infinity);
+    // a field that is zero in both models (no signal, no error) is exact: 100 dB, not 0/0
+    outputsFor = () => ({ o: t([1, 2, 2], 0, 0, 1, 1) });
+    expect(await bytesSqnr(BYTES, feeds(1), [{ o: t([1, 2, 2], 0, 0, 1, 2) }])).toBeCloseTo(mean(100, db(5, 1)), 12);
   });
   it('releases the session when a run fails', async () => {
     failRun = true;
