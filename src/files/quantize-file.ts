@@ -29,7 +29,7 @@ export async function quantizeModelFile(input: string, output: string, source: C
   const chosenBytes = q.bytes;
   const quantizedConvs = q.layers.filter((l) => l.op === 'Conv' || l.op === 'ConvTranspose').length;
   const floatBytes = serializeOnnx(model);
-  const sq = await verifyQuantized(floatBytes, chosenBytes, quantizedConvs, firstFeeds(source, options.verifyImages ?? 8).feeds(), options.threads);
+  const sq = await verifyQuantized(floatBytes, chosenBytes, quantizedConvs, firstFeeds(source, options.verifyImages ?? 4).feeds(), options.threads);
   const fusion = sq.fusion;
   for (const o of sq.outputs) {
     if (o.dims.join(',') !== o.floatDims.join(',')) throw new UsageError(`internal check failed: output '${o.name}' is [${o.dims.join(',')}] after quantization, [${o.floatDims.join(',')}] before; nothing written`);

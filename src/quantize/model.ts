@@ -47,7 +47,7 @@ export interface QuantizeFileOptions extends StaticQuantOptions {
    * sensitive layers (see layerSensitivity) return to float, 0, 2, 4, 8, … of them, until a candidate passes.
    */
   accuracy?: { check: (bytes: Uint8Array) => Promise<{ ok: boolean; summary: string }>; sensitivityImages?: number; onStep?: (s: AccuracyStep) => void };
-  /** Calibration images (from the start of the source) used for the SQNR check (default 8). */
+  /** Calibration images (from the start of the source) used for the SQNR check (default 4, as many as the float-prefix probes). */
   verifyImages?: number;
   /**
    * Float prefix search (default on; see searchFloatPrefix): keep float the first layers whose quantization costs

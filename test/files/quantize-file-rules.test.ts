@@ -48,7 +48,7 @@ describe('quantizeModelFile', () => {
     expect(r.floatPrefix).toEqual({ steps: [], layers: [] });
     expect(r.accuracy).toEqual({ steps: [], sensitivity: [] });
     expect(r.biasCorrection).toEqual({ convs: 0, rounds: [], seconds: 0 });
-    expect(r.verify.images).toBe(3); // at most verifyImages (8) calibration images
+    expect(r.verify.images).toBe(3); // all 3: fewer than the default verifyImages (4)
     expect(r.verify.outputs.map((x) => [x.name, x.dims, x.floatDims])).toEqual([['out', [1, 6, 8, 8], [1, 6, 8, 8]]]);
     expect(r.verify.fusion).toMatchObject({ quantizedConvs: 2, integerConvs: 2 });
     expect(r.input).toEqual({ path: src, bytes: toBytes(tinyDetector()).length });
@@ -83,6 +83,8 @@ describe('quantizeModelFile', () => {
     const src6 = images(6);
     const r = await quantizeModelFile(src, out(), src6, { ...fast, verifyImages: 2 });
     expect(r.verify.images).toBe(2);
+    // the default checks SQNR on the first 4 of 6 calibration images
+    expect((await quantizeModelFile(src, out(), images(6), fast)).verify.images).toBe(4);
     const probes: number[] = [];
     const p = await quantizeModelFile(src, out(), images(6), { floatPrefix: { images: 1, maxFraction: 1, gainDb: 200, onProbe: (s) => probes.push(s.floatLayers) } });
     expect(probes).toEqual([0, 2]);
