@@ -3,20 +3,6 @@
 interface Decoder { decode(b: Uint8Array): string }
 
 /**
- * Decode `b` without a TextDecoder call when it is pure ASCII (faster for thousands of short strings); any byte
- * ≥ 0x80 hands the whole string to `decoder`.
- */
-export function asciiOrDecode(b: Uint8Array, decoder: Decoder): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i]!;
-    if (c >= 0x80) return decoder.decode(b);
-    s += String.fromCharCode(c);
-  }
-  return s;
-}
-
-/**
  * Regions up to this size are decoded as one text by {@link asciiStrings}: far below V8's string length limit, and
  * the text stays alive as long as a slice of it does.
  */
@@ -37,7 +23,8 @@ export function asciiStrings(bytes: Uint8Array, decoder: Decoder): { get(start: 
   return {
     get(start, end) {
       for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return decoder.decode(bytes.subarray(start, end));
-      return text !== undefined ? text.slice(start, end) : asciiOrDecode(bytes.subarray(start, end), decoder);
+      // (all ASCII here: a slice of the decoded region, or the string decoded on its own past the size limit)
+      return text !== undefined ? text.slice(start, end) : singleByte.decode(bytes.subarray(start, end));
     },
   };
 }
