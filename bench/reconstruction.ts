@@ -105,7 +105,9 @@ if (part === 'accuracy' || part === 'all') {
 if (part === 'tune') {
   // Issue 12, session 7: variants of the two open cases, one row each, appended to the JSON as they finish
   // (BENCH_TUNE=indices picks; reconstruction options as in ReconstructionOptions).
-  const tune: Array<{ label: string; options: Partial<PruneFileOptions> }> = [
+  // Session 9 (#12): calibration augmentation (`augment: 'flip'`: images 1–32 and their mirrors, 64 inputs) and
+  // covariance shrinkage towards the diagonal (`reconstruction.shrink`).
+  const tune: Array<{ label: string; options: Partial<PruneFileOptions>; augment?: 'flip' }> = [
     { label: '50% global, exactobs (session 6 default of --exact-obs)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs' } } },
     { label: '50% global, exactobs, damp 0.1', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', damp: 0.1 } } },
     { label: '2:4 adaptive, runs of 4 input channels at one tap', options: { nm: { n: 2, m: 4 } } },
@@ -113,6 +115,14 @@ if (part === 'tune') {
     { label: '50% global, exactobs, no row normalisation (rows spread by plain output error)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', rowNormalize: false } } },
     { label: '50% global, exactobs, no layer above 80%', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', maxLayerRatio: 0.8 } } },
     { label: '50% global, exactobs, 32 blocks', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', blocks: 32 } } },
+    { label: '50% global, exactobs, + horizontal flips (64 inputs)', augment: 'flip', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs' } } },
+    { label: '2:4 adaptive, + horizontal flips (64 inputs)', augment: 'flip', options: { nm: { n: 2, m: 4 } } },
+    { label: '30% global (default), + horizontal flips (64 inputs)', augment: 'flip', options: { target: 0.3, scope: 'global' } },
+    { label: '50% global, exactobs, shrink 0.1', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', shrink: 0.1 } } },
+    { label: '2:4 adaptive, shrink 0.1', options: { nm: { n: 2, m: 4 }, reconstruction: { shrink: 0.1 } } },
+    { label: '50% global, exactobs, shrink 0.3', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', shrink: 0.3 } } },
+    { label: '2:4 adaptive, shrink 0.3', options: { nm: { n: 2, m: 4 }, reconstruction: { shrink: 0.3 } } },
+    { label: '30% global (default), shrink 0.1', options: { target: 0.3, scope: 'global', reconstruction: { shrink: 0.1 } } },
   ];
   const pick = process.env.BENCH_TUNE?.split(',').map(Number);
   const file = path.resolve('bench', 'results', `${process.env.BENCH_NAME ?? 'reconstruction-tune'}.json`);
@@ -121,16 +131,19 @@ if (part === 'tune') {
   for (const i of pick ?? tune.keys()) {
     const v = tune[i]!;
     const out = path.join(tmp, `tune-${i}.onnx`);
-    const calibration = await openCalibrationImages(coco128, { images: 32, imgsz: 640, inputName: 'images' });
+    const calibration = await openCalibrationImages(coco128, { images: 32, imgsz: 640, inputName: 'images', augment: v.augment });
+    const t0 = performance.now();
     const r = await pruneFile(leyolo, out, { dataCriterion: 'obs', ...v.options, calibration, reconstruction: { threads, ...v.options.reconstruction }, force: true });
+    const wallSeconds = (performance.now() - t0) / 1000;
     const m = await validate({ model: out, data: heldout, threads });
     const row = {
       index: i, label: v.label, map50: m.metrics!.map50, map5095: m.metrics!.map5095, dropMap50Pts: 100 * (original.map50 - m.metrics!.map50),
-      dropMap5095Pts: 100 * (original.map5095 - m.metrics!.map5095), achieved: r.totals.achieved, seconds: r.reconstruction!.seconds, options: v.options,
+      dropMap5095Pts: 100 * (original.map5095 - m.metrics!.map5095), achieved: r.totals.achieved, seconds: r.reconstruction!.seconds, wallSeconds, options: v.options, augment: v.augment,
+      calibration: { description: r.reconstruction!.description, inputs: r.reconstruction!.images, positionsPerInput: r.reconstruction!.positions, activations: r.reconstruction!.activations },
       layers: r.layers.filter((l) => l.zerosAfter > 0).map((l) => ({ module: l.modulePath || l.id, params: l.params, sparsity: +(l.zerosAfter / l.params).toFixed(4), errorAfter: l.reconstruction?.errorAfter ?? null })),
     };
     rows.push(row);
-    console.log(`${i} ${v.label}: mAP50 ${row.map50.toFixed(4)} (−${row.dropMap50Pts.toFixed(2)} pt) mAP50-95 ${row.map5095.toFixed(4)}`);
+    console.log(`${i} ${v.label}: mAP50 ${row.map50.toFixed(4)} (−${row.dropMap50Pts.toFixed(2)} pt) mAP50-95 ${row.map5095.toFixed(4)} (−${row.dropMap5095Pts.toFixed(2)} pt); ${r.reconstruction!.images} inputs, ${wallSeconds.toFixed(1)} s`);
     saveResult(process.env.BENCH_NAME ?? 'reconstruction-tune', { ...result, rows });
   }
   process.exit(0);

@@ -12,6 +12,7 @@ import type { CalibrationSource } from '../prune/structured/index.js';
 import { listImages } from './dataset/image-files.js';
 import { parseDataYaml } from './dataset/yolo-yaml.js';
 import { decodeImageRgb, ImageDecodeError } from './preprocess/decode-image.js';
+import { flipWidth } from './preprocess/flip.js';
 import { letterbox } from './preprocess/letterbox.js';
 
 export interface CalibrationImagesOptions {
@@ -23,7 +24,15 @@ export interface CalibrationImagesOptions {
   inputName: string;
   /** Split of a dataset yaml (default: train, else val; see {@link resolveCalibrationImages}). */
   split?: string;
+  /**
+   * Label-free augmentation: `flip` also feeds every image's horizontal mirror (right after the image), so N
+   * images give 2N inputs, each decoded once. Default none.
+   */
+  augment?: CalibrationAugment;
 }
+
+/** Calibration augmentations (see {@link CalibrationImagesOptions.augment}). */
+export type CalibrationAugment = 'flip';
 
 /** The images a calibration source names, and which yaml split they came from. */
 export interface CalibrationPaths {
@@ -44,6 +53,9 @@ export interface CalibrationImages extends CalibrationSource {
   split?: string;
   /** Set when the default train split was missing and val was used instead. */
   fallback?: string;
+  /** Distinct images behind the `count` inputs (= count without augmentation). */
+  images: number;
+  augment?: CalibrationAugment;
 }
 
 /**
@@ -111,6 +123,7 @@ export async function validationOverlap(images: readonly string[], data: string,
 export async function openCalibrationImages(source: string, options: CalibrationImagesOptions): Promise<CalibrationImages> {
   const want = options.images ?? 32;
   if (!(Number.isInteger(want) && want >= 1)) throw new DatasetError(`--calib-images ${want}: expected a positive integer`);
+  if (options.augment !== undefined && options.augment !== 'flip') throw new DatasetError(`--calib-augment ${String(options.augment)}: expected flip`);
   const { paths, split, fallback } = await resolveCalibrationImages(source, options.split);
   const skipped: CalibrationImages['skipped'] = [];
   const { imgsz, inputName } = options;
@@ -127,10 +140,18 @@ export async function openCalibrationImages(source: string, options: Calibration
         continue;
       }
       yielded++;
-      yield { [inputName]: { dtype: 'float32', dims: [1, 3, imgsz, imgsz], data: letterbox(img, imgsz).data } };
+      const dims = [1, 3, imgsz, imgsz];
+      const data = letterbox(img, imgsz).data;
+      yield { [inputName]: { dtype: 'float32', dims, data } };
+      if (options.augment === 'flip') yield { [inputName]: { dtype: 'float32', dims, data: flipWidth(data, dims) } };
     }
   }
-  const count = Math.min(want, paths.length);
+  const images = Math.min(want, paths.length);
   const of = split ? `${source} (${split} split)` : source;
-  return { count, description: `${count} image${count === 1 ? '' : 's'} of ${of}`, paths, skipped, feeds, split, fallback };
+  const described = `${images} image${images === 1 ? '' : 's'} of ${of}`;
+  const flip = options.augment === 'flip';
+  return {
+    count: flip ? 2 * images : images, images, description: flip ? `${described} + their horizontal flips` : described,
+    paths, skipped, feeds, split, fallback, ...(flip ? { augment: 'flip' as const } : {}),
+  };
 }
