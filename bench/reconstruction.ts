@@ -17,7 +17,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { calibrationImagePaths, openCalibrationImages, validate } from '../src/eval/index.js';
+import { calibrationImagePaths, openCalibrationImages, validate, type CalibrationAugment } from '../src/eval/index.js';
 import { pruneFile, type PruneFileOptions } from '../src/files/prune-file.js';
 import { FIXTURES } from '../test/helpers/fixtures.js';
 import { saveResult } from './lib/results.js';
@@ -107,7 +107,7 @@ if (part === 'tune') {
   // (BENCH_TUNE=indices picks; reconstruction options as in ReconstructionOptions).
   // Session 9 (#12): calibration augmentation (`augment: 'flip'`: images 1–32 and their mirrors, 64 inputs) and
   // covariance shrinkage towards the diagonal (`reconstruction.shrink`).
-  const tune: Array<{ label: string; options: Partial<PruneFileOptions>; augment?: 'flip' }> = [
+  const tune: Array<{ label: string; options: Partial<PruneFileOptions>; augment?: CalibrationAugment[] }> = [
     { label: '50% global, exactobs (session 6 default of --exact-obs)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs' } } },
     { label: '50% global, exactobs, damp 0.1', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', damp: 0.1 } } },
     { label: '2:4 adaptive, runs of 4 input channels at one tap', options: { nm: { n: 2, m: 4 } } },
@@ -115,14 +115,20 @@ if (part === 'tune') {
     { label: '50% global, exactobs, no row normalisation (rows spread by plain output error)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', rowNormalize: false } } },
     { label: '50% global, exactobs, no layer above 80%', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', maxLayerRatio: 0.8 } } },
     { label: '50% global, exactobs, 32 blocks', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', blocks: 32 } } },
-    { label: '50% global, exactobs, + horizontal flips (64 inputs)', augment: 'flip', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs' } } },
-    { label: '2:4 adaptive, + horizontal flips (64 inputs)', augment: 'flip', options: { nm: { n: 2, m: 4 } } },
-    { label: '30% global (default), + horizontal flips (64 inputs)', augment: 'flip', options: { target: 0.3, scope: 'global' } },
+    { label: '50% global, exactobs, + horizontal flips (64 inputs)', augment: ['flip'], options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs' } } },
+    { label: '2:4 adaptive, + horizontal flips (64 inputs)', augment: ['flip'], options: { nm: { n: 2, m: 4 } } },
+    { label: '30% global (default), + horizontal flips (64 inputs)', augment: ['flip'], options: { target: 0.3, scope: 'global' } },
     { label: '50% global, exactobs, shrink 0.1', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', shrink: 0.1 } } },
     { label: '2:4 adaptive, shrink 0.1', options: { nm: { n: 2, m: 4 }, reconstruction: { shrink: 0.1 } } },
     { label: '50% global, exactobs, shrink 0.3', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', shrink: 0.3 } } },
     { label: '2:4 adaptive, shrink 0.3', options: { nm: { n: 2, m: 4 }, reconstruction: { shrink: 0.3 } } },
     { label: '30% global (default), shrink 0.1', options: { target: 0.3, scope: 'global', reconstruction: { shrink: 0.1 } } },
+    { label: '2:4 adaptive, + flips + 0.75× scaled copies (96 inputs)', augment: ['flip', 'scale'], options: { nm: { n: 2, m: 4 } } },
+    { label: '50% global, exactobs, + flips + 0.75× scaled copies (96 inputs)', augment: ['flip', 'scale'], options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs' } } },
+    { label: '30% global (default), + flips + 0.75× scaled copies (96 inputs)', augment: ['flip', 'scale'], options: { target: 0.3, scope: 'global' } },
+    { label: '2:4 adaptive, + horizontal flips, shrink 0.1', augment: ['flip'], options: { nm: { n: 2, m: 4 }, reconstruction: { shrink: 0.1 } } },
+    { label: '50% global, exactobs, + horizontal flips, shrink 0.1', augment: ['flip'], options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', shrink: 0.1 } } },
+    { label: '30% global (default), + horizontal flips, shrink 0.1', augment: ['flip'], options: { target: 0.3, scope: 'global', reconstruction: { shrink: 0.1 } } },
   ];
   const pick = process.env.BENCH_TUNE?.split(',').map(Number);
   const file = path.resolve('bench', 'results', `${process.env.BENCH_NAME ?? 'reconstruction-tune'}.json`);

@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { formatCount, formatNumber, formatPercent } from '../core/format.js';
-import type { CalibrationImages } from '../eval/index.js';
+import type { CalibrationAugment, CalibrationImages } from '../eval/index.js';
 import type { PruneFileResult } from '../files/prune-file.js';
 import type { CalibrationSource } from '../prune/structured/index.js';
 import type { StructuredFileResult } from '../files/structured-prune-file.js';
@@ -51,14 +51,17 @@ export async function calibrationSetup(ctx: CliContext, model: string, flags: Ca
     return { options: {}, skipped: [], stop: () => undefined };
   }
   const n = parseCount('calib-images', flags.calibImages) ?? DEFAULT_CALIB_IMAGES;
-  if (flags.calibAugment !== undefined && flags.calibAugment !== 'flip') throw new UsageError(`--calib-augment ${flags.calibAugment}: expected flip`);
+  const augment = flags.calibAugment?.split(',').map((a) => a.trim());
+  const known = ['flip', 'scale'];
+  const bad = augment?.find((a) => !known.includes(a));
+  if (bad !== undefined) throw new UsageError(`--calib-augment ${bad}: expected ${known.join(', ')} or a comma-separated list of them (flip,scale)`);
   const { openCalibrationImages, readModelInfo } = await import('../eval/index.js');
   const info = await readModelInfo(model);
   const dims = info.inputShape;
   if (dims.length !== 4 || (typeof dims[1] === 'number' && dims[1] !== 3)) {
     throw new UsageError(`--calib: ${model} takes '${info.inputName}' [${dims.join(',')}], not an image [N,3,H,W]; calibration feeds letterboxed RGB images, so it needs an image model`);
   }
-  const images = await openCalibrationImages(flags.calib, { images: n, imgsz: info.inputSize ?? 640, inputName: info.inputName, augment: flags.calibAugment });
+  const images = await openCalibrationImages(flags.calib, { images: n, imgsz: info.inputSize ?? 640, inputName: info.inputName, augment: augment as CalibrationAugment[] | undefined });
   await warnCalibrationOverlap(ctx, images, flags.calib, validation);
   const bar = progressBar(ctx.io, 'calibration');
   return { options: { calibration: images, onProgress: bar.onProgress }, skipped: images.skipped, stop: () => bar.stop() };

@@ -13,5 +13,6 @@ export { runValidation, inThreadPostprocess, groundTruth, type ValidationSetup, 
 export { validate, defaultWorkers, defaultPostprocessWorkers, readModelInfo, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';
 export {
   openCalibrationImages, calibrationImagePaths, resolveCalibrationImages, validationOverlap, type CalibrationImages, type CalibrationImagesOptions, type CalibrationAugment,
+  calibrationAugments, CALIBRATION_AUGMENTS, SCALE_AUGMENT,
   type CalibrationPaths,
 } from './calibration.js';

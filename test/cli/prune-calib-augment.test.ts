@@ -31,7 +31,7 @@ describe('prunekit prune --calib-augment flip', () => {
   it('refuses --calib-augment without --calib and an unknown augmentation (exit 2, one line)', async () => {
     for (const [args, msg] of [
       [['--dry-run', '--calib-augment', 'flip'], /--calib-augment needs --calib/],
-      [['--dry-run', '--calib', DATA, '--calib-augment', 'rotate'], /--calib-augment rotate: expected flip/],
+      [['--dry-run', '--calib', DATA, '--calib-augment', 'rotate'], /--calib-augment rotate: expected flip, scale or a comma-separated list/],
     ] as const) {
       const io = bufferIO();
       expect(await runCli(['prune', MODEL, ...args], io), io.text()).toBe(2);

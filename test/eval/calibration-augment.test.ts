@@ -31,7 +31,7 @@ describe('calibration augmentation: flip', () => {
   it('feeds each image then its mirror: 2N inputs from N images, said in the description', async () => {
     const paths = await calibrationImagePaths(DATA);
     const cal = await openCalibrationImages(DATA, { images: 3, imgsz: 48, inputName: 'images', augment: 'flip' });
-    expect(cal).toMatchObject({ count: 6, images: 3, augment: 'flip' });
+    expect(cal).toMatchObject({ count: 6, images: 3, augment: ['flip'] });
     expect(cal.description).toBe(`3 images of ${DATA} (val split) + their horizontal flips`);
     const feeds = await all(cal.feeds());
     expect(feeds).toHaveLength(6);
@@ -43,13 +43,35 @@ describe('calibration augmentation: flip', () => {
     }
     // Without augmentation: the N images alone, count = images.
     const plain = await openCalibrationImages(DATA, { images: 3, imgsz: 48, inputName: 'images' });
-    expect(plain).toMatchObject({ count: 3, images: 3 });
-    expect(plain.augment).toBeUndefined();
+    expect(plain).toMatchObject({ count: 3, images: 3, augment: [] });
     expect(await all(plain.feeds())).toEqual([feeds[0], feeds[2], feeds[4]]);
   });
 
+  it('flip and scale: N·3 inputs, each image followed by its mirror and its 3/4-scale copy in the grey canvas', async () => {
+    const paths = await calibrationImagePaths(DATA);
+    const cal = await openCalibrationImages(DATA, { images: 2, imgsz: 48, inputName: 'images', augment: ['flip', 'scale', 'flip'] });
+    expect(cal).toMatchObject({ count: 6, images: 2, augment: ['flip', 'scale'] });
+    expect(cal.description).toBe(`2 images of ${DATA} (val split) + their horizontal flips + copies at 0.75× scale`);
+    const feeds = await all(cal.feeds());
+    expect(feeds).toHaveLength(6);
+    for (let i = 0; i < 2; i++) {
+      const img = await decodeImageRgb(paths[i]!);
+      expect(feeds[3 * i]).toEqual(letterbox(img, 48).data);
+      expect(feeds[3 * i + 1]).toEqual(handFlip(letterbox(img, 48).data, 48));
+      const small = letterbox(img, 36).data; // 0.75 × 48
+      const scaled = feeds[3 * i + 2]!;
+      expect(scaled).toHaveLength(3 * 48 * 48);
+      // The 36×36 letterbox sits at offset 6 on both axes; outside it the letterbox grey.
+      for (let c = 0; c < 3; c++) for (const [y, x] of [[0, 0], [6, 6], [20, 30], [41, 41], [42, 42], [5, 20]] as const) {
+        const inside = y >= 6 && y < 42 && x >= 6 && x < 42;
+        expect(scaled[(c * 48 + y) * 48 + x]).toBe(inside ? small[(c * 36 + y - 6) * 36 + x - 6] : Math.fround(114 / 255));
+      }
+      expect(scaled.every((v) => Math.fround(Math.round(v * 255) / 255) === v)).toBe(true); // still k/255: cached as bytes
+    }
+  });
+
   it('rejects an unknown augmentation', async () => {
-    await expect(openCalibrationImages(DATA, { imgsz: 32, inputName: 'x', augment: 'rotate' as 'flip' })).rejects.toThrow(/--calib-augment rotate: expected flip/);
+    await expect(openCalibrationImages(DATA, { imgsz: 32, inputName: 'x', augment: 'rotate' as 'flip' })).rejects.toThrow(/--calib-augment rotate: expected flip, scale/);
   });
 
   it('a mirrored image gives the original statistics with the kernel taps mirrored (3×3 conv, stride 1, pad 1)', async () => {
