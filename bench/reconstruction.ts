@@ -113,6 +113,9 @@ if (part === 'tune') {
     { label: '50% global, exactobs, no row normalisation (rows spread by plain output error)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', rowNormalize: false } } },
     { label: '50% global, exactobs, no layer above 80%', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', maxLayerRatio: 0.8 } } },
     { label: '50% global, exactobs, 32 blocks', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', blocks: 32 } } },
+    // Session 8: ADMM selection (admm.ts), then the exact refit.
+    { label: '2:4 ADMM (rho 1, 15 iterations growing the mask)', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'admm' } } },
+    { label: '50% global ADMM (rho 1, 15 iterations growing the mask)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm' } } },
   ];
   const pick = process.env.BENCH_TUNE?.split(',').map(Number);
   const file = path.resolve('bench', 'results', `${process.env.BENCH_NAME ?? 'reconstruction-tune'}.json`);
