@@ -116,6 +116,15 @@ if (part === 'tune') {
     // Session 8: ADMM selection (admm.ts), then the exact refit.
     { label: '2:4 ADMM (rho 1, 15 iterations growing the mask)', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'admm' } } },
     { label: '50% global ADMM (rho 1, 15 iterations growing the mask)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm' } } },
+    { label: '30% global ADMM', options: { target: 0.3, scope: 'global', reconstruction: { selection: 'admm' } } },
+    { label: '10% (layer scope) ADMM', options: { target: 0.1, reconstruction: { selection: 'admm' } } },
+    { label: '2:4 ADMM, rho 0.3', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'admm', admm: { rho: 0.3 } } } },
+    { label: '2:4 ADMM, rho 3', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'admm', admm: { rho: 3 } } } },
+    { label: '50% global ADMM, rho 0.3', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', admm: { rho: 0.3 } } } },
+    { label: '50% global ADMM, rho 3', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', admm: { rho: 3 } } } },
+    { label: '2:4 ADMM, 30 iterations (15 growing the mask, 15 re-choosing it at the full count)', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'admm', admm: { iterations: 30 } } } },
+    { label: '50% global ADMM, 30 iterations (15 growing the mask, 15 re-choosing it at the full count)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', admm: { iterations: 30 } } } },
+    { label: '30% layer scope ADMM', options: { target: 0.3, reconstruction: { selection: 'admm' } } },
   ];
   const pick = process.env.BENCH_TUNE?.split(',').map(Number);
   const file = path.resolve('bench', 'results', `${process.env.BENCH_NAME ?? 'reconstruction-tune'}.json`);
