@@ -113,6 +113,12 @@ if (part === 'tune') {
     { label: '50% global, exactobs, no row normalisation (rows spread by plain output error)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', rowNormalize: false } } },
     { label: '50% global, exactobs, no layer above 80%', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', maxLayerRatio: 0.8 } } },
     { label: '50% global, exactobs, 32 blocks', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', blocks: 32 } } },
+    // Session 8: network-aware allocation, scores × the layer's measured gain (noise in its output, 4 images).
+    { label: '50% global, exactobs, gain noise (p = 1)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', gain: 'noise' } } },
+    { label: '50% global, saliency, gain noise (p = 1)', options: { target: 0.5, scope: 'global', reconstruction: { gain: 'noise' } } },
+    { label: '30% global, saliency, gain noise (p = 1)', options: { target: 0.3, scope: 'global', reconstruction: { gain: 'noise' } } },
+    { label: '50% global, exactobs, gain noise (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', gain: 'noise', gainExponent: 0.5 } } },
+    { label: '50% global, saliency, gain noise (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5 } } },
   ];
   const pick = process.env.BENCH_TUNE?.split(',').map(Number);
   const file = path.resolve('bench', 'results', `${process.env.BENCH_NAME ?? 'reconstruction-tune'}.json`);
