@@ -65,8 +65,11 @@ export interface GainOptions {
   run?: ActivationOptions;
 }
 
+/** Measured gains: g_l per target index, and the images and forwards (images × (distinct outputs + 1)) it took. */
+export interface LayerGains { gains: Map<number, number>; images: number; forwards: number }
+
 /** The gain g_l per target index (mean distortion over the images of `feeds` ÷ the relative noise energy). */
-export async function layerGains(model: OnnxModel, targets: readonly GainTarget[], feeds: AsyncIterable<Readonly<Record<string, Tensor>>>, options: GainOptions = {}): Promise<Map<number, number>> {
+export async function layerGains(model: OnnxModel, targets: readonly GainTarget[], feeds: AsyncIterable<Readonly<Record<string, Tensor>>>, options: GainOptions = {}): Promise<LayerGains> {
   const relative = options.relative ?? 0.01;
   const byOutput = new Map<string, number[]>();
   for (const t of targets) byOutput.set(t.output, [...(byOutput.get(t.output) ?? []), t.index]);
@@ -80,7 +83,7 @@ export async function layerGains(model: OnnxModel, targets: readonly GainTarget[
   }, options.run);
   const gains = new Map<number, number>();
   for (const [o, idx] of byOutput) for (const i of idx) gains.set(i, images > 0 ? (sums.get(o) ?? 0) / images / relative : 1);
-  return gains;
+  return { gains, images, forwards: images * (requests.length + 1) };
 }
 
 function copyOutputs(out: Readonly<Record<string, Tensor>>): Record<string, Tensor> {

@@ -104,6 +104,8 @@ export interface ReconstructionInfo {
   /** Layers whose statistics had fewer positions than unknowns or needed more damping. */
   rankDeficient: string[];
   seconds: { total: number; run: number; statistics: number; solve: number };
+  /** Network gains of the allocation (`gain: 'noise'`): images, forwards run (images × (layers + 1)) and seconds. */
+  gains?: { images: number; forwards: number; seconds: number };
   /** Boundary activations cached between passes: peak bytes and whether float32 values were kept as float16. */
   activations?: { peakBytes: number; half: boolean };
 }
@@ -176,17 +178,19 @@ export function splitBlocks<T extends { bytes: number }>(targets: readonly T[], 
 async function weightByGain(
   model: OnnxModel, prep: PreparedPrune, targets: readonly Target[], scores: Map<number, Float32Array>, feeds: () => AsyncIterable<Readonly<Record<string, Tensor>>>,
   ro: ReconstructionOptions, onProgress: PruneOptions['onProgress'],
-): Promise<void> {
+): Promise<ReconstructionInfo['gains']> {
+  const t0 = performance.now();
   const images = Math.max(1, ro.gainImages ?? 4);
   async function* first(): AsyncGenerator<Readonly<Record<string, Tensor>>> {
     let n = 0;
     for await (const f of feeds()) { if (n++ >= images) return; yield f; }
   }
   const scored = targets.filter((t) => scores.has(t.index));
-  const gains = await layerGains(model, scored.map((t) => ({ index: t.index, output: prep.graph.nodes[t.node]!.output[0]!, rank: t.request.kernel.length + 2 })), first(), {
+  const { gains, images: used, forwards } = await layerGains(model, scored.map((t) => ({ index: t.index, output: prep.graph.nodes[t.node]!.output[0]!, rank: t.request.kernel.length + 2 })), first(), {
     relative: ro.gainNoise, run: { threads: ro.threads, total: images, onProgress: (p) => onProgress?.({ done: p.done, total: p.total, label: 'calibration: layer gains' }) },
   });
   for (const [i, g] of gains) scores.set(i, weightScores(scores.get(i)!, g, ro.gainExponent));
+  return { images: used, forwards, seconds: (performance.now() - t0) / 1000 };
 }
 
 export interface CalibratedPruneOptions extends PruneOptions {
@@ -222,6 +226,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   });
   const cache = new FeedCache(() => source.feeds(), ro.cacheBytes);
   const damp = ro.damp ?? DEFAULT_DAMP;
+  let gainInfo: ReconstructionInfo['gains'];
   if (allocating && targets.length > 0) {
     const scoring = targets.map((t) => ({
       index: t.index, key: t.key, request: t.request, centred: (ro.meanCorrection ?? true) && t.bias !== undefined,
@@ -231,7 +236,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
     const scores = await scoreTargets(model, byBlock, () => cache.feeds(), {
       damp, selection: ro.allocation === 'exactobs' ? 'exactobs' : undefined, run: { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: p.done, total: source.count, label: 'calibration: allocation' }) },
     });
-    if (ro.gain === 'noise') await weightByGain(model, prep, targets, scores, () => cache.feeds(), ro, options.onProgress);
+    if (ro.gain === 'noise') gainInfo = await weightByGain(model, prep, targets, scores, () => cache.feeds(), ro, options.onProgress);
     const cap = ro.maxLayerRatio;
     const budgets = planBudgets(prep.plan).map((b) => (cap === undefined ? b : { ...b, max: Math.min(b.max, cap) }));
     prep = { ...prep, counts: dataCounts(budgets, prep.counts, entries.map((_, i) => scores.get(i))) };
@@ -242,7 +247,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   targets.sort((a, b) => a.node - b.node);
   const blocks = splitBlocks(targets, ro.blocks ?? 8, ro.maxBlockBytes ?? 512 << 20);
   const seconds = { total: 0, run: 0, statistics: 0, solve: 0 };
-  const info: ReconstructionInfo = { description: source.description, images: 0, blocks: blocks.length, layers: { reconstructed: 0, magnitude: magnitude.size }, positions: 0, rankDeficient: [], seconds };
+  const info: ReconstructionInfo = { description: source.description, images: 0, blocks: blocks.length, layers: { reconstructed: 0, magnitude: magnitude.size }, positions: 0, rankDeficient: [], seconds, ...(gainInfo ? { gains: gainInfo } : {}) };
   const total = blocks.length * source.count;
   const passes = (ro.segments ?? true) ? new BlockPasses(shapes, prep.graph, blocks.map((bl) => bl.map((t) => ({ node: t.node, input: t.request.input }))), {
     images: source.count, budget: ro.activationBytes, reference: upstream,

@@ -95,5 +95,6 @@ describe('pruneReconstructed with --scope global', () => {
     expect(gained.result.totals.zeroed).toBe(plain.result.totals.zeroed);
     expect(gained.result.options.criterion).toMatch(/allocation: obs error × measured network gain on the calibration data/);
     expect(zeros(gained)).not.toEqual(zeros(data));
+    expect(gained.info.gains).toMatchObject({ images: 2, forwards: 2 * (data.result.layers.filter((l) => l.reconstruction?.method === 'exact').length + 1) });
   });
 });

@@ -45,7 +45,7 @@ describe('layerGains', () => {
     const x = randomFloats(2 * S * S, 5);
     async function* feeds() { yield { x: { dtype: 'float32' as const, dims: [1, 2, S, S], data: x } }; }
     const progress: number[] = [];
-    const g = await layerGains(m, [{ index: 3, output: 'y1', rank: 4 }, { index: 7, output: 'y2', rank: 4 }], feeds(), { relative: 0.02, run: { threads: 1, total: 1, onProgress: (p) => progress.push(p.total) } });
+    const { gains: g, images, forwards } = await layerGains(m, [{ index: 3, output: 'y1', rank: 4 }, { index: 7, output: 'y2', rank: 4 }], feeds(), { relative: 0.02, run: { threads: 1, total: 1, onProgress: (p) => progress.push(p.total) } });
     let e1 = 0, e2 = 0, eo = 0;
     for (let i = 0; i < S * S; i++) { const a = 3 * x[i]!, b = x[S * S + i]!; e1 += a * a; e2 += b * b; eo += (a + b) ** 2; }
     expect(g.get(3)! / (e1 / eo)).toBeGreaterThan(0.85);
@@ -53,6 +53,7 @@ describe('layerGains', () => {
     expect(g.get(7)! / (e2 / eo)).toBeGreaterThan(0.85);
     expect(g.get(7)! / (e2 / eo)).toBeLessThan(1.15);
     expect(progress.at(-1)).toBe(3); // 1 image × (2 layers + 1) forwards
+    expect({ images, forwards }).toEqual({ images: 1, forwards: 3 });
   });
 });
 
