@@ -115,6 +115,18 @@ if (part === 'tune') {
     { label: '50% global, exactobs, no row normalisation (rows spread by plain output error)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', rowNormalize: false } } },
     { label: '50% global, exactobs, no layer above 80%', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', maxLayerRatio: 0.8 } } },
     { label: '50% global, exactobs, 32 blocks', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', blocks: 32 } } },
+    // Session 8: ADMM selection (admm.ts), then the exact refit.
+    { label: '2:4 ADMM (rho 1, 15 iterations growing the mask)', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'admm' } } },
+    { label: '50% global ADMM (rho 1, 15 iterations growing the mask)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm' } } },
+    { label: '30% global ADMM', options: { target: 0.3, scope: 'global', reconstruction: { selection: 'admm' } } },
+    { label: '10% (layer scope) ADMM', options: { target: 0.1, reconstruction: { selection: 'admm' } } },
+    { label: '2:4 ADMM, rho 0.3', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'admm', admm: { rho: 0.3 } } } },
+    { label: '2:4 ADMM, rho 3', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'admm', admm: { rho: 3 } } } },
+    { label: '50% global ADMM, rho 0.3', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', admm: { rho: 0.3 } } } },
+    { label: '50% global ADMM, rho 3', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', admm: { rho: 3 } } } },
+    { label: '2:4 ADMM, 30 iterations (15 growing the mask, 15 re-choosing it at the full count)', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'admm', admm: { iterations: 30 } } } },
+    { label: '50% global ADMM, 30 iterations (15 growing the mask, 15 re-choosing it at the full count)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', admm: { iterations: 30 } } } },
+    { label: '30% layer scope ADMM', options: { target: 0.3, reconstruction: { selection: 'admm' } } },
     // Session 8: network-aware allocation, scores × the layer's measured gain (noise in its output, 4 images).
     { label: '50% global, exactobs, gain noise (p = 1)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', gain: 'noise' } } },
     { label: '50% global, saliency, gain noise (p = 1)', options: { target: 0.5, scope: 'global', reconstruction: { gain: 'noise' } } },

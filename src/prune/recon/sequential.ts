@@ -21,6 +21,7 @@ import { planBudgets } from '../allocate-plan.js';
 import { dataCounts, scoreTargets } from './allocate.js';
 import { layerGains, weightScores } from './gain.js';
 import { DEFAULT_DAMP, reconstructLayer, type DataCriterion, type SolveMethod } from './layer.js';
+import type { AdmmOptions } from './admm.js';
 import { blockFrontier } from './upstream.js';
 import { BlockPasses } from './block-pass.js';
 import { positionPlan, type PositionBudget } from './positions.js';
@@ -54,8 +55,13 @@ export interface ReconstructionOptions {
    * by the earlier groups' removals; LeYOLO-Nano 2:4 mAP50 0.316 vs 0.290) or `once` (the pattern of the scores).
    */
   nmSelection?: 'once' | 'adaptive';
-  /** Mask selection within a layer (layer.ts `selection`): `saliency` (default) or `exactobs` (OBC's greedy per-row removal). */
-  selection?: 'saliency' | 'exactobs';
+  /**
+   * Mask selection within a layer (layer.ts `selection`): `saliency` (default), `exactobs` (OBC's greedy per-row
+   * removal) or `admm` (ADMM with a gradually growing mask, admm.ts), each followed by the exact refit.
+   */
+  selection?: 'saliency' | 'exactobs' | 'admm';
+  /** `selection: 'admm'`: penalty ρ, iterations and schedule (admm.ts; default ρ 1, 15 iterations, all growing the mask). */
+  admm?: AdmmOptions;
   /** Per-layer statistics budget: input cap and position subsampling of large Grams (positions.ts). */
   positions?: PositionBudget;
   /**
@@ -281,7 +287,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
       const biasT = t.bias ? readTensor(prep.graph.constants.get(t.bias)!.proto) : undefined;
       const h = stats.get(t.key)!;
       const r = reconstructLayer({ data: w.data as Float32Array, dims: l.dims, groups: t.request.group }, biasT?.data as Float32Array | undefined, h, {
-        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection ?? true, nmSelection: ro.nmSelection ?? 'adaptive', selection: ro.selection,
+        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection ?? true, nmSelection: ro.nmSelection ?? 'adaptive', selection: ro.selection, admm: ro.admm,
       });
       const values: Tensor = { dtype: 'float32', dims: l.dims, data: r.weight };
       updates.set(l.id, values);
@@ -301,7 +307,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   if (passes) info.activations = { peakBytes: passes.peakBytes, half: passes.half };
   const result = pruneResult(model, prep, rows, options);
   // The within-layer criterion is the data one; a global allocation ranked by the data (allocate.ts) or by prep.criterion (LAMP).
-  const named = criterion === 'obs' && ro.selection === 'exactobs' ? 'obs, ExactOBS' : criterion;
+  const named = ro.selection === 'admm' ? 'ADMM' : criterion === 'obs' && ro.selection === 'exactobs' ? 'obs, ExactOBS' : criterion;
   result.options.criterion = options.scope === 'global' ? `${named} (allocation: ${allocating ? `${ro.allocation === 'exactobs' ? 'ExactOBS' : 'obs'} error${ro.gain === 'noise' ? ' × measured network gain' : ''} on the calibration data` : prep.criterion})` : named;
   return { model: current, result, info };
 }
