@@ -6,7 +6,7 @@
  * Then time and peak memory (child processes, maxRSS) of LeYOLONano at 30% with 32 and 128 calibration images and
  * of the 28 MB TokenC3 model (random weights: time and memory only).
  *
- * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/reconstruction.ts` (env: BENCH_THREADS=2, BENCH_PART=accuracy|cost|exactobs|augment|tune|all,
+ * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/reconstruction.ts` (env: BENCH_THREADS=2, BENCH_PART=accuracy|cost|exactobs|augment|tune|gains|all,
  * BENCH_CASES=u10,u30,..., BENCH_METHODS=0,2 and BENCH_COST=0,1,2 (indices) to restrict; BENCH_SEGMENTS=0 runs the
  * cost part the old way, re-running the network's prefix for every block). Writes bench/results/reconstruction.json
  * (or reconstruction-<part>.json; BENCH_NAME overrides).
@@ -19,6 +19,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calibrationImagePaths, openCalibrationImages, validate, type CalibrationAugment } from '../src/eval/index.js';
 import { pruneFile, type PruneFileOptions } from '../src/files/prune-file.js';
+import { parseOnnx } from '../src/io/onnx/bytes.js';
+import { layerGains } from '../src/prune/recon/gain.js';
 import { FIXTURES } from '../test/helpers/fixtures.js';
 import { saveResult } from './lib/results.js';
 
@@ -127,7 +129,14 @@ if (part === 'tune') {
     { label: '2:4 ADMM, 30 iterations (15 growing the mask, 15 re-choosing it at the full count)', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'admm', admm: { iterations: 30 } } } },
     { label: '50% global ADMM, 30 iterations (15 growing the mask, 15 re-choosing it at the full count)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', admm: { iterations: 30 } } } },
     { label: '30% layer scope ADMM', options: { target: 0.3, reconstruction: { selection: 'admm' } } },
-    // Session 9 (#12): calibration augmentation and covariance shrinkage (indices 18–31).
+    // Session 8: network-aware allocation, scores × the layer's measured gain (noise in its output, 4 images).
+    { label: '50% global, exactobs, gain noise (p = 1)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', gain: 'noise' } } },
+    { label: '50% global, saliency, gain noise (p = 1)', options: { target: 0.5, scope: 'global', reconstruction: { gain: 'noise' } } },
+    { label: '30% global, saliency, gain noise (p = 1)', options: { target: 0.3, scope: 'global', reconstruction: { gain: 'noise' } } },
+    { label: '50% global, exactobs, gain noise (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', gain: 'noise', gainExponent: 0.5 } } },
+    { label: '50% global, saliency, gain noise (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5 } } },
+    { label: '50% global, exactobs, ExactOBS-database allocation (the layers\' error-vs-count curves) × gain noise (p = 1)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', allocation: 'exactobs', gain: 'noise' } } },
+    // Session 9 (#12): calibration augmentation and covariance shrinkage (indices 24–38).
     { label: '50% global, exactobs, + horizontal flips (64 inputs)', augment: ['flip'], options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs' } } },
     { label: '2:4 adaptive, + horizontal flips (64 inputs)', augment: ['flip'], options: { nm: { n: 2, m: 4 } } },
     { label: '30% global (default), + horizontal flips (64 inputs)', augment: ['flip'], options: { target: 0.3, scope: 'global' } },
@@ -158,7 +167,7 @@ if (part === 'tune') {
     const m = await validate({ model: out, data: heldout, threads });
     const row = {
       index: i, label: v.label, map50: m.metrics!.map50, map5095: m.metrics!.map5095, dropMap50Pts: 100 * (original.map50 - m.metrics!.map50),
-      dropMap5095Pts: 100 * (original.map5095 - m.metrics!.map5095), achieved: r.totals.achieved, seconds: r.reconstruction!.seconds, wallSeconds, options: v.options, augment: v.augment,
+      dropMap5095Pts: 100 * (original.map5095 - m.metrics!.map5095), achieved: r.totals.achieved, seconds: r.reconstruction!.seconds, wallSeconds, gains: r.reconstruction!.gains, options: v.options, augment: v.augment,
       calibration: { description: r.reconstruction!.description, inputs: r.reconstruction!.images, positionsPerInput: r.reconstruction!.positions, activations: r.reconstruction!.activations },
       layers: r.layers.filter((l) => l.zerosAfter > 0).map((l) => ({ module: l.modulePath || l.id, params: l.params, sparsity: +(l.zerosAfter / l.params).toFixed(4), errorAfter: l.reconstruction?.errorAfter ?? null })),
     };
@@ -167,6 +176,20 @@ if (part === 'tune') {
     saveResult(process.env.BENCH_NAME ?? 'reconstruction-tune', { ...result, rows });
   }
   process.exit(0);
+}
+
+if (part === 'gains') {
+  // Issue 12, session 8: the network gains of the allocation (gain.ts) alone, on calibration images 1–4: every
+  // Conv of LeYOLO-Nano (the head included, for reading), forwards = images × (convs + 1), wall time, the gains.
+  const model = parseOnnx(await readFile(leyolo));
+  const images = Number(process.env.BENCH_GAIN_IMAGES ?? 4);
+  const convs = model.proto.graph!.node.filter((n) => n.opType === 'Conv');
+  const calibration = await openCalibrationImages(coco128, { images, imgsz: 640, inputName: 'images' });
+  const t0 = performance.now();
+  const g = await layerGains(model, convs.map((n, i) => ({ index: i, output: n.output[0]!, rank: 4 })), calibration.feeds(), { run: { threads } });
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`gains of ${convs.length} convs on ${g.images} images: ${g.forwards} forwards, ${seconds.toFixed(1)} s`);
+  result.gains = { images: g.images, forwards: g.forwards, seconds, layers: convs.map((n, i) => ({ node: n.name, gain: g.gains.get(i) })) };
 }
 
 if (part === 'cost' || part === 'all' || part === 'exactobs' || part === 'augment') {

@@ -19,6 +19,7 @@ import { FeedCache } from './feed-cache.js';
 import { addImage, newLayerHessian, type LayerHessian } from './hessian-stats.js';
 import { planBudgets } from '../allocate-plan.js';
 import { dataCounts, scoreTargets } from './allocate.js';
+import { layerGains, weightScores } from './gain.js';
 import { DEFAULT_DAMP, reconstructLayer, type DataCriterion, type SolveMethod } from './layer.js';
 import type { AdmmOptions } from './admm.js';
 import { blockFrontier } from './upstream.js';
@@ -90,6 +91,18 @@ export interface ReconstructionOptions {
    * are not shrunk.
    */
   shrink?: number;
+  /**
+   * Data-aware global allocation only: weight each layer's scores by its measured network gain (gain.ts): `noise`
+   * injects noise of relative energy `gainNoise` into each scored layer's output on the first `gainImages`
+   * calibration images and scores s_q × g_l^`gainExponent`; `none` (default) ranks by the layer's own relative error.
+   */
+  gain?: 'none' | 'noise';
+  /** Calibration images the gains are measured on (default 4; forwards: images × (layers + 1)). */
+  gainImages?: number;
+  /** Relative noise energy of the gain measurement (default 0.01). */
+  gainNoise?: number;
+  /** Exponent p of the gain in s_q × g_l^p (default 1). */
+  gainExponent?: number;
 }
 
 export interface ReconstructionInfo {
@@ -104,6 +117,8 @@ export interface ReconstructionInfo {
   /** Layers whose statistics had fewer positions than unknowns or needed more damping. */
   rankDeficient: string[];
   seconds: { total: number; run: number; statistics: number; solve: number };
+  /** Network gains of the allocation (`gain: 'noise'`): images, forwards run (images × (layers + 1)) and seconds. */
+  gains?: { images: number; forwards: number; seconds: number };
   /** Boundary activations cached between passes: peak bytes and whether float32 values were kept as float16. */
   activations?: { peakBytes: number; half: boolean };
 }
@@ -172,6 +187,25 @@ export function splitBlocks<T extends { bytes: number }>(targets: readonly T[], 
   return out;
 }
 
+/** Multiply each scored layer's allocation scores (in `scores`) by its measured network gain (gain.ts). */
+async function weightByGain(
+  model: OnnxModel, prep: PreparedPrune, targets: readonly Target[], scores: Map<number, Float32Array>, feeds: () => AsyncIterable<Readonly<Record<string, Tensor>>>,
+  ro: ReconstructionOptions, onProgress: PruneOptions['onProgress'],
+): Promise<ReconstructionInfo['gains']> {
+  const t0 = performance.now();
+  const images = Math.max(1, ro.gainImages ?? 4);
+  async function* first(): AsyncGenerator<Readonly<Record<string, Tensor>>> {
+    let n = 0;
+    for await (const f of feeds()) { if (n++ >= images) return; yield f; }
+  }
+  const scored = targets.filter((t) => scores.has(t.index));
+  const { gains, images: used, forwards } = await layerGains(model, scored.map((t) => ({ index: t.index, output: prep.graph.nodes[t.node]!.output[0]!, rank: t.request.kernel.length + 2 })), first(), {
+    relative: ro.gainNoise, run: { threads: ro.threads, total: images, onProgress: (p) => onProgress?.({ done: p.done, total: p.total, label: 'calibration: layer gains' }) },
+  });
+  for (const [i, g] of gains) scores.set(i, weightScores(scores.get(i)!, g, ro.gainExponent));
+  return { images: used, forwards, seconds: (performance.now() - t0) / 1000 };
+}
+
 export interface CalibratedPruneOptions extends PruneOptions {
   /** Within-layer selection; the allocation (global scope) uses LAMP for data criteria. */
   dataCriterion?: DataCriterion | 'magnitude';
@@ -206,6 +240,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   });
   const cache = new FeedCache(() => source.feeds(), ro.cacheBytes);
   const damp = ro.damp ?? DEFAULT_DAMP;
+  let gainInfo: ReconstructionInfo['gains'];
   if (allocating && targets.length > 0) {
     const scoring = targets.map((t) => ({
       index: t.index, key: t.key, request: t.request, centred: (ro.meanCorrection ?? true) && t.bias !== undefined,
@@ -215,6 +250,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
     const scores = await scoreTargets(model, byBlock, () => cache.feeds(), {
       damp, selection: ro.allocation === 'exactobs' ? 'exactobs' : undefined, run: { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: p.done, total: source.count, label: 'calibration: allocation' }) },
     });
+    if (ro.gain === 'noise') gainInfo = await weightByGain(model, prep, targets, scores, () => cache.feeds(), ro, options.onProgress);
     const cap = ro.maxLayerRatio;
     const budgets = planBudgets(prep.plan).map((b) => (cap === undefined ? b : { ...b, max: Math.min(b.max, cap) }));
     prep = { ...prep, counts: dataCounts(budgets, prep.counts, entries.map((_, i) => scores.get(i))) };
@@ -225,7 +261,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   targets.sort((a, b) => a.node - b.node);
   const blocks = splitBlocks(targets, ro.blocks ?? 8, ro.maxBlockBytes ?? 512 << 20);
   const seconds = { total: 0, run: 0, statistics: 0, solve: 0 };
-  const info: ReconstructionInfo = { description: source.description, images: 0, blocks: blocks.length, layers: { reconstructed: 0, magnitude: magnitude.size }, positions: 0, rankDeficient: [], seconds };
+  const info: ReconstructionInfo = { description: source.description, images: 0, blocks: blocks.length, layers: { reconstructed: 0, magnitude: magnitude.size }, positions: 0, rankDeficient: [], seconds, ...(gainInfo ? { gains: gainInfo } : {}) };
   const total = blocks.length * source.count;
   const passes = (ro.segments ?? true) ? new BlockPasses(shapes, prep.graph, blocks.map((bl) => bl.map((t) => ({ node: t.node, input: t.request.input }))), {
     images: source.count, budget: ro.activationBytes, reference: upstream,
@@ -280,6 +316,6 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   const result = pruneResult(model, prep, rows, options);
   // The within-layer criterion is the data one; a global allocation ranked by the data (allocate.ts) or by prep.criterion (LAMP).
   const named = ro.selection === 'admm' ? 'ADMM' : criterion === 'obs' && ro.selection === 'exactobs' ? 'obs, ExactOBS' : criterion;
-  result.options.criterion = options.scope === 'global' ? `${named} (allocation: ${allocating ? `${ro.allocation === 'exactobs' ? 'ExactOBS' : 'obs'} error on the calibration data` : prep.criterion})` : named;
+  result.options.criterion = options.scope === 'global' ? `${named} (allocation: ${allocating ? `${ro.allocation === 'exactobs' ? 'ExactOBS' : 'obs'} error${ro.gain === 'noise' ? ' × measured network gain' : ''} on the calibration data` : prep.criterion})` : named;
   return { model: current, result, info };
 }
