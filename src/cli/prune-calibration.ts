@@ -51,10 +51,10 @@ export async function calibrationSetup(ctx: CliContext, model: string, flags: Ca
     return { options: {}, skipped: [], stop: () => undefined };
   }
   const n = parseCount('calib-images', flags.calibImages) ?? DEFAULT_CALIB_IMAGES;
-  const augment = flags.calibAugment?.split(',').map((a) => a.trim());
+  const augment = flags.calibAugment === 'none' ? undefined : flags.calibAugment?.split(',').map((a) => a.trim());
   const known = ['flip', 'scale'];
   const bad = augment?.find((a) => !known.includes(a));
-  if (bad !== undefined) throw new UsageError(`--calib-augment ${bad}: expected ${known.join(', ')} or a comma-separated list of them (flip,scale)`);
+  if (bad !== undefined) throw new UsageError(`--calib-augment ${bad}: expected ${known.join(', ')}, a comma-separated list of them (flip,scale) or none`);
   const { openCalibrationImages, readModelInfo } = await import('../eval/index.js');
   const info = await readModelInfo(model);
   const dims = info.inputShape;

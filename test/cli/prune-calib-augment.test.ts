@@ -1,6 +1,7 @@
 /**
  * `prunekit prune --calib … --calib-augment flip`: the calibration feeds every image and its mirror, and the
- * console and JSON say how many inputs from how many images; bad uses exit 2 with one line.
+ * console and JSON say how many inputs from how many images; `--nm` defaults to it (`none` turns it off); bad
+ * uses exit 2 with one line.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,10 +29,23 @@ describe('prunekit prune --calib-augment flip', () => {
     expect(r.reconstruction.description).toMatch(/^2 images of .* \+ their horizontal flips$/);
   }, 120_000);
 
+  it('--nm with --calib calibrates on the mirrors too by default; --calib-augment none turns it off', async () => {
+    const dir = await tempDir();
+    for (const [extra, want] of [
+      [[], /from 2 inputs \(1 image of .*data\.yaml \(val split\) \+ their horizontal flips\)/],
+      [['--calib-augment', 'none'], /from 1 images of .*data\.yaml \(val split\) \(/],
+    ] as const) {
+      const io = bufferIO();
+      const code = await runCli(['prune', MODEL, '-o', path.join(dir, `nm${extra.length}.onnx`), '--nm', '2:4', '--calib', DATA, '--calib-images', '1', '--calib-blocks', '1', ...extra], io);
+      expect(code, io.text()).toBe(0);
+      expect(io.text()).toMatch(want);
+    }
+  }, 120_000);
+
   it('refuses --calib-augment without --calib and an unknown augmentation (exit 2, one line)', async () => {
     for (const [args, msg] of [
       [['--dry-run', '--calib-augment', 'flip'], /--calib-augment needs --calib/],
-      [['--dry-run', '--calib', DATA, '--calib-augment', 'rotate'], /--calib-augment rotate: expected flip, scale or a comma-separated list/],
+      [['--dry-run', '--calib', DATA, '--calib-augment', 'rotate'], /--calib-augment rotate: expected flip, scale, a comma-separated list of them \(flip,scale\) or none/],
     ] as const) {
       const io = bufferIO();
       expect(await runCli(['prune', MODEL, ...args], io), io.text()).toBe(2);
