@@ -120,7 +120,7 @@ async function run(ctx: CliContext, model: string, flags: OptimizeFlags): Promis
     }).finally(() => p2.stop());
     j.int8 = stage;
     ctx.io.out(int8Text(stage, { structured: structuredOut, output: flags.output, calibration: setup.search.description, calibImages: Math.min(int8CalibImages ?? 64, setup.search.images.length), threads: setup.options.threads ?? 1 }));
-    broken = !stage.chosen || !stage.measured.holds;
+    broken = !stage.feasible || !stage.measured.holds;
   }
   await writeSearchFiles(ctx, j, flags);
   if (flags.report) await writeReport(ctx, flags.report, model, flags.output, j, setup, budget, benchRuns, setup.options.threads ?? 1, flags.force);

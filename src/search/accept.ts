@@ -8,8 +8,8 @@
  * 1 − (1 − confidence) / family, family = the number of candidates verified. `confidence: null` is the old rule:
  * the point estimate against the threshold.
  *
- * Speed: a compressed candidate replaces the current point (the original first) only when it is faster with the
- * whole 95% interval of the paired speed-up above 1; otherwise the current, more accurate point is kept.
+ * Speed: a compressed candidate replaces the current point (the original first) only when it is faster than it
+ * with the whole 95% interval of the paired speed-up above 1; otherwise the current, more accurate point is kept.
  */
 import type { RatioEstimate } from '../bench/index.js';
 import { correctedLevel, upperBound } from './bootstrap.js';
@@ -40,9 +40,10 @@ export function accepts(d: MeasuredDrop, a: Acceptance, family = 1): boolean {
 
 /**
  * The speed rule. `items[0]` is the starting point (the original: always eligible); `compare(i, j)` is the
- * paired speed-up of j over i (> 1: j faster) with its CI. From the current point, move to the eligible item
- * with the largest speed-up over it among those whose CI lies entirely above 1 (ties: the smaller drop); repeat
- * until none. Returns the index kept. Medians strictly decrease along the moves, so it ends.
+ * paired speed-up of j over i (> 1: j faster) with its CI. From the current point, move to the most accurate
+ * (smallest drop; ties: the larger speed-up) eligible item that is measurably faster than it — the whole CI of
+ * its speed-up above 1 — and repeat until none is. So a less accurate point replaces a more accurate one only
+ * for a speed-up that is really there. Returns the index kept. Medians strictly decrease along the moves, so it ends.
  */
 export function pickFaster(items: ReadonlyArray<{ eligible: boolean; drop: number }>, compare: (from: number, to: number) => RatioEstimate): number {
   let cur = 0;
@@ -53,7 +54,7 @@ export function pickFaster(items: ReadonlyArray<{ eligible: boolean; drop: numbe
       if (j === cur || !it.eligible) return;
       const e = compare(cur, j);
       if (!(e.ciLow > 1)) return;
-      if (!best || e.ratio > best.ratio || (e.ratio === best.ratio && it.drop < items[next]!.drop)) {
+      if (!best || it.drop < items[next]!.drop || (it.drop === items[next]!.drop && e.ratio > best.ratio)) {
         best = e;
         next = j;
       }

@@ -85,6 +85,8 @@ export interface Int8Stage {
   /** Every verification; `bound` at the plain level (steers the search), `holds` = bound ≤ threshold. */
   probes: Array<{ base: string; order: FloatOrder; k: number; drop: number; bound: number; holds: boolean }>;
   candidates: Int8Candidate[];
+  /** Some candidate is accepted (the written model may still be the original: none measurably faster). */
+  feasible: boolean;
   chosen: Int8Candidate | undefined;
   measured: { set: string; inSample: boolean; original: Score; chosen: Score; drop: number; holds: boolean };
   seconds: { calibration: number; sensitivity: number; verify: number; timing: number; total: number };
@@ -227,7 +229,7 @@ export async function runInt8Stage(input: Int8Input, o: Int8StageOptions): Promi
   seconds.verify += (performance.now() - t) / 1000;
   seconds.total = (performance.now() - t0) / 1000;
   return {
-    sensitivity, units, quantize, threshold, selection, probes, candidates, chosen,
+    sensitivity, units, quantize, threshold, selection, probes, candidates, feasible: pool.length > 0, chosen,
     measured: { set: measureRef.set.description, inSample: !o.measure, original: measureRef.score, chosen: { map50: score.map50, map5095: score.map5095, agreement: score.agreement, outputError: score.outputError }, drop, holds: drop <= o.budget.value + 1e-12 },
     seconds,
   };
