@@ -76,9 +76,9 @@ export function saturatedRanges(g: GraphIndex, ranges: ReadonlyMap<string, Tenso
     const floor = Math.min(...data.map((v) => out.get(v)!.min));
     for (const o of n.output) {
       const r = out.get(o);
-      if (!r || r.min >= floor) continue;
-      out.set(o, { min: Math.min(floor, r.max), max: r.max });
-      raised.add(o);
+      if (!r) continue;
+      raised.add(o); // bounded by the floor, changed or not: what reads it is bounded too
+      if (r.min < floor) out.set(o, { min: Math.min(floor, r.max), max: r.max });
     }
   }
   return out;

@@ -70,3 +70,46 @@ describe('elementReaders', () => {
     expect(calls.filter((i) => i === softmax)).toHaveLength(1);
   });
 });
+
+describe('elementReaders: what stops the walk', () => {
+  const t = headTail();
+  it('a missing shape of another Concat input, of the Concat output or of a Split output makes that op the reader', () => {
+    const without = (name: string) => new Map([...t.shapes].filter(([k]) => k !== name));
+    expect(elementReaders(t.g, without('box0'), 'cls0').readers).toEqual([t.index('cat0')]);
+    expect(elementReaders(t.g, without('cat0'), 'cls0').readers).toEqual([t.index('cat0')]);
+    expect(elementReaders(t.g, without('s0'), 'cls0').readers).toEqual([t.index('s0')]);
+  });
+  it('a Transpose without perm reverses the axes; a Concat axis out of range is a reader', () => {
+    // m [2,3] ⊕ k [2,3] on axis 1 → [2,6] → Transpose (no perm) → [6,2] → Split axis 0 [3,3]: the first part holds
+    // m's elements only (columns 0–2), the second k's.
+    const attr = (name: string, i: bigint) => ({ name, type: 2, i, ints: [], floats: [], strings: [] });
+    const g = {
+      nodes: [
+        { opType: 'Concat', input: ['m', 'k'], output: ['mk'], name: 'C', domain: '', attribute: [attr('axis', 1n)] },
+        { opType: 'Transpose', input: ['mk'], output: ['mt'], name: 'T', domain: '', attribute: [] },
+        { opType: 'Split', input: ['mt'], output: ['p', 'q'], name: 'S', domain: '', attribute: [] },
+        { opType: 'Sigmoid', input: ['p'], output: ['ps'], name: 'A', domain: '', attribute: [] },
+        { opType: 'Relu', input: ['q'], output: ['qr'], name: 'B', domain: '', attribute: [] },
+        { opType: 'Concat', input: ['k', 'k'], output: ['kk'], name: 'D', domain: '', attribute: [attr('axis', 5n)] },
+      ],
+      consumers: new Map([['m', [0]], ['k', [0, 5]], ['mk', [1]], ['mt', [2]], ['p', [3]], ['q', [4]]]),
+      graphOutputs: new Set<string>(),
+    } as unknown as Parameters<typeof elementReaders>[0];
+    const shapes = new Map<string, readonly number[]>([['m', [2, 3]], ['k', [2, 3]], ['mk', [2, 6]], ['mt', [6, 2]], ['p', [3, 2]], ['q', [3, 2]], ['kk', [2, 6]]]);
+    expect(elementReaders(g, shapes, 'm').readers).toEqual([3]);
+    expect(elementReaders(g, shapes, 'k').readers).toEqual([4, 5]);
+  });
+  it('the traced tensor at a non-data input (a Reshape shape, Split sizes) makes the op a reader', () => {
+    const g = {
+      nodes: [
+        { opType: 'Reshape', input: ['z', 'm'], output: ['r'], name: 'R', domain: '', attribute: [] },
+        { opType: 'Split', input: ['z', 'm'], output: ['a', 'b'], name: 'S', domain: '', attribute: [] },
+        { opType: 'Sigmoid', input: ['r'], output: ['rs'], name: 'A', domain: '', attribute: [] },
+      ],
+      consumers: new Map([['m', [0, 1]], ['r', [2]]]),
+      graphOutputs: new Set<string>(),
+    } as unknown as Parameters<typeof elementReaders>[0];
+    const shapes = new Map<string, readonly number[]>([['m', [2]], ['z', [2, 2]], ['r', [2, 2]], ['a', [1, 2]], ['b', [1, 2]]]);
+    expect(elementReaders(g, shapes, 'm').readers).toEqual([0, 1]);
+  });
+});

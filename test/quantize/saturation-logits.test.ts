@@ -124,3 +124,31 @@ describe('the clip on the decode: the same detections pass', () => {
     expect(sigmoid(-SATURATION_BOUND + p.scale / 2)).toBeLessThan(NMS_DEFAULTS.conf);
   });
 });
+
+describe('saturatedRanges: which tensors carry the clip', () => {
+  const t = headTail();
+  it('a class conv already above −8 is not clipped and carries nothing, even at exactly −8', () => {
+    for (const min of [-5, -8]) {
+      const r = saturatedRanges(t.g, new Map([...calibrated(), ['cls0', { min, max: 2 }]]), SATURATION_BOUND, t.shapes);
+      expect(r.get('cls0')).toEqual({ min, max: 2 });
+      expect(r.get('cat0')).toEqual({ min: -30, max: 13 }); // its own calibration stands
+      expect(r.get('cat1')).toEqual({ min: -8, max: 12 }); // the other scale still clipped
+    }
+  });
+  it('a movement output at the floor already still carries it to what reads it', () => {
+    const r = saturatedRanges(t.g, new Map([...calibrated(), ['cat0', { min: -8, max: 13 }]]), SATURATION_BOUND, t.shapes);
+    expect(r.get('flat0')).toEqual({ min: -8, max: 13 });
+  });
+  it('only data movement carries it: the Softmax output keeps its range; a Concat with no clipped input too', () => {
+    const extra: Array<[string, { min: number; max: number }]> = [['s0', { min: -30, max: 13 }], ['bs', { min: -20, max: 1 }], ['cs', { min: 0, max: 1 }], ['out', { min: -30, max: 1 }]];
+    const r = saturatedRanges(t.g, new Map([...calibrated(), ...extra]), SATURATION_BOUND, t.shapes);
+    expect(r.get('s0')).toEqual({ min: -8, max: 13 });
+    expect(r.get('bs')).toEqual({ min: -20, max: 1 });
+    expect(r.get('out')).toEqual({ min: -30, max: 1 });
+  });
+  it('a movement node with an input without a range is left alone', () => {
+    const r = saturatedRanges(t.g, new Map([...calibrated()].filter(([k]) => k !== 'box1')), SATURATION_BOUND, t.shapes);
+    expect(r.get('cls1')).toEqual({ min: -8, max: 9 });
+    expect(r.get('cat1')).toEqual({ min: -25, max: 12 });
+  });
+});
