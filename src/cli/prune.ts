@@ -23,7 +23,7 @@ import { parseCount } from './flag-values.js';
 
 interface PruneFlags extends UnstructuredFlags {
   output?: string; verify?: boolean; image?: string; json?: string; layers?: boolean; structured?: boolean; calib?: string;
-  calibImages?: string; calibBlocks?: string; exactObs?: boolean; presetConfig?: string;
+  calibImages?: string; calibBlocks?: string; exactObs?: boolean; admm?: boolean; presetConfig?: string;
 }
 
 type Image8 = Awaited<ReturnType<typeof import('../eval/preprocess/index.js')['decodeImageRgb']>>;
@@ -102,8 +102,10 @@ export const pruneCommand: CommandModule = {
       .option('--no-compensate', 'structured: do not fold removed channels\' constant outputs into the next layers\' biases')
       .option('--calib <data>', 'ONNX: dataset yaml (its train split) or image folder: unstructured/N:M: choose weights from the data and refit the kept ones (OBS reconstruction, layer by layer); structured: refit the convs after removed channels')
       .option('--calib-images <n>', 'calibration images, the first N in sorted order (default 32)')
+      .option('--calib-augment <a>', 'calibration augmentations, comma-separated: flip (also feed each image mirrored left-right), scale (and at 3/4 scale); N images → N·(1 + k) inputs')
       .option('--calib-blocks <n>', 'unstructured --calib: calibration passes (blocks of layers refit from the network pruned so far; default 8)')
       .option('--exact-obs', 'unstructured --calib, --criterion obs: choose each layer\'s zeros by ExactOBS (greedy per-row removal with exact H⁻¹ downdates; same counts); slower')
+      .option('--admm', 'unstructured/N:M --calib: choose each layer\'s zeros by ADMM with a gradually growing mask (Boža 2024; same counts), then the exact refit')
       .option('--verify', 'ONNX: also compare outputs with the original (max |diff|, cosine) on --image or a random input')
       .option('--no-verify', 'ONNX: skip the onnxruntime check of the written model')
       .option('--image <file>', 'image for --verify (letterboxed to the model input)')
@@ -128,6 +130,8 @@ export const pruneCommand: CommandModule = {
         if (blocks !== undefined && !flags.calib) throw new UsageError('--calib-blocks needs --calib <data.yaml|image folder>');
         if (flags.exactObs && !flags.calib) throw new UsageError('--exact-obs needs --calib <data.yaml|image folder>');
         if (flags.exactObs && options.dataCriterion && options.dataCriterion !== 'obs') throw new UsageError(`--exact-obs works with --criterion obs, not ${options.dataCriterion}`);
+        if (flags.admm && !flags.calib) throw new UsageError('--admm needs --calib <data.yaml|image folder>');
+        if (flags.admm && flags.exactObs) throw new UsageError('give one of --admm and --exact-obs (both choose the mask)');
         if (options.dataCriterion && !flags.calib) throw new UsageError(`--criterion ${options.dataCriterion} scores weights from calibration data; add --calib <data.yaml|image folder>`);
         const img = flags.image && flags.verify !== false && !flags.dryRun ? await decodeImage(flags.image) : undefined;
         const cal = await calibrationSetup(ctx, model, flags);
@@ -135,7 +139,7 @@ export const pruneCommand: CommandModule = {
         let result: PruneFileResult;
         try {
           result = await pruneFile(model, flags.output, {
-            ...options, calibration: cal.options.calibration, reconstruction: { blocks, ...(flags.exactObs ? { selection: 'exactobs' as const } : {}) },
+            ...options, calibration: cal.options.calibration, reconstruction: { blocks, ...(flags.exactObs ? { selection: 'exactobs' as const } : flags.admm ? { selection: 'admm' as const } : {}) },
             dataCriterion: cal.options.calibration ? options.dataCriterion ?? 'obs' : undefined, onProgress: bar?.onProgress ?? cal.options.onProgress,
           });
         } finally {

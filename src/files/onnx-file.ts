@@ -3,14 +3,13 @@
  * atomically (files/atomic-write: temp file + rename), inline or with external data (on request, and automatically past 2 GB).
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { StringStringEntryProtoSchema, type ModelProto } from 'onnx-buf';
 import { FileError, ModelFormatError, fsProblem, isNotFound } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { checkOutputs } from './output-path.js';
-import { readWhole } from './read-whole.js';
+import { readInputFile } from './read-whole.js';
 import { parseOnnx, serializeOnnx, withProto, type OnnxModel } from '../io/onnx/model.js';
 import { shallowCopy } from '../io/onnx/proto-util.js';
 import { serializeWithMetadata } from '../io/onnx/provenance.js';
@@ -19,22 +18,7 @@ import { isExternal, readTensor, withValues, type ExternalReader } from '../io/o
 /** Protobuf's hard limit for a single message. */
 export const PROTOBUF_LIMIT = 2 ** 31 - 1;
 
-/** Read a whole input file, turning fs failures into FileError with the path and the problem. */
-export async function readInputFile(file: string, kind = 'model'): Promise<Uint8Array> {
-  let info;
-  try {
-    info = await stat(file);
-  } catch (e) {
-    if (isNotFound(e)) throw new FileError(`'${file}': ${kind} file not found`, file, { cause: e });
-    throw new FileError(`'${file}': cannot read the ${kind} file (${fsProblem(e)})`, file, { cause: e });
-  }
-  if (info.isDirectory()) throw new FileError(`'${file}': is a directory, expected a ${kind} file`, file);
-  try {
-    return await readWhole(file, info.size);
-  } catch (e) {
-    throw new FileError(`'${file}': cannot read ${kind} file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
-  }
-}
+export { readInputFile } from './read-whole.js';
 
 function externalReader(modelPath: string): ExternalReader {
   const dir = path.dirname(modelPath);

@@ -16,3 +16,5 @@ export { collectChannelRanges, collectRanges, withChannelRangeOutputs, withRange
 export type { ImageChannelRange, ImageRange, RangeStatistic } from './ranges.js';
 export { optimizedModel, sessionWithOptimized } from './optimized.js';
 export { REFERENCE_SUFFIX, withReference } from './reference.js';
+export { collectPerturbedOutputs, withGatedNoise } from './perturb.js';
+export type { PerturbRequest } from './perturb.js';

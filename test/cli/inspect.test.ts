@@ -104,6 +104,14 @@ describe('prunekit inspect: bad input → one line, exit 2, typed error', () => 
     },
     { name: 'a directory', make: async () => dir, cls: FileError, message: (f) => `'${f}': is a directory, expected a model file` },
     { name: 'a missing file', make: async () => path.join(dir, 'absent.onnx'), cls: FileError, message: (f) => `'${f}': model file not found` },
+    { name: 'a missing checkpoint', make: async () => path.join(dir, 'absent.pt'), cls: FileError, message: (f) => `'${f}': checkpoint file not found` },
+    { name: 'a missing safetensors file', make: async () => path.join(dir, 'absent.safetensors'), cls: FileError, message: (f) => `'${f}': checkpoint file not found` },
+    {
+      name: 'a directory named like a checkpoint',
+      make: async () => { const d = path.join(dir, 'folder.pt'); await mkdir(d, { recursive: true }); return d; },
+      cls: FileError,
+      message: (f) => `'${f}': is a directory, expected a checkpoint file`,
+    },
   ];
 
   for (const c of cases) {

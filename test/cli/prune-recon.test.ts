@@ -45,6 +45,15 @@ describe('prunekit prune --calib (unstructured)', () => {
     expect(io.text()).toMatch(/criterion: obs, ExactOBS/);
   }, 120_000);
 
+  it('--admm: the exact target, ADMM named in the criterion line', async () => {
+    const dir = await tempDir();
+    const io = bufferIO();
+    const code = await runCli(['prune', MODEL, '-o', path.join(dir, 'p.onnx'), '--target', '0.1', '--calib', DATA, '--calib-images', '1', '--admm'], io);
+    expect(code, io.text()).toBe(0);
+    expect(io.text()).toMatch(/zeroed 12,043\)/);
+    expect(io.text()).toMatch(/criterion: ADMM/);
+  }, 120_000);
+
   it('refuses what calibration cannot do (exit 2, one line)', async () => {
     const dir = await tempDir();
     const flat = path.join(dir, 'flat.onnx');
@@ -57,6 +66,8 @@ describe('prunekit prune --calib (unstructured)', () => {
       [[MODEL, '--dry-run', '--calib-blocks', '3'], /--calib-blocks needs --calib/],
       [[MODEL, '--dry-run', '--exact-obs'], /--exact-obs needs --calib/],
       [[MODEL, '--dry-run', '--calib', DATA, '--exact-obs', '--criterion', 'wanda'], /--exact-obs works with --criterion obs, not wanda/],
+      [[MODEL, '--dry-run', '--admm'], /--admm needs --calib/],
+      [[MODEL, '--dry-run', '--calib', DATA, '--admm', '--exact-obs'], /give one of --admm and --exact-obs/],
       [[MODEL, '--dry-run', '--calib', DATA, '--calib-blocks', '0'], /--calib-blocks 0: expected an integer ≥ 1/],
       [[path.join(dir, 'm.pt'), '--dry-run', '--calib', DATA], /--calib runs the model in onnxruntime; prune the ONNX export/],
       [[flat, '--dry-run', '--calib', DATA], /takes 'x' \[1,10\], not an image/],

@@ -17,6 +17,7 @@ import { selectSmallest } from '../select.js';
 import { groupCross, groupMean, groupRefMean, groupSecond, permuteHessian, type LayerHessian } from './hessian-stats.js';
 import { choleskySolve } from './linalg.js';
 import { exactObsMask, obsTrajectory, type ObsTrajectory } from './exact-obs.js';
+import { admmMask, type AdmmOptions } from './admm.js';
 import { adaptiveNmRow, exactCost, groupSystem, obsSaliency, rowError, solveRowExact, solveRowSparseGpt, type GroupSystem } from './solve.js';
 
 import type { DataCriterion } from '../importance.js';
@@ -55,9 +56,12 @@ export interface LayerReconstructOptions {
    * `saliency` (default): the mask is the smallest scores of the unpruned rows (N:M per `nmSelection`);
    * `exactobs`: OBC's greedy per-row removal with exact H⁻¹ downdates (exact-obs.ts), unstructured counts spread
    * over the rows by their step losses (divided by the row's output energy when `rowNormalize`), N:M as a
-   * constraint on the greedy steps. Only with the `obs` criterion.
+   * constraint on the greedy steps. Only with the `obs` criterion. `admm`: ADMM with a gradually growing mask
+   * (admm.ts; Boža 2024), any criterion (it ranks by its own normalised magnitudes), unstructured or N:M.
    */
-  selection?: 'saliency' | 'exactobs';
+  selection?: 'saliency' | 'exactobs' | 'admm';
+  /** ADMM penalty, iterations and schedule (`selection: 'admm'` only; admm.ts ADMM_DEFAULTS). */
+  admm?: AdmmOptions;
 }
 
 export interface LayerReconstruction {
@@ -202,7 +206,10 @@ function reconstructRows(conv: Conv, bias: Float32Array | undefined, stats: Laye
   }
   const scoreTensor = { dtype: 'float32' as const, dims: conv.dims, data: scores };
   let mask: Uint8Array | undefined;
-  if (options.selection === 'exactobs' && options.criterion === 'obs' && (!options.nm || d % options.nm.m === 0)) {
+  if (options.selection === 'admm' && (!options.nm || d % options.nm.m === 0)) {
+    const forced = Uint8Array.from(conv.data, (v) => (v === 0 ? 1 : 0));
+    mask = admmMask({ systems, rowsPer, rows, forced, zeros: options.zeros ?? 0, nm: options.nm, normalize }, options.admm);
+  } else if (options.selection === 'exactobs' && options.criterion === 'obs' && (!options.nm || d % options.nm.m === 0)) {
     mask = exactObsLayer(systems, rows, conv.data, o, d, rowsPer, options.nm, options.zeros ?? 0, normalize);
   } else if (options.nm && options.nmSelection === 'adaptive' && d % options.nm.m === 0) {
     mask = new Uint8Array(o * d);

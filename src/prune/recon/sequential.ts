@@ -19,8 +19,11 @@ import { FeedCache } from './feed-cache.js';
 import { addImage, newLayerHessian, type LayerHessian } from './hessian-stats.js';
 import { planBudgets } from '../allocate-plan.js';
 import { dataCounts, scoreTargets } from './allocate.js';
+import { layerGains, weightScores } from './gain.js';
 import { DEFAULT_DAMP, reconstructLayer, type DataCriterion, type SolveMethod } from './layer.js';
+import type { AdmmOptions } from './admm.js';
 import { blockFrontier } from './upstream.js';
+import { shrinkHessian } from './shrink.js';
 import { BlockPasses } from './block-pass.js';
 import { positionPlan, type PositionBudget } from './positions.js';
 import { nmSkipReason } from '../nm.js';
@@ -53,8 +56,13 @@ export interface ReconstructionOptions {
    * by the earlier groups' removals; LeYOLO-Nano 2:4 mAP50 0.316 vs 0.290) or `once` (the pattern of the scores).
    */
   nmSelection?: 'once' | 'adaptive';
-  /** Mask selection within a layer (layer.ts `selection`): `saliency` (default) or `exactobs` (OBC's greedy per-row removal). */
-  selection?: 'saliency' | 'exactobs';
+  /**
+   * Mask selection within a layer (layer.ts `selection`): `saliency` (default), `exactobs` (OBC's greedy per-row
+   * removal) or `admm` (ADMM with a gradually growing mask, admm.ts), each followed by the exact refit.
+   */
+  selection?: 'saliency' | 'exactobs' | 'admm';
+  /** `selection: 'admm'`: penalty ρ, iterations and schedule (admm.ts; default ρ 1, 15 iterations, all growing the mask). */
+  admm?: AdmmOptions;
   /** Per-layer statistics budget: input cap and position subsampling of large Grams (positions.ts). */
   positions?: PositionBudget;
   /**
@@ -77,6 +85,24 @@ export interface ReconstructionOptions {
    * category caps). Default none; measured worse (LeYOLO-Nano 50% global `--exact-obs`, 0.8: mAP50 0.4731 vs 0.4862).
    */
   maxLayerRatio?: number;
+  /**
+   * Shrink each layer's input covariance towards its diagonal before the mask and refit, C ← (1 − α)C + α·diag(C)
+   * (shrink.ts; Ledoit–Wolf style, on top of the λI damping). Default 0 (none). The global allocation's scores
+   * are not shrunk.
+   */
+  shrink?: number;
+  /**
+   * Data-aware global allocation only: weight each layer's scores by its measured network gain (gain.ts): `noise`
+   * injects noise of relative energy `gainNoise` into each scored layer's output on the first `gainImages`
+   * calibration images and scores s_q × g_l^`gainExponent`; `none` (default) ranks by the layer's own relative error.
+   */
+  gain?: 'none' | 'noise';
+  /** Calibration images the gains are measured on (default 4; forwards: images × (layers + 1)). */
+  gainImages?: number;
+  /** Relative noise energy of the gain measurement (default 0.01). */
+  gainNoise?: number;
+  /** Exponent p of the gain in s_q × g_l^p (default 1). */
+  gainExponent?: number;
 }
 
 export interface ReconstructionInfo {
@@ -91,6 +117,8 @@ export interface ReconstructionInfo {
   /** Layers whose statistics had fewer positions than unknowns or needed more damping. */
   rankDeficient: string[];
   seconds: { total: number; run: number; statistics: number; solve: number };
+  /** Network gains of the allocation (`gain: 'noise'`): images, forwards run (images × (layers + 1)) and seconds. */
+  gains?: { images: number; forwards: number; seconds: number };
   /** Boundary activations cached between passes: peak bytes and whether float32 values were kept as float16. */
   activations?: { peakBytes: number; half: boolean };
 }
@@ -159,6 +187,25 @@ export function splitBlocks<T extends { bytes: number }>(targets: readonly T[], 
   return out;
 }
 
+/** Multiply each scored layer's allocation scores (in `scores`) by its measured network gain (gain.ts). */
+async function weightByGain(
+  model: OnnxModel, prep: PreparedPrune, targets: readonly Target[], scores: Map<number, Float32Array>, feeds: () => AsyncIterable<Readonly<Record<string, Tensor>>>,
+  ro: ReconstructionOptions, onProgress: PruneOptions['onProgress'],
+): Promise<ReconstructionInfo['gains']> {
+  const t0 = performance.now();
+  const images = Math.max(1, ro.gainImages ?? 4);
+  async function* first(): AsyncGenerator<Readonly<Record<string, Tensor>>> {
+    let n = 0;
+    for await (const f of feeds()) { if (n++ >= images) return; yield f; }
+  }
+  const scored = targets.filter((t) => scores.has(t.index));
+  const { gains, images: used, forwards } = await layerGains(model, scored.map((t) => ({ index: t.index, output: prep.graph.nodes[t.node]!.output[0]!, rank: t.request.kernel.length + 2 })), first(), {
+    relative: ro.gainNoise, run: { threads: ro.threads, total: images, onProgress: (p) => onProgress?.({ done: p.done, total: p.total, label: 'calibration: layer gains' }) },
+  });
+  for (const [i, g] of gains) scores.set(i, weightScores(scores.get(i)!, g, ro.gainExponent));
+  return { images: used, forwards, seconds: (performance.now() - t0) / 1000 };
+}
+
 export interface CalibratedPruneOptions extends PruneOptions {
   /** Within-layer selection; the allocation (global scope) uses LAMP for data criteria. */
   dataCriterion?: DataCriterion | 'magnitude';
@@ -170,6 +217,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   const t0 = performance.now();
   const ro = options.reconstruction ?? {};
   const criterion = options.dataCriterion ?? 'obs';
+  if (ro.shrink !== undefined && !(ro.shrink >= 0 && ro.shrink <= 1)) throw new UsageError(`reconstruction.shrink ${ro.shrink}: expected a fraction in [0, 1]`);
   let prep = preparePrune(model, { ...options, dryRun: false });
   const entries = prep.plan.entries;
   const allocating = options.scope === 'global' && !options.nm && !prep.note && (ro.allocation ?? 'data') !== 'plan';
@@ -192,6 +240,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   });
   const cache = new FeedCache(() => source.feeds(), ro.cacheBytes);
   const damp = ro.damp ?? DEFAULT_DAMP;
+  let gainInfo: ReconstructionInfo['gains'];
   if (allocating && targets.length > 0) {
     const scoring = targets.map((t) => ({
       index: t.index, key: t.key, request: t.request, centred: (ro.meanCorrection ?? true) && t.bias !== undefined,
@@ -201,6 +250,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
     const scores = await scoreTargets(model, byBlock, () => cache.feeds(), {
       damp, selection: ro.allocation === 'exactobs' ? 'exactobs' : undefined, run: { threads: ro.threads, total: source.count, onProgress: (p) => options.onProgress?.({ done: p.done, total: source.count, label: 'calibration: allocation' }) },
     });
+    if (ro.gain === 'noise') gainInfo = await weightByGain(model, prep, targets, scores, () => cache.feeds(), ro, options.onProgress);
     const cap = ro.maxLayerRatio;
     const budgets = planBudgets(prep.plan).map((b) => (cap === undefined ? b : { ...b, max: Math.min(b.max, cap) }));
     prep = { ...prep, counts: dataCounts(budgets, prep.counts, entries.map((_, i) => scores.get(i))) };
@@ -211,7 +261,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   targets.sort((a, b) => a.node - b.node);
   const blocks = splitBlocks(targets, ro.blocks ?? 8, ro.maxBlockBytes ?? 512 << 20);
   const seconds = { total: 0, run: 0, statistics: 0, solve: 0 };
-  const info: ReconstructionInfo = { description: source.description, images: 0, blocks: blocks.length, layers: { reconstructed: 0, magnitude: magnitude.size }, positions: 0, rankDeficient: [], seconds };
+  const info: ReconstructionInfo = { description: source.description, images: 0, blocks: blocks.length, layers: { reconstructed: 0, magnitude: magnitude.size }, positions: 0, rankDeficient: [], seconds, ...(gainInfo ? { gains: gainInfo } : {}) };
   const total = blocks.length * source.count;
   const passes = (ro.segments ?? true) ? new BlockPasses(shapes, prep.graph, blocks.map((bl) => bl.map((t) => ({ node: t.node, input: t.request.input }))), {
     images: source.count, budget: ro.activationBytes, reference: upstream,
@@ -243,9 +293,9 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
       const e = entries[t.index]!, l = e.layer, row = rows[t.index]!;
       const w = readTensor(prep.graph.constants.get(l.id)!.proto, current.external);
       const biasT = t.bias ? readTensor(prep.graph.constants.get(t.bias)!.proto) : undefined;
-      const h = stats.get(t.key)!;
+      const h = ro.shrink ? shrinkHessian(stats.get(t.key)!, ro.shrink) : stats.get(t.key)!;
       const r = reconstructLayer({ data: w.data as Float32Array, dims: l.dims, groups: t.request.group }, biasT?.data as Float32Array | undefined, h, {
-        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection ?? true, nmSelection: ro.nmSelection ?? 'adaptive', selection: ro.selection,
+        criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection ?? true, nmSelection: ro.nmSelection ?? 'adaptive', selection: ro.selection, admm: ro.admm,
       });
       const values: Tensor = { dtype: 'float32', dims: l.dims, data: r.weight };
       updates.set(l.id, values);
@@ -265,7 +315,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   if (passes) info.activations = { peakBytes: passes.peakBytes, half: passes.half };
   const result = pruneResult(model, prep, rows, options);
   // The within-layer criterion is the data one; a global allocation ranked by the data (allocate.ts) or by prep.criterion (LAMP).
-  const named = criterion === 'obs' && ro.selection === 'exactobs' ? 'obs, ExactOBS' : criterion;
-  result.options.criterion = options.scope === 'global' ? `${named} (allocation: ${allocating ? `${ro.allocation === 'exactobs' ? 'ExactOBS' : 'obs'} error on the calibration data` : prep.criterion})` : named;
+  const named = ro.selection === 'admm' ? 'ADMM' : criterion === 'obs' && ro.selection === 'exactobs' ? 'obs, ExactOBS' : criterion;
+  result.options.criterion = options.scope === 'global' ? `${named} (allocation: ${allocating ? `${ro.allocation === 'exactobs' ? 'ExactOBS' : 'obs'} error${ro.gain === 'noise' ? ' × measured network gain' : ''} on the calibration data` : prep.criterion})` : named;
   return { model: current, result, info };
 }

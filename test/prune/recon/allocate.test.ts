@@ -90,5 +90,11 @@ describe('pruneReconstructed with --scope global', () => {
     expect(capped.result.totals.zeroed).toBe(plain.result.totals.zeroed);
     for (const l of capped.result.layers) expect(l.zerosAfter).toBeLessThanOrEqual(Math.round(cap * l.params));
     expect(zeros(capped)).not.toEqual(zeros(data));
+    // gain: 'noise' (gain.ts): same exact total, the allocation named; the gains move counts between layers.
+    const gained = await pruneReconstructed(m, { ...options, reconstruction: { threads: 1, gain: 'noise', gainImages: 2, gainExponent: 3 } }, source);
+    expect(gained.result.totals.zeroed).toBe(plain.result.totals.zeroed);
+    expect(gained.result.options.criterion).toMatch(/allocation: obs error × measured network gain on the calibration data/);
+    expect(zeros(gained)).not.toEqual(zeros(data));
+    expect(gained.info.gains).toMatchObject({ images: 2, forwards: 2 * (data.result.layers.filter((l) => l.reconstruction?.method === 'exact').length + 1) });
   });
 });

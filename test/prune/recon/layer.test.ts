@@ -114,6 +114,27 @@ describe('reconstructLayer', () => {
     });
   }
 
+  it('admm selection: exact counts with existing zeros first, N of every M input channels at each tap, a refit below the mask alone', () => {
+    const existing = [0, 13, 40, 71];
+    const w = weights(o, d, 7, existing);
+    for (const k of [4, 5, 20, 50]) {
+      const r = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion: 'obs', zeros: k, selection: 'admm', varianceCorrection: false });
+      expect(r.masked).toBe(k);
+      expect(r.weight.filter((v) => v === 0).length).toBe(k);
+      for (const z of existing) expect(r.weight[z]).toBe(0);
+      expect(r.error.after).toBeLessThanOrEqual(r.error.before);
+    }
+    // [6, 4, 3, 1]: a run is the 4 input channels of one tap (flat c·3 + t), as for the other selections.
+    const r = reconstructLayer({ data: weights(o, d, 8), dims: [o, d / 3, 3, 1], groups: 1 }, undefined, h, { criterion: 'obs', nm: { n: 2, m: 4 }, selection: 'admm' });
+    for (let row = 0; row < o; row++) {
+      for (let t = 0; t < 3; t++) expect([0, 1, 2, 3].filter((c) => r.weight[row * d + c * 3 + t] === 0).length).toBe(2);
+    }
+    expect(r.masked).toBe(o * d / 2);
+    // Its own scores: the criterion does not change the ADMM mask.
+    const wanda = reconstructLayer({ data: weights(o, d, 8), dims: [o, d / 3, 3, 1], groups: 1 }, undefined, h, { criterion: 'wanda', nm: { n: 2, m: 4 }, selection: 'admm' });
+    expect(Array.from(wanda.weight)).toEqual(Array.from(r.weight));
+  });
+
   it('adaptive N:M differs from the one-shot pattern on correlated inputs (the earlier removals move later weights)', () => {
     const w = weights(o, d, 8);
     const once = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion: 'obs', nm: { n: 2, m: 4 }, nmSelection: 'once' });
