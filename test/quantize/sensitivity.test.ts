@@ -107,7 +107,7 @@ describe('probeSqnr and layerSensitivity', () => {
 });
 
 describe('searchFloatPrefix', () => {
-  it('probes prefixes of the ranked layers in graph order and keeps the smallest within gainDb of the best', async () => {
+  it('probes prefixes of the ranked layers in graph order and keeps the best SQNR less dbPerLayer per float layer', async () => {
     const m = upgradeToOpset13(toOnnx(tinyDetector()));
     const g = indexGraph(m);
     const plan = planQuantization(m, {}, g);
