@@ -133,7 +133,12 @@ if (part === 'tune') {
     { label: '30% global, saliency, gain noise (p = 1)', options: { target: 0.3, scope: 'global', reconstruction: { gain: 'noise' } } },
     { label: '50% global, exactobs, gain noise (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', gain: 'noise', gainExponent: 0.5 } } },
     { label: '50% global, saliency, gain noise (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5 } } },
+    { label: '30% global, saliency, gain noise (p = 0.5)', options: { target: 0.3, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5 } } },
     { label: '50% global, exactobs, ExactOBS-database allocation (the layers\' error-vs-count curves) × gain noise (p = 1)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', allocation: 'exactobs', gain: 'noise' } } },
+    // From here the gains are pooled over the images (ratio of sums; the rows above: mean of per-image ratios, commit 716f254).
+    { label: '50% global, exactobs, gain noise pooled over 8 images (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', gain: 'noise', gainExponent: 0.5, gainImages: 8 } } },
+    { label: '50% global, saliency, gain noise pooled over 8 images (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5, gainImages: 8 } } },
+    { label: '30% global, saliency, gain noise pooled over 8 images (p = 0.5)', options: { target: 0.3, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5, gainImages: 8 } } },
   ];
   const pick = process.env.BENCH_TUNE?.split(',').map(Number);
   const file = path.resolve('bench', 'results', `${process.env.BENCH_NAME ?? 'reconstruction-tune'}.json`);
