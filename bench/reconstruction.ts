@@ -6,7 +6,7 @@
  * Then time and peak memory (child processes, maxRSS) of LeYOLONano at 30% with 32 and 128 calibration images and
  * of the 28 MB TokenC3 model (random weights: time and memory only).
  *
- * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/reconstruction.ts` (env: BENCH_THREADS=2, BENCH_PART=accuracy|cost|exactobs|tune|gains|all,
+ * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/reconstruction.ts` (env: BENCH_THREADS=2, BENCH_PART=accuracy|cost|exactobs|augment|tune|gains|all,
  * BENCH_CASES=u10,u30,..., BENCH_METHODS=0,2 and BENCH_COST=0,1,2 (indices) to restrict; BENCH_SEGMENTS=0 runs the
  * cost part the old way, re-running the network's prefix for every block). Writes bench/results/reconstruction.json
  * (or reconstruction-<part>.json; BENCH_NAME overrides).
@@ -17,7 +17,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { calibrationImagePaths, openCalibrationImages, validate } from '../src/eval/index.js';
+import { calibrationImagePaths, openCalibrationImages, validate, type CalibrationAugment } from '../src/eval/index.js';
 import { pruneFile, type PruneFileOptions } from '../src/files/prune-file.js';
 import { parseOnnx } from '../src/io/onnx/bytes.js';
 import { layerGains } from '../src/prune/recon/gain.js';
@@ -33,9 +33,9 @@ const yaml128 = path.join(FIXTURES, 'datasets', 'coco128', 'coco128.yaml');
 const coco128 = path.join(FIXTURES, 'datasets', 'coco128', 'images');
 
 /** One pruning run in this process (the child mode of the cost part): prints a JSON line. */
-async function child(spec: { model: string; target?: number; images: number; arch?: string; preset?: string; scope?: 'global'; selection?: 'exactobs'; nm?: { n: number; m: number } }): Promise<void> {
+async function child(spec: { model: string; target?: number; images: number; arch?: string; preset?: string; scope?: 'global'; selection?: 'exactobs'; nm?: { n: number; m: number }; augment?: CalibrationAugment[] }): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'prunekit-bench-recon-'));
-  const calibration = await openCalibrationImages(coco128, { images: spec.images, imgsz: 640, inputName: 'images' });
+  const calibration = await openCalibrationImages(coco128, { images: spec.images, imgsz: 640, inputName: 'images', augment: spec.augment });
   const t0 = performance.now();
   const segments = process.env.BENCH_SEGMENTS !== '0';
   const r = await pruneFile(spec.model, path.join(tmp, 'out.onnx'), {
@@ -107,7 +107,9 @@ if (part === 'accuracy' || part === 'all') {
 if (part === 'tune') {
   // Issue 12, session 7: variants of the two open cases, one row each, appended to the JSON as they finish
   // (BENCH_TUNE=indices picks; reconstruction options as in ReconstructionOptions).
-  const tune: Array<{ label: string; options: Partial<PruneFileOptions> }> = [
+  // Session 9 (#12): calibration augmentation (`augment: 'flip'`: images 1–32 and their mirrors, 64 inputs) and
+  // covariance shrinkage towards the diagonal (`reconstruction.shrink`).
+  const tune: Array<{ label: string; options: Partial<PruneFileOptions>; augment?: CalibrationAugment[] }> = [
     { label: '50% global, exactobs (session 6 default of --exact-obs)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs' } } },
     { label: '50% global, exactobs, damp 0.1', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', damp: 0.1 } } },
     { label: '2:4 adaptive, runs of 4 input channels at one tap', options: { nm: { n: 2, m: 4 } } },
@@ -133,9 +135,25 @@ if (part === 'tune') {
     { label: '30% global, saliency, gain noise (p = 1)', options: { target: 0.3, scope: 'global', reconstruction: { gain: 'noise' } } },
     { label: '50% global, exactobs, gain noise (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', gain: 'noise', gainExponent: 0.5 } } },
     { label: '50% global, saliency, gain noise (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5 } } },
-    { label: '30% global, saliency, gain noise (p = 0.5)', options: { target: 0.3, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5 } } },
     { label: '50% global, exactobs, ExactOBS-database allocation (the layers\' error-vs-count curves) × gain noise (p = 1)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', allocation: 'exactobs', gain: 'noise' } } },
-    // From here the gains are pooled over the images (ratio of sums; the rows above: mean of per-image ratios, commit 716f254).
+    // Session 9 (#12): calibration augmentation and covariance shrinkage (indices 24–38).
+    { label: '50% global, exactobs, + horizontal flips (64 inputs)', augment: ['flip'], options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs' } } },
+    { label: '2:4 adaptive, + horizontal flips (64 inputs)', augment: ['flip'], options: { nm: { n: 2, m: 4 } } },
+    { label: '30% global (default), + horizontal flips (64 inputs)', augment: ['flip'], options: { target: 0.3, scope: 'global' } },
+    { label: '50% global, exactobs, shrink 0.1', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', shrink: 0.1 } } },
+    { label: '2:4 adaptive, shrink 0.1', options: { nm: { n: 2, m: 4 }, reconstruction: { shrink: 0.1 } } },
+    { label: '50% global, exactobs, shrink 0.3', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', shrink: 0.3 } } },
+    { label: '2:4 adaptive, shrink 0.3', options: { nm: { n: 2, m: 4 }, reconstruction: { shrink: 0.3 } } },
+    { label: '30% global (default), shrink 0.1', options: { target: 0.3, scope: 'global', reconstruction: { shrink: 0.1 } } },
+    { label: '2:4 adaptive, + flips + 0.75× scaled copies (96 inputs)', augment: ['flip', 'scale'], options: { nm: { n: 2, m: 4 } } },
+    { label: '50% global, exactobs, + flips + 0.75× scaled copies (96 inputs)', augment: ['flip', 'scale'], options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs' } } },
+    { label: '30% global (default), + flips + 0.75× scaled copies (96 inputs)', augment: ['flip', 'scale'], options: { target: 0.3, scope: 'global' } },
+    { label: '2:4 adaptive, + horizontal flips, shrink 0.1', augment: ['flip'], options: { nm: { n: 2, m: 4 }, reconstruction: { shrink: 0.1 } } },
+    { label: '50% global, exactobs, + horizontal flips, shrink 0.1', augment: ['flip'], options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', shrink: 0.1 } } },
+    { label: '30% global (default), + horizontal flips, shrink 0.1', augment: ['flip'], options: { target: 0.3, scope: 'global', reconstruction: { shrink: 0.1 } } },
+    { label: '30% global (default), 32 images (baseline re-run)', options: { target: 0.3, scope: 'global' } },
+    // Session 8 (#12), continued (indices 39–42, after session 9's): 30% with p = 0.5, then the gains pooled over the images (ratio of sums; 18–23 and 39: mean of per-image ratios, commit 716f254).
+    { label: '30% global, saliency, gain noise (p = 0.5)', options: { target: 0.3, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5 } } },
     { label: '50% global, exactobs, gain noise pooled over 8 images (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', gain: 'noise', gainExponent: 0.5, gainImages: 8 } } },
     { label: '50% global, saliency, gain noise pooled over 8 images (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5, gainImages: 8 } } },
     { label: '30% global, saliency, gain noise pooled over 8 images (p = 0.5)', options: { target: 0.3, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5, gainImages: 8 } } },
@@ -147,16 +165,19 @@ if (part === 'tune') {
   for (const i of pick ?? tune.keys()) {
     const v = tune[i]!;
     const out = path.join(tmp, `tune-${i}.onnx`);
-    const calibration = await openCalibrationImages(coco128, { images: 32, imgsz: 640, inputName: 'images' });
+    const calibration = await openCalibrationImages(coco128, { images: 32, imgsz: 640, inputName: 'images', augment: v.augment });
+    const t0 = performance.now();
     const r = await pruneFile(leyolo, out, { dataCriterion: 'obs', ...v.options, calibration, reconstruction: { threads, ...v.options.reconstruction }, force: true });
+    const wallSeconds = (performance.now() - t0) / 1000;
     const m = await validate({ model: out, data: heldout, threads });
     const row = {
       index: i, label: v.label, map50: m.metrics!.map50, map5095: m.metrics!.map5095, dropMap50Pts: 100 * (original.map50 - m.metrics!.map50),
-      dropMap5095Pts: 100 * (original.map5095 - m.metrics!.map5095), achieved: r.totals.achieved, seconds: r.reconstruction!.seconds, gains: r.reconstruction!.gains, options: v.options,
+      dropMap5095Pts: 100 * (original.map5095 - m.metrics!.map5095), achieved: r.totals.achieved, seconds: r.reconstruction!.seconds, wallSeconds, gains: r.reconstruction!.gains, options: v.options, augment: v.augment,
+      calibration: { description: r.reconstruction!.description, inputs: r.reconstruction!.images, positionsPerInput: r.reconstruction!.positions, activations: r.reconstruction!.activations },
       layers: r.layers.filter((l) => l.zerosAfter > 0).map((l) => ({ module: l.modulePath || l.id, params: l.params, sparsity: +(l.zerosAfter / l.params).toFixed(4), errorAfter: l.reconstruction?.errorAfter ?? null })),
     };
     rows.push(row);
-    console.log(`${i} ${v.label}: mAP50 ${row.map50.toFixed(4)} (−${row.dropMap50Pts.toFixed(2)} pt) mAP50-95 ${row.map5095.toFixed(4)}`);
+    console.log(`${i} ${v.label}: mAP50 ${row.map50.toFixed(4)} (−${row.dropMap50Pts.toFixed(2)} pt) mAP50-95 ${row.map5095.toFixed(4)} (−${row.dropMap5095Pts.toFixed(2)} pt); ${r.reconstruction!.images} inputs, ${wallSeconds.toFixed(1)} s`);
     saveResult(process.env.BENCH_NAME ?? 'reconstruction-tune', { ...result, rows });
   }
   process.exit(0);
@@ -176,10 +197,16 @@ if (part === 'gains') {
   result.gains = { images: g.images, forwards: g.forwards, seconds, layers: convs.map((n, i) => ({ node: n.name, gain: g.gains.get(i) })) };
 }
 
-if (part === 'cost' || part === 'all' || part === 'exactobs') {
+if (part === 'cost' || part === 'all' || part === 'exactobs' || part === 'augment') {
   const self = fileURLToPath(import.meta.url);
   // BENCH_PART=exactobs: the cost of ExactOBS selection (issue 12, session 6) against the one-shot saliency, 32 images.
-  const runs = part === 'exactobs' ? [
+  // BENCH_PART=augment: calibration augmentation (issue 12, session 9): 32 images alone, with their flips (64
+  // inputs) and with flips and 3/4-scale copies (96 inputs), LeYOLO-Nano 30% global.
+  const runs = part === 'augment' ? [
+    { name: 'LeYOLONano-640 30% global, 32 images', spec: { model: leyolo, target: 0.3, scope: 'global' as const, images: 32 } },
+    { name: 'LeYOLONano-640 30% global, 32 images + flips (64 inputs)', spec: { model: leyolo, target: 0.3, scope: 'global' as const, images: 32, augment: ['flip' as const] } },
+    { name: 'LeYOLONano-640 30% global, 32 images + flips + 3/4-scale copies (96 inputs)', spec: { model: leyolo, target: 0.3, scope: 'global' as const, images: 32, augment: ['flip' as const, 'scale' as const] } },
+  ] : part === 'exactobs' ? [
     { name: 'LeYOLONano-640 50% global, saliency, 32 images', spec: { model: leyolo, target: 0.5, scope: 'global' as const, images: 32 } },
     { name: 'LeYOLONano-640 50% global, --exact-obs, 32 images', spec: { model: leyolo, target: 0.5, scope: 'global' as const, selection: 'exactobs' as const, images: 32 } },
     { name: 'LeYOLONano-640 2:4, --exact-obs, 32 images', spec: { model: leyolo, nm: { n: 2, m: 4 }, selection: 'exactobs' as const, images: 32 } },

@@ -102,6 +102,7 @@ export const pruneCommand: CommandModule = {
       .option('--no-compensate', 'structured: do not fold removed channels\' constant outputs into the next layers\' biases')
       .option('--calib <data>', 'ONNX: dataset yaml (its train split) or image folder: unstructured/N:M: choose weights from the data and refit the kept ones (OBS reconstruction, layer by layer); structured: refit the convs after removed channels')
       .option('--calib-images <n>', 'calibration images, the first N in sorted order (default 32)')
+      .option('--calib-augment <a>', 'calibration augmentations, comma-separated: flip (also feed each image mirrored left-right), scale (and at 3/4 scale); N images → N·(1 + k) inputs')
       .option('--calib-blocks <n>', 'unstructured --calib: calibration passes (blocks of layers refit from the network pruned so far; default 8)')
       .option('--exact-obs', 'unstructured --calib, --criterion obs: choose each layer\'s zeros by ExactOBS (greedy per-row removal with exact H⁻¹ downdates; same counts); slower')
       .option('--admm', 'unstructured/N:M --calib: choose each layer\'s zeros by ADMM with a gradually growing mask (Boža 2024; same counts), then the exact refit')

@@ -12,6 +12,7 @@ import type { CalibrationSource } from '../prune/structured/index.js';
 import { listImages } from './dataset/image-files.js';
 import { parseDataYaml } from './dataset/yolo-yaml.js';
 import { decodeImageRgb, ImageDecodeError } from './preprocess/decode-image.js';
+import { flipWidth, padCentred } from './preprocess/augment.js';
 import { letterbox } from './preprocess/letterbox.js';
 
 export interface CalibrationImagesOptions {
@@ -23,6 +24,32 @@ export interface CalibrationImagesOptions {
   inputName: string;
   /** Split of a dataset yaml (default: train, else val; see {@link resolveCalibrationImages}). */
   split?: string;
+  /**
+   * Label-free augmentations, each adding one copy of every image right after it (each image decoded once): `flip`
+   * its left-right mirror, `scale` the image letterboxed at 3/4 of the side in the middle of the grey canvas. So N
+   * images with k augmentations give N·(1 + k) inputs. Default none.
+   */
+  augment?: CalibrationAugment | readonly CalibrationAugment[];
+}
+
+/** Calibration augmentations (see {@link CalibrationImagesOptions.augment}). */
+export type CalibrationAugment = 'flip' | 'scale';
+
+/** The augmentations, in the order their copies follow each image. */
+export const CALIBRATION_AUGMENTS: readonly CalibrationAugment[] = ['flip', 'scale'];
+
+/** Side of the `scale` copy relative to the input side (Ultralytics trains with scale gains 0.5–1.5). */
+export const SCALE_AUGMENT = 0.75;
+
+const AUGMENT_TEXT: Record<CalibrationAugment, string> = { flip: 'their horizontal flips', scale: `copies at ${SCALE_AUGMENT}× scale` };
+
+/** The augmentation list of an option value (deduplicated, in the given order); throws on an unknown name. */
+export function calibrationAugments(augment: CalibrationImagesOptions['augment']): CalibrationAugment[] {
+  const list = augment === undefined ? [] : typeof augment === 'string' ? [augment] : [...augment];
+  for (const a of list) {
+    if (!CALIBRATION_AUGMENTS.includes(a)) throw new DatasetError(`--calib-augment ${String(a)}: expected ${CALIBRATION_AUGMENTS.join(', ')} or a comma-separated list of them`);
+  }
+  return [...new Set(list)];
 }
 
 /** The images a calibration source names, and which yaml split they came from. */
@@ -44,6 +71,10 @@ export interface CalibrationImages extends CalibrationSource {
   split?: string;
   /** Set when the default train split was missing and val was used instead. */
   fallback?: string;
+  /** Distinct images behind the `count` inputs (= count without augmentation). */
+  images: number;
+  /** Augmentations applied (empty: none); `count` = `images` × (1 + their number). */
+  augment: readonly CalibrationAugment[];
 }
 
 /**
@@ -111,6 +142,7 @@ export async function validationOverlap(images: readonly string[], data: string,
 export async function openCalibrationImages(source: string, options: CalibrationImagesOptions): Promise<CalibrationImages> {
   const want = options.images ?? 32;
   if (!(Number.isInteger(want) && want >= 1)) throw new DatasetError(`--calib-images ${want}: expected a positive integer`);
+  const augment = calibrationAugments(options.augment);
   const { paths, split, fallback } = await resolveCalibrationImages(source, options.split);
   const skipped: CalibrationImages['skipped'] = [];
   const { imgsz, inputName } = options;
@@ -127,10 +159,18 @@ export async function openCalibrationImages(source: string, options: Calibration
         continue;
       }
       yielded++;
-      yield { [inputName]: { dtype: 'float32', dims: [1, 3, imgsz, imgsz], data: letterbox(img, imgsz).data } };
+      const dims = [1, 3, imgsz, imgsz];
+      const data = letterbox(img, imgsz).data;
+      yield { [inputName]: { dtype: 'float32', dims, data } };
+      for (const a of augment) yield { [inputName]: { dtype: 'float32', dims, data: a === 'flip' ? flipWidth(data, dims) : padCentred(letterbox(img, inner).data, inner, imgsz) } };
     }
   }
-  const count = Math.min(want, paths.length);
+  const inner = Math.max(1, Math.round(imgsz * SCALE_AUGMENT));
+  const images = Math.min(want, paths.length);
   const of = split ? `${source} (${split} split)` : source;
-  return { count, description: `${count} image${count === 1 ? '' : 's'} of ${of}`, paths, skipped, feeds, split, fallback };
+  const described = `${images} image${images === 1 ? '' : 's'} of ${of}`;
+  return {
+    count: images * (1 + augment.length), images, description: [described, ...augment.map((a) => AUGMENT_TEXT[a])].join(' + '),
+    paths, skipped, feeds, split, fallback, augment,
+  };
 }

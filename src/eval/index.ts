@@ -12,6 +12,7 @@ export { toCocoResults, cocoEvaluationInput, type CocoPrediction } from './coco-
 export { runValidation, inThreadPostprocess, groundTruth, type ValidationSetup, type PostprocessSink } from './validate-run.js';
 export { validate, defaultWorkers, defaultPostprocessWorkers, readModelInfo, type ValidateOptions, type ValidateProgress, type ValidationResult, type StageSpeed, type MetricMode } from './validate.js';
 export {
-  openCalibrationImages, calibrationImagePaths, resolveCalibrationImages, validationOverlap, type CalibrationImages, type CalibrationImagesOptions,
+  openCalibrationImages, calibrationImagePaths, resolveCalibrationImages, validationOverlap, type CalibrationImages, type CalibrationImagesOptions, type CalibrationAugment,
+  calibrationAugments, CALIBRATION_AUGMENTS, SCALE_AUGMENT,
   type CalibrationPaths,
 } from './calibration.js';

@@ -23,6 +23,7 @@ import { layerGains, weightScores } from './gain.js';
 import { DEFAULT_DAMP, reconstructLayer, type DataCriterion, type SolveMethod } from './layer.js';
 import type { AdmmOptions } from './admm.js';
 import { blockFrontier } from './upstream.js';
+import { shrinkHessian } from './shrink.js';
 import { BlockPasses } from './block-pass.js';
 import { positionPlan, type PositionBudget } from './positions.js';
 import { nmSkipReason } from '../nm.js';
@@ -84,6 +85,12 @@ export interface ReconstructionOptions {
    * category caps). Default none; measured worse (LeYOLO-Nano 50% global `--exact-obs`, 0.8: mAP50 0.4731 vs 0.4862).
    */
   maxLayerRatio?: number;
+  /**
+   * Shrink each layer's input covariance towards its diagonal before the mask and refit, C ← (1 − α)C + α·diag(C)
+   * (shrink.ts; Ledoit–Wolf style, on top of the λI damping). Default 0 (none). The global allocation's scores
+   * are not shrunk.
+   */
+  shrink?: number;
   /**
    * Data-aware global allocation only: weight each layer's scores by its measured network gain (gain.ts): `noise`
    * injects noise of relative energy `gainNoise` into each scored layer's output on the first `gainImages`
@@ -210,6 +217,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
   const t0 = performance.now();
   const ro = options.reconstruction ?? {};
   const criterion = options.dataCriterion ?? 'obs';
+  if (ro.shrink !== undefined && !(ro.shrink >= 0 && ro.shrink <= 1)) throw new UsageError(`reconstruction.shrink ${ro.shrink}: expected a fraction in [0, 1]`);
   let prep = preparePrune(model, { ...options, dryRun: false });
   const entries = prep.plan.entries;
   const allocating = options.scope === 'global' && !options.nm && !prep.note && (ro.allocation ?? 'data') !== 'plan';
@@ -285,7 +293,7 @@ export async function pruneReconstructed(model: OnnxModel, options: CalibratedPr
       const e = entries[t.index]!, l = e.layer, row = rows[t.index]!;
       const w = readTensor(prep.graph.constants.get(l.id)!.proto, current.external);
       const biasT = t.bias ? readTensor(prep.graph.constants.get(t.bias)!.proto) : undefined;
-      const h = stats.get(t.key)!;
+      const h = ro.shrink ? shrinkHessian(stats.get(t.key)!, ro.shrink) : stats.get(t.key)!;
       const r = reconstructLayer({ data: w.data as Float32Array, dims: l.dims, groups: t.request.group }, biasT?.data as Float32Array | undefined, h, {
         criterion, zeros: prep.counts[t.index], nm: options.nm, damp, meanCorrection: ro.meanCorrection, method: ro.method, rowNormalize: ro.rowNormalize, varianceCorrection: ro.varianceCorrection ?? true, nmSelection: ro.nmSelection ?? 'adaptive', selection: ro.selection, admm: ro.admm,
       });
