@@ -13,37 +13,51 @@ import type { Objective } from '../search/optimize.js';
 import type { SearchJson } from '../search/report-json.js';
 import type { CliContext, CommandModule } from './context.js';
 import { ExitCode } from './io.js';
+import { DEFAULT_CONFIDENCE } from '../search/accept.js';
 import { phaseProgress, searchOptions, searchSetup, writeSearchFiles, type SearchFlags } from './search-flags.js';
 import { sensitivityText } from './sensitivity.js';
 import { checkOutputs, target, writeJson, writeText } from './outputs.js';
 
 interface OptimizeFlags extends SearchFlags {
   maxDrop?: string; objective?: string; output?: string; saveConfig?: string; report?: string;
-  maxVerifications?: string; paretoRounds?: string; benchRuns?: string; int8?: boolean; margin?: string; int8CalibImages?: string;
+  maxVerifications?: string; paretoRounds?: string; benchRuns?: string; int8?: boolean; margin?: string; confidence?: string; int8CalibImages?: string;
 }
 
 const pct = (v: number, d = 2) => formatPercent(v, d);
 
 /**
- * Default noise margin: a candidate holds on the search images only at half the budget. Real mAP50 on 64 images
- * moves by ±2% between near-identical models (docs/optimize.md), so a hold at the full budget is often luck.
+ * Default noise margin: none since session 9 — the paired-bootstrap upper bound (`--confidence`, default 0.9,
+ * Bonferroni-corrected over the verified candidates) replaces it; `--margin` still shrinks the threshold the
+ * bound must reach, and `--confidence none --margin 0.5` is the rule before session 9 (docs/optimize.md).
  */
-export const DEFAULT_MARGIN = 0.5;
+export const DEFAULT_MARGIN = 0;
 const x3 = (v: number) => formatNumber(v, 3);
 
 export function optimizeText(j: SearchJson): string {
   const o = j.optimize!;
   const lines = ['', `pareto (explored points; speed-up measured interleaved, drop verified on the search images):`];
   for (const p of o.pareto) {
-    lines.push(`  ${(p.via + (p.chosen ? ' *chosen*' : '')).padEnd(20)} groups ${String(p.units).padStart(3)}  drop ${pct(p.drop).padStart(7)} ${p.holds ? 'holds ' : 'misses'}  ${x3(p.speedup)}× (95% CI ${x3(p.ciLow)}–${x3(p.ciHigh)})`);
+    lines.push(`  ${(p.via + (p.chosen ? ' *chosen*' : '')).padEnd(20)} groups ${String(p.units).padStart(3)}  drop ${pct(p.drop).padStart(7)}  bound ${pct(p.bound ?? p.drop).padStart(7)} ${(p.accepted ?? p.holds) ? 'accepted' : 'rejected'}  ${x3(p.speedup)}× (95% CI ${x3(p.ciLow)}–${x3(p.ciHigh)})`);
   }
+  const sel = o.selection;
+  if (sel) lines.push(`acceptance: ${sel.confidence === null ? 'drop' : `upper bound at ${pct(sel.correctedLevel ?? NaN)} one-sided (${pct(sel.confidence, 0)}, Bonferroni over ${sel.family} verified points; paired bootstrap, ${sel.resamples} resamples of the search images)`} ≤ ${pct(sel.threshold)}; ${sel.reason}`);
   const m = o.measured;
   const c = o.pareto.find((p) => p.chosen);
-  lines.push('', o.feasible ? `chosen: ${Object.keys(o.chosen?.ratios ?? {}).length} groups cut; ${c ? `${x3(c.speedup)}× faster (95% CI ${x3(c.ciLow)}–${x3(c.ciHigh)})` : ''}`
-    : `no cut holds ${o.budget} on the search images; the closest point found is written`);
+  lines.push('', !o.feasible ? `no cut is accepted for ${o.budget} on the search images; the closest point found is written`
+    : c?.via === 'original' ? 'chosen: the original (no accepted cut is measurably faster); written unchanged'
+      : `chosen: ${Object.keys(o.chosen?.ratios ?? {}).length} groups cut; ${c ? `${x3(c.speedup)}× faster (95% CI ${x3(c.ciLow)}–${x3(c.ciHigh)})` : ''}`);
   lines.push(`measured on ${m.set}${m.inSample ? ' (IN-SAMPLE: the search images; pass --val-split for an honest figure)' : ''}: mAP50 ${formatFraction(m.original.map50)} → ${formatFraction(m.chosen.map50)}, mAP50-95 ${formatFraction(m.original.map5095)} → ${formatFraction(m.chosen.map5095)}; drop ${pct(m.drop)} → budget ${o.budget} ${m.holds ? 'holds' : 'BROKEN'}`);
   lines.push(`wrote ${o.output} and its config ${o.config} (its header has the prune command that rebuilds the model)`);
   return lines.join('\n');
+}
+
+/** `--confidence`: a one-sided level in [0.5, 1), or `none` (the point estimate, no bootstrap). */
+export function parseConfidence(text: string | undefined): number | null {
+  if (text === undefined) return DEFAULT_CONFIDENCE;
+  if (text === 'none') return null;
+  const v = Number(text);
+  if (!(v >= 0.5 && v < 1)) throw new UsageError(`--confidence ${text}: expected a one-sided confidence in [0.5, 1), e.g. 0.9, or none`);
+  return v;
 }
 
 async function run(ctx: CliContext, model: string, flags: OptimizeFlags): Promise<void> {
@@ -65,6 +79,7 @@ async function run(ctx: CliContext, model: string, flags: OptimizeFlags): Promis
   const benchRuns = int('bench-runs', flags.benchRuns) ?? 100;
   const margin = flags.margin === undefined ? DEFAULT_MARGIN : Number(flags.margin);
   if (!(margin >= 0 && margin < 1)) throw new UsageError(`--margin ${flags.margin}: expected a fraction of the budget in [0, 1), e.g. 0.5`);
+  const confidence = parseConfidence(flags.confidence);
   const int8CalibImages = int('int8-calib-images', flags.int8CalibImages);
   const configPath = flags.saveConfig ?? flags.output.replace(/\.onnx$/i, '') + '.config.yaml';
   // --int8: the structured choice goes beside OUT (its config rebuilds it); OUT is the INT8 (or structured) winner.
@@ -87,7 +102,7 @@ async function run(ctx: CliContext, model: string, flags: OptimizeFlags): Promis
   }
   const progress = phaseProgress(ctx);
   const r = await runOptimize({
-    ...setup.options, budget, margin, objective, measure: setup.measure, output: structuredOut, configPath, force: flags.force,
+    ...setup.options, budget, margin, confidence, objective, measure: setup.measure, output: structuredOut, configPath, force: flags.force,
     maxVerifications, paretoRounds, calibrationArg, onProgress: progress.onProgress,
   }).finally(() => progress.stop());
   if (r.sensitivity.table.length === 0) ctx.io.out(`${model}: no prunable channel group (every channel reaches a barrier); the model is written unchanged`);
@@ -100,12 +115,12 @@ async function run(ctx: CliContext, model: string, flags: OptimizeFlags): Promis
     const { int8Text } = await import('./optimize-int8.js');
     const p2 = phaseProgress(ctx);
     const stage = await runInt8Stage(int8Input(r), {
-      budget, margin, threads: setup.options.threads, rounds: paretoRounds, unitRounds: setup.options.latencyRounds, measure: setup.measure, output: flags.output, force: flags.force,
+      budget, margin, confidence, threads: setup.options.threads, rounds: paretoRounds, unitRounds: setup.options.latencyRounds, measure: setup.measure, output: flags.output, force: flags.force,
       calibImages: int8CalibImages, onProgress: p2.onProgress,
     }).finally(() => p2.stop());
     j.int8 = stage;
     ctx.io.out(int8Text(stage, { structured: structuredOut, output: flags.output, calibration: setup.search.description, calibImages: Math.min(int8CalibImages ?? 64, setup.search.images.length), threads: setup.options.threads ?? 1 }));
-    broken = !stage.chosen || !stage.measured.holds;
+    broken = !stage.feasible || !stage.measured.holds;
   }
   await writeSearchFiles(ctx, j, flags);
   if (flags.report) await writeReport(ctx, flags.report, model, flags.output, j, setup, budget, benchRuns, setup.options.threads ?? 1, flags.force);
@@ -146,7 +161,8 @@ export const optimizeCommand: CommandModule = {
       .option('--max-verifications <n>', 'combinations verified on the search images at most (default 24)')
       .option('--pareto-rounds <n>', 'interleaved rounds timing the explored points (default 20)')
       .option('--bench-runs <n>', 'benchmark rounds of the --report comparison (default 100)')
-      .option('--margin <f>', 'noise margin, a fraction of the budget: a candidate holds on the search images when its drop ≤ budget × (1 − f) (default 0.5)')
+      .option('--confidence <p>', 'a candidate is accepted when the one-sided p upper bound of its drop (paired bootstrap over the search images, Bonferroni-corrected over the candidates verified) is within the budget; none = the drop itself (default 0.9)')
+      .option('--margin <f>', 'a fraction of the budget kept in reserve: the bound must be ≤ budget × (1 − f) (default 0; before the bootstrap it was 0.5)')
       .option('--int8-calib-images <n>', 'INT8 calibration images, the first n search images (default 64, as quantize)')
       .option('--int8', 'then INT8 on top, under the same budget: the search picks which layers stay float (OUT.structured.onnx keeps the structured stage)')
       .action((model: string, flags: OptimizeFlags) => run(ctx, model, flags));

@@ -22,19 +22,20 @@ function paretoSection(j: SearchJson): string | null {
   const pts = [...o.pareto].sort((a, b) => a.speedup - b.speedup);
   const maxSpeed = Math.max(1.05, ...pts.map((p) => p.speedup));
   const sx = (s: number) => (s - 1) / (maxSpeed - 1 || 1);
-  const holds = pts.filter((p) => p.holds);
+  const holds = pts.filter((p) => p.accepted ?? p.holds);
   const chart = lineChart({
     title: 'Explored points: measured speed-up vs verified drop (search images)',
     xLabel: `speed-up, 1× … ${x(maxSpeed)}`, yLabel: 'drop of the budget metric (0 … 10%)',
     series: [
       { name: 'all explored', color: '#4e79a7', x: pts.map((p) => sx(p.speedup)), y: pts.map((p) => p.drop * 10) },
-      { name: 'within budget', color: '#59a14f', x: holds.map((p) => sx(p.speedup)), y: holds.map((p) => p.drop * 10) },
+      { name: 'accepted (bound within budget)', color: '#59a14f', x: holds.map((p) => sx(p.speedup)), y: holds.map((p) => p.drop * 10) },
     ],
   });
-  const rows = o.pareto.map((p) => [p.via + (p.chosen ? ' (chosen)' : ''), String(p.units), pct(p.predictedGain), pct(p.drop, 2), p.holds ? 'yes' : 'no', `${x(p.speedup)} (${x(p.ciLow)}–${x(p.ciHigh)})`]);
+  const rows = o.pareto.map((p) => [p.via + (p.chosen ? ' (chosen)' : ''), String(p.units), pct(p.predictedGain), pct(p.drop, 2), pct(p.bound ?? p.drop, 2), (p.accepted ?? p.holds) ? 'yes' : 'no', `${x(p.speedup)} (${x(p.ciLow)}–${x(p.ciHigh)})`]);
   const m = o.measured;
   return `<p class="verdict ${m.holds ? 'ok' : 'bad'}">Chosen model on the measurement images (${esc(m.set)}): mAP50 ${formatFraction(m.original.map50)} → ${formatFraction(m.chosen.map50)}, drop ${pct(m.drop, 2)} — budget ${esc(o.budget)} ${m.holds ? 'holds' : 'BROKEN'}${m.inSample ? ' (in-sample)' : ''}.</p>`
-    + chart + htmlTable({ header: ['point', 'groups cut', 'predicted gain', 'drop (search)', 'holds', 'speed-up (95% CI)'], rows, numeric: [1, 2, 3, 5] });
+    + chart + htmlTable({ header: ['point', 'groups cut', 'predicted gain', 'drop (search)', 'upper bound (search)', 'accepted', 'speed-up (95% CI)'], rows, numeric: [1, 2, 3, 4, 6] })
+    + (o.selection ? `<p class="meta">Acceptance: ${o.selection.confidence === null ? 'point estimate' : `paired-bootstrap upper bound (${o.selection.resamples} resamples) at ${pct(o.selection.correctedLevel ?? NaN, 2)} one-sided (${pct(o.selection.confidence, 0)} with a Bonferroni correction over ${o.selection.family} verified points)`} ≤ ${pct(o.selection.threshold, 2)}. ${esc(o.selection.reason)}.</p>` : '');
 }
 
 function unitsSection(j: SearchJson): string {
@@ -61,10 +62,10 @@ function int8Section(j: SearchJson): string | null {
   const m = s.measured;
   const verdict = `<p class="verdict ${m.holds ? 'ok' : 'bad'}">Chosen: ${s.chosen ? esc(s.chosen.order === 'none' ? 'the structured model (INT8 did not pay)' : `${s.chosen.base} + INT8 as quantize makes it (${s.chosen.quantizeFloat.length} layers float)${s.chosen.floatLayers.length ? ` and ${s.chosen.floatLayers.length} of ${s.chosen.units} more layers float` : ''}`) : 'none held'}; on ${esc(m.set)}: mAP50 ${formatFraction(m.original.map50)} → ${formatFraction(m.chosen.map50)}, drop ${pct(m.drop, 2)} — ${m.holds ? 'holds' : 'BROKEN'}${m.inSample ? ' (in-sample)' : ''}.</p>`;
   const candidates = htmlTable({
-    header: ['candidate', 'float layers (quantize + search)', 'drop (search)', 'speed-up (95% CI)'], numeric: [1, 2, 3],
-    rows: s.candidates.map((c) => [`${c.base}${c.order === 'none' ? ' only' : ` + INT8 (${c.order})`}${c.chosen ? ' (chosen)' : ''}`, c.order === 'none' ? '–' : `${c.quantizeFloat.length} + ${c.floatLayers.length}/${c.units}`, pct(c.drop, 2), `${x(c.speedup, 3)} (${x(c.ciLow, 3)}–${x(c.ciHigh, 3)})`]),
+    header: ['candidate', 'float layers (quantize + search)', 'drop (search)', 'upper bound (search)', 'speed-up (95% CI)'], numeric: [1, 2, 3, 4],
+    rows: s.candidates.map((c) => [`${c.base}${c.order === 'none' ? ' only' : ` + INT8 (${c.order})`}${c.chosen ? ' (chosen)' : ''}`, c.order === 'none' ? '–' : `${c.quantizeFloat.length} + ${c.floatLayers.length}/${c.units}`, pct(c.drop, 2), pct(c.bound ?? c.drop, 2), `${x(c.speedup, 3)} (${x(c.ciLow, 3)}–${x(c.ciHigh, 3)})`]),
   });
-  const probes = htmlTable({ header: ['base', 'order', 'layers float', 'drop (search)', 'holds'], numeric: [2, 3], rows: s.probes.map((p) => [p.base, p.order, String(p.k), pct(p.drop, 2), p.holds ? 'yes' : 'no']) });
+  const probes = htmlTable({ header: ['base', 'order', 'layers float', 'drop (search)', 'bound (plain level)', 'holds'], numeric: [2, 3, 4], rows: s.probes.map((p) => [p.base, p.order, String(p.k), pct(p.drop, 2), pct(p.bound ?? p.drop, 2), p.holds ? 'yes' : 'no']) });
   return verdict + candidates + probes + int8UnitsSection(s.units);
 }
 

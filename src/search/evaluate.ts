@@ -25,6 +25,8 @@ export interface Reference {
   set: ImageSet;
   outputs: Float32Array[];
   pseudo: ImageLabels[];
+  /** The original's detections on every image (the paired bootstrap replays them). */
+  detections: ImageDetections[];
   /** The original's score (outputError 0, agreement ≈ 1). */
   score: Score;
   spec: PostprocessSpec;
@@ -60,15 +62,15 @@ export async function referenceOf(original: Uint8Array, set: ImageSet, options: 
   const labels = set.images.map((im) => im.labels);
   const pseudo = pseudoLabels(detections, labels);
   const real = map50Of(labels, detections, set.names);
-  return { set, outputs, pseudo, spec, score: { ...real, agreement: map50Of(pseudo, detections, set.names).map50, outputError: 0 } };
+  return { set, outputs, pseudo, detections, spec, score: { ...real, agreement: map50Of(pseudo, detections, set.names).map50, outputError: 0 } };
 }
 
 /** Score a candidate on the reference's images. */
-export async function scoreModel(candidate: Uint8Array, ref: Reference, options: RunOptions = {}): Promise<Score & { ms: number }> {
+export async function scoreModel(candidate: Uint8Array, ref: Reference, options: RunOptions = {}): Promise<Score & { ms: number; detections: ImageDetections[] }> {
   const err = new OutputError();
   const { detections, ms } = await runAll(candidate, ref.set, options, (i, out) => err.add(ref.outputs[i]!, out));
   const real = map50Of(ref.set.images.map((im) => im.labels), detections, ref.set.names);
-  return { ...real, agreement: map50Of(ref.pseudo, detections, ref.set.names).map50, outputError: err.value(), ms };
+  return { ...real, agreement: map50Of(ref.pseudo, detections, ref.set.names).map50, outputError: err.value(), ms, detections };
 }
 
 /** Relative drop of `value` from `base` (0.01 = 1% lower); 0 when base is 0. */

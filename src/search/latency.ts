@@ -24,20 +24,28 @@ export interface LatencyOptions {
   onProgress?: (p: LoopProgress) => void;
 }
 
+export interface TimeOptions { threads?: number; rounds?: number; warmup?: number; feeds: Record<string, Tensor>; onProgress?: (p: LoopProgress) => void }
+
 /**
- * Time `models` against `base` in one interleaved run (each its own session, same input): per model the paired
- * ratio of medians base/model (> 1 = faster) with its 95% CI. Sessions are released afterwards.
+ * Time `base` and `models` in one interleaved run (each its own session, same input): the per-round samples,
+ * ms, `[base, ...models]`. Sessions are released afterwards.
  */
-export async function timeAgainst(base: Uint8Array, models: readonly Uint8Array[], options: { threads?: number; rounds?: number; warmup?: number; feeds: Record<string, Tensor>; onProgress?: (p: LoopProgress) => void }): Promise<RatioEstimate[]> {
+export async function timeSamples(base: Uint8Array, models: readonly Uint8Array[], options: TimeOptions): Promise<Float64Array[]> {
   const sessions: RuntimeSession[] = [];
   try {
     for (const bytes of [base, ...models]) sessions.push(await createSession(bytes, { threads: options.threads ?? 1 }));
     const feeds = prepareFeeds(options.feeds);
     const loop = await measureInterleaved(sessions.map((s) => ({ run: () => s.runPrepared(feeds) })), { runs: options.rounds ?? 20, warmup: options.warmup ?? 3, onProgress: options.onProgress });
-    return models.map((_, i) => pairedRatioOfMedians(loop.samplesMs[0]!, loop.samplesMs[i + 1]!));
+    return loop.samplesMs.map((x) => Float64Array.from(x));
   } finally {
     for (const s of sessions) await s.release();
   }
+}
+
+/** Time `models` against `base` in one interleaved run: per model the paired ratio of medians base/model (> 1 = faster) with its 95% CI. */
+export async function timeAgainst(base: Uint8Array, models: readonly Uint8Array[], options: TimeOptions): Promise<RatioEstimate[]> {
+  const samples = await timeSamples(base, models, options);
+  return models.map((_, i) => pairedRatioOfMedians(samples[0]!, samples[i + 1]!));
 }
 
 /** Time each unit's deepest cut against the original; fills `latency` and every point's `latencyGain` (new objects). */

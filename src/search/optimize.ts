@@ -8,6 +8,7 @@
  * drop) until the verified drop holds, and the better of the two wins. Pure orchestration: building and scoring come in through `verify`.
  */
 import { formatPercent } from '../core/format.js';
+import { dropBound } from './accept.js';
 import { allocationFrontier, type Allocation, type AllocationUnit } from './allocate.js';
 import { effectivePoints, type LadderPoint, type UnitSensitivity } from './sensitivity.js';
 
@@ -21,19 +22,29 @@ export interface Verified {
   gain: number;
   /** Verified relative drop of the budget metric on the search images. */
   drop: number;
+  /** Upper confidence bound of the drop at the search's plain level (= drop without a bootstrap). */
+  bound: number;
+  /** Sorted paired-bootstrap replicate drops (not serialised). */
+  drops?: Float64Array;
   /** Extra numbers the verifier returns (scores), kept for the report. */
   detail: Record<string, number>;
   /** How the point was reached. */
   via: 'frontier' | 'back-off';
+  /** Holds at the plain level (what steers the search). */
   holds: boolean;
+  /** Set by the final selection (run-optimize): the bound at the selection-corrected level, and whether it is accepted. */
+  selectionBound?: number;
+  accepted?: boolean;
 }
 
-export interface VerifyResult { drop: number; detail?: Record<string, number> }
+export interface VerifyResult { drop: number; detail?: Record<string, number>; drops?: Float64Array }
 
 export interface OptimizeOptions {
   objective: Objective;
-  /** Allowed relative drop of the budget metric (0.01 = 1%). */
+  /** Allowed relative drop of the budget metric (0.01 = 1%): the threshold the bound must reach. */
   budget: number;
+  /** One-sided confidence of the bound a candidate holds by (default: none, the point estimate; see accept.ts). */
+  confidence?: number | null;
   verify: (ratios: Map<string, number>) => Promise<VerifyResult>;
   /** Verifications at most (default 24). */
   maxVerifications?: number;
@@ -105,9 +116,10 @@ export async function optimize(table: readonly UnitSensitivity[], options: Optim
   const check = async (a: Allocation, via: Verified['via']): Promise<Verified> => {
     const ratios = ratiosOf(a, units, points);
     const r = await options.verify(ratios);
-    const v: Verified = { ratios, predictedDamage: a.damage, gain: a.gain, drop: r.drop, detail: r.detail ?? {}, via, holds: r.drop <= options.budget };
+    const bound = dropBound(r, options.confidence ?? null);
+    const v: Verified = { ratios, predictedDamage: a.damage, gain: a.gain, drop: r.drop, bound, drops: r.drops, detail: r.detail ?? {}, via, holds: bound <= options.budget + 1e-12 };
     explored.push(v);
-    tick(`${via}: gain ${formatPercent(a.gain)}, drop ${formatPercent(r.drop, 2)}`);
+    tick(`${via}: gain ${formatPercent(a.gain)}, drop ${formatPercent(r.drop, 2)}${bound !== r.drop ? ` (bound ${formatPercent(bound, 2)})` : ''}`);
     return v;
   };
   // Bracket the budget on the frontier by doubling/halving a proxy budget (starting at the real budget: the proxy
@@ -147,7 +159,7 @@ export async function optimize(table: readonly UnitSensitivity[], options: Optim
     cur = step;
   }
   const holding = explored.filter((v) => v.holds && v.gain > 0).sort((a, b) => b.gain - a.gain);
-  const closest = [...explored].sort((a, b) => a.drop - b.drop)[0];
+  const closest = [...explored].sort((a, b) => a.bound - b.bound)[0];
   const chosen = holding[0] ?? closest;
   return { chosen, feasible: holding.length > 0, explored, frontierSize: frontier.length };
 }

@@ -29,10 +29,12 @@ export interface SearchJson {
   units: SearchUnitJson[];
   optimize?: {
     budget: string; objective: string; feasible: boolean; frontierSize: number;
-    chosen: { ratios: Record<string, number>; searchDrop: number; predictedGain: number } | null;
+    chosen: { ratios: Record<string, number>; searchDrop: number; searchBound?: number; predictedGain: number } | null;
     measured: OptimizeRun['measured'];
     pareto: OptimizeRun['pareto'];
-    explored: Array<{ via: string; holds: boolean; drop: number; gain: number; predictedDamage: number; ratios: Record<string, number> }>;
+    /** How the written point was accepted and chosen (absent in JSON written before session 9). */
+    selection?: OptimizeRun['selection'];
+    explored: Array<{ via: string; holds: boolean; accepted: boolean; drop: number; bound: number; selectionBound: number; gain: number; predictedDamage: number; ratios: Record<string, number> }>;
     output: string; config: string;
   };
   /** `optimize --int8`: the INT8 stage on top of the structured choice. */
@@ -81,9 +83,9 @@ export function optimizeJson(run: OptimizeRun, meta: { model: string; budget: st
   j.seconds = { ...j.seconds, ...Object.fromEntries(Object.entries(run.seconds).map(([k, v]) => [`optimize.${k}`, v])) };
   j.optimize = {
     budget: meta.budget, objective: meta.objective, feasible: run.result.feasible, frontierSize: run.result.frontierSize,
-    chosen: c ? { ratios: obj(run.ratios), searchDrop: c.drop, predictedGain: c.gain } : null,
-    measured: run.measured, pareto: run.pareto,
-    explored: run.result.explored.map((v) => ({ via: v.via, holds: v.holds, drop: v.drop, gain: v.gain, predictedDamage: v.predictedDamage, ratios: obj(v.ratios) })),
+    chosen: c ? { ratios: obj(run.ratios), searchDrop: c.drop, searchBound: c.selectionBound ?? c.drop, predictedGain: c.gain } : null,
+    measured: run.measured, pareto: run.pareto, selection: run.selection,
+    explored: run.result.explored.map((v) => ({ via: v.via, holds: v.holds, accepted: v.accepted ?? v.holds, drop: v.drop, bound: v.bound, selectionBound: v.selectionBound ?? v.bound, gain: v.gain, predictedDamage: v.predictedDamage, ratios: obj(v.ratios) })),
     output: meta.output, config: meta.config,
   };
   return j;

@@ -14,17 +14,23 @@ import type { LayerSensitivity } from '../quantize/index.js';
 import type { Tensor } from '../core/dtype.js';
 import { referenceOf, scoreModel, type Reference, type Score } from './evaluate.js';
 import type { ImageSet } from './images.js';
+import { pairedRatioOfMedians } from '../bench/index.js';
+import { accepts, DEFAULT_CONFIDENCE, dropBound, pickFaster, type MeasuredDrop } from './accept.js';
+import { correctedLevel, type DropBootstrapOptions } from './bootstrap.js';
 import { buildInt8, floatOrder, int8Units, prepareInt8, smallestHolding, type FloatOrder, type Int8Unit } from './int8.js';
-import { timeAgainst } from './latency.js';
-import { dropOf, type BudgetMetric, type OptimizeRun } from './run-optimize.js';
+import { timeSamples } from './latency.js';
+import { budgetBootstrap, dropOf, type BudgetMetric, type OptimizeRun } from './run-optimize.js';
 import { setSource, type PhaseProgress } from './run-sensitivity.js';
 import type { BudgetRule } from '../report/types.js';
 
 export interface Int8StageOptions {
   budget: BudgetRule;
   budgetOn?: BudgetMetric;
-  /** A variant holds when its verified drop ≤ budget × (1 − margin) (default 0: the search images' noise margin). */
+  /** A variant holds when its drop bound ≤ budget × (1 − margin) (default 0). */
   margin?: number;
+  /** One-sided confidence of the paired-bootstrap bound (default DEFAULT_CONFIDENCE; null = point estimate; accept.ts). */
+  confidence?: number | null;
+  bootstrap?: DropBootstrapOptions;
   /** Float orders tried per base (default gain, then sensitivity). */
   orders?: readonly FloatOrder[];
   /** Calibration images: the first n search images (default 64, the `quantize --calib-images` default). */
@@ -56,6 +62,8 @@ export interface Int8Candidate {
   units: number;
   /** Verified drop on the search images against the original. */
   drop: number;
+  /** Upper bound of the drop at the selection-corrected level; accepted when ≤ the threshold. */
+  bound: number;
   holds: boolean;
   speedup: number;
   ciLow: number;
@@ -70,10 +78,15 @@ export interface Int8Stage {
   units: Int8Unit[];
   /** What quantize chose for each base (float prefix, placement measured at the search's threads). */
   quantize: Array<{ base: string; floatPrefix: string[]; placement: string; placementSpeedups: Array<{ label: string; speedup: number | undefined }> }>;
-  /** The drop a variant had to reach on the search images: budget × (1 − margin). */
+  /** The bound a variant had to reach on the search images: budget × (1 − margin). */
   threshold: number;
-  probes: Array<{ base: string; order: FloatOrder; k: number; drop: number; holds: boolean }>;
+  /** Confidence, plain and corrected level, family (every structured and INT8 candidate verified), why the choice. */
+  selection: { confidence: number | null; level: number | null; correctedLevel: number | null; family: number; speedRule: boolean; reason: string };
+  /** Every verification; `bound` at the plain level (steers the search), `holds` = bound ≤ threshold. */
+  probes: Array<{ base: string; order: FloatOrder; k: number; drop: number; bound: number; holds: boolean }>;
   candidates: Int8Candidate[];
+  /** Some candidate is accepted (the written model may still be the original: none measurably faster). */
+  feasible: boolean;
   chosen: Int8Candidate | undefined;
   measured: { set: string; inSample: boolean; original: Score; chosen: Score; drop: number; holds: boolean };
   seconds: { calibration: number; sensitivity: number; verify: number; timing: number; total: number };
@@ -106,14 +119,16 @@ export interface Int8Input {
   original: Uint8Array;
   /** The original on every search image (labels, pseudo labels, outputs). */
   reference: Reference;
-  structured?: { model: OnnxModel; drop: number };
+  /** The structured choice when accepted: its drop, replicate drops and how many structured candidates were verified. */
+  structured?: { model: OnnxModel; drop: number; drops?: Float64Array; family?: number };
 }
 
 /** The input of the INT8 stage after `optimize`'s structured search. */
 export function int8Input(run: OptimizeRun): Int8Input {
   const sens = run.sensitivity;
   const c = run.result.chosen;
-  return { model: sens.model, original: sens.original, reference: sens.reference, structured: run.ratios.size > 0 && c?.holds ? { model: run.written.model, drop: c.drop } : undefined };
+  const ok = run.ratios.size > 0 && c !== undefined && (c.accepted ?? c.holds);
+  return { model: sens.model, original: sens.original, reference: sens.reference, structured: ok ? { model: run.written.model, drop: c.drop, drops: c.drops, family: run.result.explored.length } : undefined };
 }
 
 export async function runInt8Stage(input: Int8Input, o: Int8StageOptions): Promise<Int8Stage> {
@@ -130,7 +145,10 @@ export async function runInt8Stage(input: Int8Input, o: Int8StageOptions): Promi
   const feed = { [search.inputName]: { dtype: 'float32' as const, dims: [1, 3, search.imgsz, search.imgsz], data: search.images[0]!.input } };
   const feeds: Array<Record<string, Tensor>> = search.images.slice(0, o.sensitivityImages ?? 2).map((im) => ({ [search.inputName]: { dtype: 'float32', dims: [1, 3, search.imgsz, search.imgsz], data: im.input } }));
   const probes: Int8Stage['probes'] = [];
-  const found: Array<Omit<Int8Candidate, 'speedup' | 'ciLow' | 'ciHigh' | 'chosen'> & { bytes: Uint8Array }> = [];
+  // Every distinct verified variant (with at least one integer layer): the family the written point is chosen from.
+  const variants: Array<{ base: Int8Candidate['base']; order: FloatOrder; floatLayers: string[]; quantizeFloat: string[]; units: number; drop: number; drops?: Float64Array; bytes: Uint8Array }> = [];
+  const confidence = o.confidence === undefined ? DEFAULT_CONFIDENCE : o.confidence;
+  const boot = budgetBootstrap(sens.reference, o.budget, on, confidence, o.bootstrap);
   let sensitivity: LayerSensitivity[] = [];
   let units: Int8Unit[] = [];
   const quantize: Int8Stage['quantize'] = [];
@@ -149,46 +167,59 @@ export async function runInt8Stage(input: Int8Input, o: Int8StageOptions): Promi
     const quantizeFloat = prepared.q.float.filter((f) => /^(float prefix|placement)/.test(f.reason)).map((f) => f.node);
     t = performance.now();
     // Orders share their first probes (k = 0 is the same model in every order): verified once per float set.
-    const verified = new Map<string, number>();
+    const verified = new Map<string, MeasuredDrop>();
     for (const order of orders) {
       const names = floatOrder(order, prepared.layers, sensitivity, units);
-      const built = new Map<number, Uint8Array>();
-      const res = await smallestHolding(names.length, async (k) => {
-        const bytes = serializeOnnx(buildInt8(prepared, new Set(names.slice(0, k))));
-        built.set(k, bytes);
+      await smallestHolding(names.length, async (k) => {
         const key = names.slice(0, k).sort().join('\n');
-        const drop = verified.get(key) ?? dropOf(o.budget, sens.reference.score, await scoreModel(bytes, sens.reference, { threads: o.threads }), on);
-        verified.set(key, drop);
-        const holds = drop <= threshold;
-        probes.push({ base: base.name, order, k, drop, holds });
-        o.onProgress?.('verify', { done: ++checks, total: bases.length * orders.length * (o.maxChecks ?? 10), label: `INT8 ${base.name}/${order}: ${k} float, drop ${(100 * drop).toFixed(2)}%` });
-        return { drop, holds };
+        let m = verified.get(key);
+        if (!m) {
+          const bytes = serializeOnnx(buildInt8(prepared, new Set(names.slice(0, k))));
+          const sc = await scoreModel(bytes, sens.reference, { threads: o.threads });
+          m = { drop: dropOf(o.budget, sens.reference.score, sc, on), drops: boot?.drops(sc.detections) };
+          verified.set(key, m);
+          // Only a model with at least one integer layer is an INT8 candidate.
+          if (k < names.length) variants.push({ base: base.name, order, floatLayers: names.slice(0, k), quantizeFloat, units: names.length, drop: m.drop, drops: m.drops, bytes });
+        }
+        const bound = dropBound(m, confidence);
+        const holds = bound <= threshold + 1e-12;
+        probes.push({ base: base.name, order, k, drop: m.drop, bound, holds });
+        o.onProgress?.('verify', { done: ++checks, total: bases.length * orders.length * (o.maxChecks ?? 10), label: `INT8 ${base.name}/${order}: ${k} float, drop ${(100 * m.drop).toFixed(2)}%${m.drops ? `, bound ${(100 * bound).toFixed(2)}%` : ''}` });
+        return { drop: m.drop, holds };
       }, o.maxChecks ?? 10);
-      // Only a model with at least one integer layer is an INT8 candidate.
-      const key = res.best ? names.slice(0, res.best.k).sort().join('\n') : '';
-      if (res.best && res.best.k < names.length && !found.some((c) => c.base === base.name && [...c.floatLayers].sort().join('\n') === key)) {
-        found.push({ base: base.name, order, floatLayers: names.slice(0, res.best.k), quantizeFloat, units: names.length, drop: res.best.drop, holds: true, bytes: built.get(res.best.k)! });
-      }
     }
     seconds.verify += (performance.now() - t) / 1000;
   }
   const structured = bases[0]!.name === 'structured' ? bases[0]! : undefined;
-  const structuredBytes = structured ? serializeOnnx(structured.model) : undefined;
-  const pool = [...found, ...(structured && structuredBytes ? [{ base: 'structured' as const, order: 'none' as const, floatLayers: [], quantizeFloat: [], units: 0, drop: structured.drop, holds: true, bytes: structuredBytes }] : [])];
+  // Selection: every verified candidate (the structured stage's and the INT8 variants) is one of the family.
+  const family = (input.structured?.family ?? 0) + variants.length;
+  const accept = { confidence, threshold };
+  const pool = [
+    ...variants.map((v) => ({ ...v, bound: dropBound(v, confidence, family), holds: accepts(v, accept, family) })),
+    ...(structured && input.structured ? [{ base: 'structured' as const, order: 'none' as const, floatLayers: [], quantizeFloat: [], units: 0, drop: structured.drop, bound: dropBound(input.structured, confidence, family), holds: accepts(input.structured, accept, family), bytes: serializeOnnx(structured.model) }] : []),
+  ].filter((c) => c.holds);
   let t = performance.now();
   const rounds = o.rounds ?? 20;
-  const est = rounds > 0 && pool.length > 0
-    ? await (o.timing ?? ((f) => f()))(() => timeAgainst(sens.original, pool.map((c) => c.bytes), {
+  const samples = rounds > 0 && pool.length > 0
+    ? await (o.timing ?? ((f) => f()))(() => timeSamples(sens.original, pool.map((c) => c.bytes), {
       threads: o.threads, rounds, onProgress: (p) => o.onProgress?.('final', p),
       feeds: { [search.inputName]: { dtype: 'float32', dims: [1, 3, search.imgsz, search.imgsz], data: search.images[0]!.input } },
     }))
-    : pool.map(() => ({ ratio: NaN, ciLow: NaN, ciHigh: NaN }));
+    : undefined;
   seconds.timing = (performance.now() - t) / 1000;
-  const candidates: Int8Candidate[] = pool.map((c, i) => ({ base: c.base, order: c.order, floatLayers: c.floatLayers, quantizeFloat: c.quantizeFloat, units: c.units, drop: c.drop, holds: c.holds, speedup: est[i]!.ratio, ciLow: est[i]!.ciLow, ciHigh: est[i]!.ciHigh, chosen: false }));
-  const pick = pickCandidate(candidates);
+  const est = pool.map((_, i) => (samples ? pairedRatioOfMedians(samples[0]!, samples[i + 1]!) : { ratio: NaN, ciLow: NaN, ciHigh: NaN }));
+  const candidates: Int8Candidate[] = pool.map((c, i) => ({ base: c.base, order: c.order, floatLayers: c.floatLayers, quantizeFloat: c.quantizeFloat, units: c.units, drop: c.drop, bound: c.bound, holds: c.holds, speedup: est[i]!.ratio, ciLow: est[i]!.ciLow, ciHigh: est[i]!.ciHigh, chosen: false }));
+  // Timed: the speed rule from the original (accept.ts); untimed: the fewest float layers on the most-cut base.
+  const pick = samples ? pickFaster([{ eligible: true, drop: 0 }, ...candidates.map((c) => ({ eligible: true, drop: c.drop }))], (i, j) => pairedRatioOfMedians(samples[i]!, samples[j]!)) - 1 : pickCandidate(candidates);
   if (pick >= 0) candidates[pick]!.chosen = true;
   const chosen = pick >= 0 ? candidates[pick] : undefined;
   const chosenBytes = pick >= 0 ? pool[pick]!.bytes : sens.original;
+  const selection: Int8Stage['selection'] = {
+    confidence, level: confidence === null ? null : correctedLevel(confidence, 1), correctedLevel: confidence === null ? null : correctedLevel(confidence, family), family, speedRule: samples !== undefined,
+    reason: pool.length === 0 ? 'no candidate is accepted at the corrected level: the original is written'
+      : chosen ? (samples ? 'accepted and measurably faster than the original (and than any accepted point it replaced): 95% CI of the speed-up above 1' : 'accepted; untimed: the fewest float layers on the most-cut base')
+        : `${pool.length} candidate(s) accepted, none measurably faster than the original: the original is kept`,
+  };
   t = performance.now();
   const { writeFileAtomic } = await import('../files/atomic-write.js');
   await writeFileAtomic(o.output, chosenBytes, { force: o.force });
@@ -198,7 +229,7 @@ export async function runInt8Stage(input: Int8Input, o: Int8StageOptions): Promi
   seconds.verify += (performance.now() - t) / 1000;
   seconds.total = (performance.now() - t0) / 1000;
   return {
-    sensitivity, units, quantize, threshold, probes, candidates, chosen,
+    sensitivity, units, quantize, threshold, selection, probes, candidates, feasible: pool.length > 0, chosen,
     measured: { set: measureRef.set.description, inSample: !o.measure, original: measureRef.score, chosen: { map50: score.map50, map5095: score.map5095, agreement: score.agreement, outputError: score.outputError }, drop, holds: drop <= o.budget.value + 1e-12 },
     seconds,
   };

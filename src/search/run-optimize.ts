@@ -8,9 +8,12 @@ import { UsageError } from '../core/errors.js';
 import { serializeOnnx } from '../io/onnx/bytes.js';
 import { pruneChannelsFile, type StructuredFileResult } from '../files/structured-prune-file.js';
 import type { BudgetRule } from '../report/types.js';
-import { timeAgainst } from './latency.js';
+import { pairedRatioOfMedians } from '../bench/index.js';
+import { accepts, DEFAULT_CONFIDENCE, dropBound, pickFaster } from './accept.js';
+import { correctedLevel, DropBootstrap, type DropBootstrapOptions } from './bootstrap.js';
+import { timeSamples } from './latency.js';
 import { choiceConfig, configYaml, type ConfigDocument } from './config.js';
-import { referenceOf, scoreModel, type Score } from './evaluate.js';
+import { referenceOf, scoreModel, type Reference, type Score } from './evaluate.js';
 import type { ImageSet } from './images.js';
 import { optimize, type Objective, type OptimizeResult, type Verified } from './optimize.js';
 import { runSensitivity, setSource, type SensitivityOptions, type SensitivityRun } from './run-sensitivity.js';
@@ -21,8 +24,14 @@ export interface OptimizeRunOptions extends SensitivityOptions {
   budget: BudgetRule;
   /** The budget against the labels (default) or the original's detections (see {@link BudgetMetric}). */
   budgetOn?: BudgetMetric;
-  /** Noise margin: a combination holds on the search images when its drop ≤ budget × (1 − margin) (default 0). */
+  /** Noise margin: a combination holds on the search images when its drop bound ≤ budget × (1 − margin) (default 0). */
   margin?: number;
+  /**
+   * One-sided confidence of the paired-bootstrap upper bound of the drop (default {@link DEFAULT_CONFIDENCE});
+   * null = the point estimate (the rule before session 9). See accept.ts.
+   */
+  confidence?: number | null;
+  bootstrap?: DropBootstrapOptions;
   objective: Objective;
   /** Measurement images (not searched on); undefined = in-sample. */
   measure?: ImageSet;
@@ -45,6 +54,9 @@ export interface ParetoPoint {
   /** Verified on the search images. */
   searchScore: Score | undefined;
   drop: number;
+  /** Upper bound of the drop at the selection-corrected level (= drop without a bootstrap), and whether it is accepted. */
+  bound: number;
+  accepted: boolean;
   /** Measured speed-up vs the original (paired ratio of medians) with its 95% CI. */
   speedup: number;
   ciLow: number;
@@ -62,7 +74,25 @@ export interface OptimizeRun {
   /** Accuracy of the original and the chosen model on the measurement images (the search images when in-sample). */
   measured: { set: string; inSample: boolean; original: Score; chosen: Score; drop: number; holds: boolean };
   pareto: ParetoPoint[];
+  selection: Selection;
   seconds: { search: number; verify: number; final: number; pareto: number; total: number };
+}
+
+/** How the written point was selected (docs/optimize.md, "Acceptance"). */
+export interface Selection {
+  /** The bound must be ≤ threshold = budget × (1 − margin). */
+  threshold: number;
+  /** One-sided confidence (null = point estimate), the plain and the corrected level, the family size. */
+  confidence: number | null;
+  level: number | null;
+  correctedLevel: number | null;
+  family: number;
+  resamples: number;
+  /** The speed rule ran (objective latency, explored points timed). */
+  speedRule: boolean;
+  /** What was written and why. */
+  kept: 'candidate' | 'original' | 'closest';
+  reason: string;
 }
 
 /**
@@ -85,17 +115,31 @@ export async function runOptimize(o: OptimizeRunOptions): Promise<OptimizeRun> {
   const sens = await runSensitivity({ ...o, skipLatency: o.objective !== 'latency' });
   const t1 = performance.now();
   const units = sens.table.map((u) => u.unit);
-  const result = await optimize(sens.table, {
-    objective: o.objective, budget: o.budget.value * (1 - (o.margin ?? 0)), maxVerifications: o.maxVerifications,
+  const on = o.budgetOn ?? 'labels';
+  const threshold = o.budget.value * (1 - (o.margin ?? 0));
+  const confidence = o.confidence === undefined ? DEFAULT_CONFIDENCE : o.confidence;
+  const boot = budgetBootstrap(sens.reference, o.budget, on, confidence, o.bootstrap);
+  const build = (ratios: ReadonlyMap<string, number>) => serializeOnnx(buildCandidate(sens.model, units, ratios, sens.build).model);
+  const searched = await optimize(sens.table, {
+    objective: o.objective, budget: threshold, confidence, maxVerifications: o.maxVerifications,
     onProgress: (p) => o.onProgress?.('verify', p),
     verify: async (ratios) => {
-      const built = buildCandidate(sens.model, units, ratios, sens.build);
-      const s = await scoreModel(serializeOnnx(built.model), sens.reference, { threads: o.threads });
-      return { drop: dropOf(o.budget, sens.reference.score, s, o.budgetOn), detail: { map50: s.map50, map5095: s.map5095, agreement: s.agreement } };
+      const s = await scoreModel(build(ratios), sens.reference, { threads: o.threads });
+      return { drop: dropOf(o.budget, sens.reference.score, s, on), drops: boot?.drops(s.detections), detail: { map50: s.map50, map5095: s.map5095, agreement: s.agreement } };
     },
   });
   const t2 = performance.now();
-  const ratios = result.chosen && (result.feasible || result.chosen.gain > 0) ? result.chosen.ratios : new Map<string, number>();
+  // The explored points (and the original) timed in one interleaved run, before choosing: the speed rule needs it.
+  const explored = searched.explored;
+  const set = sens.reference.set;
+  const samples = o.paretoRounds === 0 || explored.length === 0 ? undefined : await (o.timing ?? ((f) => f()))(() => timeSamples(sens.original, explored.map((v) => build(v.ratios)), {
+    threads: o.threads, rounds: o.paretoRounds ?? 20, onProgress: (p) => o.onProgress?.('final', p),
+    feeds: { [set.inputName]: { dtype: 'float32', dims: [1, 3, set.imgsz, set.imgsz], data: set.images[0]!.input } },
+  }));
+  const t3 = performance.now();
+  const { chosen, selection } = selectPoint(explored, { confidence, threshold, objective: o.objective, samples, resamples: boot?.plan.resamples ?? 0 });
+  const result: OptimizeResult = { ...searched, chosen, feasible: selection.kept === 'candidate' || selection.kept === 'original' };
+  const ratios = chosen && (result.feasible || chosen.gain > 0) ? chosen.ratios : new Map<string, number>();
   const config = choiceConfig(units, ratios, 'optimize', `chosen by prunekit optimize for ${o.budget.text} (${o.objective})`);
   const { writeFileAtomic } = await import('../files/atomic-write.js');
   const header = [
@@ -113,9 +157,7 @@ export async function runOptimize(o: OptimizeRunOptions): Promise<OptimizeRun> {
   const finalBytes = serializeOnnx(written.model);
   const measureRef = o.measure ? await referenceOf(sens.original, o.measure, { threads: o.threads }) : sens.reference;
   const chosenScore = await scoreModel(finalBytes, measureRef, { threads: o.threads });
-  const drop = dropOf(o.budget, measureRef.score, chosenScore, o.budgetOn);
-  const t3 = performance.now();
-  const pareto = await (o.timing ?? ((f) => f()))(() => measurePareto(sens, result, finalBytes, o));
+  const drop = dropOf(o.budget, measureRef.score, chosenScore, on);
   const t4 = performance.now();
   return {
     sensitivity: sens, result, ratios, config, written,
@@ -124,30 +166,61 @@ export async function runOptimize(o: OptimizeRunOptions): Promise<OptimizeRun> {
       chosen: { map50: chosenScore.map50, map5095: chosenScore.map5095, agreement: chosenScore.agreement, outputError: chosenScore.outputError },
       drop, holds: drop <= o.budget.value + 1e-12,
     },
-    pareto,
-    seconds: { search: (t1 - t0) / 1000, verify: (t2 - t1) / 1000, final: (t3 - t2) / 1000, pareto: (t4 - t3) / 1000, total: (t4 - t0) / 1000 },
+    pareto: paretoOf(sens.reference.score, result, samples), selection,
+    seconds: { search: (t1 - t0) / 1000, verify: (t2 - t1) / 1000, final: (t4 - t3) / 1000, pareto: (t3 - t2) / 1000, total: (t4 - t0) / 1000 },
   };
 }
 
-/** Latency of the original, every explored point and the chosen model, in one interleaved run. */
-async function measurePareto(sens: SensitivityRun, result: OptimizeResult, finalBytes: Uint8Array, o: OptimizeRunOptions): Promise<ParetoPoint[]> {
-  const units = sens.table.map((u) => u.unit);
-  const points = result.explored;
-  const set = sens.reference.set;
-  const untimed = { ratio: NaN, ciLow: NaN, ciHigh: NaN };
-  const est = o.paretoRounds === 0 ? [...points, undefined].map(() => untimed) : await timeAgainst(sens.original, [...points.map((v) => serializeOnnx(buildCandidate(sens.model, units, v.ratios, sens.build).model)), finalBytes], {
-    threads: o.threads, rounds: o.paretoRounds ?? 20, onProgress: (p) => o.onProgress?.('final', p),
-    feeds: { [set.inputName]: { dtype: 'float32', dims: [1, 3, set.imgsz, set.imgsz], data: set.images[0]!.input } },
-  });
-  const out: ParetoPoint[] = [{ via: 'original', holds: true, units: 0, predictedGain: 0, searchScore: sens.reference.score, drop: 0, speedup: 1, ciLow: 1, ciHigh: 1, chosen: false }];
-  points.forEach((v, i) => {
-    const chosen = v === result.chosen;
-    // The chosen point's speed is the written model's (the same graph, timed separately as the final model).
-    const e = chosen ? est[points.length]! : est[i]!;
+/** The paired bootstrap of the budget's metric on the search images (undefined for the point-estimate rule). */
+export function budgetBootstrap(ref: Reference, rule: BudgetRule, on: BudgetMetric, confidence: number | null, options?: DropBootstrapOptions): DropBootstrap | undefined {
+  if (confidence === null) return undefined;
+  const labels = on === 'agreement' ? ref.pseudo : ref.set.images.map((im) => im.labels);
+  return new DropBootstrap(labels, ref.detections, on === 'agreement' || rule.metric === 'map50' ? 'map50' : 'map5095', rule.kind, options);
+}
+
+/**
+ * The final choice among the explored points: each is accepted when its bound at the selection-corrected level
+ * (family = every explored point) is within the threshold and it cuts something. Objective latency with timings:
+ * the speed rule from the original (accept.ts, `pickFaster`); otherwise the accepted point of largest gain.
+ * Nothing accepted: the point of smallest bound ('closest', written and reported as not holding).
+ * Sets `selectionBound` and `accepted` on the points.
+ */
+export function selectPoint(explored: readonly Verified[], o: { confidence: number | null; threshold: number; objective: Objective; samples?: readonly Float64Array[]; resamples: number }): { chosen: Verified | undefined; selection: Selection } {
+  const family = explored.length;
+  for (const v of explored) {
+    v.selectionBound = dropBound(v, o.confidence, family);
+    v.accepted = v.gain > 0 && accepts(v, { confidence: o.confidence, threshold: o.threshold }, family);
+  }
+  const accepted = explored.filter((v) => v.accepted);
+  const speedRule = o.objective === 'latency' && o.samples !== undefined;
+  const base = {
+    threshold: o.threshold, confidence: o.confidence, family, resamples: o.resamples, speedRule,
+    level: o.confidence === null ? null : correctedLevel(o.confidence, 1), correctedLevel: o.confidence === null ? null : correctedLevel(o.confidence, family),
+  };
+  if (accepted.length === 0) {
+    const closest = [...explored].sort((a, b) => a.selectionBound! - b.selectionBound!)[0];
+    return { chosen: closest, selection: { ...base, kept: 'closest', reason: 'no explored point is accepted at the corrected level; the one of smallest bound is written' } };
+  }
+  if (speedRule) {
+    const s = o.samples!;
+    const pick = pickFaster([{ eligible: true, drop: 0 }, ...explored.map((v) => ({ eligible: v.accepted!, drop: v.drop }))], (i, j) => pairedRatioOfMedians(s[i]!, s[j]!));
+    if (pick === 0) return { chosen: undefined, selection: { ...base, kept: 'original', reason: `${accepted.length} point(s) accepted, none measurably faster than the original (95% CI of the speed-up not above 1): the original is kept` } };
+    return { chosen: explored[pick - 1], selection: { ...base, kept: 'candidate', reason: 'accepted and measurably faster (95% CI of the speed-up above 1 against the original and any less compressed accepted point it replaced)' } };
+  }
+  const best = [...accepted].sort((a, b) => b.gain - a.gain)[0]!;
+  return { chosen: best, selection: { ...base, kept: 'candidate', reason: `accepted point of largest ${o.objective} gain` } };
+}
+
+/** The Pareto table: the original and every explored point with its measured speed-up (NaN when untimed). */
+function paretoOf(reference: Score, result: OptimizeResult, samples: readonly Float64Array[] | undefined): ParetoPoint[] {
+  const out: ParetoPoint[] = [{ via: 'original', holds: true, accepted: true, units: 0, predictedGain: 0, searchScore: reference, drop: 0, bound: 0, speedup: 1, ciLow: 1, ciHigh: 1, chosen: result.feasible && result.chosen === undefined }];
+  result.explored.forEach((v, i) => {
+    const e = samples ? pairedRatioOfMedians(samples[0]!, samples[i + 1]!) : { ratio: NaN, ciLow: NaN, ciHigh: NaN };
     out.push({
-      via: v.via, holds: v.holds, units: v.ratios.size, predictedGain: v.gain, drop: v.drop, speedup: e.ratio, ciLow: e.ciLow, ciHigh: e.ciHigh,
+      via: v.via, holds: v.holds, accepted: v.accepted ?? v.holds, units: v.ratios.size, predictedGain: v.gain, drop: v.drop, bound: v.selectionBound ?? v.drop,
+      speedup: e.ratio, ciLow: e.ciLow, ciHigh: e.ciHigh,
       searchScore: { map50: v.detail.map50 ?? NaN, map5095: v.detail.map5095 ?? NaN, agreement: v.detail.agreement ?? NaN, outputError: NaN },
-      chosen,
+      chosen: v === result.chosen,
     });
   });
   return out;

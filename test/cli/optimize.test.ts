@@ -31,6 +31,13 @@ describe('prunekit optimize', () => {
     expect(j.images.inSample).toBe(false);
     expect(j.images.calibration).toMatch(/^10 images of .*images 1–10$/);
     expect(j.optimize!.pareto[0]!.via).toBe('original');
+    // acceptance: the corrected bound within the budget; a written cut is measurably faster than the original
+    const sel = j.optimize!.selection!;
+    expect(sel.family).toBe(j.optimize!.explored.length);
+    for (const e of j.optimize!.explored) expect(e.accepted).toBe(e.gain > 0 && e.selectionBound <= 0.05 + 1e-12);
+    const chosenPoint = j.optimize!.pareto.find((p) => p.chosen);
+    if (sel.kept === 'candidate' && sel.speedRule) expect(chosenPoint!.ciLow).toBeGreaterThan(1);
+    if (sel.kept === 'original') expect(chosenPoint!.via).toBe('original');
     expect(io.text()).toMatch(/measured on .*images 11–20: mAP50 /);
     const config = path.join(dir, 'opt.config.yaml');
     const header = (await readFile(config, 'utf8')).split('\n')[1]!;
@@ -51,13 +58,17 @@ describe('prunekit optimize', () => {
     const code = await runCli(['optimize', MODEL, '--data', DATA, '--search-images', '1-10', '--val-split', '11-20', '--max-drop', 'map50=5%', ...FAST, '--int8', '-o', out, '--json', path.join(dir, 's.json'), '--html', path.join(dir, 's.html')], io);
     const j = JSON.parse(await readFile(path.join(dir, 's.json'), 'utf8')) as SearchJson;
     const s = j.int8!;
-    expect(code === 0, io.text()).toBe(s.chosen !== null && s.chosen !== undefined && s.measured.holds);
+    expect(code === 0, io.text()).toBe(s.feasible && s.measured.holds);
     expect(j.optimize!.output).toBe(path.join(dir, 'q.structured.onnx'));
     expect(s.measured.set).toMatch(/images 11–20$/);
     expect(s.probes.length).toBeGreaterThan(0);
-    // the default noise margin: a variant holds at half the budget
-    expect(s.threshold).toBeCloseTo(0.025, 12);
-    for (const p of s.probes) expect(p.holds).toBe(p.drop <= 0.025);
+    // the default acceptance: no margin, the 90% paired-bootstrap bound (Bonferroni-corrected at the selection)
+    expect(s.threshold).toBeCloseTo(0.05, 12);
+    expect(s.selection.confidence).toBe(0.9);
+    expect(s.selection.correctedLevel).toBeCloseTo(1 - 0.1 / s.selection.family, 12);
+    for (const p of s.probes) expect(p.holds).toBe(p.bound <= 0.05 + 1e-12);
+    for (const p of s.probes) expect(p.bound).toBeGreaterThanOrEqual(p.drop - 0.05);
+    for (const c of s.candidates) expect(c.bound).toBeLessThanOrEqual(0.05 + 1e-12);
     expect(s.units.length).toBeGreaterThan(0);
     for (const u of s.units) expect(Number.isFinite(u.keptFloatGainDb) && Number.isFinite(u.quantizedSqnrDb), u.node).toBe(true);
     const html = await readFile(path.join(dir, 's.html'), 'utf8');
@@ -85,6 +96,7 @@ describe('prunekit optimize', () => {
       [['--data', DATA, '--search-images', '1-12', '--val-split', '10-20', '-o', path.join(dir, 'b.onnx')], /overlaps --val-split/],
       [['--data', DATA, '--max-drop', 'precision=1%', '-o', path.join(dir, 'c.onnx')], /map50 or map50-95/],
       [['--data', DATA, '--val-split', '1-5', '-o', path.join(dir, 'd.onnx')], /give --search-images too/],
+      [['--data', DATA, '--confidence', '1.2', '-o', path.join(dir, 'e.onnx')], /--confidence 1.2: expected a one-sided confidence/],
     ];
     for (const [args, message] of cases) {
       const io = bufferIO();

@@ -66,7 +66,7 @@ describe('floatOrder', () => {
 });
 
 describe('pickCandidate', () => {
-  const c = (over: Partial<Int8Candidate>): Int8Candidate => ({ base: 'structured', order: 'sensitivity', floatLayers: [], quantizeFloat: [], units: 10, drop: 0.005, holds: true, speedup: 1.2, ciLow: 1.1, ciHigh: 1.3, chosen: false, ...over });
+  const c = (over: Partial<Int8Candidate>): Int8Candidate => ({ base: 'structured', order: 'sensitivity', floatLayers: [], quantizeFloat: [], units: 10, drop: 0.005, bound: 0.005, holds: true, speedup: 1.2, ciLow: 1.1, ciHigh: 1.3, chosen: false, ...over });
   it('the fastest candidate that holds; a faster one that misses is never chosen', () => {
     expect(pickCandidate([c({ speedup: 1.3 }), c({ speedup: 1.5, holds: false }), c({ speedup: 1.4 })])).toBe(2);
   });
