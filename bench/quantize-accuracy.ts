@@ -47,12 +47,14 @@ async function partEntropy() {
     const file = path.join(tmp, `ley-${method}.onnx`);
     const source = await openCalibrationImages(calib, { images: 64, imgsz: 640, inputName: 'images' });
     const t0 = performance.now();
-    const r = await quantizeModelFile(MODEL, file, source, { method, placement: 'all', threads: 1, force: true });
+    const probes: Array<{ floatLayers: number; sqnrDb: number }> = [];
+    const r = await quantizeModelFile(MODEL, file, source, { method, placement: 'all', threads: 1, force: true, floatPrefix: { onProbe: (s) => probes.push(s) } });
     const seconds = (performance.now() - t0) / 1000;
     const acc = await accuracy(file, sets.last64);
     const sqnr = r.verify.outputs.map((o) => o.sqnrDb);
+    console.log(`${method}: prefix probes ${probes.map((p) => `${p.floatLayers}: ${p.sqnrDb.toFixed(1)}`).join(', ')} dB`);
     console.log(`${method}: last 64 ${fmt(acc, float)}; float prefix ${r.floatPrefix.layers.length} layers; SQNR ${sqnr.map((s) => s.toFixed(1)).join(', ')} dB; fused ${r.verify.fusion.integerConvs}/${r.verify.fusion.quantizedConvs}; ${seconds.toFixed(0)} s`);
-    out[method] = { last64: acc, floatPrefixLayers: r.floatPrefix.layers.length, sqnrDb: sqnr, fused: r.verify.fusion, seconds };
+    out[method] = { last64: acc, floatPrefixLayers: r.floatPrefix.layers.length, prefixProbes: probes, sqnrDb: sqnr, fused: r.verify.fusion, seconds };
   }
   return out;
 }

@@ -6,7 +6,7 @@
  * Then time and peak memory (child processes, maxRSS) of LeYOLONano at 30% with 32 and 128 calibration images and
  * of the 28 MB TokenC3 model (random weights: time and memory only).
  *
- * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/reconstruction.ts` (env: BENCH_THREADS=2, BENCH_PART=accuracy|cost|exactobs|augment|tune|gains|all,
+ * Run: `flock /tmp/prunekit-bench.lock npx tsx bench/reconstruction.ts` (env: BENCH_THREADS=2, BENCH_PART=accuracy|cost|exactobs|admm|augment|tune|gains|all,
  * BENCH_CASES=u10,u30,..., BENCH_METHODS=0,2 and BENCH_COST=0,1,2 (indices) to restrict; BENCH_SEGMENTS=0 runs the
  * cost part the old way, re-running the network's prefix for every block). Writes bench/results/reconstruction.json
  * (or reconstruction-<part>.json; BENCH_NAME overrides).
@@ -33,7 +33,7 @@ const yaml128 = path.join(FIXTURES, 'datasets', 'coco128', 'coco128.yaml');
 const coco128 = path.join(FIXTURES, 'datasets', 'coco128', 'images');
 
 /** One pruning run in this process (the child mode of the cost part): prints a JSON line. */
-async function child(spec: { model: string; target?: number; images: number; arch?: string; preset?: string; scope?: 'global'; selection?: 'exactobs'; nm?: { n: number; m: number }; augment?: CalibrationAugment[] }): Promise<void> {
+async function child(spec: { model: string; target?: number; images: number; arch?: string; preset?: string; scope?: 'global'; selection?: 'exactobs' | 'admm'; nm?: { n: number; m: number }; augment?: CalibrationAugment[] }): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'prunekit-bench-recon-'));
   const calibration = await openCalibrationImages(coco128, { images: spec.images, imgsz: 640, inputName: 'images', augment: spec.augment });
   const t0 = performance.now();
@@ -152,6 +152,10 @@ if (part === 'tune') {
     { label: '50% global, exactobs, + horizontal flips, shrink 0.1', augment: ['flip'], options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', shrink: 0.1 } } },
     { label: '30% global (default), + horizontal flips, shrink 0.1', augment: ['flip'], options: { target: 0.3, scope: 'global', reconstruction: { shrink: 0.1 } } },
     { label: '30% global (default), 32 images (baseline re-run)', options: { target: 0.3, scope: 'global' } },
+    // Session 8 (ADMM), continued.
+    { label: '50% global ADMM, damp 0.1', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', damp: 0.1 } } },
+    { label: '50% global ADMM, 15 iterations, the mask grown over the first 10', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', admm: { schedule: 10 } } } },
+    { label: '50% layer scope ADMM', options: { target: 0.5, reconstruction: { selection: 'admm' } } },
   ];
   const pick = process.env.BENCH_TUNE?.split(',').map(Number);
   const file = path.resolve('bench', 'results', `${process.env.BENCH_NAME ?? 'reconstruction-tune'}.json`);
@@ -192,12 +196,19 @@ if (part === 'gains') {
   result.gains = { images: g.images, forwards: g.forwards, seconds, layers: convs.map((n, i) => ({ node: n.name, gain: g.gains.get(i) })) };
 }
 
-if (part === 'cost' || part === 'all' || part === 'exactobs' || part === 'augment') {
+if (part === 'cost' || part === 'all' || part === 'exactobs' || part === 'augment' || part === 'admm') {
   const self = fileURLToPath(import.meta.url);
+  // BENCH_PART=admm: the cost of ADMM selection (issue 12, session 8) against the defaults, 32 images.
+  const admm = [
+    { name: 'LeYOLONano-640 2:4, adaptive (default), 32 images', spec: { model: leyolo, nm: { n: 2, m: 4 }, images: 32 } },
+    { name: 'LeYOLONano-640 2:4, --admm, 32 images', spec: { model: leyolo, nm: { n: 2, m: 4 }, selection: 'admm' as const, images: 32 } },
+    { name: 'LeYOLONano-640 50% global, saliency, 32 images', spec: { model: leyolo, target: 0.5, scope: 'global' as const, images: 32 } },
+    { name: 'LeYOLONano-640 50% global, --admm, 32 images', spec: { model: leyolo, target: 0.5, scope: 'global' as const, selection: 'admm' as const, images: 32 } },
+  ];
   // BENCH_PART=exactobs: the cost of ExactOBS selection (issue 12, session 6) against the one-shot saliency, 32 images.
   // BENCH_PART=augment: calibration augmentation (issue 12, session 9): 32 images alone, with their flips (64
   // inputs) and with flips and 3/4-scale copies (96 inputs), LeYOLO-Nano 30% global.
-  const runs = part === 'augment' ? [
+  const runs = part === 'admm' ? admm : part === 'augment' ? [
     { name: 'LeYOLONano-640 30% global, 32 images', spec: { model: leyolo, target: 0.3, scope: 'global' as const, images: 32 } },
     { name: 'LeYOLONano-640 30% global, 32 images + flips (64 inputs)', spec: { model: leyolo, target: 0.3, scope: 'global' as const, images: 32, augment: ['flip' as const] } },
     { name: 'LeYOLONano-640 30% global, 32 images + flips + 3/4-scale copies (96 inputs)', spec: { model: leyolo, target: 0.3, scope: 'global' as const, images: 32, augment: ['flip' as const, 'scale' as const] } },

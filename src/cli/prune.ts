@@ -105,7 +105,7 @@ export const pruneCommand: CommandModule = {
       .option('--calib-augment <a>', 'calibration augmentations, comma-separated: flip (also feed each image mirrored left-right), scale (and at 3/4 scale); N images → N·(1 + k) inputs')
       .option('--calib-blocks <n>', 'unstructured --calib: calibration passes (blocks of layers refit from the network pruned so far; default 8)')
       .option('--exact-obs', 'unstructured --calib, --criterion obs: choose each layer\'s zeros by ExactOBS (greedy per-row removal with exact H⁻¹ downdates; same counts); slower')
-      .option('--admm', 'unstructured/N:M --calib: choose each layer\'s zeros by ADMM with a gradually growing mask (Boža 2024; same counts), then the exact refit')
+      .option('--admm', '--calib: choose each layer\'s zeros by ADMM with a gradually growing mask (Boža 2024; same counts), then the exact refit (already the default in layer scope without --nm)')
       .option('--verify', 'ONNX: also compare outputs with the original (max |diff|, cosine) on --image or a random input')
       .option('--no-verify', 'ONNX: skip the onnxruntime check of the written model')
       .option('--image <file>', 'image for --verify (letterboxed to the model input)')

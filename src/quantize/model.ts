@@ -53,7 +53,7 @@ export interface QuantizeFileOptions extends StaticQuantOptions {
    * Float prefix search (default on; see searchFloatPrefix): keep float the first layers whose quantization costs
    * the most output SQNR. `false` skips it; `images` calibration images are probed (default 4).
    */
-  floatPrefix?: false | { images?: number; gainDb?: number; maxFraction?: number; onProbe?: (s: PrefixStep) => void };
+  floatPrefix?: false | { images?: number; dbPerLayer?: number; maxFraction?: number; onProbe?: (s: PrefixStep) => void };
   /**
    * Bias correction (see correctBiases): `rounds` rounds over the calibration images (default 2). Off by default:
    * on LeYOLO-Nano it raised held-out output SQNR by 0.2–0.4 dB but lowered held-out mAP (docs/quantize.md).

@@ -1,13 +1,14 @@
 /**
  * The float prefix: in narrow early layers (few channels at high resolution, e.g. LeYOLO-Nano's 16-channel convs
  * whose channels span ±170 beside ±1) one activation scale per tensor erases small channels, and that error runs
- * through the whole network. Probes keep the first k ranked layers float (k = 0, 2, 4, 8, … up to half of them)
- * and quantize the rest; each probe's output SQNR against float on a few calibration images is measured, and the
- * smallest k within `gainDb` of the best probe is kept. No labels needed; one float→integer boundary, so
- * placement pays no layout conversions in between (the early depthwise convs are faster in float anyway). A
- * boundary that leaves an integer Add/Mul with one operand from a float layer and one from an integer layer (the
- * prefix ending on the source of a residual Add) costs layout Transposes in onnxruntime (see mixedElementwise), so
- * the prefix one layer shorter is probed too and kept when it is within `gainDb` of the best.
+ * through the whole network. Probes keep the first k ranked layers float (k = 0, 2, 4, 8, … up to a quarter of
+ * them) and quantize the rest; each probe's output SQNR against float on a few calibration images is measured, and
+ * the prefix kept is the one whose SQNR less `dbPerLayer` dB per float layer is highest: every layer kept float
+ * costs time, so it must buy SQNR. No labels needed; one float→integer boundary, so placement pays no layout
+ * conversions in between (the early depthwise convs are faster in float anyway). A prefix that leaves an integer
+ * Add/Mul with one operand from a float layer and one from an integer layer (the prefix ending on the source of a
+ * residual Add) costs layout Transposes in onnxruntime (see mixedElementwise): it is never a candidate, the
+ * longest shorter prefix without one is probed in its place.
  */
 import type { Tensor } from '../core/dtype.js';
 import type { GraphIndex } from '../graph/onnx-graph.js';
@@ -19,7 +20,7 @@ import type { StaticQuantOptions } from './static.js';
 
 export interface PrefixStep { floatLayers: number; sqnrDb: number }
 
-/** Probe sizes: 0, 1, 2, … ≤ ⌊maxFraction·layers⌋ in steps of `step`. */
+/** Probe sizes: 0, step, 2·step, … ≤ ⌊maxFraction·layers⌋. */
 export function prefixSizes(layers: number, maxFraction = 0.25, step = 2): number[] {
   const limit = Math.floor(layers * maxFraction);
   const out: number[] = [];
@@ -27,12 +28,24 @@ export function prefixSizes(layers: number, maxFraction = 0.25, step = 2): numbe
   return out;
 }
 
-/** The smallest probed prefix whose SQNR is within `gainDb` of the best probe (ties: the smaller prefix). */
-export function chooseFloatPrefix(steps: readonly PrefixStep[], gainDb = 1): number {
-  if (steps.length === 0) return 0;
-  const best = Math.max(...steps.map((s) => s.sqnrDb));
-  const ok = steps.filter((s) => s.sqnrDb >= best - gainDb).sort((a, b) => a.floatLayers - b.floatLayers);
-  return ok[0]!.floatLayers;
+/**
+ * SQNR (dB) one more float layer must buy: a quarter dB. Set from the two measured curves (docs/quantize.md):
+ * LeYOLO-Nano's decisive layers gain 0.4–1.2 dB each (12 → 13 layers: +1.2 dB, +0.64 pt held-out mAP50-95), while
+ * yolov5n_ppe's curve after its first 2 layers rises 0.1–0.2 dB per layer for 1.8× → 1.65× at 1 thread.
+ */
+export const DB_PER_LAYER = 0.25;
+
+/**
+ * The probed prefix with the highest SQNR − `dbPerLayer` · floatLayers (ties: the shorter). Equivalently the
+ * shortest prefix that no longer probe beats by more than `dbPerLayer` dB per extra float layer.
+ */
+export function chooseFloatPrefix(steps: readonly PrefixStep[], dbPerLayer = DB_PER_LAYER): number {
+  let best: PrefixStep | undefined, bestScore = -Infinity;
+  for (const s of steps) {
+    const score = s.sqnrDb - dbPerLayer * s.floatLayers;
+    if (score > bestScore || (score === bestScore && s.floatLayers < best!.floatLayers)) { best = s; bestScore = score; }
+  }
+  return best?.floatLayers ?? 0;
 }
 
 /**
@@ -51,37 +64,34 @@ export function mixedElementwise(g: GraphIndex, plan: QuantPlan): number[] {
 }
 
 export interface FloatPrefixOptions extends StaticQuantOptions {
-  /** SQNR (dB) a longer float prefix must gain to be chosen (default 1). */
-  gainDb?: number;
-  /** Largest prefix probed, as a fraction of the ranked layers (default 0.5). */
+  /** SQNR (dB) each extra float layer must buy (default {@link DB_PER_LAYER}). */
+  dbPerLayer?: number;
+  /** Largest prefix probed, as a fraction of the ranked layers (default 0.25). */
   maxFraction?: number;
   onProbe?: (step: PrefixStep) => void;
 }
 
-/** Search the float prefix of `plan`'s ranked layers (graph order); `base` are the other plan options. */
+/**
+ * Search the float prefix of `plan`'s ranked layers (graph order); `base` are the other plan options. A probe size
+ * whose prefix leaves a mixed Add/Mul is replaced by the longest shorter prefix that does not (each size probed once).
+ */
 export async function searchFloatPrefix(
   model: OnnxModel, g: GraphIndex, plan: QuantPlan, base: PlanOptions, ranges: ReadonlyMap<string, TensorRange>,
   feeds: ReadonlyArray<Readonly<Record<string, Tensor>>>, options: FloatPrefixOptions = {},
 ): Promise<{ layers: number[]; steps: PrefixStep[] }> {
   const ranked = rankedLayers(plan).sort((a, b) => a - b);
   const refOut = await referenceOutputs(model, feeds, options.threads);
-  const steps: PrefixStep[] = [];
   const planOptions = (k: number): PlanOptions => {
     const floatSet = new Set(ranked.slice(0, k));
     return { ...base, keepFloat: (info) => (floatSet.has(info.index) ? 'float prefix probe' : base.keepFloat?.(info)) };
   };
-  const probe = async (k: number): Promise<PrefixStep> => {
+  const mixed = (k: number) => mixedElementwise(g, planQuantization(model, planOptions(k), g)).length > 0;
+  const clean = (k: number) => { let j = k; while (j > 0 && mixed(j)) j--; return j; };
+  const steps: PrefixStep[] = [];
+  for (const k of new Set(prefixSizes(ranked.length, options.maxFraction).map(clean))) {
     const step = { floatLayers: k, sqnrDb: await probeSqnr(model, g, planOptions(k), ranges, feeds, refOut, options) };
     steps.push(step);
     options.onProbe?.(step);
-    return step;
-  };
-  for (const k of prefixSizes(ranked.length, options.maxFraction)) await probe(k);
-  let chosen = chooseFloatPrefix(steps, options.gainDb);
-  const mixed = (k: number) => mixedElementwise(g, planQuantization(model, planOptions(k), g)).length > 0;
-  if (chosen > 0 && mixed(chosen) && !mixed(chosen - 1)) { // chosen − 1 is odd: never probed above
-    const best = Math.max(...steps.map((s) => s.sqnrDb));
-    if ((await probe(chosen - 1)).sqnrDb >= best - (options.gainDb ?? 1)) chosen--;
   }
-  return { layers: ranked.slice(0, chosen), steps: steps.sort((a, b) => a.floatLayers - b.floatLayers) };
+  return { layers: ranked.slice(0, chooseFloatPrefix(steps, options.dbPerLayer)), steps: steps.sort((a, b) => a.floatLayers - b.floatLayers) };
 }

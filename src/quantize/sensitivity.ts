@@ -11,6 +11,8 @@ import { createSession } from '../runtime/index.js';
 import { planQuantization, type LayerKind, type PlanOptions, type QuantPlan } from './plan.js';
 import { buildQuantized, type StaticQuantOptions } from './static.js';
 import type { TensorRange } from './scales.js';
+import { SATURATION_BOUND } from './saturation.js';
+import { sigmoid } from '../core/scalar.js';
 
 export interface LayerSensitivity { index: number; node: string; kind: LayerKind | undefined; sqnrDb: number }
 
@@ -75,9 +77,18 @@ export async function bytesSqnr(bytes: Uint8Array, feeds: ReadonlyArray<Readonly
 }
 
 /**
+ * Scores under this count as equal in the SQNR: σ(−{@link SATURATION_BOUND}) = 0.00034, what the saturation rule
+ * makes of a class logit it clips (see saturatedRanges), under every confidence threshold prunekit applies (`val`'s
+ * 0.001). Without it, per-field SQNR of a class absent from the probe images measures background scores of 1e-5
+ * that no threshold lets through, and the clip that never changes a detection reads as −20 dB.
+ */
+export const SCORE_FLOOR = sigmoid(-SATURATION_BOUND);
+
+/**
  * Per-field signal and error sums of one output. A detector output [1, F, N] or [1, N, F] has F fields (box
  * coordinates, objectness, class scores) of very different magnitudes; each field gets its own SQNR so that
- * class scores weigh as much as pixel coordinates.
+ * class scores weigh as much as pixel coordinates. A field whose float values all lie in [0, 1] in this image is a
+ * score: both values are compared at least {@link SCORE_FLOOR}.
  */
 function accumulate(acc: Map<string, { sig: Float64Array; err: Float64Array }>, name: string, ft: Tensor, qt: Tensor): void {
   const f = toFloat32(ft), q = toFloat32(qt);
@@ -85,12 +96,15 @@ function accumulate(acc: Map<string, { sig: Float64Array; err: Float64Array }>, 
   const byDim1 = d.length === 3 && d[1]! <= d[2]!;
   const fields = d.length === 3 ? (byDim1 ? d[1]! : d[2]!) : 1;
   const inner = d.length === 3 && byDim1 ? d[2]! : 1;
+  const field = (j: number) => (fields === 1 ? 0 : byDim1 ? Math.floor(j / inner) % fields : j % fields);
+  const score = new Uint8Array(fields).fill(1);
+  for (let j = 0; j < f.length; j++) if (!(f[j]! >= 0 && f[j]! <= 1)) score[field(j)] = 0;
   let a = acc.get(name);
   if (!a) acc.set(name, (a = { sig: new Float64Array(fields), err: new Float64Array(fields) }));
   for (let j = 0; j < f.length; j++) {
-    const c = fields === 1 ? 0 : byDim1 ? Math.floor(j / inner) % fields : j % fields;
+    const c = field(j);
     a.sig[c] = a.sig[c]! + f[j]! * f[j]!;
-    const e = f[j]! - q[j]!;
+    const e = score[c] ? Math.max(f[j]!, SCORE_FLOOR) - Math.max(q[j]!, SCORE_FLOOR) : f[j]! - q[j]!;
     a.err[c] = a.err[c]! + e * e;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { DatasetError, UsageError } from '../core/errors.js';
 import { indexGraph, type GraphIndex } from '../graph/onnx-graph.js';
+import { inferShapes } from '../graph/shapes.js';
 import type { OnnxModel } from '../io/onnx/bytes.js';
 import type { CalibrationSource } from '../prune/structured/index.js';
 import type { ActivationProgress } from '../runtime/activations.js';
@@ -133,7 +134,7 @@ export const scaledRange = (r: TensorRange, alpha: number): TensorRange => ({ mi
 /** The QDQ model of an opset-13 `model` for `plan` and calibrated `ranges`. */
 export function buildQuantized(model: OnnxModel, plan: QuantPlan, ranges: ReadonlyMap<string, TensorRange>, options: StaticQuantOptions = {}, g: GraphIndex = indexGraph(model)): { model: OnnxModel; layers: QuantizedLayer[] } {
   const bound = options.saturationBound ?? SATURATION_BOUND;
-  const params = activationParams(g.nodes, bound > 0 ? saturatedRanges(g, ranges, bound) : ranges, { activationType: options.activationType });
+  const params = activationParams(g.nodes, bound > 0 ? saturatedRanges(g, ranges, bound, inferShapes(model, g).shapes) : ranges, { activationType: options.activationType });
   const inserted = insertQdq(model, plan, params, options, g);
   const q = options.silu === 'quickgelu' ? { ...inserted, model: fusedSilu(inserted.model).model } : inserted;
   // `floatLayerWeights: 'int8'`: layers kept float store int8 weights too (float compute behind a DequantizeLinear).

@@ -86,12 +86,12 @@ describe('quantizeModelFile', () => {
     // the default checks SQNR on the first 4 of 6 calibration images
     expect((await quantizeModelFile(src, out(), images(6), fast)).verify.images).toBe(4);
     const probes: number[] = [];
-    const p = await quantizeModelFile(src, out(), images(6), { floatPrefix: { images: 1, maxFraction: 1, gainDb: 200, onProbe: (s) => probes.push(s.floatLayers) } });
+    const p = await quantizeModelFile(src, out(), images(6), { floatPrefix: { images: 1, maxFraction: 1, dbPerLayer: 200, onProbe: (s) => probes.push(s.floatLayers) } });
     expect(probes).toEqual([0, 2]);
     expect(p.floatPrefix.steps.map((s) => s.floatLayers)).toEqual([0, 2]);
     expect(p.floatPrefix.layers).toEqual([]); // within 200 dB of the best: no prefix
     // with no gain allowed, both layers float (exact, 100 dB) wins, and nothing is left to quantize
-    await expect(quantizeModelFile(src, out(), images(6), { floatPrefix: { images: 1, maxFraction: 1, gainDb: 0 } })).rejects.toThrow(/no layer could be quantized/);
+    await expect(quantizeModelFile(src, out(), images(6), { floatPrefix: { images: 1, maxFraction: 1, dbPerLayer: 0 } })).rejects.toThrow(/no layer could be quantized/);
     // the default probes the first 4 images with a quarter of the 2 ranked layers: k = 0 only
     const d = await quantizeModelFile(src, out(), images(6), { verifyImages: 1 });
     expect(d.floatPrefix.steps.map((s) => s.floatLayers)).toEqual([0]);

@@ -104,7 +104,7 @@ describe('quantizeModel: accuracy control', () => {
 
 describe('quantizeModel: float prefix and placement', () => {
   it('the float prefix keeps its layers float, says why, and lists them in graph order', async () => {
-    const q = await quantizeModel(chain(5), images(3), { floatPrefix: { images: 1, maxFraction: 1, gainDb: 0 } });
+    const q = await quantizeModel(chain(5), images(3), { floatPrefix: { images: 1, maxFraction: 1, dbPerLayer: 0 } });
     expect(q.floatPrefix.layers).toEqual(['conv0', 'conv1', 'conv2', 'conv3']);
     expect(q.chosen.prefix).toBe(4);
     expect(q.float.filter((f) => f.op === 'Conv')).toEqual(['conv0', 'conv1', 'conv2', 'conv3'].map((n) => ({ node: n, op: 'Conv', reason: PREFIX })));

@@ -96,43 +96,35 @@ describe('searchFloatPrefix: a boundary on the source of a residual', () => {
   const images: Array<Record<string, Tensor>> = [{ x: { dtype: 'float32', dims: [1, 3, 4, 4], data: randomFloats(48, 9) } }];
   const names = (layers: number[]) => layers.map((i) => g.nodes[i]!.name);
 
-  it('the probed k = 2 (A, B float) leaves the Add mixed: k = 1 is probed and kept when within gainDb', async () => {
+  it('k = 2 (A, B float) leaves the Add mixed: never a candidate, k = 1 is probed in its place', async () => {
     const probes: number[] = [];
-    const r = await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 0.5, gainDb: 20, onProbe: (s) => probes.push(s.floatLayers) });
-    expect(probes).toEqual([0, 2, 1]);
-    expect(r.steps.map((s: PrefixStep) => s.floatLayers)).toEqual([0, 1, 2]); // sorted
+    const r = await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 0.5, dbPerLayer: 0, onProbe: (s) => probes.push(s.floatLayers) });
+    expect(probes).toEqual([0, 1]);
+    expect(r.steps.map((s: PrefixStep) => s.floatLayers)).toEqual([0, 1]);
+    const [k0, k1] = r.steps.map((s) => s.sqnrDb) as [number, number];
+    expect(k0).toBeLessThan(k1);
     expect(names(r.layers)).toEqual(['A']);
-    const [k0, k1, k2] = r.steps.map((s) => s.sqnrDb) as [number, number, number];
-    expect(k0).toBeLessThan(k2 - 20); // so k = 2 was the choice before the boundary rule
-    expect(k1).toBeGreaterThanOrEqual(k2 - 20);
+    // the per-layer price decides between the two: k1 − k0 dB for one layer is the tie (the shorter wins)
+    expect(names((await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 0.5, dbPerLayer: k1 - k0 })).layers)).toEqual([]);
+    expect(names((await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 0.5, dbPerLayer: (k1 - k0) * 0.99 })).layers)).toEqual(['A']);
   });
 
-  it('k − 1 further than gainDb from the best: the probed prefix stays', async () => {
-    const r = await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 0.5, gainDb: 0 });
-    const [, k1, k2] = r.steps.map((s) => s.sqnrDb) as [number, number, number];
-    expect(k1).toBeLessThan(k2);
-    expect(names(r.layers)).toEqual(['A', 'B']);
-    // exactly gainDb short still counts as within
-    const edge = await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 0.5, gainDb: k2 - k1 });
-    expect(names(edge.layers)).toEqual(['A']);
-  });
-
-  it('no extra probe when the chosen boundary mixes nothing, or nothing is float (k = 0)', async () => {
+  it('sizes that mix nothing are probed as they are; k = 0 is always a candidate', async () => {
     const probes: number[] = [];
-    const all = await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 1, gainDb: 0, onProbe: (s) => probes.push(s.floatLayers) });
-    expect(probes).toEqual([0, 2, 4]); // k = 4: A, B, D and the Add float
+    const all = await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 1, dbPerLayer: 0, onProbe: (s) => probes.push(s.floatLayers) });
+    expect(probes).toEqual([0, 1, 4]); // k = 4: A, B, D and the Add float
     expect(names(all.layers)).toEqual(['A', 'B', 'D', 'S']);
-    // B float by a base rule mixes the Add at k = 0 already; k − 1 does not exist
+    // B float by a base rule mixes the Add at k = 0 already: k = 0 stays the one candidate
     const few: number[] = [];
     const base = floatNodes('B');
-    const r = await searchFloatPrefix(m, g, planQuantization(m, base, g), base, new Map(plan.tensors.map((t) => [t, { min: -8, max: 8 }])), images, { maxFraction: 0.25, gainDb: 200, onProbe: (s) => few.push(s.floatLayers) });
+    const r = await searchFloatPrefix(m, g, planQuantization(m, base, g), base, new Map(plan.tensors.map((t) => [t, { min: -8, max: 8 }])), images, { maxFraction: 0.25, dbPerLayer: 200, onProbe: (s) => few.push(s.floatLayers) });
     expect(r.layers).toEqual([]);
     expect(few).toEqual([0]);
   });
 
-  it('no extra probe when the prefix one layer shorter mixes too', async () => {
+  it('the longest shorter prefix that mixes nothing replaces a mixed size, each size probed once', async () => {
     // A → a, B → b, C(b) → c, s = a + c, E(s): with A float (k = 1) or A, B float (k = 2) the Add reads float a and
-    // integer c; only k = 3 (A, B, C float) would end the mix.
+    // integer c; only k = 0 or k = 3 (A, B, C float) end the mix.
     const m2 = upgradeToOpset13(toOnnx(model(
       [
         node('Conv', ['x', 'wA', 'bA'], ['a'], { kernel_shape: [1, 1] }, 'A'),
@@ -147,15 +139,18 @@ describe('searchFloatPrefix: a boundary on the source of a residual', () => {
     const plan2 = planQuantization(m2, {}, g2);
     const r2 = new Map(plan2.tensors.map((t) => [t, { min: -(t === 'x' ? 1000 : 8), max: t === 'x' ? 1000 : 8 }]));
     const probes: number[] = [];
-    const r = await searchFloatPrefix(m2, g2, plan2, {}, r2, images, { maxFraction: 0.5, gainDb: 20, onProbe: (s) => probes.push(s.floatLayers) });
-    expect(probes).toEqual([0, 2]);
-    expect(r.layers.map((i) => g2.nodes[i]!.name)).toEqual(['A', 'B']);
+    const r = await searchFloatPrefix(m2, g2, plan2, {}, r2, images, { maxFraction: 0.5, dbPerLayer: 0, onProbe: (s) => probes.push(s.floatLayers) });
+    expect(probes).toEqual([0]); // 2 → 1 → 0, already probed
+    expect(r.layers).toEqual([]);
+    const wide: number[] = [];
+    await searchFloatPrefix(m2, g2, plan2, {}, r2, images, { maxFraction: 1, dbPerLayer: 0, onProbe: (s) => wide.push(s.floatLayers) });
+    expect(wide).toEqual([0, 4]); // sizes 0, 2, 4 → 0, 0, 4 (A, B, C and the Add float: nothing mixed)
   });
 });
 
 describe('chooseFloatPrefix, probes in any order', () => {
-  it('the smallest qualifying prefix, whatever the order of the steps', () => {
-    expect(chooseFloatPrefix([{ floatLayers: 28, sqnrDb: 13.2 }, { floatLayers: 14, sqnrDb: 13 }, { floatLayers: 13, sqnrDb: 12.8 }, { floatLayers: 0, sqnrDb: 6 }], 1)).toBe(13);
-    expect(chooseFloatPrefix([{ floatLayers: 14, sqnrDb: 13 }, { floatLayers: 28, sqnrDb: 13.2 }, { floatLayers: 13, sqnrDb: 12.8 }], 1)).toBe(13);
+  it('the best qualifying prefix, whatever the order of the steps', () => {
+    expect(chooseFloatPrefix([{ floatLayers: 28, sqnrDb: 13.2 }, { floatLayers: 13, sqnrDb: 12.8 }, { floatLayers: 0, sqnrDb: 6 }])).toBe(13);
+    expect(chooseFloatPrefix([{ floatLayers: 0, sqnrDb: 6 }, { floatLayers: 28, sqnrDb: 13.2 }, { floatLayers: 13, sqnrDb: 12.8 }])).toBe(13);
   });
 });

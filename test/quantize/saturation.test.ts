@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { indexGraph } from '../../src/graph/onnx-graph.js';
 import { activationParams } from '../../src/quantize/scales.js';
-import { saturatedRanges, saturatingUse, SATURATION_BOUND } from '../../src/quantize/saturation.js';
+import { reachesOnlySigmoids, saturatedRanges, saturatingUse, SATURATION_BOUND } from '../../src/quantize/saturation.js';
+import { inferShapes } from '../../src/graph/shapes.js';
+import { toOnnx as onnxOf } from '../helpers/onnx-builder.js';
 import { initializer, input, model, node, output, randomFloats, toOnnx } from '../helpers/onnx-builder.js';
 
 /**
@@ -79,5 +81,27 @@ describe('saturatedRanges', () => {
     expect(before.scale).toBeCloseTo(200 / 255, 5);
     expect(after.scale).toBeCloseTo(35 / 255, 5);
     expect(after.zeroPoint).toBe(Math.round(8 / (35 / 255)));
+  });
+});
+
+describe('reachesOnlySigmoids: direct readers, graph outputs, nothing read', () => {
+  const conv = (x: string, y: string) => node('Conv', [x, 'w'], [y], { kernel_shape: [1, 1] });
+  // c → Sigmoid and Reshape → graph output r ; e → Sigmoid and Relu ; d → Reshape → dangling (read by nothing) ; f → Reshape → Sigmoid
+  const m = onnxOf(model(
+    [
+      conv('x', 'c'), node('Sigmoid', ['c'], ['cs']), node('Reshape', ['c', 'shape'], ['r']),
+      conv('x', 'e'), node('Sigmoid', ['e'], ['es']), node('Relu', ['e'], ['er']),
+      conv('x', 'd'), node('Reshape', ['d', 'shape'], ['dr']),
+      conv('x', 'f'), node('Reshape', ['f', 'shape'], ['fr']), node('Sigmoid', ['fr'], ['fs']),
+    ],
+    [initializer('w', [2, 2, 1, 1], randomFloats(4, 1)), initializer('shape', [2], BigInt64Array.of(1n, 32n))],
+    [input('x', [1, 2, 4, 4])], [output('r', [1, 32]), output('cs', [1, 2, 4, 4]), output('es', [1, 2, 4, 4]), output('er', [1, 2, 4, 4]), output('fs', [1, 32])], 13,
+  ));
+  const g = indexGraph(m);
+  const shapes = inferShapes(m, g).shapes;
+  it('only f: c reaches a graph output, e a Relu, d nothing', () => {
+    expect(['c', 'e', 'd', 'f'].map((v) => reachesOnlySigmoids(g, shapes, v))).toEqual([false, false, false, true]);
+    const r = saturatedRanges(g, new Map(['c', 'e', 'd', 'f'].map((v) => [v, { min: -20, max: 20 }])), 8, shapes);
+    expect([...r.values()]).toEqual([{ min: -20, max: 20 }, { min: -20, max: 20 }, { min: -20, max: 20 }, { min: -8, max: 20 }]);
   });
 });

@@ -29,7 +29,10 @@ vi.mock('../../src/runtime/index.js', () => ({
   },
 }));
 
-const { bytesSqnr, referenceOutputs } = await import('../../src/quantize/sensitivity.js');
+const { bytesSqnr, referenceOutputs, SCORE_FLOOR } = await import('../../src/quantize/sensitivity.js');
+const { SATURATION_BOUND } = await import('../../src/quantize/saturation.js');
+const { sigmoid } = await import('../../src/core/scalar.js');
+const { NMS_DEFAULTS } = await import('../../src/eval/nms/index.js');
 
 const BYTES = Uint8Array.of(0);
 const t = (dims: number[], ...v: number[]): Tensor => ({ dtype: 'float32', dims, data: Float32Array.from(v) });
@@ -70,10 +73,33 @@ describe('bytesSqnr', () => {
     expect(await bytesSqnr(BYTES, feeds(1), ref)).toBeCloseTo(mean(db(5, 1), db(34, 4), 100, db(174, 1)), 12);
   });
   it('sums signal and error over all images before taking the ratio', async () => {
-    outputsFor = (k) => ({ o: k === 0 ? t([2], 1, 0) : t([2], 10, 10) });
-    const ref = [{ o: t([2], 1, 1) }, { o: t([2], 10, 10) }];
-    // one field: Σ f² = 1 + 1 + 100 + 100, Σ e² = 1 (not the mean of 10·log10(2) and 100 dB)
-    expect(await bytesSqnr(BYTES, feeds(2), ref)).toBeCloseTo(db(202, 1), 12);
+    outputsFor = (k) => ({ o: k === 0 ? t([2], 2, 1) : t([2], 10, 10) });
+    const ref = [{ o: t([2], 2, 2) }, { o: t([2], 10, 10) }];
+    // one field: Σ f² = 4 + 4 + 100 + 100, Σ e² = 1 (not the mean of 10·log10(8) and 100 dB)
+    expect(await bytesSqnr(BYTES, feeds(2), ref)).toBeCloseTo(db(208, 1), 12);
+  });
+  it('a field whose float values all lie in [0, 1] is a score: values under σ(−8) compare as σ(−8)', async () => {
+    expect(SCORE_FLOOR).toBe(sigmoid(-SATURATION_BOUND));
+    expect(SCORE_FLOOR).toBeLessThan(NMS_DEFAULTS.conf); // no threshold prunekit applies separates floored scores
+    const F = SCORE_FLOOR;
+    // both under the floor (a clipped background score against its float 1e-5): no error
+    outputsFor = () => ({ o: t([2], 0.5, 0.0003) });
+    expect(await bytesSqnr(BYTES, feeds(1), [{ o: t([2], 0.5, 0.00001) }])).toBe(100);
+    // one above: the error is measured from the floor
+    outputsFor = () => ({ o: t([2], 0.5, 0.0004) });
+    expect(await bytesSqnr(BYTES, feeds(1), [{ o: t([2], 0.5, 0.00001) }])).toBeCloseTo(db(0.25 + Math.fround(0.00001) ** 2, (Math.fround(0.0004) - F) ** 2), 9);
+    // the ends 0 and 1 are scores too
+    outputsFor = () => ({ o: t([2], 1, 0.0003) });
+    expect(await bytesSqnr(BYTES, feeds(1), [{ o: t([2], 1, 0) }])).toBe(100);
+    // a value above 1 or below 0 makes the field not a score: compared as is
+    for (const out of [1.5, -0.5]) {
+      outputsFor = () => ({ o: t([3], out, 0.5, 0.0003) });
+      expect(await bytesSqnr(BYTES, feeds(1), [{ o: t([3], out, 0.5, 0.00001) }])).toBeCloseTo(db(out ** 2 + 0.25 + Math.fround(0.00001) ** 2, (Math.fround(0.0003) - Math.fround(0.00001)) ** 2), 9);
+    }
+    // per field: a [1, 2, 2] output with a pixel field and a score field
+    outputsFor = () => ({ o: t([1, 2, 2], 301, 0.0002, 0.9, 0.0003) });
+    const pixelErr = 1 + (Math.fround(0.0002) - Math.fround(0.0001)) ** 2;
+    expect(await bytesSqnr(BYTES, feeds(1), [{ o: t([1, 2, 2], 300, 0.0001, 0.9, 0.00001) }])).toBeCloseTo(mean(db(90000 + Math.fround(0.0001) ** 2, pixelErr), 100), 9);
   });
   it('caps a field at 100 dB; an exact field is 100 dB; nothing to compare is Infinity', async () => {
     outputsFor = () => ({ o: t([2], 1, Math.fround(1 + 2 ** -20)) });

@@ -107,7 +107,7 @@ describe('probeSqnr and layerSensitivity', () => {
 });
 
 describe('searchFloatPrefix', () => {
-  it('probes prefixes of the ranked layers in graph order and keeps the smallest within gainDb of the best', async () => {
+  it('probes prefixes of the ranked layers in graph order and keeps the best SQNR less dbPerLayer per float layer', async () => {
     const m = upgradeToOpset13(toOnnx(tinyDetector()));
     const g = indexGraph(m);
     const plan = planQuantization(m, {}, g);
@@ -115,17 +115,17 @@ describe('searchFloatPrefix', () => {
     const images = [{ images: { dtype: 'float32' as const, dims: [1, 3, 8, 8], data: randomFloats(192, 4) } }];
     const probes: number[] = [];
     // two ranked layers; maxFraction 1 probes k = 0 and 2 (all float: exact, 100 dB)
-    const r = await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 1, gainDb: 0, onProbe: (s) => probes.push(s.floatLayers) });
+    const r = await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 1, dbPerLayer: 0, onProbe: (s) => probes.push(s.floatLayers) });
     expect(probes).toEqual([0, 2]);
     expect(r.steps[1]).toEqual({ floatLayers: 2, sqnrDb: 100 });
     expect(r.steps[0]!.sqnrDb).toBeLessThan(100);
     expect(r.layers).toEqual(rankedLayers(plan).sort((a, b) => a - b));
     // a generous gain keeps nothing float; the default fraction (a quarter of 2 layers) probes k = 0 only
-    expect((await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 1, gainDb: 200 })).layers).toEqual([]);
+    expect((await searchFloatPrefix(m, g, plan, {}, ranges, images, { maxFraction: 1, dbPerLayer: 200 })).layers).toEqual([]);
     const d = await searchFloatPrefix(m, g, plan, {}, ranges, images);
     expect(d.steps.map((s) => s.floatLayers)).toEqual([0]);
     // the base rule still applies to layers outside the prefix
-    const kept = await searchFloatPrefix(m, g, plan, { keepFloat: (info) => (info.kind === 'conv1x1' ? 'base' : undefined) }, ranges, images, { maxFraction: 1, gainDb: 0 });
+    const kept = await searchFloatPrefix(m, g, plan, { keepFloat: (info) => (info.kind === 'conv1x1' ? 'base' : undefined) }, ranges, images, { maxFraction: 1, dbPerLayer: 0 });
     expect(kept.steps[0]!.sqnrDb).toBeGreaterThan(r.steps[0]!.sqnrDb);
   });
 });

@@ -87,6 +87,19 @@ function matVec(m: Float64Array, d: number, x: Float64Array, y: Float64Array): v
   }
 }
 
+/** Σ a[q]·b[off + q] over q < n, four partial sums (about twice as fast as one in V8). */
+function dot(a: Float64Array, b: Float64Array, off: number, n: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, q = 0;
+  for (; q + 3 < n; q += 4) {
+    s0 += a[q]! * b[off + q]!;
+    s1 += a[q + 1]! * b[off + q + 1]!;
+    s2 += a[q + 2]! * b[off + q + 2]!;
+    s3 += a[q + 3]! * b[off + q + 3]!;
+  }
+  for (; q < n; q++) s0 += a[q]! * b[off + q]!;
+  return s0 + s1 + s2 + s3;
+}
+
 /** Fraction of the final count masked after iteration i (0-based) of a schedule of T iterations: 1 − (1 − (i+1)/T)³. */
 export function scheduleFraction(i: number, schedule: number): number {
   if (i + 1 >= schedule) return 1;
@@ -162,17 +175,28 @@ class AdmmState {
   }
   /** One Z-step, dual update and W-step with `mask`. */
   step(mask: Uint8Array): void {
-    const d = this.d, diff = new Float64Array(d), y = new Float64Array(d);
-    for (let r = 0; r < this.o; r++) {
-      for (let q = 0; q < d; q++) {
-        const i = r * d + q;
-        const z = mask[i] ? 0 : this.w[i]! + this.u[i]!;
-        this.z[i] = z;
-        this.u[i]! += this.w[i]! - z;
-        diff[q] = z - this.u[i]!;
+    const d = this.d, per = this.layer.rowsPer;
+    const diff = new Float64Array(per * d);
+    for (let g = 0; g * per < this.o; g++) {
+      const first = g * per;
+      for (let r = 0; r < per; r++) {
+        for (let q = 0; q < d; q++) {
+          const i = (first + r) * d + q;
+          const z = mask[i] ? 0 : this.w[i]! + this.u[i]!;
+          this.z[i] = z;
+          this.u[i]! += this.w[i]! - z;
+          diff[r * d + q] = z - this.u[i]!;
+        }
       }
-      matVec(this.op(r).p, d, diff, y);
-      for (let q = 0; q < d; q++) this.w[r * d + q] = this.b[r * d + q]! + y[q]!;
+      // w = b + P·diff for the group's rows at once, P row by row (P is read once per group, not once per row).
+      const p = this.ops[g]!.p;
+      for (let a = 0; a < d; a++) {
+        const pa = p.subarray(a * d, (a + 1) * d);
+        for (let r = 0; r < per; r++) {
+          const i = (first + r) * d + a;
+          this.w[i] = this.b[i]! + dot(pa, diff, r * d, d);
+        }
+      }
     }
   }
 }

@@ -13,6 +13,7 @@ import { openCalibrationImages } from '../../../src/eval/index.js';
 import { describeFixtures, fixture } from '../../helpers/fixtures.js';
 import type { OnnxModel } from '../../../src/io/onnx/index.js';
 import { createSession } from '../../../src/runtime/index.js';
+import { defaultSelection } from '../../../src/prune/recon/sequential.js';
 import { randomFloats, skipConvNet, tinyConvNet, toOnnx } from '../../helpers/onnx-builder.js';
 
 function source(n: number, dims = [1, 3, 32, 32]): { count: number; description: string; feeds: () => AsyncGenerator<Record<string, Tensor>> } {
@@ -49,6 +50,24 @@ describe('pruneReconstructed', () => {
     expect(r.info).toMatchObject({ images: 6, blocks: 2, layers: { reconstructed: 3, magnitude: 0 } });
     const s = await createSession(serializeOnnx(r.model), { threads: 1 });
     await s.release();
+  });
+
+  it('selects by ADMM by default only for unstructured layer scope with the obs criterion, and says so', async () => {
+    expect(defaultSelection({}, 'obs')).toBe('admm');
+    expect(defaultSelection({ scope: 'layer' }, 'obs')).toBe('admm');
+    expect(defaultSelection({ scope: 'global' }, 'obs')).toBe('saliency');
+    expect(defaultSelection({ nm: { n: 2, m: 4 } }, 'obs')).toBe('saliency');
+    expect(defaultSelection({}, 'wanda')).toBe('saliency');
+    expect(defaultSelection({}, 'magnitude')).toBe('saliency');
+    const m = toOnnx(tinyConvNet());
+    const options = { preset: getPreset('uniform'), target: 0.4 };
+    const admm = await pruneReconstructed(m, { ...options, reconstruction: { blocks: 2, threads: 1 } }, source(6));
+    expect(admm.result.options.criterion).toBe('ADMM');
+    const explicit = await pruneReconstructed(m, { ...options, reconstruction: { blocks: 2, threads: 1, selection: 'admm' } }, source(6));
+    expect(values(admm.model, 'model.0.conv.weight')).toEqual(values(explicit.model, 'model.0.conv.weight'));
+    const saliency = await pruneReconstructed(m, { ...options, reconstruction: { blocks: 2, threads: 1, selection: 'saliency' } }, source(6));
+    expect(saliency.result.options.criterion).toBe('obs');
+    expect(saliency.result.layers.map((l) => l.zerosAfter)).toEqual(admm.result.layers.map((l) => l.zerosAfter));
   });
 
   it('N:M: every group of M keeps N, as without calibration; Gemm layers fall back to magnitude', async () => {
