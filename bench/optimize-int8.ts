@@ -76,7 +76,7 @@ if (env.BENCH_STRUCTURED === 'none' || env.BENCH_STRUCTURED_FROM) {
     const drop = dropOf(budget, input.reference.score, sc, budgetOn);
     const drops = budgetBootstrap(input.reference, budget, budgetOn, confidence)?.drops(sc.detections);
     // It was chosen among that run's verified combinations: the same family size for the selection correction.
-    const family = prev.optimize?.explored.length ?? 1;
+    const family = prev.optimize?.selection?.family ?? prev.optimize?.explored.length ?? 1;
     const bound = dropBound({ drop, drops }, confidence, family);
     const ok = ratios.size > 0 && bound <= threshold + 1e-12;
     if (ok) input.structured = { model: built, drop, drops, family };

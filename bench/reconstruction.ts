@@ -156,6 +156,11 @@ if (part === 'tune') {
     { label: '50% global ADMM, damp 0.1', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', damp: 0.1 } } },
     { label: '50% global ADMM, 15 iterations, the mask grown over the first 10', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', admm: { schedule: 10 } } } },
     { label: '50% layer scope ADMM', options: { target: 0.5, reconstruction: { selection: 'admm' } } },
+    // Session 8 (#12), continued (indices 42–45, after session 9's and the ADMM ones): 30% with p = 0.5, then the gains pooled over the images (ratio of sums; 18–23 and 42: mean of per-image ratios, commit 716f254).
+    { label: '30% global, saliency, gain noise (p = 0.5)', options: { target: 0.3, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5 } } },
+    { label: '50% global, exactobs, gain noise pooled over 8 images (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', gain: 'noise', gainExponent: 0.5, gainImages: 8 } } },
+    { label: '50% global, saliency, gain noise pooled over 8 images (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5, gainImages: 8 } } },
+    { label: '30% global, saliency, gain noise pooled over 8 images (p = 0.5)', options: { target: 0.3, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5, gainImages: 8 } } },
   ];
   const pick = process.env.BENCH_TUNE?.split(',').map(Number);
   const file = path.resolve('bench', 'results', `${process.env.BENCH_NAME ?? 'reconstruction-tune'}.json`);

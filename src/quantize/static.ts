@@ -53,6 +53,11 @@ export interface StaticQuantOptions extends PlanOptions, QdqOptions {
    * QuickGelu between a single DQ/Q pair; com.microsoft, onnxruntime only — see fusedSilu).
    */
   silu?: 'integer' | 'quickgelu';
+  /**
+   * The class-logit clip of saturatedRanges (default true). The float-prefix and sensitivity probes pass false: the
+   * clip is the same in every probe, and left in it would only add its own (harmless) error to what they compare.
+   */
+  clipLogits?: boolean;
   threads?: number;
   onProgress?: (p: ActivationProgress) => void;
 }
@@ -134,7 +139,7 @@ export const scaledRange = (r: TensorRange, alpha: number): TensorRange => ({ mi
 /** The QDQ model of an opset-13 `model` for `plan` and calibrated `ranges`. */
 export function buildQuantized(model: OnnxModel, plan: QuantPlan, ranges: ReadonlyMap<string, TensorRange>, options: StaticQuantOptions = {}, g: GraphIndex = indexGraph(model)): { model: OnnxModel; layers: QuantizedLayer[] } {
   const bound = options.saturationBound ?? SATURATION_BOUND;
-  const params = activationParams(g.nodes, bound > 0 ? saturatedRanges(g, ranges, bound, inferShapes(model, g).shapes) : ranges, { activationType: options.activationType });
+  const params = activationParams(g.nodes, bound > 0 ? saturatedRanges(g, ranges, bound, options.clipLogits === false ? undefined : inferShapes(model, g).shapes) : ranges, { activationType: options.activationType });
   const inserted = insertQdq(model, plan, params, options, g);
   const q = options.silu === 'quickgelu' ? { ...inserted, model: fusedSilu(inserted.model).model } : inserted;
   // `floatLayerWeights: 'int8'`: layers kept float store int8 weights too (float compute behind a DequantizeLinear).

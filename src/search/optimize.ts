@@ -106,6 +106,9 @@ export function allocationUnits(table: readonly UnitSensitivity[], objective: Ob
 const ratiosOf = (a: Allocation, units: readonly AllocationUnit[], points: readonly LadderPoint[][]) =>
   new Map(a.choice.flatMap((k, u) => (k >= 0 ? [[units[u]!.id, points[u]![k]!.ratio] as [string, number]] : [])));
 
+/** A canonical key of a choice of ratios (unit order does not matter). */
+export const ratiosKey = (r: ReadonlyMap<string, number>) => [...r].map(([id, v]) => `${id}@${v}`).sort().join(' ');
+
 export async function optimize(table: readonly UnitSensitivity[], options: OptimizeOptions): Promise<OptimizeResult> {
   const { units, cautious, points } = allocationUnits(table, options.objective);
   const maxDamage = units.reduce((s, u) => s + Math.max(0, ...u.options.map((o) => o.damage)), 0);
@@ -113,9 +116,13 @@ export async function optimize(table: readonly UnitSensitivity[], options: Optim
   const limit = options.maxVerifications ?? 24;
   const explored: Verified[] = [];
   const tick = (label: string) => options.onProgress?.({ done: explored.length, total: limit, label });
+  // A combination reached twice (the back-off often walks through frontier points) is verified once.
+  const cache = new Map<string, VerifyResult>();
   const check = async (a: Allocation, via: Verified['via']): Promise<Verified> => {
     const ratios = ratiosOf(a, units, points);
-    const r = await options.verify(ratios);
+    const key = ratiosKey(ratios);
+    const r = cache.get(key) ?? await options.verify(ratios);
+    cache.set(key, r);
     const bound = dropBound(r, options.confidence ?? null);
     const v: Verified = { ratios, predictedDamage: a.damage, gain: a.gain, drop: r.drop, bound, drops: r.drops, detail: r.detail ?? {}, via, holds: bound <= options.budget + 1e-12 };
     explored.push(v);

@@ -128,7 +128,7 @@ export function int8Input(run: OptimizeRun): Int8Input {
   const sens = run.sensitivity;
   const c = run.result.chosen;
   const ok = run.ratios.size > 0 && c !== undefined && (c.accepted ?? c.holds);
-  return { model: sens.model, original: sens.original, reference: sens.reference, structured: ok ? { model: run.written.model, drop: c.drop, drops: c.drops, family: run.result.explored.length } : undefined };
+  return { model: sens.model, original: sens.original, reference: sens.reference, structured: ok ? { model: run.written.model, drop: c.drop, drops: c.drops, family: run.selection.family } : undefined };
 }
 
 export async function runInt8Stage(input: Int8Input, o: Int8StageOptions): Promise<Int8Stage> {

@@ -15,7 +15,7 @@ import { timeSamples } from './latency.js';
 import { choiceConfig, configYaml, type ConfigDocument } from './config.js';
 import { referenceOf, scoreModel, type Reference, type Score } from './evaluate.js';
 import type { ImageSet } from './images.js';
-import { optimize, type Objective, type OptimizeResult, type Verified } from './optimize.js';
+import { optimize, ratiosKey, type Objective, type OptimizeResult, type Verified } from './optimize.js';
 import { runSensitivity, setSource, type SensitivityOptions, type SensitivityRun } from './run-sensitivity.js';
 import { buildCandidate } from './units.js';
 
@@ -186,7 +186,8 @@ export function budgetBootstrap(ref: Reference, rule: BudgetRule, on: BudgetMetr
  * Sets `selectionBound` and `accepted` on the points.
  */
 export function selectPoint(explored: readonly Verified[], o: { confidence: number | null; threshold: number; objective: Objective; samples?: readonly Float64Array[]; resamples: number }): { chosen: Verified | undefined; selection: Selection } {
-  const family = explored.length;
+  // The family: the distinct combinations verified (one reached twice is one candidate).
+  const family = new Set(explored.map((v) => ratiosKey(v.ratios))).size;
   for (const v of explored) {
     v.selectionBound = dropBound(v, o.confidence, family);
     v.accepted = v.gain > 0 && accepts(v, { confidence: o.confidence, threshold: o.threshold }, family);

@@ -96,6 +96,9 @@ describe('bytesSqnr', () => {
       outputsFor = () => ({ o: t([3], out, 0.5, 0.0003) });
       expect(await bytesSqnr(BYTES, feeds(1), [{ o: t([3], out, 0.5, 0.00001) }])).toBeCloseTo(db(out ** 2 + 0.25 + Math.fround(0.00001) ** 2, (Math.fround(0.0003) - Math.fround(0.00001)) ** 2), 9);
     }
+    // a floor of 0 (the prefix and sensitivity probes) compares every value as it is
+    outputsFor = () => ({ o: t([2], 0.5, 0.0003) });
+    expect(await bytesSqnr(BYTES, feeds(1), [{ o: t([2], 0.5, 0.00001) }], undefined, 0)).toBeCloseTo(db(0.25 + Math.fround(0.00001) ** 2, (Math.fround(0.0003) - Math.fround(0.00001)) ** 2), 9);
     // per field: a [1, 2, 2] output with a pixel field and a score field
     outputsFor = () => ({ o: t([1, 2, 2], 301, 0.0002, 0.9, 0.0003) });
     const pixelErr = 1 + (Math.fround(0.0002) - Math.fround(0.0001)) ** 2;

@@ -96,13 +96,25 @@ describe('optimize with the bound', () => {
   });
 });
 
+describe('optimize: a combination reached twice is verified once', () => {
+  it('the verifier sees each distinct combination once', async () => {
+    const seen: string[] = [];
+    const res = await optimize(t, { objective: 'latency', budget: 0.008, confidence: 0.9, verify: async (r) => {
+      seen.push([...r].map(([k, v]) => `${k}@${v}`).sort().join(' '));
+      return { drop: sumDamage(r), drops: spread(sumDamage(r), 0.002 * r.size) };
+    } });
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(res.explored.length).toBeGreaterThanOrEqual(seen.length);
+  });
+});
+
 describe('selectPoint: the written point', () => {
   const v = (gain: number, drop: number, w: number, size = 1): Verified => ({ ratios: new Map(Array.from({ length: size }, (_, i) => [`g${i}`, 0.25])), predictedDamage: drop, gain, drop, bound: drop, drops: spread(drop, w), detail: {}, via: 'frontier', holds: true });
   it('Bonferroni over the explored points: accepted alone, rejected among many', () => {
     const one = [v(0.05, 0.004, 0.005)];
     // plain level 0.9: bound 0.008 ≤ 0.0085; among 10 points the level is 0.99: bound 0.0089 > 0.0085
     expect(selectPoint(one, { confidence: 0.9, threshold: 0.0085, objective: 'macs', resamples: 101 }).selection.kept).toBe('candidate');
-    const many = [v(0.05, 0.004, 0.005), ...Array.from({ length: 9 }, () => v(0.01, 0.02, 0.001))];
+    const many = [v(0.05, 0.004, 0.005), ...Array.from({ length: 9 }, (_, i) => v(0.01, 0.02, 0.001, i + 2))];
     const r = selectPoint(many, { confidence: 0.9, threshold: 0.0085, objective: 'macs', resamples: 101 });
     expect(r.selection.family).toBe(10);
     expect(r.selection.correctedLevel).toBeCloseTo(0.99, 15);
@@ -110,6 +122,12 @@ describe('selectPoint: the written point', () => {
     expect(many[0]!.selectionBound).toBeCloseTo(0.0089, 12);
     expect(r.selection.kept).toBe('closest');
     expect(r.chosen).toBe(many[0]);
+  });
+  it('the family counts distinct combinations: the same one verified twice is one candidate', () => {
+    const a = v(0.05, 0.004, 0.005), again = { ...v(0.05, 0.004, 0.005), via: 'back-off' as const };
+    const r = selectPoint([a, again], { confidence: 0.9, threshold: 0.0085, objective: 'macs', resamples: 101 });
+    expect(r.selection.family).toBe(1);
+    expect(r.selection.kept).toBe('candidate');
   });
   it('objective latency with timings: an accepted cut that is not measurably faster leaves the original', () => {
     const pts = [v(0.05, 0.001, 0.001), v(0.02, 0.0, 0.001)];

@@ -4,8 +4,8 @@
  * network amplifies (or damps) needs its scores scaled by how much a relative error there moves the network's
  * outputs. The gain g_l of layer l is measured, not modelled: noise of relative energy α (per output channel,
  * runtime/perturb.ts) is added to the layer's output on a few calibration images and
- *   g_l = mean over images of D(outputs, perturbed outputs) / α,
- * with D the distortion below. Scores s_q × g_l^p then rank every weight by an estimate of the network error
+ *   g_l = D(outputs, perturbed outputs) / α,
+ * with D the distortion below pooled over the images (a ratio of sums, not a mean of per-image ratios). Scores s_q × g_l^p then rank every weight by an estimate of the network error
  * its removal adds (linearised: Σ_l g_l e_l with e_l the layer's relative error; p = 1).
  * Cost: images × (layers + 1) forwards of the network.
  */
@@ -14,27 +14,35 @@ import type { OnnxModel } from '../../io/onnx/bytes.js';
 import { collectPerturbedOutputs, type ActivationOptions } from '../../runtime/index.js';
 
 /**
- * How far `perturbed` is from `original` (same outputs). A detection output [1, 4 + nc, A] (Ultralytics: box
- * cx, cy, w, h in pixels, then class probabilities) is scored like detection quality: the relative energy of the
- * class-probability change, Σ Δp² / Σ p², plus the box change relative to each box's size, weighted by the
+ * How far `perturbed` is from `original` (same outputs), as ratios Σ num / Σ den (summed over the ratios; each
+ * pair can be summed over images first, see {@link layerGains}). A detection output [1, 4 + nc, A] (Ultralytics:
+ * box cx, cy, w, h in pixels, then class probabilities) is scored like detection quality: the relative energy of
+ * the class-probability change, Σ Δp² / Σ p², plus the box change relative to each box's size, weighted by the
  * anchor's confidence c_a = max_c p_ca: Σ_a c_a ‖Δbox_a‖² / ((w_a² + h_a²)/2) / Σ_a c_a. Anything else: the
  * relative energy Σ Δy² / Σ y² over every output.
  */
-export function outputDistortion(original: Readonly<Record<string, Tensor>>, perturbed: Readonly<Record<string, Tensor>>): number {
+export function distortionParts(original: Readonly<Record<string, Tensor>>, perturbed: Readonly<Record<string, Tensor>>): Array<{ num: number; den: number }> {
   const names = Object.keys(original).sort();
   const first = original[names[0]!];
   if (names.length === 1 && first && first.dims.length === 3 && first.dims[0] === 1 && first.dims[1]! > 4 && first.dims[2]! > first.dims[1]!) {
-    return detectDistortion(first.data as Float32Array, perturbed[names[0]!]!.data as Float32Array, first.dims[1]!, first.dims[2]!);
+    return detectParts(first.data as Float32Array, perturbed[names[0]!]!.data as Float32Array, first.dims[1]!, first.dims[2]!);
   }
   let num = 0, den = 0;
   for (const n of names) {
     const a = original[n]!.data as Float32Array, b = perturbed[n]!.data as Float32Array;
     for (let i = 0; i < a.length; i++) { const d = b[i]! - a[i]!; num += d * d; den += a[i]! * a[i]!; }
   }
-  return den > 0 ? num / den : 0;
+  return [{ num, den }];
 }
 
-function detectDistortion(a: Float32Array, b: Float32Array, rows: number, anchors: number): number {
+/** {@link distortionParts} of one image as one number: Σ num / den (a ratio with den 0 counts 0). */
+export function outputDistortion(original: Readonly<Record<string, Tensor>>, perturbed: Readonly<Record<string, Tensor>>): number {
+  return ratioSum(distortionParts(original, perturbed));
+}
+
+const ratioSum = (parts: ReadonlyArray<{ num: number; den: number }>) => parts.reduce((s, p) => s + (p.den > 0 ? p.num / p.den : 0), 0);
+
+function detectParts(a: Float32Array, b: Float32Array, rows: number, anchors: number): Array<{ num: number; den: number }> {
   let cls = 0, clsEnergy = 0, box = 0, conf = 0;
   for (let k = 0; k < anchors; k++) {
     let c = 0;
@@ -53,7 +61,7 @@ function detectDistortion(a: Float32Array, b: Float32Array, rows: number, anchor
       conf += c;
     }
   }
-  return (clsEnergy > 0 ? cls / clsEnergy : 0) + (conf > 0 ? box / conf : 0);
+  return [{ num: cls, den: clsEnergy }, { num: box, den: conf }];
 }
 
 /** A layer whose output to perturb: its plan index, its output tensor and that tensor's rank. */
@@ -68,21 +76,27 @@ export interface GainOptions {
 /** Measured gains: g_l per target index, and the images and forwards (images × (distinct outputs + 1)) it took. */
 export interface LayerGains { gains: Map<number, number>; images: number; forwards: number }
 
-/** The gain g_l per target index (mean distortion over the images of `feeds` ÷ the relative noise energy). */
+/**
+ * The gain g_l per target index: the distortion of the outputs pooled over the images of `feeds` (each ratio's
+ * numerators and denominators summed over the images, then divided: an image with few confident detections,
+ * whose own ratio is large and erratic, weighs by its share of the energy) ÷ the relative noise energy.
+ */
 export async function layerGains(model: OnnxModel, targets: readonly GainTarget[], feeds: AsyncIterable<Readonly<Record<string, Tensor>>>, options: GainOptions = {}): Promise<LayerGains> {
   const relative = options.relative ?? 0.01;
   const byOutput = new Map<string, number[]>();
   for (const t of targets) byOutput.set(t.output, [...(byOutput.get(t.output) ?? []), t.index]);
   const requests = [...byOutput.keys()].map((o) => ({ key: o, tensor: o, rank: targets.find((t) => t.output === o)!.rank, relative }));
-  const sums = new Map<string, number>();
+  const sums = new Map<string, Array<{ num: number; den: number }>>();
   let reference: Record<string, Tensor> | undefined;
   let images = 0;
   await collectPerturbedOutputs(model, requests, feeds, (key, out, index) => {
     if (key === undefined) { reference = copyOutputs(out); images = index + 1; return; }
-    sums.set(key, (sums.get(key) ?? 0) + outputDistortion(reference!, out));
+    const parts = distortionParts(reference!, out), acc = sums.get(key);
+    if (!acc) sums.set(key, parts);
+    else parts.forEach((p, j) => { acc[j]!.num += p.num; acc[j]!.den += p.den; });
   }, options.run);
   const gains = new Map<number, number>();
-  for (const [o, idx] of byOutput) for (const i of idx) gains.set(i, images > 0 ? (sums.get(o) ?? 0) / images / relative : 1);
+  for (const [o, idx] of byOutput) for (const i of idx) gains.set(i, images > 0 ? ratioSum(sums.get(o) ?? []) / relative : 1);
   return { gains, images, forwards: images * (requests.length + 1) };
 }
 

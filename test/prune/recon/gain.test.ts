@@ -35,25 +35,27 @@ describe('outputDistortion', () => {
 });
 
 describe('layerGains', () => {
-  it('measures each layer\'s share of the output energy: out = y1 + y2 → g_i ≈ ‖y_i‖² / ‖out‖²', async () => {
+  it('measures each layer\'s share of the output energy pooled over the images: out = y1 + y2 → g_i ≈ Σ‖y_i‖² / Σ‖out‖²', async () => {
     const S = 48;
     const m = toOnnx(model(
       [node('Conv', ['x', 'w1'], ['y1'], { kernel_shape: [1, 1] }), node('Conv', ['x', 'w2'], ['y2'], { kernel_shape: [1, 1] }), node('Add', ['y1', 'y2'], ['out'])],
       [initializer('w1', [1, 2, 1, 1], Float32Array.of(3, 0)), initializer('w2', [1, 2, 1, 1], Float32Array.of(0, 1))],
       [valueInfo('x', [1, 2, S, S])], [valueInfo('out', [1, 1, S, S])],
     ));
-    const x = randomFloats(2 * S * S, 5);
-    async function* feeds() { yield { x: { dtype: 'float32' as const, dims: [1, 2, S, S], data: x } }; }
+    // Image B's first channel is 10× image A's: y1 dominates B's output energy, so a mean of per-image ratios
+    // (≈ (share in A + share in B) / 2) and the pooled ratio differ by far more than the tolerance.
+    const xa = randomFloats(2 * S * S, 5), xb = xa.map((v, i) => (i < S * S ? 10 * v : v));
+    async function* feeds() { for (const x of [xa, xb]) yield { x: { dtype: 'float32' as const, dims: [1, 2, S, S], data: x } }; }
     const progress: number[] = [];
-    const { gains: g, images, forwards } = await layerGains(m, [{ index: 3, output: 'y1', rank: 4 }, { index: 7, output: 'y2', rank: 4 }], feeds(), { relative: 0.02, run: { threads: 1, total: 1, onProgress: (p) => progress.push(p.total) } });
+    const { gains: g, images, forwards } = await layerGains(m, [{ index: 3, output: 'y1', rank: 4 }, { index: 7, output: 'y2', rank: 4 }], feeds(), { relative: 0.02, run: { threads: 1, total: 2, onProgress: (p) => progress.push(p.total) } });
     let e1 = 0, e2 = 0, eo = 0;
-    for (let i = 0; i < S * S; i++) { const a = 3 * x[i]!, b = x[S * S + i]!; e1 += a * a; e2 += b * b; eo += (a + b) ** 2; }
+    for (const x of [xa, xb]) for (let i = 0; i < S * S; i++) { const a = 3 * x[i]!, b = x[S * S + i]!; e1 += a * a; e2 += b * b; eo += (a + b) ** 2; }
     expect(g.get(3)! / (e1 / eo)).toBeGreaterThan(0.85);
     expect(g.get(3)! / (e1 / eo)).toBeLessThan(1.15);
     expect(g.get(7)! / (e2 / eo)).toBeGreaterThan(0.85);
     expect(g.get(7)! / (e2 / eo)).toBeLessThan(1.15);
-    expect(progress.at(-1)).toBe(3); // 1 image × (2 layers + 1) forwards
-    expect({ images, forwards }).toEqual({ images: 1, forwards: 3 });
+    expect(progress.at(-1)).toBe(6); // 2 images × (2 layers + 1) forwards
+    expect({ images, forwards }).toEqual({ images: 2, forwards: 6 });
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { addImage, newLayerHessian, permuteHessian, type LayerHessian } from '../../../src/prune/recon/hessian-stats.js';
-import { reconstructLayer } from '../../../src/prune/recon/layer.js';
+import { reconstructLayer, type LayerReconstructOptions } from '../../../src/prune/recon/layer.js';
 import { randomFloats } from '../../helpers/onnx-builder.js';
 
 /** Statistics of `n` positions of u [d] per group, with a mean offset and correlations. */
@@ -56,29 +56,26 @@ function outputError(w0: Float32Array, w1: Float32Array, b0: Float32Array | unde
 describe('reconstructLayer', () => {
   const o = 6, d = 12, n = 80;
   const { h, u } = stats(1, d, n, 5);
+  const existing = [0, 13, 40, 71];
+
+  /** Cuts a layer with zeros at `existing` to 4, 5, 20 and 50 zeros: exactly k each, the existing ones among them. */
+  const exactCounts = (options: Omit<LayerReconstructOptions, 'zeros'>) => [4, 5, 20, 50].map((k) => {
+    const r = reconstructLayer({ data: weights(o, d, 7, existing), dims: [o, d, 1, 1], groups: 1 }, undefined, h, { ...options, zeros: k });
+    expect(r.masked).toBe(k);
+    expect(r.weight.filter((v) => v === 0).length).toBe(k);
+    for (const z of existing) expect(r.weight[z]).toBe(0);
+    return r;
+  });
 
   for (const criterion of ['obs', 'wanda', 'magnitude'] as const) {
     it(`${criterion}: zeros exactly as asked, existing zeros first`, () => {
-      const existing = [0, 13, 40, 71];
-      const w = weights(o, d, 7, existing);
-      for (const k of [4, 5, 20, 50]) {
-        const r = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion, zeros: k });
-        expect(r.masked).toBe(k);
-        expect(r.weight.filter((v) => v === 0).length).toBe(k);
-        for (const z of existing) expect(r.weight[z]).toBe(0);
-      }
+      exactCounts({ criterion });
     });
   }
 
   it('exactobs selection: zeros exactly as asked, existing zeros first, and a lower refit error than the one-shot saliency mask', () => {
-    const existing = [0, 13, 40, 71];
+    exactCounts({ criterion: 'obs', selection: 'exactobs', varianceCorrection: false });
     const w = weights(o, d, 7, existing);
-    for (const k of [4, 5, 20, 50]) {
-      const r = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion: 'obs', zeros: k, selection: 'exactobs', varianceCorrection: false });
-      expect(r.masked).toBe(k);
-      expect(r.weight.filter((v) => v === 0).length).toBe(k);
-      for (const z of existing) expect(r.weight[z]).toBe(0);
-    }
     // At half the weights the greedy trajectories beat one-shot scores on correlated inputs (no row normalisation:
     // both then minimise the plain sum of row errors).
     const one = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion: 'obs', zeros: (o * d) / 2, rowNormalize: false });
@@ -115,15 +112,7 @@ describe('reconstructLayer', () => {
   }
 
   it('admm selection: exact counts with existing zeros first, N of every M input channels at each tap, a refit below the mask alone', () => {
-    const existing = [0, 13, 40, 71];
-    const w = weights(o, d, 7, existing);
-    for (const k of [4, 5, 20, 50]) {
-      const r = reconstructLayer({ data: w, dims: [o, d, 1, 1], groups: 1 }, undefined, h, { criterion: 'obs', zeros: k, selection: 'admm', varianceCorrection: false });
-      expect(r.masked).toBe(k);
-      expect(r.weight.filter((v) => v === 0).length).toBe(k);
-      for (const z of existing) expect(r.weight[z]).toBe(0);
-      expect(r.error.after).toBeLessThanOrEqual(r.error.before);
-    }
+    for (const r of exactCounts({ criterion: 'obs', selection: 'admm', varianceCorrection: false })) expect(r.error.after).toBeLessThanOrEqual(r.error.before);
     // [6, 4, 3, 1]: a run is the 4 input channels of one tap (flat c·3 + t), as for the other selections.
     const r = reconstructLayer({ data: weights(o, d, 8), dims: [o, d / 3, 3, 1], groups: 1 }, undefined, h, { criterion: 'obs', nm: { n: 2, m: 4 }, selection: 'admm' });
     for (let row = 0; row < o; row++) {
