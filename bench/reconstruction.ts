@@ -117,7 +117,7 @@ if (part === 'tune') {
     { label: '50% global, exactobs, no row normalisation (rows spread by plain output error)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', rowNormalize: false } } },
     { label: '50% global, exactobs, no layer above 80%', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', maxLayerRatio: 0.8 } } },
     { label: '50% global, exactobs, 32 blocks', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', blocks: 32 } } },
-    // Session 8: ADMM selection (admm.ts), then the exact refit.
+    // Session 9: ADMM selection (admm.ts), then the exact refit.
     { label: '2:4 ADMM (rho 1, 15 iterations growing the mask)', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'admm' } } },
     { label: '50% global ADMM (rho 1, 15 iterations growing the mask)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm' } } },
     { label: '30% global ADMM', options: { target: 0.3, scope: 'global', reconstruction: { selection: 'admm' } } },
@@ -129,7 +129,7 @@ if (part === 'tune') {
     { label: '2:4 ADMM, 30 iterations (15 growing the mask, 15 re-choosing it at the full count)', options: { nm: { n: 2, m: 4 }, reconstruction: { selection: 'admm', admm: { iterations: 30 } } } },
     { label: '50% global ADMM, 30 iterations (15 growing the mask, 15 re-choosing it at the full count)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', admm: { iterations: 30 } } } },
     { label: '30% layer scope ADMM', options: { target: 0.3, reconstruction: { selection: 'admm' } } },
-    // Session 8: network-aware allocation, scores × the layer's measured gain (noise in its output, 4 images).
+    // Session 9: network-aware allocation, scores × the layer's measured gain (noise in its output, 4 images).
     { label: '50% global, exactobs, gain noise (p = 1)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', gain: 'noise' } } },
     { label: '50% global, saliency, gain noise (p = 1)', options: { target: 0.5, scope: 'global', reconstruction: { gain: 'noise' } } },
     { label: '30% global, saliency, gain noise (p = 1)', options: { target: 0.3, scope: 'global', reconstruction: { gain: 'noise' } } },
@@ -152,11 +152,11 @@ if (part === 'tune') {
     { label: '50% global, exactobs, + horizontal flips, shrink 0.1', augment: ['flip'], options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', shrink: 0.1 } } },
     { label: '30% global (default), + horizontal flips, shrink 0.1', augment: ['flip'], options: { target: 0.3, scope: 'global', reconstruction: { shrink: 0.1 } } },
     { label: '30% global (default), 32 images (baseline re-run)', options: { target: 0.3, scope: 'global' } },
-    // Session 8 (ADMM), continued.
+    // Session 9 (ADMM), continued.
     { label: '50% global ADMM, damp 0.1', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', damp: 0.1 } } },
     { label: '50% global ADMM, 15 iterations, the mask grown over the first 10', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'admm', admm: { schedule: 10 } } } },
     { label: '50% layer scope ADMM', options: { target: 0.5, reconstruction: { selection: 'admm' } } },
-    // Session 8 (#12), continued (indices 42–45, after session 9's and the ADMM ones): 30% with p = 0.5, then the gains pooled over the images (ratio of sums; 18–23 and 42: mean of per-image ratios, commit 716f254).
+    // Session 9 (#12), continued (indices 42–45, after session 9's and the ADMM ones): 30% with p = 0.5, then the gains pooled over the images (ratio of sums; 18–23 and 42: mean of per-image ratios, commit 716f254).
     { label: '30% global, saliency, gain noise (p = 0.5)', options: { target: 0.3, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5 } } },
     { label: '50% global, exactobs, gain noise pooled over 8 images (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { selection: 'exactobs', gain: 'noise', gainExponent: 0.5, gainImages: 8 } } },
     { label: '50% global, saliency, gain noise pooled over 8 images (p = 0.5)', options: { target: 0.5, scope: 'global', reconstruction: { gain: 'noise', gainExponent: 0.5, gainImages: 8 } } },
@@ -188,7 +188,7 @@ if (part === 'tune') {
 }
 
 if (part === 'gains') {
-  // Issue 12, session 8: the network gains of the allocation (gain.ts) alone, on calibration images 1–4: every
+  // Issue 12, session 9: the network gains of the allocation (gain.ts) alone, on calibration images 1–4: every
   // Conv of LeYOLO-Nano (the head included, for reading), forwards = images × (convs + 1), wall time, the gains.
   const model = parseOnnx(await readFile(leyolo));
   const images = Number(process.env.BENCH_GAIN_IMAGES ?? 4);
@@ -203,7 +203,7 @@ if (part === 'gains') {
 
 if (part === 'cost' || part === 'all' || part === 'exactobs' || part === 'augment' || part === 'admm') {
   const self = fileURLToPath(import.meta.url);
-  // BENCH_PART=admm: the cost of ADMM selection (issue 12, session 8) against the defaults, 32 images.
+  // BENCH_PART=admm: the cost of ADMM selection (issue 12, session 9) against the defaults, 32 images.
   const admm = [
     { name: 'LeYOLONano-640 2:4, adaptive (default), 32 images', spec: { model: leyolo, nm: { n: 2, m: 4 }, images: 32 } },
     { name: 'LeYOLONano-640 2:4, --admm, 32 images', spec: { model: leyolo, nm: { n: 2, m: 4 }, selection: 'admm' as const, images: 32 } },

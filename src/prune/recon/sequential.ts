@@ -210,7 +210,7 @@ async function weightByGain(
 /**
  * The mask selection when none is asked for: ADMM for unstructured layer scope (presets, `--target`) with the obs
  * criterion — LeYOLO-Nano 30%: mAP50 0.5613 / mAP50-95 0.4240 against 0.5051 / 0.3846 with the one-shot saliency,
- * 10% 0.5733 / 0.4344 against 0.5739 / 0.4356 (session 8) — and the one-shot saliency otherwise (global scope:
+ * 10% 0.5733 / 0.4344 against 0.5739 / 0.4356 (session 9) — and the one-shot saliency otherwise (global scope:
  * 30% ADMM 0.5563 / 0.4274 against 0.5585 / 0.4251; N:M: adaptive beats ADMM; an explicit `--criterion wanda`).
  */
 export function defaultSelection(options: Pick<PruneOptions, 'scope' | 'nm'>, criterion: DataCriterion | 'magnitude'): 'saliency' | 'admm' {
