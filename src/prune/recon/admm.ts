@@ -61,7 +61,7 @@ export interface AdmmLayer {
 const FLOOR = 1.401298464324817e-45;
 
 /** The fixed parts of one group's W-step: w = b + P(z − u) with P = ρ(H + λI + ρD)⁻¹D, b = (H + λI + ρD)⁻¹(H + λI)t. */
-interface Operator { p: Float64Array; a: Float64Array; hd: Float64Array; diag: Float64Array }
+interface Operator { p: Float64Array; hd: Float64Array; diag: Float64Array }
 
 function operatorOf(sys: GroupSystem, rho: number): Operator {
   const d = sys.size;
@@ -74,7 +74,7 @@ function operatorOf(sys: GroupSystem, rho: number): Operator {
   const a = choleskyInverse(l, d);
   const p = new Float64Array(d * d);
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) p[i * d + j] = rho * a[i * d + j]! * diag[j]!;
-  return { p, a, hd, diag };
+  return { p, hd, diag };
 }
 
 /** y = M x for a row-major [d×d] M. */
@@ -152,12 +152,12 @@ class AdmmState {
     this.u = new Float64Array(this.o * d);
     this.z = new Float64Array(this.o * d);
     this.b = new Float64Array(this.o * d);
-    const c = new Float64Array(d), y = new Float64Array(d);
+    // b = (H + λI + ρD)⁻¹(H + λI)t = t − P t, since (H + λI + ρD)⁻¹(H + λI) = I − ρ(H + λI + ρD)⁻¹D = I − P.
+    const y = new Float64Array(d);
     for (let r = 0; r < this.o; r++) {
-      const op = this.op(r);
-      matVec(op.hd, d, layer.rows.subarray(r * d, (r + 1) * d), c);
-      matVec(op.a, d, c, y);
-      this.b.set(y, r * d);
+      const t = layer.rows.subarray(r * d, (r + 1) * d);
+      matVec(this.op(r).p, d, t, y);
+      for (let q = 0; q < d; q++) this.b[r * d + q] = t[q]! - y[q]!;
     }
   }
   op(r: number): Operator { return this.ops[Math.floor(r / this.layer.rowsPer)]!; }
@@ -188,13 +188,30 @@ class AdmmState {
           diff[r * d + q] = z - this.u[i]!;
         }
       }
-      // w = b + P·diff for the group's rows at once, P row by row (P is read once per group, not once per row).
+      // w = b + P·diff for the group's rows at once: a [d×d]·[d×per] product in 2×2 blocks (two rows of P against
+      // two rows of diff share their loads; P is read once per pair of rows, not once per row).
       const p = this.ops[g]!.p;
-      for (let a = 0; a < d; a++) {
-        const pa = p.subarray(a * d, (a + 1) * d);
-        for (let r = 0; r < per; r++) {
-          const i = (first + r) * d + a;
-          this.w[i] = this.b[i]! + dot(pa, diff, r * d, d);
+      for (let a = 0; a < d; a += 2) {
+        const two = a + 1 < d;
+        const pa = a * d, pb = two ? pa + d : pa;
+        for (let r = 0; r < per; r += 2) {
+          const pair = r + 1 < per;
+          const xa = r * d, xb = pair ? xa + d : xa;
+          let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+          for (let q = 0; q < d; q++) {
+            const p0 = p[pa + q]!, p1 = p[pb + q]!, x0 = diff[xa + q]!, x1 = diff[xb + q]!;
+            s00 += p0 * x0;
+            s01 += p0 * x1;
+            s10 += p1 * x0;
+            s11 += p1 * x1;
+          }
+          const i0 = (first + r) * d;
+          this.w[i0 + a] = this.b[i0 + a]! + s00;
+          if (two) this.w[i0 + a + 1] = this.b[i0 + a + 1]! + s10;
+          if (pair) {
+            this.w[i0 + d + a] = this.b[i0 + d + a]! + s01;
+            if (two) this.w[i0 + d + a + 1] = this.b[i0 + d + a + 1]! + s11;
+          }
         }
       }
     }
@@ -221,7 +238,7 @@ export function admmMask(layer: AdmmLayer, options?: AdmmOptions): Uint8Array {
     for (let r = 0; r < state.o; r++) {
       const t = layer.rows.subarray(r * d, (r + 1) * d), h = state.op(r).hd;
       let e = 0;
-      for (let i = 0; i < d; i++) { let v = 0; for (let j = 0; j < d; j++) v += h[i * d + j]! * t[j]!; e += t[i]! * v; }
+      for (let i = 0; i < d; i++) e += t[i]! * dot(t, h, i * d, d);
       if (e > 0 && Number.isFinite(e)) scale[r] = 1 / Math.sqrt(e);
     }
   }

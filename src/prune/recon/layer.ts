@@ -174,7 +174,6 @@ function reconstructRows(conv: Conv, bias: Float32Array | undefined, stats: Laye
   // which compounded over a network destroys it.
   const rows = new Float64Array(o * d);
   for (let i = 0; i < o * d; i++) rows[i] = conv.data[i]!;
-  const scores = new Float32Array(o * d);
   let rankDeficient = stats.count < d, maxDamp = 0;
   for (let j = 0; j < g; j++) {
     const hUnc = groupSecond(stats, j, false);
@@ -200,11 +199,16 @@ function reconstructRows(conv: Conv, bias: Float32Array | undefined, stats: Laye
     let diag = 0;
     for (let q = 0; q < d; q++) diag += sys.h[q * d + q]!;
     if (diag > 0) maxDamp = Math.max(maxDamp, sys.lambda / (diag / d));
-    for (let r = j * rowsPer; r < (j + 1) * rowsPer; r++) {
-      scoreRow(options.criterion, sys, hUnc, rows.subarray(r * d, (r + 1) * d), conv.data.subarray(r * d, (r + 1) * d), normalize, scores, r * d);
-    }
   }
-  const scoreTensor = { dtype: 'float32' as const, dims: conv.dims, data: scores };
+  /** The one-shot scores of every row (only the saliency selection reads them). */
+  const scoreTensor = () => {
+    const scores = new Float32Array(o * d);
+    for (let r = 0; r < o; r++) {
+      const j = Math.floor(r / rowsPer);
+      scoreRow(options.criterion, systems[j]!, uncentred[j]!, rows.subarray(r * d, (r + 1) * d), conv.data.subarray(r * d, (r + 1) * d), normalize, scores, r * d);
+    }
+    return { dtype: 'float32' as const, dims: conv.dims, data: scores };
+  };
   let mask: Uint8Array | undefined;
   if (options.selection === 'admm' && (!options.nm || d % options.nm.m === 0)) {
     const forced = Uint8Array.from(conv.data, (v) => (v === 0 ? 1 : 0));
@@ -214,7 +218,7 @@ function reconstructRows(conv: Conv, bias: Float32Array | undefined, stats: Laye
   } else if (options.nm && options.nmSelection === 'adaptive' && d % options.nm.m === 0) {
     mask = new Uint8Array(o * d);
     for (let r = 0; r < o; r++) adaptiveNmRow(systems[Math.floor(r / rowsPer)]!, rows.subarray(r * d, (r + 1) * d), options.nm.n, options.nm.m, mask, r * d);
-  } else mask = options.nm ? nmMask({ ...scoreTensor, dims: [o, d] }, { layout: 'nk', dims: [o, d], groups: 1 }, options.nm) : selectSmallest(scoreTensor, options.zeros ?? 0);
+  } else mask = options.nm ? nmMask({ ...scoreTensor(), dims: [o, d] }, { layout: 'nk', dims: [o, d], groups: 1 }, options.nm) : selectSmallest(scoreTensor(), options.zeros ?? 0);
   if (!mask) throw new RangeError(`reconstructLayer: reduction size ${d} is not a multiple of ${options.nm!.m}`);
   let method = options.method ?? 'auto';
   if (method === 'auto') {

@@ -52,12 +52,13 @@ describe('scheduleFraction', () => {
 });
 
 describe('admmFixedMask', () => {
-  it('converges to the exact least-squares refit of the kept weights (damped objective)', () => {
-    const d = 10, sys = system(d, 3);
-    const rows = rowsOf(3, d, 4);
-    const mask = Uint8Array.from({ length: 3 * d }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0));
+  // Odd and even row lengths and row counts: the W-step works on 2×2 blocks of (P rows, rows).
+  it.each([{ d: 10, o: 3 }, { d: 9, o: 2 }, { d: 7, o: 1 }])('converges to the exact least-squares refit of the kept weights (damped objective), D = $d, $o rows', ({ d, o }) => {
+    const sys = system(d, 3);
+    const rows = rowsOf(o, d, 4);
+    const mask = Uint8Array.from({ length: o * d }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0));
     const z = admmFixedMask(sys, rows, mask, { iterations: 400 });
-    for (let r = 0; r < 3; r++) {
+    for (let r = 0; r < o; r++) {
       const w = Float64Array.from(rows.subarray(r * d, (r + 1) * d));
       solveRowExact(sys, w, mask.subarray(r * d, (r + 1) * d));
       for (let q = 0; q < d; q++) {
