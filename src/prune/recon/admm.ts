@@ -61,7 +61,7 @@ export interface AdmmLayer {
 const FLOOR = 1.401298464324817e-45;
 
 /** The fixed parts of one group's W-step: w = b + P(z − u) with P = ρ(H + λI + ρD)⁻¹D, b = (H + λI + ρD)⁻¹(H + λI)t. */
-interface Operator { p: Float64Array; hd: Float64Array; diag: Float64Array }
+interface Operator { p: Float64Array; hd: Float64Array; /** √diag, the scores' per-input scale. */ rootDiag: Float64Array }
 
 function operatorOf(sys: GroupSystem, rho: number): Operator {
   const d = sys.size;
@@ -74,7 +74,7 @@ function operatorOf(sys: GroupSystem, rho: number): Operator {
   const a = choleskyInverse(l, d);
   const p = new Float64Array(d * d);
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) p[i * d + j] = rho * a[i * d + j]! * diag[j]!;
-  return { p, hd, diag };
+  return { p, hd, rootDiag: diag.map(Math.sqrt) };
 }
 
 /** y = M x for a row-major [d×d] M. */
@@ -165,10 +165,10 @@ class AdmmState {
   scores(forced: ArrayLike<number>, scale: Float64Array): Float32Array {
     const d = this.d, out = new Float32Array(this.o * d);
     for (let r = 0; r < this.o; r++) {
-      const diag = this.op(r).diag;
+      const rootDiag = this.op(r).rootDiag;
       for (let q = 0; q < d; q++) {
         const i = r * d + q;
-        out[i] = forced[i] ? 0 : Math.max(Math.fround(Math.abs(this.w[i]! + this.u[i]!) * Math.sqrt(diag[q]!) * scale[r]!), FLOOR);
+        out[i] = forced[i] ? 0 : Math.max(Math.fround(Math.abs(this.w[i]! + this.u[i]!) * rootDiag[q]! * scale[r]!), FLOOR);
       }
     }
     return out;
