@@ -33,9 +33,14 @@ export function dropBound(d: MeasuredDrop, confidence: number | null, family = 1
   return upperBound(d.drops, correctedLevel(confidence, family));
 }
 
-/** True when the bound is within the threshold (a bound exactly at it holds; 1e-12 absorbs rounding). */
+/** True when a drop (or its bound) is within `threshold`: exactly at it holds; 1e-12 absorbs rounding. */
+export function within(drop: number, threshold: number): boolean {
+  return drop <= threshold + 1e-12;
+}
+
+/** True when the bound is within the threshold ({@link within}). */
 export function accepts(d: MeasuredDrop, a: Acceptance, family = 1): boolean {
-  return dropBound(d, a.confidence, family) <= a.threshold + 1e-12;
+  return within(dropBound(d, a.confidence, family), a.threshold);
 }
 
 /**

@@ -8,7 +8,7 @@
  * drop) until the verified drop holds, and the better of the two wins. Pure orchestration: building and scoring come in through `verify`.
  */
 import { formatPercent } from '../core/format.js';
-import { dropBound } from './accept.js';
+import { dropBound, within } from './accept.js';
 import { allocationFrontier, type Allocation, type AllocationUnit } from './allocate.js';
 import { effectivePoints, type LadderPoint, type UnitSensitivity } from './sensitivity.js';
 
@@ -124,7 +124,7 @@ export async function optimize(table: readonly UnitSensitivity[], options: Optim
     const r = cache.get(key) ?? await options.verify(ratios);
     cache.set(key, r);
     const bound = dropBound(r, options.confidence ?? null);
-    const v: Verified = { ratios, predictedDamage: a.damage, gain: a.gain, drop: r.drop, bound, drops: r.drops, detail: r.detail ?? {}, via, holds: bound <= options.budget + 1e-12 };
+    const v: Verified = { ratios, predictedDamage: a.damage, gain: a.gain, drop: r.drop, bound, drops: r.drops, detail: r.detail ?? {}, via, holds: within(bound, options.budget) };
     explored.push(v);
     tick(`${via}: gain ${formatPercent(a.gain)}, drop ${formatPercent(r.drop, 2)}${bound !== r.drop ? ` (bound ${formatPercent(bound, 2)})` : ''}`);
     return v;

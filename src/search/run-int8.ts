@@ -15,7 +15,7 @@ import type { Tensor } from '../core/dtype.js';
 import { referenceOf, scoreModel, type Reference, type Score } from './evaluate.js';
 import type { ImageSet } from './images.js';
 import { pairedRatioOfMedians } from '../bench/index.js';
-import { accepts, DEFAULT_CONFIDENCE, dropBound, pickFaster, type MeasuredDrop } from './accept.js';
+import { accepts, DEFAULT_CONFIDENCE, dropBound, pickFaster, within, type MeasuredDrop } from './accept.js';
 import { correctedLevel, type DropBootstrapOptions } from './bootstrap.js';
 import { buildInt8, floatOrder, int8Units, prepareInt8, smallestHolding, type FloatOrder, type Int8Unit } from './int8.js';
 import { timeSamples } from './latency.js';
@@ -182,7 +182,7 @@ export async function runInt8Stage(input: Int8Input, o: Int8StageOptions): Promi
           if (k < names.length) variants.push({ base: base.name, order, floatLayers: names.slice(0, k), quantizeFloat, units: names.length, drop: m.drop, drops: m.drops, bytes });
         }
         const bound = dropBound(m, confidence);
-        const holds = bound <= threshold + 1e-12;
+        const holds = within(bound, threshold);
         probes.push({ base: base.name, order, k, drop: m.drop, bound, holds });
         o.onProgress?.('verify', { done: ++checks, total: bases.length * orders.length * (o.maxChecks ?? 10), label: `INT8 ${base.name}/${order}: ${k} float, drop ${(100 * m.drop).toFixed(2)}%${m.drops ? `, bound ${(100 * bound).toFixed(2)}%` : ''}` });
         return { drop: m.drop, holds };
@@ -230,7 +230,7 @@ export async function runInt8Stage(input: Int8Input, o: Int8StageOptions): Promi
   seconds.total = (performance.now() - t0) / 1000;
   return {
     sensitivity, units, quantize, threshold, selection, probes, candidates, feasible: pool.length > 0, chosen,
-    measured: { set: measureRef.set.description, inSample: !o.measure, original: measureRef.score, chosen: { map50: score.map50, map5095: score.map5095, agreement: score.agreement, outputError: score.outputError }, drop, holds: drop <= o.budget.value + 1e-12 },
+    measured: { set: measureRef.set.description, inSample: !o.measure, original: measureRef.score, chosen: { map50: score.map50, map5095: score.map5095, agreement: score.agreement, outputError: score.outputError }, drop, holds: within(drop, o.budget.value) },
     seconds,
   };
 }

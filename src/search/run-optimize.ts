@@ -9,7 +9,7 @@ import { serializeOnnx } from '../io/onnx/bytes.js';
 import { pruneChannelsFile, type StructuredFileResult } from '../files/structured-prune-file.js';
 import type { BudgetRule } from '../report/types.js';
 import { pairedRatioOfMedians } from '../bench/index.js';
-import { accepts, DEFAULT_CONFIDENCE, dropBound, pickFaster } from './accept.js';
+import { accepts, DEFAULT_CONFIDENCE, dropBound, pickFaster, within } from './accept.js';
 import { correctedLevel, DropBootstrap, type DropBootstrapOptions } from './bootstrap.js';
 import { timeSamples } from './latency.js';
 import { choiceConfig, configYaml, type ConfigDocument } from './config.js';
@@ -164,7 +164,7 @@ export async function runOptimize(o: OptimizeRunOptions): Promise<OptimizeRun> {
     measured: {
       set: measureRef.set.description, inSample: !o.measure, original: measureRef.score,
       chosen: { map50: chosenScore.map50, map5095: chosenScore.map5095, agreement: chosenScore.agreement, outputError: chosenScore.outputError },
-      drop, holds: drop <= o.budget.value + 1e-12,
+      drop, holds: within(drop, o.budget.value),
     },
     pareto: paretoOf(sens.reference.score, result, samples), selection,
     seconds: { search: (t1 - t0) / 1000, verify: (t2 - t1) / 1000, final: (t4 - t3) / 1000, pareto: (t3 - t2) / 1000, total: (t4 - t0) / 1000 },
